@@ -1,0 +1,133 @@
+"""Benchmark: build a campaign of ~1,000,000 notices from imported arrears on PostgreSQL, beside the raw COPY rate of
+the same rows measured in the same run.
+
+    .venv/bin/python bench/campaign_build.py [--taxpayers 1000000] [--database-url postgresql://…/jingsu_bench_build]
+
+1. fresh database, migrate, generate a roll with --taxpayers taxpayers (cached under var/bench/), import it;
+2. in a child process: create the campaign and time `build_campaign` (selecting arrears, penalties through
+   jingsu.law, grouping per taxpayer, hashing each notice's canonical content, writing notices and lines with COPY);
+   the child reports its own wall time and peak RSS;
+3. the floor: COPY the notice and line rows the build wrote out of the database and into empty copies of the two
+   tables, timed — what this machine and PostgreSQL need just to store those rows.
+
+Target (issue 5): ≥ 20,000 notices/s and < 1 GiB peak RSS. Results go into docs/benchmarks.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from _support import cpu_model, fresh_database
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = date(2026, 11, 23)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--taxpayers", type=int, default=1_000_000)
+    p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_build")
+    p.add_argument("--child-build", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    env = {**os.environ, "DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var"),
+           "DJANGO_SETTINGS_MODULE": "jingsu.settings"}
+    if args.child_build:
+        os.environ.update(env)
+        return _child_build()
+
+    roll = ROOT / "var" / "bench" / f"roll-tp{args.taxpayers}.csv"
+    roll.parent.mkdir(parents=True, exist_ok=True)
+    jingsu = [sys.executable, "-m", "jingsu"]
+    if not roll.exists():
+        subprocess.run([*jingsu, "generate-roll", "--jurisdiction", "11260", "--taxpayers", str(args.taxpayers),
+                        "--seed", "3", "--out", str(roll), "--today", AS_OF.isoformat()],
+                       env={**env, "DATABASE_URL": ""}, check=True)
+    fresh_database(args.database_url)
+    subprocess.run([*jingsu, "migrate", "-v", "0"], env=env, check=True)
+    t = time.monotonic()
+    subprocess.run([*jingsu, "import-roll", str(roll), "--jurisdiction", "11260", "--json"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    import_seconds = time.monotonic() - t
+
+    child = subprocess.run([sys.executable, __file__, "--child-build", "--database-url", args.database_url],
+                           env=env, capture_output=True, text=True)
+    if child.returncode != 0:
+        print(child.stdout[-3000:], child.stderr[-3000:], file=sys.stderr)
+        return 1
+    build = json.loads(child.stdout.strip().splitlines()[-1])
+
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    copy = _raw_copy()
+    report = {
+        "benchmark": "campaign_build",
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {cpu_model()}",
+        "taxpayers_in_roll": args.taxpayers,
+        "import_seconds": round(import_seconds, 1),
+        **build,
+        "raw_copy": copy,
+        "target": {"notices_per_s": 20000, "peak_rss_mib": 1024},
+    }
+    print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def _child_build() -> int:
+    import django
+
+    django.setup()
+    from jingsu.clock import SEOUL, ManualClock
+    from jingsu.core.models import Jurisdiction
+    from jingsu.notices import services
+
+    clock = ManualClock(__import__("datetime").datetime(2026, 11, 23, 10, tzinfo=SEOUL))
+    campaign = services.create_campaign(Jurisdiction.objects.get(code="11260"), name="bench", kind="arrears",
+                                        as_of=AS_OF, actor="bench:maker", clock=clock)
+    t = time.monotonic()
+    summary = services.build_campaign(campaign, actor="bench:maker", clock=clock)
+    seconds = time.monotonic() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(json.dumps({"notices": summary.notices, "lines": summary.lines, "build_seconds": round(seconds, 1),
+                      "notices_per_s": round(summary.notices / seconds), "build_peak_rss_mib": peak}))
+    return 0
+
+
+def _raw_copy() -> dict[str, float]:
+    """COPY the rows the build wrote out and into empty copies of the tables: the storage floor."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        total_rows = 0
+        seconds = 0.0
+        for table in ("notices_notice", "notices_noticeline"):
+            buf = io.BytesIO()
+            with raw.copy(f"COPY {table} TO STDOUT") as out:
+                for data in out:
+                    buf.write(data)
+            raw.execute(f"CREATE TEMP TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+            rows = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            t = time.monotonic()
+            with raw.copy(f"COPY bench_{table} FROM STDIN") as into:
+                into.write(buf.getvalue())
+            seconds += time.monotonic() - t
+            total_rows += rows
+        notices = raw.execute("SELECT count(*) FROM notices_notice").fetchone()[0]
+        transaction.set_rollback(True)
+    return {"rows": total_rows, "seconds": round(seconds, 1), "notices_per_s": round(notices / seconds)}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

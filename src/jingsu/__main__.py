@@ -1,0 +1,3 @@
+from jingsu.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""The `jingsu` command.
+
+`jingsu calc …` and `jingsu simulator …` run without Django (the law package and the simulated outside world stand
+alone). `jingsu worker` starts a Celery worker. Everything else is a Django management command, with hyphens in the
+name (`jingsu import-roll`) mapped to the command module (`import_roll`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """사용법: jingsu <명령> [옵션]
+
+  demo            생성 → 가져오기 → 캠페인 → 발송(시뮬레이터) → 수납 → 보고서, 한 번에
+  generate-roll   가상 체납 자료 파일 만들기
+  import-roll     체납 자료 파일 가져오기 (검증 후 전부 또는 전무)
+  calc            법령 계산기 (JSON 입력 → JSON 출력)
+  simulator       외부 기관 시뮬레이터 HTTP 서버
+  worker          백그라운드 작업자 (Celery; CELERY_BROKER_URL 필요)
+  migrate         데이터베이스 준비
+  (그 밖의 Django 관리 명령도 사용할 수 있습니다)
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    command, rest = args[0], args[1:]
+    if command == "calc":
+        from jingsu.law.calc import main as calc_main
+
+        return calc_main(rest, sys.stdin, sys.stdout)
+    if command == "simulator":
+        from jingsu.simulator.__main__ import main as simulator_main
+
+        return simulator_main(rest) or 0
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingsu.settings")
+    if command == "worker":
+        import django
+
+        django.setup()
+        from jingsu.celery_app import app
+
+        if not app.conf.broker_url or app.conf.task_always_eager:
+            print("CELERY_BROKER_URL이 설정되지 않았습니다. 작업은 요청한 프로세스 안에서 바로 실행됩니다.", file=sys.stderr)
+            return 2
+        app.worker_main(["worker", "--loglevel=INFO", *rest])
+        return 0
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jingsu", command.replace("-", "_"), *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "jingsu.core"
+    label = "core"
+    verbose_name = "공통 (지자체·감사 기록)"

@@ -1,0 +1,240 @@
+"""Delivery attempts: one row per (notice, channel) try, with a guarded status machine and a history row per move.
+
+Status machine of an attempt (docs/architecture.md has the picture):
+
+    queued ──▶ sending ──▶ accepted ──▶ delivered ──▶ read
+       │          │            │             └──────▶ expired
+       │          │            └──▶ failed / expired
+       │          └──▶ rejected (permanent: not a user, 수신거부, unknown CI …)
+       │          └──▶ queued   (transient failure: retried with the same key)
+       └──▶ cancelled
+
+A move is an UPDATE … WHERE status = <expected>; if another worker moved the row first, nothing happens (rowcount
+0), so a task that runs twice is harmless. The idempotency key is fixed when the attempt is created and sent with
+every retry; the provider de-duplicates on it, so nothing is sent twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models, transaction
+
+from jingsu.notices.models import Notice
+
+
+class Channel(models.TextChoices):
+    KAKAO = "kakao", "카카오톡 전자문서"
+    KT = "kt", "KT 공인알림문자"
+    SMS = "sms", "문자(SMS)"
+    PAPER = "paper", "종이 우편"
+
+
+class AttemptStatus(models.TextChoices):
+    QUEUED = "queued", "대기"
+    SENDING = "sending", "발송 중"
+    ACCEPTED = "accepted", "접수"
+    DELIVERED = "delivered", "도달"
+    READ = "read", "열람"
+    EXPIRED = "expired", "열람 기한 경과"
+    FAILED = "failed", "송달 실패"
+    REJECTED = "rejected", "발송 불가"
+    CANCELLED = "cancelled", "취소"
+
+
+S = AttemptStatus
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.QUEUED: frozenset({S.SENDING, S.CANCELLED}),
+    S.SENDING: frozenset({S.ACCEPTED, S.REJECTED, S.QUEUED}),
+    S.ACCEPTED: frozenset({S.DELIVERED, S.READ, S.FAILED, S.EXPIRED}),
+    S.DELIVERED: frozenset({S.READ, S.EXPIRED, S.FAILED}),
+    S.READ: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.FAILED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+FINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+class DeliveryAttempt(models.Model):
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="attempts")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    sequence = models.PositiveSmallIntegerField()  # 1 for the first channel tried, 2 for the next …
+    key = models.CharField(max_length=64, unique=True)  # idempotency key sent to the provider
+    status = models.CharField(max_length=10, choices=AttemptStatus.choices, default=AttemptStatus.QUEUED)
+    external_id = models.CharField(max_length=64, blank=True)
+    result_code = models.CharField(max_length=20, blank=True)
+    cost = models.IntegerField("비용(원)", default=0)
+    tries = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_deadline = models.DateTimeField(null=True, blank=True)
+    fallback_at = models.DateTimeField(null=True, blank=True)  # when, still unread, the next channel takes over
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "sequence"], name="attempt_unique_sequence"),
+        ]
+        indexes = [models.Index(fields=["channel", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.status}"
+
+    def move(self, to: str, *, at: datetime, code: str = "", **fields: object) -> bool:
+        """Guarded transition from the status this instance holds. Returns False if another process moved it first."""
+        frm = self.status
+        if to not in TRANSITIONS[frm]:
+            raise IllegalTransition(f"{frm} → {to} ({self.key})")
+        values = {"status": to, "updated_at": at, **fields}
+        if code:
+            values["result_code"] = code
+        with transaction.atomic():
+            moved = DeliveryAttempt.objects.filter(pk=self.pk, status=frm).update(**values)
+            if not moved:
+                return False
+            DeliveryEvent.objects.create(attempt_id=self.pk, from_status=frm, to_status=to, at=at, code=code)
+        for name, value in values.items():
+            setattr(self, name, value)
+        return True
+
+
+class DeliveryEvent(models.Model):
+    """History: one row per status move of an attempt."""
+
+    attempt = models.ForeignKey(DeliveryAttempt, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10)
+    to_status = models.CharField(max_length=10)
+    at = models.DateTimeField()
+    code = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}: {self.from_status}→{self.to_status}"
+
+
+# --- receipts (provider callbacks) ---------------------------------------------------------------------------------
+
+
+class ReceiptEvent(models.Model):
+    """One provider status record received by callback, stored once: the unique `event_key` (a SHA-256 over the
+    provider, the src_key, the result code and the record's own timestamps) makes a replayed or duplicated callback
+    a no-op. `applied` says whether the record moved the attempt (False: out of order or already known)."""
+
+    provider = models.CharField(max_length=8)
+    event_key = models.CharField(max_length=64, unique=True)
+    attempt = models.ForeignKey(DeliveryAttempt, on_delete=models.CASCADE, related_name="receipts")
+    state = models.CharField(max_length=10)
+    code = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField()
+    applied = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["attempt", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.attempt_id} {self.state} {'applied' if self.applied else 'no-op'}"
+
+
+class ReceiptRejection(models.Model):
+    """A callback refused before anything was applied (bad signature, stale timestamp, unknown key, malformed body).
+    Holds no personal data: the reason, the sender's address and a hash of the body, never the body itself."""
+
+    class Reason(models.TextChoices):
+        BAD_SIGNATURE = "bad_signature", "서명 불일치"
+        STALE_TIMESTAMP = "stale_timestamp", "시각 범위 밖"
+        UNKNOWN_KEY = "unknown_key", "알 수 없는 발송 키"
+        MALFORMED = "malformed", "형식 오류"
+
+    provider = models.CharField(max_length=8)
+    at = models.DateTimeField(db_index=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    remote_addr = models.CharField(max_length=45, blank=True)
+    header_timestamp = models.CharField(max_length=20, blank=True)
+    body_sha256 = models.CharField(max_length=64)
+    body_length = models.PositiveIntegerField(default=0)
+    detail = models.JSONField(default=dict, blank=True)  # counts only, never personal data
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.provider} {self.reason}"
+
+
+# --- paper: print batches, returned mail, 공시송달 ----------------------------------------------------------------
+
+
+class PrintBatch(models.Model):
+    """One daily bulk-mail batch of one jurisdiction and one mail class: PDFs + manifest under `directory`."""
+
+    class MailClass(models.TextChoices):
+        ORDINARY = "ordinary", "일반"
+        REGISTERED = "registered", "등기"
+
+    class Status(models.TextChoices):
+        RENDERING = "rendering", "출력물 생성 중"
+        SUBMITTED = "submitted", "우체국 접수"
+        FAILED = "failed", "실패(재시도 대기)"
+
+    batch_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    mail_class = models.CharField(max_length=10, choices=MailClass.choices)
+    count = models.PositiveIntegerField(default=0)  # items in the manifest
+    accepted = models.PositiveIntegerField(default=0)  # items the post office accepted
+    directory = models.CharField(max_length=500, blank=True)
+    manifest_path = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RENDERING)
+    detail = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} ({self.get_mail_class_display()}, {self.count})"
+
+
+class ReturnedMail(models.Model):
+    """A paper attempt the post office returned (반송), imported from its file or fetched from its API. One row per
+    attempt: importing the same return again changes nothing."""
+
+    class Source(models.TextChoices):
+        FILE = "file", "반송 파일"
+        API = "api", "우체국 조회"
+
+    attempt = models.OneToOneField(DeliveryAttempt, on_delete=models.PROTECT, related_name="returned_mail")
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="returned_mail")
+    returned_on = models.DateField()
+    reason = models.CharField(max_length=20)
+    source = models.CharField(max_length=4, choices=Source.choices)
+    imported_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.returned_on} {self.reason}"
+
+
+class PublicNotice(models.Model):
+    """공시송달 (지방세기본법 제33조): a notice that could not be served is deemed served 14 days after publication."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "공고 중"
+        WITHDRAWN = "withdrawn", "철회"
+
+    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="public_notice")
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    published_on = models.DateField()
+    effective_on = models.DateField()  # published_on + 14 days: deemed served (제33조①)
+    reason = models.CharField(max_length=50)  # e.g. 우편 반송(수취인불명) — 제33조①3, 시행령 제18조
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    created_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["jurisdiction", "published_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} 공고 {self.published_on} → {self.effective_on}"

@@ -1,0 +1,188 @@
+"""Receipts: provider result callbacks (KT 공인알림문자, BC-AG-SN-010), verified, de-duplicated and applied in order.
+
+A callback is checked before anything is read from it:
+- HMAC-SHA256 over ``X-Timestamp + "." + raw body`` with the shared secret (settings.JINGSU_KT_CALLBACK_SECRET),
+  through ``KtAdapter.parse_callback``;
+- the timestamp must be within ``callback_max_age`` (300 s) of *our* clock, in either direction (a stale replay or
+  a clock far ahead are both refused);
+- every record's src_key must be one of our KT attempts.
+A refused callback changes nothing: one ``ReceiptRejection`` row (reason, sender address, body hash — no personal
+data) and a warning on the ``jingsu.delivery.receipts`` logger.
+
+An accepted callback is applied record by record, each in its own transaction with a ``ReceiptEvent`` whose unique
+``event_key`` identifies the record (provider, src_key, code, the record's own timestamps): a duplicated or replayed
+record hits the unique constraint and is acknowledged without effect. Records are applied through
+``services.apply_report``, which never moves an attempt backwards — a 40 수신성공 arriving after a 60 열람확인 is a
+no-op — so the order of arrival does not matter.
+
+Time: the view asks ``get_clock()`` — a module-level clock provider, ``SystemClock`` unless ``set_clock`` replaced
+it. The simulator stamps callbacks with *sim* time by default, so a process that drives the simulator's clock (the
+tests, the demo) sets this clock to the simulator's (``SimulatorControl(url).clock()``) or to its ManualClock that it
+keeps in step; a deployment against the real KT (or a simulator started with ``--callback-timestamp wall``) keeps
+the system clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from jingsu.clock import Clock, SystemClock
+from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, ReceiptEvent, ReceiptRejection
+from jingsu.providers.base import CallbackRejected, StatusReport
+from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+
+log = logging.getLogger("jingsu.delivery.receipts")
+
+# --- the clock the callback endpoint uses --------------------------------------------------------------------------
+
+_clock: Clock = SystemClock()
+
+
+def get_clock() -> Clock:
+    return _clock
+
+
+def set_clock(clock: Clock | None) -> Clock:
+    """Replace the endpoint's clock (None: back to the system clock). Returns the previous one."""
+    global _clock
+    previous = _clock
+    _clock = clock if clock is not None else SystemClock()
+    return previous
+
+
+# --- the KT adapter that verifies and decodes ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _kt_adapter(secret: str) -> Any:
+    from jingsu.providers.http import KtAdapter, KtConfig
+
+    # parse_callback makes no HTTP call; the base URL is only needed to build the adapter
+    base = (settings.JINGSU_PROVIDER_URL or "http://kt.invalid").rstrip("/") + "/kt"
+    return KtAdapter(KtConfig(base_url=base, callback_secret=secret))
+
+
+def kt_adapter() -> Any:
+    return _kt_adapter(settings.JINGSU_KT_CALLBACK_SECRET)
+
+
+# --- handling one callback -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class CallbackResult:
+    status: int  # HTTP status to answer
+    accepted: bool
+    reason: str = ""  # ReceiptRejection.Reason when refused
+    records: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    no_ops: int = 0  # new records that did not move anything (out of order, already known)
+    deferred: int = 0  # attempts not yet recorded as accepted: left to polling
+    unknown: list[str] = field(default_factory=list)
+
+    def body(self) -> dict[str, Any]:
+        if not self.accepted:
+            return {"rslt_cd": "E401" if self.status in (401, 403) else "E404", "rslt_msg": self.reason}
+        return {"rslt_cd": "00", "rslt_msg": "OK", "records": self.records, "applied": self.applied,
+                "duplicates": self.duplicates, "no_ops": self.no_ops, "deferred": self.deferred}
+
+
+def event_key(provider: str, r: StatusReport) -> str:
+    """Identity of one status record: the same record posted twice (or replayed with a fresh signature) has the same
+    key. The record's own timestamps are part of it, the callback's X-Timestamp is not."""
+    parts = [provider, r.key, str(r.state), r.code or "",
+             *(t.isoformat() if t else "" for t in (r.sent_at, r.delivered_at, r.read_at))]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _reject(reason: str, *, body: bytes, headers: Mapping[str, str], remote: str, now: datetime, status: int,
+            detail: dict[str, Any] | None = None) -> CallbackResult:
+    lower = {k.lower(): v for k, v in headers.items()}
+    ReceiptRejection.objects.create(
+        provider="kt", at=now, reason=reason, remote_addr=remote[:45],
+        header_timestamp=str(lower.get(TIMESTAMP_HEADER.lower(), ""))[:20],
+        body_sha256=hashlib.sha256(body).hexdigest(), body_length=len(body), detail=detail or {},
+    )
+    log.warning("KT callback rejected: %s (from %s, %d bytes, %s)", reason, remote or "?", len(body), detail or {})
+    return CallbackResult(status=status, accepted=False, reason=reason)
+
+
+def _rejection_reason(body: bytes, headers: Mapping[str, str], now: datetime) -> str:
+    """Why parse_callback refused: a signature that is right but out of the time window is 'stale'."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    ts, sig = lower.get(TIMESTAMP_HEADER.lower()), lower.get(SIGNATURE_HEADER.lower())
+    if verify_signature(settings.JINGSU_KT_CALLBACK_SECRET, ts, body, sig, now, max_age=float("inf")):
+        try:
+            import json
+
+            json.loads(body)
+        except ValueError:
+            return ReceiptRejection.Reason.MALFORMED
+        return ReceiptRejection.Reason.STALE_TIMESTAMP
+    return ReceiptRejection.Reason.BAD_SIGNATURE
+
+
+def handle_kt_callback(body: bytes, headers: Mapping[str, str], *, now: datetime, remote: str = "") -> CallbackResult:
+    """Verify, de-duplicate and apply one KT result callback. Never raises for bad input; see CallbackResult."""
+    from jingsu.delivery.services import apply_reports
+
+    try:
+        reports = kt_adapter().parse_callback(body, headers, now)
+    except CallbackRejected:
+        reason = _rejection_reason(body, headers, now)
+        status = 400 if reason == ReceiptRejection.Reason.MALFORMED else 401
+        return _reject(reason, body=body, headers=headers, remote=remote, now=now, status=status)
+    except (KeyError, TypeError, ValueError) as exc:  # a signed body with records we cannot read
+        return _reject(ReceiptRejection.Reason.MALFORMED, body=body, headers=headers, remote=remote, now=now,
+                       status=400, detail={"error": type(exc).__name__})
+
+    keys = {r.key for r in reports}
+    attempts = {a.key: a for a in DeliveryAttempt.objects.filter(channel=Channel.KT, key__in=keys)}
+    unknown = sorted(k for k in keys if k not in attempts)
+    if unknown or any(not r.key for r in reports):
+        # all or nothing: a callback naming a message we never sent is not applied at all
+        return _reject(ReceiptRejection.Reason.UNKNOWN_KEY, body=body, headers=headers, remote=remote, now=now,
+                       status=404, detail={"records": len(reports), "unknown": len(unknown)})
+
+    result = CallbackResult(status=200, accepted=True, records=len(reports))
+    # One callback is one transaction. The attempts are locked, so a replay of the same records racing this one waits
+    # and then finds their event keys; a record seen before (here or in an earlier callback) is acknowledged and not
+    # applied again.
+    with transaction.atomic():
+        current = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
+                   .filter(pk__in=[a.pk for a in attempts.values()]).order_by("pk")}
+        keys = [event_key("kt", r) for r in reports]
+        seen = set(ReceiptEvent.objects.filter(event_key__in=keys).values_list("event_key", flat=True))
+        events: list[ReceiptEvent] = []
+        changes: list[tuple[int, StatusReport]] = []
+        for r, key in zip(reports, keys, strict=True):
+            a = current[attempts[r.key].pk]
+            if a.status in (AttemptStatus.QUEUED, AttemptStatus.SENDING):
+                # our send has not been recorded yet (queued/sending): the report is left to polling
+                result.deferred += 1
+                continue
+            if key in seen:
+                result.duplicates += 1
+                continue
+            seen.add(key)
+            events.append(ReceiptEvent(provider="kt", event_key=key, attempt=a, state=str(r.state), code=r.code or "",
+                                       received_at=now))
+            changes.append((a.pk, r))
+        ReceiptEvent.objects.bulk_create(events)
+        applied = apply_reports(changes, now=now)
+        ReceiptEvent.objects.filter(event_key__in=[events[i].event_key for i in applied]).update(applied=True)
+        result.applied = len(applied)
+        result.no_ops = len(events) - len(applied)
+    log.info("KT callback: %d records, %d applied, %d duplicates, %d no-ops, %d deferred", result.records,
+             result.applied, result.duplicates, result.no_ops, result.deferred)
+    return result

@@ -1,0 +1,576 @@
+"""Delivering notices: CI lookup, channel choice, sending, status polling, fallback, the paper batch.
+
+Every step is a function that can run twice or die halfway without harm:
+- attempts are rows with a fixed idempotency key, created before anything is sent;
+- every status move is guarded (DeliveryAttempt.move), so two workers cannot both move one attempt;
+- a provider call happens after the attempt is marked `sending` and committed; if the process dies there, the sweep
+  (`sweep_stuck`) sends again with the same key and the provider answers with what it already accepted.
+
+Channel policy (per notice, DESIGN glossary "legal nature"):
+- formal documents (고지서·독촉장) go electronically only to taxpayers who applied for 전자송달 (지방세기본법 제30조⑦);
+  otherwise on paper;
+- corporations and taxpayers who refused mobile notices (수신거부) get paper;
+- individuals with CI: Kakao → KT → SMS (when a mobile number is on record) → paper; without CI: SMS → paper;
+- a channel is given up when the provider rejects (not a user, unknown CI, 수신거부 …) or fails, or when the notice is
+  still unread `fallback_hours` after it was delivered; once the campaign's read deadline has passed, unread
+  notices go to paper.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q
+
+from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.core import audit
+from jingsu.core.db import insert_rows, update_rows
+from jingsu.core.models import Holiday
+from jingsu.delivery.costs import UNIT_COST
+from jingsu.delivery.models import TRANSITIONS, AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.notices.documents import Alert, render_alert
+from jingsu.notices.models import Campaign, Notice
+from jingsu.providers.base import (
+    CiRequest,
+    DeliveryState,
+    OutgoingDocument,
+    ProviderError,
+    ProviderSet,
+    SendOutcome,
+    SendResult,
+    SmsMessage,
+    StatusReport,
+)
+from jingsu.taxpayers.models import Taxpayer, TaxpayerCI
+
+log = logging.getLogger(__name__)
+
+SEND_BATCH = 100  # documents per provider request (Kakao bulk, KT reqs[])
+# Tries of one attempt that ended in a transient failure (provider down, 5xx or timeouts after the adapter's own
+# retries with backoff) before the notice moves on to its next channel.
+MAX_TRIES = 5
+ELECTRONIC = (Channel.KAKAO, Channel.KT, Channel.SMS)
+S = AttemptStatus
+
+
+# --- CI ------------------------------------------------------------------------------------------------------------
+
+
+def resolve_ci(taxpayers: Iterable[Taxpayer], providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK,
+               batch: int = 1000) -> int:
+    """Ask the identity agency for the CI of individuals that have none on record yet. Returns how many were asked."""
+    todo = [t for t in taxpayers if t.is_individual and not hasattr(t, "_ci_checked")]
+    existing = set(TaxpayerCI.objects.filter(taxpayer__in=todo).values_list("taxpayer_id", flat=True))
+    todo = [t for t in todo if t.pk not in existing]
+    asked = 0
+    for start in range(0, len(todo), batch):
+        chunk = todo[start:start + batch]
+        results = providers.identity.to_ci(
+            [CiRequest(ref=str(t.pk), registration_number=t.reveal_registration_number()) for t in chunk]
+        )
+        now = clock.now()
+        with transaction.atomic():
+            TaxpayerCI.objects.bulk_create(
+                [TaxpayerCI(taxpayer_id=int(r.ref), ci=r.ci or "", result_code=r.code, obtained_at=now)
+                 for r in results],
+                ignore_conflicts=True,
+            )
+            audit.record("taxpayer.ci_lookup", actor="system:delivery", jurisdiction=chunk[0].jurisdiction_id,
+                         target_type="taxpayers.taxpayer", target_id=f"{len(chunk)} rows", clock=clock,
+                         detail={"asked": len(chunk), "matched": sum(1 for r in results if r.ci)})
+        asked += len(chunk)
+    return asked
+
+
+# --- channel policy -----------------------------------------------------------------------------------------------
+
+
+def channel_plan(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> list[str]:
+    """The channels a notice goes through, in order. The campaign's `channels` setting can leave electronic channels
+    out; paper always stays as the last resort (a notice must be served somehow)."""
+    if campaign.legal_nature == Campaign.LegalNature.FORMAL and not taxpayer.e_service:
+        return [Channel.PAPER]
+    if not taxpayer.is_individual or taxpayer.opt_out:
+        return [Channel.PAPER]
+    plan: list[str] = []
+    if ci:
+        plan += [Channel.KAKAO, Channel.KT]
+    if taxpayer.mobile:
+        plan.append(Channel.SMS)
+    allowed = set(ELECTRONIC if campaign.channels is None else campaign.channels)
+    return [c for c in plan if c in allowed] + [Channel.PAPER]
+
+
+def _ci_of(notices: Sequence[Notice]) -> dict[int, str]:
+    return dict(
+        TaxpayerCI.objects.filter(taxpayer_id__in=[n.taxpayer_id for n in notices]).values_list("taxpayer_id", "ci")
+    )
+
+
+# --- starting a campaign -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StartSummary:
+    attempts: int
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+
+def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> StartSummary:
+    """Approved → sending: look up CI, register the bills with the payment network, and queue the first attempt of
+    every notice outside the control group. Running it again does nothing."""
+    if campaign.status not in (Campaign.Status.APPROVED, Campaign.Status.SENDING):
+        raise ValueError("승인된 캠페인만 발송할 수 있습니다.")
+    notices = list(
+        Notice.objects.filter(campaign=campaign, status=Notice.Status.PENDING).select_related("taxpayer")
+    )
+    resolve_ci([n.taxpayer for n in notices], providers, clock=clock)
+    register_bills(campaign, providers)
+    ci = _ci_of(notices)
+    now = clock.now()
+    summary = StartSummary(0)
+    with transaction.atomic():
+        rows = []
+        for n in notices:
+            first = channel_plan(campaign, n.taxpayer, ci.get(n.taxpayer_id, ""))[0]
+            rows.append((n.pk, first, 1, f"{n.reference}-1", S.QUEUED, "", "", UNIT_COST[first], 0, now, now))
+            summary.by_channel[first] = summary.by_channel.get(first, 0) + 1
+        insert_rows(
+            DeliveryAttempt._meta.db_table,
+            ["notice_id", "channel", "sequence", "key", "status", "external_id", "result_code", "cost", "tries",
+             "created_at", "updated_at"],
+            rows,
+        )
+        Notice.objects.filter(pk__in=[n.pk for n in notices], status=Notice.Status.PENDING).update(
+            status=Notice.Status.IN_DELIVERY
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
+        audit.record("campaign.send", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
+                     clock=clock, detail={"attempts": len(rows), "by_channel": summary.by_channel})
+    summary.attempts = len(rows)
+    campaign.status = Campaign.Status.SENDING
+    return summary
+
+
+def register_bills(campaign: Campaign, providers: ProviderSet) -> None:
+    """Tell the payment network what can be paid (one bill per notice line), so a payment carries our number."""
+    from jingsu.notices.models import NoticeLine
+    from jingsu.providers.base import Bill
+
+    lines = NoticeLine.objects.filter(notice__campaign=campaign).select_related("notice", "levy")
+    bills = [
+        Bill(payment_number=line.payment_number, virtual_account="", amount=line.total,
+             due_date=campaign.as_of + timedelta(days=30), payload=line.notice.reference)
+        for line in lines.iterator(chunk_size=2000)
+    ]
+    for start in range(0, len(bills), 1000):
+        providers.bank.register_bills(bills[start:start + 1000])
+
+
+# --- sending ---------------------------------------------------------------------------------------------------------
+
+
+def sendable_campaigns(now: datetime) -> list[int]:
+    """Campaigns that may send electronically at `now`: sending, inside their send window (Asia/Seoul, default
+    09:00–20:00; a window whose start equals its end is open all day) and not on a holiday of their jurisdiction
+    or of all. Nothing goes out at night."""
+    local = now.astimezone(SEOUL)
+    holidays = Holiday.objects.filter(date=local.date())
+    everywhere = holidays.filter(jurisdiction__isnull=True).exists()
+    closed = set(holidays.exclude(jurisdiction__isnull=True).values_list("jurisdiction_id", flat=True))
+    if everywhere:
+        return []
+    return [
+        pk
+        for pk, jurisdiction, start, end in Campaign.objects.filter(status=Campaign.Status.SENDING).values_list(
+            "pk", "jurisdiction_id", "send_window_start", "send_window_end"
+        )
+        if jurisdiction not in closed and (start == end or start <= local.time() < end)
+    ]
+
+
+def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = (S.QUEUED,),
+          campaigns: Sequence[int] | None = None) -> list[DeliveryAttempt]:
+    """Claim up to `limit` attempts for this worker: SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so two workers
+    never claim the same rows; SQLite serialises writers anyway. Claimed rows move to `sending` before the lock is
+    released."""
+    with transaction.atomic():
+        qs = DeliveryAttempt.objects.filter(channel=channel, status__in=statuses).order_by("id")
+        if campaigns is not None:
+            qs = qs.filter(notice__campaign_id__in=campaigns)
+        if connection.vendor == "postgresql":
+            qs = qs.select_for_update(skip_locked=True)
+        attempts = list(qs[:limit])
+        ids = [a.pk for a in attempts]
+        if not ids:
+            return []
+        DeliveryAttempt.objects.filter(pk__in=ids).update(status=S.SENDING, updated_at=now)
+        DeliveryEvent.objects.bulk_create(
+            [DeliveryEvent(attempt_id=a.pk, from_status=a.status, to_status=S.SENDING, at=now) for a in attempts]
+        )
+    for a in attempts:
+        a.status = S.SENDING
+    return attempts
+
+
+def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: int = 10_000) -> int:
+    """Send queued electronic attempts of campaigns inside their send window, in provider-sized batches.
+    Returns how many were handed over; attempts outside the window wait in `queued`."""
+    handed = 0
+    campaigns = sendable_campaigns(clock.now())
+    if not campaigns:
+        return 0
+    for channel in ELECTRONIC:
+        while handed < limit:
+            attempts = claim(channel, SEND_BATCH, now=clock.now(), campaigns=campaigns)
+            if not attempts:
+                break
+            _send_batch(channel, attempts, providers, clock)
+            handed += len(attempts)
+    return handed
+
+
+def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: ProviderSet, clock: Clock) -> None:
+    notices = {n.pk: n for n in Notice.objects.filter(pk__in=[a.notice_id for a in attempts])
+               .select_related("campaign", "campaign__jurisdiction", "taxpayer")}
+    ci = _ci_of(list(notices.values()))
+    now = clock.now()
+    first_sent = _first_sent([a.notice_id for a in attempts])
+    alerts = _alerts(notices.values())
+    try:
+        if channel in (Channel.KAKAO, Channel.KT):
+            intermediary = providers.kakao if channel == Channel.KAKAO else providers.kt
+            docs = [_document(a, notices[a.notice_id], ci.get(notices[a.notice_id].taxpayer_id, ""),
+                              first_sent.get(a.notice_id, now), alerts[notices[a.notice_id].campaign_id])
+                    for a in attempts]
+            results = intermediary.send(docs)
+        else:
+            results = providers.sms.send([_sms(a, notices[a.notice_id], alerts[notices[a.notice_id].campaign_id])
+                                          for a in attempts])
+    except ProviderError as exc:
+        log.warning("provider %s unavailable: %s", channel, exc)
+        results = [SendResult(a.key, SendOutcome.RETRY, code="PROVIDER_DOWN") for a in attempts]
+    by_key = {r.key: r for r in results}
+    record_sends(attempts, notices, by_key, now, first_sent)
+
+
+def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], results: dict[str, SendResult],
+                 now: datetime, first_sent: dict[int, datetime]) -> None:
+    """Record a provider's answers for a batch this worker claimed, in one transaction and a few statements.
+
+    Every attempt of the batch is in `sending`, claimed by this worker; the rows are locked and re-checked before
+    anything is written, so a row that was swept back and claimed by another worker meanwhile is left alone. Accepted attempts get the
+    provider's id, the read deadline (from the notice's first send on any channel) and the fallback time; refused
+    ones make way for the notice's next channel; transient failures go back to `queued` with the same key, until an
+    attempt has had MAX_TRIES, when the notice moves on to its next channel.
+    """
+    moved: dict[str, list[DeliveryAttempt]] = {S.ACCEPTED: [], S.REJECTED: [], S.QUEUED: []}
+    for a in attempts:
+        r = results.get(a.key) or SendResult(a.key, SendOutcome.RETRY, code="NO_ANSWER")
+        campaign = notices[a.notice_id].campaign
+        a.tries += 1
+        a.updated_at = now
+        if r.outcome == SendOutcome.ACCEPTED:
+            a.status, a.result_code, a.external_id, a.sent_at = S.ACCEPTED, r.code or "", r.external_id or "", now
+            a.read_deadline = first_sent.get(a.notice_id, now) + timedelta(days=campaign.read_deadline_days)
+            a.fallback_at = now + timedelta(hours=campaign.fallback_hours)
+        elif r.outcome == SendOutcome.REJECTED:
+            a.status, a.result_code = S.REJECTED, r.code or "REJECTED"
+        elif a.tries >= MAX_TRIES:  # the provider stays down: give up this channel, nothing is lost
+            a.status, a.result_code = S.REJECTED, r.code or "RETRY"
+        else:
+            a.status, a.result_code = S.QUEUED, r.code or "RETRY"
+        moved[a.status].append(a)
+    fields = ["status", "result_code", "tries", "updated_at", "external_id", "sent_at", "read_deadline",
+              "fallback_at"]
+    with transaction.atomic():
+        still_ours = set(
+            DeliveryAttempt.objects.select_for_update()
+            .filter(pk__in=[a.pk for a in attempts], status=S.SENDING).values_list("pk", flat=True)
+        )
+        if len(still_ours) != len(attempts):
+            log.warning("%d attempts were moved by another process meanwhile", len(attempts) - len(still_ours))
+        for status in moved:
+            moved[status] = group = [a for a in moved[status] if a.pk in still_ours]
+            if not group:
+                continue
+            update_rows(DeliveryAttempt._meta.db_table, fields,
+                        [(*(getattr(a, f) for f in fields), a.pk) for a in group])
+            DeliveryEvent.objects.bulk_create(
+                [DeliveryEvent(attempt_id=a.pk, from_status=S.SENDING, to_status=status, at=now, code=a.result_code)
+                 for a in group]
+            )
+        for a in moved[S.REJECTED]:
+            queue_next(a, notices[a.notice_id], now)
+
+
+def _first_sent(notice_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each notice was first sent on any channel (notices never sent are absent)."""
+    return dict(
+        DeliveryAttempt.objects.filter(notice_id__in=notice_ids, sent_at__isnull=False)
+        .values("notice_id").annotate(first=Min("sent_at")).values_list("notice_id", "first")
+    )
+
+
+def _link(n: Notice) -> str:
+    """The portal address of a notice: an opaque token, nothing personal."""
+    return f"{settings.JINGSU_PORTAL_URL.rstrip('/')}/n/{n.token}"
+
+
+def _alerts(notices: Iterable[Notice]) -> dict[int, Alert]:
+    """The alert of each campaign in the batch, rendered once per campaign from its template (no personal data;
+    `{link}` is filled per notice)."""
+    alerts: dict[int, Alert] = {}
+    for n in notices:
+        if n.campaign_id not in alerts:
+            alerts[n.campaign_id] = render_alert(n.campaign)
+    return alerts
+
+
+def _document(a: DeliveryAttempt, n: Notice, ci: str, first_sent: datetime, alert: Alert) -> OutgoingDocument:
+    deadline = first_sent + timedelta(days=n.campaign.read_deadline_days)
+    return OutgoingDocument(
+        key=a.key, ci=ci, title=alert.title, message=alert.text, link=_link(n), doc_hash=n.doc_hash,
+        read_deadline=deadline, payload=n.reference,
+    )
+
+
+def _sms(a: DeliveryAttempt, n: Notice, alert: Alert) -> SmsMessage:
+    return SmsMessage(key=a.key, phone=n.taxpayer.mobile, text=alert.sms_text.replace("{link}", _link(n)),
+                      payload=n.reference)
+
+
+def queue_next(a: DeliveryAttempt, n: Notice, now: datetime, *, paper_now: bool = False) -> DeliveryAttempt | None:
+    """Queue the next channel of the notice's plan after attempt `a` (idempotent: one successor per attempt)."""
+    ci = _ci_of([n]).get(n.taxpayer_id, "")
+    plan = channel_plan(n.campaign, n.taxpayer, ci)
+    if paper_now:
+        nxt = Channel.PAPER
+    else:
+        index = plan.index(a.channel) if a.channel in plan else len(plan) - 1
+        nxt = plan[min(index + 1, len(plan) - 1)]
+    if a.channel == Channel.PAPER:
+        return None
+    attempt, _ = DeliveryAttempt.objects.get_or_create(
+        notice=n, sequence=a.sequence + 1,
+        defaults={"channel": nxt, "key": f"{n.reference}-{a.sequence + 1}", "status": S.QUEUED,
+                  "cost": UNIT_COST[nxt], "created_at": now, "updated_at": now},
+    )
+    return attempt
+
+
+# --- statuses and fallback ------------------------------------------------------------------------------------------
+
+
+STATE_TO_STATUS = {
+    DeliveryState.DELIVERED: S.DELIVERED,
+    DeliveryState.READ: S.READ,
+    DeliveryState.EXPIRED: S.EXPIRED,
+    DeliveryState.FAILED: S.FAILED,
+}
+
+
+def poll_statuses(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> int:
+    """Ask the providers about the open attempts (accepted or delivered) of notices not yet read, and apply what
+    they say. Once a notice is read, its other open attempts no longer decide anything.
+
+    Most reports repeat what is already recorded; those are recognised on plain tuples, and only an attempt whose
+    state changes is loaded and moved."""
+    moved = 0
+    open_attempts = DeliveryAttempt.objects.filter(
+        status__in=(S.ACCEPTED, S.DELIVERED), notice__read_at__isnull=True
+    ).exclude(external_id="")
+    for channel in (*ELECTRONIC, Channel.PAPER):
+        pending = list(open_attempts.filter(channel=channel).values_list("id", "external_id", "key", "status"))
+        for start in range(0, len(pending), 500):
+            chunk = pending[start:start + 500]
+            if channel == Channel.KAKAO:
+                reports = providers.kakao.statuses([ext for _, ext, _, _ in chunk])
+            elif channel == Channel.KT:
+                reports = providers.kt.statuses([ext for _, ext, _, _ in chunk])
+            elif channel == Channel.SMS:
+                reports = providers.sms.statuses([ext for _, ext, _, _ in chunk])
+            else:
+                reports = providers.post.statuses([key for _, _, key, _ in chunk])
+            by_id = {ext: (pk, status) for pk, ext, _, status in chunk}
+            by_key = {key: (pk, status) for pk, _, key, status in chunk}
+            changes = []
+            for rep in reports:
+                found = by_id.get(rep.external_id) or by_key.get(rep.key)
+                target = STATE_TO_STATUS.get(rep.state)
+                if found is None or target is None or target not in REACHABLE[found[1]]:
+                    continue  # nothing new
+                changes.append((found[0], rep))
+            moved += len(apply_reports(changes, now=clock.now()))
+    return moved
+
+
+def apply_report(a: DeliveryAttempt, state: DeliveryState, *, code: str, delivered_at: datetime | None,
+                 read_at: datetime | None, now: datetime) -> bool:
+    """Apply one provider report (see `apply_reports`). Returns whether it moved the attempt."""
+    report = StatusReport(key=a.key, external_id=a.external_id, state=state, code=code, delivered_at=delivered_at,
+                          read_at=read_at)
+    return bool(apply_reports([(a.pk, report)], now=now))
+
+
+def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime) -> set[int]:
+    """Apply provider reports to attempts (by primary key), in one transaction and a handful of statements.
+
+    Out-of-order or repeated reports are harmless: the attempts are locked and re-read, and a report that would not
+    move an attempt forward (read stays read; received after read is nothing) is skipped. Several reports for one
+    attempt apply in the order given. Each move writes a history row. The notice keeps its first delivery and first
+    read; a failed or expired electronic attempt of an unread notice queues the next channel (paper once the read
+    deadline has passed); a failed paper attempt makes the notice undeliverable. Returns the positions (in
+    `reports`) of the reports that moved their attempt.
+    """
+    if not reports:
+        return set()
+    with transaction.atomic():
+        attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
+                    .filter(pk__in={pk for pk, _ in reports}).order_by("pk")}
+        events: list[DeliveryEvent] = []
+        moved: dict[int, DeliveryAttempt] = {}
+        ended: list[tuple[DeliveryAttempt, str]] = []
+        applied: set[int] = set()
+        for index, (pk, report) in enumerate(reports):
+            a = attempts.get(pk)
+            target = STATE_TO_STATUS.get(report.state)
+            if a is None or target is None or target not in REACHABLE[a.status]:
+                continue
+            code = report.code or ""
+            if target in (S.DELIVERED, S.READ):
+                a.delivered_at = a.delivered_at or report.delivered_at or now
+            if target == S.READ:
+                a.read_at = report.read_at or now
+                if a.status == S.ACCEPTED:  # delivered and read reported at once: both moves go into the history
+                    events.append(DeliveryEvent(attempt_id=pk, from_status=a.status, to_status=S.DELIVERED, at=now,
+                                                code=code))
+                    a.status = S.DELIVERED
+            events.append(DeliveryEvent(attempt_id=pk, from_status=a.status, to_status=target, at=now, code=code))
+            a.status, a.updated_at = target, now
+            if code:
+                a.result_code = code
+            moved[pk] = a
+            applied.add(index)
+            if target in (S.FAILED, S.EXPIRED):
+                ended.append((a, target))
+        if not moved:
+            return set()
+        fields = ["status", "result_code", "delivered_at", "read_at", "updated_at"]
+        update_rows(DeliveryAttempt._meta.db_table, fields,
+                    [(*(getattr(a, f) for f in fields), a.pk) for a in moved.values()])
+        DeliveryEvent.objects.bulk_create(events)
+        _update_notices(list(moved.values()), now)
+        for a, target in ended:
+            notice = Notice.objects.select_related("campaign", "taxpayer").get(pk=a.notice_id)
+            if a.channel == Channel.PAPER:
+                if notice.status != Notice.Status.READ:
+                    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.UNDELIVERABLE)
+            elif notice.read_at is None and not _has_successor(a):
+                queue_next(a, notice, now, paper_now=target == S.EXPIRED)
+    return applied
+
+
+def _update_notices(attempts: list[DeliveryAttempt], now: datetime) -> None:
+    """Carry deliveries and reads over to the notices: the first delivery and the first read count, and a notice
+    never goes back from read."""
+    touched = [a for a in attempts if a.status in (S.DELIVERED, S.READ)]
+    if not touched:
+        return
+    notices = {n.pk: n for n in Notice.objects.select_for_update().filter(pk__in={a.notice_id for a in touched})
+               .order_by("pk").only("id", "status", "delivered_at", "read_at")}
+    changed = {}
+    for a in touched:
+        n = notices[a.notice_id]
+        before = (n.status, n.delivered_at, n.read_at)
+        if n.delivered_at is None or (a.delivered_at and a.delivered_at < n.delivered_at):
+            n.delivered_at = a.delivered_at
+        if a.status == S.READ:
+            if n.read_at is None or (a.read_at and a.read_at < n.read_at):
+                n.read_at = a.read_at
+            n.status = Notice.Status.READ
+        elif n.status == Notice.Status.IN_DELIVERY:
+            n.status = Notice.Status.DELIVERED
+        if (n.status, n.delivered_at, n.read_at) != before:
+            changed[n.pk] = n
+    update_rows(Notice._meta.db_table, ["status", "delivered_at", "read_at"],
+                [(n.status, n.delivered_at, n.read_at, n.pk) for n in changed.values()])
+
+
+def _reachable(status: str) -> frozenset[str]:
+    """Every status an attempt in `status` can still reach; a report never moves an attempt backwards."""
+    seen: set[str] = set()
+    frontier = [status]
+    while frontier:
+        for nxt in TRANSITIONS[frontier.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return frozenset(seen)
+
+
+REACHABLE: dict[str, frozenset[str]] = {status: _reachable(status) for status in TRANSITIONS}
+
+
+def _has_successor(a: DeliveryAttempt) -> bool:
+    return DeliveryAttempt.objects.filter(notice_id=a.notice_id, sequence__gt=a.sequence).exists()
+
+
+def fallback_due(*, clock: Clock = DEFAULT_CLOCK) -> int:
+    """Queue the next channel for notices still unread after `fallback_hours` on their latest channel, and paper for
+    those past the read deadline. Returns how many attempts were queued."""
+    now = clock.now()
+    queued = 0
+    later = DeliveryAttempt.objects.filter(notice_id=OuterRef("notice_id"), sequence__gt=OuterRef("sequence"))
+    candidates = (
+        DeliveryAttempt.objects.filter(status__in=(S.ACCEPTED, S.DELIVERED), channel__in=ELECTRONIC)
+        .filter(Q(fallback_at__lte=now) | Q(read_deadline__lte=now))
+        .filter(notice__read_at__isnull=True)
+        .filter(~Exists(later))
+        .select_related("notice", "notice__campaign", "notice__taxpayer")
+    )
+    for a in candidates.iterator(chunk_size=1000):
+        with transaction.atomic():
+            past_deadline = a.read_deadline is not None and a.read_deadline <= now
+            if queue_next(a, a.notice, now, paper_now=past_deadline):
+                queued += 1
+    return queued
+
+
+def sweep_stuck(*, clock: Clock = DEFAULT_CLOCK, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Attempts left in `sending` by a worker that died go back to `queued`; they are sent again with the same key,
+    and the provider answers with what it already accepted (nothing is sent twice)."""
+    now = clock.now()
+    stuck = DeliveryAttempt.objects.filter(status=S.SENDING, updated_at__lte=now - older_than)
+    count = 0
+    for a in stuck:
+        if a.move(S.QUEUED, at=now, code="SWEPT"):
+            count += 1
+    return count
+
+
+# --- paper -----------------------------------------------------------------------------------------------------------
+
+
+# Moved to jingsu.delivery.paper (PDFs, manifest, PrintBatch rows); kept here so existing callers keep working.
+from jingsu.delivery.paper import print_batch  # noqa: E402,F401
+
+
+def campaign_status(campaign: Campaign) -> dict[str, Any]:
+    """Counts of notices by status and of delivery attempts by channel and status."""
+    notices = dict(
+        Notice.objects.filter(campaign=campaign).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    attempts: dict[str, dict[str, int]] = {}
+    for channel, status, n in (
+        DeliveryAttempt.objects.filter(notice__campaign=campaign)
+        .values_list("channel", "status").annotate(n=Count("id")).order_by("channel", "status")
+    ):
+        attempts.setdefault(channel, {})[status] = n
+    return {"campaign": campaign.pk, "status": campaign.status, "notices": notices, "attempts": attempts}

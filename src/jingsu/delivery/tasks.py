@@ -1,0 +1,41 @@
+"""Thin Celery wrappers around the delivery and payment services. Each can run twice or die halfway without harm:
+attempts are claimed with SKIP LOCKED, moves are guarded, and providers de-duplicate on the attempt's key."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from jingsu.delivery import services
+from jingsu.providers.registry import configured_providers
+
+
+@shared_task(name="jingsu.delivery.send_queued", acks_late=True)
+def send_queued(limit: int = 10_000) -> int:
+    return services.send_queued(configured_providers(), limit=limit)
+
+
+@shared_task(name="jingsu.delivery.poll_statuses", acks_late=True)
+def poll_statuses() -> int:
+    return services.poll_statuses(configured_providers())
+
+
+@shared_task(name="jingsu.delivery.fallback_due", acks_late=True)
+def fallback_due() -> int:
+    return services.fallback_due()
+
+
+@shared_task(name="jingsu.delivery.sweep_stuck", acks_late=True)
+def sweep_stuck() -> int:
+    return services.sweep_stuck()
+
+
+@shared_task(name="jingsu.delivery.print_batch", acks_late=True)
+def print_batch() -> int:
+    return services.print_batch(configured_providers())
+
+
+@shared_task(name="jingsu.payments.read_bank_feed", acks_late=True)
+def read_bank_feed() -> int:
+    from jingsu.payments.services import read_bank_feed as read
+
+    return read(configured_providers()).new

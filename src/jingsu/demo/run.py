@@ -1,0 +1,156 @@
+"""The walking skeleton: the whole pipeline on the embedded default, in one command.
+
+generate a roll → import it → build a 체납안내 campaign (one notice per taxpayer bundling all their arrears) →
+approve it (a second person) → deliver through the simulator (a real HTTP server in a subprocess) while time moves
+forward → read the bank feed and reconcile → print a summary and write the report.
+
+Each stage is the same service function the CLI, the workers and the console call; the demo only moves the clock.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from jingsu.clock import SEOUL, ManualClock, SystemClock, today
+from jingsu.core.models import Jurisdiction
+from jingsu.delivery import services as delivery
+from jingsu.notices import services as notices
+from jingsu.notices.models import Campaign, Notice
+from jingsu.payments import services as payments
+from jingsu.providers.registry import simulator_providers
+from jingsu.reports.effects import campaign_effects, render_html, won
+from jingsu.rolls.generate import generate_roll
+from jingsu.rolls.importer import import_roll
+from jingsu.simulator.client import SimulatorControl
+from jingsu.simulator.process import SimulatorProcess
+
+MAKER = "demo:담당자"
+CHECKER = "demo:팀장"
+
+
+@dataclass
+class DemoResult:
+    effects: dict
+    report_html: Path
+    report_json: Path
+    seconds: float
+
+
+def run_demo(
+    *,
+    taxpayers: int = 5000,
+    out: Path = Path("var/demo"),
+    jurisdiction: str = "11260",
+    seed: int = 2026,
+    days: int = 37,
+    control_share: int = 10,
+    stdout: TextIO = sys.stdout,
+) -> DemoResult:
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    start = datetime.combine(today(SystemClock()), datetime.min.time(), tzinfo=SEOUL).replace(hour=10)
+    clock = ManualClock(start)
+
+    def say(message: str) -> None:
+        stdout.write(f"[{time.monotonic() - started:6.1f}s | {clock.now():%Y-%m-%d %H:%M}] {message}\n")
+        stdout.flush()
+
+    j = Jurisdiction.objects.get(code=jurisdiction)
+    roll = out / f"roll-{jurisdiction}-{taxpayers}.csv"
+    say(f"1/6 체납 자료 생성: {j.name} 납세자 {taxpayers:,}명 → {roll}")
+    generated = generate_roll(jurisdiction=jurisdiction, taxpayers=taxpayers, seed=seed, out=roll, today=today(clock))
+    say(f"    {generated.rows:,}행")
+
+    say("2/6 체납 자료 가져오기 (전체 검증 후 기록)")
+    imported = import_roll(roll, jurisdiction_code=jurisdiction, actor=MAKER, clock=clock)
+    say(f"    납세자 {imported.taxpayers:,}명, 부과 {imported.rows:,}건 (신규 {imported.levies_created:,}, "
+        f"변경 {imported.levies_updated:,}, 동일 {imported.levies_unchanged:,}), 체납액 {won(imported.total_arrears)}")
+
+    say("3/6 체납안내 캠페인: 대상 확정 → 승인")
+    campaign = notices.create_campaign(
+        j, name=f"{j.name} 체납안내 {clock.now():%Y-%m-%d}", kind="arrears", as_of=today(clock), actor=MAKER,
+        control_share=control_share, clock=clock,
+    )
+    built = notices.build_campaign(campaign, actor=MAKER, clock=clock)
+    notices.approve_campaign(campaign, actor=CHECKER, clock=clock)
+    say(f"    안내문 {built.notices:,}건 (대조군 {built.control:,}건), 체납 {built.lines:,}건 묶음, {won(built.total_amount)}")
+
+    with SimulatorProcess(seed=seed) as sim:
+        control = SimulatorControl(sim.url)
+        control.set_clock(clock.now())
+        providers = simulator_providers(sim.url)
+        say(f"4/6 발송 (시뮬레이터 {sim.url})")
+        started_send = delivery.start_campaign(campaign, providers, actor=CHECKER, clock=clock)
+        say("    첫 채널: " + ", ".join(f"{k} {v:,}" for k, v in sorted(started_send.by_channel.items())))
+        delivery.send_queued(providers, clock=clock, limit=10**9)
+        print_dir = out / "print"
+        delivery.print_batch(providers, clock=clock, out_dir=print_dir, pdf=False)
+
+        say(f"5/6 {days}일 동안 (처음 사흘은 3시간, 이후 12시간 간격): 상태 조회 → 재발송 → 종이 → 수납")
+        feed_total = payments.FeedSummary()
+        end = start + timedelta(days=days)
+        step = 0
+        while clock.now() < end:
+            step += 1
+            elapsed = clock.now() - start
+            clock.advance(timedelta(hours=3 if elapsed < timedelta(days=3) else 12))
+            control.set_clock(clock.now())
+            delivery.poll_statuses(providers, clock=clock)
+            delivery.fallback_due(clock=clock)
+            delivery.send_queued(providers, clock=clock, limit=10**9)
+            delivery.print_batch(providers, clock=clock, out_dir=print_dir, pdf=False)
+            feed = payments.read_bank_feed(providers, clock=clock)
+            for field in ("received", "new", "duplicates", "matched", "unmatched", "amount"):
+                setattr(feed_total, field, getattr(feed_total, field) + getattr(feed, field))
+            day = (clock.now() - start).days
+            if clock.now().hour == 10 and day % 7 == 0:
+                say(f"    {day}일째: 수납 {feed_total.new:,}건 {won(feed_total.amount)}")
+
+    samples = _sample_pdfs(campaign, out / "samples")
+    say("6/6 결과")
+    effects = campaign_effects(campaign)
+    effects["payments"] = feed_total.__dict__
+    report_json = out / "effects.json"
+    report_html = out / "effects.html"
+    report_json.write_text(json.dumps(effects, ensure_ascii=False, indent=2))
+    report_html.write_text(render_html(effects))
+    _print_summary(effects, stdout)
+    stdout.write(f"종이 묶음: {out / 'print'} (목록 manifest.csv; 데모는 PDF를 견본 {len(samples)}건만 만듭니다 → "
+                 f"{out / 'samples'}. 실제 인쇄는 `jingsu print-batch`가 안내문마다 PDF를 만듭니다)\n")
+    stdout.write(f"\n보고서: {report_html}  /  {report_json}\n")
+    return DemoResult(effects, report_html, report_json, time.monotonic() - started)
+
+
+def _sample_pdfs(campaign: Campaign, directory: Path, count: int = 3) -> list[Path]:
+    """A few notices as the paper PDF a citizen would receive (file names carry no personal data)."""
+    from jingsu.notices.documents import notices_for_rendering, render_pdfs
+
+    directory.mkdir(parents=True, exist_ok=True)
+    qs = notices_for_rendering(Notice.objects.filter(campaign=campaign, control_group=False).order_by("pk")[:count])
+    paths = []
+    for notice, pdf in render_pdfs(list(qs)):
+        path = directory / f"{notice.reference}.pdf"
+        path.write_bytes(pdf)
+        paths.append(path)
+    return paths
+
+
+def _print_summary(e: dict, stdout: TextIO) -> None:
+    lines = [
+        "",
+        f"안내 대상 {e['notices']:,}건 (대조군 {e['control_group']:,}건 별도)",
+        "채널별 발송(도달/열람): " + ", ".join(
+            f"{ch} {v['sent']:,}({v['delivered']:,}/{v['read']:,})" for ch, v in e["by_channel"].items()
+        ),
+        f"도달 {e['delivered']:,}건, 열람 {e['read']:,}건, 종이 {e['paper']:,}건",
+        f"납부 {e['paid_count']:,}건 {won(e['paid_amount'])} (납부율 {e['paid_rate']:.1%}"
+        + ("" if e["control_paid_rate"] is None else f", 대조군 {e['control_paid_rate']:.1%}") + ")",
+        f"비용 {won(e['cost'])} / 전부 종이였다면 {won(e['paper_cost'])} → 절감 {won(e['saving'])}",
+    ]
+    stdout.write("\n".join(lines) + "\n")

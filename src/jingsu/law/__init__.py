@@ -1,0 +1,10 @@
+"""jingsu.law — the law as plain Python (no Django).
+
+- `params`: dated YAML parameters by jurisdiction (구 → 시·도 → kr), strict schema, `NoRuleForDate` outside them.
+- `money`: int won, exact rates, 10원 미만 절사 (지방세기본법 제59조 → 국고금 관리법 제47조).
+- `trace`: calculation steps {rule, article, inputs, output}.
+- `calc`: the JSON calculator registry and ``jingsu calc NAME [--explain]``.
+- `property_tax` (재산세), `penalty` (가산금·납부지연가산세), `procedure` (납부기한, 독촉, 송달), `dates`.
+
+Keep this package free of Django imports (tests/law/test_infrastructure.py checks it).
+"""

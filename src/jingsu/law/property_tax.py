@@ -1,0 +1,593 @@
+"""재산세 (property tax): calculator ``property-tax`` and the typed function `property_tax`.
+
+The 과세기준일 **6월 1일 of the tax year** (지방세법 제114조) selects the version of every rule below, except the
+분할납부 rules, which the 납부기한 selects (tax-rules.md §7). Parameters: params/kr/property_tax.yaml (2011~, 지방세법
+법률 제10221호) and params/11260/property_tax.yaml (2010, 중랑구세 조례 제21조·제22조).
+
+Steps (each is a trace step):
+
+1. 과세표준 (제110조): 시가표준액 × 공정시장가액비율 — land and buildings 70%, houses 60%, 1세대1주택 45% (2022) and
+   43/44/45% by 시가표준액 band (2023~2026; 시행령 제109조①2호 단서), ships and aircraft 100% (제110조②).
+   1원 미만 버림 (국고금 관리법 제47조②).
+2. 주택 과세표준상한 (제110조③, 시행령 제109조의2, from 2024): base = min(base, 직전연도 시가표준액 × this year's
+   비율 + base × 5%). Without `previous_standard_value` the law uses this year's 시가표준액, so the cap never binds.
+3. 산출세액 (제111조, 제111조의2, 제113조): the table of the object/class; houses of a 1세대1주택 with 시가표준액 ≤ 9억
+   (6억 before 2021-06-01) use the 특례 table (2021~2026; sunset 법률 제17769호 부칙 제2조). Floored to whole won.
+4. 세부담상한 (제122조) when `previous_tax` (직전연도 세액상당액, 시행령 제118조, supplied by the caller) is given:
+   150% for everything but houses; houses 105/110/130% by 시가표준액 band until the 2023 tax year; 2024~2028 only for
+   houses taxed as houses before 2024 (`existing_house`, default true; 법률 제19230호 부칙 제15조); none after.
+   The 도시지역분 is capped separately (제122조 괄호) against `previous_city_area_tax` when given.
+5. 도시지역분 (제112조①2호, from 2011): base × 0.14% for land, buildings and houses when `city_area`. Before 2011 this
+   was the separate 도시계획세 — not modelled: a 2010 calculation with city_area=true raises `NoRuleForDate`
+   (field ``city_area``).
+6. 지방교육세 (제151조①6호): 20% of the 재산세 본세 (not of the 도시지역분).
+7. 10원 미만 절사 of each 세목 amount (지방세기본법 제59조 → 국고금 관리법 제47조①).
+8. 소액 징수면제 (제119조): when 본세 + 도시지역분 on the notice is under 2,000원 nothing is collected (the 지방교육세,
+   20% of the 재산세 payable, follows it): `small_amount_exempt` true and `total` 0.
+9. 납기 (제115조): land 9.16–9.30; buildings, ships, aircraft 7.16–7.31; houses half in July and half in September,
+   whole in July when the year's 재산세 ≤ 20만원 (단서; see the YAML note). The odd 10원 of a half goes to the first
+   installment (국고금 관리법 시행령 제109조의2 [S], tax-rules.md §4.1).
+10. 분할납부 (제118조, 시행령 제116조): per notice, when its 재산세 (본세 + 도시지역분) exceeds 250만원: up to 500만원
+    the part over 250만원, above that up to 50%; payable within 2 months (납부기한 before 2024) or 3 months after the
+    납부기한 (민법 제160조 month counting, `jingsu.law.dates.period_end`).
+
+With ``partial: true`` (JSON) a rule that has no version for the year (e.g. the 2010 소액 징수면제, which our sources
+lack) does not abort the calculation: the outputs that depend on it are ``null`` and ``missing_rules`` names them.
+Without it, a missing rule raises `NoRuleForDate` — never a silent 0.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from jingsu.law import params
+from jingsu.law.calc import (
+    calculator,
+    check_fields,
+    field_bool,
+    field_choice,
+    field_int,
+    field_jurisdiction,
+    field_opt_int,
+)
+from jingsu.law.dates import period_end
+from jingsu.law.errors import InputError, NoRuleForDate
+from jingsu.law.params import Bands, Brackets
+from jingsu.law.trace import Trace
+
+NAME = "property-tax"
+
+CLASSES: dict[str, tuple[str, ...]] = {
+    "land": ("aggregate", "separate", "separated-farmland", "separated-golf-luxury", "separated-other"),
+    "building": ("golf-luxury", "factory-residential-zone", "general"),
+    "house": ("general", "villa"),
+    "ship": ("luxury", "general"),
+    "aircraft": ("general",),
+}
+CITY_AREA_OBJECTS = ("land", "building", "house")  # 제112조①: 토지, 건축물 또는 주택
+
+ART_RATE = {
+    ("land", "aggregate"): "지방세법 제111조①1호가목, 제113조①1호",
+    ("land", "separate"): "지방세법 제111조①1호나목, 제113조①2호",
+    ("land", "separated-farmland"): "지방세법 제111조①1호다목1)",
+    ("land", "separated-golf-luxury"): "지방세법 제111조①1호다목2)",
+    ("land", "separated-other"): "지방세법 제111조①1호다목3)",
+    ("building", "golf-luxury"): "지방세법 제111조①2호가목",
+    ("building", "factory-residential-zone"): "지방세법 제111조①2호나목",
+    ("building", "general"): "지방세법 제111조①2호다목",
+    ("house", "general"): "지방세법 제111조①3호나목, 제113조②",
+    ("house", "villa"): "지방세법 제111조①3호가목 (2023.3.14 삭제)",
+    ("ship", "luxury"): "지방세법 제111조①4호가목",
+    ("ship", "general"): "지방세법 제111조①4호나목",
+    ("aircraft", "general"): "지방세법 제111조①5호",
+}
+
+MAX_AMOUNT = 10**16  # 1경 원: far above any real 시가표준액; guards against absurd input
+
+
+# ---------------------------------------------------------------------------------------------------------
+# resolved rules, cached per (jurisdiction, year, object, class) — the fast path
+
+
+class _Missing:
+    """A rule with no version for the date; raising is deferred until the rule is actually needed."""
+
+    __slots__ = ("_error",)
+
+    def __init__(self, error: NoRuleForDate) -> None:
+        self._error = error
+
+    @property
+    def error(self) -> NoRuleForDate:
+        """A fresh exception each time (re-raising one cached instance would grow its traceback)."""
+        e = self._error
+        return NoRuleForDate(e.rule, e.jurisdiction, e.on, field=e.field)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    on: date
+    jurisdiction: str
+    table: Brackets | Fraction  # the standard rate (brackets or flat)
+    table_ref: str
+    ratio: Fraction
+    ratio_ref: str
+    one_house_ratio: Bands | None  # None: no separate 1세대1주택 ratio that year
+    one_house_table: Brackets | None  # None: no 특례 that year
+    one_house_limit: int
+    one_house_ref: str
+    base_cap_rate: Fraction | None
+    burden_cap: Fraction | Bands | None  # None: no cap that year for this object
+    burden_cap_ref: str
+    burden_cap_transitional: Bands | None
+    city_rate: Fraction | _Missing
+    city_ref: str
+    education_rate: Fraction | _Missing
+    education_ref: str
+    small_limit: int | _Missing
+    small_ref: str
+    lump_sum_limit: int | _Missing
+    # integer forms for the fast path: rows are (over, base, numerator, denominator), highest `over` first
+    rows: tuple[tuple[int, int, int, int], ...] = ()
+    one_rows: tuple[tuple[int, int, int, int], ...] | None = None
+    ratio_nd: tuple[int, int] = (1, 1)
+    one_ratio_bands: tuple[tuple[int, int, int], ...] | None = None  # (over, n, d), highest first
+    burden_nd: tuple[int, int] | None = None
+    burden_bands: tuple[tuple[int, int, int], ...] | None = None
+    city_nd: tuple[int, int] | None = None
+    edu_nd: tuple[int, int] | None = None
+
+
+def _int_rows(table: Brackets | Fraction) -> tuple[tuple[int, int, int, int], ...]:
+    if isinstance(table, Fraction):
+        return ((0, 0, table.numerator, table.denominator),)
+    return tuple((b.over, b.base, b.rate.numerator, b.rate.denominator) for b in reversed(table.rows))
+
+
+def _int_bands(bands: Bands | None) -> tuple[tuple[int, int, int], ...] | None:
+    if bands is None:
+        return None
+    return tuple((b.over, b.rate.numerator, b.rate.denominator) for b in reversed(bands.rows))
+
+
+def _apply_rows(rows: tuple[tuple[int, int, int, int], ...], x: int) -> int:
+    for over, base, n, d in rows:
+        if x > over:
+            return base + (x - over) * n // d
+    return 0
+
+
+def _band(bands: tuple[tuple[int, int, int], ...], x: int) -> tuple[int, int]:
+    for over, n, d in bands:
+        if x > over:
+            return n, d
+    _, n, d = bands[-1]
+    return n, d
+
+
+def _get(jurisdiction: str, path: str, on: date, field_name: str = "tax_year") -> params.Param:
+    try:
+        return params.get(jurisdiction, "property_tax." + path, on)
+    except NoRuleForDate as e:
+        e.field = field_name
+        raise
+
+
+def _opt(jurisdiction: str, path: str, on: date, field_name: str) -> params.Param | _Missing:
+    try:
+        return _get(jurisdiction, path, on, field_name)
+    except NoRuleForDate as e:
+        return _Missing(e)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rules(jurisdiction: str, tax_year: int, obj: str, klass: str) -> _Rules:
+    on = date(tax_year, 6, 1)  # 과세기준일 (지방세법 제114조)
+    rate_p = _get(jurisdiction, f"rates.{obj}.{klass}", on)
+    if rate_p.value is None:
+        raise InputError(
+            "class",
+            f"{tax_year}년에는 '{klass}' 세율이 없습니다 ({rate_p.ref}). 별장은 2023년부터 일반 주택 세율로 과세합니다"
+            if klass == "villa"
+            else f"{tax_year}년에는 '{klass}' 세율이 없습니다 ({rate_p.ref})",
+        )
+    table = rate_p.value
+    assert isinstance(table, Brackets | Fraction)
+    ratio_p = _get(jurisdiction, f"fair_market_ratio.{obj}", on)
+    assert isinstance(ratio_p.value, Fraction)
+    one_ratio: Bands | None = None
+    one_table: Brackets | None = None
+    one_limit = 0
+    one_ref = ""
+    base_cap_rate: Fraction | None = None
+    burden: Fraction | Bands | None
+    transitional: Bands | None = None
+    if obj == "house" and klass == "general":
+        p = _get(jurisdiction, "fair_market_ratio.house_one_house", on)
+        one_ratio = p.value if isinstance(p.value, Bands) else None
+        t = params.find(jurisdiction, "property_tax.rates.house.one-house", on)
+        if t is not None and isinstance(t.value, Brackets):
+            one_table = t.value
+            lim = _get(jurisdiction, "one_house.value_limit", on)
+            assert isinstance(lim.value, int)
+            one_limit = lim.value
+            one_ref = f"{t.ref}; 시가표준액 상한 {lim.ref}"
+        cap = _get(jurisdiction, "base_cap.rate", on)
+        base_cap_rate = cap.value if isinstance(cap.value, Fraction) else None
+    if obj == "house":
+        bp = _get(jurisdiction, "burden_cap.house", on)
+        burden = bp.value if isinstance(bp.value, Bands) else None
+        burden_ref = bp.ref
+        if burden is None:
+            tp = params.find(jurisdiction, "property_tax.burden_cap.house_transitional", on)
+            if tp is not None and isinstance(tp.value, Bands):
+                transitional = tp.value
+                burden_ref = tp.ref
+    else:
+        bp = _get(jurisdiction, "burden_cap.general", on)
+        assert isinstance(bp.value, Fraction)
+        burden, burden_ref = bp.value, bp.ref
+    city = _opt(jurisdiction, "city_area.rate", on, "city_area")
+    edu = _opt(jurisdiction, "education.rate", on, "tax_year")
+    small = _opt(jurisdiction, "small_amount.limit", on, "tax_year")
+    lump = _opt(jurisdiction, "due.house_lump_sum_limit", on, "tax_year")
+    transitional_or_house = burden if isinstance(burden, Bands) else transitional
+    return _Rules(
+        rows=_int_rows(table),
+        one_rows=None if one_table is None else _int_rows(one_table),
+        ratio_nd=(ratio_p.value.numerator, ratio_p.value.denominator),
+        one_ratio_bands=_int_bands(one_ratio),
+        burden_nd=(burden.numerator, burden.denominator) if isinstance(burden, Fraction) else None,
+        burden_bands=_int_bands(transitional_or_house),
+        city_nd=None if isinstance(city, _Missing) else (_frac(city).numerator, _frac(city).denominator),
+        edu_nd=None if isinstance(edu, _Missing) else (_frac(edu).numerator, _frac(edu).denominator),
+        on=on,
+        jurisdiction=jurisdiction,
+        table=table,
+        table_ref=rate_p.ref,
+        ratio=ratio_p.value,
+        ratio_ref=ratio_p.ref,
+        one_house_ratio=one_ratio,
+        one_house_table=one_table,
+        one_house_limit=one_limit,
+        one_house_ref=one_ref,
+        base_cap_rate=base_cap_rate,
+        burden_cap=burden,
+        burden_cap_ref=burden_ref,
+        burden_cap_transitional=transitional,
+        city_rate=city if isinstance(city, _Missing) else _frac(city),
+        city_ref="" if isinstance(city, _Missing) else city.ref,
+        education_rate=edu if isinstance(edu, _Missing) else _frac(edu),
+        education_ref="" if isinstance(edu, _Missing) else edu.ref,
+        small_limit=small if isinstance(small, _Missing) else _int(small),
+        small_ref="" if isinstance(small, _Missing) else small.ref,
+        lump_sum_limit=lump if isinstance(lump, _Missing) else _int(lump),
+    )
+
+
+def _frac(p: params.Param) -> Fraction:
+    assert isinstance(p.value, Fraction)
+    return p.value
+
+
+def _int(p: params.Param) -> int:
+    assert isinstance(p.value, int)
+    return p.value
+
+
+def _t10(x: int) -> int:
+    return x - x % 10
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the typed function
+
+
+@dataclass(slots=True)
+class PropertyTaxResult:
+    tax_base: int  # 과세표준
+    computed_tax: int  # 산출세액 (본세, before 세부담상한 and 절사)
+    tax: int  # 재산세 본세 (after 세부담상한, 10원 미만 절사)
+    education_tax: int | None  # 지방교육세
+    city_area_tax: int  # 도시지역분 (0 when not applicable)
+    total: int | None  # amount to collect on the notice (0 when small_amount_exempt)
+    small_amount_exempt: bool | None
+    due: list[dict[str, Any]] | None = None
+    missing_rules: list[str] = field(default_factory=list)
+
+
+def property_tax(
+    *,
+    jurisdiction: str,
+    tax_year: int,
+    obj: str,
+    klass: str,
+    standard_value: int,
+    one_house: bool = False,
+    previous_tax: int | None = None,
+    previous_standard_value: int | None = None,
+    previous_city_area_tax: int | None = None,
+    existing_house: bool = True,
+    city_area: bool = True,
+    partial: bool = False,
+    schedule: bool = True,
+    trace: Trace | None = None,
+) -> PropertyTaxResult:
+    """재산세 for one object (see the module docstring for the rules and their articles)."""
+    if klass not in CLASSES.get(obj, ()):
+        if obj not in CLASSES:
+            raise InputError("object", f"과세대상이 올바르지 않습니다: {obj!r} (가능: {', '.join(CLASSES)})")
+        raise InputError("class", f"{obj}의 구분이 올바르지 않습니다: {klass!r} (가능: {', '.join(CLASSES[obj])})")
+    r = _rules(jurisdiction, tax_year, obj, klass)
+    missing: list[str] = []
+
+    # 1. 과세표준 (1원 미만 버림)
+    rn, rd = r.ratio_nd
+    ratio_ref = r.ratio_ref
+    if one_house and r.one_ratio_bands is not None:
+        rn, rd = _band(r.one_ratio_bands, standard_value)
+        ratio_ref = "지방세법 시행령 제109조①2호 단서 (1세대1주택)"
+    base = standard_value * rn // rd
+    if trace is not None:
+        trace.add("과세표준", f"지방세법 제110조; {ratio_ref}", {"시가표준액": standard_value,
+                  "공정시장가액비율": Fraction(rn, rd), "과세기준일": r.on, "1세대1주택": one_house}, base)
+
+    # 2. 주택 과세표준상한
+    if r.base_cap_rate is not None:
+        prev_sv = standard_value if previous_standard_value is None else previous_standard_value
+        cn, cd = r.base_cap_rate.numerator, r.base_cap_rate.denominator
+        # 직전연도 시가표준액 × 비율 + 과세표준 × 상한율, exact, then 1원 미만 버림
+        cap = (prev_sv * rn * cd + base * cn * rd) // (rd * cd)
+        if trace is not None:
+            trace.add("과세표준상한", "지방세법 제110조③, 시행령 제109조의2", {
+                "직전연도 시가표준액": prev_sv, "공정시장가액비율": Fraction(rn, rd), "과세표준": base,
+                "과세표준상한율": r.base_cap_rate}, cap)
+        if cap < base:
+            base = cap
+
+    # 3. 산출세액
+    rows = r.rows
+    table: Brackets | Fraction = r.table
+    table_ref = r.table_ref
+    if one_house and r.one_rows is not None and standard_value <= r.one_house_limit:
+        rows = r.one_rows
+        assert r.one_house_table is not None
+        table = r.one_house_table
+        table_ref = r.one_house_ref
+    computed = _apply_rows(rows, base)
+    if trace is not None:
+        trace.add("산출세액", f"{ART_RATE[(obj, klass)]}; {table_ref}", {"과세표준": base, "세율": _show(table)},
+                  computed)
+
+    # 4. 세부담상한 (본세)
+    capped = computed
+    cap_nd: tuple[int, int] | None = None
+    if previous_tax is not None or previous_city_area_tax is not None:
+        cap_nd = _burden_nd(r, obj, standard_value, existing_house)
+    if previous_tax is not None:
+        if cap_nd is not None:
+            limit = previous_tax * cap_nd[0] // cap_nd[1]
+            if limit < capped:
+                capped = limit
+            if trace is not None:
+                trace.add("세부담상한", f"지방세법 제122조; {r.burden_cap_ref}", {
+                    "산출세액": computed, "직전연도 세액상당액": previous_tax,
+                    "상한비율": Fraction(*cap_nd)}, capped)
+        elif trace is not None:
+            trace.add("세부담상한", f"지방세법 제122조; {r.burden_cap_ref}", {"산출세액": computed,
+                      "적용": "주택 — 세부담상한 없음"}, capped)
+    tax = capped - capped % 10
+    if trace is not None:
+        trace.add("10원 미만 절사 (재산세)", "지방세기본법 제59조, 국고금 관리법 제47조①", {"세액": capped}, tax)
+
+    # 5. 도시지역분
+    city_tax = 0
+    if city_area and obj in CITY_AREA_OBJECTS:
+        if r.city_nd is None:
+            assert isinstance(r.city_rate, _Missing)
+            raise r.city_rate.error
+        ct = base * r.city_nd[0] // r.city_nd[1]
+        if previous_city_area_tax is not None and cap_nd is not None:
+            ct = min(ct, previous_city_area_tax * cap_nd[0] // cap_nd[1])
+        city_tax = ct - ct % 10
+        if trace is not None:
+            trace.add("도시지역분", f"지방세법 제112조①2호; {r.city_ref}", {"과세표준": base,
+                      "세율": Fraction(*r.city_nd), "직전연도 도시지역분": previous_city_area_tax}, city_tax)
+    elif trace is not None:
+        trace.add("도시지역분", "지방세법 제112조①", {"대상": obj, "city_area": city_area}, 0)
+
+    # 6. 지방교육세
+    education: int | None
+    if r.edu_nd is None:
+        assert isinstance(r.education_rate, _Missing)
+        if not partial:
+            raise r.education_rate.error
+        education = None
+        missing.append("property_tax.education.rate")
+    else:
+        e = tax * r.edu_nd[0] // r.edu_nd[1]
+        education = e - e % 10
+        if trace is not None:
+            trace.add("지방교육세", f"지방세법 제151조①6호; {r.education_ref}", {"재산세": tax,
+                      "세율": Fraction(*r.edu_nd)}, education)
+
+    # 8. 소액 징수면제
+    exempt: bool | None
+    small = r.small_limit
+    if isinstance(small, _Missing):
+        if not partial:
+            raise small.error
+        exempt = None
+        missing.append("property_tax.small_amount.limit")
+    else:
+        exempt = tax + city_tax < small
+        if trace is not None:
+            trace.add("소액 징수면제", f"지방세법 제119조; {r.small_ref}", {"재산세(본세+도시지역분)": tax + city_tax,
+                      "기준(미만)": small}, exempt)
+
+    total: int | None
+    if exempt is None or education is None:
+        total = None
+    elif exempt:
+        total = 0
+    else:
+        total = tax + city_tax + education
+    result = PropertyTaxResult(base, computed, tax, education, city_tax, total, exempt, None, missing)
+
+    # 9./10. 납기 and 분할납부
+    if schedule and total is not None:
+        result.due = _schedule(r, obj, tax_year, tax, city_tax, education or 0, bool(exempt), missing, partial,
+                               trace)
+    elif schedule:
+        missing.append("property_tax.due (depends on the missing rules)")
+    return result
+
+
+def _burden_nd(r: _Rules, obj: str, standard_value: int, existing_house: bool) -> tuple[int, int] | None:
+    """The 세부담상한 ratio for this object (None: no cap): 150% (제122조 본문); houses by band (각 호, until 2023;
+    2024–2028 only for `existing_house`, 부칙 <제19230호> 제15조)."""
+    if obj != "house":
+        return r.burden_nd
+    if r.burden_bands is None:
+        return None
+    if r.burden_cap_transitional is not None and not existing_house:
+        return None
+    return _band(r.burden_bands, standard_value)
+
+
+def _show(table: Brackets | Fraction) -> Any:
+    if isinstance(table, Fraction):
+        return table
+    return [{"초과": b.over, "기본": b.base, "세율": b.rate} for b in table.rows]
+
+
+def _schedule(
+    r: _Rules, obj: str, tax_year: int, tax: int, city: int, edu: int, exempt: bool, missing: list[str],
+    partial: bool, trace: Trace | None,
+) -> list[dict[str, Any]] | None:
+    """납기 (지방세법 제115조①) with the 분할납부 option of each notice (제118조, 시행령 제116조)."""
+    if exempt:
+        return []
+    july = (date(tax_year, 7, 16), date(tax_year, 7, 31))
+    sept = (date(tax_year, 9, 16), date(tax_year, 9, 30))
+    parts: list[tuple[tuple[date, date], int, int, int]]
+    if obj == "land":
+        parts = [(sept, tax, city, edu)]
+    elif obj == "house":
+        lump = r.lump_sum_limit
+        if isinstance(lump, _Missing):
+            if not partial:
+                raise lump.error
+            missing.append("property_tax.due.house_lump_sum_limit")
+            return None
+        if tax + city <= lump:
+            parts = [(july, tax, city, edu)]
+        else:
+            def half(x: int) -> tuple[int, int]:
+                second = (x // 2) - (x // 2) % 10
+                return x - second, second
+
+            t1, t2 = half(tax)
+            c1, c2 = half(city)
+            e1, e2 = half(edu)
+            parts = [(july, t1, c1, e1), (sept, t2, c2, e2)]
+    else:
+        parts = [(july, tax, city, edu)]
+    out: list[dict[str, Any]] = []
+    for (start, end), t, c, e in parts:
+        entry: dict[str, Any] = {"from": start, "to": end, "property_tax": t, "city_area_tax": c,
+                                 "education_tax": e, "total": t + c + e}
+        inst = installment(r.jurisdiction, due_date=end, tax=t + c)
+        if inst is None:
+            missing.append("property_tax.installment (no version for this 납부기한)")
+        entry["installment"] = inst
+        out.append(entry)
+    if trace is not None:
+        trace.add("납기·분할납부", "지방세법 제115조①, 제118조, 시행령 제116조", {"대상": obj}, out)
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _installment_rules(jurisdiction: str, due_date: date) -> tuple[int, int, tuple[int, int], int] | None:
+    try:
+        threshold = params.get(jurisdiction, "property_tax.installment.threshold", due_date).value
+        full = params.get(jurisdiction, "property_tax.installment.full_split_limit", due_date).value
+        half = params.get(jurisdiction, "property_tax.installment.half_rate", due_date).value
+        months = params.get(jurisdiction, "property_tax.installment.months", due_date).value
+    except NoRuleForDate:
+        return None
+    assert isinstance(threshold, int) and isinstance(full, int) and isinstance(half, Fraction)
+    assert isinstance(months, int)
+    return threshold, full, (half.numerator, half.denominator), months
+
+
+def installment(jurisdiction: str, *, due_date: date, tax: int) -> dict[str, Any] | None:
+    """분할납부 of one notice's 재산세 (본세 + 도시지역분): None when no rule covers `due_date`.
+
+    Returns ``{"eligible": bool, "max_deferred": int, "deadline": date}`` — the most that may be deferred and the last
+    day of the 분할납부 period (납부기한이 지난 날부터 N개월, 민법 제160조 via 지방세기본법 제23조).
+    """
+    rules = _installment_rules(jurisdiction, due_date)
+    if rules is None:
+        return None
+    threshold, full, (hn, hd), months = rules
+    if tax <= threshold:
+        return {"eligible": False, "max_deferred": 0, "deadline": None}
+    if tax <= full:
+        deferred = tax - threshold
+    else:
+        d = tax * hn // hd
+        deferred = d - d % 10
+    return {"eligible": True, "max_deferred": deferred, "deadline": period_end(due_date, months)}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# JSON calculator
+
+FIELDS = (
+    "jurisdiction", "tax_year", "object", "class", "standard_value", "one_house", "previous_tax",
+    "previous_standard_value", "previous_city_area_tax", "existing_house", "city_area", "partial",
+)
+
+
+@calculator(NAME)
+def calculate(data: dict[str, Any], trace: Trace | None) -> dict[str, Any]:
+    """``property-tax`` — see docs/calc.md."""
+    check_fields(data, FIELDS)
+    jurisdiction = field_jurisdiction(data)
+    tax_year = field_int(data, "tax_year", minimum=1900, maximum=2200)
+    obj = field_choice(data, "object", CLASSES)
+    klass = field_choice(data, "class", CLASSES[obj])
+    standard_value = field_int(data, "standard_value", maximum=MAX_AMOUNT)
+    res = property_tax(
+        jurisdiction=jurisdiction,
+        tax_year=tax_year,
+        obj=obj,
+        klass=klass,
+        standard_value=standard_value,
+        one_house=field_bool(data, "one_house", default=False),
+        previous_tax=field_opt_int(data, "previous_tax"),
+        previous_standard_value=field_opt_int(data, "previous_standard_value"),
+        previous_city_area_tax=field_opt_int(data, "previous_city_area_tax"),
+        existing_house=field_bool(data, "existing_house", default=True),
+        city_area=field_bool(data, "city_area", default=True),
+        partial=field_bool(data, "partial", default=False),
+        trace=trace,
+    )
+    out: dict[str, Any] = {
+        "tax_base": res.tax_base,
+        "computed_tax": res.computed_tax,
+        "tax": res.tax,
+        "education_tax": res.education_tax,
+        "city_area_tax": res.city_area_tax,
+        "total": res.total,
+        "small_amount_exempt": res.small_amount_exempt,
+        "due": res.due,
+    }
+    if res.missing_rules:
+        out["missing_rules"] = res.missing_rules
+    return out

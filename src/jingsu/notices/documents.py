@@ -1,0 +1,492 @@
+"""Notice documents: alert texts (no personal data), the document (HTML for the portal, PDF for paper), its
+canonical content and hash, and the check of a template's required items (지방세징수법 제12조).
+
+Public API (docs/notices.md):
+
+    render_alert(campaign, *, link="{link}") -> Alert(title, text, sms_text)
+    document_context(notice) -> dict
+    render_html(notice) -> str
+    render_pdf(notice) -> bytes
+    render_pdfs(notices) -> Iterator[tuple[Notice, bytes]]
+    canonical_content(campaign, taxpayer, lines, *, reference) -> bytes
+    document_hash(notice) -> str
+    missing_required_items(template) -> list[str]
+
+The alert can only say who sent which kind of document: `render_alert` takes the campaign, never a notice, and the
+template's placeholders are limited to ALERT_PLACEHOLDERS. The document is rendered from `document_context`, which is
+built only from the notice's stored rows (lines carry a snapshot of the amounts), so the hash of the canonical content
+can be recomputed and checked by the portal and the paper batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.template import engines
+
+from jingsu.law.tax_items import TAX_ITEMS
+from jingsu.notices.models import (
+    ALERT_PLACEHOLDERS,
+    SMS_PLACEHOLDERS,
+    Campaign,
+    Notice,
+    NoticeLine,
+    NoticeTemplate,
+    check_alert_text,
+)
+
+# --- formatting -----------------------------------------------------------------------------------------------------
+
+
+def won(amount: int) -> str:
+    """1234560 → '1,234,560원'."""
+    return f"{amount:,}원"
+
+
+def ymd(d: date | None) -> str:
+    """2026-11-23 → '2026. 11. 23.'"""
+    return f"{d.year}. {d.month}. {d.day}." if d else ""
+
+
+# --- required items (지방세징수법 제12조① + 체납처분 예고, 이의신청, 문의처) -----------------------------------------------
+
+#: key (as marked in the document with data-item="key") → Korean name
+REQUIRED_ITEMS: dict[str, str] = {
+    "tax_year": "과세연도",
+    "tax_item": "세목",
+    "amount_basis": "세액과 산출근거",
+    "due_date": "납부기한",
+    "payment_place": "납부장소",
+    "enforcement_warning": "체납처분 예고",
+    "appeal": "이의신청 안내",
+    "contact": "문의처",
+}
+#: Kinds whose document must carry the 체납처분 예고.
+ENFORCEMENT_KINDS = frozenset({Campaign.Kind.ARREARS, Campaign.Kind.DEMAND, Campaign.Kind.PARKING})
+
+
+def required_items_for(kind: str) -> list[str]:
+    return [k for k in REQUIRED_ITEMS if k != "enforcement_warning" or kind in ENFORCEMENT_KINDS]
+
+
+_ITEM_MARK = re.compile(r'data-item="([a-z_]+)"')
+
+
+def missing_required_items(template: NoticeTemplate) -> list[str]:
+    """Korean names of the required items the template does not carry. An item counts as carried when the template
+    declares it (required_items) *and* rendering it with a sample notice produces an element marked
+    data-item="<key>" — a declaration alone is not trusted."""
+    try:
+        html = _compiled(template.document_body).render(sample_context(template))
+    except Exception as e:  # a template that does not render carries nothing
+        return [f"(서식 오류: {e})", *(REQUIRED_ITEMS[k] for k in required_items_for(template.kind))]
+    found = set(_ITEM_MARK.findall(html))
+    declared = set(template.required_items or [])
+    return [REQUIRED_ITEMS[k] for k in required_items_for(template.kind) if not (k in found and k in declared)]
+
+
+# --- alerts ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Alert:
+    title: str
+    text: str
+    sms_text: str
+
+
+class TemplateError(Exception):
+    """A template that cannot be used (message in Korean)."""
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{([^{}]*)\}", lambda m: values[m.group(1)], text)
+
+
+#: Kakao: title ≤ 40 characters, message ≤ 500 (reference/mobile-enotice.md §1.4).
+ALERT_TITLE_MAX = 40
+ALERT_TEXT_MAX = 500
+
+
+def render_alert(campaign: Campaign, *, link: str = "{link}") -> Alert:
+    """The alert for every notice of the campaign: the same text for everyone, nothing about the taxpayer. `link` is
+    the opaque portal URL for the SMS (left as the literal `{link}` by default, for the caller to fill per notice)."""
+    template = campaign.template
+    errors = [
+        *check_alert_text("알림 제목", template.alert_title, ALERT_PLACEHOLDERS),
+        *check_alert_text("알림 문구", template.alert_text, ALERT_PLACEHOLDERS),
+        *check_alert_text("문자 문구", template.sms_text, SMS_PLACEHOLDERS),
+    ]
+    if errors:
+        raise TemplateError("; ".join(errors))
+    j = campaign.jurisdiction
+    values = {
+        "office_name": j.office_name or j.name,
+        "office_phone": j.office_phone,
+        "document_kind": campaign.get_kind_display(),
+    }
+    alert = Alert(
+        title=_fill(template.alert_title, values),
+        text=_fill(template.alert_text, values),
+        sms_text=_fill(template.sms_text, {**values, "link": link}),
+    )
+    if len(alert.title) > ALERT_TITLE_MAX or len(alert.text) > ALERT_TEXT_MAX:
+        raise TemplateError(f"알림 제목은 {ALERT_TITLE_MAX}자, 알림 문구는 {ALERT_TEXT_MAX}자 이내여야 합니다.")
+    return alert
+
+
+# --- legal wording per kind (values of the law, not of the template) ---------------------------------------------
+
+PAYMENT_PLACES = [
+    "위택스(www.wetax.go.kr) 또는 서울시 이택스(etax.seoul.go.kr): 전자납부번호로 조회하여 납부",
+    "전국 은행·우체국 창구, CD/ATM, 인터넷·모바일뱅킹: 지방세 납부 메뉴에서 전자납부번호 입력",
+    "가상계좌 이체: 납부 화면에서 건별 가상계좌를 발급받아 이체 (문의처에서도 안내)",
+    "간편결제(카카오페이·네이버페이 등) 및 신용카드: 위택스 또는 전자고지 열람 화면에서 납부",
+]
+
+_LOCAL_TAX_MEASURES = (
+    "체납액이 있으면 「지방세징수법」에 따라 관허사업 제한(제7조: 3회 이상 체납, 체납액 30만 원 이상), "
+    "출국금지 요청(제8조: 정당한 사유 없이 3천만 원 이상 체납), 고액·상습체납자 명단공개(제11조: 체납 발생일부터 "
+    "1년이 지난 1천만 원 이상) 등의 조치를 받을 수 있습니다."
+)
+
+ENFORCEMENT_WARNING: dict[str, list[str]] = {
+    Campaign.Kind.ARREARS: [
+        "납부기한까지 납부하지 않으면 「지방세징수법」 제33조에 따라 부동산·자동차·예금·급여 등 재산을 압류하는 "
+        "체납처분을 받을 수 있으며, 납부지연가산세가 계속 늘어납니다.",
+        _LOCAL_TAX_MEASURES,
+    ],
+    Campaign.Kind.DEMAND: [
+        "이 독촉장에 적힌 납부기한까지 완납하지 않으면 「지방세징수법」 제33조제1항제1호에 따라 재산을 압류합니다.",
+        _LOCAL_TAX_MEASURES,
+    ],
+    Campaign.Kind.PARKING: [
+        "납부기한까지 납부하지 않으면 「질서위반행위규제법」 제24조와 「지방행정제재·부과금의 징수 등에 관한 법률」에 "
+        "따라 재산을 압류할 수 있으며, 가산금이 더해집니다.",
+        "자동차 관련 과태료를 체납하면 자동차 등록번호판 영치(「질서위반행위규제법」 제55조), 관허사업 제한(같은 법 "
+        "제52조) 등의 조치를 받을 수 있습니다.",
+    ],
+}
+
+_TAX_APPEAL = [
+    "지방세 부과·징수 처분에 이의가 있으면 처분이 있음을 안 날(처분의 통지를 받았을 때에는 통지받은 날)부터 90일 "
+    "이내에 「지방세기본법」 제90조에 따라 이의신청을 하거나, 같은 법 제91조에 따라 조세심판원에 심판청구를 할 수 "
+    "있습니다.",
+    "이의신청이나 심판청구를 하더라도 체납처분의 집행은 원칙적으로 중지되지 않습니다. 자세한 절차는 문의처로 연락하세요.",
+]
+
+APPEAL: dict[str, list[str]] = {
+    Campaign.Kind.ARREARS: _TAX_APPEAL,
+    Campaign.Kind.DEADLINE: _TAX_APPEAL,
+    Campaign.Kind.REFUND: _TAX_APPEAL,
+    Campaign.Kind.DEMAND: _TAX_APPEAL,
+    Campaign.Kind.PARKING: [
+        "과태료 부과에 이의가 있으면 과태료 부과 통지를 받은 날부터 60일 이내에 「질서위반행위규제법」 제20조에 따라 "
+        "서면으로 이의제기를 할 수 있습니다. 이의제기 기간이 지나 확정된 과태료는 이의제기를 할 수 없습니다.",
+        "자세한 절차는 문의처로 연락하세요.",
+    ],
+}
+
+BASIS_NOTE = (
+    "세액은 고지세액(본세 + 지방교육세 + 도시지역분)에서 이미 납부한 금액을 뺀 미납 세액에 가산금·납부지연가산세를 "
+    "더한 금액이며, 기준일 현재로 계산했습니다. 10원 미만은 버립니다(지방세기본법 제59조)."
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _regime(jurisdiction: str, liability_date: date) -> str:
+    from jingsu.law.penalty import regime_for
+
+    try:
+        return regime_for(jurisdiction, liability_date)
+    except Exception:  # a date the law's parameters do not cover: say both names rather than guess
+        return "?"
+
+
+def penalty_label(jurisdiction: str, tax_item: str, liability_date: date | None) -> str:
+    """The name and legal basis of the penalty head for one line."""
+    item = TAX_ITEMS.get(tax_item)
+    if item is not None and item.key == "parking-fine":
+        return "가산금(질서위반행위규제법 제24조)"
+    if item is not None and item.nature == "non-tax":
+        return "가산금(지방행정제재·부과금의 징수 등에 관한 법률)"
+    regime = _regime(jurisdiction, liability_date) if liability_date else "?"
+    if regime == "B":
+        return "납부지연가산세(지방세기본법 제55조)"
+    if regime == "A":
+        return "가산금·중가산금(종전 지방세징수법)"
+    return "가산금·납부지연가산세"
+
+
+# --- canonical content and hash ------------------------------------------------------------------------------------
+
+CANONICAL_FORMAT = "jingsu.notice/1"
+
+
+def canonical_line(
+    *, tax_number: str, tax_item: str, tax_year: int, period: str, object_description: str, liability_date: date,
+    due_date: date, payment_number: str, principal: int, education_tax: int, city_area_tax: int, tax_due: int,
+    penalty: int,
+) -> dict[str, Any]:
+    return {
+        "tax_number": tax_number,
+        "tax_item": tax_item,
+        "tax_year": tax_year,
+        "period": period,
+        "object": object_description,
+        "liability_date": liability_date.isoformat(),
+        "due_date": due_date.isoformat(),
+        "payment_number": payment_number,
+        "principal": principal,
+        "education_tax": education_tax,
+        "city_area_tax": city_area_tax,
+        "tax_due": tax_due,
+        "penalty": penalty,
+        "total": tax_due + penalty,
+    }
+
+
+def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[str, Any]], *, reference: str) -> bytes:
+    """The document's content in a canonical form (sorted-key JSON, compact separators, UTF-8): its SHA-256 is the
+    hash registered for 유통증명. It holds every value the document shows and none of its wording or layout (the
+    template is identified by kind and version only). `lines` are canonical_line() dicts in 과세번호 order.
+
+    campaign.jurisdiction and campaign.template should be loaded once by the caller (the build passes the same
+    campaign instance for every notice, so this costs no query per notice)."""
+    j = campaign.jurisdiction
+    line_list = list(lines)
+    doc = {
+        "format": CANONICAL_FORMAT,
+        "issuer": {"code": j.code, "office": j.office_name or j.name, "phone": j.office_phone},
+        "kind": campaign.kind,
+        "legal_nature": campaign.legal_nature,
+        "template": {"kind": campaign.template.kind, "version": campaign.template.version},
+        "as_of": campaign.as_of.isoformat(),
+        "pay_by": campaign.pay_by.isoformat() if campaign.pay_by else None,
+        "reference": reference,
+        "taxpayer": {"name": taxpayer.name, "registration": taxpayer.registration_masked},
+        "lines": line_list,
+        "totals": {
+            "tax_due": sum(x["tax_due"] for x in line_list),
+            "penalty": sum(x["penalty"] for x in line_list),
+            "total": sum(x["total"] for x in line_list),
+        },
+    }
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _stored_lines(notice: Notice) -> list[NoticeLine]:
+    cache = getattr(notice, "_prefetched_objects_cache", {})
+    if "lines" in cache:
+        lines = list(cache["lines"])
+    else:
+        lines = list(notice.lines.select_related("levy"))
+    return sorted(lines, key=lambda ln: ln.levy.tax_number)
+
+
+def _canonical_lines(notice: Notice) -> list[dict[str, Any]]:
+    return [
+        canonical_line(
+            tax_number=ln.levy.tax_number, tax_item=ln.levy.tax_item, tax_year=ln.levy.tax_year,
+            period=ln.levy.period, object_description=ln.levy.object_description,
+            liability_date=ln.levy.liability_date, due_date=ln.levy.due_date, payment_number=ln.payment_number,
+            principal=ln.principal, education_tax=ln.education_tax, city_area_tax=ln.city_area_tax,
+            tax_due=ln.tax_due, penalty=ln.penalty,
+        )
+        for ln in _stored_lines(notice)
+    ]
+
+
+def notice_canonical_content(notice: Notice) -> bytes:
+    return canonical_content(notice.campaign, notice.taxpayer, _canonical_lines(notice), reference=notice.reference)
+
+
+def document_hash(notice: Notice) -> str:
+    """SHA-256 (hex) of the canonical content recomputed from the stored notice; equals notice.doc_hash unless a
+    stored value changed after the build."""
+    return hashlib.sha256(notice_canonical_content(notice)).hexdigest()
+
+
+# --- document context and rendering ---------------------------------------------------------------------------------
+
+
+def _line_context(jurisdiction: str, c: dict[str, Any]) -> dict[str, Any]:
+    billed = c["principal"] + c["education_tax"] + c["city_area_tax"]
+    paid = max(billed - c["tax_due"], 0)
+    label = penalty_label(jurisdiction, c["tax_item"], date.fromisoformat(c["liability_date"]))
+    heads = [f"본세 {won(c['principal'])}"]
+    if c["education_tax"]:
+        heads.append(f"지방교육세 {won(c['education_tax'])}")
+    if c["city_area_tax"]:
+        heads.append(f"도시지역분 {won(c['city_area_tax'])}")
+    basis = " + ".join(heads) + f" = 고지세액 {won(billed)}"
+    if paid:
+        basis += f"; 고지세액 {won(billed)} − 이미 납부한 세액 {won(paid)} = 미납 세액 {won(c['tax_due'])}"
+    basis += f"; 미납 세액 {won(c['tax_due'])} + {label} {won(c['penalty'])} = 합계 {won(c['total'])}"
+    item = TAX_ITEMS.get(c["tax_item"])
+    return {
+        "tax_item": c["tax_item"],
+        "tax_item_name": item.name if item else c["tax_item"],
+        "tax_year": c["tax_year"],
+        "period": c["period"],
+        "tax_number": c["tax_number"],
+        "object_description": c["object"],
+        "principal": won(c["principal"]),
+        "education_tax": won(c["education_tax"]),
+        "city_area_tax": won(c["city_area_tax"]),
+        "has_education_tax": bool(c["education_tax"]),
+        "has_city_area_tax": bool(c["city_area_tax"]),
+        "billed": won(billed),
+        "paid": won(paid),
+        "has_paid": bool(paid),
+        "tax_due": won(c["tax_due"]),
+        "penalty": won(c["penalty"]),
+        "penalty_label": label,
+        "total": won(c["total"]),
+        "due_date": ymd(date.fromisoformat(c["due_date"])),
+        "payment_number": c["payment_number"],
+        "basis": basis,
+    }
+
+
+def _context_from_canonical(doc: dict[str, Any], template: NoticeTemplate, kind_display: str,
+                            nature_display: str) -> dict[str, Any]:
+    kind = doc["kind"]
+    lines = [_line_context(doc["issuer"]["code"], c) for c in doc["lines"]]
+    labels = {ln["penalty_label"] for ln in lines}
+    return {
+        "title": template.document_title,
+        "intro": template.intro_text,
+        "kind": kind,
+        "kind_display": kind_display,
+        "legal_nature_display": nature_display,
+        "template_version": template.version,
+        "reference": doc["reference"],
+        "as_of": ymd(date.fromisoformat(doc["as_of"])),
+        "pay_by": ymd(date.fromisoformat(doc["pay_by"])) if doc["pay_by"] else "",
+        "office": {"name": doc["issuer"]["office"], "phone": doc["issuer"]["phone"]},
+        "taxpayer": {"name": doc["taxpayer"]["name"], "registration_masked": doc["taxpayer"]["registration"]},
+        "lines": lines,
+        "totals": {
+            "count": len(lines),
+            "tax_due": won(doc["totals"]["tax_due"]),
+            "penalty": won(doc["totals"]["penalty"]),
+            "penalty_label": labels.pop().split("(")[0] if len(labels) == 1 else "가산금·납부지연가산세",
+            "total": won(doc["totals"]["total"]),
+        },
+        "basis_note": BASIS_NOTE,
+        "payment_places": PAYMENT_PLACES,
+        "enforcement_warning": ENFORCEMENT_WARNING.get(kind, []),
+        "appeal": APPEAL[kind],
+    }
+
+
+def document_context(notice: Notice) -> dict[str, Any]:
+    """Everything the document shows, formatted (amounts '1,234,560원', dates '2026. 11. 23.'), plus `canonical`:
+    the canonical content bytes the values were taken from (so the document is exactly a view of the hashed
+    content)."""
+    content = notice_canonical_content(notice)
+    campaign = notice.campaign
+    ctx = _context_from_canonical(json.loads(content), campaign.template, campaign.get_kind_display(),
+                                  campaign.get_legal_nature_display())
+    ctx["doc_hash"] = hashlib.sha256(content).hexdigest()
+    return ctx
+
+
+def sample_context(template: NoticeTemplate) -> dict[str, Any]:
+    """A context with two sample lines, for checking and previewing a template without a notice."""
+    lines = [
+        canonical_line(tax_number="11260-14-2024-0000001", tax_item="14", tax_year=2024, period="정기2기",
+                       object_description="예시동 1-1 주택", liability_date=date(2024, 6, 1),
+                       due_date=date(2024, 9, 30), payment_number="1126014240000001238", principal=120000,
+                       education_tax=24000, city_area_tax=16800, tax_due=160800, penalty=4820),
+        canonical_line(tax_number="11260-15-2023-0000002", tax_item="15", tax_year=2023, period="정기1기",
+                       object_description="12가3456", liability_date=date(2023, 6, 1),
+                       due_date=date(2023, 6, 30), payment_number="1126015230000002236", principal=200000,
+                       education_tax=60000, city_area_tax=0, tax_due=260000, penalty=7800),
+    ]
+    doc = {
+        "kind": template.kind, "reference": "NSAMPLE0000000000000", "as_of": "2026-11-23", "pay_by": "2026-12-10",
+        "issuer": {"code": "11260", "office": "예시구청 세무과", "phone": "02-000-0000"},
+        "taxpayer": {"name": "홍길동", "registration": "800101-1******"},
+        "lines": lines,
+        "totals": {k: sum(x[k] for x in lines) for k in ("tax_due", "penalty", "total")},
+    }
+    kind = Campaign.Kind(template.kind)
+    return _context_from_canonical(doc, template, kind.label,
+                                   Campaign.LegalNature(Campaign.NATURE_OF_KIND[kind]).label)
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(source: str) -> Any:
+    return engines["django"].from_string(source)
+
+
+def render_html(notice: Notice) -> str:
+    """The document as one self-contained HTML page (lang="ko", inline CSS, no external resources)."""
+    return _compiled(notice.campaign.template.document_body).render(document_context(notice))
+
+
+PRINT_CSS = """
+@page { size: A4; margin: 18mm 16mm 20mm 16mm;
+        @bottom-center { content: counter(page) " / " counter(pages); font-family: "NanumGothic"; font-size: 8pt; } }
+html, body { font-family: "NanumGothic", sans-serif; }
+body { font-size: 9pt; line-height: 1.4; }
+main { max-width: none; padding: 0; }
+h1 { font-size: 16pt; } h2 { font-size: 11pt; margin: 10pt 0 4pt; }
+.summary, .line { padding: 4pt 8pt; margin: 6pt 0; }
+.line { break-inside: auto; }
+tr { break-inside: avoid; }
+th, td { padding: 1.5pt 4pt; }
+footer { margin-top: 10pt; }
+"""
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+    raise ValueError(f"external resource refused in a notice document: {url}")
+
+
+class _PdfRenderer:
+    """WeasyPrint with one font configuration and one compiled print stylesheet, reused across documents."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.font_config = FontConfiguration()
+        self.css = CSS(string=PRINT_CSS, font_config=self.font_config)
+
+    def render(self, html: str) -> bytes:
+        from weasyprint import HTML
+
+        return HTML(string=html, url_fetcher=_no_fetch).write_pdf(
+            stylesheets=[self.css], font_config=self.font_config
+        )
+
+
+def render_pdf(notice: Notice) -> bytes:
+    """The document as an A4 PDF (NanumGothic embedded), for paper."""
+    return _PdfRenderer().render(render_html(notice))
+
+
+def render_pdfs(notices: Iterable[Notice]) -> Iterator[tuple[Notice, bytes]]:
+    """PDFs for many notices, reusing one font configuration and stylesheet. Pass notices with
+    select_related("campaign__jurisdiction", "campaign__template", "taxpayer") and prefetch_related("lines__levy")
+    to avoid queries per notice."""
+    renderer = _PdfRenderer()
+    for notice in notices:
+        yield notice, renderer.render(render_html(notice))
+
+
+def notices_for_rendering(queryset: Any) -> Any:
+    """The select/prefetch that render_pdfs and render_html need for a batch of notices."""
+    return queryset.select_related("campaign__jurisdiction", "campaign__template", "taxpayer").prefetch_related(
+        "lines__levy"
+    )

@@ -1,0 +1,240 @@
+"""Campaigns (one mailing), notices (one per taxpayer, bundling their arrears) and notice lines (one per levy)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from jingsu.core.models import Jurisdiction
+from jingsu.levies.models import Levy
+from jingsu.taxpayers.models import Taxpayer
+
+CHANNELS = ("kakao", "kt", "sms", "paper")
+
+
+def default_channels() -> list[str]:
+    return list(CHANNELS)
+
+
+class MailClass(models.TextChoices):
+    ORDINARY = "ordinary", "일반우편"
+    REGISTERED = "registered", "등기우편"
+
+
+class Campaign(models.Model):
+    MailClass = MailClass
+
+    class Kind(models.TextChoices):
+        ARREARS = "arrears", "체납안내문"
+        DEADLINE = "deadline", "납부 안내"
+        REFUND = "refund", "환급금 안내"
+        PARKING = "parking", "주정차 과태료 체납안내"
+        DEMAND = "demand", "독촉장"
+
+    class LegalNature(models.TextChoices):
+        NOTICE = "notice", "안내문"
+        FORMAL = "formal", "고지서·독촉장"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "작성 중"
+        BUILT = "built", "대상 확정"
+        APPROVED = "approved", "승인"
+        SENDING = "sending", "발송 중"
+        COMPLETED = "completed", "완료"
+        CANCELLED = "cancelled", "취소"
+
+    # The legal nature follows from the kind: formal documents need the taxpayer's 전자송달 신청 to go electronically
+    # (지방세기본법 제30조⑦); informational notices go to everyone reachable through CI.
+    NATURE_OF_KIND = {
+        Kind.ARREARS: LegalNature.NOTICE,
+        Kind.DEADLINE: LegalNature.NOTICE,
+        Kind.REFUND: LegalNature.NOTICE,
+        Kind.PARKING: LegalNature.NOTICE,
+        Kind.DEMAND: LegalNature.FORMAL,
+    }
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField("캠페인 이름", max_length=100)
+    kind = models.CharField("종류", max_length=12, choices=Kind.choices)
+    legal_nature = models.CharField("법적 성격", max_length=8, choices=LegalNature.choices)
+    status = models.CharField("상태", max_length=12, choices=Status.choices, default=Status.DRAFT)
+    as_of = models.DateField("기준일")  # arrears and penalties are computed as of this date
+    filters = models.JSONField("대상 조건", default=dict)
+    control_share = models.PositiveSmallIntegerField("대조군 비율(%)", default=0)
+    control_seed = models.BigIntegerField(default=0)
+    read_deadline_days = models.PositiveSmallIntegerField("열람 기한(일)", default=7)
+    fallback_hours = models.PositiveSmallIntegerField("재발송 대기(시간)", default=24)
+    created_by = models.CharField(max_length=100)
+    approved_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+    # The document template version this campaign uses (chosen when the campaign is created; never changes after).
+    template = models.ForeignKey("NoticeTemplate", on_delete=models.PROTECT, related_name="campaigns",
+                                 verbose_name="문서 서식")
+    # 납부기한 printed on the notice (안내 기한, or the 독촉 기한: ≤ 20 days from issue, 지방세징수법 제32조③).
+    pay_by = models.DateField("납부기한(안내·독촉)", null=True, blank=True)
+    # Settings the dispatcher reads.
+    send_window_start = models.TimeField("발송 시작 시각", default=time(9, 0))
+    send_window_end = models.TimeField("발송 종료 시각", default=time(20, 0))
+    channels = models.JSONField("발송 채널(순서)", default=default_channels)
+    mail_class = models.CharField("우편 종류", max_length=10, choices=MailClass.choices, default=MailClass.ORDINARY)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Notice(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "발송 대기"
+        CONTROL = "control", "대조군(미발송)"
+        IN_DELIVERY = "in_delivery", "발송 중"
+        DELIVERED = "delivered", "도달"
+        READ = "read", "열람"
+        PAPER = "paper", "종이 발송"
+        UNDELIVERABLE = "undeliverable", "송달 불능"
+        CANCELLED = "cancelled", "취소"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="notices")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    taxpayer = models.ForeignKey(Taxpayer, on_delete=models.PROTECT, related_name="notices")
+    reference = models.CharField(max_length=24, unique=True)  # opaque, shown to providers as payload
+    token = models.CharField(max_length=43, unique=True)  # portal link token (256 bits, urlsafe)
+    doc_hash = models.CharField(max_length=64)  # SHA-256 of the canonical document content
+    total_amount = models.BigIntegerField("합계")
+    control_group = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "taxpayer"], name="notice_one_per_taxpayer"),
+        ]
+        indexes = [models.Index(fields=["campaign", "status"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class NoticeLine(models.Model):
+    """One bundled levy on a notice, with its own payment reference and the amounts as of the campaign date."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="lines")
+    levy = models.ForeignKey(Levy, on_delete=models.PROTECT, related_name="notice_lines")
+    payment_number = models.CharField("전자납부번호", max_length=19)
+    # The assessed amounts by head as of the build (snapshot, so the document and its hash can be reproduced from
+    # the notice alone even if the levy row changes later).
+    principal = models.BigIntegerField("본세", default=0)
+    education_tax = models.BigIntegerField("지방교육세", default=0)
+    city_area_tax = models.BigIntegerField("도시지역분", default=0)
+    tax_due = models.BigIntegerField("세액(미납)")
+    penalty = models.BigIntegerField("가산금·납부지연가산세")
+    total = models.BigIntegerField("합계")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "levy"], name="notice_line_unique")]
+        indexes = [models.Index(fields=["payment_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}:{self.payment_number}"
+
+
+# --- document templates ------------------------------------------------------------------------------------------
+
+#: Placeholders an alert (title, text, SMS) may use: who sent which kind of document, nothing about the taxpayer.
+ALERT_PLACEHOLDERS = frozenset({"office_name", "office_phone", "document_kind"})
+#: The SMS may in addition carry the opaque portal link.
+SMS_PLACEHOLDERS = ALERT_PLACEHOLDERS | {"link"}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_STRAY_BRACE = re.compile(r"[{}]")
+
+#: Fields that are part of a version's content: frozen once a campaign used the version.
+TEMPLATE_CONTENT_FIELDS = (
+    "kind", "version", "name", "alert_title", "alert_text", "sms_text", "document_title", "intro_text",
+    "document_body", "required_items",
+)
+
+
+def alert_placeholders(text: str) -> list[str]:
+    return _PLACEHOLDER.findall(text)
+
+
+def check_alert_text(field: str, text: str, allowed: frozenset[str]) -> list[str]:
+    """Errors (Korean) for one alert text: unknown placeholders and unbalanced braces."""
+    errors = []
+    for name in alert_placeholders(text):
+        if name not in allowed:
+            errors.append(f"{field}: 사용할 수 없는 치환자 {{{name}}} (허용: {', '.join(sorted(allowed))})")
+    if _STRAY_BRACE.search(_PLACEHOLDER.sub("", text)):
+        errors.append(f"{field}: 짝이 맞지 않는 중괄호가 있습니다.")
+    return errors
+
+
+class TemplateInUse(Exception):
+    """A template version that a campaign used cannot be changed; add a new version instead."""
+
+
+class NoticeTemplate(models.Model):
+    """One version of the wording and layout for one kind of document.
+
+    The alert texts use `{placeholder}` with the names in ALERT_PLACEHOLDERS (SMS: also `{link}`); the document body
+    is Django template source rendered with `documents.document_context`. A version is immutable once a campaign
+    used it (save() refuses; the campaign's FK protects it from deletion); change the wording by adding a version.
+    """
+
+    kind = models.CharField("종류", max_length=12, choices=Campaign.Kind.choices)
+    version = models.PositiveIntegerField("판")
+    name = models.CharField("서식 이름", max_length=100)
+    alert_title = models.CharField("알림 제목", max_length=100)
+    alert_text = models.TextField("알림 문구")
+    sms_text = models.TextField("문자 문구")
+    document_title = models.CharField("문서 제목", max_length=100)
+    intro_text = models.TextField("문서 머리말", blank=True)
+    document_body = models.TextField("문서 본문(Django 템플릿)")
+    source_name = models.CharField("원본 서식 파일", max_length=200, blank=True)  # packaged file it was copied from
+    required_items = models.JSONField("필수 기재사항(선언)", default=list)
+    active = models.BooleanField("사용", default=True)
+    created_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="notice_template_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version} ({self.name})"
+
+    @property
+    def body_sha256(self) -> str:
+        return hashlib.sha256(self.document_body.encode()).hexdigest()
+
+    def alert_errors(self) -> list[str]:
+        return [
+            *check_alert_text("알림 제목", self.alert_title, ALERT_PLACEHOLDERS),
+            *check_alert_text("알림 문구", self.alert_text, ALERT_PLACEHOLDERS),
+            *check_alert_text("문자 문구", self.sms_text, SMS_PLACEHOLDERS),
+        ]
+
+    def clean(self) -> None:
+        errors = self.alert_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.clean()
+        if self.pk is not None:
+            old = NoticeTemplate.objects.filter(pk=self.pk).values(*TEMPLATE_CONTENT_FIELDS).first()
+            if old is not None and self.campaigns.exists():
+                changed = [f for f in TEMPLATE_CONTENT_FIELDS if old[f] != getattr(self, f)]
+                if changed:
+                    raise TemplateInUse(
+                        f"캠페인에 사용된 서식({self})은 고칠 수 없습니다 (변경: {', '.join(changed)}). 새 판을 만드세요."
+                    )
+        super().save(*args, **kwargs)

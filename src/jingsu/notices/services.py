@@ -1,0 +1,330 @@
+"""Campaign operations: create, build (select arrears, one notice per taxpayer), approve (maker-checker).
+
+Build is one transaction: it selects the open arrears that pass the campaign's filters as of the campaign date,
+groups them by taxpayer, computes each line's penalty with jingsu.law (through levies.penalties), assigns the
+control group, hashes each notice's canonical content, and writes notices and lines in bulk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from itertools import groupby
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.core import audit
+from jingsu.core.db import insert_rows
+from jingsu.core.models import Jurisdiction
+from jingsu.law.tax_items import TAX_ITEMS
+from jingsu.levies.models import Levy
+from jingsu.levies.penalties import LevyPenalties
+from jingsu.notices.documents import (
+    ALERT_TITLE_MAX,
+    TemplateError,
+    canonical_content,
+    canonical_line,
+    missing_required_items,
+    render_alert,
+)
+from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
+from jingsu.payments.numbers import payment_number
+
+
+class CampaignError(Exception):
+    """A campaign operation that cannot be done (message in Korean, for the official)."""
+
+
+FILTER_KEYS = {"tax_items", "min_amount", "max_amount", "min_age", "max_age", "include_statuses"}
+EXCLUDED_BY_DEFAULT = (Levy.Status.DEFERRED, Levy.Status.INSTALLMENT, Levy.Status.APPEAL)
+
+
+def create_campaign(
+    jurisdiction: Jurisdiction,
+    *,
+    name: str,
+    kind: str,
+    as_of: date,
+    actor: str,
+    filters: dict[str, Any] | None = None,
+    control_share: int = 0,
+    read_deadline_days: int = 7,
+    fallback_hours: int = 24,
+    clock: Clock = DEFAULT_CLOCK,
+    template: NoticeTemplate | None = None,
+    pay_by: date | None = None,
+    send_window_start: time | None = None,
+    send_window_end: time | None = None,
+    channels: list[str] | None = None,
+    mail_class: str = MailClass.ORDINARY,
+) -> Campaign:
+    """A draft campaign. Without `template`, the latest active version for the kind is used. Without `pay_by`, the
+    납부기한 printed on the notices is as_of + 14 days (a 독촉장's must fall within 20 days of issue, 지방세징수법
+    제32조③; approval checks it)."""
+    filters = dict(filters or {})
+    unknown = set(filters) - FILTER_KEYS
+    if unknown:
+        raise CampaignError(f"알 수 없는 대상 조건: {', '.join(sorted(unknown))}")
+    for code in filters.get("tax_items", []):
+        if code not in TAX_ITEMS:
+            raise CampaignError(f"알 수 없는 세목 코드: {code}")
+    if kind not in Campaign.Kind.values:
+        raise CampaignError(f"알 수 없는 캠페인 종류: {kind}")
+    if not 0 <= control_share <= 50:
+        raise CampaignError("대조군 비율은 0–50% 사이여야 합니다.")
+    if not 1 <= read_deadline_days <= 30:
+        raise CampaignError("열람 기한은 1–30일 사이여야 합니다.")
+    channels = list(CHANNELS) if channels is None else list(channels)
+    if not channels or len(set(channels)) != len(channels) or set(channels) - set(CHANNELS):
+        raise CampaignError(f"발송 채널은 {', '.join(CHANNELS)} 중에서 중복 없이 골라야 합니다.")
+    if mail_class not in MailClass.values:
+        raise CampaignError(f"알 수 없는 우편 종류: {mail_class}")
+    window = {}
+    if send_window_start is not None:
+        window["send_window_start"] = send_window_start
+    if send_window_end is not None:
+        window["send_window_end"] = send_window_end
+    if send_window_start and send_window_end and send_window_start >= send_window_end:
+        raise CampaignError("발송 시작 시각은 종료 시각보다 빨라야 합니다.")
+    if template is None:
+        template = NoticeTemplate.objects.filter(kind=kind, active=True).order_by("-version").first()
+        if template is None:
+            raise CampaignError(f"'{Campaign.Kind(kind).label}'에 쓸 수 있는 서식이 없습니다.")
+    elif template.kind != kind:
+        raise CampaignError(f"서식({template})의 종류가 캠페인 종류와 다릅니다.")
+    elif not template.active:
+        raise CampaignError(f"사용 중지된 서식입니다: {template}")
+    if pay_by is None:
+        pay_by = as_of + timedelta(days=14)
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            jurisdiction=jurisdiction,
+            name=name,
+            kind=kind,
+            legal_nature=Campaign.NATURE_OF_KIND[Campaign.Kind(kind)],
+            as_of=as_of,
+            filters=filters,
+            control_share=control_share,
+            control_seed=secrets.randbits(48),
+            read_deadline_days=read_deadline_days,
+            fallback_hours=fallback_hours,
+            created_by=actor,
+            created_at=clock.now(),
+            template=template,
+            pay_by=pay_by,
+            channels=channels,
+            mail_class=mail_class,
+            **window,
+        )
+        audit.record("campaign.create", actor=actor, jurisdiction=jurisdiction, target=campaign, clock=clock,
+                     detail={"kind": kind, "filters": filters, "control_share": control_share,
+                             "template": [template.kind, template.version], "channels": channels})
+    return campaign
+
+
+def select_arrears(campaign: Campaign) -> Any:
+    """The levies a campaign would bundle, ordered by taxpayer then 과세번호."""
+    f = campaign.filters
+    qs = Levy.objects.filter(jurisdiction=campaign.jurisdiction).arrears(campaign.as_of)
+    statuses = [Levy.Status.NORMAL, *f.get("include_statuses", [])]
+    qs = qs.filter(status__in=statuses)
+    if f.get("tax_items"):
+        qs = qs.filter(tax_item__in=f["tax_items"])
+    if f.get("min_age") is not None:
+        qs = qs.filter(arrears_age__gte=f["min_age"])
+    if f.get("max_age") is not None:
+        qs = qs.filter(arrears_age__lte=f["max_age"])
+    return qs.order_by("taxpayer_id", "tax_number")
+
+
+@dataclass
+class BuildSummary:
+    notices: int
+    control: int
+    lines: int
+    total_amount: int
+
+
+def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLOCK, batch_size: int = 5000) -> BuildSummary:
+    """Create one notice per selected taxpayer bundling all their selected arrears. Idempotent: a built campaign
+    is not built again."""
+    if campaign.status != Campaign.Status.DRAFT:
+        raise CampaignError(f"이미 대상이 확정된 캠페인입니다 (상태: {campaign.get_status_display()}).")
+    f = campaign.filters
+    min_amount, max_amount = f.get("min_amount"), f.get("max_amount")
+    rng_seed = campaign.control_seed
+    now = clock.now()
+    summary = BuildSummary(0, 0, 0, 0)
+    # canonical_content reads the issuer and template once per build (this instance), not once per notice
+    header = Campaign.objects.select_related("jurisdiction", "template").get(pk=campaign.pk)
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status != Campaign.Status.DRAFT:
+            raise CampaignError("이미 대상이 확정된 캠페인입니다.")
+        # plain named tuples, not model instances: a campaign can bundle millions of levies
+        levies = (
+            select_arrears(campaign)
+            .annotate(taxpayer_name=F("taxpayer__name"), taxpayer_masked=F("taxpayer__registration_masked"))
+            .values_list(
+                "id", "taxpayer_id", "tax_number", "tax_item", "tax_year", "principal", "education_tax",
+                "city_area_tax", "billed_amount", "paid_amount", "penalty_paid", "liability_date", "due_date",
+                "assessment", "status", "period", "object_description", "taxpayer_name", "taxpayer_masked",
+                named=True,
+            )
+            .iterator(chunk_size=batch_size)
+        )
+        notices: list[tuple[Any, ...]] = []
+        pending_lines: list[tuple[str, list[tuple[Any, ...]]]] = []
+        penalties = LevyPenalties(jurisdiction=campaign.jurisdiction_id, as_of=campaign.as_of)
+        for taxpayer_id, group in groupby(levies, key=lambda lv: lv.taxpayer_id):
+            rows = list(group)
+            lines = []
+            for lv in rows:
+                penalty = penalties(
+                    liability_date=lv.liability_date, due_date=lv.due_date, tax_item=lv.tax_item,
+                    principal=lv.principal, city_area_tax=lv.city_area_tax, education_tax=lv.education_tax,
+                    assessment=lv.assessment, status=lv.status,
+                )
+                tax_due = max(lv.billed_amount - lv.paid_amount, 0)
+                penalty_due = max(penalty - lv.penalty_paid, 0)
+                lines.append((lv, tax_due, penalty_due))
+            total = sum(t + p for _, t, p in lines)
+            if (min_amount is not None and total < min_amount) or (max_amount is not None and total > max_amount):
+                continue
+            control = campaign.control_share > 0 and (
+                random.Random(f"{rng_seed}:{taxpayer_id}").random() * 100 < campaign.control_share
+            )
+            reference = "N" + secrets.token_hex(10).upper()
+            numbered = [
+                (lv, t, p, payment_number(campaign.jurisdiction_id, lv.tax_item, lv.tax_year, lv.id))
+                for lv, t, p in lines
+            ]
+            taxpayer = SimpleNamespace(name=rows[0].taxpayer_name, registration_masked=rows[0].taxpayer_masked)
+            content = canonical_content(header, taxpayer, [
+                canonical_line(
+                    tax_number=lv.tax_number, tax_item=lv.tax_item, tax_year=lv.tax_year, period=lv.period,
+                    object_description=lv.object_description, liability_date=lv.liability_date,
+                    due_date=lv.due_date, payment_number=number, principal=lv.principal,
+                    education_tax=lv.education_tax, city_area_tax=lv.city_area_tax, tax_due=t, penalty=p,
+                )
+                for lv, t, p, number in numbered
+            ], reference=reference)
+            notices.append((
+                campaign.pk, campaign.jurisdiction_id, taxpayer_id, reference, secrets.token_urlsafe(32),
+                hashlib.sha256(content).hexdigest(), total, control,
+                Notice.Status.CONTROL if control else Notice.Status.PENDING, now, 0,
+            ))
+            pending_lines.append((reference, [
+                (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, t, p, t + p)
+                for lv, t, p, number in numbered
+            ]))
+            summary.notices += 1
+            summary.control += int(control)
+            summary.lines += len(lines)
+            summary.total_amount += total
+            if len(notices) >= batch_size:
+                _flush(notices, pending_lines)
+                notices, pending_lines = [], []
+        _flush(notices, pending_lines)
+        if summary.notices == 0:
+            raise CampaignError("조건에 맞는 체납자가 없습니다. 대상 조건을 확인하세요.")
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.BUILT)
+        audit.record("campaign.build", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
+                     clock=clock, detail=summary.__dict__)
+    campaign.status = Campaign.Status.BUILT
+    return summary
+
+
+def _flush(notices: list[tuple[Any, ...]], pending_lines: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+    if not notices:
+        return
+    insert_rows(
+        Notice._meta.db_table,
+        ["campaign_id", "jurisdiction_id", "taxpayer_id", "reference", "token", "doc_hash", "total_amount",
+         "control_group", "status", "created_at", "paid_amount"],
+        notices,
+    )
+    ids = dict(Notice.objects.filter(reference__in=[r for r, _ in pending_lines]).values_list("reference", "id"))
+    insert_rows(
+        NoticeLine._meta.db_table,
+        ["notice_id", "payment_number", "levy_id", "principal", "education_tax", "city_area_tax", "tax_due", "penalty",
+         "total"],
+        [(ids[ref], *line) for ref, lines in pending_lines for line in lines],
+    )
+
+
+def template_problems(campaign: Campaign, *, today: date) -> list[str]:
+    """Why the campaign's documents cannot go out as they are (Korean, for the official); empty if they can."""
+    problems = []
+    missing = missing_required_items(campaign.template)
+    if missing:
+        problems.append(f"서식({campaign.template})에 필수 기재사항이 빠져 있습니다: {', '.join(missing)}")
+    try:
+        render_alert(campaign)
+    except TemplateError as e:
+        problems.append(f"알림 문구 오류: {e} (제목 최대 {ALERT_TITLE_MAX}자)")
+    if campaign.pay_by is None:
+        problems.append("납부기한이 정해지지 않았습니다.")
+    elif campaign.pay_by <= today:
+        problems.append(f"납부기한({campaign.pay_by:%Y-%m-%d})이 이미 지났거나 오늘입니다.")
+    elif campaign.kind == Campaign.Kind.DEMAND and campaign.pay_by > today + timedelta(days=20):
+        problems.append("독촉장의 납부기한은 발급일부터 20일 이내여야 합니다(지방세징수법 제32조③).")
+    return problems
+
+
+def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Campaign:
+    """Maker-checker: the person who built a campaign cannot approve it. A campaign whose template misses a required
+    item (지방세징수법 제12조 and the office's own: 체납처분 예고, 이의신청 안내, 문의처) cannot be approved."""
+    if actor == campaign.created_by:
+        raise CampaignError("캠페인을 만든 사람은 승인할 수 없습니다. 다른 담당자(팀장)가 승인해야 합니다.")
+    current = Campaign.objects.select_related("jurisdiction", "template").get(pk=campaign.pk)
+    problems = template_problems(current, today=clock.now().date())
+    if problems:
+        raise CampaignError("승인할 수 없습니다. " + " / ".join(problems))
+    with transaction.atomic():
+        moved = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.BUILT).update(
+            status=Campaign.Status.APPROVED, approved_by=actor, approved_at=clock.now()
+        )
+        if not moved:
+            raise CampaignError("대상이 확정된(승인 대기) 캠페인만 승인할 수 있습니다.")
+        audit.record("campaign.approve", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
+                     clock=clock)
+    campaign.refresh_from_db()
+    return campaign
+
+
+TEMPLATE_FIELDS = ("name", "alert_title", "alert_text", "sms_text", "document_title", "intro_text", "document_body",
+                   "source_name", "required_items")
+
+
+def add_template_version(kind: str, *, actor: str, clock: Clock = DEFAULT_CLOCK, based_on: NoticeTemplate | None = None,
+                         active: bool = True, **fields: Any) -> NoticeTemplate:
+    """A new version of the template for `kind` (version = highest + 1), copying `based_on` (default: the latest
+    version) and replacing the given fields. Alert placeholders are checked when it is saved."""
+    unknown = set(fields) - set(TEMPLATE_FIELDS)
+    if unknown:
+        raise CampaignError(f"알 수 없는 서식 항목: {', '.join(sorted(unknown))}")
+    if kind not in Campaign.Kind.values:
+        raise CampaignError(f"알 수 없는 캠페인 종류: {kind}")
+    with transaction.atomic():
+        latest = NoticeTemplate.objects.select_for_update().filter(kind=kind).order_by("-version").first()
+        base = based_on or latest
+        values = {f: getattr(base, f) for f in TEMPLATE_FIELDS} if base else {}
+        values.update(fields)
+        template = NoticeTemplate(kind=kind, version=(latest.version + 1) if latest else 1, active=active,
+                                  created_by=actor, created_at=clock.now(), **values)
+        try:
+            template.save()
+        except ValidationError as e:
+            raise CampaignError("서식을 저장할 수 없습니다: " + "; ".join(e.messages)) from e
+        audit.record("template.create", actor=actor, jurisdiction=None, target=template, clock=clock,
+                     detail={"kind": kind, "version": template.version})
+    return template

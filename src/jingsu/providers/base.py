@@ -1,0 +1,230 @@
+"""One interface per kind of outside system.
+
+Services talk only to these interfaces; `jingsu.providers.http` holds the adapters that speak each provider's HTTP
+API (the real providers' shapes, see ../shared/reference/mobile-enotice.md §4), and the simulator
+(`jingsu.simulator`) speaks the same APIs, so tests and the demo run the real adapter code over real HTTP.
+
+No Django here: plain dataclasses in, plain dataclasses out. Datetimes are timezone-aware.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+
+class ProviderError(Exception):
+    """The provider could not be reached or answered with a server error after all retries (transient)."""
+
+
+# --- identity agency (본인확인기관): 주민등록번호 → CI in batches ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CiRequest:
+    ref: str  # our opaque reference for the row (never personal data)
+    registration_number: str  # 13 digits, no hyphen
+
+
+@dataclass(frozen=True, slots=True)
+class CiResult:
+    ref: str
+    ci: str | None  # 88-character CI, or None when the agency has no match
+    code: str  # "OK" or the agency's reason code
+
+
+class IdentityAgency(Protocol):
+    def to_ci(self, items: Sequence[CiRequest]) -> list[CiResult]: ...
+
+
+# --- certified e-document intermediaries (Kakao 전자문서, KT 공인알림문자) --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingDocument:
+    key: str  # idempotency key of this delivery attempt; the provider de-duplicates on it
+    ci: str
+    title: str  # alert title: sender and kind of document only, no personal data
+    message: str  # alert text: no personal data
+    link: str  # where the recipient lands after identity verification (opaque token, no personal data)
+    doc_hash: str  # SHA-256 hex of the canonical document content (유통증명)
+    read_deadline: datetime
+    payload: str = ""  # opaque reference echoed back by the provider
+
+
+class SendOutcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # permanent: not a user, unknown CI, 수신거부 … → next channel
+    RETRY = "retry"  # transient: try the same channel again later with the same key
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    key: str
+    outcome: SendOutcome
+    external_id: str | None = None
+    code: str | None = None  # provider's result code
+    message: str | None = None
+
+
+class DeliveryState(enum.StrEnum):
+    SENT = "sent"  # accepted by the provider, not yet in the recipient's box
+    DELIVERED = "delivered"  # in the recipient's box / handset (Kakao RECEIVED, KT 40/50)
+    READ = "read"  # identity verified and opened (Kakao READ, KT 60)
+    EXPIRED = "expired"  # unread at the read deadline
+    FAILED = "failed"  # undeliverable (KT 47/4N/4R/4T …)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    key: str
+    external_id: str
+    state: DeliveryState
+    code: str | None = None
+    sent_at: datetime | None = None
+    delivered_at: datetime | None = None
+    read_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    valid: bool
+    external_id: str
+    payload: str = ""
+    code: str | None = None
+
+
+class Intermediary(Protocol):
+    name: str  # "kakao" | "kt"
+
+    def send(self, docs: Sequence[OutgoingDocument]) -> list[SendResult]: ...
+
+    def statuses(self, external_ids: Sequence[str]) -> list[StatusReport]: ...
+
+    def verify_token(self, external_id: str, token: str) -> TokenCheck: ...
+
+    def mark_read(self, external_id: str) -> None: ...
+
+
+# --- SMS ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SmsMessage:
+    key: str
+    phone: str  # digits only
+    text: str  # no personal data beyond what the recipient already owns (a link with an opaque token)
+    payload: str = ""
+
+
+class SmsGateway(Protocol):
+    def send(self, messages: Sequence[SmsMessage]) -> list[SendResult]: ...
+
+    def statuses(self, external_ids: Sequence[str]) -> list[StatusReport]: ...
+
+
+# --- post office bulk mail (우편 대량발송) ------------------------------------------------------------------------
+
+
+class MailClass(enum.StrEnum):
+    ORDINARY = "ordinary"  # 일반우편
+    REGISTERED = "registered"  # 등기
+
+
+@dataclass(frozen=True, slots=True)
+class MailItem:
+    key: str
+    mail_class: MailClass
+    postal_code: str
+    address: str
+    recipient: str
+    pages: int
+    doc_hash: str
+    payload: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MailReceipt:
+    batch_id: str
+    accepted: int
+    rejected: list[SendResult]
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedMail:
+    key: str
+    returned_on: date
+    reason: str  # 수취인불명, 폐문부재, 이사불명 …
+
+
+class PostOffice(Protocol):
+    def submit_batch(self, batch_id: str, items: Sequence[MailItem]) -> MailReceipt: ...
+
+    def statuses(self, keys: Sequence[str]) -> list[StatusReport]: ...
+
+    def returns(self, since: date) -> list[ReturnedMail]: ...
+
+
+# --- payment network and bank (전자납부번호, 가상계좌, 간편결제) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    payment_number: str  # 19-digit 전자납부번호
+    virtual_account: str
+    amount: int  # won
+    due_date: date
+    payload: str = ""  # opaque reference (notice), never personal data
+
+
+@dataclass(frozen=True, slots=True)
+class BankTransaction:
+    seq: int  # monotonic per bank feed
+    transaction_id: str  # the bank's id; the same id twice is the same money
+    paid_at: datetime
+    amount: int
+    payment_number: str | None
+    virtual_account: str | None
+    channel: str  # "virtual-account" | "e-payment" | "easy-pay" | "counter"
+
+
+class PaymentNetwork(Protocol):
+    def register_bills(self, bills: Sequence[Bill]) -> None: ...
+
+    def feed_id(self) -> str: ...  # the transaction feed's identity; `seq` counts within one feed
+
+    def transactions(self, after_seq: int, limit: int = 1000) -> list[BankTransaction]: ...
+
+
+# --- the set a deployment uses -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProviderSet:
+    identity: IdentityAgency
+    kakao: Intermediary
+    kt: Intermediary
+    sms: SmsGateway
+    post: PostOffice
+    bank: PaymentNetwork
+
+
+# --- additions (additive; nothing above changed) -------------------------------------------------------------------
+
+
+class ProviderRequestError(Exception):
+    """The provider refused a request as a whole (HTTP 4xx other than 429: bad credentials, malformed request,
+    document expired …). Not transient and deliberately *not* a ProviderError: retrying the same request fails the
+    same way, so it is a configuration/programming error or a business refusal to surface, not to retry."""
+
+    def __init__(self, message: str, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class CallbackRejected(Exception):
+    """A provider callback failed signature or freshness checks (answer 401/403; do not process it)."""

@@ -1,0 +1,32 @@
+"""Which adapters a process uses. Services receive a ProviderSet; nothing else constructs adapters."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jingsu.providers.base import ProviderSet
+
+
+def simulator_providers(url: str, **common: Any) -> ProviderSet:
+    """Every adapter pointed at a simulator (or at any gateway speaking the same APIs) at `url`."""
+    from jingsu.providers.http import build_simulator_adapters
+
+    a = build_simulator_adapters(url, **common)
+    return ProviderSet(identity=a.identity, kakao=a.kakao, kt=a.kt, sms=a.sms, post=a.post, bank=a.bank)
+
+
+@lru_cache(maxsize=1)
+def configured_providers() -> ProviderSet:
+    """The providers named in settings (JINGSU_PROVIDER_URL, JINGSU_PROVIDER_TIMEOUT), with the shared Redis rate
+    limit when REDIS_URL is set."""
+    from django.conf import settings
+
+    if not settings.JINGSU_PROVIDER_URL:
+        raise RuntimeError("JINGSU_PROVIDER_URL이 설정되지 않았습니다 (외부 기관 또는 시뮬레이터 주소).")
+    common: dict[str, Any] = {"timeout": settings.JINGSU_PROVIDER_TIMEOUT}
+    if settings.JINGSU_PROVIDER_RATE_LIMITS:
+        common["rate_limits"] = settings.JINGSU_PROVIDER_RATE_LIMITS
+    if settings.REDIS_URL:
+        common["redis_url"] = settings.REDIS_URL
+    return simulator_providers(settings.JINGSU_PROVIDER_URL, **common)

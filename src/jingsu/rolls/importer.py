@@ -1,0 +1,701 @@
+"""Importing an arrears roll: all or nothing.
+
+One streamed pass inside one transaction: every row is validated (field shapes, registration numbers, amounts,
+dates, 세목 codes, duplicate 과세번호, the jurisdiction of every row, the consistency of a taxpayer across rows) and
+valid rows are written in batches as they come. At the first error writing stops, validation goes on to the end so
+that every bad row is reported (row, column, reason in Korean, personal data masked), and the transaction is rolled
+back: nothing is written. Taxpayers are found by the keyed hash of their registration number, levies by
+(jurisdiction, 과세번호). New rows go in with COPY on PostgreSQL (executemany
+elsewhere); rows that exist are updated only where a value differs, so importing the same file again changes
+nothing. Penalties come from jingsu.law.penalty as of the import date (no second implementation; see
+levies/penalties.LevyPenalties for the memo of its results).
+
+Memory is bounded by the batch size plus one set entry per distinct 과세번호 and taxpayer in the file.
+
+Speed (bench/import_roll.py): valid rows take a fast path through the same validators (`_parse_valid_row`); the
+penalty memo is exact (`LevyPenalties`); a jurisdiction's first import skips the lookups of existing rows; and a big
+file is read and validated in a forked worker process while this process writes (`_checked_in_worker`).
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import pickle
+import traceback
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+from django.db import transaction
+
+from jingsu.clock import DEFAULT_CLOCK, Clock, today
+from jingsu.core import audit, crypto
+from jingsu.core.db import insert_rows, select_by_keys
+from jingsu.core.models import Jurisdiction
+from jingsu.levies.models import Levy
+from jingsu.levies.penalties import LevyPenalties
+from jingsu.rolls import validation as v
+from jingsu.rolls.reader import RollFileError, RollSource, iter_rows, open_roll
+from jingsu.taxpayers.models import Taxpayer
+
+BATCH_SIZE = 5000
+MAX_REPORTED_ERRORS = 100_000
+
+# The field validators are pure functions of their arguments, and a roll repeats most values (dates, codes, years,
+# flags) on row after row: memoising them is exact and saves most of the validation time. typed=True keeps 1, 1.0
+# and True apart. Failures are not cached (lru_cache does not cache exceptions).
+_memo = functools.lru_cache(maxsize=65_536, typed=True)
+V_JURISDICTION = _memo(v.jurisdiction_code)
+V_KIND = _memo(v.taxpayer_kind)
+V_TAX_ITEM = _memo(v.tax_item_code)
+V_TAX_YEAR = _memo(v.tax_year)
+V_ITEM_YEAR = _memo(v.check_tax_item_year)
+V_DATE = _memo(v.date_value)
+V_AMOUNT = _memo(v.amount)
+V_YES_NO = _memo(v.yes_no)
+V_POSTAL = _memo(v.postal_code)
+V_ASSESSMENT = _memo(v.assessment)
+V_STATUS = _memo(v.levy_status)
+V_LIABILITY = _memo(v.default_liability_date)
+
+REQUIRED_HEADERS = tuple(spec.header for spec in v.HEADERS if spec.required)
+TEXT_LIMITS = {"성명": (1, 100), "주소": (1, 200), "기분": (1, 20), "과세대상": (0, 200)}
+KIND_CODES = {"개인": Taxpayer.Kind.INDIVIDUAL, "법인": Taxpayer.Kind.CORPORATION, "외국인": Taxpayer.Kind.FOREIGN}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 0 for the file as a whole
+    column: str
+    message: str
+
+    def text(self) -> str:
+        if self.row == 0:
+            return self.message
+        if self.column:
+            return f"{self.row}행, 열 '{self.column}': {self.message}"
+        return f"{self.row}행: {self.message}"
+
+
+class RollRejected(Exception):
+    """The roll was not imported; `errors` says why, row by row."""
+
+    def __init__(self, errors: list[RowError], total_errors: int | None = None) -> None:
+        super().__init__(f"{total_errors or len(errors)} errors")
+        self.errors = errors
+        self.total_errors = total_errors or len(errors)
+
+
+@dataclass
+class ImportSummary:
+    jurisdiction: str
+    file: str
+    encoding: str | None
+    rows: int = 0
+    taxpayers: int = 0
+    taxpayers_created: int = 0
+    taxpayers_updated: int = 0
+    levies_created: int = 0
+    levies_updated: int = 0
+    levies_unchanged: int = 0
+    total_tax: int = 0  # 본세 + 지방교육세 + 도시지역분 of every row
+    total_penalty: int = 0  # 가산금·납부지연가산세 as of the import date
+    as_of: str = ""
+
+    @property
+    def total_arrears(self) -> int:
+        return self.total_tax + self.total_penalty
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "total_arrears": self.total_arrears}
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    row: int
+    taxpayer: dict[str, Any]
+    levy: dict[str, Any]
+
+
+@dataclass
+class _Validation:
+    errors: list[RowError] = field(default_factory=list)
+    total_errors: int = 0
+    tax_numbers: dict[str, int] = field(default_factory=dict)
+    taxpayers: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # digits -> (row, kind, name)
+
+    def add(self, error: RowError) -> None:
+        self.total_errors += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+
+def import_roll(
+    path: Path,
+    *,
+    jurisdiction_code: str,
+    encoding: str | None = None,
+    actor: str = "system:import-roll",
+    clock: Clock = DEFAULT_CLOCK,
+    batch_size: int = BATCH_SIZE,
+    progress: Any = None,
+    worker: bool | None = None,
+) -> ImportSummary:
+    """Validate the whole roll and write it, all or nothing. Raises RollRejected with every error.
+
+    `worker`: read and validate the file in a child process while this one writes (see `_checked_in_worker`);
+    None (the default) does so for files of `WORKER_MIN_BYTES` or more when there are two cores and fork.
+    """
+    jurisdiction = Jurisdiction.objects.filter(code=jurisdiction_code).first()
+    if jurisdiction is None:
+        raise RollRejected([RowError(0, "", f"알 수 없는 자치단체코드입니다: '{jurisdiction_code}'")])
+    try:
+        source = open_roll(Path(path), encoding)
+    except RollFileError as exc:
+        raise RollRejected([RowError(0, "", str(exc))]) from None
+
+    as_of = today(clock)
+    summary = ImportSummary(jurisdiction=jurisdiction.code, file=str(path), encoding=source.encoding,
+                            as_of=as_of.isoformat())
+    if worker is None:
+        worker = _worker_pays_off(Path(path))
+    checking = _checked_in_worker if worker else _checked_batches
+    with transaction.atomic():
+        writer = _Writer(jurisdiction, clock.now(), summary)
+        checked = None
+        for item in checking(source, jurisdiction.code, as_of, batch_size):
+            if isinstance(item, _Checked):
+                checked = item  # always the last item
+                continue
+            writer.write(item)
+            if progress:
+                progress(writer.done)
+        assert checked is not None
+        if checked.total_errors:
+            raise RollRejected(checked.errors, checked.total_errors)  # rolls the transaction back
+        if checked.rows == 0:
+            raise RollRejected([RowError(0, "", "파일에 데이터 행이 없습니다 (열 제목만 있습니다).")])
+        summary.rows = checked.rows
+        summary.total_tax = checked.total_tax
+        summary.taxpayers = checked.taxpayers
+        audit.record(
+            "roll.import",
+            actor=actor,
+            jurisdiction=jurisdiction,
+            target_type="roll",
+            target_id=Path(path).name[:64],
+            detail={k: val for k, val in summary.as_dict().items() if k != "file"},
+            clock=clock,
+        )
+    return summary
+
+
+@dataclass
+class _Checked:
+    """The end of validation: counts over the valid rows, and every error."""
+
+    rows: int
+    total_tax: int
+    taxpayers: int
+    errors: list[RowError]
+    total_errors: int
+
+
+def _checked_batches(
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
+) -> Iterator[list[ParsedRow] | _Checked]:
+    """Validate every row; yield the valid rows in batches, ready to write, until the first error; then `_Checked`.
+
+    Ready to write: with the keyed hash of the registration number and the penalty as of `as_of` (pure functions of
+    the row, so they are computed here, on the reading side, and not by the writer holding the transaction).
+    """
+    state = _Validation()
+    penalty = LevyPenalties(jurisdiction=jurisdiction_code, as_of=as_of)
+    rows = total_tax = 0
+    batch: list[ParsedRow] = []
+    try:
+        for parsed in _parse(source, jurisdiction_code, as_of, state):
+            rows += 1
+            total_tax += parsed.levy["billed_amount"]
+            if state.total_errors:
+                continue  # keep validating to report every error; nothing more is written
+            _prepare(parsed, penalty, as_of)
+            batch.append(parsed)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
+    except RollFileError as exc:
+        state.add(RowError(0, "", str(exc)))
+    if batch and not state.total_errors:
+        yield batch
+    yield _Checked(rows, total_tax, len(state.taxpayers), state.errors, state.total_errors)
+
+
+def _prepare(parsed: ParsedRow, penalty: LevyPenalties, as_of: date) -> None:
+    tp, lv = parsed.taxpayer, parsed.levy
+    tp["hash"] = crypto.lookup_hash(tp["digits"])
+    lv["penalty"] = penalty(
+        liability_date=lv["liability_date"],
+        due_date=lv["due_date"],
+        tax_item=lv["tax_item"],
+        principal=lv["principal"],
+        city_area_tax=lv["city_area_tax"],
+        education_tax=lv["education_tax"],
+        assessment=lv["assessment"],
+        status=lv["status"],
+    )
+    lv["penalty_as_of"] = as_of
+
+
+# --- reading in a worker process -----------------------------------------------------------------------
+
+#: Files from this size (about 40,000 rows) are read and validated in a worker process by default.
+WORKER_MIN_BYTES = 8 << 20
+#: Batches on their way from the worker to the writer: the worker waits when the writer is this far behind.
+WORKER_QUEUE = 2
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _worker_pays_off(path: Path) -> bool:
+    """A big file, a second core for the worker, and fork (the worker inherits the loaded code and settings)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores >= 2 and _can_fork() and path.stat().st_size >= WORKER_MIN_BYTES
+
+
+def _checked_in_worker(
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
+) -> Iterator[list[ParsedRow] | _Checked]:
+    """`_checked_batches` run in a forked child process, so that reading and validating the file (one core) goes on
+    while this process writes the previous batch and the database stores it (the other cores).
+
+    The child runs exactly `_checked_batches` and sends what it yields through a bounded queue (memory stays a few
+    batches); it never touches the database connection it inherits. An exception in the child is raised here; if
+    this process stops early (a database error), the child is terminated.
+    """
+    context = multiprocessing.get_context("fork")
+    queue: Any = context.Queue(maxsize=WORKER_QUEUE)
+    child = context.Process(target=_worker_main, args=(queue, source, jurisdiction_code, as_of, batch_size),
+                            name="jingsu-roll-reader", daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                item = queue.get(timeout=1.0)
+            except Empty:
+                if not child.is_alive():  # killed (out of memory, a signal) without a word
+                    raise RuntimeError(f"roll reader process ended with exit code {child.exitcode}") from None
+                continue
+            if isinstance(item, _WorkerFailed):
+                raise item.error
+            if isinstance(item, _Checked):
+                yield item
+                break
+            yield [_from_wire(wire) for wire in item]
+        child.join()
+    finally:
+        if child.is_alive():
+            child.terminate()
+            child.join()
+        queue.close()
+
+
+# A batch crosses the process boundary as tuples of plain values: unpickling a dict costs about as much as
+# validating a row, unpickling a tuple a tenth of that.
+_TAXPAYER_KEYS = ("digits", "kind", "name", "address", "postal_code", "mobile", "e_service", "opt_out", "hash")
+_LEVY_KEYS = ("tax_number", "tax_item", "tax_year", "period", "object_description", "principal", "education_tax",
+              "city_area_tax", "billed_amount", "liability_date", "original_due_date", "due_date", "assessment",
+              "status", "penalty", "penalty_as_of")
+
+
+def _to_wire(parsed: ParsedRow) -> tuple[Any, ...]:
+    tp, lv = parsed.taxpayer, parsed.levy
+    return parsed.row, tuple([tp[k] for k in _TAXPAYER_KEYS]), tuple([lv[k] for k in _LEVY_KEYS])
+
+
+def _from_wire(wire: tuple[Any, ...]) -> ParsedRow:
+    row, taxpayer, levy = wire
+    return ParsedRow(row, dict(zip(_TAXPAYER_KEYS, taxpayer, strict=True)), dict(zip(_LEVY_KEYS, levy, strict=True)))
+
+
+@dataclass
+class _WorkerFailed:
+    error: BaseException
+
+
+def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int) -> None:
+    try:
+        for item in _checked_batches(source, jurisdiction_code, as_of, batch_size):
+            queue.put(item if isinstance(item, _Checked) else [_to_wire(parsed) for parsed in item])
+    except BaseException as exc:  # sent to the parent, which raises it
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError("".join(traceback.format_exception(exc)))
+        queue.put(_WorkerFailed(exc))
+    queue.close()
+    queue.join_thread()
+
+
+# --- parse and validate -------------------------------------------------------------------------------
+
+
+def _text(raw: Any, header: str) -> str:
+    low, high = TEXT_LIMITS[header]
+    return v.text_field(raw, header, min_len=low, max_len=high)
+
+
+def _parse(source: RollSource, jurisdiction_code: str, as_of: date, state: _Validation) -> Iterator[ParsedRow]:
+    for row_number, cells in iter_rows(source, _check_header):
+        parsed = _parse_row(row_number, cells, jurisdiction_code, as_of, state)
+        if parsed is not None:
+            yield parsed
+
+
+def _check_header(header: list[str]) -> None:
+    known = {spec.header for spec in v.HEADERS}
+    required = [spec.header for spec in v.HEADERS if spec.required]
+    problems = []
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        problems.append("알 수 없는 열 제목: " + ", ".join(f"'{h}'" for h in unknown))
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        problems.append("같은 열 제목이 두 번 있습니다: " + ", ".join(f"'{h}'" for h in dupes))
+    missing = [h for h in required if h not in header]
+    if missing:
+        problems.append("필수 열이 없습니다: " + ", ".join(f"'{h}'" for h in missing))
+    if problems:
+        raise RollFileError(
+            "열 제목이 형식과 맞지 않습니다 (docs/formats/roll.md 참고). " + "; ".join(problems)
+        )
+
+
+def _parse_row(
+    row: int, cells: dict[str, Any], jurisdiction_code: str, as_of: date, state: _Validation
+) -> ParsedRow | None:
+    """The parsed row, or None when it has errors (then recorded in `state`).
+
+    Almost every row of a real roll is valid: `_parse_valid_row` handles those without the per-cell error
+    bookkeeping; any row it is not sure about goes through `_parse_row_reporting`, which reports every error.
+    """
+    parsed = _parse_valid_row(row, cells, jurisdiction_code, as_of, state)
+    if parsed is None:
+        parsed = _parse_row_reporting(row, cells, jurisdiction_code, as_of, state)
+    return parsed
+
+
+_REQUIRED = frozenset(REQUIRED_HEADERS)
+
+
+def _parse_valid_row(
+    row: int, cells: dict[str, Any], jurisdiction_code: str, as_of: date, state: _Validation
+) -> ParsedRow | None:
+    """The fast path of `_parse_row`: the same validators with the same arguments, in the same order, and the same
+    cross-field and cross-row checks as `_parse_row_reporting`, but for a row without any problem only. At the first
+    FieldError or failed check it returns None *before touching `state`*, and the row goes through the reporting
+    path, which then finds and reports every error. So for every row both paths give the same result and the same
+    errors (tests/rolls/test_importer_fast_path.py compares them on tricky rows)."""
+    if "\x00extra" in cells or not _REQUIRED.issubset(cells.keys()):
+        return None
+    get = cells.get
+    try:
+        if V_JURISDICTION(cells["자치단체코드"]) != jurisdiction_code:
+            return None
+        kind_label = V_KIND(cells["납세자구분"])
+        kind = KIND_CODES[kind_label]
+        digits = v.registration_number(kind_label, cells["등록번호"], today=as_of)
+        tax_number = v.tax_number(cells["과세번호"])
+        name = _text(cells["성명"], "성명")
+        address = _text(cells["주소"], "주소")
+        postal_code = V_POSTAL(get("우편번호")) or ""
+        mobile = v.mobile(get("휴대전화")) or ""
+        e_service = V_YES_NO(get("전자송달신청"), False)
+        opt_out = V_YES_NO(get("수신거부"), False)
+        item = V_TAX_ITEM(cells["세목코드"])
+        year = V_TAX_YEAR(cells["과세연도"], as_of)
+        V_ITEM_YEAR(item, year)
+        period = _text(cells["기분"], "기분") if "기분" in cells else ""
+        obj = _text(cells["과세대상"], "과세대상") if "과세대상" in cells else ""
+        principal = V_AMOUNT(cells["본세"])
+        education = V_AMOUNT(cells["지방교육세"]) if "지방교육세" in cells else 0
+        city = V_AMOUNT(cells["도시지역분"]) if "도시지역분" in cells else 0
+        original_due = V_DATE(cells["납기"])
+        due = V_DATE(cells["납부기한"]) if "납부기한" in cells else None
+        liability = V_DATE(cells["납세의무성립일"]) if "납세의무성립일" in cells else None
+        assessment = V_ASSESSMENT(get("신고구분"))
+        status = V_STATUS(get("상태"))
+    except v.FieldError:
+        return None
+    if due is not None and due < original_due:
+        return None
+    if liability is None:
+        liability = V_LIABILITY(item, year, period)
+        if liability is None:
+            return None
+    if liability > original_due:
+        return None
+    if tax_number in state.tax_numbers:
+        return None
+    seen = state.taxpayers.get(digits)
+    if seen is not None and (seen[1] != kind or seen[2] != name):
+        return None
+
+    state.tax_numbers[tax_number] = row
+    if seen is None:
+        state.taxpayers[digits] = (row, kind, name)
+    return ParsedRow(
+        row=row,
+        taxpayer={
+            "digits": digits,
+            "kind": kind,
+            "name": name,
+            "address": address,
+            "postal_code": postal_code,
+            "mobile": mobile,
+            "e_service": e_service,
+            "opt_out": opt_out,
+        },
+        levy={
+            "tax_number": tax_number,
+            "tax_item": item,
+            "tax_year": year,
+            "period": period,
+            "object_description": obj,
+            "principal": principal,
+            "education_tax": education,
+            "city_area_tax": city,
+            "billed_amount": principal + education + city,
+            "liability_date": liability,
+            "original_due_date": original_due,
+            "due_date": due or original_due,
+            "assessment": assessment,
+            "status": status,
+        },
+    )
+
+
+def _parse_row_reporting(
+    row: int, cells: dict[str, Any], jurisdiction_code: str, as_of: date, state: _Validation
+) -> ParsedRow | None:
+    """The general path: validates every cell and records every error of the row in `state`."""
+    errors_before = state.total_errors
+    values: dict[str, Any] = {}
+
+    if "\x00extra" in cells:
+        state.add(RowError(row, "", "열 제목보다 칸이 많습니다."))
+
+    def take(header: str, fn: Any, *args: Any) -> Any:
+        raw = cells.get(header)
+        try:
+            return fn(raw, *args)
+        except v.FieldError as exc:
+            state.add(RowError(row, header, str(exc)))
+            return None
+
+    for header in REQUIRED_HEADERS:
+        if header not in cells:  # the reader leaves blank cells out
+            state.add(RowError(row, header, "필수 항목이 비어 있습니다."))
+
+    present = cells.__contains__
+
+    code = take("자치단체코드", V_JURISDICTION) if present("자치단체코드") else None
+    if code is not None and code != jurisdiction_code:
+        state.add(RowError(row, "자치단체코드",
+                           f"다른 자치단체({code})의 자료입니다. 이 파일은 {jurisdiction_code}에 가져오는 중입니다."))
+    kind_label = take("납세자구분", V_KIND) if present("납세자구분") else None
+    kind = KIND_CODES.get(kind_label) if kind_label else None
+    digits = None
+    if present("등록번호") and kind is not None:
+        digits = take("등록번호", lambda raw: v.registration_number(kind_label, raw, today=as_of))
+    tax_number = take("과세번호", v.tax_number) if present("과세번호") else None
+    name = take("성명", _text, "성명") if present("성명") else None
+    address = take("주소", _text, "주소") if present("주소") else None
+    values["postal_code"] = take("우편번호", V_POSTAL) or ""
+    values["mobile"] = take("휴대전화", v.mobile) or ""
+    values["e_service"] = take("전자송달신청", V_YES_NO, False)
+    values["opt_out"] = take("수신거부", V_YES_NO, False)
+    item = take("세목코드", V_TAX_ITEM) if present("세목코드") else None
+    year = take("과세연도", V_TAX_YEAR, as_of) if present("과세연도") else None
+    if item is not None and year is not None:
+        take("세목코드", lambda _raw: V_ITEM_YEAR(item, year))
+    period = take("기분", _text, "기분") if present("기분") else ""
+    obj = take("과세대상", _text, "과세대상") if present("과세대상") else ""
+    principal = take("본세", V_AMOUNT) if present("본세") else None
+    education = take("지방교육세", V_AMOUNT) if present("지방교육세") else 0
+    city = take("도시지역분", V_AMOUNT) if present("도시지역분") else 0
+    original_due = take("납기", V_DATE) if present("납기") else None
+    due = take("납부기한", V_DATE) if present("납부기한") else None
+    liability = take("납세의무성립일", V_DATE) if present("납세의무성립일") else None
+    assessment = take("신고구분", V_ASSESSMENT)
+    status = take("상태", V_STATUS)
+
+    if original_due is not None and due is not None and due < original_due:
+        state.add(RowError(row, "납부기한", "납부기한이 납기보다 빠릅니다."))
+    if liability is None and item is not None and year is not None:
+        liability = V_LIABILITY(item, year, period)
+        if liability is None:
+            state.add(RowError(row, "납세의무성립일", "이 세목은 납세의무성립일을 적어야 합니다."))
+    if liability is not None and original_due is not None and liability > original_due:
+        state.add(RowError(row, "납세의무성립일", "납세의무성립일이 납기보다 늦습니다."))
+
+    if tax_number is not None:
+        first = state.tax_numbers.get(tax_number)
+        if first is not None:
+            state.add(RowError(row, "과세번호", f"과세번호가 중복됩니다 ({first}행과 같음)."))
+        else:
+            state.tax_numbers[tax_number] = row
+    if digits is not None and kind is not None and name is not None:
+        seen = state.taxpayers.get(digits)
+        if seen is None:
+            state.taxpayers[digits] = (row, kind, name)
+        elif seen[1] != kind or seen[2] != name:
+            masked = crypto.mask_registration_number(digits)
+            state.add(RowError(row, "성명", f"같은 등록번호({masked})의 납세자 정보가 {seen[0]}행과 다릅니다."))
+
+    if state.total_errors != errors_before:
+        return None
+    billed = principal + education + city
+    return ParsedRow(
+        row=row,
+        taxpayer={
+            "digits": digits,
+            "kind": kind,
+            "name": name,
+            "address": address,
+            "postal_code": values["postal_code"],
+            "mobile": values["mobile"],
+            "e_service": values["e_service"],
+            "opt_out": values["opt_out"],
+        },
+        levy={
+            "tax_number": tax_number,
+            "tax_item": item,
+            "tax_year": year,
+            "period": period,
+            "object_description": obj,
+            "principal": principal,
+            "education_tax": education,
+            "city_area_tax": city,
+            "billed_amount": billed,
+            "liability_date": liability,
+            "original_due_date": original_due,
+            "due_date": due or original_due,
+            "assessment": assessment,
+            "status": status,
+        },
+    )
+
+
+# --- write ---------------------------------------------------------------------------------------------
+
+TAXPAYER_FIELDS = ("kind", "name", "address", "postal_code", "mobile", "e_service", "opt_out")
+LEVY_FIELDS = (
+    "tax_item", "tax_year", "period", "object_description", "principal", "education_tax", "city_area_tax",
+    "billed_amount", "liability_date", "original_due_date", "due_date", "assessment", "status", "penalty",
+    "penalty_as_of",
+)
+
+
+class _Writer:
+    """Writes batches of valid rows prepared by `_checked_batches` (hash and penalty filled in)."""
+
+    def __init__(self, jurisdiction: Jurisdiction, now: datetime, summary: ImportSummary) -> None:
+        self.jurisdiction = jurisdiction
+        self.now = now
+        self.summary = summary
+        self.done = 0
+        self.taxpayer_ids: dict[str, int] = {}  # registration hash -> id, for taxpayers written in this import
+        # A jurisdiction's first import has nothing to compare with, so the lookups of existing rows are skipped.
+        # Nothing this import writes needs looking up again: its taxpayers are in `taxpayer_ids`, and a 과세번호
+        # comes once (a duplicate is an error, and writing stops at the first error).
+        self.taxpayers_exist = Taxpayer.objects.filter(jurisdiction=jurisdiction).exists()
+        self.levies_exist = Levy.objects.filter(jurisdiction=jurisdiction).exists()
+
+    def write(self, batch: list[ParsedRow]) -> None:
+        self._write_taxpayers(batch)
+        self._write_levies(batch)
+        self.done += len(batch)
+
+    def _write_taxpayers(self, batch: list[ParsedRow]) -> None:
+        fresh: dict[str, dict[str, Any]] = {}
+        for parsed in batch:
+            tp = parsed.taxpayer
+            if tp["hash"] not in self.taxpayer_ids and tp["hash"] not in fresh:
+                fresh[tp["hash"]] = tp
+        if not fresh:
+            return
+        existing = {
+            t.registration_hash: t
+            for t in Taxpayer.objects.filter(jurisdiction=self.jurisdiction, registration_hash__in=list(fresh))
+        } if self.taxpayers_exist else {}
+        changed = []
+        for h, t in existing.items():
+            tp = fresh[h]
+            diffs = [f for f in TAXPAYER_FIELDS if getattr(t, f) != tp[f]]
+            if diffs:
+                for f in diffs:
+                    setattr(t, f, tp[f])
+                t.updated_at = self.now
+                changed.append(t)
+            self.taxpayer_ids[h] = t.pk
+        if changed:
+            Taxpayer.objects.bulk_update(changed, [*TAXPAYER_FIELDS, "updated_at"])
+            self.summary.taxpayers_updated += len(changed)
+        new = [tp for h, tp in fresh.items() if h not in existing]
+        if new:
+            columns = ["jurisdiction_id", "registration_hash", "registration_encrypted", "registration_masked",
+                       *TAXPAYER_FIELDS, "created_at", "updated_at"]
+            rows = [
+                (self.jurisdiction.code, tp["hash"], crypto.encrypt(tp["digits"]),
+                 crypto.mask_registration_number(tp["digits"]),
+                 *(tp[f] for f in TAXPAYER_FIELDS), self.now, self.now)
+                for tp in new
+            ]
+            insert_rows(Taxpayer._meta.db_table, columns, rows)
+            ids = select_by_keys(Taxpayer._meta.db_table, ["registration_hash", "id"], key="registration_hash",
+                                 keys=[tp["hash"] for tp in new], where={"jurisdiction_id": self.jurisdiction.code})
+            self.taxpayer_ids.update(ids)
+            self.summary.taxpayers_created += len(new)
+
+    def _write_levies(self, batch: list[ParsedRow]) -> None:
+        self.summary.total_penalty += sum(p.levy["penalty"] for p in batch)
+        by_number = {p.levy["tax_number"]: p for p in batch}
+        existing = {
+            lv.tax_number: lv
+            for lv in Levy.objects.filter(jurisdiction=self.jurisdiction, tax_number__in=list(by_number))
+        } if self.levies_exist else {}
+        changed = []
+        for number, levy in existing.items():
+            parsed = by_number[number]
+            new_values = dict(parsed.levy)
+            new_values["taxpayer_id"] = self.taxpayer_ids[parsed.taxpayer["hash"]]
+            diffs = [f for f in (*LEVY_FIELDS, "taxpayer_id") if getattr(levy, f) != new_values[f]]
+            if diffs:
+                for f in diffs:
+                    setattr(levy, f, new_values[f])
+                levy.updated_at = self.now
+                changed.append(levy)
+            else:
+                self.summary.levies_unchanged += 1
+        if changed:
+            Levy.objects.bulk_update(changed, [*LEVY_FIELDS, "taxpayer_id", "updated_at"])
+            self.summary.levies_updated += len(changed)
+        new = [p for number, p in by_number.items() if number not in existing]
+        if new:
+            columns = ["jurisdiction_id", "taxpayer_id", "tax_number", *LEVY_FIELDS, "paid_amount", "penalty_paid",
+                       "created_at", "updated_at"]
+            rows = [
+                (self.jurisdiction.code, self.taxpayer_ids[p.taxpayer["hash"]], p.levy["tax_number"],
+                 *(p.levy[f] for f in LEVY_FIELDS), 0, 0, self.now, self.now)
+                for p in new
+            ]
+            insert_rows(Levy._meta.db_table, columns, rows)
+            self.summary.levies_created += len(new)

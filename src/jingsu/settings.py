@@ -1,0 +1,132 @@
+"""Django settings for jingsu.
+
+Embedded by default (SQLite under ./var, tasks inline); distributed when configured through the environment:
+DATABASE_URL (PostgreSQL via psycopg 3), CELERY_BROKER_URL (RabbitMQ or Redis), REDIS_URL (shared rate limits).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("JINGSU_VAR_DIR", Path.cwd() / "var")).resolve()
+
+DEBUG = os.environ.get("JINGSU_DEBUG", "") == "1"
+# A development key is generated into ./var on first use; production sets JINGSU_SECRET_KEY.
+SECRET_KEY = os.environ.get("JINGSU_SECRET_KEY") or "jingsu-dev-only-not-secret"
+ALLOWED_HOSTS = [h for h in os.environ.get("JINGSU_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "jingsu.core",
+    "jingsu.taxpayers",
+    "jingsu.levies",
+    "jingsu.payments",
+    "jingsu.notices",
+    "jingsu.delivery",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "jingsu.urls"
+WSGI_APPLICATION = "jingsu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+_default_sqlite = f"sqlite:///{VAR_DIR / 'jingsu.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_sqlite, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers work while a writer holds the lock; the timeout covers concurrent workers.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    # Tests use a file, not memory, so that a real Celery worker in another process sees the same database; one
+    # file per test run, so that runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-jingsu-{os.getpid()}.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "ko-kr"
+TIME_ZONE = "Asia/Seoul"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+
+# --- personal data protection ------------------------------------------------------------------------------------
+# Fernet keys (urlsafe base64, 32 bytes) for registration numbers at rest, comma-separated: the first encrypts, all
+# decrypt (key rotation). A separate key keys the lookup hash. Development defaults are derived from a file in
+# ./var created on first use; production must set both variables.
+JINGSU_PII_KEYS = os.environ.get("JINGSU_PII_KEYS", "")
+JINGSU_LOOKUP_KEY = os.environ.get("JINGSU_LOOKUP_KEY", "")
+
+# --- background work ---------------------------------------------------------------------------------------------
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+# `jingsu worker --beat` (or a separate `celery beat`) runs the delivery cycle on the workers.
+CELERY_BEAT_SCHEDULE = {
+    "send-queued": {"task": "jingsu.delivery.send_queued", "schedule": 10.0},
+    "poll-statuses": {"task": "jingsu.delivery.poll_statuses", "schedule": 60.0},
+    "fallback-due": {"task": "jingsu.delivery.fallback_due", "schedule": 300.0},
+    "sweep-stuck": {"task": "jingsu.delivery.sweep_stuck", "schedule": 300.0},
+    "read-bank-feed": {"task": "jingsu.payments.read_bank_feed", "schedule": 60.0},
+    "print-batch": {"task": "jingsu.delivery.print_batch", "schedule": 3600.0},
+}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# --- outside systems ---------------------------------------------------------------------------------------------
+# Base URL of the providers; the demo points it at a simulator it starts itself.
+JINGSU_PROVIDER_URL = os.environ.get("JINGSU_PROVIDER_URL", "")
+JINGSU_PROVIDER_TIMEOUT = float(os.environ.get("JINGSU_PROVIDER_TIMEOUT", "10"))  # seconds per try
+# Client-side request rates per provider, e.g. "kakao=1,kt=5" (requests/s; one Kakao bulk request carries up to 100
+# documents, so kakao=1 keeps to Kakao's 100 documents/s). Shared by every process through Redis when REDIS_URL is set.
+JINGSU_PROVIDER_RATE_LIMITS = {
+    name.strip(): float(rate)
+    for name, _, rate in (item.partition("=") for item in os.environ.get("JINGSU_PROVIDER_RATE_LIMITS", "").split(","))
+    if name.strip() and rate
+}
+JINGSU_PORTAL_URL = os.environ.get("JINGSU_PORTAL_URL", "http://127.0.0.1:8000")
+# HMAC secret shared with KT for result callbacks (POST /callbacks/kt); the default is the simulator's.
+JINGSU_KT_CALLBACK_SECRET = os.environ.get("JINGSU_KT_CALLBACK_SECRET", "jingsu-sim-callback-secret")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"jingsu": {"handlers": ["console"], "level": os.environ.get("JINGSU_LOG_LEVEL", "WARNING")}},
+}

@@ -1,0 +1,105 @@
+"""`python -m jingsu.simulator` — run the simulated outside world as an HTTP server.
+
+The first stdout line is JSON ``{"listening": "http://HOST:PORT"}`` (flushed), so a parent process can read the URL
+(see jingsu.simulator.process.SimulatorProcess). SIGTERM/SIGINT stop it cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from jingsu.simulator.server import DEFAULT_CALLBACK_SECRET, SimServer, Simulator
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="jingsu simulator", description="Simulated Kakao/KT/SMS/post/identity/bank APIs"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765, help="0 = any free port")
+    p.add_argument("--seed", type=int, default=0, help="same seed → same world")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="share of provider requests that fail (0–1)")
+    p.add_argument(
+        "--time-scale",
+        type=float,
+        default=0.0,
+        help="sim time also runs at X × real time (0 = moves only when the client sets/advances it)",
+    )
+    p.add_argument(
+        "--rate-limit", type=float, default=0.0, help="requests/s per provider, then 429 (0 = unlimited)"
+    )
+    p.add_argument(
+        "--start", default=None, help="initial sim time, ISO-8601 with offset (default: wall clock)"
+    )
+    p.add_argument("--callback-secret", default=DEFAULT_CALLBACK_SECRET, help="HMAC secret for KT callbacks")
+    p.add_argument(
+        "--callback-timestamp",
+        choices=("sim", "wall"),
+        default="sim",
+        help="X-Timestamp of callbacks: sim time (default) or wall-clock time",
+    )
+    p.add_argument("--hang-seconds", type=float, default=12.0, help="how long 'hang' faults hold a request")
+    p.add_argument("--slow-seconds", type=float, default=0.5, help="maximum extra delay of 'slow' faults")
+    p.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not 0 <= args.fault_rate <= 1:
+        print("--fault-rate must be within [0, 1]", file=sys.stderr)
+        return 2
+    start = datetime.fromisoformat(args.start) if args.start else None
+    if start is not None and start.tzinfo is None:
+        print("--start needs a UTC offset, e.g. 2026-11-23T09:00:00+09:00", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    sim = Simulator(
+        seed=args.seed,
+        fault_rate=args.fault_rate,
+        time_scale=args.time_scale,
+        rate_limit=args.rate_limit,
+        start=start,
+        callback_secret=args.callback_secret,
+        hang_seconds=args.hang_seconds,
+        slow_seconds=args.slow_seconds,
+        callback_timestamp=args.callback_timestamp,
+    )
+    server = SimServer((args.host, args.port), sim, verbose=args.verbose)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    sim.dispatcher.start()
+    serving = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="sim-http", daemon=True
+    )
+    serving.start()
+    sys.stdout.write(json.dumps({"listening": server.url}) + "\n")
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sim.dispatcher.stop.set()
+        server.shutdown()
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

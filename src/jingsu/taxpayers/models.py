@@ -1,0 +1,62 @@
+"""Taxpayers (납세자) and their CI (연계정보), kept apart.
+
+The registration number (주민등록번호 / 외국인등록번호 / 사업자등록번호) is never stored in plaintext: `registration_encrypted`
+holds it encrypted (jingsu.core.crypto), `registration_hash` is a keyed hash for lookups, `registration_masked` is
+what screens show. The CI lives in its own table (정보통신망법 제23조의6: CI is kept separately from the number).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from jingsu.core import crypto
+from jingsu.core.models import Jurisdiction
+
+
+class Taxpayer(models.Model):
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "개인"
+        CORPORATION = "corporation", "법인"
+        FOREIGN = "foreign", "외국인"
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="taxpayers")
+    kind = models.CharField("납세자구분", max_length=12, choices=Kind.choices)
+    name = models.CharField("성명", max_length=100)
+    registration_hash = models.CharField(max_length=64)
+    registration_encrypted = models.TextField()
+    registration_masked = models.CharField("등록번호(마스킹)", max_length=20)
+    address = models.CharField("주소", max_length=200)
+    postal_code = models.CharField("우편번호", max_length=5, blank=True)
+    mobile = models.CharField("휴대전화", max_length=11, blank=True)
+    e_service = models.BooleanField("전자송달 신청", default=False)
+    opt_out = models.BooleanField("수신거부", default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "registration_hash"], name="taxpayer_unique_registration")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.registration_masked})"
+
+    def reveal_registration_number(self) -> str:
+        """Plaintext number. Call only through taxpayers.services.reveal_registration_number, which audits."""
+        return crypto.decrypt(self.registration_encrypted)
+
+    @property
+    def is_individual(self) -> bool:
+        return self.kind in (self.Kind.INDIVIDUAL, self.Kind.FOREIGN)
+
+
+class TaxpayerCI(models.Model):
+    """연계정보 obtained from the identity agency for one taxpayer; separate from the registration number."""
+
+    taxpayer = models.OneToOneField(Taxpayer, on_delete=models.CASCADE, related_name="ci_record")
+    ci = models.CharField(max_length=88, blank=True)  # blank: the agency had no match
+    result_code = models.CharField(max_length=20)
+    obtained_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"CI for taxpayer {self.taxpayer_id}: {self.result_code}"

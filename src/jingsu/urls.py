@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from jingsu.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("jingsu.delivery.urls")),
+]

@@ -1,0 +1,196 @@
+"""Dispatch through the simulator over real HTTP: send window and holidays, the channel plan and per-campaign channel
+policy, fallback after the read deadline, claiming work without overlap, the sweep of stuck attempts, and the
+campaign command."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+
+import pytest
+from _delivery_helpers import build_campaign
+from django.core.management import call_command
+
+from jingsu.clock import SEOUL, ManualClock
+from jingsu.core.models import Holiday
+from jingsu.delivery import services as delivery
+from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
+from jingsu.notices.models import Campaign, Notice
+from jingsu.providers.registry import simulator_providers
+from jingsu.simulator.process import SimulatorProcess
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with SimulatorProcess(seed=3) as process:
+        yield process
+
+
+@pytest.fixture
+def providers(sim):
+    return simulator_providers(sim.url)
+
+
+def at(hour: int, minute: int = 0, day: int = 23) -> ManualClock:
+    return ManualClock(datetime(2026, 11, day, hour, minute, tzinfo=SEOUL))
+
+
+def electronic_sent() -> int:
+    return DeliveryAttempt.objects.exclude(channel=Channel.PAPER).filter(sent_at__isnull=False).count()
+
+
+@pytest.mark.django_db
+def test_nothing_goes_out_at_night_and_the_queue_waits_for_morning(jungnang, providers):
+    night = at(21, 30)
+    campaign = build_campaign(night, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=night)
+    assert delivery.send_queued(providers, clock=night) == 0
+    queued = DeliveryAttempt.objects.filter(status=AttemptStatus.QUEUED).exclude(channel=Channel.PAPER).count()
+    assert queued > 0 and electronic_sent() == 0
+    assert delivery.send_queued(providers, clock=at(8, 59, day=24)) == 0
+    morning = at(9, 0, day=24)
+    # everything queued goes out (and a refusal's next channel with it)
+    assert delivery.send_queued(providers, clock=morning) >= queued
+    assert not DeliveryAttempt.objects.filter(status=AttemptStatus.QUEUED).exclude(channel=Channel.PAPER).exists()
+    assert electronic_sent() >= 1
+
+
+@pytest.mark.django_db
+def test_holidays_stop_sending_for_all_or_for_one_jurisdiction(jungnang, providers):
+    clock = at(10)
+    campaign = build_campaign(clock, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    Holiday.objects.create(date=clock.now().date(), name="구 개청 기념일", jurisdiction=jungnang)
+    assert delivery.send_queued(providers, clock=clock) == 0
+    Holiday.objects.all().delete()
+    Holiday.objects.create(date=clock.now().date(), name="공휴일")
+    assert delivery.send_queued(providers, clock=clock) == 0
+    Holiday.objects.create(date=date_after(clock), name="다른 날")
+    Holiday.objects.filter(name="공휴일").delete()
+    assert delivery.send_queued(providers, clock=clock) > 0
+
+
+def date_after(clock: ManualClock):
+    return (clock.now() + timedelta(days=1)).date()
+
+
+@pytest.mark.django_db
+def test_channel_plan_follows_the_law_and_the_campaign_policy(jungnang, providers):
+    clock = at(10)
+    campaign = build_campaign(clock, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    kim = Notice.objects.get(campaign=campaign, taxpayer__name="김민준")
+    nguyen = Notice.objects.get(campaign=campaign, taxpayer__name="NGUYEN VAN AN")  # 수신거부
+    ci = delivery._ci_of([kim]).get(kim.taxpayer_id, "")
+    assert ci, "the identity agency gave 김민준 a CI"
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["kakao", "kt", "sms", "paper"]
+    assert delivery.channel_plan(campaign, nguyen.taxpayer, "x" * 88) == ["paper"]
+    campaign.channels = ["sms", "paper"]
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["sms", "paper"]
+    campaign.channels = ["paper"]
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["paper"]
+    campaign.channels = []
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["paper"], "paper is always the last resort"
+    # a formal document (독촉장) goes electronically only to 전자송달 applicants
+    campaign.legal_nature = Campaign.LegalNature.FORMAL
+    campaign.channels = ["kakao", "kt", "sms", "paper"]
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["paper"]
+    kim.taxpayer.e_service = True
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci)[0] == "kakao"
+
+
+@pytest.mark.django_db
+def test_unread_notices_go_to_paper_after_the_read_deadline(jungnang, providers, sim):
+    clock = at(10)
+    sim.control.set_clock(clock.now())
+    campaign = build_campaign(clock, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    delivery.send_queued(providers, clock=clock)
+    for _ in range(16):  # eight days, every 12 hours
+        clock.advance(timedelta(hours=12))
+        sim.control.set_clock(clock.now())
+        delivery.poll_statuses(providers, clock=clock)
+        delivery.fallback_due(clock=clock)
+        delivery.send_queued(providers, clock=clock)
+    for notice in Notice.objects.filter(campaign=campaign):
+        attempts = list(notice.attempts.order_by("sequence"))
+        assert [a.sequence for a in attempts] == list(range(1, len(attempts) + 1))
+        assert len({a.channel for a in attempts}) == len(attempts), "never the same channel twice"
+        if notice.read_at is None:
+            assert attempts[-1].channel == Channel.PAPER, f"unread notice {notice.reference} must end on paper"
+
+
+@pytest.mark.django_db
+def test_two_claims_never_overlap_and_stuck_attempts_are_swept(jungnang, providers):
+    clock = at(10)
+    campaign = build_campaign(clock, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    first = delivery.claim(Channel.KAKAO, 1, now=clock.now())
+    second = delivery.claim(Channel.KAKAO, 10, now=clock.now())
+    assert first and not {a.pk for a in first} & {a.pk for a in second}
+    # a worker died after claiming: the attempt stays `sending` until the sweep puts it back, same key
+    stuck = first[0]
+    assert delivery.sweep_stuck(clock=clock, older_than=timedelta(minutes=10)) == 0
+    clock.advance(timedelta(minutes=11))
+    assert delivery.sweep_stuck(clock=clock, older_than=timedelta(minutes=10)) >= 1
+    stuck.refresh_from_db()
+    assert stuck.status == AttemptStatus.QUEUED and stuck.key.endswith("-1")
+    assert [e.to_status for e in stuck.events.all()] == ["sending", "queued"]
+
+
+@pytest.mark.django_db
+def test_campaign_command_workflow(jungnang, capsys, sim, settings):
+    from _delivery_helpers import SMALL
+
+    from jingsu.providers.registry import configured_providers
+    from jingsu.rolls.importer import import_roll
+
+    import_roll(SMALL, jurisdiction_code="11260", clock=at(10))
+    call_command("campaign", "create", "--jurisdiction", "11260", "--kind", "arrears", "--name", "CLI 안내",
+                 "--as-of", "2026-11-23", "--actor", "담당자")
+    campaign = Campaign.objects.get(name="CLI 안내")
+    call_command("campaign", "build", str(campaign.pk), "--actor", "담당자")
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="만든 사람은 승인할 수 없습니다"):
+        call_command("campaign", "approve", str(campaign.pk), "--actor", "담당자")
+    call_command("campaign", "approve", str(campaign.pk), "--actor", "팀장")
+    settings.JINGSU_PROVIDER_URL = sim.url
+    configured_providers.cache_clear()
+    Campaign.objects.filter(pk=campaign.pk).update(send_window_start=time(0), send_window_end=time(0))
+    call_command("campaign", "send", str(campaign.pk), "--actor", "팀장")
+    capsys.readouterr()
+    call_command("campaign", "status", str(campaign.pk), "--json")
+    status = json.loads(capsys.readouterr().out)
+    assert status["status"] == "sending"
+    assert sum(status["notices"].values()) == 3
+    assert sum(sum(v.values()) for v in status["attempts"].values()) >= 3
+    configured_providers.cache_clear()
+
+
+@pytest.mark.django_db
+def test_a_provider_that_stays_down_hands_over_to_the_next_channel(jungnang, sim):
+    from dataclasses import replace
+
+    from jingsu.providers.http import RetryPolicy
+
+    quick = RetryPolicy(attempts=1, base_delay=0.01, max_delay=0.01)
+    up = simulator_providers(sim.url, retry=quick)
+    down = simulator_providers("http://127.0.0.1:9", retry=quick, timeout=0.5)  # nothing listens on port 9
+    providers = replace(up, kakao=down.kakao)
+    clock = at(10)
+    campaign = build_campaign(clock, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    kakao = list(DeliveryAttempt.objects.filter(channel=Channel.KAKAO))
+    assert kakao
+    for _ in range(delivery.MAX_TRIES):
+        delivery.send_queued(providers, clock=clock)
+    for attempt in kakao:
+        attempt.refresh_from_db()
+        assert attempt.status == AttemptStatus.REJECTED and attempt.tries == delivery.MAX_TRIES
+        successor = DeliveryAttempt.objects.get(notice=attempt.notice, sequence=attempt.sequence + 1)
+        assert successor.channel == Channel.KT and successor.tries >= 1, "KT took over"
+        # nothing lost: the notice went out somewhere, or waits for the paper batch
+        later = DeliveryAttempt.objects.filter(notice=attempt.notice)
+        assert later.filter(sent_at__isnull=False).exists() or later.filter(
+            channel=Channel.PAPER, status=AttemptStatus.QUEUED).exists()
