@@ -40,6 +40,11 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     assert DeliveryAttempt.objects.values("key").distinct().count() == DeliveryAttempt.objects.count()
     assert json.loads(result.report_json.read_text())["notices"] == e["notices"]
     assert "<svg" in result.report_html.read_text()
+    assert (tmp_path / "effects.xlsx").stat().st_size > 0
+    # the uplift is measured against the held-out control group, whose baseline payments come from the simulator
+    up = e["uplift"]
+    assert up is not None and up["rate_control"] == e["control_paid_rate"]
+    assert up["interval"][0] <= up["difference"] <= up["interval"][1]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

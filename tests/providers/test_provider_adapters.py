@@ -336,6 +336,22 @@ def test_bills_and_transactions_follow_sim_time(sim, adapters):
     assert 0.15 < len(txns) / len(docs) < 0.45
 
 
+def test_some_pay_without_any_notice_the_control_groups_baseline(sim, adapters):
+    """Bills registered for notices that are never sent (a held-out control group) still see a few payments."""
+    c = sim.control
+    start = c.now()
+    bills = [Bill(f"{9 * 10**17 + i:019d}", "", 30_000, start.date(), f"ctl-{i}") for i in range(1000)]
+    before = adapters.bank.transactions(0, limit=100_000)
+    after = before[-1].seq if before else 0
+    adapters.bank.register_bills(bills)
+    c.advance(timedelta(days=31))
+    ours = {b.payment_number for b in bills}
+    paid = [t for t in adapters.bank.transactions(after, limit=100_000) if t.payment_number in ours]
+    # baseline_pay_share 4 %: 1000 payloads → about 40 (binomial sd ≈ 6); spread over the month, never before
+    assert 15 < len({t.payment_number for t in paid}) < 70
+    assert all(start <= t.paid_at <= start + timedelta(days=30, seconds=1) for t in paid)
+
+
 # --- retries under faults ----------------------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
 from jingsu.payments import services as payments
 from jingsu.providers.registry import simulator_providers
-from jingsu.reports.effects import campaign_effects, render_html, won
+from jingsu.reports.effects import campaign_effects, render_html, render_xlsx, won
 from jingsu.rolls.generate import generate_roll
 from jingsu.rolls.importer import import_roll
 from jingsu.simulator.client import SimulatorControl
@@ -120,6 +120,7 @@ def run_demo(
     report_html = out / "effects.html"
     report_json.write_text(json.dumps(effects, ensure_ascii=False, indent=2))
     report_html.write_text(render_html(effects))
+    (out / "effects.xlsx").write_bytes(render_xlsx(effects))
     _print_summary(effects, stdout)
     stdout.write(f"종이 묶음: {out / 'print'} (목록 manifest.csv; 데모는 PDF를 견본 {len(samples)}건만 만듭니다 → "
                  f"{out / 'samples'}. 실제 인쇄는 `jingsu print-batch`가 안내문마다 PDF를 만듭니다)\n")
@@ -153,4 +154,9 @@ def _print_summary(e: dict, stdout: TextIO) -> None:
         + ("" if e["control_paid_rate"] is None else f", 대조군 {e['control_paid_rate']:.1%}") + ")",
         f"비용 {won(e['cost'])} / 전부 종이였다면 {won(e['paper_cost'])} → 절감 {won(e['saving'])}",
     ]
+    up = e["uplift"]
+    if up is not None:
+        lo, hi = up["extra_amount_interval"]
+        lines.append(f"대조군 대비 세입 확대 {won(up['extra_amount'])} (95% 신뢰구간 {won(lo)} ~ {won(hi)}), "
+                     f"납부율 차이 {up['difference'] * 100:+.1f}%p")
     stdout.write("\n".join(lines) + "\n")

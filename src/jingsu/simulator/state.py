@@ -181,6 +181,7 @@ class Bank:
         now = self.clock.now()
         rejected = []
         keys = []
+        new_payloads: list[str] = []
         with self.lock:
             for b in bills:
                 try:
@@ -208,8 +209,12 @@ class Bank:
                     self.by_payload[old.payload].discard(pn)
                 self.bills[pn] = BillRec(pn, va, amount, due, payload, old.registered_at if old else now)
                 if payload:
+                    if payload not in self.by_payload:
+                        new_payloads.append(payload)
                     self.by_payload[payload].add(pn)
         self.stats.keys_received(keys)
+        for payload in new_payloads:  # some pay on their own, notice or not: the control group's baseline
+            self.schedule(payload, self.world.baseline_pay_at(payload, now), "baseline")
         return {"registered": len(keys), "rejected": rejected}
 
     def _txn(self, idx: int, payload: str, at: datetime, amount: int, bill: BillRec, channel: str) -> None:

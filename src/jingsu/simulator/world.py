@@ -60,6 +60,9 @@ class WorldParams:
     channel_e_payment: float = 0.30
     channel_virtual_account: float = 0.25
     channel_counter: float = 0.05
+    # baseline: people who pay whether or not a notice reaches them (what the control group measures)
+    baseline_pay_share: float = 0.04
+    baseline_pay_max_days: int = 30
     # SMS
     sms_undeliverable_share: float = 0.03
     sms_delivery_max_s: float = 10.0
@@ -103,6 +106,8 @@ SOURCES: dict[str, str] = {
     "channel_e_payment": "[I] 위택스/ETAX with the 전자납부번호 (§1.9)",
     "channel_virtual_account": "[I] 가상계좌 transfer (§1.9)",
     "channel_counter": "[I] bank counter / ARS",
+    "baseline_pay_share": "[I] 체납자 who pay within a month with no notice (e.g. needing a 납세증명서); no public share",
+    "baseline_pay_max_days": "[I] baseline payments spread evenly over the month after the bills are registered",
     "sms_undeliverable_share": "[I] wrong/dead numbers",
     "sms_delivery_max_s": "[I]",
     "sms_pay_share": "[I] SMS fallback (§1.7) pays less than the first channel",
@@ -301,6 +306,13 @@ class World:
         )
 
     # --- payment behaviour --------------------------------------------------------------------------------------
+
+    def baseline_pay_at(self, payload: str, registered_at: datetime) -> datetime | None:
+        """When the holder of `payload` pays on their own, notice or not (None: not without a notice)."""
+        p = self.params
+        if self.u("baseline", payload) >= p.baseline_pay_share:
+            return None
+        return registered_at + timedelta(seconds=self.u("baseline-when", payload) * p.baseline_pay_max_days * DAY)
 
     def pay_plan(self, payload: str) -> PayPlan:
         p = self.params
