@@ -131,7 +131,7 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
         Notice.objects.filter(campaign=campaign, status=Notice.Status.PENDING).select_related("taxpayer")
     )
     resolve_ci([n.taxpayer for n in notices], providers, clock=clock)
-    register_bills(campaign, providers)
+    register_bills(campaign, providers, clock=clock)
     ci = _ci_of(notices)
     now = clock.now()
     summary = StartSummary(0)
@@ -158,15 +158,20 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
     return summary
 
 
-def register_bills(campaign: Campaign, providers: ProviderSet) -> None:
+def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> None:
     """Tell the payment network what can be paid (one bill per notice line), so a payment carries our number."""
     from jingsu.notices.models import NoticeLine
     from jingsu.providers.base import Bill
 
+    from jingsu.payments import accounts
+
     lines = NoticeLine.objects.filter(notice__campaign=campaign).select_related("notice", "levy")
+    taxpayers = list(lines.values_list("notice__taxpayer_id", flat=True).distinct())
+    # one 가상계좌 per taxpayer from the bank's pool (none when the pool is empty: 전자납부번호 only)
+    va = accounts.assign(taxpayers, jurisdiction=campaign.jurisdiction_id, clock=clock)
     bills = [
-        Bill(payment_number=line.payment_number, virtual_account="", amount=line.total,
-             due_date=campaign.as_of + timedelta(days=30), payload=line.notice.reference)
+        Bill(payment_number=line.payment_number, virtual_account=va.get(line.notice.taxpayer_id, ""),
+             amount=line.total, due_date=campaign.as_of + timedelta(days=30), payload=line.notice.reference)
         for line in lines.iterator(chunk_size=2000)
     ]
     for start in range(0, len(bills), 1000):

@@ -72,6 +72,9 @@ class Levy(models.Model):
     billed_amount = models.BigIntegerField("고지세액 합계")  # principal + education_tax + city_area_tax
     paid_amount = models.BigIntegerField("수납액(본세 등)", default=0)
     # 가산금·납부지연가산세 as last computed by jingsu.law.penalty (on import and when a notice is built).
+    # 체납처분비 (costs of enforcement: seizure, appraisal, auction), collected first (지방세징수법 제4조①1)
+    enforcement_cost = models.BigIntegerField("체납처분비", default=0, db_default=0)
+    enforcement_cost_paid = models.BigIntegerField("수납액(체납처분비)", default=0, db_default=0)
     penalty = models.BigIntegerField("가산금·납부지연가산세", default=0)
     penalty_as_of = models.DateField("가산세 계산 기준일", null=True, blank=True)
     penalty_paid = models.BigIntegerField("수납액(가산세)", default=0)
@@ -103,4 +106,8 @@ class Levy(models.Model):
 
     @property
     def outstanding_amount(self) -> int:
-        return self.outstanding_tax + max(self.penalty - self.penalty_paid, 0)
+        return self.outstanding_enforcement_cost + self.outstanding_tax + max(self.penalty - self.penalty_paid, 0)
+
+    @property
+    def outstanding_enforcement_cost(self) -> int:
+        return max(self.enforcement_cost - self.enforcement_cost_paid, 0)

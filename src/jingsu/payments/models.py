@@ -30,6 +30,8 @@ class Payment(models.Model):
     tax_number = models.CharField("과세번호", max_length=40, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNMATCHED)
     unmatched_reason = models.CharField(max_length=200, blank=True)
+    # how the payment found its debt: payment_number | virtual_account | tax_number | manual
+    matched_by = models.CharField("대사 기준", max_length=20, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -41,16 +43,17 @@ class Payment(models.Model):
 
 
 class Allocation(models.Model):
-    """Part of a payment applied to one levy, by head (tax first, then penalty)."""
+    """Part of a payment applied to one levy, by head (체납처분비, then tax, then penalty; 지방세징수법 제4조)."""
 
     class Head(models.TextChoices):
+        ENFORCEMENT_COST = "enforcement", "체납처분비"
         TAX = "tax", "본세 등"
         PENALTY = "penalty", "가산세"
         REFUND = "refund", "환급 대상"
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     levy = models.ForeignKey(Levy, null=True, on_delete=models.PROTECT, related_name="allocations")
-    head = models.CharField(max_length=10, choices=Head.choices)
+    head = models.CharField(max_length=12, choices=Head.choices)
     amount = models.BigIntegerField()
 
     def __str__(self) -> str:
@@ -65,3 +68,56 @@ class FeedCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.position}"
+
+
+class VirtualAccount(models.Model):
+    """A 가상계좌 from the pool the bank issued to the jurisdiction; assigned to one taxpayer for good."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="virtual_accounts")
+    bank_code = models.CharField("은행 코드", max_length=3)
+    account_number = models.CharField("가상계좌 번호", max_length=20, unique=True)
+    taxpayer = models.OneToOneField("taxpayers.Taxpayer", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="virtual_account")
+    imported_at = models.DateTimeField()
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["jurisdiction", "taxpayer"])]
+
+    def __str__(self) -> str:
+        return f"{self.bank_code}-{self.account_number}"
+
+
+class Refund(models.Model):
+    """환급: money received beyond what was owed, to be returned (a 환급금 안내 campaign targets these)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "환급 대상"
+        NOTIFIED = "notified", "안내함"
+        PAID = "paid", "환급 완료"
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="refunds")
+    taxpayer = models.ForeignKey("taxpayers.Taxpayer", null=True, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="refund")
+    levy = models.ForeignKey(Levy, null=True, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField("환급액")
+    reason = models.CharField("사유", max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"환급 {self.amount:,}원 ({self.get_status_display()})"
+
+
+class PaymentFile(models.Model):
+    """A bank or 수납 file that was imported (whole or not at all); the same file twice is refused."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="payment_files")
+    name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, unique=True)
+    layout = models.CharField("형식", max_length=10)  # csv | fixed
+    source = models.CharField("수납 경로", max_length=30)
+    records = models.PositiveIntegerField()
+    amount = models.BigIntegerField()
+    imported_by = models.CharField(max_length=100)
+    imported_at = models.DateTimeField()

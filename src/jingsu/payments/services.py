@@ -1,17 +1,26 @@
-"""Payments in: read the bank feed, record each transaction once, match it to levies and allocate it.
+"""Payments in: read the bank feed (and bank/수납 files, gateway notices), record each transaction once, match it to
+levies and allocate it.
 
-Allocation order (지방세징수법 제4조 징수의 순위: 체납처분비, then 지방세 excluding 가산세, then 가산세): jingsu keeps no
-체납처분비 yet, so a payment first covers the tax heads of the levy it names, then its penalty. The penalty owed is
-computed by jingsu.law as of the payment date. Money beyond what the levy owes is an overpayment: it is recorded as a
-refund allocation (환급 대상) and never silently dropped. A payment that names no known levy waits in the unmatched
-queue with its reason.
+Matching, in this order: the 전자납부번호 (one levy), the 가상계좌 (every outstanding levy of the taxpayer it was
+assigned to), the 과세번호 (the levy or levies with that number in the jurisdiction). A payment that matches nothing
+waits in the unmatched queue with its reason, until a person matches it by hand (`match_by_hand`, with a reason).
+
+Allocation (지방세징수법 제4조①: 징수의 순위 — 1. 체납처분비, 2. 지방세(가산세 제외), 3. 가산세): the ranks apply to
+the money owed across all the levies the payment matched, rank by rank — first every 체납처분비, then every levy's
+tax, then every levy's penalty. Within a rank the law sets no order; jingsu takes the earlier 과세번호 first (the
+oldest assessment), so that partial payments clear the oldest arrears — the order the issue asks for, written down
+here and in docs/formats/payments.md. The penalty owed is computed by jingsu.law as of the payment date. Money beyond
+everything owed is an overpayment: a refund allocation plus a `Refund` (환급 대상) that a 환급금 안내 campaign
+targets; it is never silently dropped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
@@ -19,7 +28,7 @@ from jingsu.levies.models import Levy
 from jingsu.levies.penalties import levy_penalty
 from jingsu.notices.models import Notice, NoticeLine
 from jingsu.payments import numbers
-from jingsu.payments.models import Allocation, FeedCursor, Payment
+from jingsu.payments.models import Allocation, FeedCursor, Payment, Refund, VirtualAccount
 from jingsu.providers.base import BankTransaction, ProviderSet
 
 BANK_FEED = "bank-feed"
@@ -66,92 +75,185 @@ def _record_page(txs: list[BankTransaction], summary: FeedSummary, clock: Clock)
             summary.matched += 1
 
 
-def record_transaction(tx: BankTransaction, *, source: str, clock: Clock = DEFAULT_CLOCK) -> tuple[Payment, bool]:
+def record_transaction(tx: BankTransaction, *, source: str, clock: Clock = DEFAULT_CLOCK,
+                       jurisdiction: str | None = None) -> tuple[Payment, bool]:
     """Record one bank transaction (once: the same transaction id again is ignored) and reconcile it."""
-    jurisdiction = _jurisdiction_of(tx)
+    return record_payment(
+        source=source, external_id=tx.transaction_id, received_at=tx.paid_at, amount=tx.amount, channel=tx.channel,
+        payment_number=tx.payment_number or "", virtual_account=tx.virtual_account or "", tax_number="",
+        jurisdiction=jurisdiction, clock=clock)
+
+
+def record_payment(*, source: str, external_id: str, received_at: datetime, amount: int, channel: str,
+                   payment_number: str, virtual_account: str, tax_number: str, jurisdiction: str | None,
+                   clock: Clock = DEFAULT_CLOCK, actor: str | None = None) -> tuple[Payment, bool]:
+    """Record one payment once per (source, external_id) and reconcile it; (payment, created)."""
+    if jurisdiction is None and payment_number and numbers.is_valid(payment_number):
+        jurisdiction = payment_number[:5]
     with transaction.atomic():
-        existing = Payment.objects.filter(source=source, external_id=tx.transaction_id).first()
+        existing = Payment.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
             return existing, False
+        reason = ""
         if jurisdiction is None:
             # No jurisdiction can be read off the transaction: keep it, unmatched, under no tenant.
             jurisdiction = "11000"
-            reason = "전자납부번호가 없거나 올바르지 않습니다."
-        else:
-            reason = ""
+            reason = "전자납부번호가 없거나 올바르지 않아 자치단체를 알 수 없습니다."
         payment = Payment.objects.create(
-            jurisdiction_id=jurisdiction, source=source, external_id=tx.transaction_id, received_at=tx.paid_at,
-            amount=tx.amount, channel=tx.channel, payment_number=tx.payment_number or "",
-            virtual_account=tx.virtual_account or "", created_at=clock.now(), unmatched_reason=reason,
+            jurisdiction_id=jurisdiction, source=source, external_id=external_id, received_at=received_at,
+            amount=amount, channel=channel, payment_number=payment_number, virtual_account=virtual_account,
+            tax_number=tax_number, created_at=clock.now(), unmatched_reason=reason,
         )
-        audit.record("payment.receive", actor=f"system:{source}", jurisdiction=jurisdiction, target=payment,
-                      clock=clock, detail={"amount": tx.amount, "channel": tx.channel})
+        audit.record("payment.receive", actor=actor or f"system:{source}", jurisdiction=jurisdiction, target=payment,
+                     clock=clock, detail={"amount": amount, "channel": channel})
         if not reason:
             reconcile(payment, clock=clock)
     return payment, True
 
 
-def _jurisdiction_of(tx: BankTransaction) -> str | None:
-    if tx.payment_number and numbers.is_valid(tx.payment_number):
-        return tx.payment_number[:5]
-    return None
-
-
 def reconcile(payment: Payment, *, clock: Clock = DEFAULT_CLOCK) -> Payment:
-    """Match a payment to its levy by 전자납부번호 and allocate it: tax heads, then penalty, then refund."""
+    """Match a payment to its levies (전자납부번호, 가상계좌, 과세번호) and allocate it by 지방세징수법 제4조."""
     with transaction.atomic():
-        levy = None
-        if payment.payment_number and numbers.is_valid(payment.payment_number):
-            levy = (Levy.objects.select_for_update()
-                    .filter(pk=numbers.levy_id_of(payment.payment_number), jurisdiction=payment.jurisdiction_id)
-                    .first())
-        if levy is None:
+        levies, matched_by, reason = _match(payment)
+        if not levies:
             payment.status = Payment.Status.UNMATCHED
-            payment.unmatched_reason = "전자납부번호에 해당하는 부과 건이 없습니다."
+            payment.unmatched_reason = reason
             payment.save(update_fields=["status", "unmatched_reason"])
+            audit.record("payment.unmatched", actor="system:reconcile", jurisdiction=payment.jurisdiction_id,
+                         target=payment, clock=clock, reason=reason)
             return payment
-        paid_on = payment.received_at.astimezone(SEOUL).date()
-        penalty = levy_penalty(
+        return _allocate(payment, levies, matched_by=matched_by, actor="system:reconcile", clock=clock)
+
+
+def match_by_hand(payment: Payment, *, levy: Levy | None = None, taxpayer_id: int | None = None, actor: str,
+                  reason: str, clock: Clock = DEFAULT_CLOCK) -> Payment:
+    """A person matches an unmatched payment to a levy, or to all of a taxpayer's outstanding levies, with a reason."""
+    if len(reason.strip()) < 5:
+        raise PaymentError("수기 대사 사유를 5자 이상 적어 주십시오.")
+    if (levy is None) == (taxpayer_id is None):
+        raise PaymentError("부과 건 또는 납세자 중 하나를 지정해 주십시오.")
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status != Payment.Status.UNMATCHED:
+            raise PaymentError("이미 대사가 끝난 수납입니다.")
+        if levy is not None:
+            levies = list(Levy.objects.select_for_update().filter(pk=levy.pk, jurisdiction=locked.jurisdiction_id))
+        else:
+            levies = _outstanding(Levy.objects.filter(taxpayer_id=taxpayer_id, jurisdiction=locked.jurisdiction_id))
+        if not levies:
+            raise PaymentError("이 자치단체에서 해당 부과 건을 찾을 수 없습니다.")
+        audit.record("payment.match_by_hand", actor=actor, jurisdiction=locked.jurisdiction_id, target=locked,
+                     clock=clock, reason=reason, detail={"levies": [lv.pk for lv in levies]})
+        return _allocate(locked, levies, matched_by="manual", actor=actor, clock=clock)
+
+
+class PaymentError(Exception):
+    """A payment operation that cannot be done; the message is Korean, for the official."""
+
+
+def _outstanding(qs: QuerySet[Levy]) -> list[Levy]:
+    return list(qs.select_for_update().exclude(status=Levy.Status.PAID).order_by("tax_number", "pk"))
+
+
+def _match(payment: Payment) -> tuple[list[Levy], str, str]:
+    """The levies a payment pays, how they were found, or the reason none were."""
+    j = payment.jurisdiction_id
+    if payment.payment_number:
+        if numbers.is_valid(payment.payment_number):
+            levy = (Levy.objects.select_for_update()
+                    .filter(pk=numbers.levy_id_of(payment.payment_number), jurisdiction=j).first())
+            if levy is not None:
+                return [levy], "payment_number", ""
+        elif not (payment.virtual_account or payment.tax_number):
+            return [], "", "전자납부번호가 올바르지 않습니다 (자릿수 또는 검증번호 오류)."
+    if payment.virtual_account:
+        account = (VirtualAccount.objects.filter(account_number=payment.virtual_account, jurisdiction=j)
+                   .values_list("taxpayer_id", flat=True).first())
+        if account is not None:
+            levies = _outstanding(Levy.objects.filter(taxpayer_id=account, jurisdiction=j))
+            if levies:
+                return levies, "virtual_account", ""
+            # an account holder with nothing outstanding: the whole transfer is to be refunded
+            last = Levy.objects.filter(taxpayer_id=account, jurisdiction=j).order_by("-tax_number").first()
+            if last is not None:
+                return [last], "virtual_account", ""
+    if payment.tax_number:
+        levies = list(Levy.objects.select_for_update().filter(tax_number=payment.tax_number, jurisdiction=j)
+                      .order_by("pk"))
+        if levies:
+            return levies, "tax_number", ""
+    if payment.payment_number:
+        return [], "", "전자납부번호에 해당하는 부과 건이 없습니다."
+    if payment.virtual_account:
+        return [], "", "가상계좌에 해당하는 납세자가 없습니다."
+    if payment.tax_number:
+        return [], "", "과세번호에 해당하는 부과 건이 없습니다."
+    return [], "", "전자납부번호·가상계좌·과세번호가 모두 없습니다."
+
+
+def _allocate(payment: Payment, levies: list[Levy], *, matched_by: str, actor: str, clock: Clock) -> Payment:
+    paid_on = payment.received_at.astimezone(SEOUL).date()
+    levies = sorted(levies, key=lambda lv: (lv.tax_number, lv.pk))
+    for levy in levies:
+        owed = levy_penalty(
             jurisdiction=levy.jurisdiction_id, liability_date=levy.liability_date, due_date=levy.due_date,
             tax_item=levy.tax_item, principal=levy.principal, city_area_tax=levy.city_area_tax,
             education_tax=levy.education_tax, assessment=levy.assessment, status=levy.status, as_of=paid_on,
         )
-        levy.penalty = max(levy.penalty, penalty)
+        levy.penalty = max(levy.penalty, owed)
         levy.penalty_as_of = paid_on
-        remaining = payment.amount
-        allocations = []
-        to_tax = min(remaining, levy.outstanding_tax)
-        if to_tax:
-            allocations.append(Allocation(payment=payment, levy=levy, head=Allocation.Head.TAX, amount=to_tax))
-            levy.paid_amount += to_tax
-            remaining -= to_tax
-        to_penalty = min(remaining, max(levy.penalty - levy.penalty_paid, 0))
-        if to_penalty:
-            allocations.append(Allocation(payment=payment, levy=levy, head=Allocation.Head.PENALTY, amount=to_penalty))
-            levy.penalty_paid += to_penalty
-            remaining -= to_penalty
-        if remaining:
-            allocations.append(Allocation(payment=payment, levy=levy, head=Allocation.Head.REFUND, amount=remaining))
-        Allocation.objects.bulk_create(allocations)
+    remaining = payment.amount
+    allocations: list[Allocation] = []
+    # 지방세징수법 제4조①: rank by rank across the levies, earlier 과세번호 first within a rank
+    for head, due, pay in (
+        (Allocation.Head.ENFORCEMENT_COST, lambda lv: lv.outstanding_enforcement_cost, "enforcement_cost_paid"),
+        (Allocation.Head.TAX, lambda lv: lv.outstanding_tax, "paid_amount"),
+        (Allocation.Head.PENALTY, lambda lv: max(lv.penalty - lv.penalty_paid, 0), "penalty_paid"),
+    ):
+        for levy in levies:
+            amount = min(remaining, due(levy))
+            if amount > 0:
+                allocations.append(Allocation(payment=payment, levy=levy, head=head, amount=amount))
+                setattr(levy, pay, getattr(levy, pay) + amount)
+                remaining -= amount
+    if remaining:
+        refund_levy = levies[-1]
+        allocations.append(Allocation(payment=payment, levy=refund_levy, head=Allocation.Head.REFUND,
+                                      amount=remaining))
+        Refund.objects.create(jurisdiction_id=payment.jurisdiction_id, taxpayer_id=refund_levy.taxpayer_id,
+                              payment=payment, levy=refund_levy, amount=remaining,
+                              reason="납부할 금액을 넘는 수납 (과오납)", created_at=clock.now())
+    Allocation.objects.bulk_create(allocations)
+    now = clock.now()
+    for levy in levies:
         if levy.outstanding_amount == 0:
             levy.status = Levy.Status.PAID
-        levy.updated_at = clock.now()
-        levy.save(update_fields=["paid_amount", "penalty", "penalty_as_of", "penalty_paid", "status", "updated_at"])
-        payment.status = Payment.Status.OVERPAID if remaining else Payment.Status.MATCHED
-        payment.unmatched_reason = ""
-        payment.save(update_fields=["status", "unmatched_reason"])
-        _credit_notices(levy, payment)
-        audit.record("payment.allocate", actor="system:reconcile", jurisdiction=payment.jurisdiction_id,
-                     target=payment, clock=clock,
-                     detail={"levy": levy.pk, "tax": to_tax, "penalty": to_penalty, "refund": remaining})
+        levy.updated_at = now
+        levy.save(update_fields=["paid_amount", "penalty", "penalty_as_of", "penalty_paid", "enforcement_cost_paid",
+                                 "status", "updated_at"])
+    payment.status = Payment.Status.OVERPAID if remaining else Payment.Status.MATCHED
+    payment.unmatched_reason = ""
+    payment.matched_by = matched_by
+    payment.save(update_fields=["status", "unmatched_reason", "matched_by"])
+    _credit_notices(levies, payment)
+    by_head: dict[str, int] = {}
+    for a in allocations:
+        by_head[a.head] = by_head.get(a.head, 0) + a.amount
+    audit.record("payment.allocate", actor=actor, jurisdiction=payment.jurisdiction_id, target=payment, clock=clock,
+                 detail={"levies": [lv.pk for lv in levies], "matched_by": matched_by, **by_head})
     return payment
 
 
-def _credit_notices(levy: Levy, payment: Payment) -> None:
-    """Mark the notices that carried this levy: paid amount and the moment of the first payment."""
-    notice_ids = list(NoticeLine.objects.filter(levy=levy).values_list("notice_id", flat=True))
-    for notice in Notice.objects.select_for_update().filter(pk__in=notice_ids):
-        notice.paid_amount += payment.amount
+def _credit_notices(levies: list[Levy], payment: Payment) -> None:
+    """Mark the notices that carried these levies: amount credited and the moment of the first payment."""
+    credited: dict[int, int] = {}
+    for a in payment.allocations.exclude(head=Allocation.Head.REFUND).values("levy_id", "amount"):
+        credited[a["levy_id"]] = credited.get(a["levy_id"], 0) + a["amount"]
+    per_notice: dict[int, int] = {}
+    for notice_id, levy_id in NoticeLine.objects.filter(levy__in=levies).values_list("notice_id", "levy_id"):
+        per_notice[notice_id] = per_notice.get(notice_id, 0) + credited.get(levy_id, 0)
+    for notice in Notice.objects.select_for_update().filter(pk__in=per_notice):
+        notice.paid_amount += per_notice[notice.pk]
         if notice.paid_at is None or payment.received_at < notice.paid_at:
             notice.paid_at = payment.received_at
         notice.save(update_fields=["paid_amount", "paid_at"])
