@@ -35,6 +35,9 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     paid = sum(Payment.objects.values_list("amount", flat=True))
     assert e["payments"]["amount"] == paid > 0
     assert e["cost"] < e["paper_cost"]
+    # transfers to the taxpayers' 가상계좌 (drawn from the pool the demo imports) are matched to their levies
+    assert Payment.objects.filter(matched_by="virtual_account").exists()
+    assert not Payment.objects.filter(status=Payment.Status.UNMATCHED).exists()
     # nothing sent twice: one attempt per (notice, sequence) and a unique key each (database constraints),
     # and the simulator saw no duplicate keys
     assert DeliveryAttempt.objects.values("key").distinct().count() == DeliveryAttempt.objects.count()

@@ -23,6 +23,8 @@ from jingsu.delivery import services as delivery
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
 from jingsu.payments import services as payments
+from jingsu.payments.accounts import import_pool
+from jingsu.payments.models import VirtualAccount
 from jingsu.providers.registry import simulator_providers
 from jingsu.reports.effects import campaign_effects, render_html, render_xlsx, won
 from jingsu.rolls.generate import generate_roll
@@ -71,6 +73,15 @@ def run_demo(
     imported = import_roll(roll, jurisdiction_code=jurisdiction, actor=MAKER, clock=clock)
     say(f"    납세자 {imported.taxpayers:,}명, 부과 {imported.rows:,}건 (신규 {imported.levies_created:,}, "
         f"변경 {imported.levies_updated:,}, 동일 {imported.levies_unchanged:,}), 체납액 {won(imported.total_arrears)}")
+
+    free = VirtualAccount.objects.filter(jurisdiction_id=jurisdiction, taxpayer__isnull=True).count()
+    if free < imported.taxpayers:
+        pool = out / "virtual-accounts.csv"
+        base = 56_000_000_000_000 + VirtualAccount.objects.count() + seed * 1_000_000
+        pool.write_text("은행코드,가상계좌번호\n" + "".join(
+            f"088,{base + i}\n" for i in range(imported.taxpayers - free)), encoding="utf-8")
+        added = import_pool(pool, jurisdiction=jurisdiction, actor=MAKER, clock=clock)
+        say(f"    은행 가상계좌 풀 {added:,}개 등록 → {pool}")
 
     say("3/6 체납안내 캠페인: 대상 확정 → 승인")
     campaign = notices.create_campaign(

@@ -90,6 +90,9 @@ def record_payment(*, source: str, external_id: str, received_at: datetime, amou
     """Record one payment once per (source, external_id) and reconcile it; (payment, created)."""
     if jurisdiction is None and payment_number and numbers.is_valid(payment_number):
         jurisdiction = payment_number[:5]
+    if jurisdiction is None and virtual_account:
+        jurisdiction = (VirtualAccount.objects.filter(account_number=virtual_account)
+                        .values_list("jurisdiction_id", flat=True).first())
     with transaction.atomic():
         existing = Payment.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
@@ -98,7 +101,7 @@ def record_payment(*, source: str, external_id: str, received_at: datetime, amou
         if jurisdiction is None:
             # No jurisdiction can be read off the transaction: keep it, unmatched, under no tenant.
             jurisdiction = "11000"
-            reason = "전자납부번호가 없거나 올바르지 않아 자치단체를 알 수 없습니다."
+            reason = "전자납부번호·가상계좌로 자치단체를 알 수 없습니다."
         payment = Payment.objects.create(
             jurisdiction_id=jurisdiction, source=source, external_id=external_id, received_at=received_at,
             amount=amount, channel=channel, payment_number=payment_number, virtual_account=virtual_account,
