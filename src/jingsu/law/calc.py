@@ -37,6 +37,7 @@ CALCULATOR_MODULES = [
     "jingsu.law.resident_tax",
     "jingsu.law.employee_tax",
     "jingsu.law.reduction",
+    "jingsu.law.reward",
 ]
 
 _loaded = False

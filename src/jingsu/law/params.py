@@ -33,6 +33,7 @@ TYPES (``value`` shapes; rates are always quoted strings — "0.4%", "1/1000", "
 - ``bands``: a band table (not marginal): a list of ``{over: won, rate: "…%"}``; the value for x is the rate of
   the last band with over < x (the first band, over 0, also covers x = 0). → `Bands`.
 - ``rate_table`` / ``won_table``: a mapping of names to rates / won → `dict[str, Fraction]` / `dict[str, int]`.
+- ``text_table``: a mapping of names to texts (e.g. a method code → the article that excludes it) → `dict[str, str]`.
 
 Versions of one parameter must not overlap. Gaps are allowed (a date in a gap raises `NoRuleForDate`).
 Files are loaded once per process and cached.
@@ -63,7 +64,9 @@ _GROUP_KEYS = {"description"}
 _PARAM_KEYS = {"description", "type", "note", "values"}
 _VERSION_KEYS = {"from", "to", "ref", "note", "value"}
 _REQUIRED_VERSION_KEYS = ("from", "ref", "value")
-TYPES = ("rate", "won", "int", "bool", "text", "date", "brackets", "bands", "rate_table", "won_table")
+TYPES = (
+    "rate", "won", "int", "bool", "text", "date", "brackets", "bands", "rate_table", "won_table", "text_table",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,18 @@ class Bands:
 
 
 ParamValue = (
-    int | str | bool | date | Fraction | Decimal | Brackets | Bands | dict[str, Fraction] | dict[str, int] | None
+    int
+    | str
+    | bool
+    | date
+    | Fraction
+    | Decimal
+    | Brackets
+    | Bands
+    | dict[str, Fraction]
+    | dict[str, int]
+    | dict[str, str]
+    | None
 )
 
 
@@ -274,6 +288,15 @@ def _parse_value(file: Path, where: str, typ: str, raw: object) -> ParamValue:
         if typ == "rate_table":
             return {str(k): _rate(file, f"{where}.{k}", v) for k, v in raw.items()}
         return {str(k): _won(file, f"{where}.{k}", v) for k, v in raw.items()}
+    if typ == "text_table":
+        if not isinstance(raw, dict) or not raw:
+            raise _err(file, where, "expected a non-empty mapping")
+        out: dict[str, str] = {}
+        for k, v in raw.items():
+            if not isinstance(v, str) or not v.strip():
+                raise _err(file, f"{where}.{k}", f"expected text, got {v!r}")
+            out[str(k)] = v
+        return out
     raise _err(file, where, f"unknown type {typ!r} (one of {', '.join(TYPES)})")
 
 
