@@ -1,0 +1,48 @@
+"""End to end with the real calculator (jingsu.law.reward): a decision reproduces `jingsu calc reward`."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def real_law():
+    return pytest.importorskip("jingsu.law.reward")
+
+
+def test_decision_is_the_calculator_output_and_reruns(real_law, make_levy, pay, official, ydp_committee, clock):
+    from jingsu.law.calc import main as calc_main
+    from jingsu.rewards import services
+
+    kim = official()
+    levies = {}
+    for kind, due in (("seizure", date(2025, 9, 30)), ("plate-impound", date(2023, 9, 30))):
+        lv = make_levy(due=due, principal=3_000_000)
+        services.record_action(lv, kind=kind, taken_on=date(2026, 3, 2), official=kim, actor="t", clock=clock)
+        pay(lv, 3_000_000, date(2026, 3, 10))
+        levies[kind] = lv
+    cases = services.open_arrears_cases("11560", 2026, actor="t", clock=clock)
+    committee, members = ydp_committee
+    meeting = services.create_meeting(committee, held_on=date(2026, 4, 15), actor="t", clock=clock)
+    for c in cases:
+        services.put_on_agenda(meeting, c, actor="t", clock=clock)
+    for m in members[:4]:
+        services.record_attendance(meeting, m, actor="t", clock=clock)
+        for c in cases:
+            services.record_vote(meeting, c, m, in_favour=True, actor="t", clock=clock)
+    decision = services.decide_meeting(meeting, actor="t", clock=clock)
+    out = io.StringIO()
+    assert calc_main(["reward"], io.StringIO(json.dumps(decision.calculator_input)), out) == 0
+    rerun = json.loads(out.getvalue())
+    assert rerun["total"] == decision.total
+    assert {m["id"]: m["amount"] for m in rerun["merits"]} == {i.case.merit_id: i.amount
+                                                               for i in decision.items.all()}
+    amounts = {i.case.levy_id: i.amount for i in decision.items.all()}
+    assert amounts[levies["seizure"].pk] == 30_000  # 1년차 1%
+    assert amounts[levies["plate-impound"].pk] == 150_000  # 3년차 5%
