@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SYSSTAMP := var/.system-packages
+NODESTAMP := node_modules/.package-lock.json
 
 .PHONY: demo test setup system-packages lint typecheck clean bench
 
@@ -20,7 +21,12 @@ $(SYSSTAMP): scripts/system-packages.sh
 	bash scripts/system-packages.sh
 	@mkdir -p var && touch $(SYSSTAMP)
 
-setup: $(STAMP) $(SYSSTAMP)
+# KRDS (krds-uiux) for the staff console, exactly as package-lock.json says; served as static files.
+$(NODESTAMP): package.json package-lock.json $(SYSSTAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODESTAMP)
+
+setup: $(STAMP) $(SYSSTAMP) $(NODESTAMP)
 
 demo: setup
 	$(VENV)/bin/jingsu migrate --no-input -v 0
@@ -35,4 +41,4 @@ bench: setup
 	@echo "benchmarks: see bench/*.py and docs/benchmarks.md"
 
 clean:
-	rm -rf $(VENV) var/demo var/test-artifacts
+	rm -rf $(VENV) var/demo var/test-artifacts node_modules

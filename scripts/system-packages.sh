@@ -10,12 +10,17 @@ PACKAGES=(
   libpangoft2-1.0-0
   libharfbuzz0b
   libharfbuzz-subset0   # font subsetting for WeasyPrint PDFs
+  chromium              # browser tests (Playwright drives Debian's Chromium; no browser downloads)
 )
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Node.js and npm (`npm ci`: KRDS, krds-uiux, for the staff console) — by command, not by package name: a machine
+# with NodeSource's nodejs (which bundles npm) must not get Debian's npm on top of it.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

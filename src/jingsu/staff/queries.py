@@ -1,0 +1,123 @@
+"""Read-side queries of the console, always inside one jurisdiction. No HTTP here; views call these."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from jingsu.core import crypto
+from jingsu.core.models import Jurisdiction
+from jingsu.delivery.models import DeliveryAttempt, DeliveryEvent
+from jingsu.levies.models import Levy
+from jingsu.notices.models import Notice, NoticeLine
+from jingsu.payments import numbers
+from jingsu.payments.models import Payment
+from jingsu.taxpayers.models import Taxpayer
+
+SEARCH_LIMIT = 50
+_TAX_NUMBER = re.compile(r"^\d{5}-[\d-]+$")
+BY_LABELS = {
+    "name": "성명", "tax_number": "과세번호", "payment_number": "전자납부번호", "registration": "등록번호",
+}
+
+
+@dataclass
+class SearchResult:
+    by: str  # what the query was taken as (name, tax_number, payment_number, registration)
+    taxpayers: list[Taxpayer]
+    truncated: bool
+    problem: str = ""  # a Korean message when the query cannot be used as given
+
+
+def detect(q: str) -> str:
+    digits = re.sub(r"[\s-]", "", q)
+    if "*" in q:
+        return "registration"
+    if digits.isdigit() and len(digits) == numbers.LENGTH:
+        return "payment_number"
+    if _TAX_NUMBER.match(q.strip()):
+        return "tax_number"
+    if digits.isdigit() and len(digits) in (10, 13):
+        return "registration"
+    return "name"
+
+
+def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto") -> SearchResult:
+    q = q.strip()
+    if by in ("", "auto"):
+        by = detect(q)
+    base = Taxpayer.objects.filter(jurisdiction=jurisdiction)
+    qs: QuerySet[Taxpayer]
+    if by == "name":
+        qs = base.filter(name__icontains=q)
+    elif by == "tax_number":
+        qs = base.filter(levies__tax_number__startswith=q, levies__jurisdiction=jurisdiction)
+    elif by == "payment_number":
+        number = re.sub(r"[\s-]", "", q)
+        if not numbers.is_valid(number):
+            return SearchResult(by, [], False, "전자납부번호 19자리가 올바르지 않습니다(검증번호 불일치).")
+        qs = base.filter(
+            Q(levies__id=numbers.levy_id_of(number), levies__jurisdiction=jurisdiction)
+            | Q(notices__lines__payment_number=number)
+        )
+    elif by == "registration":
+        if "*" in q:
+            prefix = q.split("*", 1)[0]
+            if sum(ch.isdigit() for ch in prefix) < 6:
+                return SearchResult(by, [], False, "가린 번호는 앞 6자리 이상을 입력하세요(예: 850101-1******).")
+            qs = base.filter(registration_masked__startswith=prefix)
+        else:
+            digits = re.sub(r"\D", "", q)
+            if len(digits) not in (10, 13):
+                return SearchResult(by, [], False, "등록번호는 13자리(주민·외국인) 또는 10자리(사업자)입니다.")
+            # The full number is never stored: compare keyed hashes.
+            qs = base.filter(registration_hash=crypto.lookup_hash(digits))
+    else:
+        return SearchResult(by, [], False, "검색 기준이 올바르지 않습니다.")
+    found = list(
+        qs.distinct().order_by("name", "id").annotate(levy_count=Count("levies", distinct=True))[: SEARCH_LIMIT + 1]
+    )
+    return SearchResult(by, found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT)
+
+
+@dataclass
+class TaxpayerFile:
+    taxpayer: Taxpayer
+    levies: list[Levy]
+    notices: list[Notice]
+    payments: list[Payment]
+    outstanding: int
+
+
+def taxpayer_file(taxpayer: Taxpayer) -> TaxpayerFile:
+    """Everything the taxpayer page shows: levies, notices with each delivery attempt and its history, payments."""
+    levies = list(Levy.objects.filter(taxpayer=taxpayer, jurisdiction_id=taxpayer.jurisdiction_id)
+                  .order_by("-due_date", "tax_number"))
+    notices = list(
+        Notice.objects.filter(taxpayer=taxpayer, jurisdiction_id=taxpayer.jurisdiction_id)
+        .select_related("campaign")
+        .prefetch_related(
+            Prefetch("lines", queryset=NoticeLine.objects.select_related("levy").order_by("id")),
+            Prefetch("attempts", queryset=DeliveryAttempt.objects.order_by("sequence", "id").prefetch_related(
+                Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")))),
+        )
+        .order_by("-created_at", "-id")
+    )
+    levy_ids = [lv.id for lv in levies]
+    payments = list(
+        Payment.objects.filter(jurisdiction_id=taxpayer.jurisdiction_id, allocations__levy_id__in=levy_ids)
+        .distinct().annotate(allocated=Sum("allocations__amount", filter=Q(allocations__levy_id__in=levy_ids)))
+        .order_by("-received_at", "-id")
+    )
+    outstanding = sum(lv.outstanding_amount for lv in levies if lv.status in Levy.OPEN_STATUSES)
+    return TaxpayerFile(taxpayer, levies, notices, payments, outstanding)
+
+
+def format_registration_number(digits: str) -> str:
+    if len(digits) == 13:
+        return f"{digits[:6]}-{digits[6:]}"
+    if len(digits) == 10:
+        return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
+    return digits

@@ -1,0 +1,105 @@
+"""Roles and permissions of the staff console — the one place that says who may do what.
+
+A role is a Django Group of the same (Korean) name holding the permissions listed here; `StaffProfile.role` names
+the group the user is in. Permissions are custom permissions of the `staff` app (`user.has_perm("staff.<codename>")`).
+Every console view declares one of these codenames (`jingsu.staff.access.staff_view`); a test walks every URL and
+checks that the declaration holds for every role.
+
+To add a permission or change a role: edit this file and run `jingsu migrate` — the groups are brought in line with
+this file after every migrate (`sync_groups`, also run by the data migration `0002_roles`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models.signals import post_migrate
+
+#: codename → what it allows (Korean, shown in the admin and the docs).
+PERMISSIONS: dict[str, str] = {
+    "use_console": "직원 콘솔 사용(첫 화면)",
+    "view_taxpayer": "납세자·부과·안내문·수납 조회(등록번호는 가린 채로)",
+    "reveal_personal_data": "등록번호 열람(사유 기재, 감사 기록)",
+    "import_roll": "체납 자료 가져오기",
+    "prepare_campaign": "안내 캠페인 작성·대상 확정",
+    "approve_campaign": "안내 캠페인 승인·발송(작성자와 다른 사람)",
+    "manage_payments": "미확인 수납 처리·환급 안내",
+    "view_reports": "효과 보고서 조회",
+    "manage_rewards": "포상금 대장·지급 준비",
+    "vote_committee": "공적심사위원회 심사·의결",
+    "view_audit_log": "감사 기록 조회",
+    "manage_users": "직원 계정·역할 관리",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str  # StaffProfile.role
+    name: str  # the Group's name (Korean)
+    description: str
+    permissions: frozenset[str]
+
+
+ROLES: tuple[Role, ...] = (
+    Role("clerk", "담당자", "체납 자료를 가져오고 안내 캠페인을 준비합니다.", frozenset({
+        "use_console", "view_taxpayer", "reveal_personal_data", "import_roll", "prepare_campaign",
+        "manage_payments", "view_reports", "manage_rewards",
+    })),
+    Role("team_lead", "팀장", "담당자가 준비한 캠페인을 승인합니다(maker-checker).", frozenset({
+        "use_console", "view_taxpayer", "reveal_personal_data", "approve_campaign", "view_reports",
+    })),
+    Role("section_chief", "과장", "부서의 현황과 효과를 봅니다.", frozenset({
+        "use_console", "view_taxpayer", "view_reports",
+    })),
+    Role("committee_member", "공적심사위원", "세입징수 포상금 공적심사에 참여합니다.", frozenset({
+        "use_console", "vote_committee",
+    })),
+    Role("auditor", "감사", "모든 기록을 읽기만 하고 감사 기록을 봅니다.", frozenset({
+        "use_console", "view_taxpayer", "view_reports", "view_audit_log",
+    })),
+    Role("sysadmin", "시스템관리자", "직원 계정과 역할을 관리하고 감사 기록을 봅니다.", frozenset({
+        "use_console", "manage_users", "view_audit_log",
+    })),
+)
+
+ROLE_BY_CODE: dict[str, Role] = {r.code: r for r in ROLES}
+ROLE_CHOICES = [(r.code, r.name) for r in ROLES]
+
+for _role in ROLES:
+    _unknown = _role.permissions - PERMISSIONS.keys()
+    assert not _unknown, f"role {_role.code}: unknown permissions {_unknown}"
+
+
+def sync_groups(apps: Any) -> None:
+    """Create the permissions and one Group per role, with exactly the role's permissions. Idempotent.
+
+    `apps` is a migration state's app registry (or `django.apps.apps`).
+    """
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    ct, _ = ContentType.objects.get_or_create(app_label="staff", model="staffprofile")
+    perms = {}
+    for codename, label in PERMISSIONS.items():
+        perm, _ = Permission.objects.get_or_create(content_type=ct, codename=codename, defaults={"name": label})
+        if perm.name != label:
+            perm.name = label
+            perm.save(update_fields=["name"])
+        perms[codename] = perm
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role.name)
+        group.permissions.set([perms[c] for c in sorted(role.permissions)])
+
+
+def _sync_after_migrate(sender: Any, app_config: Any = None, apps: Any = None, **kwargs: Any) -> None:
+    if app_config is not None and app_config.label == "staff" and apps is not None:
+        try:
+            apps.get_model("staff", "StaffProfile")
+        except LookupError:  # migrating backwards past 0001
+            return
+        sync_groups(apps)
+
+
+def connect_sync(app_config: Any) -> None:
+    post_migrate.connect(_sync_after_migrate, sender=app_config, dispatch_uid="jingsu.staff.sync_groups")

@@ -1,0 +1,64 @@
+"""Korean formats for the console: amounts as 1,234,560원, dates as 2026. 11. 23. (KS X ISO 8601 notation used by
+government documents), times in Asia/Seoul."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def won(value: Any) -> str:
+    """1234560 → "1,234,560원"; None/"" → ""."""
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}원"
+
+
+@register.filter
+def kdate(value: Any) -> str:
+    """date or datetime → "2026. 11. 23." (a datetime is first converted to local time)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value.year}. {value.month}. {value.day}."
+    return str(value)
+
+
+@register.filter
+def kdatetime(value: Any) -> str:
+    """datetime → "2026. 11. 23. 14:05" in local time."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{kdate(local.date())} {local:%H:%M}"
+    return kdate(value)
+
+
+@register.filter
+def mask_mobile(value: Any) -> str:
+    """01012345678 or 010-1234-5678 → "010-****-5678"."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    if len(digits) < 10:
+        return "*" * len(digits)
+    return f"{digits[:3]}-****-{digits[-4:]}"
+
+
+@register.filter
+def attempt_status(value: Any) -> str:
+    """A delivery attempt status code → its Korean label (queued → 대기)."""
+    from jingsu.delivery.models import AttemptStatus
+
+    try:
+        return str(AttemptStatus(value).label)
+    except ValueError:
+        return str(value)

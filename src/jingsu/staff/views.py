@@ -1,0 +1,148 @@
+"""Staff console views. Each one declares its permission (jingsu.staff.access) and reads only the user's
+jurisdiction. Views validate input and call services/queries; they hold no business rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jingsu.core import audit
+from jingsu.core.models import AuditLog
+from jingsu.levies.models import Levy
+from jingsu.notices.models import Campaign
+from jingsu.staff import queries
+from jingsu.staff.access import client_ip, public_view, scoped_or_404, staff_view
+from jingsu.staff.forms import LoginForm, RevealForm, SearchForm
+from jingsu.staff.models import StaffProfile
+from jingsu.taxpayers import services as taxpayer_services
+from jingsu.taxpayers.models import Taxpayer
+
+# --- login and logout ----------------------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "staff/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+login = public_view(LoginView.as_view())
+
+
+@public_view
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth import logout as auth_logout
+
+    auth_logout(request)
+    messages.info(request, "로그아웃했습니다.")
+    return redirect("staff:login")
+
+
+# --- home ----------------------------------------------------------------------------------------------------------
+
+
+@staff_view("use_console")
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    j = request.jurisdiction  # type: ignore[attr-defined]
+    context: dict = {"search_form": SearchForm()}
+    if user.has_perm("staff.view_taxpayer") or user.has_perm("staff.view_reports"):
+        arrears = Levy.objects.filter(jurisdiction=j).open().aggregate(
+            count=Count("id"),
+            amount=Sum(F("billed_amount") - F("paid_amount") + F("penalty") - F("penalty_paid")),
+        )
+        context["arrears"] = arrears
+        context["taxpayer_count"] = Taxpayer.objects.filter(jurisdiction=j).count()
+    if user.has_perm("staff.prepare_campaign") or user.has_perm("staff.approve_campaign"):
+        context["campaigns"] = list(Campaign.objects.filter(jurisdiction=j).order_by("-created_at", "-id")[:5])
+        context["awaiting_approval"] = Campaign.objects.filter(jurisdiction=j, status=Campaign.Status.BUILT).count()
+    if user.has_perm("staff.view_audit_log"):
+        since = timezone.now() - timedelta(days=1)
+        recent = AuditLog.objects.filter(jurisdiction=j, at__gte=since)
+        context["audit_day"] = {
+            "total": recent.count(),
+            "reveals": recent.filter(action="taxpayer.reveal_registration_number").count(),
+            "failed_logins": recent.filter(action__in=["staff.login_failed", "staff.lockout"]).count(),
+        }
+    if user.has_perm("staff.manage_users"):
+        context["staff_count"] = StaffProfile.objects.filter(jurisdiction=j).count()
+    return render(request, "staff/home.html", context)
+
+
+# --- taxpayers -----------------------------------------------------------------------------------------------------
+
+
+@staff_view("view_taxpayer")
+@require_http_methods(["GET", "POST"])
+def taxpayer_search(request: HttpRequest) -> HttpResponse:
+    """POST, so that a query (a name, or a full registration number) never lands in a URL, history or access log."""
+    form = SearchForm(request.POST if request.method == "POST" else None)
+    result = None
+    if form.is_valid():
+        result = queries.search_taxpayers(request.jurisdiction, form.cleaned_data["q"],  # type: ignore[attr-defined]
+                                          form.cleaned_data.get("by") or "auto")
+        # Access log: who searched, how, and how many came back — not the query (it may be a name).
+        audit.record("staff.taxpayer_search", actor=request.user.get_username(),
+                     jurisdiction=request.jurisdiction,  # type: ignore[attr-defined]
+                     detail={"by": result.by, "count": len(result.taxpayers), "ip": client_ip(request)})
+        if result.by == "registration" and "*" not in form.cleaned_data["q"]:
+            form = SearchForm(initial={"by": form.cleaned_data.get("by") or "auto"})  # do not echo a full number
+    return render(request, "staff/taxpayer_search.html",
+                  {"form": form, "result": result,
+                   "by_label": queries.BY_LABELS.get(result.by, "") if result else ""})
+
+
+@staff_view("view_taxpayer")
+def taxpayer_detail(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
+    taxpayer = scoped_or_404(request, Taxpayer, pk=taxpayer_id)
+    audit.record("staff.taxpayer_view", actor=request.user.get_username(), jurisdiction=taxpayer.jurisdiction_id,
+                 target=taxpayer, detail={"ip": client_ip(request)})
+    return render(request, "staff/taxpayer_detail.html", {"file": queries.taxpayer_file(taxpayer), "t": taxpayer})
+
+
+@staff_view("reveal_personal_data")
+@require_http_methods(["GET", "POST"])
+def taxpayer_reveal(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
+    """Show the registration number once, for a stated reason; the service writes the audit row first.
+
+    The number is rendered into this POST's response only (no redirect, nothing in the session), with no-store.
+    """
+    taxpayer = scoped_or_404(request, Taxpayer, pk=taxpayer_id)
+    form = RevealForm(request.POST or None)
+    revealed = ""
+    if request.method == "POST" and form.is_valid():
+        digits = taxpayer_services.reveal_registration_number(
+            taxpayer, actor=request.user.get_username(), reason=form.cleaned_data["reason"])
+        revealed = queries.format_registration_number(digits)
+    return render(request, "staff/taxpayer_reveal.html", {"t": taxpayer, "form": form, "revealed": revealed})
+
+
+# --- audit log -----------------------------------------------------------------------------------------------------
+
+AUDIT_PAGE = 50
+
+
+@staff_view("view_audit_log")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    rows = AuditLog.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
+    action = request.GET.get("action", "").strip()
+    actor = request.GET.get("actor", "").strip()
+    if action:
+        rows = rows.filter(action__startswith=action)
+    if actor:
+        rows = rows.filter(actor=actor)
+    page = Paginator(rows.order_by("-at", "-id"), AUDIT_PAGE).get_page(request.GET.get("page"))
+    actions = (AuditLog.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
+               .order_by().values_list("action", flat=True).distinct())
+    return render(request, "staff/audit_log.html", {
+        "page": page, "action": action, "actor": actor, "actions": sorted(set(actions)),
+    })
