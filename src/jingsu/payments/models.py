@@ -121,3 +121,70 @@ class PaymentFile(models.Model):
     amount = models.BigIntegerField()
     imported_by = models.CharField(max_length=100)
     imported_at = models.DateTimeField()
+
+
+class GatewayOrder(models.Model):
+    """One 간편결제 started at the payment gateway for one levy (payments/gateway.py, docs/formats/gateway-notice.md).
+
+    `order_id` is ours (sent to the gateway, idempotent there); `tid` is the gateway's, and also the transaction id
+    under which the bank feed later reports the same money — so the payment is recorded once, as
+    (source="bank-feed", external_id=tid), whichever of the two arrives first.
+    """
+
+    class Status(models.TextChoices):
+        CREATED = "created", "결제 대기"
+        PAID = "paid", "결제 완료"
+        CANCELLED = "cancelled", "결제 취소"
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="gateway_orders")
+    order_id = models.CharField("주문 번호", max_length=64, unique=True)
+    levy = models.ForeignKey(Levy, on_delete=models.PROTECT, related_name="gateway_orders")
+    notice_line = models.ForeignKey("notices.NoticeLine", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="gateway_orders")
+    payment_number = models.CharField("전자납부번호", max_length=19)
+    amount = models.BigIntegerField("결제 요청 금액")
+    item_name = models.CharField("상품명", max_length=100)
+    tid = models.CharField("PG 거래 번호", max_length=64, blank=True)
+    redirect_url = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CREATED)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="gateway_orders")
+
+    class Meta:
+        indexes = [models.Index(fields=["tid"]), models.Index(fields=["levy", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.amount:,}원 ({self.get_status_display()})"
+
+
+class GatewayRejection(models.Model):
+    """A gateway notice refused before any money moved (bad signature, stale timestamp, malformed, unknown order,
+    amount or 전자납부번호 not matching the order). The claimed ids and amount are kept to investigate; the body only
+    as a hash."""
+
+    class Reason(models.TextChoices):
+        BAD_SIGNATURE = "bad_signature", "서명 불일치"
+        STALE_TIMESTAMP = "stale_timestamp", "시각 범위 밖"
+        MALFORMED = "malformed", "형식 오류"
+        UNKNOWN_ORDER = "unknown_order", "알 수 없는 주문"
+        AMOUNT_MISMATCH = "amount_mismatch", "금액 불일치"
+        NUMBER_MISMATCH = "number_mismatch", "전자납부번호 불일치"
+        TID_MISMATCH = "tid_mismatch", "거래 번호 불일치"
+
+    at = models.DateTimeField(db_index=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    order = models.ForeignKey(GatewayOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="rejections")
+    claimed_order_id = models.CharField(max_length=64, blank=True)
+    claimed_tid = models.CharField(max_length=64, blank=True)
+    claimed_amount = models.BigIntegerField(null=True, blank=True)
+    remote_addr = models.CharField(max_length=45, blank=True)
+    header_timestamp = models.CharField(max_length=20, blank=True)
+    body_sha256 = models.CharField(max_length=64)
+    body_length = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.reason} {self.claimed_order_id}"

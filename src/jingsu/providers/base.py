@@ -10,7 +10,7 @@ No Django here: plain dataclasses in, plain dataclasses out. Datetimes are timez
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -210,6 +210,7 @@ class ProviderSet:
     sms: SmsGateway
     post: PostOffice
     bank: PaymentNetwork
+    gateway: PaymentGateway | None = None  # 간편결제 (PG); None where no gateway is configured
 
 
 # --- additions (additive; nothing above changed) -------------------------------------------------------------------
@@ -228,3 +229,62 @@ class ProviderRequestError(Exception):
 
 class CallbackRejected(Exception):
     """A provider callback failed signature or freshness checks (answer 401/403; do not process it)."""
+
+
+# --- payment gateway (PG, 간편결제): checkout, approval, signed server-to-server notice -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayCheckout:
+    """A payment created at the gateway: send the citizen's browser to `redirect_url`."""
+
+    tid: str  # the gateway's transaction id; the bank feed reports the settled money under the same id
+    redirect_url: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayNotice:
+    """A verified server-to-server notice (docs/formats/gateway-notice.md)."""
+
+    tid: str
+    order_id: str
+    amount: int  # won
+    payment_number: str
+    status: str  # "approved" | "cancelled"
+    approved_at: datetime | None
+    method: str = "easy-pay"
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayPaymentStatus:
+    tid: str
+    order_id: str
+    amount: int
+    status: str  # "ready" | "approved" | "cancelled" | "expired"
+    approved_at: datetime | None = None
+
+
+class GatewayNoticeRejected(CallbackRejected):
+    """A gateway notice that must not be processed. `reason`: bad_signature | stale_timestamp | malformed."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class PaymentGateway(Protocol):
+    def create_payment(
+        self,
+        *,
+        order_id: str,
+        amount: int,
+        item_name: str,
+        payment_number: str,
+        return_url: str,
+        notify_url: str,
+    ) -> GatewayCheckout: ...  # idempotent on order_id
+
+    def payment_status(self, tid: str) -> GatewayPaymentStatus: ...
+
+    def parse_notice(self, body: bytes, headers: Mapping[str, str], now: datetime) -> GatewayNotice: ...

@@ -35,6 +35,10 @@ from jingsu.providers.base import (
     CiRequest,
     CiResult,
     DeliveryState,
+    GatewayCheckout,
+    GatewayNotice,
+    GatewayNoticeRejected,
+    GatewayPaymentStatus,
     MailItem,
     MailReceipt,
     OutgoingDocument,
@@ -64,6 +68,9 @@ __all__ = [
     "PostOfficeAdapter",
     "IdentityAgencyAdapter",
     "BankAdapter",
+    "GatewayConfig",
+    "PaymentGatewayAdapter",
+    "parse_gateway_notice",
     "SimulatorAdapters",
     "build_simulator_adapters",
     "verify_signature",
@@ -116,6 +123,15 @@ class KtConfig(HttpConfig):
     callback_url: str | None = None  # registered on first use when set
     callback_secret: str = "jingsu-sim-callback-secret"
     callback_max_age: float = DEFAULT_MAX_AGE
+
+
+DEFAULT_PG_SECRET = "jingsu-sim-pg-secret"  # = the simulator's --pg-secret default (development only)
+
+
+@dataclass(frozen=True)
+class GatewayConfig(HttpConfig):
+    notice_secret: str = DEFAULT_PG_SECRET  # HMAC key of the gateway's notices (X-Signature)
+    notice_max_age: float = DEFAULT_MAX_AGE  # seconds between X-Timestamp and our clock, either way
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
@@ -856,6 +872,100 @@ class BankAdapter(_HttpAdapter):
         ]
 
 
+# --- payment gateway (간편결제) -----------------------------------------------------------------------------------
+
+GATEWAY_NOTICE_FIELDS = ("tid", "order_id", "amount", "payment_number", "status")
+
+
+def parse_gateway_notice(
+    secret: str, body: bytes, headers: Mapping[str, str], now: datetime, max_age: float = DEFAULT_MAX_AGE
+) -> GatewayNotice:
+    """Verify and decode one gateway notice (docs/formats/gateway-notice.md). The signature is checked over the raw
+    body bytes before anything is parsed. Raises GatewayNoticeRejected with reason bad_signature (wrong or missing
+    signature), stale_timestamp (right signature, X-Timestamp more than `max_age` seconds from `now`) or malformed
+    (signed, but not a notice)."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    ts, sig = lower.get(TIMESTAMP_HEADER.lower()), lower.get(SIGNATURE_HEADER.lower())
+    if not verify_signature(secret, ts, body, sig, now, max_age):
+        if verify_signature(secret, ts, body, sig, now, float("inf")):
+            raise GatewayNoticeRejected("stale_timestamp", "notice timestamp outside the accepted window")
+        raise GatewayNoticeRejected("bad_signature", "bad or missing notice signature")
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or any(data.get(f) in (None, "") for f in GATEWAY_NOTICE_FIELDS):
+            raise ValueError(f"a notice needs {', '.join(GATEWAY_NOTICE_FIELDS)}")
+        amount = data["amount"]
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            raise ValueError("amount must be an integer (won)")
+        status = str(data["status"])
+        if status not in ("approved", "cancelled"):
+            raise ValueError(f"unknown status {status!r}")
+        approved_at = _iso(data.get("approved_at"))
+        if status == "approved" and approved_at is None:
+            raise ValueError("an approved notice needs approved_at")
+        if approved_at is not None and approved_at.tzinfo is None:
+            raise ValueError("approved_at needs a UTC offset")
+        return GatewayNotice(
+            tid=str(data["tid"])[:64],
+            order_id=str(data["order_id"])[:64],
+            amount=amount,
+            payment_number=str(data["payment_number"]),
+            status=status,
+            approved_at=approved_at,
+            method=str(data.get("method") or "easy-pay"),
+        )
+    except (ValueError, TypeError) as e:
+        raise GatewayNoticeRejected("malformed", f"notice is not readable: {e}") from e
+
+
+class PaymentGatewayAdapter(_HttpAdapter):
+    """간편결제 gateway: `create_payment` (idempotent on order_id) → redirect the browser; the result arrives as a
+    signed notice (`parse_notice`) before the browser comes back; `payment_status` asks for one payment."""
+
+    provider = "pg"
+    config: GatewayConfig
+
+    def create_payment(
+        self,
+        *,
+        order_id: str,
+        amount: int,
+        item_name: str,
+        payment_number: str,
+        return_url: str,
+        notify_url: str,
+    ) -> GatewayCheckout:
+        if amount <= 0:
+            raise ValueError("amount must be positive")
+        if len(payment_number) != 19 or not payment_number.isdigit():
+            raise ValueError(f"payment_number must be 19 digits: {payment_number!r}")
+        body = {
+            "order_id": order_id,
+            "amount": amount,
+            "item_name": item_name,
+            "payment_number": payment_number,
+            "return_url": return_url,
+            "notify_url": notify_url,
+        }
+        data = self._json(self._request("POST", "/v1/payments", json_body=body))
+        return GatewayCheckout(
+            tid=str(data["tid"]), redirect_url=str(data["redirect_url"]), expires_at=_iso(data.get("expires_at"))
+        )
+
+    def payment_status(self, tid: str) -> GatewayPaymentStatus:
+        data = self._json(self._request("GET", f"/v1/payments/{tid}"))
+        return GatewayPaymentStatus(
+            tid=str(data["tid"]),
+            order_id=str(data["order_id"]),
+            amount=int(data["amount"]),
+            status=str(data["status"]),
+            approved_at=_iso(data.get("approved_at")),
+        )
+
+    def parse_notice(self, body: bytes, headers: Mapping[str, str], now: datetime) -> GatewayNotice:
+        return parse_gateway_notice(self.config.notice_secret, body, headers, now, self.config.notice_max_age)
+
+
 # --- all six against a simulator ---------------------------------------------------------------------------------
 
 
@@ -867,9 +977,10 @@ class SimulatorAdapters:
     sms: SmsAdapter
     post: PostOfficeAdapter
     bank: BankAdapter
+    gateway: PaymentGatewayAdapter
 
     def close(self) -> None:
-        for a in (self.identity, self.kakao, self.kt, self.sms, self.post, self.bank):
+        for a in (self.identity, self.kakao, self.kt, self.sms, self.post, self.bank, self.gateway):
             a.close()
 
     def __enter__(self) -> SimulatorAdapters:
@@ -885,6 +996,7 @@ def build_simulator_adapters(
     kt_callback_url: str | None = None,
     kt_clock: Any = None,
     rate_limits: Mapping[str, float] | None = None,
+    pg_secret: str | None = None,
     **common: Any,
 ) -> SimulatorAdapters:
     """All adapters pointed at a simulator (or a gateway speaking the same APIs) at `url`, e.g. SimulatorProcess.url.
@@ -892,6 +1004,7 @@ def build_simulator_adapters(
     `common` goes into every config (timeout=…, retry=RetryPolicy(…), redis_url=…, rate_limit=…);
     `rate_limits` sets a client-side requests/s per provider, e.g. {"kakao": 100, "kt": 50} (shared through Redis
     when redis_url is given). `kt_clock` (a jingsu Clock or callable) lets KT statuses report EXPIRED.
+    `pg_secret`: the payment gateway's notice key (default: the simulator's development key).
     """
     url = url.rstrip("/")
     limits = dict(rate_limits or {})
@@ -909,4 +1022,7 @@ def build_simulator_adapters(
         sms=SmsAdapter(cfg("sms")),
         post=PostOfficeAdapter(cfg("post")),
         bank=BankAdapter(cfg("bank")),
+        gateway=PaymentGatewayAdapter(
+            cfg("pg", GatewayConfig, **({"notice_secret": pg_secret} if pg_secret else {}))
+        ),
     )

@@ -13,13 +13,15 @@ def simulator_providers(url: str, **common: Any) -> ProviderSet:
     from jingsu.providers.http import build_simulator_adapters
 
     a = build_simulator_adapters(url, **common)
-    return ProviderSet(identity=a.identity, kakao=a.kakao, kt=a.kt, sms=a.sms, post=a.post, bank=a.bank)
+    return ProviderSet(
+        identity=a.identity, kakao=a.kakao, kt=a.kt, sms=a.sms, post=a.post, bank=a.bank, gateway=a.gateway
+    )
 
 
 @lru_cache(maxsize=1)
 def configured_providers() -> ProviderSet:
     """The providers named in settings (JINGSU_PROVIDER_URL, JINGSU_PROVIDER_TIMEOUT), with the shared Redis rate
-    limit when REDIS_URL is set."""
+    limit when REDIS_URL is set, and the payment gateway's notice key (JINGSU_PG_SECRET)."""
     from django.conf import settings
 
     if not settings.JINGSU_PROVIDER_URL:
@@ -29,4 +31,17 @@ def configured_providers() -> ProviderSet:
         common["rate_limits"] = settings.JINGSU_PROVIDER_RATE_LIMITS
     if settings.REDIS_URL:
         common["redis_url"] = settings.REDIS_URL
+    common["pg_secret"] = pg_secret()
     return simulator_providers(settings.JINGSU_PROVIDER_URL, **common)
+
+
+def pg_secret() -> str:
+    """The payment gateway's notice key: settings.JINGSU_PG_SECRET, else the environment variable of that name, else
+    the simulator's development key (like JINGSU_KT_CALLBACK_SECRET; production must set it)."""
+    import os
+
+    from django.conf import settings
+
+    from jingsu.providers.http import DEFAULT_PG_SECRET
+
+    return getattr(settings, "JINGSU_PG_SECRET", None) or os.environ.get("JINGSU_PG_SECRET") or DEFAULT_PG_SECRET

@@ -15,12 +15,13 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from jingsu.simulator.gateway import DEFAULT_PG_SECRET
 from jingsu.simulator.server import DEFAULT_CALLBACK_SECRET, SimServer, Simulator
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="jingsu simulator", description="Simulated Kakao/KT/SMS/post/identity/bank APIs"
+        prog="jingsu simulator", description="Simulated Kakao/KT/SMS/post/identity/bank/payment-gateway APIs"
     )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="0 = any free port")
@@ -39,11 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--start", default=None, help="initial sim time, ISO-8601 with offset (default: wall clock)"
     )
     p.add_argument("--callback-secret", default=DEFAULT_CALLBACK_SECRET, help="HMAC secret for KT callbacks")
+    p.add_argument("--pg-secret", default=DEFAULT_PG_SECRET, help="HMAC secret for payment-gateway notices")
     p.add_argument(
         "--callback-timestamp",
         choices=("sim", "wall"),
         default="sim",
-        help="X-Timestamp of callbacks: sim time (default) or wall-clock time",
+        help="X-Timestamp of KT callbacks and gateway notices: sim time (default) or wall-clock time",
     )
     p.add_argument("--hang-seconds", type=float, default=12.0, help="how long 'hang' faults hold a request")
     p.add_argument("--slow-seconds", type=float, default=0.5, help="maximum extra delay of 'slow' faults")
@@ -75,6 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hang_seconds=args.hang_seconds,
         slow_seconds=args.slow_seconds,
         callback_timestamp=args.callback_timestamp,
+        pg_secret=args.pg_secret,
     )
     server = SimServer((args.host, args.port), sim, verbose=args.verbose)
     stop = threading.Event()

@@ -76,6 +76,10 @@ class SimulatorControl:
     def set_rate_limit(self, rate: float) -> Any:
         return self._ok(self._http.post("/sim/v1/rate-limit", json={"rate": rate}))
 
+    def sms_inbox(self, phone: str) -> list[str]:
+        """The texts a simulated phone received (newest last): how tests read a one-time code."""
+        return list(self._ok(self._http.get(f"/sim/v1/sms/{phone}/inbox"))["texts"])
+
     def inspect(self, provider: str | None = None, counts: bool = False) -> Any:
         data = self._ok(self._http.get("/sim/v1/inspect", params={"counts": "1"} if counts else None))
         return data[provider] if provider else data
@@ -93,6 +97,25 @@ class SimulatorControl:
 
     def open_kt_message(self, src_key: str) -> dict[str, Any]:
         return self._ok(self._http.post(f"/sim/v1/kt/{src_key}/open"))
+
+    # payment gateway (간편결제): the citizen's decision without a browser, and notice faults
+    def pg_approve(self, tid: str) -> dict[str, Any]:
+        """The citizen presses 결제하기: the gateway posts its signed notice, then answers (see `posts`)."""
+        return self._ok(self._http.post(f"/pg/v1/payments/{tid}/approve"))
+
+    def pg_cancel(self, tid: str) -> dict[str, Any]:
+        return self._ok(self._http.post(f"/pg/v1/payments/{tid}/cancel"))
+
+    def pg_notify(self, tid: str, mode: str = "normal") -> dict[str, Any]:
+        """Send the payment's notice once more: normal, duplicate (twice), bad_signature, amount_mismatch, stale."""
+        return self._ok(self._http.post(f"/sim/v1/pg/{tid}/notify", json={"mode": mode}))
+
+    def pg_faults(self, notice: str | None = None, amount_delta: int | None = None) -> dict[str, Any]:
+        """Spoil the notices sent on approval/cancel from now on (None: back to normal)."""
+        body: dict[str, Any] = {"notice": notice}
+        if amount_delta is not None:
+            body["amount_delta"] = amount_delta
+        return self._ok(self._http.post("/sim/v1/pg/faults", json=body))
 
 
 class SimulatorClock:

@@ -37,6 +37,7 @@ class SimulatorProcess:
         host: str = "127.0.0.1",
         port: int = 0,
         callback_secret: str | None = None,
+        pg_secret: str | None = None,
         hang_seconds: float | None = None,
         slow_seconds: float | None = None,
         extra_args: Sequence[str] = (),
@@ -65,6 +66,8 @@ class SimulatorProcess:
             self.args += ["--start", start.isoformat()]
         if callback_secret is not None:
             self.args += ["--callback-secret", callback_secret]
+        if pg_secret is not None:
+            self.args += ["--pg-secret", pg_secret]
         if hang_seconds is not None:
             self.args += ["--hang-seconds", str(hang_seconds)]
         if slow_seconds is not None:

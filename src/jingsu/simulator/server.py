@@ -6,6 +6,7 @@ request handler writes each response with a single `write` call (no Nagle/delaye
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import math
@@ -23,6 +24,7 @@ from typing import Any
 
 from jingsu.providers.signing import sign  # noqa: F401  (re-exported for tools)
 from jingsu.simulator.clock import ClockError, SimClock
+from jingsu.simulator.gateway import DEFAULT_PG_SECRET, Gateway
 from jingsu.simulator.state import (
     PROVIDERS,
     BadRequest,
@@ -61,6 +63,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering
     delay: float = 0.0  # sleep before answering
+    content_type: str = "application/json; charset=utf-8"  # with a str body: sent as is (HTML pages)
 
 
 @dataclass
@@ -127,6 +130,7 @@ class Simulator:
         slow_seconds: float = 0.5,
         callback_timestamp: str = "sim",
         params: WorldParams | None = None,
+        pg_secret: str = DEFAULT_PG_SECRET,
     ) -> None:
         self.world = World(seed, params)
         self.clock = SimClock(start or datetime.now(UTC), time_scale)
@@ -151,6 +155,8 @@ class Simulator:
         self.kt = Kt(self.world, self.clock, self.bank, self.stats["kt"], self.dispatcher)
         self.sms = Sms(self.world, self.clock, self.bank, self.stats["sms"])
         self.post = Post(self.world, self.clock, self.bank, self.stats["post"])
+        self.stats["pg"] = Stats()
+        self.pg = Gateway(self.world, self.clock, self.bank, self.stats["pg"], pg_secret, callback_timestamp)
         self.routes = self._routes()
 
     # --- routing --------------------------------------------------------------------------------------------
@@ -161,6 +167,7 @@ class Simulator:
             ("GET", r"/sim/v1/clock", None, lambda r: self._clock_body()),
             ("POST", r"/sim/v1/clock", None, self._set_clock),
             ("GET", r"/sim/v1/inspect", None, lambda r: self.inspect(bool(r.query.get("counts")))),
+            ("GET", r"/sim/v1/sms/(?P<phone>[0-9]+)/inbox", None, lambda r: self.sms.handset(r.match["phone"])),
             ("POST", r"/sim/v1/faults", None, self._set_faults),
             ("POST", r"/sim/v1/rate-limit", None, self._set_rate_limit),
             (
@@ -233,6 +240,24 @@ class Simulator:
             ("POST", r"/bank/v1/bills", "bank", lambda r: self.bank.register(_list(r.json(), "bills"))),
             ("GET", r"/bank/v1/transactions", "bank", self._bank_transactions),
             ("GET", r"/bank/v1/feed", "bank", lambda r: self.bank.feed()),
+            # payment gateway (간편결제): merchant API (authenticated) …
+            ("POST", r"/pg/v1/payments", "pg", lambda r: self.pg.create(r.json(), self._base_url(r))),
+            ("GET", r"/pg/v1/payments/(?P<tid>[^/]+)", "pg", lambda r: self.pg.status(r.match["tid"])),
+            # … the citizen's side: the checkout page and its form posts (a browser: no credentials, no faults),
+            # and the same decisions without a browser (tests, demo)
+            ("GET", r"/pg/v1/checkout/(?P<tid>[^/]+)", None, self._pg_checkout_page),
+            ("POST", r"/pg/v1/checkout/(?P<tid>[^/]+)/approve", None, lambda r: self._pg_form(r, True)),
+            ("POST", r"/pg/v1/checkout/(?P<tid>[^/]+)/cancel", None, lambda r: self._pg_form(r, False)),
+            ("POST", r"/pg/v1/payments/(?P<tid>[^/]+)/approve", None, lambda r: self._pg_decide(r, True)),
+            ("POST", r"/pg/v1/payments/(?P<tid>[^/]+)/cancel", None, lambda r: self._pg_decide(r, False)),
+            # gateway faults: spoil the notices sent from now on, or send one more notice of a decided payment
+            ("POST", r"/sim/v1/pg/faults", None, lambda r: self.pg.set_faults(r.json())),
+            (
+                "POST",
+                r"/sim/v1/pg/(?P<tid>[^/]+)/notify",
+                None,
+                lambda r: self.pg.notify_again(r.match["tid"], r.json() if r.raw else {}),
+            ),
         ]
         return [(m, re.compile(p + r"/?\Z"), prov, fn) for m, p, prov, fn in R]
 
@@ -304,6 +329,8 @@ class Simulator:
         out: dict[str, Any] = {p: self.stats[p].snapshot(accepted[p], with_counts) for p in PROVIDERS}
         out["bank"]["payments"] = self.bank.summary()
         out["kt"]["callbacks"] = self.dispatcher.summary()
+        out["pg"] = self.stats["pg"].snapshot(self.pg.accepted(), with_counts)
+        out["pg"]["gateway"] = self.pg.summary()
         out["clock"] = self._clock_body()
         out["fault_rate"] = self.fault_rate
         out["rate_limit"] = self.gate.rate
@@ -358,6 +385,29 @@ class Simulator:
             raise BadRequest("INVALID_PARAMETER", "after and limit must be integers") from e
         return self.bank.list_transactions(after, limit)
 
+    # --- payment gateway ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _base_url(r: Request) -> str:
+        return f"http://{r.headers.get('Host') or '127.0.0.1'}"
+
+    def _pg_checkout_page(self, r: Request) -> Response:
+        status, page = self.pg.checkout_page(r.match["tid"])
+        return Response(status, page, content_type="text/html; charset=utf-8")
+
+    def _pg_form(self, r: Request, approve: bool) -> Response:
+        """The checkout page's buttons: the notice is delivered before the browser is sent back (303)."""
+        try:
+            _, _, back = self.pg.decide(r.match["tid"], approve)
+        except BadRequest as e:
+            page = f'<!doctype html><html lang="ko"><meta charset="utf-8"><p id="error">{html.escape(e.message)}</p>'
+            return Response(e.status, page, content_type="text/html; charset=utf-8")
+        return Response(303, "", {"Location": back}, content_type="text/html; charset=utf-8")
+
+    def _pg_decide(self, r: Request, approve: bool) -> Any:
+        p, posts, back = self.pg.decide(r.match["tid"], approve)
+        return {**self.pg._public(p, self.clock.now()), "return_url": back, "posts": posts}
+
     # --- dispatch -------------------------------------------------------------------------------------------
 
     def _authorized(self, provider: str, path: str, headers: Any) -> bool:
@@ -368,6 +418,7 @@ class Simulator:
             return False
         if provider == "kakao":
             return bool(headers.get("Contract-Uuid"))
+        # "pg": a merchant key as Bearer, like the bank
         return True
 
     def _pick_fault(self) -> str | None:
@@ -480,11 +531,14 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        body = b"" if resp.body is None else json.dumps(resp.body, ensure_ascii=False).encode()
+        if isinstance(resp.body, str):
+            body = resp.body.encode()
+        else:
+            body = b"" if resp.body is None else json.dumps(resp.body, ensure_ascii=False).encode()
         reason = self.responses.get(resp.status, ("",))[0]
         head = [
             f"HTTP/1.1 {resp.status} {reason}",
-            "Content-Type: application/json; charset=utf-8",
+            f"Content-Type: {resp.content_type}",
             f"Content-Length: {len(body)}",
             f"Server: {self.server_version}",
         ]

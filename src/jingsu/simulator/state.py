@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -229,6 +229,25 @@ class Bank:
             "channel": channel,
         }
         heapq.heappush(self.pending, (at, rec["transaction_id"], next(self._tie), rec))
+
+    def add_gateway_payment(self, tid: str, at: datetime, amount: int, payment_number: str) -> None:
+        """A 간편결제 approved at the payment gateway settles through the bank: one feed line, channel easy-pay,
+        transaction id = the gateway's tid (so the merchant can tell it is the money the gateway notice announced).
+        Whoever paid the bill this way will not pay the same notice again (the earliest decision wins)."""
+        rec = {
+            "transaction_id": tid,
+            "paid_at": at,
+            "amount": amount,
+            "payment_number": payment_number,
+            "virtual_account": None,
+            "channel": "easy-pay",
+        }
+        with self.lock:
+            heapq.heappush(self.pending, (at, tid, next(self._tie), rec))
+            bill = self.bills.get(payment_number)
+            if bill is not None and bill.payload:
+                self.intents.pop(bill.payload, None)
+                self.done.add(bill.payload)
 
     def _pay(self, it: PayIntent) -> None:
         bills = sorted(
@@ -966,6 +985,13 @@ class Sms:
         self.lock = threading.Lock()
         self.msgs: dict[str, SmsRec] = {}
         self.by_id: dict[str, SmsRec] = {}
+        # the handsets: the last few texts each number received (a test double shows what a phone would)
+        self.inbox: dict[str, deque[str]] = defaultdict(lambda: deque(maxlen=5))
+
+    def handset(self, phone: str) -> dict[str, Any]:
+        """Simulator control: the texts the phone `phone` has received, newest last."""
+        with self.lock:
+            return {"phone": phone, "texts": list(self.inbox.get(phone, ()))}
 
     def send(self, messages: list[Any]) -> dict[str, Any]:
         now = self.clock.now()
@@ -989,13 +1015,15 @@ class Sms:
                     )
                     continue
                 text = _str(m, "text", 2000)
-                del text
                 payload = _str(m, "payload", 200, required=False)
             except ValueError as e:
                 out.append({"key": key, "error_code": "INVALID_PARAMETER", "error_message": str(e)})
                 continue
             eng = self.world.sms_engagement(phone, payload, now)
             failed_at = None if eng.delivered_at else now + timedelta(seconds=3)
+            if eng.delivered_at is not None:
+                with self.lock:
+                    self.inbox[phone].append(text)
             rec = SmsRec(
                 "SMS-" + self.world.hexid("sms", key, n=24),
                 key,

@@ -76,6 +76,8 @@ class WorldParams:
     return_reasons: tuple[tuple[str, float], ...] = field(
         default=(("수취인불명", 0.4), ("폐문부재", 0.3), ("이사불명", 0.3))
     )
+    # payment gateway (간편결제)
+    pg_checkout_validity_s: float = 15 * 60.0
 
 
 SOURCES: dict[str, str] = {
@@ -116,6 +118,7 @@ SOURCES: dict[str, str] = {
     "paper_return_share": "[I] brief: ~3 % returned (반송); 강남 re-targets 등기-반송 non-payers (§3.3)",
     "paper_return_after_max_days": "[I] returned 1–3 days after the delivery attempt",
     "paper_pay_share": "[I] brief: ~10 % pay after paper delivery",
+    "pg_checkout_validity_s": "[I] a 간편결제 checkout (결제창) left unanswered expires; 15 min assumed, PGs do not publish one value",
     "return_reasons": "[I] 반송 reasons 수취인불명/폐문부재/이사불명 (시행령 제18조 context, §2.1); weights assumed",
 }
 
