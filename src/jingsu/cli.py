@@ -16,6 +16,14 @@ USAGE = """사용법: jingsu <명령> [옵션]
   generate-roll   가상 체납 자료 파일 만들기
   import-roll     체납 자료 파일 가져오기 (검증 후 전부 또는 전무)
   calc            법령 계산기 (JSON 입력 → JSON 출력)
+  rewards         세입징수 포상금: 처분 기록, 대장, 공적심사, 지급신청, 이체, 환수
+  campaign        안내 캠페인 만들기·대상 확정·승인·발송·진행 상황
+  dispatch        발송 주기 (발송 → 상태 조회 → 다음 채널 → 종이 → 수납)
+  import-payments 은행·수납 파일 가져오기 (CSV·고정길이, CP949)
+  import-accounts 가상계좌 풀 가져오기
+  payments        미확인 수납 목록·수기 대사·환급 대상
+  report          발송 효과 보고서 (HTML·XLSX·JSON)
+  serve           직원 콘솔과 납세자 열람 포털 (데모 사용자 생성)
   simulator       외부 기관 시뮬레이터 HTTP 서버
   worker          백그라운드 작업자 (Celery; CELERY_BROKER_URL 필요)
   migrate         데이터베이스 준비

@@ -7,9 +7,11 @@ DATABASE_URL (PostgreSQL via psycopg 3), CELERY_BROKER_URL (RabbitMQ or Redis), 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("JINGSU_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -24,22 +26,30 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
     "jingsu.core",
     "jingsu.taxpayers",
     "jingsu.levies",
     "jingsu.payments",
     "jingsu.notices",
     "jingsu.delivery",
+    "jingsu.portal",
+    "jingsu.rewards",
+    "jingsu.staff",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files under gunicorn and `jingsu serve`
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "jingsu.urls"
@@ -80,6 +90,63 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Production: JINGSU_STATIC_ROOT=/srv/jingsu/static jingsu collectstatic. Without collected files whitenoise serves
+# straight from the finders (WHITENOISE_USE_FINDERS), so `jingsu serve` needs no collectstatic.
+_static_root = os.environ.get("JINGSU_STATIC_ROOT") or VAR_DIR / "static"
+STATIC_ROOT = _static_root if os.environ.get("JINGSU_STATIC_ROOT") or Path(_static_root).is_dir() else None
+# KRDS (Korea design system, npm package krds-uiux) is installed by `npm ci` (make setup) into ./node_modules and
+# served as /static/krds/ (css/, fonts/ with Pretendard GOV, img/, js/).
+KRDS_DIR = Path(os.environ.get("JINGSU_KRDS_DIR", BASE_DIR.parent.parent / "node_modules" / "krds-uiux" / "resources"))
+STATICFILES_DIRS = [("krds", KRDS_DIR)] if KRDS_DIR.is_dir() else []
+WHITENOISE_USE_FINDERS = True  # serve straight from the app and KRDS directories when collectstatic was not run
+
+# --- staff console: login, sessions, headers (docs/staff-console.md) -------------------------------------------
+LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:home"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out credentials before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (django-axes): 5 failures → 15 minutes, counted separately by username and by client address.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "jingsu.staff.access.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+JINGSU_TRUSTED_PROXY_COUNT = int(os.environ.get("JINGSU_TRUSTED_PROXY_COUNT", "0"))
+# Sessions: idle 15 minutes (every request renews), and gone when the browser closes.
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# Behind HTTPS (production) set JINGSU_HTTPS=1: secure cookies, HSTS, redirect to https.
+_HTTPS = os.environ.get("JINGSU_HTTPS", "") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = _HTTPS
+SECURE_HSTS_SECONDS = 31536000 if _HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if _HTTPS and JINGSU_TRUSTED_PROXY_COUNT else None
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): only this origin; no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- personal data protection ------------------------------------------------------------------------------------
 # Fernet keys (urlsafe base64, 32 bytes) for registration numbers at rest, comma-separated: the first encrypts, all
@@ -107,6 +174,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# With Redis: one cache for every process (portal rate limits) and sessions kept there instead of in the database
+# (a session is read and renewed on every request). Without it: the process's own memory and database sessions.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Citizen portal: verification requests allowed per client address per 10 minutes.
+JINGSU_PORTAL_RATE_LIMIT = int(os.environ.get("JINGSU_PORTAL_RATE_LIMIT", "20"))
 
 # --- outside systems ---------------------------------------------------------------------------------------------
 # Base URL of the providers; the demo points it at a simulator it starts itself.
@@ -122,6 +196,7 @@ JINGSU_PROVIDER_RATE_LIMITS = {
 JINGSU_PORTAL_URL = os.environ.get("JINGSU_PORTAL_URL", "http://127.0.0.1:8000")
 # HMAC secret shared with KT for result callbacks (POST /callbacks/kt); the default is the simulator's.
 JINGSU_KT_CALLBACK_SECRET = os.environ.get("JINGSU_KT_CALLBACK_SECRET", "jingsu-sim-callback-secret")
+JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "jingsu-sim-pg-secret")  # HMAC key of 간편결제 notices
 
 LOGGING = {
     "version": 1,

@@ -5,4 +5,7 @@ from jingsu.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("jingsu.delivery.urls")),
+    path("", include("jingsu.portal.urls")),
+    path("", include("jingsu.payments.urls")),
+    path("staff/", include("jingsu.staff.urls")),
 ]

@@ -161,9 +161,8 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
 def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> None:
     """Tell the payment network what can be paid (one bill per notice line), so a payment carries our number."""
     from jingsu.notices.models import NoticeLine
-    from jingsu.providers.base import Bill
-
     from jingsu.payments import accounts
+    from jingsu.providers.base import Bill
 
     lines = NoticeLine.objects.filter(notice__campaign=campaign).select_related("notice", "levy")
     taxpayers = list(lines.values_list("notice__taxpayer_id", flat=True).distinct())

@@ -20,6 +20,7 @@ from typing import TextIO
 from jingsu.clock import SEOUL, ManualClock, SystemClock, today
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery import services as delivery
+from jingsu.demo import rewards as demo_rewards
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
 from jingsu.payments import services as payments
@@ -96,6 +97,8 @@ def run_demo(
         control = SimulatorControl(sim.url)
         control.set_clock(clock.now())
         providers = simulator_providers(sim.url)
+        reward_demo = demo_rewards.prepare(campaign, clock=clock)
+        say(f"    포상금 대상이 될 체납처분 {reward_demo.actions}건 기록 (압류·번호판 영치)")
         say(f"4/6 발송 (시뮬레이터 {sim.url})")
         started_send = delivery.start_campaign(campaign, providers, actor=CHECKER, clock=clock)
         say("    첫 채널: " + ", ".join(f"{k} {v:,}" for k, v in sorted(started_send.by_channel.items())))
@@ -123,6 +126,8 @@ def run_demo(
             if clock.now().hour == 10 and day % 7 == 0:
                 say(f"    {day}일째: 수납 {feed_total.new:,}건 {won(feed_total.amount)}")
 
+    say("    세입징수 포상금: 징수대장 → 공적심사위원회 → 심사결정 → 지급신청 → 이체")
+    reward_text = demo_rewards.review(campaign, reward_demo, clock=clock, out=out)
     samples = _sample_pdfs(campaign, out / "samples")
     say("6/6 결과")
     effects = campaign_effects(campaign)
@@ -135,6 +140,7 @@ def run_demo(
     _print_summary(effects, stdout)
     stdout.write(f"종이 묶음: {out / 'print'} (목록 manifest.csv; 데모는 PDF를 견본 {len(samples)}건만 만듭니다 → "
                  f"{out / 'samples'}. 실제 인쇄는 `jingsu print-batch`가 안내문마다 PDF를 만듭니다)\n")
+    stdout.write("\n" + reward_text + "\n")
     stdout.write(f"\n보고서: {report_html}  /  {report_json}\n")
     return DemoResult(effects, report_html, report_json, time.monotonic() - started)
 

@@ -1,0 +1,256 @@
+"""The citizen portal's rules: who may see a notice, and what it owes today.
+
+Two ways in (docs/portal.md):
+
+- from an intermediary's link (Kakao 전자문서, KT 공인알림문자): the intermediary has already verified the person and
+  appends a one-time token; we verify it with that intermediary's adapter, report the read back (so the read time
+  on the 유통증명서 is the intermediary's), and record the read;
+- from an SMS or paper link (our own 256-bit notice token): 생년월일 (사업자등록번호 for a corporation) plus a
+  6-digit code sent by SMS to the number on record.
+
+Five failed verifications on a notice lock it for an hour, whoever tries; every success, failure and lock is
+audited. Nothing here trusts the URL beyond the opaque token, and no personal data goes into a URL.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+
+from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.core import audit, crypto
+from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
+from jingsu.delivery.services import apply_reports
+from jingsu.levies.models import Levy
+from jingsu.levies.penalties import LevyPenalties
+from jingsu.notices.models import Notice, NoticeLine
+from jingsu.portal.models import NoticeAccess, OneTimeCode
+from jingsu.providers.base import DeliveryState, ProviderSet, SmsMessage, StatusReport
+
+MAX_FAILURES = 5
+LOCK_FOR = timedelta(hours=1)
+CODE_VALID_FOR = timedelta(minutes=5)
+CODE_RESEND_AFTER = timedelta(seconds=30)
+
+
+class PortalError(Exception):
+    """A refusal shown to the citizen (Korean); `locked` when the notice is now locked."""
+
+    def __init__(self, message: str, *, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
+
+
+def notice_by_token(token: str) -> Notice | None:
+    if not (20 <= len(token) <= 64):
+        return None
+    return (Notice.objects.select_related("campaign", "campaign__jurisdiction", "taxpayer")
+            .filter(token=token, control_group=False).first())
+
+
+def _access(notice: Notice) -> NoticeAccess:
+    access, _ = NoticeAccess.objects.get_or_create(notice=notice)
+    return access
+
+
+def locked_until(notice: Notice, now: datetime) -> datetime | None:
+    access = NoticeAccess.objects.filter(notice=notice).first()
+    if access and access.locked_until and access.locked_until > now:
+        return access.locked_until
+    return None
+
+
+def _check_not_locked(notice: Notice, now: datetime) -> None:
+    until = locked_until(notice, now)
+    if until is not None:
+        raise PortalError(f"본인 확인에 5번 실패하여 {until.astimezone(SEOUL):%H시 %M분}까지 이 안내문을 열 수 없습니다.",
+                          locked=True)
+
+
+def _fail(notice: Notice, why: str, *, remote: str, clock: Clock) -> PortalError:
+    """Count a failed verification; lock at the fifth. Returns the error to raise."""
+    now = clock.now()
+    with transaction.atomic():
+        access = NoticeAccess.objects.select_for_update().get(pk=_access(notice).pk)
+        if access.locked_until and access.locked_until <= now:
+            access.failures = 0  # the hour has passed: start counting again
+            access.locked_until = None
+        access.failures += 1
+        access.last_failure_at = now
+        locked = access.failures >= MAX_FAILURES
+        if locked:
+            access.locked_until = now + LOCK_FOR
+        access.save()
+        audit.record("portal.verify_failed", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id,
+                     target=notice, clock=clock, reason=why, detail={"failures": access.failures, "locked": locked})
+        if locked:
+            audit.record("portal.locked", actor="system:portal", jurisdiction=notice.jurisdiction_id, target=notice,
+                         clock=clock, detail={"until": access.locked_until.isoformat()})
+    if locked:
+        return PortalError("본인 확인에 5번 실패하여 1시간 동안 이 안내문을 열 수 없습니다. 급하시면 구청 세무과로 "
+                           "전화해 주십시오.", locked=True)
+    left = MAX_FAILURES - access.failures
+    return PortalError(f"{why} (남은 시도 {left}번)")
+
+
+def _succeed(notice: Notice, how: str, *, remote: str, clock: Clock) -> None:
+    now = clock.now()
+    NoticeAccess.objects.filter(pk=_access(notice).pk).update(failures=0, locked_until=None, verified_at=now)
+    audit.record("portal.verified", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id, target=notice,
+                 clock=clock, detail={"method": how})
+
+
+# --- way in 1: the intermediary's one-time token ------------------------------------------------------------------
+
+
+def verify_intermediary_token(notice: Notice, *, channel: str, external_id: str, token: str,
+                              providers: ProviderSet, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
+    """Verify an intermediary's one-time token with its adapter, report the read back and record it."""
+    now = clock.now()
+    _check_not_locked(notice, now)
+    attempt = (DeliveryAttempt.objects.filter(notice=notice, channel=channel, external_id=external_id)
+               .exclude(external_id="").first())
+    if attempt is None:
+        raise _fail(notice, "이 안내문의 전자문서 링크가 아닙니다.", remote=remote, clock=clock)
+    adapter = providers.kakao if channel == Channel.KAKAO else providers.kt
+    check = adapter.verify_token(external_id, token)
+    if not check.valid:
+        messages = {"TOKEN_EXPIRED": "인증 시간이 지났습니다.", "TOKEN_ALREADY_USED": "이미 사용한 인증입니다.",
+                    "INVALID_TOKEN": "인증 정보가 올바르지 않습니다."}
+        raise _fail(notice, messages.get(check.code or "", "인증 정보를 확인할 수 없습니다."), remote=remote, clock=clock)
+    adapter.mark_read(external_id)  # the intermediary's read time is the one on the 유통증명서
+    apply_reports([(attempt.pk, StatusReport(key=attempt.key, external_id=external_id, state=DeliveryState.READ,
+                                             read_at=now))], now=now)
+    _succeed(notice, channel, remote=remote, clock=clock)
+
+
+# --- way in 2: 생년월일 + a code by SMS ---------------------------------------------------------------------------
+
+
+def identity_label(notice: Notice) -> str:
+    return "생년월일 6자리 (예: 850101)" if notice.taxpayer.is_individual else "사업자등록번호 10자리"
+
+
+def _identity_matches(notice: Notice, answer: str) -> bool:
+    digits = "".join(ch for ch in answer if ch.isdigit())
+    number = notice.taxpayer.reveal_registration_number()  # machine comparison only; never shown
+    expected = number[:6] if notice.taxpayer.is_individual else number
+    return len(digits) == len(expected) and hmac.compare_digest(digits, expected)
+
+
+def _code_hash(notice: Notice, code: str) -> str:
+    return crypto.lookup_hash(f"otp:{notice.pk}:{code}")
+
+
+def send_code(notice: Notice, *, identity: str, providers: ProviderSet, remote: str,
+              clock: Clock = DEFAULT_CLOCK) -> str:
+    """Check 생년월일 / 사업자등록번호; send a code to the number on record. Returns the masked number it went to."""
+    now = clock.now()
+    _check_not_locked(notice, now)
+    mobile = notice.taxpayer.mobile
+    if not mobile:
+        raise PortalError("등록된 휴대전화 번호가 없어 인증번호를 보낼 수 없습니다. 구청 세무과로 연락해 주십시오.")
+    if not _identity_matches(notice, identity):
+        raise _fail(notice, "입력하신 정보가 등록된 정보와 다릅니다.", remote=remote, clock=clock)
+    last = OneTimeCode.objects.filter(notice=notice).order_by("-created_at").first()
+    if last and now - last.created_at < CODE_RESEND_AFTER:
+        raise PortalError("인증번호를 방금 보냈습니다. 30초 뒤에 다시 요청해 주십시오.")
+    code = f"{secrets.randbelow(10**6):06d}"
+    sms_key = f"otp-{notice.pk}-{secrets.token_hex(8)}"
+    with transaction.atomic():
+        OneTimeCode.objects.create(notice=notice, code_hash=_code_hash(notice, code), created_at=now,
+                                   expires_at=now + CODE_VALID_FOR, sms_key=sms_key)
+        audit.record("portal.code_sent", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id,
+                     target=notice, clock=clock)
+    office = notice.campaign.jurisdiction.name
+    providers.sms.send([SmsMessage(key=sms_key, phone=mobile,
+                                   text=f"[{office}] 안내문 열람 인증번호 {code} (5분 안에 입력)")])
+    return f"{mobile[:3]}-****-{mobile[-4:]}"
+
+
+def verify_code(notice: Notice, *, code: str, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
+    now = clock.now()
+    _check_not_locked(notice, now)
+    code = code.strip()
+    with transaction.atomic():
+        candidate = (OneTimeCode.objects.select_for_update()
+                     .filter(notice=notice, used_at__isnull=True, expires_at__gt=now).order_by("-created_at").first())
+        if candidate is None or not code.isdigit() or not hmac.compare_digest(
+                candidate.code_hash, _code_hash(notice, code)):
+            pass
+        else:
+            candidate.used_at = now
+            candidate.save(update_fields=["used_at"])
+            _succeed(notice, "sms-code", remote=remote, clock=clock)
+            _record_portal_read(notice, now)
+            return
+    if candidate is None:
+        raise _fail(notice, "유효한 인증번호가 없습니다. 인증번호를 다시 받아 주십시오.", remote=remote, clock=clock)
+    raise _fail(notice, "인증번호가 맞지 않습니다.", remote=remote, clock=clock)
+
+
+def _record_portal_read(notice: Notice, now: datetime) -> None:
+    """A notice opened through our own link (SMS, paper): the SMS attempt, if any, is read; so is the notice."""
+    sms = (DeliveryAttempt.objects.filter(notice=notice, channel=Channel.SMS)
+           .exclude(status__in=(AttemptStatus.READ, AttemptStatus.QUEUED)).order_by("-sequence").first())
+    if sms is not None:
+        apply_reports([(sms.pk, StatusReport(key=sms.key, external_id=sms.external_id, state=DeliveryState.READ,
+                                             read_at=now))], now=now)
+    Notice.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=now)
+
+
+# --- what the page shows -------------------------------------------------------------------------------------------
+
+
+def read_deadline(notice: Notice) -> datetime | None:
+    """The last read deadline of the notice's electronic attempts (None: no electronic deadline)."""
+    deadlines = [d for d in DeliveryAttempt.objects.filter(notice=notice, read_deadline__isnull=False)
+                 .exclude(channel=Channel.PAPER).values_list("read_deadline", flat=True)]
+    return max(deadlines) if deadlines else None
+
+
+@dataclass(frozen=True)
+class OwedLine:
+    line_id: int
+    tax_number: str
+    tax_item: str
+    tax_year: int
+    payment_number: str
+    enforcement_cost: int
+    tax_due: int
+    penalty: int
+    total: int
+    paid: bool
+
+
+def owed_today(notice: Notice, today: date) -> list[OwedLine]:
+    """Each bundled levy with what it owes today: 체납처분비, tax, and the penalty computed by jingsu.law as of today."""
+    lines = list(NoticeLine.objects.filter(notice=notice).select_related("levy").order_by("levy__tax_number"))
+    penalties = LevyPenalties(jurisdiction=notice.jurisdiction_id, as_of=today)
+    out = []
+    for ln in lines:
+        lv: Levy = ln.levy
+        penalty_total = max(lv.penalty, penalties(
+            liability_date=lv.liability_date, due_date=lv.due_date, tax_item=lv.tax_item, principal=lv.principal,
+            city_area_tax=lv.city_area_tax, education_tax=lv.education_tax, assessment=lv.assessment,
+            status=lv.status))
+        cost = lv.outstanding_enforcement_cost
+        tax = lv.outstanding_tax
+        penalty = max(penalty_total - lv.penalty_paid, 0)
+        out.append(OwedLine(ln.pk, lv.tax_number, lv.tax_item, lv.tax_year, ln.payment_number, cost, tax, penalty,
+                            cost + tax + penalty, lv.status == Levy.Status.PAID or cost + tax + penalty == 0))
+    return out
+
+
+def touch_viewed(notice: Notice, *, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
+    audit.record("portal.view", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id, target=notice,
+                 clock=clock)
+
+
+def failures(notice: Notice) -> int:
+    return NoticeAccess.objects.filter(notice=notice).values_list("failures", flat=True).first() or 0
+
