@@ -21,6 +21,10 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     e = result.effects
     text = out.getvalue()
     assert "6/6 결과" in text and "절감" in text
+    # the rewards flow: actions → cases → committee (a claimant member barred) → decision → claims → transfer
+    assert "포상금 요약" in text and "출석할 수 없습니다" in text
+    assert (tmp_path / "reward-decision.pdf").read_bytes()[:4] == b"%PDF"
+    assert (tmp_path / "reward-transfer.csv").read_bytes().decode("cp949").startswith("은행,")
     # every non-control notice went out on some channel; the counts in the report are the rows in the database
     treated = Notice.objects.filter(control_group=False)
     assert e["notices"] == treated.count() > 100

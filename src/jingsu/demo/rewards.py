@@ -8,14 +8,14 @@ Nothing here computes a reward: the amounts come from jingsu.law through jingsu.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from jingsu.clock import Clock
 from jingsu.notices.models import Campaign, NoticeLine
 from jingsu.rewards import documents
 from jingsu.rewards import services as rewards
-from jingsu.rewards.models import EnforcementAction, Official, RewardCase
+from jingsu.rewards.models import Committee, CommitteeMember, EnforcementAction, Official, RewardCase
 
 ACTOR = "demo-담당자"
 
@@ -32,15 +32,12 @@ def prepare(campaign: Campaign, *, clock: Clock, limit: int = 60) -> RewardDemo:
     older arrears of some treated notices, dated the day the notices go out."""
     j = campaign.jurisdiction_id
     team = [
-        rewards.add_official(j, name=name, rank=rank, department="세무1과 체납징수팀", bureau="재무국",
-                             bank="088", account=account, actor=ACTOR, clock=clock)
+        _official(j, name, rank, "세무1과 체납징수팀", account=account, clock=clock)
         for name, rank, account in (("한지민", "지방세무주사보", "110123456789"),
                                     ("오세훈", "지방세무서기", "110987654321"),
                                     ("유재석", "지방세무주사", "110555566667"))
     ]
-    director = rewards.add_official(j, name="강호동", rank="국장", department="재무국", bureau="재무국",
-                                    director_or_above=True, bank="088", account="110222233334", actor=ACTOR,
-                                    clock=clock)
+    director = _official(j, "강호동", "국장", "재무국", director=True, account="110222233334", clock=clock)
     today = clock.now().date()
     lines = (NoticeLine.objects.filter(notice__campaign=campaign, notice__control_group=False,
                                       levy__original_due_date__year__lt=today.year)
@@ -57,6 +54,39 @@ def prepare(campaign: Campaign, *, clock: Clock, limit: int = 60) -> RewardDemo:
     return RewardDemo(team, director, actions)
 
 
+def _official(j: str, name: str, rank: str, department: str, *, director: bool = False, account: str = "",
+              clock: Clock) -> Official:
+    """The demo's officials, created once (a second demo on the same database finds them)."""
+    found = Official.objects.filter(jurisdiction_id=j, name=name).first()
+    if found is not None:
+        return found
+    return rewards.add_official(j, name=name, rank=rank, department=department, bureau="재무국",
+                                director_or_above=director, bank="088" if account else "", account=account,
+                                actor=ACTOR, clock=clock)
+
+
+def _committee(j: str, demo: RewardDemo, today: date, clock: Clock
+               ) -> tuple[Committee, list[CommitteeMember], CommitteeMember]:
+    """중랑구 제5조: 4–6 members, the 소관국장 chairs, the others 과장급 — plus 유재석 주무관, a collector and so a
+    claimant, who is on the roll but barred from the meeting (제5조⑤ 단서). Created once."""
+    committee = Committee.objects.filter(jurisdiction_id=j, bureau="재무국").first()
+    if committee is None:
+        committee = rewards.create_committee(j, bureau="재무국", actor=ACTOR, clock=clock)
+        start = today - timedelta(days=365)
+        chair = _official(j, "이수근", "국장", "재무국", director=True, clock=clock)
+        rewards.add_member(committee, name=chair.name, role="chair", official=chair, position="재무국장",
+                           term_start=start, actor=ACTOR, clock=clock)
+        for name, dept in (("김과장", "세무1과장"), ("박과장", "세무2과장"), ("최과장", "징수과장")):
+            o = _official(j, name, "과장", dept, clock=clock)
+            rewards.add_member(committee, name=name, official=o, position=dept, term_start=start, actor=ACTOR,
+                               clock=clock)
+        rewards.add_member(committee, name=demo.officials[2].name, official=demo.officials[2],
+                           position="체납징수팀", term_start=start, actor=ACTOR, clock=clock)
+    roll = list(CommitteeMember.objects.filter(committee=committee).order_by("pk"))
+    barred = next(m for m in roll if m.official_id == demo.officials[2].pk)
+    return committee, [m for m in roll if m is not barred], barred
+
+
 def review(campaign: Campaign, demo: RewardDemo, *, clock: Clock, out: Path) -> str:
     """Derive the merits, hold the committee meeting, decide, claim, pay; returns the printed summary."""
     j = campaign.jurisdiction_id
@@ -65,33 +95,23 @@ def review(campaign: Campaign, demo: RewardDemo, *, clock: Clock, out: Path) -> 
     cases: list[RewardCase] = []
     for year in years:
         cases += rewards.open_arrears_cases(j, year, actor=ACTOR, clock=clock)
-    # 중랑구 제5조: 4–6 members, the 소관국장 chairs, the others 과장급
-    chair = rewards.add_official(j, name="이수근", rank="국장", department="재무국", bureau="재무국",
-                                 director_or_above=True, actor=ACTOR, clock=clock)
-    committee = rewards.create_committee(j, bureau="재무국", actor=ACTOR, clock=clock)
-    start = today - timedelta(days=365)
-    members = [rewards.add_member(committee, name=chair.name, role="chair", official=chair, position="재무국장",
-                                  term_start=start, actor=ACTOR, clock=clock)]
-    for name, dept in (("김과장", "세무1과장"), ("박과장", "세무2과장"), ("최과장", "징수과장")):
-        o = rewards.add_official(j, name=name, rank="과장", department=dept, bureau="재무국", actor=ACTOR, clock=clock)
-        members.append(rewards.add_member(committee, name=name, official=o, position=dept, term_start=start,
-                                          actor=ACTOR, clock=clock))
-    # the 유재석 주무관 (a collector, so a claimant) sits on the committee too: barred from this meeting (제5조⑤ 단서)
-    barred = rewards.add_member(committee, name=demo.officials[2].name, official=demo.officials[2],
-                                position="체납징수팀", term_start=start, actor=ACTOR, clock=clock)
+    committee, members, barred = _committee(j, demo, today, clock)
     meeting = rewards.create_meeting(committee, held_on=today, actor=ACTOR, clock=clock)
     for case in cases:
         rewards.put_on_agenda(meeting, case, actor=ACTOR, clock=clock)
     refused = ""
+    present = list(members)
     try:
         rewards.record_attendance(meeting, barred, actor=ACTOR, clock=clock)
+        present.append(barred)  # not a claimant in this meeting's cases
     except rewards.RewardError as e:
         refused = str(e)
-    for m in members:  # 4 of the 5 on the roll: a quorum (재적 과반수)
+    for m in members:  # a quorum: more than half of the roll (재적 과반수)
         rewards.record_attendance(meeting, m, actor=ACTOR, clock=clock)
+    against = 1 if 3 * (len(present) - 1) >= 2 * len(present) else 0  # one against, if two thirds still hold
     for case in cases:
-        for k, m in enumerate(members):  # 3 of 4 in favour: two thirds (출석 3분의 2 이상)
-            rewards.record_vote(meeting, case, m, in_favour=k < 3, actor=ACTOR, clock=clock)
+        for k, m in enumerate(present):
+            rewards.record_vote(meeting, case, m, in_favour=k >= against, actor=ACTOR, clock=clock)
     lines = [f"포상금: 처분 {demo.actions}건 기록 → 안건 {len(cases)}건"]
     if not cases:
         return "\n".join(lines + ["  (징수된 처분 건이 없어 심사할 안건이 없습니다)"])
