@@ -217,6 +217,12 @@ def render_document(html: str, *, landscape: bool = False) -> Any:
     return HTML(string=html, url_fetcher=_no_fetch).render(stylesheets=[css], font_config=fonts)
 
 
+def page_count(html: str, *, landscape: bool = False) -> int:
+    """Pages of the rendered document. The WeasyPrint document is dropped here: one that survives until interpreter
+    shutdown (say, in a test frame kept alive by a traceback) is freed after Pango is gone and crashes the process."""
+    return len(render_document(html, landscape=landscape).pages)
+
+
 def pdf(html: str, *, landscape: bool = False) -> bytes:
     return render_document(html, landscape=landscape).write_pdf()
 
