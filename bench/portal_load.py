@@ -97,7 +97,7 @@ def main() -> int:
                                        as_of=date.today(), actor="maker", clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)
     notices.approve_campaign(campaign, actor="checker", clock=clock)
-    chosen = list(Notice.objects.filter(campaign=campaign).order_by("?").values_list("pk", "token")[:args.sessions])
+    chosen = list(Notice.objects.filter(campaign=campaign, control_group=False).order_by("?").values_list("pk", "token")[:args.sessions])
     targets = work / "targets.txt"
     with targets.open("w") as fh:
         for pk, token in chosen:

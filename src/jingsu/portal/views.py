@@ -145,14 +145,22 @@ def _verify_page(request: HttpRequest, n: Notice, *, message: str = "", sent_to:
     }, status=status)
 
 
+def _limited_notice(request: HttpRequest, token: str) -> tuple[Notice | None, HttpResponse]:
+    """The notice of a verification request, or (None, the answer): 404, or 429 over the per-address limit."""
+    n = services.notice_by_token(token)
+    if n is None:
+        return None, _not_found(request)
+    if _rate_limited(request):
+        return None, _verify_page(request, n, message="요청이 너무 많습니다. 10분 뒤에 다시 시도해 주십시오.", status=429)
+    return n, HttpResponse(status=204)
+
+
 @never_cache
 @require_POST
 def send_code(request: HttpRequest, token: str) -> HttpResponse:
-    n = services.notice_by_token(token)
+    n, refusal = _limited_notice(request, token)
     if n is None:
-        return _not_found(request)
-    if _rate_limited(request):
-        return _verify_page(request, n, message="요청이 너무 많습니다. 10분 뒤에 다시 시도해 주십시오.", status=429)
+        return refusal
     try:
         sent_to = services.send_code(n, identity=request.POST.get("identity", ""), providers=providers(),
                                      remote=client_ip(request), clock=_clock)
@@ -166,11 +174,9 @@ def send_code(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_POST
 def verify_code(request: HttpRequest, token: str) -> HttpResponse:
-    n = services.notice_by_token(token)
+    n, refusal = _limited_notice(request, token)
     if n is None:
-        return _not_found(request)
-    if _rate_limited(request):
-        return _verify_page(request, n, message="요청이 너무 많습니다. 10분 뒤에 다시 시도해 주십시오.", status=429)
+        return refusal
     try:
         services.verify_code(n, code=request.POST.get("code", ""), remote=client_ip(request), clock=_clock)
     except PortalError as e:
