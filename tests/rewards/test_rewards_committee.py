@@ -98,6 +98,9 @@ def test_four_present_two_yes_fails_three_yes_passes(ydp_committee, seizure_case
     assert decision.calculator_input["merits"][0]["claimants"][0]["direct"] is True
     assert decision.total == 15_000 and decision.roll_size == 6 and decision.present == 4
     assert AuditLog.objects.filter(action="reward.meeting.decide", target_id=str(decision.pk)).exists()
+    # 별지 제1호서식: the decided case shows the ordinance's rate (2년차 100분의 3) and the amount; the rejected none
+    ledger = {r.case: (r.rate, r.reward) for r in documents.ledger_one("11560", 2026)}
+    assert ledger[b.merit_id] == ("3%", 15_000) and ledger[a.merit_id][0] == ""
     # immutable, and the meeting is closed
     decision.total = 1
     with pytest.raises(RewardError):

@@ -4,8 +4,9 @@ and its history, a payment, and one user per role."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 
@@ -35,6 +36,7 @@ class World:
     users: dict[str, object] = field(default_factory=dict)  # role code → user (HOME)
     other_clerk: object = None
     no_profile: object = None
+    rewards: Any = None  # RewardsWorld, when a test asks for it (add_rewards_people / add_rewards_world)
 
 
 def build_world(clock, tmp_path: Path) -> World:
@@ -74,3 +76,146 @@ def build_world(clock, tmp_path: Path) -> World:
     return world
 
 
+
+
+# --- collection rewards (포상금): people, the whole flow through the services, and the other jurisdiction's objects --
+
+REWARD_LEVY = "11260-14-2022-0000003"  # 이서연, 재산세 2022: 4년차 in 2026
+ACTION_DAY = date(2026, 11, 2)
+PAY_DAY = date(2026, 11, 10)
+MEETING_DAY = date(2026, 11, 20)
+
+
+@dataclass
+class RewardsWorld:
+    collector: Any  # Official (주무관) who seizes; also sits on the committee, so barred from its meetings
+    committee: Any
+    members: list  # chair + three 과장: they attend (4 of 5 on the roll)
+    barred: Any  # the collector's CommitteeMember row
+    levy: Any
+    meeting: Any = None
+    decision: Any = None
+    claim: Any = None
+    batch: Any = None
+    other_meeting: Any = None
+    other_claim: Any = None
+    other_batch: Any = None
+
+
+def add_rewards_people(world: World, clock) -> RewardsWorld:
+    """중랑구 제5조: 4–6 members, the 소관국장 chairs, the others 과장급; plus the collector as a member."""
+    from jingsu.levies.models import Levy
+    from jingsu.rewards import services as rw
+
+    start = date(2025, 1, 1)
+    collector = rw.add_official(HOME, name="한지민", rank="지방세무주사보", department="세무1과 체납징수팀",
+                                bureau="재무국", bank="088", account="110123456789", actor="setup", clock=clock)
+    chair_o = rw.add_official(HOME, name="이수근", rank="국장", department="재무국", bureau="재무국",
+                              director_or_above=True, actor="setup", clock=clock)
+    committee = rw.create_committee(HOME, bureau="재무국", actor="setup", clock=clock)
+    members = [rw.add_member(committee, name="이수근", role="chair", official=chair_o, position="재무국장",
+                             term_start=start, actor="setup", clock=clock)]
+    for name, dept in (("김과장", "세무1과장"), ("박과장", "세무2과장"), ("최과장", "징수과장")):
+        o = rw.add_official(HOME, name=name, rank="과장", department=dept, bureau="재무국", actor="setup", clock=clock)
+        members.append(rw.add_member(committee, name=name, official=o, position=dept, term_start=start,
+                                     actor="setup", clock=clock))
+    barred = rw.add_member(committee, name="한지민", official=collector, position="체납징수팀", term_start=start,
+                           actor="setup", clock=clock)
+    world.rewards = RewardsWorld(collector=collector, committee=committee, members=members, barred=barred,
+                                 levy=Levy.objects.get(jurisdiction_id=HOME, tax_number=REWARD_LEVY))
+    return world.rewards
+
+
+def pay_levy(levy, on: date, clock):
+    """The levy's whole outstanding amount paid by its 전자납부번호, reconciled by jingsu.payments."""
+    from jingsu.clock import SEOUL
+    from jingsu.payments import numbers
+    from jingsu.payments.services import reconcile
+
+    levy.refresh_from_db()
+    payment = Payment.objects.create(
+        jurisdiction_id=levy.jurisdiction_id, source="test", external_id=f"reward-{levy.pk}-{on}",
+        received_at=datetime.combine(on, time(11, 0), tzinfo=SEOUL), amount=levy.outstanding_amount, channel="bank",
+        payment_number=numbers.payment_number(levy.jurisdiction_id, levy.tax_item, levy.tax_year, levy.pk),
+        created_at=clock.now())
+    return reconcile(payment, clock=clock)
+
+
+def add_rewards_world(world: World, clock) -> RewardsWorld:
+    """Everything through the services in HOME (a decided meeting, a paid claim and its batch), and the same kinds
+    of objects written directly in OTHER (its ordinance is not in jingsu.law), for the URL walker."""
+    from jingsu.rewards import services as rw
+
+    r = add_rewards_people(world, clock)
+    rw.record_action(r.levy, kind="seizure", taken_on=ACTION_DAY, official=r.collector, actor="setup", clock=clock)
+    pay_levy(r.levy, PAY_DAY, clock)
+    [case] = rw.open_arrears_cases(HOME, 2026, actor="setup", clock=clock)
+    r.meeting = rw.create_meeting(r.committee, held_on=MEETING_DAY, actor="setup", clock=clock)
+    rw.put_on_agenda(r.meeting, case, actor="setup", clock=clock)
+    for m in r.members:
+        rw.record_attendance(r.meeting, m, actor="setup", clock=clock)
+        rw.record_vote(r.meeting, case, m, in_favour=True, actor="setup", clock=clock)
+    r.decision = rw.decide_meeting(r.meeting, actor="setup", clock=clock)
+    rw.set_budget(HOME, 2026, 1_000_000, actor="setup", clock=clock)
+    claim = rw.submit_claim(r.decision, r.collector, submitted_on=MEETING_DAY, actor="setup", clock=clock)
+    rw.schedule_claim(claim, as_of=MEETING_DAY, actor="setup", clock=clock)
+    r.batch = rw.create_transfer_batch(HOME, year=2026, created_on=MEETING_DAY, actor="setup", clock=clock)
+    rw.mark_batch_paid(r.batch, paid_on=MEETING_DAY, actor="setup", clock=clock)
+    claim.refresh_from_db()
+    r.claim = claim
+    _other_rewards(r, clock)
+    return r
+
+
+def _other_rewards(r: RewardsWorld, clock) -> None:
+    from jingsu.levies.models import Levy
+    from jingsu.rewards.models import (
+        Award,
+        CaseClaimant,
+        Claim,
+        Committee,
+        CommitteeMember,
+        Decision,
+        DecisionItem,
+        EnforcementAction,
+        Meeting,
+        Official,
+        RewardCase,
+        TransferBatch,
+    )
+
+    now = clock.now()
+    o = Official(jurisdiction_id=OTHER, name="노원징수", rank="주무관", department="세무과", created_at=now)
+    o.set_account("088", "110999988887", "노원징수")
+    o.save()
+    levy = Levy.objects.filter(jurisdiction_id=OTHER).order_by("id").first()
+    EnforcementAction.objects.create(jurisdiction_id=OTHER, levy=levy, kind="seizure", official=o,
+                                     taken_on=ACTION_DAY, created_by="setup", created_at=now)
+    committee = Committee.objects.create(jurisdiction_id=OTHER, bureau="재무국", name="노원구 공적심사위원회",
+                                         created_at=now)
+    CommitteeMember.objects.create(committee=committee, name="노원국장", role="chair", kind="internal",
+                                   term_start=date(2025, 1, 1), created_at=now)
+    meeting = Meeting.objects.create(committee=committee, held_on=MEETING_DAY, status=Meeting.Status.DECIDED,
+                                     created_by="setup", created_at=now)
+    case = RewardCase.objects.create(jurisdiction_id=OTHER, merit_type="arrears", title="노원 안건", levy=levy,
+                                     collected=100_000, collection_year=2026, meeting=meeting,
+                                     status=RewardCase.Status.DECIDED, created_by="setup", created_at=now)
+    CaseClaimant.objects.create(case=case, official=o, share="1", direct=True)
+    payees = [{"id": o.payee_key, "month": "2026-11", "amount": 5000}]
+    decision = Decision.objects.create(
+        meeting=meeting, jurisdiction_id=OTHER, decided_on=MEETING_DAY, roll_size=1, present=1,
+        calculator_input={"merits": []}, calculator_output={"merits": [], "payees": payees, "total": 5000},
+        total=5000, created_by="setup", created_at=now)
+    DecisionItem.objects.create(decision=decision, case=case, votes_for=1, votes_against=0, approved=True,
+                                eligible=True, amount=5000, reason="시험")
+    Award.objects.create(decision=decision, payee_key=o.payee_key, month="2026-11", amount=5000)
+    batch = TransferBatch.objects.create(jurisdiction_id=OTHER, year=2026, created_on=MEETING_DAY,
+                                         status=TransferBatch.Status.PAID, paid_on=MEETING_DAY, created_by="setup",
+                                         created_at=now)
+    claim = Claim.objects.create(
+        jurisdiction_id=OTHER, decision=decision, payee_key=o.payee_key, official=o, affiliation="세무과",
+        rank="주무관", name=o.name, case_count=1, collected=100_000, amount=5000, bank="088",
+        account_encrypted=o.account_encrypted, account_masked=o.account_masked, account_holder=o.name,
+        submitted_on=MEETING_DAY, status=Claim.Status.PAID, budget_year=2026, batch=batch, paid_on=MEETING_DAY,
+        created_by="setup", created_at=now)
+    r.other_meeting, r.other_claim, r.other_batch = meeting, claim, batch

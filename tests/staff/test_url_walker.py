@@ -62,7 +62,23 @@ def undeclared(urls: list[ConsoleURL]) -> list[str]:
 
 def object_ids(world) -> dict[str, tuple[int, int]]:
     """Path parameter → (own jurisdiction's object, another jurisdiction's object)."""
-    return {"taxpayer_id": (world.taxpayer.pk, world.other_taxpayer.pk)}
+    r = world.rewards
+    return {
+        "taxpayer_id": (world.taxpayer.pk, world.other_taxpayer.pk),
+        "meeting_id": (r.meeting.pk, r.other_meeting.pk),
+        "claim_id": (r.claim.pk, r.other_claim.pk),
+        "batch_id": (r.batch.pk, r.other_batch.pk),
+    }
+
+
+@pytest.fixture
+def world(world, clock):
+    """The console's world plus the rewards objects the 포상금 URLs point to (a decided meeting, a paid claim and
+    its transfer batch) in both jurisdictions."""
+    from _staff_helpers import add_rewards_world
+
+    add_rewards_world(world, clock)
+    return world
 
 
 CONSOLE = walk()
@@ -71,7 +87,8 @@ CONSOLE = walk()
 def test_the_walker_finds_the_console():
     names = {u.name for u in CONSOLE}
     assert {"staff:login", "staff:home", "staff:taxpayer_search", "staff:taxpayer_detail",
-            "staff:taxpayer_reveal", "staff:audit_log"} <= names
+            "staff:taxpayer_reveal", "staff:audit_log", "staff:rewards_home", "staff:rewards_meeting",
+            "staff:rewards_claim_pdf", "staff:rewards_transfer_file"} <= names
 
 
 def test_every_console_view_declares_a_permission():

@@ -66,13 +66,21 @@ def _ymd(d: date | None) -> str:
     return d.isoformat() if d else ""
 
 
-def _rate_text(decision: Decision | None, merit_id: str) -> str:
+def _rate_text(decision: Decision | None, merit_id: str, arrears_age: int) -> str:
+    """The 비율 column of 별지 제1호서식: the ordinance's rate for the arrears age (jingsu.law), for a merit the
+    decision found eligible; the amount column shows what was paid after the caps."""
     if decision is None:
         return ""
-    for m in decision.calculator_output.get("merits", []):
-        if m.get("id") == merit_id and m.get("rate") not in (None, ""):
-            return str(m["rate"])
-    return ""
+    found = next((m for m in decision.calculator_output.get("merits", []) if m.get("id") == merit_id), None)
+    if found is None or not found.get("eligible"):
+        return ""
+    from jingsu.law import params
+
+    rates = params.find(decision.jurisdiction_id, "reward.arrears.rates", decision.decided_on)
+    if rates is None or arrears_age < 1:
+        return ""
+    rate = rates.value[str(min(arrears_age, 3))]  # type: ignore[index]
+    return f"{float(rate) * 100:g}%"
 
 
 @dataclass
@@ -128,7 +136,7 @@ def ledger_one(jurisdiction: str, year: int) -> list[LedgerOneRow]:
             year_period=f"{merit.levy.tax_year} {merit.levy.period}".strip(), tax_number=merit.levy.tax_number,
             tax_item=_tax_item_name(merit.levy.tax_item), collected=merit.collected,
             merit=METHOD_LABELS.get(merit.method, merit.method) + notes,
-            rate=_rate_text(item.decision if item else None, case.merit_id) if case else "",
+            rate=_rate_text(item.decision if item else None, case.merit_id, merit.arrears_age) if case else "",
             reward=item.amount if item else None, case=case.merit_id if case else ""))
     rows.sort(key=lambda r: (r.collected_on, r.tax_number))
     return rows

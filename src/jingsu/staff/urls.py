@@ -5,6 +5,7 @@ Path parameters are named after the object they point to (`taxpayer_id`, …) so
 
 from django.urls import path
 
+from jingsu.staff import rewards_views as rv
 from jingsu.staff import views
 
 app_name = "staff"
@@ -17,4 +18,32 @@ urlpatterns = [
     path("taxpayers/<int:taxpayer_id>/", views.taxpayer_detail, name="taxpayer_detail"),
     path("taxpayers/<int:taxpayer_id>/reveal/", views.taxpayer_reveal, name="taxpayer_reveal"),
     path("audit/", views.audit_log, name="audit_log"),
+    # 세입징수 포상금 (docs/staff-console.md "Rewards screens"): screens need view_rewards, changes their own permission
+    path("rewards/", rv.home, name="rewards_home"),
+    path("rewards/ledgers/", rv.ledgers, name="rewards_ledgers"),
+    path("rewards/ledgers/ledger.xlsx", rv.ledger_xlsx, name="rewards_ledger_xlsx"),
+    path("rewards/ledgers/ledger.pdf", rv.ledger_pdf, name="rewards_ledger_pdf"),
+    path("rewards/actions/", rv.actions, name="rewards_actions"),
+    path("rewards/actions/record/", rv.action_record, name="rewards_action_record"),
+    path("rewards/cases/", rv.cases, name="rewards_cases"),
+    path("rewards/cases/open/", rv.cases_open, name="rewards_cases_open"),
+    path("rewards/committee/", rv.committee, name="rewards_committee"),
+    path("rewards/meetings/new/", rv.meeting_create, name="rewards_meeting_create"),
+    path("rewards/meetings/<int:meeting_id>/", rv.meeting_detail, name="rewards_meeting"),
+    path("rewards/meetings/<int:meeting_id>/agenda/", rv.meeting_agenda, name="rewards_meeting_agenda"),
+    path("rewards/meetings/<int:meeting_id>/attendance/", rv.meeting_attendance, name="rewards_meeting_attendance"),
+    path("rewards/meetings/<int:meeting_id>/votes/", rv.meeting_votes, name="rewards_meeting_votes"),
+    path("rewards/meetings/<int:meeting_id>/decide/", rv.meeting_decide, name="rewards_meeting_decide"),
+    path("rewards/meetings/<int:meeting_id>/decision.pdf", rv.decision_pdf, name="rewards_decision_pdf"),
+    path("rewards/claims/", rv.claims, name="rewards_claims"),
+    path("rewards/claims/submit/", rv.claim_submit, name="rewards_claim_submit"),
+    path("rewards/claims/<int:claim_id>/claim.pdf", rv.claim_pdf, name="rewards_claim_pdf"),
+    path("rewards/claims/<int:claim_id>/claim.xlsx", rv.claim_xlsx, name="rewards_claim_xlsx"),
+    path("rewards/claims/<int:claim_id>/schedule/", rv.claim_schedule, name="rewards_claim_schedule"),
+    path("rewards/budget/", rv.budget, name="rewards_budget"),
+    path("rewards/batches/new/", rv.batch_create, name="rewards_batch_create"),
+    path("rewards/batches/<int:batch_id>/transfer.csv", rv.transfer_file, name="rewards_transfer_file"),
+    path("rewards/batches/<int:batch_id>/paid/", rv.batch_paid, name="rewards_batch_paid"),
+    path("rewards/clawbacks/", rv.clawbacks, name="rewards_clawbacks"),
+    path("rewards/clawbacks/open/", rv.clawback_open, name="rewards_clawback_open"),
 ]
