@@ -160,3 +160,26 @@ def test_after_the_read_deadline_the_page_says_so(client, sim, portal, clock):
     DeliveryAttempt.objects.filter(notice=n).update(read_deadline=clock.now() - timedelta(minutes=1))
     r = client.get(url(n))
     assert r.status_code == 410 and "열람 기한이 지났습니다" in r.content.decode() and "사본" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_forged_and_expired_intermediary_tokens_are_refused_and_counted(client, sim, portal, clock):
+    attempt = (DeliveryAttempt.objects.filter(channel__in=(Channel.KAKAO, Channel.KT), status=AttemptStatus.ACCEPTED)
+               .select_related("notice").first())
+    n = attempt.notice
+    key = "document_binder_uuid" if attempt.channel == Channel.KAKAO else "src_key"
+    forged = client.get(url(n), {"token": "f" * 40, key: attempt.external_id})
+    assert forged.status_code == 302 and forged["Location"] == url(n)
+    page = client.get(url(n)).content.decode()
+    assert "본인 확인" in page and "인증 정보" in page and n.taxpayer.name not in page
+    # a genuine token used after its lifetime
+    opened = (sim.control.open_kakao_document(attempt.external_id) if attempt.channel == Channel.KAKAO
+              else sim.control.open_kt_message(attempt.external_id))
+    clock.advance(timedelta(hours=2))
+    sim.control.set_clock(clock.now())
+    parts = urlsplit(opened["url"])
+    client.get(parts.path + "?" + parts.query)
+    assert "인증 시간이 지났습니다" in client.get(url(n)).content.decode()
+    assert NoticeAccess.objects.get(notice=n).failures == 2
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.ACCEPTED  # nothing was read
