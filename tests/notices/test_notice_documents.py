@@ -353,6 +353,16 @@ def test_a_template_missing_a_required_item_blocks_approval(tmp_path, clock, off
 @pytest.mark.parametrize("kind", Campaign.Kind.values)
 def test_default_templates_can_be_approved_by_a_second_person(kind, clock, office):
     import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    if kind == Campaign.Kind.REFUND:  # a 환급금 안내 needs a refund to tell about: overpay one levy
+        from jingsu.levies.models import Levy
+        from jingsu.payments import numbers
+        from jingsu.payments.services import record_payment
+
+        levy = Levy.objects.order_by("pk").first()
+        record_payment(source="test", external_id="over", received_at=clock.now(), amount=levy.billed_amount * 3,
+                       channel="counter", payment_number=numbers.payment_number(
+                           "11260", levy.tax_item, levy.tax_year, levy.pk), virtual_account="", tax_number="",
+                       jurisdiction="11260", clock=clock)
     campaign = notices.create_campaign(office, name=kind, kind=kind, as_of=AS_OF, actor="maker", clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)
     with pytest.raises(notices.CampaignError, match="만든 사람은 승인할 수 없습니다"):

@@ -151,6 +151,12 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
             status=Notice.Status.IN_DELIVERY
         )
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
+        if campaign.kind == Campaign.Kind.REFUND:  # the refunds this campaign tells about are now notified
+            from jingsu.payments.models import Refund
+
+            Refund.objects.filter(status=Refund.Status.PENDING, levy__notice_lines__notice__campaign=campaign,
+                                  levy__notice_lines__notice__control_group=False).update(
+                status=Refund.Status.NOTIFIED)
         audit.record("campaign.send", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail={"attempts": len(rows), "by_channel": summary.by_channel})
     summary.attempts = len(rows)
@@ -164,7 +170,8 @@ def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock =
     from jingsu.payments import accounts
     from jingsu.providers.base import Bill
 
-    lines = NoticeLine.objects.filter(notice__campaign=campaign).select_related("notice", "levy")
+    # a line with nothing to pay (a refund line of a 환급금 안내) is no bill
+    lines = NoticeLine.objects.filter(notice__campaign=campaign, total__gt=0).select_related("notice", "levy")
     taxpayers = list(lines.values_list("notice__taxpayer_id", flat=True).distinct())
     # one 가상계좌 per taxpayer from the bank's pool (none when the pool is empty: 전자납부번호 only)
     va = accounts.assign(taxpayers, jurisdiction=campaign.jurisdiction_id, clock=clock)

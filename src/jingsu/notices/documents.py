@@ -233,9 +233,9 @@ CANONICAL_FORMAT = "jingsu.notice/1"
 def canonical_line(
     *, tax_number: str, tax_item: str, tax_year: int, period: str, object_description: str, liability_date: date,
     due_date: date, payment_number: str, principal: int, education_tax: int, city_area_tax: int, tax_due: int,
-    penalty: int,
+    penalty: int, refund: int = 0,
 ) -> dict[str, Any]:
-    return {
+    line = {
         "tax_number": tax_number,
         "tax_item": tax_item,
         "tax_year": tax_year,
@@ -251,6 +251,9 @@ def canonical_line(
         "penalty": penalty,
         "total": tax_due + penalty,
     }
+    if refund:  # only 환급금 안내 lines carry it, so every other document's content (and hash) is unchanged
+        line["refund"] = refund
+    return line
 
 
 def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[str, Any]], *, reference: str) -> bytes:
@@ -279,6 +282,9 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
             "total": sum(x["total"] for x in line_list),
         },
     }
+    refund = sum(x.get("refund", 0) for x in line_list)
+    if refund:
+        doc["totals"]["refund"] = refund
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -298,7 +304,7 @@ def _canonical_lines(notice: Notice) -> list[dict[str, Any]]:
             period=ln.levy.period, object_description=ln.levy.object_description,
             liability_date=ln.levy.liability_date, due_date=ln.levy.due_date, payment_number=ln.payment_number,
             principal=ln.principal, education_tax=ln.education_tax, city_area_tax=ln.city_area_tax,
-            tax_due=ln.tax_due, penalty=ln.penalty,
+            tax_due=ln.tax_due, penalty=ln.penalty, refund=ln.refund,
         )
         for ln in _stored_lines(notice)
     ]
@@ -353,6 +359,8 @@ def _line_context(jurisdiction: str, c: dict[str, Any]) -> dict[str, Any]:
         "due_date": ymd(date.fromisoformat(c["due_date"])),
         "payment_number": c["payment_number"],
         "basis": basis,
+        "refund": won(c.get("refund", 0)),
+        "has_refund": bool(c.get("refund")),
     }
 
 
@@ -380,6 +388,11 @@ def _context_from_canonical(doc: dict[str, Any], template: NoticeTemplate, kind_
             "penalty": won(doc["totals"]["penalty"]),
             "penalty_label": labels.pop().split("(")[0] if len(labels) == 1 else "가산금·납부지연가산세",
             "total": won(doc["totals"]["total"]),
+            "has_refund": bool(doc["totals"].get("refund")),
+            "refund": won(doc["totals"].get("refund", 0)),
+            # 지방세기본법 제60조: the refund is first set off against what is owed; the rest is paid out
+            "refund_net": won(max(doc["totals"].get("refund", 0) - doc["totals"]["total"], 0)),
+            "owed_after_refund": won(max(doc["totals"]["total"] - doc["totals"].get("refund", 0), 0)),
         },
         "basis_note": BASIS_NOTE,
         "payment_places": PAYMENT_PLACES,

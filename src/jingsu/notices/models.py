@@ -137,6 +137,8 @@ class NoticeLine(models.Model):
     tax_due = models.BigIntegerField("세액(미납)")
     penalty = models.BigIntegerField("가산금·납부지연가산세")
     total = models.BigIntegerField("합계")
+    # 환급금 안내: the pending refund (과오납) on this levy, shown beside what is still owed (지방세기본법 제60조)
+    refund = models.BigIntegerField("환급금", default=0, db_default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["notice", "levy"], name="notice_line_unique")]

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from jingsu.clock import DEFAULT_CLOCK, Clock
 from jingsu.core import audit
@@ -131,11 +131,22 @@ def create_campaign(
 
 
 def select_arrears(campaign: Campaign) -> Any:
-    """The levies a campaign would bundle, ordered by taxpayer then 과세번호."""
+    """The levies a campaign would bundle, ordered by taxpayer then 과세번호.
+
+    A 환급금 안내 (refund) campaign addresses the taxpayers with a pending refund (과오납, `payments.Refund`): the
+    levies carrying the refund, plus that taxpayer's arrears, against which the refund is set off first
+    (지방세기본법 제60조)."""
     f = campaign.filters
     qs = Levy.objects.filter(jurisdiction=campaign.jurisdiction).arrears(campaign.as_of)
     statuses = [Levy.Status.NORMAL, *f.get("include_statuses", [])]
     qs = qs.filter(status__in=statuses)
+    if campaign.kind == Campaign.Kind.REFUND:
+        from jingsu.payments.models import Refund
+
+        pending = Refund.objects.filter(jurisdiction=campaign.jurisdiction, status=Refund.Status.PENDING)
+        qs = Levy.objects.filter(jurisdiction=campaign.jurisdiction).filter(
+            Q(pk__in=pending.values("levy_id")) | Q(pk__in=qs.values("pk"), taxpayer_id__in=pending.values(
+                "taxpayer_id")))
     if f.get("tax_items"):
         qs = qs.filter(tax_item__in=f["tax_items"])
     if f.get("min_age") is not None:
@@ -184,10 +195,14 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
         notices: list[tuple[Any, ...]] = []
         pending_lines: list[tuple[str, list[tuple[Any, ...]]]] = []
         penalties = LevyPenalties(jurisdiction=campaign.jurisdiction_id, as_of=campaign.as_of)
+        refunds = _pending_refunds(campaign)
         for taxpayer_id, group in groupby(levies, key=lambda lv: lv.taxpayer_id):
             rows = list(group)
             lines = []
             for lv in rows:
+                if lv.status == Levy.Status.PAID:  # paid in full (a refund line): nothing owed, no penalty runs
+                    lines.append((lv, 0, 0))
+                    continue
                 penalty = penalties(
                     liability_date=lv.liability_date, due_date=lv.due_date, tax_item=lv.tax_item,
                     principal=lv.principal, city_area_tax=lv.city_area_tax, education_tax=lv.education_tax,
@@ -214,6 +229,7 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
                     object_description=lv.object_description, liability_date=lv.liability_date,
                     due_date=lv.due_date, payment_number=number, principal=lv.principal,
                     education_tax=lv.education_tax, city_area_tax=lv.city_area_tax, tax_due=t, penalty=p,
+                    refund=refunds.get(lv.id, 0),
                 )
                 for lv, t, p, number in numbered
             ], reference=reference)
@@ -223,7 +239,7 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
                 Notice.Status.CONTROL if control else Notice.Status.PENDING, now, 0,
             ))
             pending_lines.append((reference, [
-                (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, t, p, t + p)
+                (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, t, p, t + p, refunds.get(lv.id, 0))
                 for lv, t, p, number in numbered
             ]))
             summary.notices += 1
@@ -243,6 +259,19 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
     return summary
 
 
+def _pending_refunds(campaign: Campaign) -> dict[int, int]:
+    """levy id → pending refund, for a 환급금 안내 campaign (empty for every other kind)."""
+    if campaign.kind != Campaign.Kind.REFUND:
+        return {}
+    from jingsu.payments.models import Refund
+
+    out: dict[int, int] = {}
+    for levy_id, amount in Refund.objects.filter(jurisdiction_id=campaign.jurisdiction_id,
+                                                 status=Refund.Status.PENDING).values_list("levy_id", "amount"):
+        out[levy_id] = out.get(levy_id, 0) + amount
+    return out
+
+
 def _flush(notices: list[tuple[Any, ...]], pending_lines: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
     if not notices:
         return
@@ -256,7 +285,7 @@ def _flush(notices: list[tuple[Any, ...]], pending_lines: list[tuple[str, list[t
     insert_rows(
         NoticeLine._meta.db_table,
         ["notice_id", "payment_number", "levy_id", "principal", "education_tax", "city_area_tax", "tax_due", "penalty",
-         "total"],
+         "total", "refund"],
         [(ids[ref], *line) for ref, lines in pending_lines for line in lines],
     )
 
