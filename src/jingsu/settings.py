@@ -197,6 +197,8 @@ JINGSU_PORTAL_URL = os.environ.get("JINGSU_PORTAL_URL", "http://127.0.0.1:8000")
 # HMAC secret shared with KT for result callbacks (POST /callbacks/kt); the default is the simulator's.
 JINGSU_KT_CALLBACK_SECRET = os.environ.get("JINGSU_KT_CALLBACK_SECRET", "jingsu-sim-callback-secret")
 JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "jingsu-sim-pg-secret")  # HMAC key of 간편결제 notices
+# Largest roll file the staff console accepts (MB); the reverse proxy should allow at least this request size.
+JINGSU_ROLL_UPLOAD_MAX_MB = int(os.environ.get("JINGSU_ROLL_UPLOAD_MAX_MB", "300"))
 
 LOGGING = {
     "version": 1,

@@ -37,6 +37,8 @@ class World:
     other_clerk: object = None
     no_profile: object = None
     rewards: Any = None  # RewardsWorld, when a test asks for it (add_rewards_people / add_rewards_world)
+    roll_uploads: Any = None  # (own, other jurisdiction's) RollUpload, when a test asks for it (add_roll_uploads)
+    money: Any = None  # MoneyWorld, when a test asks for it (add_money_world)
 
 
 def build_world(clock, tmp_path: Path) -> World:
@@ -76,6 +78,52 @@ def build_world(clock, tmp_path: Path) -> World:
     return world
 
 
+
+
+# --- money (수납) and effects: unmatched payments and a campaign in both jurisdictions ------------------------------
+
+UNKNOWN_LEVY_SERIAL = 999_999_998  # no levy has this id: a 전자납부번호 that matches nothing
+
+
+@dataclass
+class MoneyWorld:
+    unmatched: Any  # Payment in HOME, unmatched (전자납부번호 of no levy)
+    other_unmatched: Any  # the same in OTHER
+    campaign: Any  # HOME's built campaign (from build_world)
+    other_campaign: Any  # a built campaign in OTHER
+
+
+def unknown_payment_number(jurisdiction: str) -> str:
+    from jingsu.payments import numbers
+
+    return numbers.payment_number(jurisdiction, "14", 2026, UNKNOWN_LEVY_SERIAL)
+
+
+def add_unmatched_payment(jurisdiction: str, clock, *, external_id: str, amount: int = 123_450,
+                          received_at: datetime | None = None):
+    """Through jingsu.payments.services.record_payment with a valid 전자납부번호 of no levy: stays unmatched."""
+    from jingsu.payments.services import record_payment
+
+    payment, _ = record_payment(
+        source="bank-feed", external_id=external_id, received_at=received_at or clock.now(), amount=amount,
+        channel="02", payment_number=unknown_payment_number(jurisdiction), virtual_account="", tax_number="",
+        jurisdiction=None, clock=clock)
+    return payment
+
+
+def add_money_world(world: World, clock) -> MoneyWorld:
+    from jingsu.notices.models import Campaign
+
+    other_campaign = notices.create_campaign(world.other, name="노원 11월 체납안내", kind="arrears",
+                                             as_of=date(2026, 11, 23), actor="maker", clock=clock)
+    notices.build_campaign(other_campaign, actor="maker", clock=clock)
+    world.money = MoneyWorld(
+        unmatched=add_unmatched_payment(HOME, clock, external_id="unmatched-home"),
+        other_unmatched=add_unmatched_payment(OTHER, clock, external_id="unmatched-other"),
+        campaign=Campaign.objects.get(jurisdiction=world.home, name="11월 체납안내"),
+        other_campaign=other_campaign,
+    )
+    return world.money
 
 
 # --- collection rewards (포상금): people, the whole flow through the services, and the other jurisdiction's objects --
@@ -219,3 +267,20 @@ def _other_rewards(r: RewardsWorld, clock) -> None:
         submitted_on=MEETING_DAY, status=Claim.Status.PAID, budget_year=2026, batch=batch, paid_on=MEETING_DAY,
         created_by="setup", created_at=now)
     r.other_meeting, r.other_claim, r.other_batch = meeting, claim, batch
+
+
+# --- roll upload (체납 자료 가져오기): one validated upload per jurisdiction, for the URL walker --------------------
+
+
+def add_roll_uploads(world: World, clock) -> tuple:
+    """A validated upload (without its file, so it cannot be confirmed) in HOME and in OTHER."""
+    from jingsu.staff.models import RollUpload
+
+    made = []
+    for code, user in ((HOME, world.users["clerk"]), (OTHER, world.other_clerk)):
+        made.append(RollUpload.objects.create(
+            jurisdiction_id=code, uploaded_by=user, actor=user.get_username(), original_name=f"roll-{code}.csv",
+            stored_name=f"walker-{code}.csv", size=100, status=RollUpload.Status.VALIDATED, rows=5, taxpayers=4,
+            created_at=clock.now(), validated_at=clock.now()))
+    world.roll_uploads = tuple(made)
+    return world.roll_uploads

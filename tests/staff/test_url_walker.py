@@ -68,6 +68,9 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "meeting_id": (r.meeting.pk, r.other_meeting.pk),
         "claim_id": (r.claim.pk, r.other_claim.pk),
         "batch_id": (r.batch.pk, r.other_batch.pk),
+        "upload_id": (world.roll_uploads[0].pk, world.roll_uploads[1].pk),
+        "payment_id": (world.money.unmatched.pk, world.money.other_unmatched.pk),
+        "campaign_id": (world.money.campaign.pk, world.money.other_campaign.pk),
     }
 
 
@@ -75,9 +78,11 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
 def world(world, clock):
     """The console's world plus the rewards objects the 포상금 URLs point to (a decided meeting, a paid claim and
     its transfer batch) in both jurisdictions."""
-    from _staff_helpers import add_rewards_world
+    from _staff_helpers import add_money_world, add_rewards_world, add_roll_uploads
 
     add_rewards_world(world, clock)
+    add_roll_uploads(world, clock)  # a validated roll upload per jurisdiction for the roll URLs
+    add_money_world(world, clock)  # unmatched payments and campaigns for the money and effect URLs
     return world
 
 
@@ -88,7 +93,8 @@ def test_the_walker_finds_the_console():
     names = {u.name for u in CONSOLE}
     assert {"staff:login", "staff:home", "staff:taxpayer_search", "staff:taxpayer_detail",
             "staff:taxpayer_reveal", "staff:audit_log", "staff:rewards_home", "staff:rewards_meeting",
-            "staff:rewards_claim_pdf", "staff:rewards_transfer_file"} <= names
+            "staff:rewards_claim_pdf", "staff:rewards_transfer_file", "staff:money_unmatched", "staff:money_payment",
+            "staff:money_refunds", "staff:money_reconciliation", "staff:effects_campaign", "staff:effects_period_xlsx"} <= names
 
 
 def test_every_console_view_declares_a_permission():

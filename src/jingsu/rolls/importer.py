@@ -164,12 +164,12 @@ def import_roll(
                             as_of=as_of.isoformat())
     if worker is None:
         worker = _worker_pays_off(Path(path))
-    checking = _checked_in_worker if worker else _checked_batches
+    checking = _checked_in_worker if worker else checked_batches
     with transaction.atomic():
         writer = _Writer(jurisdiction, clock.now(), summary)
         checked = None
         for item in checking(source, jurisdiction.code, as_of, batch_size):
-            if isinstance(item, _Checked):
+            if isinstance(item, Checked):
                 checked = item  # always the last item
                 continue
             writer.write(item)
@@ -196,7 +196,7 @@ def import_roll(
 
 
 @dataclass
-class _Checked:
+class Checked:
     """The end of validation: counts over the valid rows, and every error."""
 
     rows: int
@@ -206,10 +206,10 @@ class _Checked:
     total_errors: int
 
 
-def _checked_batches(
+def checked_batches(
     source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
-) -> Iterator[list[ParsedRow] | _Checked]:
-    """Validate every row; yield the valid rows in batches, ready to write, until the first error; then `_Checked`.
+) -> Iterator[list[ParsedRow] | Checked]:
+    """Validate every row; yield the valid rows in batches, ready to write, until the first error; then `Checked`.
 
     Ready to write: with the keyed hash of the registration number and the penalty as of `as_of` (pure functions of
     the row, so they are computed here, on the reading side, and not by the writer holding the transaction).
@@ -233,7 +233,7 @@ def _checked_batches(
         state.add(RowError(0, "", str(exc)))
     if batch and not state.total_errors:
         yield batch
-    yield _Checked(rows, total_tax, len(state.taxpayers), state.errors, state.total_errors)
+    yield Checked(rows, total_tax, len(state.taxpayers), state.errors, state.total_errors)
 
 
 def _prepare(parsed: ParsedRow, penalty: LevyPenalties, as_of: date) -> None:
@@ -272,11 +272,11 @@ def _worker_pays_off(path: Path) -> bool:
 
 def _checked_in_worker(
     source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
-) -> Iterator[list[ParsedRow] | _Checked]:
-    """`_checked_batches` run in a forked child process, so that reading and validating the file (one core) goes on
+) -> Iterator[list[ParsedRow] | Checked]:
+    """`checked_batches` run in a forked child process, so that reading and validating the file (one core) goes on
     while this process writes the previous batch and the database stores it (the other cores).
 
-    The child runs exactly `_checked_batches` and sends what it yields through a bounded queue (memory stays a few
+    The child runs exactly `checked_batches` and sends what it yields through a bounded queue (memory stays a few
     batches); it never touches the database connection it inherits. An exception in the child is raised here; if
     this process stops early (a database error), the child is terminated.
     """
@@ -295,7 +295,7 @@ def _checked_in_worker(
                 continue
             if isinstance(item, _WorkerFailed):
                 raise item.error
-            if isinstance(item, _Checked):
+            if isinstance(item, Checked):
                 yield item
                 break
             yield [_from_wire(wire) for wire in item]
@@ -332,8 +332,8 @@ class _WorkerFailed:
 
 def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int) -> None:
     try:
-        for item in _checked_batches(source, jurisdiction_code, as_of, batch_size):
-            queue.put(item if isinstance(item, _Checked) else [_to_wire(parsed) for parsed in item])
+        for item in checked_batches(source, jurisdiction_code, as_of, batch_size):
+            queue.put(item if isinstance(item, Checked) else [_to_wire(parsed) for parsed in item])
     except BaseException as exc:  # sent to the parent, which raises it
         try:
             pickle.dumps(exc)
@@ -605,7 +605,7 @@ LEVY_FIELDS = (
 
 
 class _Writer:
-    """Writes batches of valid rows prepared by `_checked_batches` (hash and penalty filled in)."""
+    """Writes batches of valid rows prepared by `checked_batches` (hash and penalty filled in)."""
 
     def __init__(self, jurisdiction: Jurisdiction, now: datetime, summary: ImportSummary) -> None:
         self.jurisdiction = jurisdiction

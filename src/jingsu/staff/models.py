@@ -29,3 +29,52 @@ class StaffProfile(models.Model):
     @property
     def role_obj(self) -> Role:
         return ROLE_BY_CODE[self.role]
+
+
+class RollUpload(models.Model):
+    """One arrears roll uploaded in the console (docs/staff-console.md "Roll upload"): the stored file, the
+    importer's validation report and, once confirmed, the import's progress and result.
+
+    uploaded → validating → invalid | validated → importing → done | failed (a failed import may be confirmed again:
+    the import is all or nothing and the same file twice changes nothing).
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", "올림"
+        VALIDATING = "validating", "검증 중"
+        INVALID = "invalid", "오류 있음"
+        VALIDATED = "validated", "검증 완료"
+        IMPORTING = "importing", "가져오는 중"
+        DONE = "done", "완료"
+        FAILED = "failed", "실패"
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    actor = models.CharField(max_length=150)  # username at upload time (kept if the account goes)
+    original_name = models.CharField("파일 이름", max_length=255)
+    stored_name = models.CharField(max_length=64, unique=True)  # random, under VAR_DIR/roll-uploads/
+    size = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    encoding = models.CharField(max_length=20, blank=True)
+    rows = models.IntegerField(default=0)  # data rows without any problem (validation; the importer's count)
+    taxpayers = models.IntegerField(default=0)  # distinct taxpayers among the valid rows (validation)
+    total_tax = models.BigIntegerField(default=0)  # 본세 + 지방교육세 + 도시지역분 of the rows (validation)
+    rows_checked = models.IntegerField(default=0)  # valid rows passed by validation so far (progress)
+    rows_done = models.IntegerField(default=0)  # rows written so far (import progress)
+    total_errors = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # the first ERROR_KEEP errors: {"row", "column", "message"}
+    summary = models.JSONField(default=dict, blank=True)  # ImportSummary.as_dict() without the file path
+    failure = models.TextField(blank=True)
+    confirmed_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField()
+    validated_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "체납 자료 올림"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"

@@ -5,7 +5,9 @@ Path parameters are named after the object they point to (`taxpayer_id`, …) so
 
 from django.urls import path
 
+from jingsu.staff import money_views as mv
 from jingsu.staff import rewards_views as rv
+from jingsu.staff import roll_views as rolv
 from jingsu.staff import views
 
 app_name = "staff"
@@ -18,6 +20,21 @@ urlpatterns = [
     path("taxpayers/<int:taxpayer_id>/", views.taxpayer_detail, name="taxpayer_detail"),
     path("taxpayers/<int:taxpayer_id>/reveal/", views.taxpayer_reveal, name="taxpayer_reveal"),
     path("audit/", views.audit_log, name="audit_log"),
+    # 체납 자료 가져오기 (import_roll): docs/staff-console.md "Roll upload"
+    path("rolls/", rolv.upload, name="roll_upload"),
+    path("rolls/<int:upload_id>/", rolv.detail, name="roll_detail"),
+    path("rolls/<int:upload_id>/confirm/", rolv.confirm, name="roll_confirm"),
+    path("rolls/<int:upload_id>/status.json", rolv.status, name="roll_status"),
+    # 수납 (manage_payments) and 효과 보고서 (view_reports): docs/staff-console.md "Money and effect screens"
+    path("money/unmatched/", mv.unmatched, name="money_unmatched"),
+    path("money/payments/<int:payment_id>/", mv.payment_match, name="money_payment"),
+    path("money/refunds/", mv.refunds, name="money_refunds"),
+    path("money/reconciliation/", mv.reconciliation, name="money_reconciliation"),
+    path("effects/", mv.effects_home, name="effects_home"),
+    path("effects/period/", mv.effects_period, name="effects_period"),
+    path("effects/period.xlsx", mv.effects_period_xlsx, name="effects_period_xlsx"),
+    path("effects/campaigns/<int:campaign_id>/", mv.effects_campaign, name="effects_campaign"),
+    path("effects/campaigns/<int:campaign_id>/effects.xlsx", mv.effects_campaign_xlsx, name="effects_campaign_xlsx"),
     # 세입징수 포상금 (docs/staff-console.md "Rewards screens"): screens need view_rewards, changes their own permission
     path("rewards/", rv.home, name="rewards_home"),
     path("rewards/ledgers/", rv.ledgers, name="rewards_ledgers"),

@@ -1,0 +1,427 @@
+"""Staff screens for money (issue #8 item 5) and the effect dashboard (item 6).
+
+Money, under /staff/money/, needs `manage_payments` (담당자) for viewing and for changes:
+- the unmatched-payment queue of the user's jurisdiction, and matching one by hand with a stated reason through
+  `jingsu.payments.services.match_by_hand` (the service checks, locks, allocates and writes the audit row; its
+  `PaymentError` is shown as a form error). The levy is found by 과세번호 or 전자납부번호 within the jurisdiction;
+  the payment may go to that levy or to all of its taxpayer's outstanding levies;
+- the refunds still to be notified (`Refund` pending) with totals;
+- the reconciliation summary of one day (Asia/Seoul): payments received by source and channel, by status, the
+  allocations by head, by matching rule, and the files imported that day.
+
+Effects, under /staff/effects/, need `view_reports`: `jingsu.reports.effects` for a campaign or a period, with
+charts drawn here as inline SVG (presentation attributes only: the CSP forbids `style=`) and an XLSX download.
+Views hold no rules: every figure is the report's or a count/sum over rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import today as clock_today
+from jingsu.core import audit
+from jingsu.delivery.models import Channel
+from jingsu.delivery.paper import mask_name
+from jingsu.levies.models import Levy
+from jingsu.notices.models import Campaign
+from jingsu.payments import numbers
+from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
+from jingsu.payments.services import PaymentError, match_by_hand
+from jingsu.reports import effects as fx
+from jingsu.staff.access import client_ip, scoped_or_404, staff_view
+
+_clock: Clock = DEFAULT_CLOCK
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: how a payment found its debt (Payment.matched_by) → Korean
+MATCHED_BY = {"payment_number": "전자납부번호", "virtual_account": "가상계좌", "tax_number": "과세번호",
+              "manual": "수기 대사", "": "(대사 전)"}
+#: Payment.source → Korean (other sources are shown as stored)
+SOURCES = {"bank-feed": "은행 실시간 통지", "bank": "은행 수납 파일", "bank-file": "은행 수납 파일",
+           "wetax": "위택스 수납 파일", "counter": "창구 수납 파일", "gateway": "간편결제"}
+#: Payment.channel codes of the 수납 files (docs/formats/payments.md) → Korean
+CHANNELS = {"01": "간편결제", "02": "전자납부", "03": "가상계좌 이체", "04": "창구·ARS", "": "(미기재)"}
+
+
+def set_clock(clock: Clock | None) -> Clock:
+    """Tests and the demo move time (the default day of the summary); returns the previous clock."""
+    global _clock
+    previous, _clock = _clock, clock or DEFAULT_CLOCK
+    return previous
+
+
+def _today() -> date:
+    return clock_today(_clock)
+
+
+def _actor(request: HttpRequest) -> str:
+    return request.user.get_username()
+
+
+def _j(request: HttpRequest) -> Any:
+    return request.jurisdiction  # type: ignore[attr-defined]
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0, 0), tzinfo=SEOUL)
+    return start, start + timedelta(days=1)
+
+
+def _labelled(payment: Payment) -> Payment:
+    """Korean labels of the payment's source, channel and matching rule (as attributes for the templates)."""
+    payment.source_label = SOURCES.get(payment.source, payment.source)  # type: ignore[attr-defined]
+    payment.channel_label = CHANNELS.get(payment.channel, payment.channel)  # type: ignore[attr-defined]
+    payment.matched_by_label = MATCHED_BY.get(payment.matched_by, payment.matched_by)  # type: ignore[attr-defined]
+    return payment
+
+
+def _parse_date(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+# --- money: the unmatched queue --------------------------------------------------------------------------------------
+
+
+class MatchForm(forms.Form):
+    levy_ref = forms.CharField(
+        label="과세번호 또는 전자납부번호", max_length=40,
+        help_text="과세번호(예: 11260-14-2022-0000003) 또는 19자리 전자납부번호를 입력하세요.",
+        widget=forms.TextInput(attrs={"class": "krds-input", "autocomplete": "off"}))
+    scope = forms.ChoiceField(
+        label="충당 범위", initial="levy", widget=forms.RadioSelect,
+        choices=[("levy", "이 부과 건에만 충당"), ("taxpayer", "이 부과 건 납세자의 모든 체납에 충당(체납처분비·본세·가산세 순)")])
+    reason = forms.CharField(
+        label="수기 대사 사유", max_length=200, required=False,
+        help_text="5자 이상. 감사 기록에 남습니다.",
+        widget=forms.Textarea(attrs={"class": "krds-input", "rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "match-%s")
+        super().__init__(*args, **kwargs)
+
+
+def find_levy(jurisdiction: Any, ref: str) -> Levy | None:
+    """The levy of this jurisdiction with this 과세번호 or 전자납부번호 (digits, spaces and hyphens allowed)."""
+    ref = ref.strip()
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    if len(digits) == numbers.LENGTH and numbers.is_valid(digits) and digits[:5] == jurisdiction.code:
+        levy = Levy.objects.filter(jurisdiction=jurisdiction, pk=numbers.levy_id_of(digits)).first()
+        if levy is not None:
+            return levy
+    return Levy.objects.filter(jurisdiction=jurisdiction, tax_number=ref).select_related("taxpayer").first()
+
+
+def _levy_error(ref: str) -> str:
+    digits = "".join(ch for ch in ref if ch.isdigit())
+    if len(digits) == numbers.LENGTH and not numbers.is_valid(digits):
+        return "전자납부번호가 올바르지 않습니다 (자릿수 또는 검증번호 오류)."
+    return "이 자치단체에서 그 과세번호·전자납부번호의 부과 건을 찾을 수 없습니다."
+
+
+@staff_view("manage_payments")
+def unmatched(request: HttpRequest) -> HttpResponse:
+    qs = (Payment.objects.filter(jurisdiction=_j(request), status=Payment.Status.UNMATCHED)
+          .order_by("received_at", "pk"))
+    totals = qs.aggregate(count=Count("id"), amount=Sum("amount"))
+    return render(request, "staff/money/unmatched.html", {
+        "payments": [_labelled(p) for p in qs[:500]], "count": totals["count"] or 0,
+        "amount": totals["amount"] or 0,
+    })
+
+
+@staff_view("manage_payments")
+def payment_match(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """GET: the payment, a look-up of the levy (?levy_ref=…) and the form; POST: match by hand."""
+    payment = scoped_or_404(request, Payment, pk=payment_id)
+    levy: Levy | None = None
+    if request.method == "POST":
+        form = MatchForm(request.POST)
+        if form.is_valid():
+            ref = form.cleaned_data["levy_ref"]
+            levy = find_levy(_j(request), ref)
+            if levy is None:
+                form.add_error("levy_ref", _levy_error(ref))
+            else:
+                kwargs: dict[str, Any] = (
+                    {"taxpayer_id": levy.taxpayer_id} if form.cleaned_data["scope"] == "taxpayer" else {"levy": levy})
+                try:
+                    match_by_hand(payment, actor=_actor(request), reason=form.cleaned_data["reason"], clock=_clock,
+                                  **kwargs)
+                except PaymentError as e:
+                    form.add_error("reason" if "사유" in str(e) else None, str(e))
+                else:
+                    payment.refresh_from_db()
+                    messages.success(request, f"수납 {payment.external_id} ({payment.amount:,}원)을 수기 대사했습니다: "
+                                              f"{payment.get_status_display()}.")
+                    return redirect(reverse("staff:money_unmatched"))
+    else:
+        ref = request.GET.get("levy_ref", "")
+        form = MatchForm(initial={"levy_ref": ref or payment.tax_number or payment.payment_number,
+                                  "scope": "levy"})
+        if ref:
+            levy = find_levy(_j(request), ref)
+            if levy is None:
+                form.add_error(None, _levy_error(ref))
+            else:
+                # the look-up shows a taxpayer's name: recorded like a search (criteria, not the person's data)
+                audit.record("staff.levy_lookup", actor=_actor(request), jurisdiction=_j(request), target=levy,
+                             clock=_clock, detail={"payment": payment.pk, "ip": client_ip(request)})
+    allocations = list(payment.allocations.select_related("levy").order_by("pk"))
+    return render(request, "staff/money/match.html", {
+        "payment": _labelled(payment), "form": form, "levy": levy, "allocations": allocations,
+        "can_match": payment.status == Payment.Status.UNMATCHED,
+    })
+
+
+# --- money: refunds ----------------------------------------------------------------------------------------------------
+
+
+@staff_view("manage_payments")
+def refunds(request: HttpRequest) -> HttpResponse:
+    j = _j(request)
+    pending = (Refund.objects.filter(jurisdiction=j, status=Refund.Status.PENDING)
+               .select_related("taxpayer", "levy", "payment").order_by("created_at", "pk"))
+    by_status = {row["status"]: row for row in Refund.objects.filter(jurisdiction=j).values("status")
+                 .annotate(count=Count("id"), amount=Sum("amount"))}
+    statuses = [(label, by_status.get(value, {}).get("count", 0), by_status.get(value, {}).get("amount") or 0)
+                for value, label in Refund.Status.choices]
+    totals = pending.aggregate(count=Count("id"), amount=Sum("amount"), taxpayers=Count("taxpayer", distinct=True))
+    rows = list(pending[:500])
+    for r in rows:  # names masked in the list; the taxpayer page (audited) shows them
+        r.taxpayer_masked = mask_name(r.taxpayer.name) if r.taxpayer else ""  # type: ignore[attr-defined]
+    return render(request, "staff/money/refunds.html", {
+        "refunds": rows, "count": totals["count"] or 0, "amount": totals["amount"] or 0,
+        "taxpayers": totals["taxpayers"] or 0, "statuses": statuses,
+    })
+
+
+# --- money: the day's reconciliation -------------------------------------------------------------------------------
+
+
+def reconciliation_summary(jurisdiction: Any, day: date) -> dict[str, Any]:
+    """Counts and sums over the payments received on `day` (Asia/Seoul) and the files imported that day."""
+    start, end = _day_bounds(day)
+    payments = Payment.objects.filter(jurisdiction=jurisdiction, received_at__gte=start, received_at__lt=end)
+    total = payments.aggregate(count=Count("id"), amount=Sum("amount"))
+    by_source = [
+        {"source": SOURCES.get(r["source"], r["source"]), "channel": CHANNELS.get(r["channel"], r["channel"]),
+         "count": r["count"], "amount": r["amount"] or 0}
+        for r in payments.values("source", "channel").annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("source", "channel")
+    ]
+    status_rows = {r["status"]: r for r in payments.values("status").annotate(count=Count("id"), amount=Sum("amount"))}
+    by_status = [{"status": value, "label": label, "count": status_rows.get(value, {}).get("count", 0),
+                  "amount": status_rows.get(value, {}).get("amount") or 0}
+                 for value, label in Payment.Status.choices]
+    head_rows = {r["head"]: r for r in Allocation.objects.filter(payment__in=payments).values("head")
+                 .annotate(count=Count("id"), amount=Sum("amount"))}
+    by_head = [{"head": value, "label": label, "count": head_rows.get(value, {}).get("count", 0),
+                "amount": head_rows.get(value, {}).get("amount") or 0}
+               for value, label in Allocation.Head.choices]
+    by_rule = [
+        {"label": MATCHED_BY.get(r["matched_by"], r["matched_by"]), "count": r["count"], "amount": r["amount"] or 0}
+        for r in payments.exclude(status=Payment.Status.UNMATCHED).values("matched_by")
+        .annotate(count=Count("id"), amount=Sum("amount")).order_by("matched_by")
+    ]
+    files = list(PaymentFile.objects.filter(jurisdiction=jurisdiction, imported_at__gte=start, imported_at__lt=end)
+                 .order_by("imported_at", "pk"))
+    return {
+        "day": day, "count": total["count"] or 0, "amount": total["amount"] or 0,
+        "by_source": by_source, "by_status": by_status, "by_head": by_head,
+        "allocated": sum(h["amount"] for h in by_head), "by_rule": by_rule,
+        "files": files, "files_records": sum(f.records for f in files), "files_amount": sum(f.amount for f in files),
+    }
+
+
+@staff_view("manage_payments")
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("date", "")
+    day = _parse_date(raw)
+    error = ""
+    if raw and day is None:
+        error = "날짜를 YYYY-MM-DD 형식으로 입력하세요."
+    day = day or _today()
+    return render(request, "staff/money/reconciliation.html", {
+        "s": reconciliation_summary(_j(request), day), "error": error,
+        "previous": day - timedelta(days=1), "next": day + timedelta(days=1), "today": _today(),
+    })
+
+
+# --- effects -----------------------------------------------------------------------------------------------------
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="시작일", widget=forms.DateInput(attrs={"type": "date", "class": "krds-input"}))
+    end = forms.DateField(label="종료일", widget=forms.DateInput(attrs={"type": "date", "class": "krds-input"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "period-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "종료일이 시작일보다 앞섭니다.")
+        return data
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, date, date, bool]:
+    """The period of the query string, or this year up to today; False when the query's period is not valid."""
+    today = _today()
+    start, end = date(today.year, 1, 1), today
+    if "start" not in request.GET and "end" not in request.GET:
+        return PeriodForm(initial={"start": start, "end": end}), start, end, True
+    form = PeriodForm(request.GET)
+    if form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"], True
+    return form, start, end, False
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:.1f}%"
+
+
+def _pp(x: float) -> str:
+    return f"{x * 100:+.1f}%p"
+
+
+def _bars(items: list[tuple[str, int, str]], *, width: int = 560, label_w: int = 150, unit: str = "") -> dict[str, Any]:
+    """Geometry of a horizontal bar chart: (label, value, css-free colour) → rows with x/y/width for the SVG."""
+    top = max((v for _, v, _c in items), default=0) or 1
+    span = width - label_w - 130
+    rows = []
+    for i, (label, value, colour) in enumerate(items):
+        w = round(span * value / top) if value > 0 else 0
+        rows.append({"label": label, "value": value, "text": f"{value:,}{unit}", "y": 8 + i * 30, "ty": 22 + i * 30,
+                     "w": w, "tx": label_w + w + 6, "fill": colour})
+    return {"rows": rows, "height": 16 + 30 * len(items), "width": width, "x": label_w}
+
+
+BLUE, GREY, NAVY, GREEN = "#256ef4", "#8a949e", "#052b57", "#1f6b2c"
+
+
+def _charts(e: dict[str, Any]) -> dict[str, Any]:
+    pw, cpw = e["paid_within"], e["control_paid_within"]
+    charts: dict[str, Any] = {
+        "channels": _bars([(str(Channel(ch).label), v["sent"], BLUE) for ch, v in e["by_channel"].items()],
+                          unit="건"),
+        "funnel": _bars([("안내 대상", e["notices"], NAVY), ("도달(송달)", e["delivered"], BLUE),
+                         ("열람", e["read"], BLUE), ("납부", e["paid_count"], GREEN)], unit="건"),
+        "windows": _bars([(f"발송군 {k}", pw[key]["count"], BLUE) for key, k in
+                          (("3h", "3시간"), ("3d", "3일"), ("30d", "30일"))]
+                         + ([(f"대조군 {k}", cpw[key]["count"], GREY) for key, k in
+                             (("3h", "3시간"), ("3d", "3일"), ("30d", "30일"))] if e["control_group"] else []),
+                         unit="건"),
+        "cost": _bars([("발송 비용", e["cost"], BLUE), ("전부 종이였다면", e["paper_cost"], GREY)], unit="원"),
+    }
+    up = e["uplift"]
+    if up is not None:
+        # rates of the two groups; the treated bar carries the 95 % interval of the difference, added to the control
+        label_w, span = 150, 280
+        top = max(up["rate_treated"], up["rate_control"], up["rate_control"] + up["interval"][1], 0.01)
+
+        def x(v: float) -> int:
+            return label_w + round(span * max(v, 0.0) / top)
+
+        charts["rate"] = {
+            "width": 560, "height": 84, "x": label_w,
+            "t_w": x(up["rate_treated"]) - label_w, "c_w": x(up["rate_control"]) - label_w,
+            "lo": x(up["rate_control"] + up["interval"][0]), "hi": x(up["rate_control"] + up["interval"][1]),
+            "t_text": _pct(up["rate_treated"]), "c_text": _pct(up["rate_control"]),
+            "t_tx": max(x(up["rate_treated"]), x(up["rate_control"] + up["interval"][1])) + 8,
+            "c_tx": x(up["rate_control"]) + 8,
+        }
+    return charts
+
+
+def _view_model(e: dict[str, Any]) -> dict[str, Any]:
+    """Display strings the template needs beyond |won (percentages, signed intervals)."""
+    up = e["uplift"]
+    return {
+        "delivery_rate": _pct(e["delivery_rate"]), "read_rate": _pct(e["read_rate"]), "paid_rate": _pct(e["paid_rate"]),
+        "control_paid_rate": _pct(e["control_paid_rate"]),
+        "windows": [(label, e["paid_within"][key], e["control_paid_within"][key])
+                    for key, label in (("3h", "3시간 안"), ("3d", "3일 안"), ("30d", "30일 안"))],
+        "channels": [(str(Channel(ch).label), v) for ch, v in e["by_channel"].items()],
+        "uplift": None if up is None else {
+            **up, "rate_treated_text": _pct(up["rate_treated"]), "rate_control_text": _pct(up["rate_control"]),
+            "difference_text": _pp(up["difference"]),
+            "interval_text": f"{_pp(up['interval'][0])} ~ {_pp(up['interval'][1])}",
+        },
+        "year_before": e["year_before"] and {
+            **e["year_before"],
+            "from": date.fromisoformat(e["year_before"]["window"][0]),
+            "to": date.fromisoformat(e["year_before"]["window"][1]),
+        },
+    }
+
+
+def _effects_page(request: HttpRequest, e: dict[str, Any], **extra: Any) -> HttpResponse:
+    return render(request, "staff/effects/report.html", {"e": e, "v": _view_model(e), "charts": _charts(e), **extra})
+
+
+def _xlsx(request: HttpRequest, e: dict[str, Any], filename: str, target: Any = None) -> HttpResponse:
+    audit.record("staff.effects_xlsx", actor=_actor(request), jurisdiction=_j(request), target=target, clock=_clock,
+                 detail={"report": e["name"], "ip": client_ip(request)})
+    response = HttpResponse(fx.render_xlsx(e), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+@staff_view("view_reports")
+def effects_home(request: HttpRequest) -> HttpResponse:
+    form, _start, _end, _ok = _period(request)
+    return render(request, "staff/effects/home.html", {"campaigns": _campaigns(request)[:200], "form": form})
+
+
+def _campaigns(request: HttpRequest) -> Any:
+    return (Campaign.objects.filter(jurisdiction=_j(request)).exclude(status=Campaign.Status.DRAFT)
+            .annotate(n=Count("notices", filter=Q(notices__control_group=False)),
+                      control=Count("notices", filter=Q(notices__control_group=True)))
+            .order_by("-as_of", "-pk"))
+
+
+@staff_view("view_reports")
+def effects_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = scoped_or_404(request, Campaign, pk=campaign_id)
+    e = fx.campaign_effects(campaign)
+    return _effects_page(request, e, campaign=campaign,
+                         xlsx_url=reverse("staff:effects_campaign_xlsx", args=[campaign.pk]))
+
+
+@staff_view("view_reports")
+def effects_campaign_xlsx(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = scoped_or_404(request, Campaign, pk=campaign_id)
+    return _xlsx(request, fx.campaign_effects(campaign), f"발송효과-캠페인{campaign.pk}.xlsx", target=campaign)
+
+
+@staff_view("view_reports")
+def effects_period(request: HttpRequest) -> HttpResponse:
+    form, start, end, ok = _period(request)
+    if not ok:
+        return render(request, "staff/effects/home.html", {"campaigns": _campaigns(request)[:200], "form": form})
+    e = fx.period_effects(_j(request).code, start, end)
+    query = f"?start={start.isoformat()}&end={end.isoformat()}"
+    return _effects_page(request, e, form=form, start=start, end=end,
+                         xlsx_url=reverse("staff:effects_period_xlsx") + query)
+
+
+@staff_view("view_reports")
+def effects_period_xlsx(request: HttpRequest) -> HttpResponse:
+    _form, start, end, _ok = _period(request)
+    e = fx.period_effects(_j(request).code, start, end)
+    return _xlsx(request, e, f"발송효과-{start.isoformat()}-{end.isoformat()}.xlsx")

@@ -1,0 +1,281 @@
+"""Roll upload in the staff console: store the file, validate it with the importer, import it after confirmation.
+
+The rules are the importer's (jingsu.rolls.importer): this module only keeps an upload's state (`RollUpload`) and
+runs the importer's two halves at the two steps the console shows:
+
+1. `store_upload` writes the file under `VAR_DIR/roll-uploads/` with a random name (never served) and audits
+   `roll.upload`;
+2. `validate_upload` runs the importer's validation over the whole file — every row, the same checks as the import
+   (the user's jurisdiction against each row's 자치단체코드 included) — and writes nothing but the report;
+3. `start_import` (the confirmation, audited `roll.upload.confirm`) and `run_import`: `import_roll` itself, all or
+   nothing (it audits `roll.import`), with its progress hook writing `rows_done`.
+
+Steps 2 and 3 run as Celery tasks (jingsu.staff.tasks); without a broker they run inline. Each is guarded by the
+upload's status, so a task delivered twice does no harm (and the import itself is idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, connections
+
+from jingsu.clock import DEFAULT_CLOCK, Clock, today
+from jingsu.core import audit
+from jingsu.core.models import Jurisdiction
+from jingsu.rolls import importer
+from jingsu.rolls.reader import RollFileError, open_roll
+from jingsu.staff.models import RollUpload
+
+log = logging.getLogger(__name__)
+
+S = RollUpload.Status
+EXTENSIONS = (".csv", ".xlsx")
+#: Errors kept on the upload for the report (the total is always kept).
+ERROR_KEEP = 1000
+
+_clock: Clock = DEFAULT_CLOCK
+
+
+def set_clock(clock: Clock | None) -> Clock:
+    """Use `clock` for the steps (tests); None restores the system clock. Returns the previous one."""
+    global _clock
+    previous, _clock = _clock, clock or DEFAULT_CLOCK
+    return previous
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "JINGSU_ROLL_UPLOAD_MAX_MB", 300)) << 20
+
+
+def upload_dir() -> Path:
+    return Path(settings.VAR_DIR) / "roll-uploads"
+
+
+def stored_path(upload: RollUpload) -> Path:
+    return upload_dir() / upload.stored_name
+
+
+def _remove_file(upload: RollUpload) -> None:
+    """The roll holds full registration numbers: it is kept only while it may still be imported."""
+    try:
+        stored_path(upload).unlink()
+    except FileNotFoundError:
+        pass
+
+
+# --- 1. upload -------------------------------------------------------------------------------------------------------
+
+
+def store_upload(chunks: Any, *, original_name: str, jurisdiction: Jurisdiction, user: Any) -> RollUpload:
+    """Write the uploaded file (an iterable of bytes) under a random name and record the upload."""
+    suffix = Path(original_name).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ValueError(f"unsupported extension {suffix!r}")
+    directory = upload_dir()
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stored_name = secrets.token_hex(16) + suffix
+    size = 0
+    fd = os.open(directory / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+            size += len(chunk)
+    upload = RollUpload.objects.create(
+        jurisdiction=jurisdiction, uploaded_by=user, actor=user.get_username(), original_name=original_name[:255],
+        stored_name=stored_name, size=size, status=S.UPLOADED, created_at=_clock.now())
+    audit.record("roll.upload", actor=upload.actor, jurisdiction=jurisdiction, target=upload,
+                 detail={"file": upload.original_name, "size": size, "stored": stored_name}, clock=_clock)
+    return upload
+
+
+# --- 2. validation (nothing written) ---------------------------------------------------------------------------------
+
+
+def validate_upload(upload_id: int) -> str:
+    """Run the importer's validation over the whole file and keep the report. Returns the new status."""
+    claimed = RollUpload.objects.filter(pk=upload_id, status__in=[S.UPLOADED, S.VALIDATING]).update(
+        status=S.VALIDATING)
+    upload = RollUpload.objects.get(pk=upload_id)
+    if not claimed:
+        return upload.status
+    try:
+        errors, total_errors, figures = _validate(upload)
+    except Exception as exc:  # noqa: BLE001 — kept on the upload, shown on its page
+        log.exception("roll upload %s: validation failed", upload_id)
+        RollUpload.objects.filter(pk=upload_id).update(
+            status=S.FAILED, failure=f"검증하지 못했습니다 ({type(exc).__name__}). 시스템 관리자에게 알리세요.",
+            finished_at=_clock.now())
+        return S.FAILED
+    status = S.INVALID if total_errors else S.VALIDATED
+    RollUpload.objects.filter(pk=upload_id).update(
+        status=status, total_errors=total_errors,
+        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors[:ERROR_KEEP]],
+        validated_at=_clock.now(), **figures)
+    if status == S.INVALID:
+        _remove_file(upload)
+    return status
+
+
+def _validate(upload: RollUpload) -> tuple[list[importer.RowError], int, dict[str, Any]]:
+    """The importer's validation without its writer.
+
+    This drives `importer.checked_batches` — the generator
+    `import_roll` itself consumes — and repeats import_roll's two file-level checks (unreadable file, no data rows).
+    """
+    path = stored_path(upload)
+    code = upload.jurisdiction_id
+    try:
+        source = open_roll(path)
+    except RollFileError as exc:
+        return [importer.RowError(0, "", str(exc))], 1, {}
+    checked: importer.Checked | None = None
+    passed = 0
+    for item in importer.checked_batches(source, code, today(_clock), importer.BATCH_SIZE):
+        if isinstance(item, importer.Checked):
+            checked = item
+        else:
+            passed += len(item)
+            RollUpload.objects.filter(pk=upload.pk).update(rows_checked=passed)
+    assert checked is not None
+    figures = {"encoding": _encoding_label(source.encoding, source.kind), "rows": checked.rows,
+               "taxpayers": checked.taxpayers, "total_tax": checked.total_tax, "rows_checked": passed}
+    errors, total = list(checked.errors), checked.total_errors
+    if not total and checked.rows == 0:
+        errors, total = [importer.RowError(0, "", "파일에 데이터 행이 없습니다 (열 제목만 있습니다).")], 1
+    return errors, total, figures
+
+
+def _encoding_label(codec: str | None, kind: str) -> str:
+    if kind == "xlsx":
+        return "XLSX"
+    from jingsu.rolls.reader import ENCODING_LABEL
+
+    return ENCODING_LABEL.get(codec or "", codec or "")
+
+
+# --- 3. confirm and import (all or nothing) --------------------------------------------------------------------------
+
+
+def can_confirm(upload: RollUpload) -> bool:
+    """Validated without a single problem (or an import that failed and may be tried again)."""
+    return (upload.status in (S.VALIDATED, S.FAILED) and upload.validated_at is not None
+            and upload.total_errors == 0 and stored_path(upload).exists())
+
+
+def start_import(upload: RollUpload, *, actor: str) -> bool:
+    """The confirmation: validated → importing (guarded; a second click changes nothing). Audited."""
+    if not can_confirm(upload):
+        return False
+    moved = RollUpload.objects.filter(pk=upload.pk, status=upload.status).update(
+        status=S.IMPORTING, confirmed_by=actor, rows_done=0, failure="", started_at=_clock.now(), finished_at=None)
+    if moved:
+        audit.record("roll.upload.confirm", actor=actor, jurisdiction=upload.jurisdiction_id, target=upload,
+                     detail={"file": upload.original_name, "rows": upload.rows}, clock=_clock)
+    return bool(moved)
+
+
+def run_import(upload_id: int, *, batch_size: int = importer.BATCH_SIZE) -> str:
+    """`import_roll` on the stored file as the user who confirmed; keeps the summary or why it failed."""
+    upload = RollUpload.objects.get(pk=upload_id)
+    if upload.status != S.IMPORTING:
+        return upload.status
+    progress = _ProgressWriter(upload_id)
+    try:
+        summary = importer.import_roll(
+            stored_path(upload), jurisdiction_code=upload.jurisdiction_id, actor=upload.confirmed_by or upload.actor,
+            clock=_clock, batch_size=batch_size, progress=progress)
+    except importer.RollRejected as rejected:  # the file or the database changed since validation
+        progress.close()
+        RollUpload.objects.filter(pk=upload_id).update(
+            status=S.FAILED, failure="가져오지 않았습니다: 검증 후 달라진 점이 있습니다. 아무것도 기록하지 않았습니다.",
+            total_errors=rejected.total_errors,
+            errors=[{"row": e.row, "column": e.column, "message": e.message} for e in rejected.errors[:ERROR_KEEP]],
+            finished_at=_clock.now())
+        return S.FAILED
+    except Exception as exc:  # noqa: BLE001 — the transaction is rolled back; kept on the upload
+        progress.close()
+        log.exception("roll upload %s: import failed", upload_id)
+        RollUpload.objects.filter(pk=upload_id).update(
+            status=S.FAILED, finished_at=_clock.now(),
+            failure=f"가져오는 중 오류가 났습니다 ({type(exc).__name__}). 아무것도 기록하지 않았습니다. 다시 확정할 수 있습니다.")
+        return S.FAILED
+    progress.close()
+    RollUpload.objects.filter(pk=upload_id).update(
+        status=S.DONE, rows_done=summary.rows, finished_at=_clock.now(),
+        summary={k: v for k, v in summary.as_dict().items() if k != "file"})
+    _remove_file(upload)
+    return S.DONE
+
+
+class _ProgressWriter:
+    """import_roll's progress hook (rows written so far, after each batch).
+
+    The import runs in one transaction, so its own connection cannot publish progress: the count is written through
+    a second connection, in a thread of its own, without waiting (a write still under way makes the next one skip).
+    On SQLite the import's transaction holds the only write lock, so nothing is written there until the end.
+    """
+
+    def __init__(self, upload_id: int) -> None:
+        self.upload_id = upload_id
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future[Any] | None = None
+        if connection.vendor != "sqlite":
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roll-progress")
+
+    def __call__(self, done: int) -> None:
+        if self.pool is None or (self.pending is not None and not self.pending.done()):
+            return
+        self.pending = self.pool.submit(self._write, done)
+
+    def _write(self, done: int) -> None:
+        RollUpload.objects.filter(pk=self.upload_id, status=S.IMPORTING).update(rows_done=done)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.submit(_close_connections)
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+
+def _close_connections() -> None:
+    connections.close_all()
+
+
+def as_of_label(upload: RollUpload) -> str:
+    """The import's 기준일 as the console writes dates (2026. 11. 23.)."""
+    from datetime import date
+
+    raw = (upload.summary or {}).get("as_of") or ""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return raw
+    return f"{day.year}. {day.month}. {day.day}."
+
+
+def status_payload(upload: RollUpload) -> dict[str, Any]:
+    """What the progress page polls (staff:roll_status)."""
+    return {
+        "id": upload.pk,
+        "status": upload.status,
+        "status_label": upload.get_status_display(),
+        "finished": upload.status in (S.INVALID, S.VALIDATED, S.DONE, S.FAILED),
+        "rows": upload.rows,
+        "rows_checked": upload.rows_checked,
+        "rows_done": upload.rows_done,
+        "taxpayers": upload.taxpayers,
+        "total_tax": upload.total_tax,
+        "total_errors": upload.total_errors,
+        "summary": upload.summary or None,
+        "as_of_label": as_of_label(upload),
+        "failure": upload.failure,
+        "progress_written": connection.vendor != "sqlite",
+    }
+

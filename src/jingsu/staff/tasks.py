@@ -1,0 +1,18 @@
+"""Thin Celery wrappers for the console's background work (without a broker they run inline). Each is guarded by
+the upload's status in jingsu.staff.roll_uploads, so a task delivered twice does no harm."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from jingsu.staff import roll_uploads
+
+
+@shared_task(name="jingsu.staff.validate_roll_upload", acks_late=True)
+def validate_roll_upload(upload_id: int) -> str:
+    return roll_uploads.validate_upload(upload_id)
+
+
+@shared_task(name="jingsu.staff.import_roll_upload", acks_late=True)
+def import_roll_upload(upload_id: int) -> str:
+    return roll_uploads.run_import(upload_id)
