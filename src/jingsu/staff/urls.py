@@ -5,6 +5,7 @@ Path parameters are named after the object they point to (`taxpayer_id`, …) so
 
 from django.urls import path
 
+from jingsu.staff import campaign_views as cv
 from jingsu.staff import money_views as mv
 from jingsu.staff import rewards_views as rv
 from jingsu.staff import roll_views as rolv
@@ -25,6 +26,14 @@ urlpatterns = [
     path("rolls/<int:upload_id>/", rolv.detail, name="roll_detail"),
     path("rolls/<int:upload_id>/confirm/", rolv.confirm, name="roll_confirm"),
     path("rolls/<int:upload_id>/status.json", rolv.status, name="roll_status"),
+    # 안내 캠페인: docs/staff-console.md "Campaign screens"
+    path("campaigns/", cv.campaign_list, name="campaign_list"),
+    path("campaigns/new/", cv.campaign_new, name="campaign_new"),
+    path("campaigns/preview.json", cv.campaign_preview, name="campaign_preview"),
+    path("campaigns/<int:campaign_id>/", cv.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/approve/", cv.campaign_approve, name="campaign_approve"),
+    path("campaigns/<int:campaign_id>/send/", cv.campaign_send, name="campaign_send"),
+    path("campaigns/<int:campaign_id>/status.json", cv.campaign_status_json, name="campaign_status"),
     # 수납 (manage_payments) and 효과 보고서 (view_reports): docs/staff-console.md "Money and effect screens"
     path("money/unmatched/", mv.unmatched, name="money_unmatched"),
     path("money/payments/<int:payment_id>/", mv.payment_match, name="money_payment"),

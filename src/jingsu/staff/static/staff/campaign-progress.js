@@ -1,0 +1,92 @@
+/* 안내 캠페인 screens (no inline script: the CSP forbids it).
+   - New campaign (#campaign-form, data-preview-url): on every change of the form, after a short pause, GET the
+     preview JSON with the form's fields (never the CSRF token) and fill the [data-field] elements of
+     #campaign-preview with the count of notices and the total.
+   - Campaign page (#campaign-live, data-status-url): while the campaign is approved or sending, poll the status JSON
+     every 5 seconds and redraw the two progress tables. */
+(function () {
+  "use strict";
+  if (!window.fetch) { return; }
+
+  function num(v) { return Number(v || 0).toLocaleString("ko-KR"); }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); });
+  }
+
+  var form = document.getElementById("campaign-form");
+  var preview = document.getElementById("campaign-preview");
+  if (form && preview) {
+    var note = document.getElementById("campaign-preview-note");
+    var timer = null;
+    var seq = 0;
+    var update = function () {
+      var params = new URLSearchParams();
+      var data = new FormData(form);
+      data.forEach(function (value, key) {
+        if (key !== "csrfmiddlewaretoken" && value !== "") { params.append(key, value); }
+      });
+      var mine = ++seq;
+      note.textContent = "계산 중…";
+      getJSON(form.getAttribute("data-preview-url") + "?" + params.toString()).then(function (s) {
+        if (mine !== seq) { return; }
+        if (!s.ok) {
+          note.textContent = "조건을 확인하세요: " + Object.keys(s.errors).map(function (k) {
+            return s.errors[k].join(" ");
+          }).join(" / ");
+          return;
+        }
+        var fields = preview.querySelectorAll("[data-field]");
+        for (var i = 0; i < fields.length; i++) {
+          var el = fields[i];
+          var v = s[el.getAttribute("data-field")];
+          el.textContent = el.getAttribute("data-format") === "won" ? num(v) + "원" : num(v);
+        }
+        note.textContent = "조건을 바꾸면 다시 계산합니다.";
+      }).catch(function () { if (mine === seq) { note.textContent = "계산하지 못했습니다. 잠시 뒤 다시 바꿔 보세요."; } });
+    };
+    var later = function () { window.clearTimeout(timer); timer = window.setTimeout(update, 400); };
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    update();
+  }
+
+  var live = document.getElementById("campaign-live");
+  if (live) {
+    var ACTIVE = { approved: true, sending: true };
+    var fill = function (id, rows, cells, empty) {
+      var body = document.querySelector("#" + id + " tbody");
+      if (!body) { return; }
+      while (body.firstChild) { body.removeChild(body.firstChild); }
+      if (!rows.length) {
+        var tr0 = document.createElement("tr");
+        var td0 = document.createElement("td");
+        td0.colSpan = cells.length;
+        td0.textContent = empty;
+        tr0.appendChild(td0);
+        body.appendChild(tr0);
+        return;
+      }
+      rows.forEach(function (row) {
+        var tr = document.createElement("tr");
+        cells.forEach(function (c, i) {
+          var cell = document.createElement(i === 0 ? "th" : "td");
+          if (i === 0) { cell.scope = "row"; }
+          if (c === "count") { cell.className = "num"; cell.textContent = num(row[c]); } else { cell.textContent = row[c]; }
+          tr.appendChild(cell);
+        });
+        body.appendChild(tr);
+      });
+    };
+    var poll = function () {
+      getJSON(live.getAttribute("data-status-url")).then(function (s) {
+        fill("progress-notices", s.notices, ["label", "count"], "안내문이 없습니다.");
+        fill("progress-attempts", s.attempts, ["channel_label", "label", "count"], "아직 발송 시도가 없습니다.");
+        document.getElementById("progress-status").textContent = s.status_display;
+        live.setAttribute("data-status", s.status);
+        if (ACTIVE[s.status]) { window.setTimeout(poll, 5000); }
+      }).catch(function () { window.setTimeout(poll, 15000); });
+    };
+    if (ACTIVE[live.getAttribute("data-status")]) { window.setTimeout(poll, 5000); }
+  }
+})();
