@@ -11,7 +11,7 @@ from django.urls import reverse
 from jingsu.core.models import AuditLog
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
-from jingsu.staff import campaign_views
+from jingsu.staff import access
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,9 @@ FILTERS = {"min_age": "0", "max_age": "10", "min_amount": "1000"}
 
 @pytest.fixture(autouse=True)
 def screen_clock(clock):
-    previous = campaign_views.set_clock(clock)
+    previous = access.set_clock(clock)
     yield clock
-    campaign_views.set_clock(previous)
+    access.set_clock(previous)
 
 
 def as_(client, world, role="clerk"):

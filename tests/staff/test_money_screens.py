@@ -21,7 +21,7 @@ from jingsu.payments.files import import_payment_file
 from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
 from jingsu.payments.services import record_payment
 from jingsu.reports.effects import campaign_effects, period_effects
-from jingsu.staff import money_views
+from jingsu.staff import access, money_views
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def screen_clock(clock):
-    previous = money_views.set_clock(clock)
+    previous = access.set_clock(clock)
     yield clock
-    money_views.set_clock(previous)
+    access.set_clock(previous)
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from jingsu.rewards.models import (
     TransferBatch,
     Vote,
 )
-from jingsu.staff import rewards_views
+from jingsu.staff import access
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 pytestmark = pytest.mark.django_db
@@ -41,9 +41,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def screen_clock(clock):
-    previous = rewards_views.set_clock(clock)
+    previous = access.set_clock(clock)
     yield clock
-    rewards_views.set_clock(previous)
+    access.set_clock(previous)
 
 
 def as_(client, world, role):

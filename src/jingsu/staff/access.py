@@ -17,6 +17,7 @@ for any console URL whose view has neither.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -28,6 +29,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 
+from jingsu.clock import DEFAULT_CLOCK, Clock, today
 from jingsu.staff.roles import PERMISSIONS
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
@@ -94,3 +96,39 @@ def client_ip(request: HttpRequest) -> str:
         if len(forwarded) >= count:
             return forwarded[-count]
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+# --- shared by the console's views ---------------------------------------------------------------------------------
+
+
+class ConsoleClock:
+    """The console's clock: the system clock, or the one tests and the demo set (`set_clock`). One object shared by
+    every view module, so that a test moving time moves it for all of them."""
+
+    def __init__(self) -> None:
+        self.inner: Clock = DEFAULT_CLOCK
+
+    def now(self) -> datetime:
+        return self.inner.now()
+
+
+CONSOLE_CLOCK = ConsoleClock()
+
+
+def set_clock(clock: Clock | None) -> Clock:
+    """Tests and the demo move time; returns the previous clock."""
+    previous, CONSOLE_CLOCK.inner = CONSOLE_CLOCK.inner, clock or DEFAULT_CLOCK
+    return previous
+
+
+def console_today() -> date:
+    return today(CONSOLE_CLOCK)
+
+
+def actor(request: HttpRequest) -> str:
+    """Who acts, as services record it (the username)."""
+    return request.user.get_username()
+
+
+def jurisdiction_of(request: HttpRequest) -> Any:
+    return request.jurisdiction  # type: ignore[attr-defined]

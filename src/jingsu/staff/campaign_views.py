@@ -17,29 +17,16 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
 from jingsu.clock import today as clock_today
 from jingsu.delivery.models import AttemptStatus, Channel
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.notices import services as campaigns
 from jingsu.notices.models import Campaign, Notice, NoticeLine
+from jingsu.staff.access import (
+    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+)
+from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import scoped_or_404, staff_view
-
-_clock: Clock = DEFAULT_CLOCK
-
-
-def set_clock(clock: Clock | None) -> Clock:
-    """Tests move time (the default 기준일, approval's date checks); returns the previous clock."""
-    global _clock
-    previous, _clock = _clock, clock or DEFAULT_CLOCK
-    return previous
-
-
-def _actor(request: HttpRequest) -> str:
-    return request.user.get_username()
-
-
-# --- the form --------------------------------------------------------------------------------------------------------
 
 
 class CampaignForm(forms.Form):

@@ -27,8 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
-from jingsu.clock import today as clock_today
+from jingsu.clock import SEOUL
 from jingsu.core import audit
 from jingsu.delivery.models import Channel
 from jingsu.delivery.paper import mask_name
@@ -38,9 +37,13 @@ from jingsu.payments import numbers
 from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
 from jingsu.payments.services import PaymentError, match_by_hand
 from jingsu.reports import effects as fx
+from jingsu.staff.access import (
+    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+)
+from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import client_ip, scoped_or_404, staff_view
-
-_clock: Clock = DEFAULT_CLOCK
+from jingsu.staff.access import console_today as _today
+from jingsu.staff.access import jurisdiction_of as _j
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -54,23 +57,8 @@ SOURCES = {"bank-feed": "은행 실시간 통지", "bank": "은행 수납 파일
 CHANNELS = {"01": "간편결제", "02": "전자납부", "03": "가상계좌 이체", "04": "창구·ARS", "": "(미기재)"}
 
 
-def set_clock(clock: Clock | None) -> Clock:
-    """Tests and the demo move time (the default day of the summary); returns the previous clock."""
-    global _clock
-    previous, _clock = _clock, clock or DEFAULT_CLOCK
-    return previous
 
 
-def _today() -> date:
-    return clock_today(_clock)
-
-
-def _actor(request: HttpRequest) -> str:
-    return request.user.get_username()
-
-
-def _j(request: HttpRequest) -> Any:
-    return request.jurisdiction  # type: ignore[attr-defined]
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

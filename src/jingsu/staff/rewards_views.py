@@ -23,8 +23,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
-from jingsu.clock import today as clock_today
 from jingsu.core import audit
 from jingsu.levies.models import Levy
 from jingsu.rewards import documents
@@ -45,28 +43,13 @@ from jingsu.rewards.models import (
     RewardError,
     TransferBatch,
 )
+from jingsu.staff.access import (
+    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+)
+from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import client_ip, scoped_or_404, staff_view
-
-_clock: Clock = DEFAULT_CLOCK
-
-
-def set_clock(clock: Clock | None) -> Clock:
-    """Tests and the demo move time (default dates and year); returns the previous clock."""
-    global _clock
-    previous, _clock = _clock, clock or DEFAULT_CLOCK
-    return previous
-
-
-def _today() -> date:
-    return clock_today(_clock)
-
-
-def _actor(request: HttpRequest) -> str:
-    return request.user.get_username()
-
-
-def _j(request: HttpRequest) -> Any:
-    return request.jurisdiction  # type: ignore[attr-defined]
+from jingsu.staff.access import console_today as _today
+from jingsu.staff.access import jurisdiction_of as _j
 
 
 def _year(request: HttpRequest) -> int:

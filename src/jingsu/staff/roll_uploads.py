@@ -26,11 +26,14 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections
 
-from jingsu.clock import DEFAULT_CLOCK, Clock, today
+from jingsu.clock import today
 from jingsu.core import audit
 from jingsu.core.models import Jurisdiction
 from jingsu.rolls import importer
 from jingsu.rolls.reader import RollFileError, open_roll
+from jingsu.staff.access import (
+    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+)
 from jingsu.staff.models import RollUpload
 
 log = logging.getLogger(__name__)
@@ -39,15 +42,6 @@ S = RollUpload.Status
 EXTENSIONS = (".csv", ".xlsx")
 #: Errors kept on the upload for the report (the total is always kept).
 ERROR_KEEP = 1000
-
-_clock: Clock = DEFAULT_CLOCK
-
-
-def set_clock(clock: Clock | None) -> Clock:
-    """Use `clock` for the steps (tests); None restores the system clock. Returns the previous one."""
-    global _clock
-    previous, _clock = _clock, clock or DEFAULT_CLOCK
-    return previous
 
 
 def max_bytes() -> int:
