@@ -168,12 +168,7 @@ def _parse_claimants(raw: object, where: str) -> tuple[Claimant, ...]:
         if not isinstance(c, dict):
             raise InputError(w, f"{w}은(는) 객체여야 합니다")
         _unknown(c, _CLAIMANT_FIELDS, w)
-        cid = c.get("id")
-        if not isinstance(cid, str) or not cid.strip():
-            raise InputError(f"{w}.id", f"{w}.id 항목이 필요합니다 (문자열)")
-        if cid in seen:
-            raise InputError(f"{w}.id", f"{w}.id가 같은 공적 안에서 중복됩니다: {cid}")
-        seen.add(cid)
+        cid = _unique_id(c, w, seen, "같은 공적 안에서 중복됩니다")
         kind = c.get("kind")
         if kind not in KINDS:
             raise InputError(f"{w}.kind", f"{w}.kind 값이 올바르지 않습니다: {kind!r} (가능: official, civilian)")
@@ -198,6 +193,17 @@ def _parse_claimants(raw: object, where: str) -> tuple[Claimant, ...]:
     return tuple(out)
 
 
+def _unique_id(obj: dict[str, Any], where: str, seen: set[str], duplicate: str) -> str:
+    """The object's non-empty string `id`, not seen before in its list (an input error naming `<where>.id`)."""
+    oid = obj.get("id")
+    if not isinstance(oid, str) or not oid.strip():
+        raise InputError(f"{where}.id", f"{where}.id 항목이 필요합니다 (문자열)")
+    if oid in seen:
+        raise InputError(f"{where}.id", f"{where}.id가 {duplicate}: {oid}")
+    seen.add(oid)
+    return oid
+
+
 def _parse_merits(raw: object) -> list[Merit]:
     if not isinstance(raw, list) or not raw:
         raise InputError("merits", "merits 항목이 필요합니다 (공적 목록, 한 건 이상)")
@@ -207,12 +213,7 @@ def _parse_merits(raw: object) -> list[Merit]:
         where = f"merits[{i}]"
         if not isinstance(m, dict):
             raise InputError(where, f"{where}은(는) 객체여야 합니다")
-        mid = m.get("id")
-        if not isinstance(mid, str) or not mid.strip():
-            raise InputError(f"{where}.id", f"{where}.id 항목이 필요합니다 (문자열)")
-        if mid in ids:
-            raise InputError(f"{where}.id", f"{where}.id가 중복됩니다: {mid}")
-        ids.add(mid)
+        mid = _unique_id(m, where, ids, "중복됩니다")
         typ = m.get("type")
         if typ not in MERIT_TYPES:
             raise InputError(f"{where}.type", f"{where}.type 값이 올바르지 않습니다: {typ!r} (가능: {', '.join(MERIT_TYPES)})")
