@@ -7,9 +7,9 @@ from django.urls import path
 
 from jingsu.staff import campaign_views as cv
 from jingsu.staff import money_views as mv
+from jingsu.staff import rewards_setup_views, user_views, views
 from jingsu.staff import rewards_views as rv
 from jingsu.staff import roll_views as rolv
-from jingsu.staff import views
 
 app_name = "staff"
 
@@ -73,3 +73,7 @@ urlpatterns = [
     path("rewards/clawbacks/", rv.clawbacks, name="rewards_clawbacks"),
     path("rewards/clawbacks/open/", rv.clawback_open, name="rewards_clawback_open"),
 ]
+# 직원 계정 (manage_users): staff/user_views.py
+urlpatterns += user_views.urlpatterns
+# 포상금 인적 사항 (officials, civilians, committees, members): staff/rewards_setup_views.py
+urlpatterns += rewards_setup_views.urlpatterns
