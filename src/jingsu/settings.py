@@ -165,12 +165,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # `jingsu worker --beat` (or a separate `celery beat`) runs the delivery cycle on the workers.
 CELERY_BEAT_SCHEDULE = {
+    "start-scheduled": {"task": "jingsu.delivery.start_scheduled", "schedule": 30.0},
     "send-queued": {"task": "jingsu.delivery.send_queued", "schedule": 10.0},
     "poll-statuses": {"task": "jingsu.delivery.poll_statuses", "schedule": 60.0},
     "fallback-due": {"task": "jingsu.delivery.fallback_due", "schedule": 300.0},
     "sweep-stuck": {"task": "jingsu.delivery.sweep_stuck", "schedule": 300.0},
     "read-bank-feed": {"task": "jingsu.payments.read_bank_feed", "schedule": 60.0},
     "print-batch": {"task": "jingsu.delivery.print_batch", "schedule": 3600.0},
+    "complete-finished": {"task": "jingsu.delivery.complete_finished", "schedule": 300.0},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

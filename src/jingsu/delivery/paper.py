@@ -107,7 +107,9 @@ def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, regis
     the post office de-duplicates on them) and the batch is marked failed."""
     from jingsu.delivery.services import claim
 
-    attempts = claim(Channel.PAPER, 100_000, now=clock.now())
+    # only campaigns that are sending: a paused or cancelled campaign's paper waits (delivery.control)
+    sending = list(Campaign.objects.filter(status=Campaign.Status.SENDING).values_list("pk", flat=True))
+    attempts = claim(Channel.PAPER, 100_000, now=clock.now(), campaigns=sending)
     if not attempts:
         return []
     now = clock.now()

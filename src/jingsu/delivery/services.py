@@ -358,7 +358,10 @@ def _sms(a: DeliveryAttempt, n: Notice, alert: Alert) -> SmsMessage:
 
 
 def queue_next(a: DeliveryAttempt, n: Notice, now: datetime, *, paper_now: bool = False) -> DeliveryAttempt | None:
-    """Queue the next channel of the notice's plan after attempt `a` (idempotent: one successor per attempt)."""
+    """Queue the next channel of the notice's plan after attempt `a` (idempotent: one successor per attempt).
+    Nothing more is queued for a cancelled campaign (delivery.control.cancel_campaign)."""
+    if n.campaign.status == Campaign.Status.CANCELLED:
+        return None
     ci = _ci_of([n]).get(n.taxpayer_id, "")
     plan = channel_plan(n.campaign, n.taxpayer, ci)
     if paper_now:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from jingsu.delivery import services
+from jingsu.delivery import control, services
 from jingsu.providers.registry import configured_providers
 
 
@@ -27,6 +27,16 @@ def fallback_due() -> int:
 @shared_task(name="jingsu.delivery.sweep_stuck", acks_late=True)
 def sweep_stuck() -> int:
     return services.sweep_stuck()
+
+
+@shared_task(name="jingsu.delivery.start_scheduled", acks_late=True)
+def start_scheduled() -> list[int]:
+    return control.start_scheduled(configured_providers())
+
+
+@shared_task(name="jingsu.delivery.complete_finished", acks_late=True)
+def complete_finished() -> list[int]:
+    return control.complete_finished()
 
 
 @shared_task(name="jingsu.delivery.print_batch", acks_late=True)

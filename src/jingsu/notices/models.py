@@ -44,6 +44,7 @@ class Campaign(models.Model):
         BUILT = "built", "대상 확정"
         APPROVED = "approved", "승인"
         SENDING = "sending", "발송 중"
+        PAUSED = "paused", "일시 중지"
         COMPLETED = "completed", "완료"
         CANCELLED = "cancelled", "취소"
 
@@ -72,6 +73,9 @@ class Campaign(models.Model):
     approved_by = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
+    # 발송 예약: an approved campaign starts by itself at this time (delivery.control.start_scheduled).
+    scheduled_at = models.DateTimeField("발송 예약 시각", null=True, blank=True)
+    scheduled_by = models.CharField(max_length=100, blank=True)
     # The document template version this campaign uses (chosen when the campaign is created; never changes after).
     template = models.ForeignKey("NoticeTemplate", on_delete=models.PROTECT, related_name="campaigns",
                                  verbose_name="문서 서식")

@@ -1,7 +1,8 @@
 """`jingsu dispatch [--once] [--interval S] [--until-idle]` — run the delivery cycle in this process.
 
-One cycle: put back attempts a dead worker left in `sending` → send what is queued (inside send windows) → ask the
-providers for statuses → queue fallbacks → send again → hand paper to the post office → read the bank feed.
+One cycle: put back attempts a dead worker left in `sending` → start campaigns whose 발송 예약 time has come → send
+what is queued (inside send windows) → ask the providers for statuses → queue fallbacks → send again → hand paper to
+the post office → read the bank feed → mark campaigns whose every notice reached an end as completed.
 Several dispatch processes (or Celery workers) can run at once: work is claimed with SKIP LOCKED on PostgreSQL and
 every move is guarded, so nothing is sent twice. With a broker, `jingsu worker --beat` runs the same cycle as tasks.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.delivery import control
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
 
@@ -48,6 +50,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while not stopping:
             delivery.sweep_stuck(older_than=timedelta(seconds=opts["stuck_after"]))
+            control.start_scheduled(providers)
             sent = delivery.send_queued(providers, limit=10**9)
             if opts["send_only"]:
                 if opts["once"] or (opts["until_idle"] and sent == 0):
@@ -59,6 +62,7 @@ class Command(BaseCommand):
             if not opts["no_paper"]:
                 sent += delivery.print_batch(providers)
             payments.read_bank_feed(providers)
+            control.complete_finished()
             if opts["once"] or (opts["until_idle"] and sent == 0):
                 break
             time.sleep(opts["interval"])
