@@ -17,6 +17,10 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 pytestmark = pytest.mark.django_db
 
 FILTERS = {"min_age": "0", "max_age": "10", "min_amount": "1000"}
+# what the browser posts for the wizard's steps 3–5 when the official keeps the defaults
+POLICY = {"channel_1": "kakao", "channel_2": "kt", "channel_3": "sms", "channel_4": "paper", "fallback_hours": "24",
+          "read_deadline_days": "7", "send_window_start": "09:00", "send_window_end": "20:00",
+          "mail_class": "ordinary", "template": "", "pay_by": ""}
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +46,7 @@ def no_inline(r) -> None:
 
 def create_through_form(client, world, **extra) -> Campaign:
     data = {"kind": "arrears", "name": "12월 체납안내", "as_of": "2026-11-23", "control_share": "10", **FILTERS,
-            **extra}
+            **POLICY, **extra}
     r = as_(client, world).post(reverse("staff:campaign_new"), data)
     assert r.status_code == 302, text(r)
     c = Campaign.objects.get(jurisdiction=world.home, name=data["name"])
@@ -93,7 +97,7 @@ def test_the_preview_filters_by_tax_item_and_reports_bad_conditions(world, clien
 def test_an_empty_selection_is_a_form_error_and_nothing_is_created(world, client):
     r = as_(client, world).post(reverse("staff:campaign_new"), {
         "kind": "arrears", "name": "빈 캠페인", "as_of": "2026-11-23", "control_share": "0",
-        "min_amount": "999999999999"})
+        "min_amount": "999999999999", **POLICY})
     assert r.status_code == 400
     assert "조건에 맞는 체납자가 없습니다" in text(r)
     assert not Campaign.objects.filter(name="빈 캠페인").exists()
@@ -177,3 +181,132 @@ def test_the_status_json_returns_counts_by_status_and_channel(world, client):
     page = client.get(reverse("staff:campaign_detail", args=[c.pk]))
     assert 'data-status-url="' + reverse("staff:campaign_status", args=[c.pk]) in text(page)
     assert "KT 공인알림문자" in text(page)
+
+
+def test_the_wizard_keeps_the_chosen_channels_fallback_window_and_template(world, client):
+    from jingsu.notices.models import NoticeTemplate
+
+    template = NoticeTemplate.objects.filter(kind="arrears", active=True).order_by("-version").first()
+    c = create_through_form(client, world, channel_1="sms", channel_2="paper", channel_3="", channel_4="",
+                            fallback_hours="48", read_deadline_days="10", send_window_start="10:00",
+                            send_window_end="18:00", mail_class="registered", template=str(template.pk),
+                            pay_by="2026-12-04")
+    assert c.channels == ["sms", "paper"]
+    assert (c.fallback_hours, c.read_deadline_days, c.mail_class) == (48, 10, "registered")
+    assert (c.send_window_start.isoformat(), c.send_window_end.isoformat()) == ("10:00:00", "18:00:00")
+    assert c.template == template and c.pay_by == date(2026, 12, 4)
+    body = text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+    assert "문자(SMS) → 종이 우편" in body and "10:00–18:00" in body and "등기우편" in body
+    assert "48시간 뒤 다음 채널" in body
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"channel_2": "kakao", "channel_1": "kakao"}, "channel_2", "두 번 골랐습니다"),
+    ({"send_window_start": "20:00", "send_window_end": "09:00"}, "send_window_end", "시작 시각보다 늦어야"),
+    ({"fallback_hours": "0"}, "fallback_hours", ""),
+    ({"read_deadline_days": "31"}, "read_deadline_days", ""),
+    ({"kind": "refund"}, "template", "종류와 같은 서식을 고르세요"),
+])
+def test_a_bad_policy_is_refused_with_the_field_named_and_nothing_is_created(world, client, change, field, message):
+    from jingsu.notices.models import NoticeTemplate
+
+    arrears = NoticeTemplate.objects.filter(kind="arrears", active=True).first()
+    data = {"kind": "arrears", "name": "잘못된 정책", "as_of": "2026-11-23", "control_share": "0", **POLICY,
+            "template": str(arrears.pk), **change}
+    r = as_(client, world).post(reverse("staff:campaign_new"), data)
+    assert r.status_code == 400
+    assert f'id="id_{field}-error"' in text(r) and message in text(r)
+    assert not Campaign.objects.filter(name="잘못된 정책").exists()
+    # the live preview says the same without building
+    preview = client.get(reverse("staff:campaign_preview"), {k: v for k, v in data.items() if v != ""}).json()
+    assert preview["ok"] is False and field in preview["errors"]
+
+
+def test_the_sample_document_is_shown_as_the_citizen_receives_it_and_its_viewing_is_audited(world, client):
+    c = create_through_form(client, world)
+    page = text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+    sample_url = reverse("staff:campaign_sample", args=[c.pk])
+    assert f'src="{sample_url}"' in page and "sandbox" in page
+    r = client.get(sample_url)
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
+    sample = Notice.objects.filter(campaign=c, control_group=False).order_by("id").first()
+    body = text(r)
+    assert sample.reference in body and f"{sample.total_amount:,}원" in body
+    csp = r["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in csp and "default-src 'none'" in csp and "script-src 'none'" in csp
+    assert r["X-Frame-Options"] == "SAMEORIGIN" and "no-store" in r["Cache-Control"]
+    # the console's own pages still refuse to be framed
+    assert client.get(reverse("staff:campaign_detail", args=[c.pk]))["X-Frame-Options"] == "DENY"
+    assert AuditLog.objects.filter(action="campaign.sample_view", target_id=str(sample.pk),
+                                   actor=world.users["clerk"].get_username()).exists()
+    pdf = client.get(reverse("staff:campaign_sample_pdf", args=[c.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert AuditLog.objects.filter(action="campaign.sample_pdf", target_id=str(sample.pk)).exists()
+
+
+def test_the_team_lead_schedules_and_unschedules_the_sending(world, client):
+    c = create_through_form(client, world)
+    lead = as_(client, world, "team_lead")
+    lead.post(reverse("staff:campaign_approve", args=[c.pk]))
+    page = text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+    assert 'id="schedule-form"' in page and 'id="send-button"' in page
+    past = client.post(reverse("staff:campaign_schedule", args=[c.pk]), {"at": "2026-11-23T09:00"})
+    assert past.status_code == 400 and "지금보다 뒤여야" in text(past)
+    bad = client.post(reverse("staff:campaign_schedule", args=[c.pk]), {"at": "내일"})
+    assert bad.status_code == 400 and 'id="id_at-error"' in text(bad)
+    ok = client.post(reverse("staff:campaign_schedule", args=[c.pk]), {"at": "2026-11-23T15:30"})
+    assert ok.status_code == 302
+    c.refresh_from_db()
+    from jingsu.clock import SEOUL
+
+    assert c.scheduled_at.astimezone(SEOUL).strftime("%Y-%m-%d %H:%M") == "2026-11-23 15:30"
+    assert c.scheduled_by == world.users["team_lead"].get_username()
+    page = text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+    assert "2026. 11. 23. 15:30" in page and 'id="unschedule-button"' in page
+    assert client.get(reverse("staff:campaign_status", args=[c.pk])).json()["scheduled_at"].startswith(
+        "2026-11-23T15:30")
+    assert client.post(reverse("staff:campaign_unschedule", args=[c.pk])).status_code == 302
+    c.refresh_from_db()
+    assert c.scheduled_at is None and c.status == Campaign.Status.APPROVED
+    # the clerk prepares but does not send or schedule
+    assert as_(client, world).post(reverse("staff:campaign_schedule", args=[c.pk]),
+                                   {"at": "2026-11-23T15:30"}).status_code == 403
+
+
+def test_pause_resume_and_cancel_through_the_screens(world, client, settings, tmp_path):
+    from jingsu.delivery.models import AttemptStatus, DeliveryAttempt
+    from jingsu.simulator.process import SimulatorProcess
+
+    c = create_through_form(client, world)
+    as_(client, world, "team_lead").post(reverse("staff:campaign_approve", args=[c.pk]))
+    with SimulatorProcess(seed=9) as sim:
+        settings.JINGSU_PROVIDER_URL = sim.url
+        assert client.post(reverse("staff:campaign_send", args=[c.pk])).status_code == 302
+    c.refresh_from_db()
+    assert c.status == Campaign.Status.SENDING
+    page = text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+    assert 'id="pause-button"' in page and 'id="cancel-form"' in page
+
+    assert client.post(reverse("staff:campaign_pause", args=[c.pk]), {"reason": "문구 재확인"}).status_code == 302
+    c.refresh_from_db()
+    assert c.status == Campaign.Status.PAUSED
+    assert 'id="resume-button"' in text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+    again = client.post(reverse("staff:campaign_pause", args=[c.pk]))
+    assert again.status_code == 400 and "일시 중지할 수 없습니다" in text(again)
+    assert client.post(reverse("staff:campaign_resume", args=[c.pk])).status_code == 302
+    c.refresh_from_db()
+    assert c.status == Campaign.Status.SENDING
+
+    queued = DeliveryAttempt.objects.filter(notice__campaign=c, status=AttemptStatus.QUEUED).count()
+    short = client.post(reverse("staff:campaign_cancel", args=[c.pk]), {"reason": "취소"})
+    assert short.status_code == 400 and 'id="id_reason-error"' in text(short)
+    c.refresh_from_db()
+    assert c.status == Campaign.Status.SENDING
+    r = client.post(reverse("staff:campaign_cancel", args=[c.pk]), {"reason": "대상 조건을 잘못 골랐음"}, follow=True)
+    assert r.status_code == 200 and f"대기 중인 발송 {queued:,}건을 취소했습니다" in text(r)
+    c.refresh_from_db()
+    assert c.status == Campaign.Status.CANCELLED
+    assert not DeliveryAttempt.objects.filter(notice__campaign=c, status=AttemptStatus.QUEUED).exists()
+    assert AuditLog.objects.filter(action="campaign.cancel", target_id=str(c.pk),
+                                   actor=world.users["team_lead"].get_username()).exists()
+    assert "지금 상태(취소)에서는 할 일이 없습니다" in text(client.get(reverse("staff:campaign_detail", args=[c.pk])))

@@ -1,41 +1,55 @@
-"""안내 캠페인 (issue #8 item 3) in the staff console: the jurisdiction's campaigns, a new campaign with a live count,
-one campaign (summary, alert, sample document, approve, send) and its delivery progress.
+"""안내 캠페인 (issue #8 item 3) in the staff console: the jurisdiction's campaigns, a new campaign in five steps
+with a live count (kind → conditions → channels and fallback → control group → template), one campaign (summary,
+alert, the sample document as the citizen receives it, approve, send now or at a time, pause, resume, cancel) and
+its delivery progress.
 
 Permissions: reading (list, page, progress JSON) needs `view_reports` — the one existing permission that both the
 maker (담당자, `prepare_campaign`) and the checker (팀장, `approve_campaign`) hold, and that already reads campaigns
-on the effect screens; preparing needs `prepare_campaign`; approving and sending need `approve_campaign`. The rules
-(filters, build, maker-checker, sending) are jingsu.notices.services and jingsu.delivery.services; nothing is
+on the effect screens; preparing needs `prepare_campaign`; approving, sending, scheduling, pausing, resuming and
+cancelling need `approve_campaign` (the 팀장 answers for what goes out). The rules (filters, build, maker-checker,
+sending, control) are jingsu.notices.services, jingsu.delivery.services and jingsu.delivery.control; nothing is
 re-implemented here."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from csp.constants import NONE as NONE_SRC
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from jingsu.clock import SEOUL
 from jingsu.clock import today as clock_today
+from jingsu.core import audit
+from jingsu.delivery import control
 from jingsu.delivery.models import AttemptStatus, Channel
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.notices import services as campaigns
-from jingsu.notices.models import Campaign, Notice, NoticeLine
+from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
 )
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import scoped_or_404, staff_view
 
+NO_CHANNEL = [("", "(없음)")]
+CHANNEL_STEPS = 4
+
 
 class CampaignForm(forms.Form):
+    """The new-campaign wizard's fields, grouped in `STEPS` (one fieldset each on the page)."""
+
     kind = forms.ChoiceField(label="종류", choices=Campaign.Kind.choices, initial=Campaign.Kind.ARREARS)
     name = forms.CharField(label="캠페인 이름", max_length=100)
     as_of = forms.DateField(label="기준일", widget=forms.DateInput(attrs={"type": "date"}),
                             help_text="체납액과 가산금·납부지연가산세를 이 날짜 기준으로 계산합니다.")
-    control_share = forms.IntegerField(label="대조군 비율(%)", min_value=0, max_value=50, initial=0,
-                                       help_text="0–50. 대조군은 발송하지 않고 효과 비교에만 씁니다.")
     tax_items = forms.MultipleChoiceField(
         label="세목", required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(code, f"{item.name} ({code})") for code, item in TAX_ITEMS.items()],
@@ -50,13 +64,78 @@ class CampaignForm(forms.Form):
         label="포함할 상태", required=False, widget=forms.CheckboxSelectMultiple,
         choices=[(s.value, s.label) for s in campaigns.EXCLUDED_BY_DEFAULT],
         help_text="징수유예·분할납부·불복 중인 부과 건은 고르지 않으면 빠집니다.")
+    channel_1 = forms.ChoiceField(label="1순위 채널", choices=Channel.choices, initial=CHANNELS[0],
+                                  help_text="카카오톡·KT는 CI로 받는 사람을 찾을 수 있을 때만 씁니다. 안 되면 다음 순위로 넘어갑니다.")
+    channel_2 = forms.ChoiceField(label="2순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[1],
+                                  required=False)
+    channel_3 = forms.ChoiceField(label="3순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[2],
+                                  required=False)
+    channel_4 = forms.ChoiceField(label="4순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[3],
+                                  required=False, help_text="열람 기한이 지나도 읽지 않으면 마지막에는 종이 우편으로 보냅니다.")
+    fallback_hours = forms.IntegerField(label="다음 채널까지 기다릴 시간(시간)", min_value=1, max_value=168, initial=24,
+                                        help_text="도달했지만 읽지 않은 안내문을 이 시간 뒤 다음 채널로 보냅니다 (1–168).")
+    read_deadline_days = forms.IntegerField(label="열람 기한(일)", min_value=1, max_value=30, initial=7,
+                                            help_text="1–30일. 지나면 전자 안내는 만료되고 종이로 보냅니다.")
+    send_window_start = forms.TimeField(label="발송 시작 시각", initial="09:00",
+                                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    send_window_end = forms.TimeField(label="발송 종료 시각", initial="20:00",
+                                      widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                                      help_text="이 시간 밖과 공휴일에는 보내지 않고 기다립니다 (한국 시각).")
+    mail_class = forms.ChoiceField(label="종이 우편 종류", choices=MailClass.choices, initial=MailClass.ORDINARY)
+    control_share = forms.IntegerField(label="대조군 비율(%)", min_value=0, max_value=50, initial=0,
+                                       help_text="0–50. 대조군은 발송하지 않고 효과 비교에만 씁니다.")
+    template = forms.ModelChoiceField(label="문서 서식", required=False, empty_label="(이 종류의 최신판)",
+                                      queryset=NoticeTemplate.objects.none(),
+                                      help_text="비우면 고른 종류의 최신 서식을 씁니다. 캠페인을 만든 뒤에는 바꿀 수 없습니다.")
+    pay_by = forms.DateField(label="안내문에 적을 납부기한", required=False,
+                             widget=forms.DateInput(attrs={"type": "date"}),
+                             help_text="비우면 기준일 + 14일. 독촉장은 발급일부터 20일 안이어야 합니다(지방세징수법 제32조③).")
+
+    STEPS = (
+        ("1. 종류", ("kind", "name", "as_of")),
+        ("2. 대상 조건", ("tax_items", "min_amount", "max_amount", "min_age", "max_age", "include_statuses")),
+        ("3. 발송 채널과 재발송", ("channel_1", "channel_2", "channel_3", "channel_4", "fallback_hours",
+                             "read_deadline_days", "send_window_start", "send_window_end", "mail_class")),
+        ("4. 대조군", ("control_share",)),
+        ("5. 서식과 납부기한", ("template", "pay_by")),
+    )
+    # what the live preview fills in when the page has not sent a field (the service's defaults)
+    PREVIEW_DEFAULTS = {"kind": Campaign.Kind.ARREARS, "control_share": "0", "name": "미리보기",
+                        "channel_1": CHANNELS[0], "fallback_hours": "24", "read_deadline_days": "7",
+                        "send_window_start": "09:00", "send_window_end": "20:00", "mail_class": MailClass.ORDINARY}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = NoticeTemplate.objects.filter(active=True).order_by("kind", "-version")
+        self.fields["template"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda t: f"{Campaign.Kind(t.kind).label} {t.version}판 — {t.name}")
+
+    def steps(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(title, [self[name] for name in names]) for title, names in self.STEPS]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for low, high, label in (("min_amount", "max_amount", "체납액"), ("min_age", "max_age", "체납 연차")):
             if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
                 self.add_error(high, f"{label} 상한이 하한보다 작습니다.")
+        chosen = [data.get(f"channel_{i}") for i in range(1, CHANNEL_STEPS + 1)]
+        seen: set[str] = set()
+        for i, ch in enumerate(chosen, start=1):
+            if ch and ch in seen:
+                self.add_error(f"channel_{i}", f"{Channel(ch).label}을(를) 두 번 골랐습니다.")
+            if ch:
+                seen.add(ch)
+        start, end = data.get("send_window_start"), data.get("send_window_end")
+        if start is not None and end is not None and start >= end:
+            self.add_error("send_window_end", "발송 종료 시각은 시작 시각보다 늦어야 합니다.")
+        t = data.get("template")
+        if t is not None and data.get("kind") and t.kind != data["kind"]:
+            self.add_error("template", f"고른 서식은 '{Campaign.Kind(t.kind).label}' 서식입니다. 종류와 같은 서식을 고르세요.")
         return data
+
+    def channels(self) -> list[str]:
+        """The channel order, in the order chosen, without the empty steps."""
+        return [c for i in range(1, CHANNEL_STEPS + 1) if (c := self.cleaned_data.get(f"channel_{i}"))]
 
     def filters(self) -> dict[str, Any]:
         """The `filters` of notices.services.create_campaign (only the keys that were given)."""
@@ -70,6 +149,16 @@ class CampaignForm(forms.Form):
                 out[key] = d[key]
         return out
 
+    def create(self, request: HttpRequest, *, name: str | None = None) -> Campaign:
+        """notices.services.create_campaign with the form's values (raises CampaignError)."""
+        d = self.cleaned_data
+        return campaigns.create_campaign(
+            request.jurisdiction, name=name or d["name"], kind=d["kind"], as_of=d["as_of"],  # type: ignore[attr-defined]
+            actor=_actor(request), filters=self.filters(), control_share=d["control_share"],
+            read_deadline_days=d["read_deadline_days"], fallback_hours=d["fallback_hours"], clock=_clock,
+            template=d.get("template"), pay_by=d.get("pay_by"), send_window_start=d["send_window_start"],
+            send_window_end=d["send_window_end"], channels=self.channels(), mail_class=d["mail_class"])
+
 
 class _Preview(Exception):
     def __init__(self, summary: campaigns.BuildSummary) -> None:
@@ -80,12 +169,9 @@ def preview_counts(request: HttpRequest, form: CampaignForm) -> campaigns.BuildS
     """What building the campaign would give, by building it inside a savepoint that is always rolled back: the
     same selection, per-taxpayer amount filter and control group as the real build (nothing duplicated here), and
     nothing written (the audit rows roll back too)."""
-    d = form.cleaned_data
     try:
         with transaction.atomic():
-            c = campaigns.create_campaign(request.jurisdiction, name=d.get("name") or "미리보기",  # type: ignore[attr-defined]
-                                          kind=d["kind"], as_of=d["as_of"], actor=_actor(request),
-                                          filters=form.filters(), control_share=d["control_share"], clock=_clock)
+            c = form.create(request, name=form.cleaned_data.get("name") or "미리보기")
             try:
                 summary = campaigns.build_campaign(c, actor=_actor(request), clock=_clock)
             except campaigns.CampaignError:
@@ -108,15 +194,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @staff_view("prepare_campaign")
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: create_campaign + build_campaign, then the campaign's page."""
-    initial = {"as_of": clock_today(_clock), "control_share": 0, "kind": Campaign.Kind.ARREARS}
+    initial = {"as_of": clock_today(_clock)}
     form = CampaignForm(request.POST) if request.method == "POST" else CampaignForm(initial=initial)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
         try:
             with transaction.atomic():
-                c = campaigns.create_campaign(request.jurisdiction, name=d["name"], kind=d["kind"],  # type: ignore[attr-defined]
-                                              as_of=d["as_of"], actor=_actor(request), filters=form.filters(),
-                                              control_share=d["control_share"], clock=_clock)
+                c = form.create(request)
                 summary = campaigns.build_campaign(c, actor=_actor(request), clock=_clock)
         except campaigns.CampaignError as e:
             form.add_error(None, str(e))
@@ -132,10 +215,9 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 def campaign_preview(request: HttpRequest) -> HttpResponse:
     """GET: the number of notices and the total the form's conditions give (JSON, for campaign-progress.js)."""
     data = request.GET.copy()
-    data.setdefault("kind", Campaign.Kind.ARREARS)
+    for key, value in CampaignForm.PREVIEW_DEFAULTS.items():
+        data.setdefault(key, value)
     data.setdefault("as_of", clock_today(_clock).isoformat())
-    data.setdefault("control_share", "0")
-    data.setdefault("name", "미리보기")
     form = CampaignForm(data)
     if not form.is_valid():
         return JsonResponse({"ok": False, "errors": {k: [str(m) for m in v] for k, v in form.errors.items()}},
@@ -145,10 +227,27 @@ def campaign_preview(request: HttpRequest) -> HttpResponse:
                          "total_amount": s.total_amount}, json_dumps_params={"ensure_ascii": False})
 
 
+class ScheduleForm(forms.Form):
+    at = forms.DateTimeField(label="발송 예약 시각", widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                              format="%Y-%m-%dT%H:%M"),
+                             input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                             help_text="한국 시각. 그 시각이 되면 스스로 발송을 시작합니다(발송 시간대 안에서).")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="취소 사유", min_length=control.MIN_REASON, max_length=200,
+                             help_text="5자 이상. 감사 기록에 남습니다. 이미 나간 안내문은 취소되지 않습니다.")
+
+
+class PauseForm(forms.Form):
+    reason = forms.CharField(label="일시 중지 사유", required=False, max_length=200)
+
+
 def _status_payload(c: Campaign) -> dict[str, Any]:
     from jingsu.delivery.services import campaign_status
 
     s = campaign_status(c)
+    p = control.progress(c)
     notice_labels = dict(Notice.Status.choices)
     channel_labels = dict(Channel.choices)
     attempt_labels = dict(AttemptStatus.choices)
@@ -156,6 +255,9 @@ def _status_payload(c: Campaign) -> dict[str, Any]:
         "campaign": c.pk,
         "status": c.status,
         "status_display": c.get_status_display(),
+        "progress": {"target": p.target, "handed_over": p.handed_over, "settled": p.settled,
+                     "percent_sent": p.percent_sent, "percent_settled": p.percent_settled},
+        "scheduled_at": c.scheduled_at.astimezone(SEOUL).isoformat() if c.scheduled_at else None,
         "notices": [{"status": k, "label": notice_labels.get(k, k), "count": v} for k, v in sorted(s["notices"].items())],
         "attempts": [
             {"channel": ch, "channel_label": channel_labels.get(ch, ch), "status": st,
@@ -165,7 +267,15 @@ def _status_payload(c: Campaign) -> dict[str, Any]:
     }
 
 
-def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str = "") -> HttpResponse:
+def _sample(c: Campaign) -> Notice | None:
+    """The notice shown as the campaign's sample: its first notice outside the control group (or its first)."""
+    notices = Notice.objects.filter(campaign=c).select_related(
+        "campaign", "campaign__template", "campaign__jurisdiction", "taxpayer")
+    return notices.filter(control_group=False).order_by("id").first() or notices.order_by("id").first()
+
+
+def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str = "",
+            schedule_form: ScheduleForm | None = None, cancel_form: CancelForm | None = None) -> HttpResponse:
     from jingsu.notices.documents import TemplateError, document_context, render_alert
 
     notices = Notice.objects.filter(campaign=c)
@@ -180,14 +290,19 @@ def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str 
         alert = render_alert(c)
     except TemplateError as e:
         alert_error = str(e)
-    sample = notices.select_related("campaign", "campaign__template", "campaign__jurisdiction", "taxpayer") \
-        .filter(control_group=False).order_by("id").first() or notices.order_by("id").first()
+    sample = _sample(c)
     document = document_context(sample) if sample else None
+    channel_labels = dict(Channel.choices)
     return render(request, "staff/campaigns/detail.html", {
         "campaign": c, "S": Campaign.Status, "totals": totals, "alert": alert, "alert_error": alert_error,
         "document": document, "progress": _status_payload(c), "error": error,
+        "channels": [channel_labels.get(ch, ch) for ch in c.channels],
         "problems": campaigns.template_problems(c, today=clock_today(_clock)) if c.status == Campaign.Status.BUILT
         else [],
+        "schedule_form": schedule_form or ScheduleForm(),
+        "cancel_form": cancel_form or CancelForm(),
+        "pause_form": PauseForm(),
+        "cancellable": c.status in control.CANCELLABLE,
     }, status=status)
 
 
@@ -200,18 +315,28 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
     return _detail(request, _campaign(request, campaign_id))
 
 
-@staff_view("approve_campaign")
-def campaign_approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """POST: approve (maker-checker in notices.services). GET shows the campaign's page."""
+def _act(request: HttpRequest, campaign_id: int, do: Any) -> HttpResponse:
+    """POST: `do(campaign)` → the success message; a CampaignError shows the page again with it (400). GET shows
+    the campaign's page."""
     c = _campaign(request, campaign_id)
     if request.method != "POST":
         return _detail(request, c)
     try:
-        campaigns.approve_campaign(c, actor=_actor(request), clock=_clock)
+        message = do(c)
     except campaigns.CampaignError as e:
+        c.refresh_from_db()
         return _detail(request, c, status=400, error=str(e))
-    messages.success(request, "캠페인을 승인했습니다. 발송할 수 있습니다.")
+    messages.success(request, message)
     return redirect("staff:campaign_detail", campaign_id=c.pk)
+
+
+@staff_view("approve_campaign")
+def campaign_approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """POST: approve (maker-checker in notices.services)."""
+    def do(c: Campaign) -> str:
+        campaigns.approve_campaign(c, actor=_actor(request), clock=_clock)
+        return "캠페인을 승인했습니다. 지금 발송하거나 발송 시각을 예약할 수 있습니다."
+    return _act(request, campaign_id, do)
 
 
 @staff_view("approve_campaign")
@@ -238,6 +363,95 @@ def campaign_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return _detail(request, c, status=400, error=str(e))
     messages.success(request, f"발송을 시작했습니다: 첫 발송 {summary.attempts:,}건.")
     return redirect("staff:campaign_detail", campaign_id=c.pk)
+
+
+@staff_view("approve_campaign")
+def campaign_schedule(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """POST `at`: 발송 예약 (delivery.control.schedule_campaign); the dispatch cycle starts it at that time."""
+    c = _campaign(request, campaign_id)
+    form = ScheduleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not form.is_valid():
+        return _detail(request, c, status=400, error="발송 예약 시각을 확인하세요.", schedule_form=form)
+
+    def do(c: Campaign) -> str:
+        at: datetime = form.cleaned_data["at"]
+        control.schedule_campaign(c, at, actor=_actor(request), clock=_clock)
+        return f"{at.astimezone(SEOUL):%Y. %m. %d. %H:%M}에 발송을 시작하도록 예약했습니다."
+    return _act(request, campaign_id, do)
+
+
+@staff_view("approve_campaign")
+def campaign_unschedule(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    def do(c: Campaign) -> str:
+        control.unschedule_campaign(c, actor=_actor(request), clock=_clock)
+        return "발송 예약을 취소했습니다. 캠페인은 승인된 상태로 남습니다."
+    return _act(request, campaign_id, do)
+
+
+@staff_view("approve_campaign")
+def campaign_pause(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    def do(c: Campaign) -> str:
+        control.pause_campaign(c, actor=_actor(request), reason=request.POST.get("reason", "")[:200], clock=_clock)
+        return "발송을 일시 중지했습니다. 이미 넘긴 안내문은 그대로 진행되고, 남은 안내문은 재개할 때까지 기다립니다."
+    return _act(request, campaign_id, do)
+
+
+@staff_view("approve_campaign")
+def campaign_resume(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    def do(c: Campaign) -> str:
+        control.resume_campaign(c, actor=_actor(request), clock=_clock)
+        return "발송을 재개했습니다."
+    return _act(request, campaign_id, do)
+
+
+@staff_view("approve_campaign")
+def campaign_cancel(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """POST `reason`: cancel what has not gone out (delivery.control.cancel_campaign)."""
+    c = _campaign(request, campaign_id)
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not form.is_valid():
+        return _detail(request, c, status=400, error="취소 사유를 5자 이상 적어 주세요.", cancel_form=form)
+
+    def do(c: Campaign) -> str:
+        s = control.cancel_campaign(c, actor=_actor(request), reason=form.cleaned_data["reason"], clock=_clock)
+        return (f"캠페인을 취소했습니다: 나가지 않은 안내문 {s.notices:,}건과 대기 중인 발송 {s.attempts:,}건을 "
+                f"취소했습니다. 이미 나간 안내문 {s.already_sent:,}건은 그대로입니다.")
+    return _act(request, campaign_id, do)
+
+
+@staff_view("view_reports")
+@xframe_options_sameorigin
+@csp_replace({"default-src": [NONE_SRC], "script-src": [NONE_SRC], "connect-src": [NONE_SRC],
+              "style-src": [UNSAFE_INLINE], "img-src": ["data:"], "frame-ancestors": [SELF],
+              "form-action": [NONE_SRC]})
+def campaign_sample(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The sample notice's document exactly as rendered for the intermediary and the printer (its own inline CSS,
+    no external resource), for the campaign page's frame. Viewing it is audited: it carries one taxpayer's data."""
+    from jingsu.notices.documents import render_html
+
+    c = _campaign(request, campaign_id)
+    sample = _sample(c)
+    if sample is None:
+        return HttpResponse("이 캠페인에는 안내문이 없습니다.", status=404, content_type="text/plain; charset=utf-8")
+    audit.record("campaign.sample_view", actor=_actor(request), jurisdiction=c.jurisdiction_id, target=sample,
+                 clock=_clock, detail={"campaign": c.pk})
+    return HttpResponse(render_html(sample), content_type="text/html; charset=utf-8")
+
+
+@staff_view("view_reports")
+def campaign_sample_pdf(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """The sample notice as the A4 PDF the post office prints and the portal offers."""
+    from jingsu.notices.documents import render_pdf
+
+    c = _campaign(request, campaign_id)
+    sample = _sample(c)
+    if sample is None:
+        return HttpResponse("이 캠페인에는 안내문이 없습니다.", status=404, content_type="text/plain; charset=utf-8")
+    audit.record("campaign.sample_pdf", actor=_actor(request), jurisdiction=c.jurisdiction_id, target=sample,
+                 clock=_clock, detail={"campaign": c.pk})
+    response = HttpResponse(render_pdf(sample), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="sample-{sample.reference}.pdf"'
+    return response
 
 
 @staff_view("view_reports")

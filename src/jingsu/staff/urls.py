@@ -33,6 +33,13 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", cv.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/approve/", cv.campaign_approve, name="campaign_approve"),
     path("campaigns/<int:campaign_id>/send/", cv.campaign_send, name="campaign_send"),
+    path("campaigns/<int:campaign_id>/schedule/", cv.campaign_schedule, name="campaign_schedule"),
+    path("campaigns/<int:campaign_id>/unschedule/", cv.campaign_unschedule, name="campaign_unschedule"),
+    path("campaigns/<int:campaign_id>/pause/", cv.campaign_pause, name="campaign_pause"),
+    path("campaigns/<int:campaign_id>/resume/", cv.campaign_resume, name="campaign_resume"),
+    path("campaigns/<int:campaign_id>/cancel/", cv.campaign_cancel, name="campaign_cancel"),
+    path("campaigns/<int:campaign_id>/sample/", cv.campaign_sample, name="campaign_sample"),
+    path("campaigns/<int:campaign_id>/sample.pdf", cv.campaign_sample_pdf, name="campaign_sample_pdf"),
     path("campaigns/<int:campaign_id>/status.json", cv.campaign_status_json, name="campaign_status"),
     # 수납 (manage_payments) and 효과 보고서 (view_reports): docs/staff-console.md "Money and effect screens"
     path("money/unmatched/", mv.unmatched, name="money_unmatched"),

@@ -2,8 +2,9 @@
    - New campaign (#campaign-form, data-preview-url): on every change of the form, after a short pause, GET the
      preview JSON with the form's fields (never the CSRF token) and fill the [data-field] elements of
      #campaign-preview with the count of notices and the total.
-   - Campaign page (#campaign-live, data-status-url): while the campaign is approved or sending, poll the status JSON
-     every 5 seconds and redraw the two progress tables. */
+   - Campaign page (#campaign-live, data-status-url): while the campaign is approved (it may be scheduled), sending
+     or paused, poll the status JSON every 5 seconds, redraw the two progress bars and tables, and say so when the
+     campaign's status changes (the buttons of the new status come with a reload). */
 (function () {
   "use strict";
   if (!window.fetch) { return; }
@@ -53,7 +54,19 @@
 
   var live = document.getElementById("campaign-live");
   if (live) {
-    var ACTIVE = { approved: true, sending: true };
+    var ACTIVE = { approved: true, sending: true, paused: true };
+    var initial = live.getAttribute("data-status");
+    var bars = function (p) {
+      var spans = live.querySelectorAll("[data-progress]");
+      for (var i = 0; i < spans.length; i++) {
+        var key = spans[i].getAttribute("data-progress");
+        spans[i].textContent = key.indexOf("percent") === 0 ? String(p[key]) : num(p[key]);
+      }
+      var sent = document.getElementById("progress-sent");
+      var settled = document.getElementById("progress-settled");
+      if (sent) { sent.value = p.percent_sent; sent.textContent = p.percent_sent + "%"; }
+      if (settled) { settled.value = p.percent_settled; settled.textContent = p.percent_settled + "%"; }
+    };
     var fill = function (id, rows, cells, empty) {
       var body = document.querySelector("#" + id + " tbody");
       if (!body) { return; }
@@ -83,10 +96,15 @@
         fill("progress-notices", s.notices, ["label", "count"], "안내문이 없습니다.");
         fill("progress-attempts", s.attempts, ["channel_label", "label", "count"], "아직 발송 시도가 없습니다.");
         document.getElementById("progress-status").textContent = s.status_display;
+        if (s.progress) { bars(s.progress); }
         live.setAttribute("data-status", s.status);
+        if (s.status !== initial) {
+          var note = document.getElementById("progress-note");
+          if (note) { note.textContent = "캠페인 상태가 '" + s.status_display + "'(으)로 바뀌었습니다. 화면을 새로 고치면 이 상태에서 할 수 있는 일이 보입니다."; }
+        }
         if (ACTIVE[s.status]) { window.setTimeout(poll, 5000); }
       }).catch(function () { window.setTimeout(poll, 15000); });
     };
-    if (ACTIVE[live.getAttribute("data-status")]) { window.setTimeout(poll, 5000); }
+    if (ACTIVE[initial]) { window.setTimeout(poll, 5000); }
   }
 })();
