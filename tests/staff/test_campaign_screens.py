@@ -80,6 +80,7 @@ def test_the_clerk_creates_and_builds_a_campaign_and_the_preview_counted_the_sam
     body = text(page)
     assert f"{counted['notices']:,}건" in body and "대상 확정" in body
     assert 'id="campaign-alert"' in body and 'id="campaign-document"' in body
+    assert "체납액 1,000원 이상 · 체납 연차 0년 이상 10년 이하" in body
     assert "approve-button" not in body  # the clerk has no approve_campaign
     no_inline(page)
     listing = client.get(reverse("staff:campaign_list"))

@@ -31,6 +31,7 @@ from jingsu.core import audit
 from jingsu.delivery import control
 from jingsu.delivery.models import AttemptStatus, Channel
 from jingsu.law.tax_items import TAX_ITEMS
+from jingsu.levies.models import Levy
 from jingsu.notices import services as campaigns
 from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
 from jingsu.staff.access import (
@@ -274,6 +275,28 @@ def _sample(c: Campaign) -> Notice | None:
     return notices.filter(control_group=False).order_by("id").first() or notices.order_by("id").first()
 
 
+def describe_filters(filters: dict[str, Any]) -> str:
+    """The campaign's conditions in words, e.g. "세목: 재산세(14) · 체납액 1,000원 이상"."""
+    parts = []
+    if filters.get("tax_items"):
+        parts.append("세목: " + ", ".join(f"{TAX_ITEMS[t].name}({t})" if t in TAX_ITEMS else t
+                                          for t in filters["tax_items"]))
+    low, high = filters.get("min_amount"), filters.get("max_amount")
+    if low is not None or high is not None:
+        parts.append("체납액 " + (f"{low:,}원 이상" if low is not None else "") +
+                     (" " if low is not None and high is not None else "") +
+                     (f"{high:,}원 이하" if high is not None else ""))
+    low, high = filters.get("min_age"), filters.get("max_age")
+    if low is not None or high is not None:
+        parts.append("체납 연차 " + (f"{low}년 이상" if low is not None else "") +
+                     (" " if low is not None and high is not None else "") +
+                     (f"{high}년 이하" if high is not None else ""))
+    if filters.get("include_statuses"):
+        labels = dict(Levy.Status.choices)
+        parts.append("포함: " + ", ".join(labels.get(s, s) for s in filters["include_statuses"]))
+    return " · ".join(parts) or "(조건 없음: 모든 체납)"
+
+
 def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str = "",
             schedule_form: ScheduleForm | None = None, cancel_form: CancelForm | None = None) -> HttpResponse:
     from jingsu.notices.documents import TemplateError, document_context, render_alert
@@ -297,6 +320,7 @@ def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str 
         "campaign": c, "S": Campaign.Status, "totals": totals, "alert": alert, "alert_error": alert_error,
         "document": document, "progress": _status_payload(c), "error": error,
         "channels": [channel_labels.get(ch, ch) for ch in c.channels],
+        "filters_text": describe_filters(c.filters),
         "problems": campaigns.template_problems(c, today=clock_today(_clock)) if c.status == Campaign.Status.BUILT
         else [],
         "schedule_form": schedule_form or ScheduleForm(),
