@@ -44,6 +44,7 @@ class SimulatorProcess:
         startup_timeout: float = 15.0,
         stop_timeout: float = 5.0,
         stderr: int | IO[bytes] | None = None,
+        new_session: bool = False,
     ) -> None:
         self.args = [
             sys.executable,
@@ -76,6 +77,8 @@ class SimulatorProcess:
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self.stderr = stderr
+        # own session: a Ctrl+C in the terminal does not reach it, so a supervisor (`jingsu serve`) stops it last
+        self.new_session = new_session
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
         self._control: SimulatorControl | None = None
@@ -86,7 +89,8 @@ class SimulatorProcess:
         src = str(Path(__file__).resolve().parents[2])  # .../src, so the child imports this very package
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.stderr, env=env)
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
+                                     start_new_session=self.new_session)
         line: list[bytes] = []
         assert self.proc.stdout is not None
         out = self.proc.stdout

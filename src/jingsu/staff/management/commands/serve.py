@@ -1,15 +1,28 @@
-"""`jingsu serve`: the staff console on localhost over the current database (after `make demo`).
+"""`jingsu serve`: the staff console and the citizen portal on localhost over the current database (after `make demo`).
 
 Migrates (harmless when up to date), creates one demo user per role in the demo jurisdiction if missing — with a
-random password printed once, stored only as Django's salted hash — then runs gunicorn (whitenoise serves the static
-files). `--server runserver` uses Django's development server instead (auto-reload while editing)."""
+random password printed once, stored only as Django's salted hash — then starts and supervises three child processes:
+
+- the simulator (`python -m jingsu.simulator`, sim time = wall time) standing in for Kakao, KT, SMS, the post office,
+  the bank and the payment gateway, unless JINGSU_PROVIDER_URL is set (then that is used) or `--no-simulator`;
+  its KT result callbacks and payment-gateway notices come back to this server (`/callbacks/kt`, `/callbacks/pg`);
+- the delivery cycle (`python -m jingsu dispatch --interval N`) unless `--no-dispatch`;
+- gunicorn (whitenoise serves the static files), or Django's development server with `--server runserver`.
+
+Ctrl+C / SIGTERM, or any child ending on its own, stops all of them (SIGTERM, then SIGKILL after a timeout); the exit
+status is non-zero when a child failed."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import shutil
+import signal
+import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from jingsu.clock import SystemClock
 from jingsu.core.models import Jurisdiction
 from jingsu.staff import services
 from jingsu.staff.models import StaffProfile
@@ -53,8 +67,67 @@ def ensure_demo_users(jurisdiction: Jurisdiction, *, reset_passwords: bool = Fal
     return rows
 
 
+@dataclass
+class Child:
+    """One supervised process, leader of its own process group (signalled as a whole, so no grandchild — a gunicorn
+    worker, the runserver child — outlives it). `last`: stopped only after the others (the simulator)."""
+
+    name: str
+    proc: subprocess.Popen[bytes]
+    stop_timeout: float
+    last: bool = False
+
+
+def _killpg(child: Child, sig: int) -> None:
+    try:
+        os.killpg(child.proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def stop_children(children: list[Child], say: Any) -> list[str]:
+    """SIGTERM every child but the `last` ones at once, wait for each, SIGKILL after its timeout; then the same for the
+    `last` ones (a dispatch cycle in progress finishes against a live simulator). Returns the names that had to be
+    killed."""
+    killed = []
+    for step in ([c for c in children if not c.last], [c for c in children if c.last]):
+        for child in step:
+            if child.proc.poll() is None:
+                _killpg(child, signal.SIGTERM)
+        for child in step:
+            try:
+                child.proc.wait(child.stop_timeout)
+            except subprocess.TimeoutExpired:
+                say(f"{child.name}: {child.stop_timeout:.0f}초 안에 끝나지 않아 강제로 끝냅니다 (SIGKILL)")
+                killed.append(child.name)
+                _killpg(child, signal.SIGKILL)
+                child.proc.wait()
+            _killpg(child, signal.SIGKILL)  # stragglers of the group, if any
+    return killed
+
+
+def gunicorn_extra_args() -> list[str]:
+    """Recent gunicorn releases open a control socket at one fixed path per user; `jingsu serve` supervises gunicorn
+    itself, and two of them side by side must not fight over that path."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
+
+
+def connect_host(host: str) -> str:
+    """The address a local client uses to reach a server bound to `host` (a wildcard bind → the loopback)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
 class Command(BaseCommand):
-    help = "직원 콘솔을 localhost에서 시작합니다 (역할마다 시연 계정을 만들고 비밀번호를 한 번만 보여 줍니다)."
+    help = (
+        "직원 콘솔과 시민 포털을 localhost에서 시작합니다 — 시뮬레이터(외부 기관)와 발송 주기(jingsu dispatch)도 함께 "
+        "띄웁니다. 역할마다 시연 계정을 만들고 비밀번호를 한 번만 보여 줍니다."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -64,7 +137,14 @@ class Command(BaseCommand):
         parser.add_argument("--no-demo-users", action="store_true")
         parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--no-simulator", action="store_true",
+                            help="시뮬레이터를 띄우지 않습니다 (JINGSU_PROVIDER_URL이 있으면 어차피 그 주소를 씁니다)")
+        parser.add_argument("--seed", type=int, default=2026, help="시뮬레이터의 seed (기본 2026)")
+        parser.add_argument("--no-dispatch", action="store_true", help="발송 주기(jingsu dispatch)를 띄우지 않습니다")
+        parser.add_argument("--dispatch-interval", type=float, default=10.0, help="발송 주기 사이 대기(초, 기본 10)")
         parser.add_argument("--check", action="store_true", help="준비만 하고 서버는 띄우지 않습니다 (시험용)")
+        # tests: stop everything after S seconds as if Ctrl+C had been pressed
+        parser.add_argument("--run-seconds", type=float, default=None, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if not (settings.KRDS_DIR / "css" / "component" / "output.css").is_file():
@@ -73,6 +153,8 @@ class Command(BaseCommand):
                 "저장소 최상위에서 `npm ci`를 실행하세요 (`make setup`이 실행합니다). "
                 "KRDS assets missing: run `npm ci` at the repository root."
             )
+        if opts["dispatch_interval"] <= 0:
+            raise CommandError("--dispatch-interval은 0보다 커야 합니다.")
         call_command("migrate", interactive=False, verbosity=0)
         if not opts["no_demo_users"]:
             try:
@@ -86,19 +168,137 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {role_name:<8} {username:<24} {shown}")
             if any(p for _, _, p in rows):
                 self.stdout.write("비밀번호는 지금 한 번만 보여 주고 어디에도 평문으로 저장하지 않습니다. 적어 두세요.")
-        url = f"http://{opts['host']}:{opts['port']}/staff/"
-        self.stdout.write(f"직원 콘솔: {url}   (끝내려면 Ctrl+C)")
-        self.stdout.flush()
+        base = f"http://{connect_host(opts['host'])}:{opts['port']}"
         if opts["check"]:
+            self.stdout.write(f"직원 콘솔: {base}/staff/")
+            self.stdout.flush()
             return
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "jingsu.settings"))
-        if opts["server"] == "runserver":
-            argv = [sys.executable, "-m", "jingsu", "runserver", f"{opts['host']}:{opts['port']}"]
-        else:
-            if shutil.which("gunicorn", path=os.path.dirname(sys.executable)) is None:
-                raise CommandError("gunicorn이 없습니다: pip install -e . 로 설치하세요 (또는 --server runserver).")
-            argv = [sys.executable, "-m", "gunicorn", "jingsu.wsgi:application",
-                    "--bind", f"{opts['host']}:{opts['port']}", "--workers", str(opts["workers"]),
-                    "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1"]
-        sys.stdout.flush()
-        os.execve(sys.executable, argv, env)
+        from django.db import connections
+
+        connections.close_all()  # the children open their own
+        self.supervise(base, opts)
+
+    # --- the child processes -----------------------------------------------------------------------------------
+
+    def say(self, message: str) -> None:
+        self.stdout.write(message)
+        self.stdout.flush()
+
+    def supervise(self, base: str, opts: dict[str, Any]) -> None:
+        if opts["server"] == "gunicorn" and shutil.which("gunicorn", path=os.path.dirname(sys.executable)) is None:
+            raise CommandError("gunicorn이 없습니다: pip install -e . 로 설치하세요 (또는 --server runserver).")
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "jingsu.settings"),
+                   PYTHONUNBUFFERED="1")
+        # links in notices (/n/<token>) and the payment gateway's notify_url point at this server
+        if not env.get("JINGSU_PORTAL_URL"):  # set: e.g. the address behind a reverse proxy, kept as it is
+            env["JINGSU_PORTAL_URL"] = base
+        portal = env["JINGSU_PORTAL_URL"].rstrip("/")
+
+        stop_requested: list[int] = []
+
+        def on_signal(signum: int, _frame: object) -> None:
+            stop_requested.append(signum)
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        children: list[Child] = []
+        sim: Any = None
+        lines: list[str] = []
+        try:
+            provider_url = os.environ.get("JINGSU_PROVIDER_URL", "")
+            if provider_url:
+                lines.append(f"발송 기관:   {provider_url}  (JINGSU_PROVIDER_URL)")
+            elif not opts["no_simulator"]:
+                sim = self.start_simulator(base, opts["seed"])
+                provider_url = sim.url
+                env["JINGSU_PROVIDER_URL"] = provider_url
+                children.append(Child("시뮬레이터", sim.proc, stop_timeout=10.0, last=True))
+                lines.append(f"시뮬레이터:  {sim.url}  (seed {opts['seed']}, 실제 시간과 함께 흐름; "
+                             f"KT 결과·간편결제 통지 → {base}/callbacks/…; pid {sim.proc.pid})")
+            else:
+                lines.append("발송 기관:   없음 (--no-simulator, JINGSU_PROVIDER_URL 없음) — 발송 버튼은 503을 돌려줍니다")
+
+            if opts["no_dispatch"]:
+                lines.append("발송 주기:   띄우지 않음 (--no-dispatch) — 발송한 캠페인이 진행되지 않습니다")
+            elif not provider_url:
+                lines.append("발송 주기:   띄우지 않음 (발송 기관 주소가 없음)")
+            else:
+                interval = opts["dispatch_interval"]
+                argv = [sys.executable, "-m", "jingsu", "dispatch", "--interval", f"{interval:g}"]
+                proc = subprocess.Popen(argv, env=env, start_new_session=True)
+                # the dispatcher finishes its cycle and its sleep before it stops
+                children.append(Child("발송 주기", proc, stop_timeout=interval + 30.0))
+                lines.append(f"발송 주기:   {interval:g}초마다 jingsu dispatch (발송·상태 조회·다음 채널·종이·수납; "
+                             f"pid {proc.pid})")
+
+            if opts["server"] == "runserver":
+                argv = [sys.executable, "-m", "jingsu", "runserver", f"{opts['host']}:{opts['port']}"]
+            else:
+                argv = [sys.executable, "-m", "gunicorn", "jingsu.wsgi:application",
+                        "--bind", f"{opts['host']}:{opts['port']}", "--workers", str(opts["workers"]),
+                        "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", *gunicorn_extra_args()]
+            web = subprocess.Popen(argv, env=env, start_new_session=True)
+            children.append(Child("웹 서버", web, stop_timeout=15.0))
+            self.say(f"직원 콘솔:   {base}/staff/  ({opts['server']}, pid {web.pid})")
+            self.say(f"시민 포털:   {portal}/n/<안내문 토큰>")
+            for line in lines:
+                self.say(line)
+            self.say("발송 시간대(기본 09:00–20:00, 공휴일 제외) 밖에 발송한 캠페인은 시간대가 열릴 때까지 기다립니다 "
+                     "(바로 보려면 캠페인의 발송 시각을 00:00–23:59로).")
+            self.say("끝내려면 Ctrl+C")
+            failed = self.wait(children, stop_requested, opts["run_seconds"])
+        finally:
+            killed = stop_children(children, self.say)
+            if sim is not None:
+                sim.stop()  # closes its pipe (the process has ended above)
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        if failed is not None:
+            name, code = failed
+            raise CommandError(f"{name} 프로세스가 스스로 끝나 모두 멈췄습니다 (종료 코드 {code}).", returncode=1)
+        if killed:
+            raise CommandError(f"강제로 끝낸 프로세스: {', '.join(killed)}", returncode=1)
+        self.say("모두 멈췄습니다.")
+
+    def start_simulator(self, base: str, seed: int) -> Any:
+        from jingsu.providers.http import build_simulator_adapters
+        from jingsu.providers.registry import pg_secret
+        from jingsu.simulator.process import SimulatorProcess, SimulatorStartError
+
+        sim = SimulatorProcess(
+            seed=seed, time_scale=1.0, start=SystemClock().now(),
+            callback_secret=settings.JINGSU_KT_CALLBACK_SECRET, pg_secret=pg_secret(),
+            # jingsu checks callback and notice timestamps against its own (wall) clock
+            extra_args=["--callback-timestamp", "wall"],
+            # in its own session, like the other children: Ctrl+C in the terminal then reaches only this process,
+            # which stops the web server and the dispatcher (finishing its cycle against a live simulator) first
+            new_session=True,
+        )
+        try:
+            sim.start()
+        except SimulatorStartError as e:
+            raise CommandError(f"시뮬레이터를 띄우지 못했습니다: {e}") from e
+        try:
+            with build_simulator_adapters(sim.url) as adapters:
+                adapters.kt.register_callback(f"{base}/callbacks/kt")
+        except Exception as e:
+            sim.stop()
+            raise CommandError(f"시뮬레이터에 KT 결과 콜백 주소를 등록하지 못했습니다: {e}") from e
+        return sim
+
+    def wait(self, children: list[Child], stop_requested: list[int], run_seconds: float | None) -> tuple[str, int] | None:
+        """Until a signal, the --run-seconds deadline or a child ending; returns (name, exit code) of a child that
+        ended on its own."""
+        deadline = None if run_seconds is None else time.monotonic() + run_seconds
+        while True:
+            if stop_requested:
+                self.say(f"신호 {signal.Signals(stop_requested[0]).name}: 모두 멈춥니다…")
+                return None
+            if deadline is not None and time.monotonic() >= deadline:
+                self.say("--run-seconds: 모두 멈춥니다…")
+                return None
+            for child in children:
+                code = child.proc.poll()
+                if code is not None:
+                    self.say(f"스스로 끝남: {child.name} (pid {child.proc.pid}, 종료 코드 {code}). 모두 멈춥니다…")
+                    return child.name, code
+            time.sleep(0.2)
