@@ -194,3 +194,13 @@ def test_a_provider_that_stays_down_hands_over_to_the_next_channel(jungnang, sim
         later = DeliveryAttempt.objects.filter(notice=attempt.notice)
         assert later.filter(sent_at__isnull=False).exists() or later.filter(
             channel=Channel.PAPER, status=AttemptStatus.QUEUED).exists()
+
+
+@pytest.mark.django_db
+def test_dispatch_once_reports_an_unreachable_provider_in_korean(jungnang, settings):
+    from django.core.management.base import CommandError
+
+    settings.JINGSU_PROVIDER_URL = "http://127.0.0.1:9"  # nothing listens on the discard port
+    settings.JINGSU_PROVIDER_TIMEOUT = 0.5
+    with pytest.raises(CommandError, match="발송 기관 오류"):
+        call_command("dispatch", "--once")

@@ -10,7 +10,7 @@ every move is guarded, so nothing is sent twice. With a broker, `jingsu worker -
 from __future__ import annotations
 
 import signal
-import time
+import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
+from jingsu.providers.base import ProviderError
 
 
 class Command(BaseCommand):
@@ -32,37 +33,48 @@ class Command(BaseCommand):
         parser.add_argument("--stuck-after", type=float, default=600.0, help="sending에 머문 시도를 되돌릴 시간(초)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from datetime import timedelta
-
         from jingsu.providers.registry import configured_providers
 
         try:
             providers = configured_providers()
         except RuntimeError as exc:
             raise CommandError(str(exc), returncode=2) from None
-        stopping = False
+        stopping = threading.Event()
 
         def stop(*_: object) -> None:
-            nonlocal stopping
-            stopping = True
+            stopping.set()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        while not stopping:
-            delivery.sweep_stuck(older_than=timedelta(seconds=opts["stuck_after"]))
-            control.start_scheduled(providers)
-            sent = delivery.send_queued(providers, limit=10**9)
-            if opts["send_only"]:
-                if opts["once"] or (opts["until_idle"] and sent == 0):
-                    break
-                continue
-            delivery.poll_statuses(providers)
-            delivery.fallback_due()
-            sent += delivery.send_queued(providers, limit=10**9)
-            if not opts["no_paper"]:
-                sent += delivery.print_batch(providers)
-            payments.read_bank_feed(providers)
-            control.complete_finished()
+        while not stopping.is_set():
+            try:
+                sent = self.cycle(providers, opts)
+            except ProviderError as exc:
+                # a provider that is down or refusing: nothing is lost (claimed attempts are swept back and sent
+                # again with the same keys), so a loop waits and tries again; --once reports it
+                if opts["once"]:
+                    raise CommandError(f"발송 기관 오류: {exc}", returncode=1) from None
+                self.stderr.write(f"발송 기관 오류: {exc} — {opts['interval']:g}초 뒤 다시 시도합니다.")
+                sent = -1
             if opts["once"] or (opts["until_idle"] and sent == 0):
                 break
-            time.sleep(opts["interval"])
+            if not (opts["send_only"] and sent > 0):
+                stopping.wait(opts["interval"])  # a signal ends the wait at once
+
+    def cycle(self, providers: Any, opts: dict[str, Any]) -> int:
+        """One turn; returns how many attempts and paper items were handed over."""
+        from datetime import timedelta
+
+        delivery.sweep_stuck(older_than=timedelta(seconds=opts["stuck_after"]))
+        control.start_scheduled(providers)
+        sent = delivery.send_queued(providers, limit=10**9)
+        if opts["send_only"]:
+            return sent
+        delivery.poll_statuses(providers)
+        delivery.fallback_due()
+        sent += delivery.send_queued(providers, limit=10**9)
+        if not opts["no_paper"]:
+            sent += delivery.print_batch(providers)
+        payments.read_bank_feed(providers)
+        control.complete_finished()
+        return sent
