@@ -197,3 +197,37 @@ def test_the_campaign_completes_when_every_notice_has_reached_an_end(jungnang, p
         assert n.read_at is not None or paper or n.status == Notice.Status.UNDELIVERABLE, n.reference
     assert AuditLog.objects.filter(action="campaign.complete", target_id=str(campaign.pk)).count() == 1
     assert control.complete_finished(clock=clock) == []
+
+
+@pytest.mark.django_db
+def test_the_campaign_command_sets_the_policy_and_schedules_pauses_and_cancels(jungnang, capsys):
+    from _delivery_helpers import SMALL
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from jingsu.rolls.importer import import_roll
+
+    import_roll(SMALL, jurisdiction_code="11260")
+    call_command("campaign", "create", "--jurisdiction", "11260", "--kind", "arrears", "--name", "CLI 정책",
+                 "--channels", "sms,paper", "--send-window", "10:00-18:00", "--mail-class", "registered",
+                 "--actor", "담당자")
+    c = Campaign.objects.get(name="CLI 정책")
+    assert c.channels == ["sms", "paper"] and c.mail_class == "registered"
+    assert (c.send_window_start.hour, c.send_window_end.hour) == (10, 18)
+    call_command("campaign", "build", str(c.pk), "--actor", "담당자")
+    call_command("campaign", "approve", str(c.pk), "--actor", "팀장")
+    future = (datetime.now(SEOUL) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    call_command("campaign", "schedule", str(c.pk), "--at", future, "--actor", "팀장")
+    c.refresh_from_db()
+    assert c.scheduled_at is not None and c.scheduled_by == "팀장"
+    call_command("campaign", "unschedule", str(c.pk), "--actor", "팀장")
+    with pytest.raises(CommandError, match="일시 중지할 수 없습니다"):
+        call_command("campaign", "pause", str(c.pk), "--actor", "팀장")
+    with pytest.raises(CommandError, match="5자 이상"):
+        call_command("campaign", "cancel", str(c.pk), "--reason", "짧음", "--actor", "팀장")
+    call_command("campaign", "cancel", str(c.pk), "--reason", "정책을 다시 정함", "--actor", "팀장")
+    assert Campaign.objects.get(pk=c.pk).status == Campaign.Status.CANCELLED
+    assert "취소: 나가지 않은 안내문 3건" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="HH:MM-HH:MM"):
+        call_command("campaign", "create", "--jurisdiction", "11260", "--kind", "arrears", "--name", "x",
+                     "--send-window", "아침")
