@@ -142,7 +142,6 @@ def test_two_claims_never_overlap_and_stuck_attempts_are_swept(jungnang, provide
 def test_campaign_command_workflow(jungnang, capsys, sim, settings):
     from _delivery_helpers import SMALL
 
-    from jingsu.providers.registry import configured_providers
     from jingsu.rolls.importer import import_roll
 
     import_roll(SMALL, jurisdiction_code="11260", clock=at(10))
@@ -156,7 +155,6 @@ def test_campaign_command_workflow(jungnang, capsys, sim, settings):
         call_command("campaign", "approve", str(campaign.pk), "--actor", "담당자")
     call_command("campaign", "approve", str(campaign.pk), "--actor", "팀장")
     settings.JINGSU_PROVIDER_URL = sim.url
-    configured_providers.cache_clear()
     Campaign.objects.filter(pk=campaign.pk).update(send_window_start=time(0), send_window_end=time(0))
     call_command("campaign", "send", str(campaign.pk), "--actor", "팀장")
     capsys.readouterr()
@@ -165,7 +163,6 @@ def test_campaign_command_workflow(jungnang, capsys, sim, settings):
     assert status["status"] == "sending"
     assert sum(status["notices"].values()) == 3
     assert sum(sum(v.values()) for v in status["attempts"].values()) >= 3
-    configured_providers.cache_clear()
 
 
 @pytest.mark.django_db

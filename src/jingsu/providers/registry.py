@@ -45,3 +45,23 @@ def pg_secret() -> str:
     from jingsu.providers.http import DEFAULT_PG_SECRET
 
     return getattr(settings, "JINGSU_PG_SECRET", None) or os.environ.get("JINGSU_PG_SECRET") or DEFAULT_PG_SECRET
+
+
+# The adapters are built once per process (connection pools, rate limiters). A test that changes the settings they
+# are built from gets new ones: Django sends `setting_changed` for override_settings and pytest-django's `settings`.
+_PROVIDER_SETTINGS = ("JINGSU_PROVIDER_URL", "JINGSU_PROVIDER_TIMEOUT", "JINGSU_PROVIDER_RATE_LIMITS", "REDIS_URL",
+                      "JINGSU_PG_SECRET")
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in _PROVIDER_SETTINGS:
+        configured_providers.cache_clear()
+
+
+def _connect() -> None:
+    from django.test.signals import setting_changed
+
+    setting_changed.connect(_settings_changed, dispatch_uid="jingsu.providers.registry")
+
+
+_connect()
