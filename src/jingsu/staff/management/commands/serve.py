@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -41,10 +40,6 @@ def demo_username(jurisdiction: str, role_code: str) -> str:
     return f"{role_code}-{jurisdiction}"
 
 
-def new_password() -> str:
-    return secrets.token_urlsafe(12)  # 16 characters, 96 bits
-
-
 def ensure_demo_users(jurisdiction: Jurisdiction, *, reset_passwords: bool = False) -> list[tuple[str, str, str]]:
     """(role name, username, password or "") per role; the password only when it was set now."""
     rows = []
@@ -53,12 +48,12 @@ def ensure_demo_users(jurisdiction: Jurisdiction, *, reset_passwords: bool = Fal
         username = demo_username(jurisdiction.code, role.code)
         user = User.objects.filter(username=username).first()
         if user is None:
-            password = new_password()
+            password = services.generate_password()
             services.create_staff_user(username, jurisdiction=jurisdiction, role=role.code, password=password,
                                        display_name=f"시연 {role.name}", actor="system:serve")
             rows.append((role.name, username, password))
         elif reset_passwords:
-            password = new_password()
+            password = services.generate_password()
             profile = StaffProfile.objects.get(user=user)
             services.reset_password(profile, password, actor="system:serve")
             rows.append((role.name, username, password))
