@@ -51,7 +51,7 @@ def test_cli_flow(tmp_path, make_levy, pay, ydp_committee):
     run("batch", "--jurisdiction", "11560", "--year", "2026", "--on", "2026-04-22")
     batch_id = str(Claim.objects.get().batch_id)
     run("transfer-file", "--batch", batch_id, "--out", str(tmp_path / "이체.csv"))
-    assert "111-222-333333" in (tmp_path / "이체.csv").read_bytes().decode("cp949")
+    assert "111222333333" in (tmp_path / "이체.csv").read_bytes().decode("cp949")
     run("mark-paid", "--batch", batch_id, "--on", "2026-04-30")
     run("ledger", "--jurisdiction", "11560", "--year", "2026", "--format", "xlsx", "--out", str(tmp_path / "l.xlsx"))
     assert load_workbook(tmp_path / "l.xlsx")["별지1 징수대장"].cell(row=3, column=12).value == 18_000

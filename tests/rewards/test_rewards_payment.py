@@ -110,7 +110,7 @@ def test_budget_carry_over_transfer_file_and_paid(ydp_committee, paid_case, offi
     batch = services.create_transfer_batch(YDP, year=2026, created_on=DAY, actor="t", clock=clock)
     data = documents.transfer_file(batch)
     text = data.decode("cp949")
-    assert text.splitlines() == ["은행,계좌번호,예금주,금액,적요", "국민은행,123-45-67890123,김가,150000,세입징수포상금2026"]
+    assert text.splitlines() == ["은행,계좌번호,예금주,금액,적요", "국민은행,1234567890123,김가,150000,세입징수포상금2026"]  # digits only (Official.set_account)
     services.mark_batch_paid(batch, paid_on=date(2026, 4, 30), actor="t", clock=clock)
     ca.refresh_from_db()
     assert (ca.status, ca.paid_on) == (Claim.Status.PAID, date(2026, 4, 30))

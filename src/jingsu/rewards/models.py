@@ -48,6 +48,9 @@ class _BankAccount(models.Model):
         abstract = True
 
     def set_account(self, bank: str, number: str, holder: str) -> None:
+        """Store the account (encrypted) as digits only: "110-123-456789" and "110123456789" are the same account,
+        and the bank's transfer file wants the digits (the console and the CLI both come through here)."""
+        number = number.replace("-", "").replace(" ", "").strip()
         self.bank = bank
         self.account_encrypted = crypto.encrypt(number) if number else ""
         self.account_masked = mask_account(number) if number else ""

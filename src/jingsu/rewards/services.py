@@ -313,6 +313,32 @@ def add_member(committee: Committee, *, name: str, role: str = "member", kind: s
     return member
 
 
+def end_member_term(member: CommitteeMember, *, term_end: date, actor: str,
+                    clock: Clock = DEFAULT_CLOCK) -> CommitteeMember:
+    """End a member's term (임기 종료: 사임, 인사이동, 해촉) on `term_end`, the last day served. The term can only be
+    shortened, and not to before a meeting the member attended (the roll of that meeting would change)."""
+    with transaction.atomic():
+        locked = CommitteeMember.objects.select_for_update().select_related("committee").get(pk=member.pk)
+        if term_end < locked.term_start:
+            raise RewardError("term_end", f"임기 종료일이 임기 시작일({locked.term_start})보다 앞섭니다.")
+        if locked.term_end is not None and term_end > locked.term_end:
+            raise RewardError("term_end", f"임기는 이미 {locked.term_end}에 끝납니다. 임기를 늘릴 수는 없습니다 "
+                                          "(연임은 위원을 새로 등록하세요).")
+        attended = (Attendance.objects.filter(member=locked, meeting__held_on__gt=term_end)
+                    .select_related("meeting").order_by("meeting__held_on").first())
+        if attended is not None:
+            raise RewardError("term_end", f"위원 {locked.name}은(는) {attended.meeting.held_on} 회의에 출석했으므로 "
+                                          "임기 종료일을 그 전으로 할 수 없습니다.")
+        previous = locked.term_end
+        locked.term_end = term_end
+        locked.save(update_fields=["term_end"])
+        audit.record("reward.committee.member.end", actor=actor, jurisdiction=locked.committee.jurisdiction_id,
+                     target=locked, clock=clock,
+                     detail={"term_end": term_end.isoformat(),
+                             "previous_term_end": previous.isoformat() if previous else None})
+    return locked
+
+
 def create_meeting(committee: Committee, *, held_on: date, actor: str, clock: Clock = DEFAULT_CLOCK) -> Meeting:
     with transaction.atomic():
         meeting = Meeting.objects.create(committee=committee, held_on=held_on, created_by=actor,
