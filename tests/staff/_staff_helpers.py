@@ -3,6 +3,7 @@ and its history, a payment, and one user per role."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -148,6 +149,11 @@ class RewardsWorld:
     other_meeting: Any = None
     other_claim: Any = None
     other_batch: Any = None
+    finding: Any = None  # a HiddenRevenueFinding in HOME (add_rewards_world)
+    other_official: Any = None  # OTHER's official, committee, its member and a finding (_other_rewards)
+    other_committee: Any = None
+    other_member: Any = None
+    other_finding: Any = None
 
 
 def add_rewards_people(world: World, clock) -> RewardsWorld:
@@ -211,6 +217,9 @@ def add_rewards_world(world: World, clock) -> RewardsWorld:
     rw.mark_batch_paid(r.batch, paid_on=MEETING_DAY, actor="setup", clock=clock)
     claim.refresh_from_db()
     r.claim = claim
+    r.finding = rw.record_finding(HOME, category="evasion", tax_item="취득세", source_description="법인 부동산 취득 누락",
+                                  taxpayer_name="주식회사 숨은", official=r.collector, actor="setup",
+                                  clock=clock)
     _other_rewards(r, clock)
     return r
 
@@ -226,6 +235,7 @@ def _other_rewards(r: RewardsWorld, clock) -> None:
         Decision,
         DecisionItem,
         EnforcementAction,
+        HiddenRevenueFinding,
         Meeting,
         Official,
         RewardCase,
@@ -241,8 +251,12 @@ def _other_rewards(r: RewardsWorld, clock) -> None:
                                      taken_on=ACTION_DAY, created_by="setup", created_at=now)
     committee = Committee.objects.create(jurisdiction_id=OTHER, bureau="재무국", name="노원구 공적심사위원회",
                                          created_at=now)
-    CommitteeMember.objects.create(committee=committee, name="노원국장", role="chair", kind="internal",
-                                   term_start=date(2025, 1, 1), created_at=now)
+    member = CommitteeMember.objects.create(committee=committee, name="노원국장", role="chair", kind="internal",
+                                            term_start=date(2025, 1, 1), created_at=now)
+    finding = HiddenRevenueFinding.objects.create(
+        jurisdiction_id=OTHER, category="evasion", official=o, tax_item="취득세", source_description="노원 발굴",
+        taxpayer_name="노원납세", created_by="setup", created_at=now)
+    r.other_official, r.other_committee, r.other_member, r.other_finding = o, committee, member, finding
     meeting = Meeting.objects.create(committee=committee, held_on=MEETING_DAY, status=Meeting.Status.DECIDED,
                                      created_by="setup", created_at=now)
     case = RewardCase.objects.create(jurisdiction_id=OTHER, merit_type="arrears", title="노원 안건", levy=levy,
@@ -284,3 +298,25 @@ def add_roll_uploads(world: World, clock) -> tuple:
             created_at=clock.now(), validated_at=clock.now()))
     world.roll_uploads = tuple(made)
     return world.roll_uploads
+
+
+# --- the test client on console screens ----------------------------------------------------------------------------
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)")
+
+
+def as_(client, world, role: str = "clerk"):
+    """The test client logged in as the HOME user of `role`."""
+    client.force_login(world.users[role], backend=BACKEND)
+    return client
+
+
+def text(r) -> str:
+    return r.content.decode()
+
+
+def no_inline(r) -> None:
+    """The page keeps to the CSP: no style attribute or element, no inline script (script files are fine)."""
+    body = text(r)
+    assert " style=" not in body and "<style" not in body and not _INLINE_SCRIPT.search(body)

@@ -24,3 +24,13 @@ def browser_world(transactional_db, clock, tmp_path):
 def page(browser_world, live_server):
     with chromium_page(live_server.url) as pg:
         yield pg
+
+
+@pytest.fixture
+def console_clock(clock):
+    """The console's clock (jingsu.staff.access) set to the test's clock, and put back afterwards."""
+    from jingsu.staff import access
+
+    previous = access.set_clock(clock)
+    yield clock
+    access.set_clock(previous)

@@ -12,9 +12,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from _browser import SCREENSHOTS
 from _staff_helpers import HOME, PASSWORD, orm, shot
 
+from _browser import SCREENSHOTS
 from jingsu.core.models import AuditLog
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery
@@ -68,7 +68,7 @@ def _run(page, clock, sim):
     page.wait_for_function("!document.getElementById('campaign-preview-note').textContent.includes('계산 중')")
     expected = int(counted.inner_text().replace(",", ""))
     assert expected > 0
-    shot(page, "12-campaign-new")
+    shot(page, "16-campaign-new")
     page.click("#campaign-create")
     page.wait_for_url(re.compile(r"/staff/campaigns/\d+/$"))
     campaign_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
@@ -78,9 +78,9 @@ def _run(page, clock, sim):
     reference = page.inner_text("#doc-h").split("안내문 한 통: ")[1].rstrip(")")
     assert reference in frame.locator("body").inner_text()  # the document as the citizen receives it
     assert page.locator("#approve-button").count() == 0  # the maker cannot approve
-    shot(page, "13-campaign-built")
+    shot(page, "17-campaign-built")
     page.locator("#campaign-document-frame").scroll_into_view_if_needed()
-    page.locator("#campaign-document-frame").screenshot(path=str(SCREENSHOTS / "13b-campaign-sample-document.png"))
+    page.locator("#campaign-document-frame").screenshot(path=str(SCREENSHOTS / "17b-campaign-sample-document.png"))
     _logout(page)
 
     # --- the team lead approves and sends --------------------------------------------------------------------------
@@ -89,7 +89,8 @@ def _run(page, clock, sim):
     page.click("#approve-button")
     assert "캠페인을 승인했습니다" in page.inner_text("main")
     page.click("#send-button")
-    assert "발송을 시작했습니다" in page.inner_text("main")
+    main = page.inner_text("main")
+    assert "발송을 시작했습니다" in main, main[:400]
     assert page.inner_text("#progress-status") == "발송 중"
     assert page.locator("#pause-button").is_visible()
 
@@ -127,6 +128,6 @@ def _run(page, clock, sim):
     settled = page.locator('#progress-bars [data-progress="settled"]').inner_text()
     assert int(settled.replace(",", "")) == expected
     assert "완료" in page.inner_text("#progress-note")
-    shot(page, "14-campaign-progress-done")
+    shot(page, "18-campaign-progress-done")
     assert not page.console_errors, page.console_errors
     assert orm(lambda: AuditLog.objects.filter(action="campaign.complete", target_id=str(campaign_id)).exists())

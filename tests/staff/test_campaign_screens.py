@@ -6,42 +6,20 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from _staff_helpers import as_, no_inline, text
 from django.urls import reverse
 
 from jingsu.core.models import AuditLog
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
-from jingsu.staff import access
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("console_clock")]
 
 FILTERS = {"min_age": "0", "max_age": "10", "min_amount": "1000"}
 # what the browser posts for the wizard's steps 3–5 when the official keeps the defaults
 POLICY = {"channel_1": "kakao", "channel_2": "kt", "channel_3": "sms", "channel_4": "paper", "fallback_hours": "24",
           "read_deadline_days": "7", "send_window_start": "09:00", "send_window_end": "20:00",
           "mail_class": "ordinary", "template": "", "pay_by": ""}
-
-
-@pytest.fixture(autouse=True)
-def screen_clock(clock):
-    previous = access.set_clock(clock)
-    yield clock
-    access.set_clock(previous)
-
-
-def as_(client, world, role="clerk"):
-    client.force_login(world.users[role], backend=BACKEND)
-    return client
-
-
-def text(r) -> str:
-    return r.content.decode()
-
-
-def no_inline(r) -> None:
-    body = text(r)
-    assert " style=" not in body and "<script>" not in body and "<style" not in body
 
 
 def create_through_form(client, world, **extra) -> Campaign:
@@ -216,7 +194,7 @@ def test_a_bad_policy_is_refused_with_the_field_named_and_nothing_is_created(wor
             "template": str(arrears.pk), **change}
     r = as_(client, world).post(reverse("staff:campaign_new"), data)
     assert r.status_code == 400
-    assert f'id="id_{field}-error"' in text(r) and message in text(r)
+    assert f'id="id_{field}_error"' in text(r) and message in text(r)
     assert not Campaign.objects.filter(name="잘못된 정책").exists()
     # the live preview says the same without building
     preview = client.get(reverse("staff:campaign_preview"), {k: v for k, v in data.items() if v != ""}).json()
@@ -254,7 +232,7 @@ def test_the_team_lead_schedules_and_unschedules_the_sending(world, client):
     past = client.post(reverse("staff:campaign_schedule", args=[c.pk]), {"at": "2026-11-23T09:00"})
     assert past.status_code == 400 and "지금보다 뒤여야" in text(past)
     bad = client.post(reverse("staff:campaign_schedule", args=[c.pk]), {"at": "내일"})
-    assert bad.status_code == 400 and 'id="id_at-error"' in text(bad)
+    assert bad.status_code == 400 and 'id="id_at_error"' in text(bad)
     ok = client.post(reverse("staff:campaign_schedule", args=[c.pk]), {"at": "2026-11-23T15:30"})
     assert ok.status_code == 302
     c.refresh_from_db()
@@ -300,7 +278,7 @@ def test_pause_resume_and_cancel_through_the_screens(world, client, settings, tm
 
     queued = DeliveryAttempt.objects.filter(notice__campaign=c, status=AttemptStatus.QUEUED).count()
     short = client.post(reverse("staff:campaign_cancel", args=[c.pk]), {"reason": "취소"})
-    assert short.status_code == 400 and 'id="id_reason-error"' in text(short)
+    assert short.status_code == 400 and 'id="id_reason_error"' in text(short)
     c.refresh_from_db()
     assert c.status == Campaign.Status.SENDING
     r = client.post(reverse("staff:campaign_cancel", args=[c.pk]), {"reason": "대상 조건을 잘못 골랐음"}, follow=True)

@@ -7,7 +7,7 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from _staff_helpers import HOME, OTHER, add_money_world, add_unmatched_payment
+from _staff_helpers import HOME, OTHER, add_money_world, add_unmatched_payment, as_, no_inline, text
 from django.db.models import Sum
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -21,36 +21,14 @@ from jingsu.payments.files import import_payment_file
 from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
 from jingsu.payments.services import record_payment
 from jingsu.reports.effects import campaign_effects, period_effects
-from jingsu.staff import access, money_views
+from jingsu.staff import money_views
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def screen_clock(clock):
-    previous = access.set_clock(clock)
-    yield clock
-    access.set_clock(previous)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("console_clock")]
 
 
 @pytest.fixture
 def money(world, clock):
     return add_money_world(world, clock)
-
-
-def as_(client, world, role="clerk"):
-    client.force_login(world.users[role], backend=BACKEND)
-    return client
-
-
-def text(r) -> str:
-    return r.content.decode()
-
-
-def no_inline(r) -> None:
-    body = text(r)
-    assert " style=" not in body and "<script" not in body
 
 
 def a_levy(world) -> Levy:

@@ -10,13 +10,16 @@ from datetime import date
 import pytest
 from _staff_helpers import (
     ACTION_DAY,
+    BACKEND,
     HOME,
     MEETING_DAY,
     PAY_DAY,
     REWARD_LEVY,
     add_rewards_people,
     add_rewards_world,
+    as_,
     pay_levy,
+    text,
 )
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -33,26 +36,8 @@ from jingsu.rewards.models import (
     TransferBatch,
     Vote,
 )
-from jingsu.staff import access
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def screen_clock(clock):
-    previous = access.set_clock(clock)
-    yield clock
-    access.set_clock(previous)
-
-
-def as_(client, world, role):
-    client.force_login(world.users[role], backend=BACKEND)
-    return client
-
-
-def text(r) -> str:
-    return r.content.decode()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("console_clock")]
 
 
 def test_the_whole_flow_through_the_screens(world, client, clock):

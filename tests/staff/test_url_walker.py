@@ -71,6 +71,10 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "upload_id": (world.roll_uploads[0].pk, world.roll_uploads[1].pk),
         "payment_id": (world.money.unmatched.pk, world.money.other_unmatched.pk),
         "campaign_id": (world.money.campaign.pk, world.money.other_campaign.pk),
+        "committee_id": (r.committee.pk, r.other_committee.pk),  # 포상금 인적 사항 (rewards_setup_views)
+        "member_id": (r.members[0].pk, r.other_member.pk),
+        "finding_id": (r.finding.pk, r.other_finding.pk),
+        "user_id": (world.users["clerk"].pk, world.other_clerk.pk),  # staff accounts (user_views)
     }
 
 
