@@ -134,6 +134,25 @@ def test_taxpayer_page_shows_levies_notices_attempt_history_and_payments(world, 
 
 
 @pytest.mark.django_db
+def test_taxpayer_page_shows_the_enforcement_actions_on_its_levies(world, client, clock):
+    from datetime import date
+
+    from jingsu.rewards import services as rewards
+
+    t = world.taxpayer
+    client.force_login(world.users["clerk"], backend=BACKEND)
+    assert "기록된 체납처분이 없습니다" in client.get(reverse("staff:taxpayer_detail", args=[t.pk])).content.decode()
+    official = rewards.add_official(HOME, name="한지민", rank="지방세무주사보", department="세무1과 체납징수팀",
+                                    actor="setup", clock=clock)
+    levy = t.levies.order_by("tax_number").first()
+    rewards.record_action(levy, kind="seizure", taken_on=date(2026, 10, 5), official=official, actor="setup",
+                          clock=clock)
+    text = client.get(reverse("staff:taxpayer_detail", args=[t.pk])).content.decode()
+    assert "체납처분 (1건)" in text and "압류" in text and "2026. 10. 5." in text
+    assert levy.tax_number in text and "한지민 (세무1과 체납징수팀)" in text
+
+
+@pytest.mark.django_db
 def test_reveal_needs_a_reason_and_is_audited(world, client):
     client.force_login(world.users["clerk"], backend=BACKEND)
     url = reverse("staff:taxpayer_reveal", args=[world.taxpayer.pk])

@@ -14,6 +14,7 @@ from jingsu.levies.models import Levy
 from jingsu.notices.models import Notice, NoticeLine
 from jingsu.payments import numbers
 from jingsu.payments.models import Payment
+from jingsu.rewards.models import EnforcementAction
 from jingsu.taxpayers.models import Taxpayer
 
 SEARCH_LIMIT = 50
@@ -89,10 +90,12 @@ class TaxpayerFile:
     notices: list[Notice]
     payments: list[Payment]
     outstanding: int
+    actions: list[EnforcementAction]  # 체납처분 on the taxpayer's levies (recorded for the rewards ledger)
 
 
 def taxpayer_file(taxpayer: Taxpayer) -> TaxpayerFile:
-    """Everything the taxpayer page shows: levies, notices with each delivery attempt and its history, payments."""
+    """Everything the taxpayer page shows: levies, notices with each delivery attempt and its history, payments and
+    enforcement actions."""
     levies = list(Levy.objects.filter(taxpayer=taxpayer, jurisdiction_id=taxpayer.jurisdiction_id)
                   .order_by("-due_date", "tax_number"))
     notices = list(
@@ -112,7 +115,9 @@ def taxpayer_file(taxpayer: Taxpayer) -> TaxpayerFile:
         .order_by("-received_at", "-id")
     )
     outstanding = sum(lv.outstanding_amount for lv in levies if lv.status in Levy.OPEN_STATUSES)
-    return TaxpayerFile(taxpayer, levies, notices, payments, outstanding)
+    actions = list(EnforcementAction.objects.filter(levy_id__in=levy_ids, jurisdiction_id=taxpayer.jurisdiction_id)
+                   .select_related("levy", "official", "civilian").order_by("-taken_on", "-id"))
+    return TaxpayerFile(taxpayer, levies, notices, payments, outstanding, actions)
 
 
 def format_registration_number(digits: str) -> str:
