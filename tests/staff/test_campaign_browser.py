@@ -68,6 +68,11 @@ def _run(page, clock, sim):
     page.wait_for_function("!document.getElementById('campaign-preview-note').textContent.includes('계산 중')")
     expected = int(counted.inner_text().replace(",", ""))
     assert expected > 0
+    assert page.inner_text('#preview-alert [data-alert="title"]') not in ("", "—")
+    page.click("#preview-document-button")  # step 5: the document the selection's first taxpayer would get
+    preview = page.frame_locator("#preview-document-frame").locator("body")
+    preview.get_by_text("지방세 체납액 납부 안내문").wait_for()
+    page.locator("#preview-document-frame").screenshot(path=str(SCREENSHOTS / "16b-campaign-preview-document.png"))
     shot(page, "16-campaign-new")
     page.click("#campaign-create")
     page.wait_for_url(re.compile(r"/staff/campaigns/\d+/$"))

@@ -289,3 +289,30 @@ def test_pause_resume_and_cancel_through_the_screens(world, client, settings, tm
     assert AuditLog.objects.filter(action="campaign.cancel", target_id=str(c.pk),
                                    actor=world.users["team_lead"].get_username()).exists()
     assert "지금 상태(취소)에서는 할 일이 없습니다" in text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+
+
+def test_the_wizard_previews_the_alert_and_the_first_taxpayers_document_without_writing(world, client):
+    as_(client, world)
+    before = Campaign.objects.count(), Notice.objects.count()
+    query = {"kind": "arrears", "as_of": "2026-11-23", **FILTERS}
+    counted = client.get(reverse("staff:campaign_preview"), query).json()
+    assert counted["alert"]["title"] and "{link}" in counted["alert"]["sms_text"]  # the same text for everyone
+    r = client.get(reverse("staff:campaign_preview_document"), query)
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
+    assert "script-src 'none'" in r["Content-Security-Policy"] and r["X-Frame-Options"] == "SAMEORIGIN"
+    assert (Campaign.objects.count(), Notice.objects.count()) == before  # built and rolled back
+    log = AuditLog.objects.get(action="campaign.preview_document")
+    assert log.target_type == "taxpayers.taxpayer" and log.actor == world.users["clerk"].get_username()
+    # the document is the one the real build gives that taxpayer (no control group: its draw is random)
+    c = create_through_form(client, world, control_share="0")
+    sample = Notice.objects.filter(campaign=c, control_group=False).order_by("id").first()
+    assert str(sample.taxpayer_id) == log.target_id
+    body = text(r)
+    assert sample.taxpayer.name in body and f"{sample.total_amount:,}원" in body
+    # bad conditions and an empty selection say why, in Korean
+    bad = client.get(reverse("staff:campaign_preview_document"), {**query, "min_amount": "10", "max_amount": "5"})
+    assert bad.status_code == 400 and "상한이 하한보다 작습니다" in text(bad)
+    none = client.get(reverse("staff:campaign_preview_document"), {**query, "min_amount": "999999999999"})
+    assert none.status_code == 404 and "보여 줄 안내문이 없습니다" in text(none)
+    # the checker does not prepare
+    assert as_(client, world, "team_lead").get(reverse("staff:campaign_preview_document"), query).status_code == 403

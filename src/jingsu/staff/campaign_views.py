@@ -12,6 +12,7 @@ re-implemented here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,7 @@ from jingsu.staff.access import (
 )
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import scoped_or_404, staff_view
+from jingsu.staff.forms import KrdsCheckboxes
 
 NO_CHANNEL = [("", "(없음)")]
 CHANNEL_STEPS = 4
@@ -52,7 +54,7 @@ class CampaignForm(forms.Form):
     as_of = forms.DateField(label="기준일", widget=forms.DateInput(attrs={"type": "date"}),
                             help_text="체납액과 가산금·납부지연가산세를 이 날짜 기준으로 계산합니다.")
     tax_items = forms.MultipleChoiceField(
-        label="세목", required=False, widget=forms.CheckboxSelectMultiple,
+        label="세목", required=False, widget=KrdsCheckboxes,
         choices=[(code, f"{item.name} ({code})") for code, item in TAX_ITEMS.items()],
         help_text="고르지 않으면 모든 세목입니다.")
     min_amount = forms.IntegerField(label="체납액 하한(원)", min_value=0, required=False,
@@ -62,7 +64,7 @@ class CampaignForm(forms.Form):
                                  help_text="0은 현년도 체납, 1 이상은 지난년도 체납")
     max_age = forms.IntegerField(label="체납 연차 상한", min_value=0, required=False)
     include_statuses = forms.MultipleChoiceField(
-        label="포함할 상태", required=False, widget=forms.CheckboxSelectMultiple,
+        label="포함할 상태", required=False, widget=KrdsCheckboxes,
         choices=[(s.value, s.label) for s in campaigns.EXCLUDED_BY_DEFAULT],
         help_text="징수유예·분할납부·불복 중인 부과 건은 고르지 않으면 빠집니다.")
     channel_1 = forms.ChoiceField(label="1순위 채널", choices=Channel.choices, initial=CHANNELS[0],
@@ -161,25 +163,49 @@ class CampaignForm(forms.Form):
             send_window_end=d["send_window_end"], channels=self.channels(), mail_class=d["mail_class"])
 
 
-class _Preview(Exception):
-    def __init__(self, summary: campaigns.BuildSummary) -> None:
-        self.summary = summary
+@dataclass
+class Preview:
+    """What building the campaign would give (counts and total), the alert every taxpayer would get, and — when
+    asked — the document of the first taxpayer of the selection outside the control group, rendered as sent."""
+
+    summary: campaigns.BuildSummary
+    alert: Any = None  # documents.Alert
+    alert_error: str = ""
+    document_html: str = ""
+    taxpayer_id: int | None = None
+    reference: str = ""
 
 
-def preview_counts(request: HttpRequest, form: CampaignForm) -> campaigns.BuildSummary:
-    """What building the campaign would give, by building it inside a savepoint that is always rolled back: the
-    same selection, per-taxpayer amount filter and control group as the real build (nothing duplicated here), and
-    nothing written (the audit rows roll back too)."""
+class _RollBack(Exception):
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+
+
+def preview_campaign(request: HttpRequest, form: CampaignForm, *, document: bool = False) -> Preview:
+    """Build the campaign inside a savepoint that is always rolled back: the same selection, per-taxpayer amount
+    filter, control group, alert and document as the real build (nothing duplicated here), and nothing written (the
+    audit rows roll back too)."""
+    from jingsu.notices.documents import TemplateError, render_alert, render_html
+
     try:
         with transaction.atomic():
             c = form.create(request, name=form.cleaned_data.get("name") or "미리보기")
             try:
-                summary = campaigns.build_campaign(c, actor=_actor(request), clock=_clock)
+                out = Preview(campaigns.build_campaign(c, actor=_actor(request), clock=_clock))
             except campaigns.CampaignError:
-                summary = campaigns.BuildSummary(0, 0, 0, 0)
-            raise _Preview(summary)
-    except _Preview as p:
-        return p.summary
+                out = Preview(campaigns.BuildSummary(0, 0, 0, 0))
+            try:
+                out.alert = render_alert(c)
+            except TemplateError as e:
+                out.alert_error = str(e)
+            if document:
+                sample = _sample(c)
+                if sample is not None:
+                    out.document_html, out.taxpayer_id, out.reference = (render_html(sample), sample.taxpayer_id,
+                                                                         sample.reference)
+            raise _RollBack(out)
+    except _RollBack as done:
+        return done.preview
 
 
 # --- views -----------------------------------------------------------------------------------------------------------
@@ -215,17 +241,52 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 @staff_view("prepare_campaign")
 def campaign_preview(request: HttpRequest) -> HttpResponse:
     """GET: the number of notices and the total the form's conditions give (JSON, for campaign-progress.js)."""
+    form = _form_from_query(request)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "errors": {k: [str(m) for m in v] for k, v in form.errors.items()}},
+                            json_dumps_params={"ensure_ascii": False})
+    p = preview_campaign(request, form)
+    s = p.summary
+    alert = {"title": p.alert.title, "text": p.alert.text, "sms_text": p.alert.sms_text} if p.alert else None
+    return JsonResponse({"ok": True, "notices": s.notices, "control": s.control, "lines": s.lines,
+                         "total_amount": s.total_amount, "alert": alert, "alert_error": p.alert_error},
+                        json_dumps_params={"ensure_ascii": False})
+
+
+def _form_from_query(request: HttpRequest) -> CampaignForm:
     data = request.GET.copy()
     for key, value in CampaignForm.PREVIEW_DEFAULTS.items():
         data.setdefault(key, value)
     data.setdefault("as_of", clock_today(_clock).isoformat())
-    form = CampaignForm(data)
+    return CampaignForm(data)
+
+
+SAMPLE_DOCUMENT_CSP = {"default-src": [NONE_SRC], "script-src": [NONE_SRC], "connect-src": [NONE_SRC],
+                       "style-src": [UNSAFE_INLINE], "img-src": ["data:"], "frame-ancestors": [SELF],
+                       "form-action": [NONE_SRC]}
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+@staff_view("prepare_campaign")
+@xframe_options_sameorigin
+@csp_replace(SAMPLE_DOCUMENT_CSP)
+def campaign_preview_document(request: HttpRequest) -> HttpResponse:
+    """The wizard's step 5: the document the first taxpayer of the form's selection would receive, rendered as sent,
+    for the wizard's frame — before anything is built. Audited (it shows one taxpayer's data)."""
+    form = _form_from_query(request)
     if not form.is_valid():
-        return JsonResponse({"ok": False, "errors": {k: [str(m) for m in v] for k, v in form.errors.items()}},
-                            json_dumps_params={"ensure_ascii": False})
-    s = preview_counts(request, form)
-    return JsonResponse({"ok": True, "notices": s.notices, "control": s.control, "lines": s.lines,
-                         "total_amount": s.total_amount}, json_dumps_params={"ensure_ascii": False})
+        return _plain("조건을 확인하세요: " + " / ".join(f"{form.fields[k].label if k in form.fields else ''} "
+                                                   f"{' '.join(v)}".strip() for k, v in form.errors.items()), 400)
+    p = preview_campaign(request, form, document=True)
+    if not p.document_html:
+        return _plain("이 조건에 맞는 체납자가 없어 보여 줄 안내문이 없습니다.", 404)
+    audit.record("campaign.preview_document", actor=_actor(request),
+                 jurisdiction=request.jurisdiction, target_type="taxpayers.taxpayer",  # type: ignore[attr-defined]
+                 target_id=str(p.taxpayer_id), clock=_clock, detail={"kind": form.cleaned_data["kind"]})
+    return HttpResponse(p.document_html, content_type="text/html; charset=utf-8")
 
 
 class ScheduleForm(forms.Form):
@@ -445,9 +506,7 @@ def campaign_cancel(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @staff_view("view_reports")
 @xframe_options_sameorigin
-@csp_replace({"default-src": [NONE_SRC], "script-src": [NONE_SRC], "connect-src": [NONE_SRC],
-              "style-src": [UNSAFE_INLINE], "img-src": ["data:"], "frame-ancestors": [SELF],
-              "form-action": [NONE_SRC]})
+@csp_replace(SAMPLE_DOCUMENT_CSP)
 def campaign_sample(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The sample notice's document exactly as rendered for the intermediary and the printer (its own inline CSS,
     no external resource), for the campaign page's frame. Viewing it is audited: it carries one taxpayer's data."""
@@ -456,7 +515,7 @@ def campaign_sample(request: HttpRequest, campaign_id: int) -> HttpResponse:
     c = _campaign(request, campaign_id)
     sample = _sample(c)
     if sample is None:
-        return HttpResponse("이 캠페인에는 안내문이 없습니다.", status=404, content_type="text/plain; charset=utf-8")
+        return _plain("이 캠페인에는 안내문이 없습니다.", 404)
     audit.record("campaign.sample_view", actor=_actor(request), jurisdiction=c.jurisdiction_id, target=sample,
                  clock=_clock, detail={"campaign": c.pk})
     return HttpResponse(render_html(sample), content_type="text/html; charset=utf-8")
@@ -470,7 +529,7 @@ def campaign_sample_pdf(request: HttpRequest, campaign_id: int) -> HttpResponse:
     c = _campaign(request, campaign_id)
     sample = _sample(c)
     if sample is None:
-        return HttpResponse("이 캠페인에는 안내문이 없습니다.", status=404, content_type="text/plain; charset=utf-8")
+        return _plain("이 캠페인에는 안내문이 없습니다.", 404)
     audit.record("campaign.sample_pdf", actor=_actor(request), jurisdiction=c.jurisdiction_id, target=sample,
                  clock=_clock, detail={"campaign": c.pk})
     response = HttpResponse(render_pdf(sample), content_type="application/pdf")

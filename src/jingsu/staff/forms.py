@@ -41,3 +41,18 @@ class RevealForm(forms.Form):
             "min_length": f"열람 사유를 {REASON_MIN}자 이상 구체적으로 입력하세요.",
         },
     )
+
+
+class KrdsCheckboxes(forms.CheckboxSelectMultiple):
+    """Check boxes in KRDS markup (`.krds-form-check`: the input, then its label), which draws the box on the label;
+    Django's default markup (the input inside the label) leaves KRDS's boxes undrawn."""
+
+    template_name = "staff/widgets/krds_choices.html"
+    option_template_name = "staff/widgets/krds_option.html"
+
+
+class KrdsRadios(forms.RadioSelect):
+    """Radio buttons in KRDS markup (see KrdsCheckboxes)."""
+
+    template_name = "staff/widgets/krds_choices.html"
+    option_template_name = "staff/widgets/krds_option.html"

@@ -44,6 +44,7 @@ from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
+from jingsu.staff.forms import KrdsRadios
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,7 +91,7 @@ class MatchForm(forms.Form):
         help_text="과세번호(예: 11260-14-2022-0000003) 또는 19자리 전자납부번호를 입력하세요.",
         widget=forms.TextInput(attrs={"class": "krds-input", "autocomplete": "off"}))
     scope = forms.ChoiceField(
-        label="충당 범위", initial="levy", widget=forms.RadioSelect,
+        label="충당 범위", initial="levy", widget=KrdsRadios,
         choices=[("levy", "이 부과 건에만 충당"), ("taxpayer", "이 부과 건 납세자의 모든 체납에 충당(체납처분비·본세·가산세 순)")])
     reason = forms.CharField(
         label="수기 대사 사유", max_length=200, required=False,

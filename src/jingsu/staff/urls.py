@@ -30,6 +30,7 @@ urlpatterns = [
     path("campaigns/", cv.campaign_list, name="campaign_list"),
     path("campaigns/new/", cv.campaign_new, name="campaign_new"),
     path("campaigns/preview.json", cv.campaign_preview, name="campaign_preview"),
+    path("campaigns/preview-document/", cv.campaign_preview_document, name="campaign_preview_document"),
     path("campaigns/<int:campaign_id>/", cv.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/approve/", cv.campaign_approve, name="campaign_approve"),
     path("campaigns/<int:campaign_id>/send/", cv.campaign_send, name="campaign_send"),

@@ -1,7 +1,8 @@
 /* 안내 캠페인 screens (no inline script: the CSP forbids it).
    - New campaign (#campaign-form, data-preview-url): on every change of the form, after a short pause, GET the
-     preview JSON with the form's fields (never the CSRF token) and fill the [data-field] elements of
-     #campaign-preview with the count of notices and the total.
+     preview JSON with the form's fields (never the CSRF token), fill the [data-field] elements of
+     #campaign-preview with the count of notices and the total and #preview-alert with the alert text; the
+     "안내문 미리보기" button loads the document of the selection's first taxpayer into the sandboxed frame.
    - Campaign page (#campaign-live, data-status-url): while the campaign is approved (it may be scheduled), sending
      or paused, poll the status JSON every 5 seconds, redraw the two progress bars and tables, and say so when the
      campaign's status changes (the buttons of the new status come with a reload). */
@@ -17,19 +18,40 @@
 
   var form = document.getElementById("campaign-form");
   var preview = document.getElementById("campaign-preview");
+  // the form's fields as a query string, never the CSRF token
+  var query = function () {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "csrfmiddlewaretoken" && value !== "") { params.append(key, value); }
+    });
+    return params.toString();
+  };
   if (form && preview) {
     var note = document.getElementById("campaign-preview-note");
     var timer = null;
     var seq = 0;
-    var update = function () {
-      var params = new URLSearchParams();
-      var data = new FormData(form);
-      data.forEach(function (value, key) {
-        if (key !== "csrfmiddlewaretoken" && value !== "") { params.append(key, value); }
+    var alertBox = document.getElementById("preview-alert");
+    var showAlert = function (s) {
+      if (!alertBox) { return; }
+      var dds = alertBox.querySelectorAll("[data-alert]");
+      for (var i = 0; i < dds.length; i++) {
+        var key = dds[i].getAttribute("data-alert");
+        dds[i].textContent = s.alert ? s.alert[key] : (s.alert_error || "—");
+      }
+    };
+    var docButton = document.getElementById("preview-document-button");
+    var docFrame = document.getElementById("preview-document-frame");
+    var docBox = document.getElementById("campaign-template-preview");
+    if (docButton && docFrame && docBox) {
+      docButton.addEventListener("click", function () {
+        docFrame.hidden = false;
+        docFrame.src = docBox.getAttribute("data-document-url") + "?" + query();
       });
+    }
+    var update = function () {
       var mine = ++seq;
       note.textContent = "계산 중…";
-      getJSON(form.getAttribute("data-preview-url") + "?" + params.toString()).then(function (s) {
+      getJSON(form.getAttribute("data-preview-url") + "?" + query()).then(function (s) {
         if (mine !== seq) { return; }
         if (!s.ok) {
           note.textContent = "조건을 확인하세요: " + Object.keys(s.errors).map(function (k) {
@@ -43,6 +65,7 @@
           var v = s[el.getAttribute("data-field")];
           el.textContent = el.getAttribute("data-format") === "won" ? num(v) + "원" : num(v);
         }
+        showAlert(s);
         note.textContent = "조건을 바꾸면 다시 계산합니다.";
       }).catch(function () { if (mine === seq) { note.textContent = "계산하지 못했습니다. 잠시 뒤 다시 바꿔 보세요."; } });
     };
