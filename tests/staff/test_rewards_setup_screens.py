@@ -179,7 +179,7 @@ def test_refused_input_is_400_with_the_field_named_and_nothing_written(world, cl
                                             created_at=chair.created_at)
     end = reverse("staff:rewards_member_end_term", args=[member.pk])
     r = clerk.post(end, {"term_end": "2025-06-30"})
-    assert r.status_code == 400 and "임기 종료일(마지막 날): 임기 종료일이 임기 시작일(2026-01-01)보다 앞섭니다." in text(r)
+    assert r.status_code == 400 and "임기 종료일(마지막 날): 임기 종료일이 임기 시작일(2026. 1. 1.)보다 앞섭니다." in text(r)
     r = clerk.post(end, {"term_end": ""})
     assert r.status_code == 400 and "임기 종료일을 입력하세요." in text(r)
     member.refresh_from_db()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from jingsu.core.formats import kdate
+
 
 class Jurisdiction(models.Model):
     """A local government, identified by its 행정표준코드 (5 digits). Every domain row belongs to one."""
@@ -67,4 +69,4 @@ class Holiday(models.Model):
         constraints = [models.UniqueConstraint(fields=["date", "jurisdiction"], name="holiday_unique_day")]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.name}"
+        return f"{kdate(self.date)} {self.name}"

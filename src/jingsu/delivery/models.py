@@ -20,6 +20,7 @@ from datetime import datetime
 
 from django.db import models, transaction
 
+from jingsu.core.formats import kdate
 from jingsu.notices.models import Notice
 
 
@@ -214,7 +215,7 @@ class ReturnedMail(models.Model):
     imported_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.attempt_id} {self.returned_on} {self.reason}"
+        return f"{self.attempt_id} {kdate(self.returned_on)} {self.reason}"
 
 
 class PublicNotice(models.Model):
@@ -237,4 +238,4 @@ class PublicNotice(models.Model):
         indexes = [models.Index(fields=["jurisdiction", "published_on"])]
 
     def __str__(self) -> str:
-        return f"{self.notice_id} 공고 {self.published_on} → {self.effective_on}"
+        return f"{self.notice_id} 공고 {kdate(self.published_on)} → {kdate(self.effective_on)}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jingsu.clock import SEOUL, ManualClock, SystemClock, today
+from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery import services as delivery
 from jingsu.demo import rewards as demo_rewards
@@ -27,7 +28,7 @@ from jingsu.payments import services as payments
 from jingsu.payments.accounts import import_pool
 from jingsu.payments.models import VirtualAccount
 from jingsu.providers.registry import simulator_providers
-from jingsu.reports.effects import campaign_effects, render_html, render_xlsx, won
+from jingsu.reports.effects import campaign_effects, render_html, render_xlsx
 from jingsu.rolls.generate import generate_roll
 from jingsu.rolls.importer import import_roll
 from jingsu.simulator.client import SimulatorControl

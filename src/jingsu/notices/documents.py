@@ -31,6 +31,8 @@ from typing import Any
 
 from django.template import engines
 
+from jingsu.core.formats import kdate as ymd  # the documents' name for it
+from jingsu.core.formats import won
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.notices.models import (
     ALERT_PLACEHOLDERS,
@@ -41,19 +43,6 @@ from jingsu.notices.models import (
     NoticeTemplate,
     check_alert_text,
 )
-
-# --- formatting -----------------------------------------------------------------------------------------------------
-
-
-def won(amount: int) -> str:
-    """1234560 → '1,234,560원'."""
-    return f"{amount:,}원"
-
-
-def ymd(d: date | None) -> str:
-    """2026-11-23 → '2026. 11. 23.'"""
-    return f"{d.year}. {d.month}. {d.day}." if d else ""
-
 
 # --- required items (지방세징수법 제12조① + 체납처분 예고, 이의신청, 문의처) -----------------------------------------------
 

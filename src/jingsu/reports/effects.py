@@ -27,6 +27,7 @@ from typing import Any
 from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from jingsu.clock import SEOUL
+from jingsu.core.formats import won
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
@@ -282,10 +283,6 @@ def parse_period(text: str) -> tuple[date, date]:
 
 
 # --- rendering -------------------------------------------------------------------------------------------------------
-
-
-def won(amount: int) -> str:
-    return f"{amount:,}원"
 
 
 def pct(x: float | None) -> str:

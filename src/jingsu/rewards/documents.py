@@ -16,6 +16,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.rewards.derive import derive_arrears_merits
@@ -339,7 +340,7 @@ def claim_xlsx(claim: Claim) -> bytes:
         claim.affiliation, claim.rank, claim.name, claim.case_count, claim.collected, claim.amount, claim.bank,
         claim.account_masked, claim.account_holder]])
     ctx = decision_context(claim.decision)
-    _xlsx_sheet(wb, "심사결정서", f"세입징수공적심사위원회 심사결정서 ({claim.decision.decided_on})",
+    _xlsx_sheet(wb, "심사결정서", f"세입징수공적심사위원회 심사결정서 ({kdate(claim.decision.decided_on)})",
                 ("안건", "구분", "요지", "공적자(지분)", "찬성", "반대", "가결", "포상금", "사유"),
                 [[i["id"], i["type"], i["title"], i["claimants"], i["votes_for"], i["votes_against"],
                   "가결" if i["approved"] else "부결", i["amount"], i["reason"]] for i in ctx["items"]])

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import models
 
 from jingsu.core import crypto
+from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
@@ -144,7 +145,7 @@ class EnforcementAction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.taken_on} ({self.levy.tax_number})"
+        return f"{self.get_kind_display()} {kdate(self.taken_on)} ({self.levy.tax_number})"
 
     @property
     def actor(self) -> Official | Civilian:
@@ -262,11 +263,11 @@ class Meeting(models.Model):
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"{self.committee} {self.held_on}"
+        return f"{self.committee} {kdate(self.held_on)}"
 
     def require_open(self) -> None:
         if self.status != self.Status.SCHEDULED:
-            raise RewardError("meeting", f"이미 의결한 회의({self.held_on})는 바꿀 수 없습니다.")
+            raise RewardError("meeting", f"이미 의결한 회의({kdate(self.held_on)})는 바꿀 수 없습니다.")
 
 
 class RewardCase(models.Model):
@@ -414,7 +415,7 @@ class Decision(_Immutable):
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"심사결정 {self.decided_on} ({self.meeting.committee})"
+        return f"심사결정 {kdate(self.decided_on)} ({self.meeting.committee})"
 
 
 class DecisionItem(_Immutable):

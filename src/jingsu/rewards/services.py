@@ -18,6 +18,7 @@ from django.db.models import Q, Sum
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.clock import today as clock_today
 from jingsu.core import audit
+from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
@@ -320,14 +321,14 @@ def end_member_term(member: CommitteeMember, *, term_end: date, actor: str,
     with transaction.atomic():
         locked = CommitteeMember.objects.select_for_update().select_related("committee").get(pk=member.pk)
         if term_end < locked.term_start:
-            raise RewardError("term_end", f"임기 종료일이 임기 시작일({locked.term_start})보다 앞섭니다.")
+            raise RewardError("term_end", f"임기 종료일이 임기 시작일({kdate(locked.term_start)})보다 앞섭니다.")
         if locked.term_end is not None and term_end > locked.term_end:
-            raise RewardError("term_end", f"임기는 이미 {locked.term_end}에 끝납니다. 임기를 늘릴 수는 없습니다 "
+            raise RewardError("term_end", f"임기는 이미 {kdate(locked.term_end)}에 끝납니다. 임기를 늘릴 수는 없습니다 "
                                           "(연임은 위원을 새로 등록하세요).")
         attended = (Attendance.objects.filter(member=locked, meeting__held_on__gt=term_end)
                     .select_related("meeting").order_by("meeting__held_on").first())
         if attended is not None:
-            raise RewardError("term_end", f"위원 {locked.name}은(는) {attended.meeting.held_on} 회의에 출석했으므로 "
+            raise RewardError("term_end", f"위원 {locked.name}은(는) {kdate(attended.meeting.held_on)} 회의에 출석했으므로 "
                                           "임기 종료일을 그 전으로 할 수 없습니다.")
         previous = locked.term_end
         locked.term_end = term_end
@@ -351,7 +352,7 @@ def create_meeting(committee: Committee, *, held_on: date, actor: str, clock: Cl
 def _barred_reason(meeting: Meeting, member: CommitteeMember) -> str | None:
     """Why `member` may not attend `meeting` (Korean), or None."""
     if not member.serving_on(meeting.held_on):
-        return f"위원 {member.name}의 임기({member.term_start}~{member.term_end or ''})가 회의일({meeting.held_on})에 유효하지 않습니다."
+        return f"위원 {member.name}의 임기({kdate(member.term_start)}~{kdate(member.term_end)})가 회의일({kdate(meeting.held_on)})에 유효하지 않습니다."
     for case in meeting.cases.prefetch_related("claimants__official", "claimants__civilian"):
         for key in case.payee_keys():
             if member.is_payee(key):

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from jingsu.core import audit
+from jingsu.core.formats import kdate
 from jingsu.levies.models import Levy
 from jingsu.rewards import documents
 from jingsu.rewards import services as rewards
@@ -268,7 +269,7 @@ class ClawbackForm(_Form):
         super().__init__(*args, **kwargs)
         self.fields["claim"].queryset = Claim.objects.filter(jurisdiction=_j(request),
                                                              status=Claim.Status.PAID).order_by("-paid_on", "pk")
-        self.fields["claim"].label_from_instance = lambda c: f"{c.pk}번 {c.name} {c.amount:,}원 ({c.paid_on})"
+        self.fields["claim"].label_from_instance = lambda c: f"{c.pk}번 {c.name} {c.amount:,}원 ({kdate(c.paid_on)})"
         self.fields["notified_on"].initial = _today()
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from jingsu.core import formats
+
 register = template.Library()
 
 
@@ -17,7 +19,7 @@ def won(value: Any) -> str:
     """1234560 → "1,234,560원"; None/"" → ""."""
     if value is None or value == "":
         return ""
-    return f"{int(value):,}원"
+    return formats.won(value)
 
 
 @register.filter
@@ -27,9 +29,8 @@ def kdate(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
-        value = value.date()
     if isinstance(value, date):
-        return f"{value.year}. {value.month}. {value.day}."
+        return formats.kdate(value)
     return str(value)
 
 

@@ -23,12 +23,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, today
+from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery_services
 from jingsu.notices import services
 from jingsu.notices.models import Campaign
-from jingsu.reports.effects import won
 
 
 def _int_list(text: str) -> list[str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.clock import DEFAULT_CLOCK, today
+from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction
-from jingsu.reports.effects import won
 from jingsu.rolls.generate import generate_roll
 
 

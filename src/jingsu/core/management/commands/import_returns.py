@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.clock import DEFAULT_CLOCK, today
+from jingsu.core.formats import kdate
 from jingsu.delivery import paper
 
 
@@ -69,6 +70,6 @@ class Command(BaseCommand):
                 ReturnedMail.objects.values_list("notice__jurisdiction_id", flat=True)))
             for code in codes:
                 result = paper.create_public_notices(code, published_on, actor, clock=clock, out_dir=opts["out"])
-                self.stdout.write(f"{code} 공시송달 공고 {published_on}: 새로 {result.created}건, 목록 "
-                                  f"{len(result.rows)}행, 효력발생 {result.effective_on} → {result.html_path}, "
+                self.stdout.write(f"{code} 공시송달 공고 {kdate(published_on)}: 새로 {result.created}건, 목록 "
+                                  f"{len(result.rows)}행, 효력발생 {kdate(result.effective_on)} → {result.html_path}, "
                                   f"{result.csv_path}")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from jingsu.reports.effects import won
+from jingsu.core.formats import kdate, won
 from jingsu.rolls.importer import RollRejected, import_roll
 
 
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps({"ok": True, **summary.as_dict()}, ensure_ascii=False))
         else:
             self.stdout.write(
-                f"가져오기 완료 ({summary.jurisdiction}, 기준일 {summary.as_of})\n"
+                f"가져오기 완료 ({summary.jurisdiction}, 기준일 {kdate(date.fromisoformat(summary.as_of)) if summary.as_of else '-'})\n"
                 f"  행 {summary.rows:,} · 납세자 {summary.taxpayers:,} (신규 {summary.taxpayers_created:,},"
                 f" 변경 {summary.taxpayers_updated:,})\n"
                 f"  부과 건 신규 {summary.levies_created:,} · 변경 {summary.levies_updated:,} ·"

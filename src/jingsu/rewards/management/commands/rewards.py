@@ -21,6 +21,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.core import audit
+from jingsu.core.formats import kdate
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
 from jingsu.rewards import documents, services
@@ -397,7 +398,7 @@ class Command(BaseCommand):
 
     def do_mark_paid(self, o: dict[str, Any], actor: str) -> None:
         b = services.mark_batch_paid(_get(TransferBatch, o["batch"], "이체 묶음"), paid_on=_date(o["on"]), actor=actor)
-        self.out(f"이체 묶음 {b.pk}: 지급 완료 {b.paid_on}")
+        self.out(f"이체 묶음 {b.pk}: 지급 완료 {kdate(b.paid_on)}")
 
     def do_clawback(self, o: dict[str, Any], actor: str) -> None:
         c = services.open_fraud_clawback(_get(Claim, o["claim"], "지급신청"), notified_on=_date(o["notified_on"]),
