@@ -201,6 +201,9 @@ JINGSU_KT_CALLBACK_SECRET = os.environ.get("JINGSU_KT_CALLBACK_SECRET", "jingsu-
 JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "jingsu-sim-pg-secret")  # HMAC key of 간편결제 notices
 # Largest roll file the staff console accepts (MB); the reverse proxy should allow at least this request size.
 JINGSU_ROLL_UPLOAD_MAX_MB = int(os.environ.get("JINGSU_ROLL_UPLOAD_MAX_MB", "300"))
+# The new-campaign screen's live count builds the campaign and rolls it back (exact) up to this many selected levies
+# (about 4 s at the measured build speed); above it, it shows quick SQL figures marked as estimates.
+JINGSU_CAMPAIGN_PREVIEW_LIMIT = int(os.environ.get("JINGSU_CAMPAIGN_PREVIEW_LIMIT", "20000"))
 
 LOGGING = {
     "version": 1,

@@ -316,3 +316,23 @@ def test_the_wizard_previews_the_alert_and_the_first_taxpayers_document_without_
     assert none.status_code == 404 and "보여 줄 안내문이 없습니다" in text(none)
     # the checker does not prepare
     assert as_(client, world, "team_lead").get(reverse("staff:campaign_preview_document"), query).status_code == 403
+
+
+def test_a_selection_too_large_to_build_live_gets_quick_estimates(world, client, settings):
+    from jingsu.levies.models import Levy
+
+    query = {"kind": "arrears", "as_of": "2026-11-23", "control_share": "10"}
+    exact = as_(client, world).get(reverse("staff:campaign_preview"), query).json()
+    assert exact["estimate"] is False and exact["note"] == ""
+    settings.JINGSU_CAMPAIGN_PREVIEW_LIMIT = 1
+    before = AuditLog.objects.count()
+    quick = client.get(reverse("staff:campaign_preview"), query).json()
+    assert quick["estimate"] is True and "빠른 어림값" in quick["note"]
+    levies = Levy.objects.filter(jurisdiction=world.home).arrears(date(2026, 11, 23)).filter(status="normal")
+    assert quick["lines"] == exact["lines"] == levies.count()
+    assert quick["notices"] == exact["notices"] == levies.values("taxpayer_id").distinct().count()
+    assert quick["control"] == quick["notices"] * 10 // 100
+    assert quick["total_amount"] == sum(lv.outstanding_amount for lv in levies)  # penalties as stored
+    doc = client.get(reverse("staff:campaign_preview_document"), query)
+    assert doc.status_code == 413 and "만들기 후" in text(doc)
+    assert AuditLog.objects.count() == before  # nothing shown, nothing written

@@ -169,11 +169,26 @@ class Preview:
     asked — the document of the first taxpayer of the selection outside the control group, rendered as sent."""
 
     summary: campaigns.BuildSummary
+    estimate: bool = False  # too large to build live: SQL figures (before the amount filter, stored penalties)
     alert: Any = None  # documents.Alert
     alert_error: str = ""
     document_html: str = ""
     taxpayer_id: int | None = None
     reference: str = ""
+
+
+def quick_summary(selected: Any, control_share: int) -> campaigns.BuildSummary:
+    """Figures for a selection too large to build live, from SQL alone: taxpayers and levies before the per-taxpayer
+    amount filter, and what is owed with the penalty stored at import (not recomputed for the 기준일)."""
+    from django.db.models import Count, F, Sum
+
+    agg = selected.order_by().aggregate(
+        levies=Count("id"), taxpayers=Count("taxpayer_id", distinct=True),
+        owed=Sum(F("billed_amount") - F("paid_amount") + F("penalty") - F("penalty_paid")
+                 + F("enforcement_cost") - F("enforcement_cost_paid")))
+    taxpayers = agg["taxpayers"] or 0
+    return campaigns.BuildSummary(notices=taxpayers, control=taxpayers * control_share // 100,
+                                  lines=agg["levies"] or 0, total_amount=int(agg["owed"] or 0))
 
 
 class _RollBack(Exception):
@@ -185,20 +200,26 @@ def preview_campaign(request: HttpRequest, form: CampaignForm, *, document: bool
     """Build the campaign inside a savepoint that is always rolled back: the same selection, per-taxpayer amount
     filter, control group, alert and document as the real build (nothing duplicated here), and nothing written (the
     audit rows roll back too)."""
+    from django.conf import settings
+
     from jingsu.notices.documents import TemplateError, render_alert, render_html
 
     try:
         with transaction.atomic():
             c = form.create(request, name=form.cleaned_data.get("name") or "미리보기")
-            try:
-                out = Preview(campaigns.build_campaign(c, actor=_actor(request), clock=_clock))
-            except campaigns.CampaignError:
-                out = Preview(campaigns.BuildSummary(0, 0, 0, 0))
+            selected = campaigns.select_arrears(c)
+            if selected.count() > settings.JINGSU_CAMPAIGN_PREVIEW_LIMIT:
+                out = Preview(quick_summary(selected, c.control_share), estimate=True)
+            else:
+                try:
+                    out = Preview(campaigns.build_campaign(c, actor=_actor(request), clock=_clock))
+                except campaigns.CampaignError:
+                    out = Preview(campaigns.BuildSummary(0, 0, 0, 0))
             try:
                 out.alert = render_alert(c)
             except TemplateError as e:
                 out.alert_error = str(e)
-            if document:
+            if document and not out.estimate:
                 sample = _sample(c)
                 if sample is not None:
                     out.document_html, out.taxpayer_id, out.reference = (render_html(sample), sample.taxpayer_id,
@@ -248,9 +269,11 @@ def campaign_preview(request: HttpRequest) -> HttpResponse:
     p = preview_campaign(request, form)
     s = p.summary
     alert = {"title": p.alert.title, "text": p.alert.text, "sms_text": p.alert.sms_text} if p.alert else None
+    note = (f"대상이 커서(부과 {s.lines:,}건) 빠른 어림값입니다: 체납액 조건 적용 전, 가산금은 자료를 가져온 날 기준, "
+            "대조군은 비율로 어림. 정확한 수와 합계는 만들기 후 캠페인 화면에 나옵니다.") if p.estimate else ""
     return JsonResponse({"ok": True, "notices": s.notices, "control": s.control, "lines": s.lines,
-                         "total_amount": s.total_amount, "alert": alert, "alert_error": p.alert_error},
-                        json_dumps_params={"ensure_ascii": False})
+                         "total_amount": s.total_amount, "estimate": p.estimate, "note": note, "alert": alert,
+                         "alert_error": p.alert_error}, json_dumps_params={"ensure_ascii": False})
 
 
 def _form_from_query(request: HttpRequest) -> CampaignForm:
@@ -281,6 +304,8 @@ def campaign_preview_document(request: HttpRequest) -> HttpResponse:
         return _plain("조건을 확인하세요: " + " / ".join(f"{form.fields[k].label if k in form.fields else ''} "
                                                    f"{' '.join(v)}".strip() for k, v in form.errors.items()), 400)
     p = preview_campaign(request, form, document=True)
+    if p.estimate:
+        return _plain("대상이 너무 많아 미리 만들어 볼 수 없습니다. 만들기 후 캠페인 화면에서 안내문 견본을 보세요.", 413)
     if not p.document_html:
         return _plain("이 조건에 맞는 체납자가 없어 보여 줄 안내문이 없습니다.", 404)
     audit.record("campaign.preview_document", actor=_actor(request),

@@ -66,7 +66,7 @@
           el.textContent = el.getAttribute("data-format") === "won" ? num(v) + "원" : num(v);
         }
         showAlert(s);
-        note.textContent = "조건을 바꾸면 다시 계산합니다.";
+        note.textContent = s.note || "조건을 바꾸면 다시 계산합니다.";
       }).catch(function () { if (mine === seq) { note.textContent = "계산하지 못했습니다. 잠시 뒤 다시 바꿔 보세요."; } });
     };
     var later = function () { window.clearTimeout(timer); timer = window.setTimeout(update, 400); };
