@@ -231,3 +231,17 @@ def test_the_campaign_command_sets_the_policy_and_schedules_pauses_and_cancels(j
     with pytest.raises(CommandError, match="HH:MM-HH:MM"):
         call_command("campaign", "create", "--jurisdiction", "11260", "--kind", "arrears", "--name", "x",
                      "--send-window", "아침")
+
+
+@pytest.mark.django_db
+def test_paper_must_be_the_last_channel(jungnang):
+    from datetime import date
+
+    from jingsu.notices import services as notices
+
+    with pytest.raises(CampaignError, match="종이 우편은 마지막 순위여야"):
+        notices.create_campaign(jungnang, name="순서", kind="arrears", as_of=date(2026, 11, 23), actor="maker",
+                                channels=["kakao", "paper", "sms"])
+    c = notices.create_campaign(jungnang, name="순서", kind="arrears", as_of=date(2026, 11, 23), actor="maker",
+                                channels=["sms", "kakao"])
+    assert c.channels == ["sms", "kakao"]  # paper need not be listed: it is always the last resort

@@ -87,6 +87,11 @@ def test_channel_plan_follows_the_law_and_the_campaign_policy(jungnang, provider
     assert delivery.channel_plan(campaign, nguyen.taxpayer, "x" * 88) == ["paper"]
     campaign.channels = ["sms", "paper"]
     assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["sms", "paper"]
+    campaign.channels = ["kakao", "sms", "kt", "paper"]  # the campaign's order, as chosen on the form
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["kakao", "sms", "kt", "paper"]
+    campaign.channels = ["kt", "kakao"]
+    assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["kt", "kakao", "paper"]
+    assert delivery.channel_plan(campaign, kim.taxpayer, "") == ["paper"]  # no CI, no Kakao or KT
     campaign.channels = ["paper"]
     assert delivery.channel_plan(campaign, kim.taxpayer, ci) == ["paper"]
     campaign.channels = []

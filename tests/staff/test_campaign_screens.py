@@ -181,6 +181,7 @@ def test_the_wizard_keeps_the_chosen_channels_fallback_window_and_template(world
 
 @pytest.mark.parametrize(("change", "field", "message"), [
     ({"channel_2": "kakao", "channel_1": "kakao"}, "channel_2", "두 번 골랐습니다"),
+    ({"channel_2": "paper", "channel_4": "kt"}, "channel_2", "종이 우편은 마지막 순위여야"),
     ({"send_window_start": "20:00", "send_window_end": "09:00"}, "send_window_end", "시작 시각보다 늦어야"),
     ({"fallback_hours": "0"}, "fallback_hours", ""),
     ({"read_deadline_days": "31"}, "read_deadline_days", ""),

@@ -92,19 +92,20 @@ def resolve_ci(taxpayers: Iterable[Taxpayer], providers: ProviderSet, *, clock: 
 
 
 def channel_plan(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> list[str]:
-    """The channels a notice goes through, in order. The campaign's `channels` setting can leave electronic channels
-    out; paper always stays as the last resort (a notice must be served somehow)."""
+    """The channels a notice goes through, in the campaign's order (`channels`, e.g. kakao → sms → kt), keeping only
+    those that can reach this taxpayer (Kakao and KT need a CI, SMS a mobile number); paper always stays as the last
+    resort (a notice must be served somehow)."""
     if campaign.legal_nature == Campaign.LegalNature.FORMAL and not taxpayer.e_service:
         return [Channel.PAPER]
     if not taxpayer.is_individual or taxpayer.opt_out:
         return [Channel.PAPER]
-    plan: list[str] = []
+    reachable: set[str] = set()
     if ci:
-        plan += [Channel.KAKAO, Channel.KT]
+        reachable |= {Channel.KAKAO, Channel.KT}
     if taxpayer.mobile:
-        plan.append(Channel.SMS)
-    allowed = set(ELECTRONIC if campaign.channels is None else campaign.channels)
-    return [c for c in plan if c in allowed] + [Channel.PAPER]
+        reachable.add(Channel.SMS)
+    order = ELECTRONIC if campaign.channels is None else campaign.channels
+    return [c for c in order if c in reachable] + [Channel.PAPER]
 
 
 def _ci_of(notices: Sequence[Notice]) -> dict[int, str]:

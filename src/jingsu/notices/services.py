@@ -85,6 +85,8 @@ def create_campaign(
     channels = list(CHANNELS) if channels is None else list(channels)
     if not channels or len(set(channels)) != len(channels) or set(channels) - set(CHANNELS):
         raise CampaignError(f"발송 채널은 {', '.join(CHANNELS)} 중에서 중복 없이 골라야 합니다.")
+    if "paper" in channels and channels[-1] != "paper":
+        raise CampaignError("종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
     if mail_class not in MailClass.values:
         raise CampaignError(f"알 수 없는 우편 종류: {mail_class}")
     window = {}

@@ -128,6 +128,10 @@ class CampaignForm(forms.Form):
                 self.add_error(f"channel_{i}", f"{Channel(ch).label}을(를) 두 번 골랐습니다.")
             if ch:
                 seen.add(ch)
+        given = [(i, ch) for i, ch in enumerate(chosen, start=1) if ch]
+        if any(ch == Channel.PAPER for _, ch in given[:-1]):
+            i = next(i for i, ch in given if ch == Channel.PAPER)
+            self.add_error(f"channel_{i}", "종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
         start, end = data.get("send_window_start"), data.get("send_window_end")
         if start is not None and end is not None and start >= end:
             self.add_error("send_window_end", "발송 종료 시각은 시작 시각보다 늦어야 합니다.")
