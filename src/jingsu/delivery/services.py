@@ -318,8 +318,7 @@ def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], re
                 [DeliveryEvent(attempt_id=a.pk, from_status=S.SENDING, to_status=status, at=now, code=a.result_code)
                  for a in group]
             )
-        for a in moved[S.REJECTED]:
-            queue_next(a, notices[a.notice_id], now)
+        queue_next_many([(a, notices[a.notice_id]) for a in moved[S.REJECTED]], now)
 
 
 def _first_sent(notice_ids: Sequence[int]) -> dict[int, datetime]:
@@ -358,26 +357,43 @@ def _sms(a: DeliveryAttempt, n: Notice, alert: Alert) -> SmsMessage:
                       payload=n.reference)
 
 
-def queue_next(a: DeliveryAttempt, n: Notice, now: datetime, *, paper_now: bool = False) -> DeliveryAttempt | None:
-    """Queue the next channel of the notice's plan after attempt `a` (idempotent: one successor per attempt).
-    Nothing more is queued for a cancelled campaign (delivery.control.cancel_campaign)."""
-    if n.campaign.status == Campaign.Status.CANCELLED:
+def _successor(a: DeliveryAttempt, n: Notice, ci: str, now: datetime, paper_now: bool) -> DeliveryAttempt | None:
+    """The (unsaved) attempt that follows `a` on the notice's plan; None after paper or for a cancelled campaign
+    (delivery.control.cancel_campaign: nothing more is queued for it)."""
+    if a.channel == Channel.PAPER or n.campaign.status == Campaign.Status.CANCELLED:
         return None
-    ci = _ci_of([n]).get(n.taxpayer_id, "")
     plan = channel_plan(n.campaign, n.taxpayer, ci)
     if paper_now:
         nxt = Channel.PAPER
     else:
         index = plan.index(a.channel) if a.channel in plan else len(plan) - 1
         nxt = plan[min(index + 1, len(plan) - 1)]
-    if a.channel == Channel.PAPER:
+    return DeliveryAttempt(notice_id=n.pk, sequence=a.sequence + 1, channel=nxt, key=f"{n.reference}-{a.sequence + 1}",
+                           status=S.QUEUED, cost=UNIT_COST[nxt], created_at=now, updated_at=now)
+
+
+def queue_next(a: DeliveryAttempt, n: Notice, now: datetime, *, paper_now: bool = False) -> DeliveryAttempt | None:
+    """Queue the next channel of the notice's plan after attempt `a` (idempotent: one successor per attempt)."""
+    new = _successor(a, n, _ci_of([n]).get(n.taxpayer_id, ""), now, paper_now)
+    if new is None:
         return None
     attempt, _ = DeliveryAttempt.objects.get_or_create(
-        notice=n, sequence=a.sequence + 1,
-        defaults={"channel": nxt, "key": f"{n.reference}-{a.sequence + 1}", "status": S.QUEUED,
-                  "cost": UNIT_COST[nxt], "created_at": now, "updated_at": now},
+        notice=n, sequence=new.sequence,
+        defaults={"channel": new.channel, "key": new.key, "status": new.status, "cost": new.cost,
+                  "created_at": now, "updated_at": now},
     )
     return attempt
+
+
+def queue_next_many(pairs: Sequence[tuple[DeliveryAttempt, Notice]], now: datetime) -> int:
+    """`queue_next` for a batch of refused attempts: one query for the CIs and one INSERT; a successor that already
+    exists (unique notice + sequence) is left as it is. Returns how many successors were due."""
+    if not pairs:
+        return 0
+    ci = _ci_of([n for _, n in pairs])
+    rows = [new for a, n in pairs if (new := _successor(a, n, ci.get(n.taxpayer_id, ""), now, False)) is not None]
+    DeliveryAttempt.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 # --- statuses and fallback ------------------------------------------------------------------------------------------
