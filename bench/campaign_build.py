@@ -47,12 +47,11 @@ def main() -> int:
     roll = ROOT / "var" / "bench" / f"roll-tp{args.taxpayers}.csv"
     roll.parent.mkdir(parents=True, exist_ok=True)
     jingsu = [sys.executable, "-m", "jingsu"]
-    if not roll.exists():
-        subprocess.run([*jingsu, "generate-roll", "--jurisdiction", "11260", "--taxpayers", str(args.taxpayers),
-                        "--seed", "3", "--out", str(roll), "--today", AS_OF.isoformat()],
-                       env={**env, "DATABASE_URL": ""}, check=True)
     fresh_database(args.database_url)
     subprocess.run([*jingsu, "migrate", "-v", "0"], env=env, check=True)
+    if not roll.exists():  # the generator reads the jurisdictions from the (just migrated) database
+        subprocess.run([*jingsu, "generate-roll", "--jurisdiction", "11260", "--taxpayers", str(args.taxpayers),
+                        "--seed", "3", "--out", str(roll), "--today", AS_OF.isoformat()], env=env, check=True)
     t = time.monotonic()
     subprocess.run([*jingsu, "import-roll", str(roll), "--jurisdiction", "11260", "--json"], env=env, check=True,
                    stdout=subprocess.DEVNULL)

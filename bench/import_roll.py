@@ -45,18 +45,17 @@ def main() -> int:
     env = {**os.environ, "DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var")}
     jingsu = [sys.executable, "-m", "jingsu"]
 
-    if not roll.exists():
+    fresh_database(args.database_url)
+    subprocess.run([*jingsu, "migrate", "-v", "0"], env=env, check=True)
+    if not roll.exists():  # the generator reads the jurisdictions from the (just migrated) database
         taxpayers = int(args.rows / ROWS_PER_TAXPAYER)
         t = time.monotonic()
         subprocess.run([*jingsu, "generate-roll", "--jurisdiction", args.jurisdiction, "--taxpayers", str(taxpayers),
                         "--seed", "1", "--out", str(roll), "--today", date(2026, 11, 23).isoformat()],
-                       env={**env, "DATABASE_URL": ""}, check=True)
+                       env=env, check=True)
         print(f"generated {roll} in {time.monotonic() - t:.1f}s", file=sys.stderr)
     with roll.open("rb") as fh:
         rows = sum(1 for _ in fh) - 1
-
-    fresh_database(args.database_url)
-    subprocess.run([*jingsu, "migrate", "-v", "0"], env=env, check=True)
 
     t = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
