@@ -320,3 +320,11 @@ def no_inline(r) -> None:
     """The page keeps to the CSP: no style attribute or element, no inline script (script files are fine)."""
     body = text(r)
     assert " style=" not in body and "<style" not in body and not _INLINE_SCRIPT.search(body)
+
+
+def browser_login(page, username: str, password: str = PASSWORD) -> None:
+    """Log in through the console's login form in a Playwright page (a wrong password is allowed: lockout tests)."""
+    page.goto("/staff/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")

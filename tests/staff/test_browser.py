@@ -5,39 +5,34 @@ Needs Debian's chromium at /usr/bin/chromium (scripts/system-packages.sh install
 from __future__ import annotations
 
 import pytest
-from _staff_helpers import HOME, PASSWORD, orm, shot
+from _staff_helpers import HOME, browser_login, orm, shot
 
 from jingsu.core.models import AuditLog
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def _login(page, username, password=PASSWORD):
-    page.goto("/staff/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
 
 
 def test_five_wrong_passwords_lock_the_account(page):
     page.goto("/staff/login/")
     shot(page, "01-login")
     for _ in range(4):
-        _login(page, f"clerk-{HOME}", "틀린-비밀번호")
+        browser_login(page, f"clerk-{HOME}", "틀린-비밀번호")
         assert "아이디 또는 비밀번호가 맞지 않습니다" in page.inner_text("main")
     shot(page, "02-login-failed")
-    _login(page, f"clerk-{HOME}", "틀린-비밀번호")
+    browser_login(page, f"clerk-{HOME}", "틀린-비밀번호")
     message = page.inner_text("#lockout-message")
     assert "15분 동안 로그인할 수 없습니다" in message
     shot(page, "03-locked-out")
-    _login(page, f"clerk-{HOME}")  # the right password, still locked
+    browser_login(page, f"clerk-{HOME}")  # the right password, still locked
     assert page.locator("#lockout-message").is_visible()
     assert orm(lambda: AuditLog.objects.filter(action="staff.lockout", actor=f"clerk-{HOME}").exists())
 
 
 def test_clerk_searches_opens_and_reveals_with_a_reason(page, browser_world):
     world = browser_world
-    _login(page, f"clerk-{HOME}")
+    browser_login(page, f"clerk-{HOME}")
     assert page.locator(".console-jurisdiction").inner_text().startswith("중랑구")
     assert "담당자" in page.inner_text(".console-user")
     assert page.evaluate("document.fonts.check('16px \"Pretendard GOV\"')")
@@ -71,7 +66,7 @@ def test_clerk_searches_opens_and_reveals_with_a_reason(page, browser_world):
 
 
 def test_keyboard_skip_link_and_tab_to_search(page):
-    _login(page, f"clerk-{HOME}")
+    browser_login(page, f"clerk-{HOME}")
     page.wait_for_selector("#search-q")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "본문 바로가기"
@@ -94,7 +89,7 @@ def test_keyboard_skip_link_and_tab_to_search(page):
 
 
 def test_auditor_sees_the_audit_log(page):
-    _login(page, f"auditor-{HOME}")
+    browser_login(page, f"auditor-{HOME}")
     page.click("nav >> text=감사 기록")
     page.wait_for_selector("#audit-table")
     assert "staff.login" in page.inner_text("#audit-table")

@@ -12,7 +12,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from _staff_helpers import HOME, PASSWORD, orm, shot
+from _staff_helpers import HOME, browser_login, orm, shot
 
 from _browser import SCREENSHOTS
 from jingsu.core.models import AuditLog
@@ -28,11 +28,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 NAME = "브라우저 체납안내"
 
 
-def _login(page, username, password=PASSWORD):
-    page.goto("/staff/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
+def _login(page, username):
+    browser_login(page, username)
     page.wait_for_url(re.compile(r"/staff/$"))
 
 

@@ -7,7 +7,16 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from _staff_helpers import HOME, OTHER, add_money_world, add_unmatched_payment, as_, no_inline, text
+from _staff_helpers import (
+    HOME,
+    OTHER,
+    add_money_world,
+    add_unmatched_payment,
+    as_,
+    browser_login,
+    no_inline,
+    text,
+)
 from django.db.models import Sum
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -343,14 +352,11 @@ def money_page(browser_world, clock, live_server):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_match_an_unmatched_payment_and_read_the_effects_in_a_browser(money_page, browser_world):
-    from _staff_helpers import PASSWORD, orm, shot
+    from _staff_helpers import orm, shot
 
     page, done = money_page, money_page.money
     levy_number = orm(lambda: a_levy(browser_world).tax_number)
-    page.goto("/staff/login/")
-    page.fill("#id_username", f"clerk-{HOME}")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, f"clerk-{HOME}")
     page.click("nav.console-nav >> text=수납")
     page.wait_for_selector("#unmatched-table")
     assert "123,450원" in page.inner_text("#unmatched-table")

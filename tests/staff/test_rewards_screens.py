@@ -18,6 +18,7 @@ from _staff_helpers import (
     add_rewards_people,
     add_rewards_world,
     as_,
+    browser_login,
     pay_levy,
     text,
 )
@@ -299,13 +300,10 @@ def rewards_page(browser_world, clock, live_server):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_meeting_and_ledger_in_a_browser(rewards_page):
-    from _staff_helpers import PASSWORD, orm, shot
+    from _staff_helpers import orm, shot
 
     page, done = rewards_page, rewards_page.rewards
-    page.goto("/staff/login/")
-    page.fill("#id_username", f"clerk-{HOME}")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, f"clerk-{HOME}")
     page.click("nav.console-nav >> text=포상금")
     page.wait_for_selector("#rw-cases")
     page.click("nav.console-subnav >> text=징수대장·과징대장")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from _staff_helpers import HOME, OTHER, PASSWORD, SMALL, orm, shot
+from _staff_helpers import HOME, OTHER, SMALL, browser_login, orm, shot
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jingsu.core.models import AuditLog
@@ -303,10 +303,7 @@ def test_browser_upload_a_roll_with_an_error_then_a_good_one(page, browser_world
     good = tmp_path / "체납-정상.csv"
     good.write_bytes(good_csv())
 
-    page.goto("/staff/login/")
-    page.fill("#id_username", f"clerk-{HOME}")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, f"clerk-{HOME}")
     page.click("nav >> text=체납 자료")
     page.wait_for_selector("#roll-upload-form")
 
