@@ -15,6 +15,7 @@ import time
 
 import httpx
 
+from jingsu.clock import SystemClock
 from jingsu.simulator.process import SimulatorProcess
 
 AUTH = {"Authorization": "Bearer bench", "Contract-Uuid": "contract-1"}
@@ -40,7 +41,7 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=8)
     p.add_argument("--requests", type=int, default=60)
     args = p.parse_args()
-    with SimulatorProcess(seed=11) as sim:
+    with SimulatorProcess(start=SystemClock().now(), seed=11) as sim:
         with httpx.Client(base_url=sim.url, headers=AUTH, timeout=10) as http:
             items = [{"ref": str(i), "registration_number": n} for i, n in enumerate(numbers(110))]
             ci = [r["ci"] for r in http.post("/identity/v1/ci/batch", json={"items": items}).json()["items"]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from _delivery_helpers import build_campaign
 
+from _clock import T0
 from jingsu.delivery import receipts
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import (
@@ -33,7 +34,7 @@ STATE = {"delivered": AttemptStatus.DELIVERED, "read": AttemptStatus.READ, "fail
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simulator_posts_callbacks_to_the_live_server(live_server, clock, jungnang):
-    with SimulatorProcess(seed=5) as sim:
+    with SimulatorProcess(start=T0, seed=5) as sim:
         sim.control.set_clock(clock.now())
         sim.control.set_faults(rate=0.0, callback_rate=1.0)  # every callback batch reordered, half posted twice
         previous = receipts.set_clock(sim.control.clock())

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from _delivery_helpers import build_campaign
 
+from _clock import T0
 from jingsu.clock import SEOUL, ManualClock
 from jingsu.core.models import AuditLog
 from jingsu.delivery import control
@@ -23,7 +24,7 @@ S = AttemptStatus
 
 @pytest.fixture
 def sim():  # one per test: the tests move the simulated clock, which never goes back
-    with SimulatorProcess(seed=4) as process:
+    with SimulatorProcess(start=T0, seed=4) as process:
         yield process
 
 

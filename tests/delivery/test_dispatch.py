@@ -11,6 +11,7 @@ import pytest
 from _delivery_helpers import build_campaign
 from django.core.management import call_command
 
+from _clock import T0
 from jingsu.clock import SEOUL, ManualClock
 from jingsu.core.models import Holiday
 from jingsu.delivery import services as delivery
@@ -22,7 +23,7 @@ from jingsu.simulator.process import SimulatorProcess
 
 @pytest.fixture(scope="module")
 def sim():
-    with SimulatorProcess(seed=3) as process:
+    with SimulatorProcess(start=T0, seed=3) as process:
         yield process
 
 

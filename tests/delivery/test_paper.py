@@ -11,6 +11,7 @@ from _delivery_helpers import build_campaign
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from _clock import T0
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import (
@@ -29,7 +30,7 @@ from jingsu.simulator.process import SimulatorProcess
 
 @pytest.fixture(scope="module")
 def sim():
-    with SimulatorProcess(seed=11) as s:
+    with SimulatorProcess(start=T0, seed=11) as s:
         yield s
 
 

@@ -4,12 +4,49 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, datetime
 
 import pytest
+from django.apps import apps
+from django.db import models
+from django.db.models import Max
 
+from jingsu.clock import SEOUL, ManualClock
 from jingsu.delivery.models import DeliveryAttempt
 from jingsu.notices.models import Notice
 from jingsu.payments.models import Payment
+
+# a moment before 10:00: the demo's history must end the day before, at the latest
+NOW = datetime(2026, 12, 5, 9, 30, tzinfo=SEOUL)
+# fields that name a moment still to come by their nature (a deadline, an expiry, the end of a term), not an event
+FORWARD = ("due", "deadline", "expires", "until", "term_end", "effective", "valid", "window")
+
+
+def events_after(now: datetime) -> list[str]:
+    """Every recorded event (a date or time column of a jingsu table) that lies after `now`."""
+    late = []
+    for model in apps.get_app_configs():
+        if not model.name.startswith("jingsu."):
+            continue
+        for m in model.get_models():
+            for f in m._meta.get_fields():
+                if not isinstance(f, models.DateField) or any(w in f.name for w in FORWARD):
+                    continue
+                rows = m.objects.all()
+                if any(x.name == "created_by" for x in m._meta.get_fields()):
+                    rows = rows.exclude(created_by="system:migration")  # installed when migrate ran, not the demo
+                latest = rows.aggregate(v=Max(f.name))["v"]
+                limit: date | datetime = now if isinstance(f, models.DateTimeField) else now.date()
+                if latest is not None and latest > limit:
+                    late.append(f"{m.__name__}.{f.name} = {latest}")
+    return late
+
+
+def test_history_ends_at_the_last_ten_oclock_not_after_now():
+    from jingsu.demo.run import history_start
+
+    assert history_start(NOW, 20) == datetime(2026, 11, 14, 10, 0, tzinfo=SEOUL)  # 12. 4. 10:00 − 20 days
+    assert history_start(NOW.replace(hour=15), 20) == datetime(2026, 11, 15, 10, 0, tzinfo=SEOUL)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -17,7 +54,7 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     from jingsu.demo.run import run_demo
 
     out = io.StringIO()
-    result = run_demo(taxpayers=150, out=tmp_path, seed=11, days=20, stdout=out)
+    result = run_demo(taxpayers=150, out=tmp_path, seed=11, days=20, stdout=out, clock=ManualClock(NOW))
     e = result.effects
     text = out.getvalue()
     assert "6/6 결과" in text and "절감" in text
@@ -52,6 +89,9 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     up = e["uplift"]
     assert up is not None and up["rate_control"] == e["control_paid_rate"]
     assert up["interval"][0] <= up["difference"] <= up["interval"][1]
+    # one story: the demo's history ends by the time the demo does — nothing is recorded in the future
+    assert events_after(NOW) == []
+    assert "2026-12-04 10:00" in text and "2026-12-05" not in text
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -61,8 +101,9 @@ def test_demo_runs_again_on_the_same_database(tmp_path):
     from jingsu.demo.run import run_demo
     from jingsu.payments.models import FeedCursor
 
-    first = run_demo(taxpayers=80, out=tmp_path / "1", seed=5, days=10, stdout=io.StringIO())
-    second = run_demo(taxpayers=80, out=tmp_path / "2", seed=5, days=10, stdout=io.StringIO())
+    first = run_demo(taxpayers=80, out=tmp_path / "1", seed=5, days=10, stdout=io.StringIO(), clock=ManualClock(NOW))
+    second = run_demo(taxpayers=80, out=tmp_path / "2", seed=5, days=10, stdout=io.StringIO(),
+                      clock=ManualClock(NOW))
     assert first.effects["payments"]["new"] > 0
     assert second.effects["payments"]["new"] > 0
     assert FeedCursor.objects.count() == 2

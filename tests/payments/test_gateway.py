@@ -35,7 +35,7 @@ LIVE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def sim():
     """One simulator per test: its bank feed starts empty, as jingsu's database does."""
-    with SimulatorProcess(seed=21) as s:
+    with SimulatorProcess(start=T0, seed=21) as s:
         s.control.set_clock(T0)
         yield s
 
@@ -258,7 +258,7 @@ def test_cancel_books_nothing(sim, pg, lines, live_server, clock):
 
 
 def test_simulator_gateway_auth_idempotency_conflict_and_expiry():
-    with SimulatorProcess(seed=3) as s:
+    with SimulatorProcess(start=T0, seed=3) as s:
         s.control.set_clock(T0)
         body = {"order_id": "O-1", "amount": 12_340, "item_name": "재산세 2025년 과세분 납부",
                 "payment_number": "1126014250000000018", "return_url": "https://jingsu.example/pay/pg/return",

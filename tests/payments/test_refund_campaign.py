@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from _clock import T0
 from jingsu.clock import SEOUL
 from jingsu.delivery import services as delivery
 from jingsu.levies.models import Levy
@@ -57,7 +58,7 @@ def test_refund_campaign_targets_pending_refunds_and_marks_them_notified(clock, 
     assert f"충당 뒤 납부하실 금액: {lines[B].total - 7_000:,}원" in html
     assert document_hash(notice) == notice.doc_hash  # the refund is part of the hashed content
 
-    with SimulatorProcess(seed=4) as sim:
+    with SimulatorProcess(start=T0, seed=4) as sim:
         sim.control.set_clock(clock.now())
         delivery.start_campaign(campaign, simulator_providers(sim.url), actor="checker", clock=clock)
     refund.refresh_from_db()

@@ -24,12 +24,14 @@ from jingsu.simulator.process import SimulatorProcess
 sys.path.insert(0, str(Path(__file__).parent.parent / "delivery"))
 from _delivery_helpers import build_campaign  # noqa: E402
 
+from _clock import T0
+
 PHONE = "01012345678"  # 김민준's number on record (tests/fixtures/roll_small.csv), born 1985-01-01
 
 
 @pytest.fixture
 def sim():  # one per test: the simulated clock never goes back, and tests move it
-    with SimulatorProcess(seed=21) as process:
+    with SimulatorProcess(start=T0, seed=21) as process:
         yield process
 
 

@@ -25,6 +25,8 @@ from jingsu.simulator.process import SimulatorProcess
 sys.path.insert(0, str(Path(__file__).parent.parent / "delivery"))
 from _delivery_helpers import build_campaign  # noqa: E402
 
+from _clock import T0
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 PHONE = "01012345678"
 
@@ -38,7 +40,7 @@ def world(live_server, settings, monkeypatch):
     from jingsu.core.models import Jurisdiction
 
     clock = ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=SEOUL))
-    with SimulatorProcess(seed=21) as sim:
+    with SimulatorProcess(start=T0, seed=21) as sim:
         sim.control.set_clock(clock.now())
         settings.JINGSU_PORTAL_URL = live_server.url  # links in documents and the gateway's notify URL
         settings.JINGSU_PROVIDER_URL = sim.url

@@ -9,7 +9,7 @@ from jingsu.simulator.process import SimulatorProcess
 
 @pytest.fixture(scope="module")
 def sim():
-    with SimulatorProcess(seed=7) as s:
+    with SimulatorProcess(start=T0, seed=7) as s:
         s.control.set_clock(T0)
         yield s
 

@@ -356,7 +356,7 @@ def test_some_pay_without_any_notice_the_control_groups_baseline(sim, adapters):
 
 
 def test_every_item_accepted_exactly_once_under_faults():
-    with SimulatorProcess(seed=21, fault_rate=0.3, hang_seconds=1.0, slow_seconds=0.2) as s:
+    with SimulatorProcess(start=T0, seed=21, fault_rate=0.3, hang_seconds=1.0, slow_seconds=0.2) as s:
         s.control.set_clock(T0)
         with build_simulator_adapters(s.url, timeout=0.5, batch_size=20, retry=FAST_RETRY) as a:
             cis = ci_list(a.identity, 200, offset=7000)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
 from jingsu.rewards import documents, services
 from jingsu.rewards.composition import composition_problems
@@ -135,6 +136,10 @@ def test_member_who_is_a_claimant_is_barred(ydp_committee, seizure_case, clock):
 def test_lapsed_term_cannot_attend(ydp_committee, seizure_case, clock):
     committee, members = ydp_committee
     meeting = services.create_meeting(committee, held_on=date(2027, 2, 1), actor="t", clock=clock)
+    with pytest.raises(RewardError) as e:  # a meeting scheduled ahead: nothing is recorded before it is held
+        services.record_attendance(meeting, members[0], actor="t", clock=clock)
+    assert e.value.field == "held_on" and "회의일(2027. 2. 1.)이 오늘(2026. 11. 23.)보다 늦습니다" in e.value.message
+    clock.set(datetime(2027, 2, 1, 14, 0, tzinfo=SEOUL))
     with pytest.raises(RewardError) as e:
         services.record_attendance(meeting, members[5], actor="t", clock=clock)
     assert "임기" in e.value.message
@@ -156,6 +161,7 @@ def test_improper_committee_cannot_decide(ydp_committee, seizure_case, clock):
     committee, members = ydp_committee
     meeting = services.create_meeting(committee, held_on=date(2027, 2, 1), actor="t", clock=clock)
     services.put_on_agenda(meeting, seizure_case(), actor="t", clock=clock)
+    clock.set(datetime(2027, 2, 1, 14, 0, tzinfo=SEOUL))
     for m in members[:3]:
         services.record_attendance(meeting, m, actor="t", clock=clock)
     with pytest.raises(RewardError) as e:

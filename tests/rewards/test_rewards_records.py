@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
 
+from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.notices import services as notices
 from jingsu.rewards import documents, services
 from jingsu.rewards.derive import derive_arrears_merits
-from jingsu.rewards.models import Civilian, RewardError
+from jingsu.rewards.models import Civilian, EnforcementAction, RewardError
 
 YDP = "11560"
 pytestmark = pytest.mark.django_db
@@ -132,6 +133,11 @@ def test_forced_action_beats_the_notice(make_levy, pay, official, clock):
     levy = make_levy()
     _campaign(clock)
     kim = official()
+    with pytest.raises(RewardError) as e:  # recorded before the day it names: refused
+        services.record_action(levy, kind="seizure", taken_on=date(2026, 11, 25), official=kim, actor="t",
+                               clock=clock)
+    assert e.value.field == "taken_on" and not EnforcementAction.objects.exists()
+    clock.set(datetime(2026, 11, 25, 17, 0, tzinfo=SEOUL))
     services.record_action(levy, kind="seizure", taken_on=date(2026, 11, 25), official=kim, actor="t", clock=clock)
     pay(levy, 1_000_000, date(2026, 12, 1))
     assert method_of(levy).method == "seizure"

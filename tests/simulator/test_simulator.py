@@ -27,7 +27,7 @@ def numbers(n: int) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sim():
-    with SimulatorProcess(seed=11) as s:
+    with SimulatorProcess(start=T0, seed=11) as s:
         s.control.set_clock(T0)
         yield s
 
@@ -90,7 +90,7 @@ def test_clock_is_set_advanced_and_never_goes_back(sim):
 
 
 def test_time_scale_runs_sim_time():
-    with SimulatorProcess(seed=1, time_scale=3600.0) as s:
+    with SimulatorProcess(start=T0, seed=1, time_scale=3600.0) as s:
         a = s.control.now()
         time.sleep(0.2)
         assert s.control.now() - a >= timedelta(seconds=600)  # 0.2 s × 3600 = 720 s
@@ -106,7 +106,7 @@ def test_auth_is_required(sim):
 
 
 def test_same_seed_same_world_different_seed_different_world(http):
-    with SimulatorProcess(seed=11) as twin, SimulatorProcess(seed=12) as other:
+    with SimulatorProcess(start=T0, seed=11) as twin, SimulatorProcess(start=T0, seed=12) as other:
         items = [{"ref": str(i), "registration_number": n} for i, n in enumerate(numbers(50))]
         ours = http.post("/identity/v1/ci/batch", json={"items": items}).json()
         theirs = httpx.post(twin.url + "/identity/v1/ci/batch", json={"items": items}, headers=AUTH).json()

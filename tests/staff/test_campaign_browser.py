@@ -15,6 +15,7 @@ import pytest
 from _staff_helpers import HOME, browser_login, orm, shot
 
 from _browser import SCREENSHOTS
+from _clock import T0
 from jingsu.core.models import AuditLog
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery
@@ -43,7 +44,7 @@ def test_build_approve_as_a_second_user_send_and_watch_progress_reach_the_end(pa
     settings.VAR_DIR = tmp_path
     previous = access.set_clock(clock)
     try:
-        with SimulatorProcess(seed=21) as sim:
+        with SimulatorProcess(start=T0, seed=21) as sim:
             sim.control.set_clock(clock.now())
             settings.JINGSU_PROVIDER_URL = sim.url
             _run(page, clock, sim)

@@ -9,6 +9,7 @@ import pytest
 from _staff_helpers import as_, no_inline, text
 from django.urls import reverse
 
+from _clock import T0
 from jingsu.core.models import AuditLog
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
@@ -259,7 +260,7 @@ def test_pause_resume_and_cancel_through_the_screens(world, client, settings, tm
 
     c = create_through_form(client, world)
     as_(client, world, "team_lead").post(reverse("staff:campaign_approve", args=[c.pk]))
-    with SimulatorProcess(seed=9) as sim:
+    with SimulatorProcess(start=T0, seed=9) as sim:
         settings.JINGSU_PROVIDER_URL = sim.url
         assert client.post(reverse("staff:campaign_send", args=[c.pk])).status_code == 302
     c.refresh_from_db()

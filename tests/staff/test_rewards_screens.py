@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from _staff_helpers import (
@@ -25,6 +25,7 @@ from _staff_helpers import (
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
 from jingsu.rewards.models import (
     Attendance,
@@ -53,6 +54,11 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     bad = clerk.post(url, {"tax_number": REWARD_LEVY, "kind": "deferral", "person": f"official:{r.collector.pk}",
                            "taken_on": "2026-11-02"})
     assert "유예 후 납부기한" in text(bad) and "징수유예에는 유예 후 납부기한을 입력하세요." in text(bad)
+    # an action dated after today (the console's clock: 2026. 11. 23.) is a typing error, refused with its field
+    bad = clerk.post(url, {"tax_number": REWARD_LEVY, "kind": "seizure", "person": f"official:{r.collector.pk}",
+                           "taken_on": "2027-11-02"})
+    assert "처분일(2027. 11. 2.)이 오늘(2026. 11. 23.)보다 늦습니다" in text(bad)
+    assert not EnforcementAction.objects.filter(levy=r.levy).exists()
     ok = clerk.post(url, {"tax_number": REWARD_LEVY, "kind": "seizure", "person": f"official:{r.collector.pk}",
                           "taken_on": ACTION_DAY.isoformat(), "notes": "부동산 압류"})
     assert ok.status_code == 302
@@ -163,7 +169,8 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     # a 2027 claim cannot be approved in 2026: the refusal is shown on the claim's row
     refused = clerk.post(reverse("staff:rewards_claim_schedule", args=[claim.pk]), {"as_of": "2026-11-23"})
     assert refused.status_code == 200 and "2027년으로 이월된 신청입니다" in text(refused)
-    # the 2027 budget, then approval in 2027
+    # the 2027 budget, then approval in 2027 (the console's clock moves into 2027 with the office)
+    clock.set(datetime(2027, 1, 5, 10, 0, tzinfo=SEOUL))
     ok = clerk.post(reverse("staff:rewards_budget"), {"year": "2027", "amount": "1000000"})
     assert ok.status_code == 302
     page = text(clerk.get(reverse("staff:rewards_claims"), {"year": 2027}))
@@ -186,6 +193,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     assert rows[1][:4] == ["088", "110123456789", "한지민", str(claim.amount)]
     row = AuditLog.objects.get(action="reward.batch.transfer-file")
     assert row.actor == f"clerk-{HOME}" and row.target_id == str(batch.pk) and "계좌번호" in row.reason
+    clock.set(datetime(2027, 1, 6, 10, 0, tzinfo=SEOUL))
     ok = clerk.post(reverse("staff:rewards_batch_paid", args=[batch.pk]), {"paid_on": "2027-01-06"})
     assert ok.status_code == 302
     claim.refresh_from_db()
@@ -197,6 +205,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     short = clerk.post(reverse("staff:rewards_clawback_open"),
                        {"claim": claim.pk, "notified_on": "2027-03-02", "reason": "짧음"})
     assert short.status_code == 200 and "환수 사유를 5자 이상" in text(short)
+    clock.set(datetime(2027, 3, 2, 10, 0, tzinfo=SEOUL))
     ok = clerk.post(reverse("staff:rewards_clawback_open"),
                     {"claim": claim.pk, "notified_on": "2027-03-02", "reason": "공적 사실 허위 기재 확인"})
     assert ok.status_code == 302

@@ -18,8 +18,8 @@ no-op — so the order of arrival does not matter.
 Time: the view asks ``get_clock()`` — a module-level clock provider, ``SystemClock`` unless ``set_clock`` replaced
 it. The simulator stamps callbacks with *sim* time by default, so a process that drives the simulator's clock (the
 tests, the demo) sets this clock to the simulator's (``SimulatorControl(url).clock()``) or to its ManualClock that it
-keeps in step; a deployment against the real KT (or a simulator started with ``--callback-timestamp wall``) keeps
-the system clock.
+keeps in step; a deployment against the real KT (or `jingsu serve`, whose simulator runs at real speed from the
+present moment) keeps the system clock.
 """
 
 from __future__ import annotations

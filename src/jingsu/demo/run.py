@@ -4,6 +4,10 @@ generate a roll → import it → build a 체납안내 campaign (one notice per 
 approve it (a second person) → deliver through the simulator (a real HTTP server in a subprocess) while time moves
 forward → read the bank feed and reconcile → print a summary and write the report.
 
+The demo's history ends when the demo does: its simulated weeks are placed in the past so that the last moment they
+reach is not after the clock's `now` (the caller's clock: the wall clock for `jingsu demo`, a fixed one in tests).
+`jingsu serve` afterwards runs at the real present, so every screen tells one story with nothing in the future.
+
 Each stage is the same service function the CLI, the workers and the console call; the demo only moves the clock.
 """
 
@@ -14,10 +18,11 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import TextIO
 
-from jingsu.clock import SEOUL, ManualClock, SystemClock, today
+from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, ManualClock, today
 from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery import services as delivery
@@ -55,10 +60,11 @@ def run_demo(
     days: int = 37,
     control_share: int = 10,
     stdout: TextIO = sys.stdout,
+    clock: Clock = DEFAULT_CLOCK,
 ) -> DemoResult:
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
-    start = datetime.combine(today(SystemClock()), datetime.min.time(), tzinfo=SEOUL).replace(hour=10)
+    start = history_start(clock.now(), days)
     clock = ManualClock(start)
 
     def say(message: str) -> None:
@@ -94,7 +100,7 @@ def run_demo(
     notices.approve_campaign(campaign, actor=CHECKER, clock=clock)
     say(f"    안내문 {built.notices:,}건 (대조군 {built.control:,}건), 체납 {built.lines:,}건 묶음, {won(built.total_amount)}")
 
-    with SimulatorProcess(seed=seed) as sim:
+    with SimulatorProcess(start=clock.now(), seed=seed) as sim:
         control = SimulatorControl(sim.url)
         control.set_clock(clock.now())
         providers = simulator_providers(sim.url)
@@ -144,6 +150,14 @@ def run_demo(
     stdout.write("\n" + reward_text + "\n")
     stdout.write(f"\n보고서: {report_html}  /  {report_json}\n")
     return DemoResult(effects, report_html, report_json, time.monotonic() - started)
+
+
+def history_start(now: datetime, days: int) -> datetime:
+    """10:00 (within the default send window) `days` days before the last 10:00 not after `now`: the demo's
+    simulated history then ends at or before `now`, never after it."""
+    local = now.astimezone(SEOUL)
+    end_day = local.date() if local.time() >= time_of_day(10) else local.date() - timedelta(days=1)
+    return datetime.combine(end_day - timedelta(days=days), time_of_day(10), tzinfo=SEOUL)
 
 
 def _sample_pdfs(campaign: Campaign, directory: Path, count: int = 3) -> list[Path]:

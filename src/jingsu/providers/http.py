@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from jingsu.clock import DEFAULT_CLOCK
 from jingsu.providers.base import (
     BankTransaction,
     Bill,
@@ -197,7 +198,7 @@ def _retry_after(resp: httpx.Response) -> float | None:
         return max(0.0, float(v))
     except ValueError:
         try:
-            return max(0.0, (parsedate_to_datetime(v) - datetime.now(UTC)).total_seconds())
+            return max(0.0, (parsedate_to_datetime(v) - DEFAULT_CLOCK.now()).total_seconds())
         except (TypeError, ValueError):
             return None
 

@@ -102,6 +102,13 @@ def add_civilian(jurisdiction: Jurisdiction | str, *, name: str, address: str, b
     return civilian
 
 
+def not_in_future(field: str, label: str, value: date | None, clock: Clock) -> None:
+    """A person records what has happened: a date after today (by the injected clock) is a typing error, refused."""
+    if value is not None and value > today(clock):
+        raise RewardError(field, f"{label}({kdate(value)})이 오늘({kdate(today(clock))})보다 늦습니다. "
+                                 "이미 일어난 일만 기록할 수 있습니다.")
+
+
 # --- records --------------------------------------------------------------------------------------------------------
 
 
@@ -122,6 +129,7 @@ def record_action(levy: Levy, *, kind: str, taken_on: date, official: Official |
         raise RewardError("deferred_until", "징수유예에는 유예 후 납부기한을 입력하세요.")
     if deferred_until is not None and kind != EnforcementAction.Kind.DEFERRAL:
         raise RewardError("deferred_until", "유예 후 납부기한은 징수유예에만 입력합니다.")
+    not_in_future("taken_on", "처분일", taken_on, clock)
     with transaction.atomic():
         action = EnforcementAction.objects.create(
             jurisdiction_id=levy.jurisdiction_id, levy=levy, kind=kind, official=official, civilian=civilian,
@@ -160,6 +168,8 @@ def confirm_finding_collection(finding: HiddenRevenueFinding, *, collected: int,
     """징수확인(팀장): the money of a finding was received."""
     if collected <= 0:
         raise RewardError("collected", "징수액은 0보다 커야 합니다.")
+    not_in_future("collected_on", "징수일", collected_on, clock)
+    not_in_future("final_on", "확정일", final_on, clock)
     with transaction.atomic():
         finding.collected, finding.collected_on, finding.confirmed_by = collected, collected_on, confirmed_by
         if final_on is not None:
@@ -385,6 +395,7 @@ def put_on_agenda(meeting: Meeting, case: RewardCase, *, actor: str, clock: Cloc
 def record_attendance(meeting: Meeting, member: CommitteeMember, *, actor: str,
                       clock: Clock = DEFAULT_CLOCK) -> Attendance:
     meeting.require_open()
+    not_in_future("held_on", "회의일", meeting.held_on, clock)
     if member.committee_id != meeting.committee_id:
         raise RewardError("member", f"{member.name}은(는) 이 위원회의 위원이 아닙니다.")
     reason = _barred_reason(meeting, member)
@@ -404,6 +415,7 @@ def record_attendance(meeting: Meeting, member: CommitteeMember, *, actor: str,
 def record_vote(meeting: Meeting, case: RewardCase, member: CommitteeMember, *, in_favour: bool, actor: str,
                 clock: Clock = DEFAULT_CLOCK) -> Vote:
     meeting.require_open()
+    not_in_future("held_on", "회의일", meeting.held_on, clock)
     if case.meeting_id != meeting.pk:
         raise RewardError("case", f"안건 {case.merit_id}은(는) 이 회의의 안건이 아닙니다.")
     reason = _barred_reason(meeting, member)
@@ -447,6 +459,7 @@ def decide_meeting(meeting: Meeting, *, actor: str, clock: Clock = DEFAULT_CLOCK
     """의결: check the roll, the quorum and each item's two-thirds, compute the approved items through the law
     module (decided_on = the meeting date) and store everything immutably."""
     meeting.require_open()
+    not_in_future("held_on", "회의일", meeting.held_on, clock)
     committee = meeting.committee
     problems = composition_problems(committee, meeting.held_on)
     if problems:
@@ -508,6 +521,7 @@ def payee_cases(decision: Decision, payee_key: str) -> list[RewardCase]:
 def submit_claim(decision: Decision, payee: Payee, *, submitted_on: date, actor: str,
                  clock: Clock = DEFAULT_CLOCK) -> Claim:
     """별지 제3호서식 지급신청 (제7조): the payee's awards under one decision; the decision is attached."""
+    not_in_future("submitted_on", "신청일", submitted_on, clock)
     key = payee.payee_key
     amount = sum(a.amount for a in decision.awards.filter(payee_key=key))
     if amount <= 0:
@@ -615,6 +629,7 @@ def schedule_claim(claim: Claim, *, as_of: date, actor: str, clock: Clock = DEFA
 def create_transfer_batch(jurisdiction: Jurisdiction | str, *, year: int, created_on: date, actor: str,
                           clock: Clock = DEFAULT_CLOCK) -> TransferBatch:
     code = _jurisdiction_code(jurisdiction)
+    not_in_future("created_on", "작성일", created_on, clock)
     with transaction.atomic():
         claims = list(Claim.objects.select_for_update().filter(
             jurisdiction_id=code, status=Claim.Status.APPROVED, budget_year=year).order_by("pk"))
@@ -629,6 +644,7 @@ def create_transfer_batch(jurisdiction: Jurisdiction | str, *, year: int, create
 
 
 def mark_batch_paid(batch: TransferBatch, *, paid_on: date, actor: str, clock: Clock = DEFAULT_CLOCK) -> TransferBatch:
+    not_in_future("paid_on", "지급일", paid_on, clock)
     with transaction.atomic():
         locked = TransferBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != TransferBatch.Status.CREATED:
@@ -647,6 +663,7 @@ def mark_batch_paid(batch: TransferBatch, *, paid_on: date, actor: str, clock: C
 def open_fraud_clawback(claim: Claim, *, notified_on: date, reason: str, actor: str,
                         clock: Clock = DEFAULT_CLOCK) -> Clawback:
     """제9조①③: the whole reward, plus interest from the day it was paid to the day of the clawback notice."""
+    not_in_future("notified_on", "환수 통지일", notified_on, clock)
     if claim.status != Claim.Status.PAID or claim.paid_on is None:
         raise RewardError("claim", "지급되지 않은 포상금은 환수할 수 없습니다.")
     if claim.clawbacks.filter(kind=Clawback.Kind.FRAUD).exists():
@@ -701,6 +718,7 @@ def record_collection_refund(jurisdiction: Jurisdiction | str, *, amount: int, r
     code = _jurisdiction_code(jurisdiction)
     if payment is None and levy is None:
         raise RewardError("payment", "환급된 수납(또는 부과 건)을 지정하세요.")
+    not_in_future("refunded_on", "환급일", refunded_on, clock)
     if amount <= 0:
         raise RewardError("amount", "환급액은 0보다 커야 합니다.")
     with transaction.atomic():
@@ -751,6 +769,7 @@ def detect_cancelled_levies(jurisdiction: Jurisdiction | str, *, as_of: date, ac
 
 def mark_clawback_collected(clawback: Clawback, *, collected_on: date, actor: str,
                             clock: Clock = DEFAULT_CLOCK) -> Clawback:
+    not_in_future("collected_on", "환수일", collected_on, clock)
     with transaction.atomic():
         if clawback.status != Clawback.Status.OPEN:
             raise RewardError("clawback", "이미 환수 완료된 건입니다.")

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+from jingsu.clock import SystemClock
 from jingsu.simulator.gateway import DEFAULT_PG_SECRET
 from jingsu.simulator.server import DEFAULT_CALLBACK_SECRET, SimServer, Simulator
 
@@ -37,16 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate-limit", type=float, default=0.0, help="requests/s per provider, then 429 (0 = unlimited)"
     )
     p.add_argument(
-        "--start", default=None, help="initial sim time, ISO-8601 with offset (default: wall clock)"
+        "--start", default=None,
+        help="initial sim time, ISO-8601 with offset (default: now; a client's first clock set may move it anywhere)",
     )
     p.add_argument("--callback-secret", default=DEFAULT_CALLBACK_SECRET, help="HMAC secret for KT callbacks")
     p.add_argument("--pg-secret", default=DEFAULT_PG_SECRET, help="HMAC secret for payment-gateway notices")
-    p.add_argument(
-        "--callback-timestamp",
-        choices=("sim", "wall"),
-        default="sim",
-        help="X-Timestamp of KT callbacks and gateway notices: sim time (default) or wall-clock time",
-    )
     p.add_argument("--hang-seconds", type=float, default=12.0, help="how long 'hang' faults hold a request")
     p.add_argument("--slow-seconds", type=float, default=0.5, help="maximum extra delay of 'slow' faults")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
@@ -58,8 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.fault_rate <= 1:
         print("--fault-rate must be within [0, 1]", file=sys.stderr)
         return 2
-    start = datetime.fromisoformat(args.start) if args.start else None
-    if start is not None and start.tzinfo is None:
+    # The one place the simulator may take the wall clock: a standalone run for a person at a terminal. Tests, the
+    # demo and `jingsu serve` always pass --start from their own injected clock.
+    start = datetime.fromisoformat(args.start) if args.start else SystemClock().now()
+    if start.tzinfo is None:
         print("--start needs a UTC offset, e.g. 2026-11-23T09:00:00+09:00", file=sys.stderr)
         return 2
     logging.basicConfig(
@@ -76,7 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         callback_secret=args.callback_secret,
         hang_seconds=args.hang_seconds,
         slow_seconds=args.slow_seconds,
-        callback_timestamp=args.callback_timestamp,
         pg_secret=args.pg_secret,
     )
     server = SimServer((args.host, args.port), sim, verbose=args.verbose)

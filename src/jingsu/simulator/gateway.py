@@ -87,11 +87,9 @@ class Gateway:
         bank: Bank,
         stats: Stats,
         secret: str = DEFAULT_PG_SECRET,
-        timestamp_source: str = "sim",
     ) -> None:
         self.world, self.clock, self.bank, self.stats = world, clock, bank, stats
         self.secret = secret
-        self.timestamp_source = timestamp_source
         self.lock = threading.Lock()
         self.payments: dict[str, PgPayment] = {}  # by tid
         self.by_order: dict[str, str] = {}  # order_id → tid
@@ -241,7 +239,7 @@ class Gateway:
         attempts = 0
         for attempt in range(len(RETRY_DELAYS) + 1):
             attempts += 1
-            now_s = self.clock.now().timestamp() if self.timestamp_source == "sim" else time.time()
+            now_s = self.clock.now().timestamp()
             ts = str(int(now_s) + skew)
             req = urllib.request.Request(
                 url,

@@ -1,6 +1,6 @@
 """Start the simulator as a real subprocess (tests, demo) and stop it again.
 
-with SimulatorProcess(seed=7, fault_rate=0.0) as sim:
+with SimulatorProcess(start=clock.now(), seed=7, fault_rate=0.0) as sim:
     sim.url                      # "http://127.0.0.1:PORT"
     sim.control.set_clock(...)   # SimulatorControl
     sim.base_url("kakao")        # "http://127.0.0.1:PORT/kakao" — base URL for an adapter config
@@ -29,11 +29,11 @@ class SimulatorProcess:
     def __init__(
         self,
         *,
+        start: datetime,
         seed: int = 0,
         fault_rate: float = 0.0,
         time_scale: float = 0.0,
         rate_limit: float = 0.0,
-        start: datetime | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         callback_secret: str | None = None,
@@ -63,8 +63,10 @@ class SimulatorProcess:
             "--rate-limit",
             str(rate_limit),
         ]
-        if start is not None:
-            self.args += ["--start", start.isoformat()]
+        # the simulated world starts at the caller's moment (principle 5): a test's, the demo's or serve's clock
+        if start.tzinfo is None:
+            raise ValueError("SimulatorProcess needs an aware start time")
+        self.args += ["--start", start.isoformat()]
         if callback_secret is not None:
             self.args += ["--callback-secret", callback_secret]
         if pg_secret is not None:

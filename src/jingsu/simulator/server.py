@@ -18,7 +18,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -124,16 +124,16 @@ class Simulator:
         fault_rate: float = 0.0,
         time_scale: float = 0.0,
         rate_limit: float = 0.0,
-        start: datetime | None = None,
+        *,
+        start: datetime,
         callback_secret: str = DEFAULT_CALLBACK_SECRET,
         hang_seconds: float = 12.0,
         slow_seconds: float = 0.5,
-        callback_timestamp: str = "sim",
         params: WorldParams | None = None,
         pg_secret: str = DEFAULT_PG_SECRET,
     ) -> None:
         self.world = World(seed, params)
-        self.clock = SimClock(start or datetime.now(UTC), time_scale)
+        self.clock = SimClock(start, time_scale)
         self.fault_rate = fault_rate
         self.callback_fault_rate: float | None = None  # None: same as fault_rate
         self.hang_seconds = hang_seconds
@@ -148,7 +148,6 @@ class Simulator:
             callback_secret,
             self._callback_fault_rate,
             random.Random(seed ^ 0xCA11),
-            callback_timestamp,
         )
         self.identity = Identity(self.world, self.stats["identity"])
         self.kakao = Kakao(self.world, self.clock, self.bank, self.stats["kakao"])
@@ -156,7 +155,7 @@ class Simulator:
         self.sms = Sms(self.world, self.clock, self.bank, self.stats["sms"])
         self.post = Post(self.world, self.clock, self.bank, self.stats["post"])
         self.stats["pg"] = Stats()
-        self.pg = Gateway(self.world, self.clock, self.bank, self.stats["pg"], pg_secret, callback_timestamp)
+        self.pg = Gateway(self.world, self.clock, self.bank, self.stats["pg"], pg_secret)
         self.routes = self._routes()
 
     # --- routing --------------------------------------------------------------------------------------------

@@ -638,10 +638,8 @@ class CallbackDispatcher:
         secret: str,
         fault_rate: Callable[[], float],
         rng: random.Random,
-        timestamp_source: str = "sim",
     ):
         self.clock, self.secret, self.fault_rate, self.rng = clock, secret, fault_rate, rng
-        self.timestamp_source = timestamp_source
         self.lock = threading.Lock()
         self.heap: list[tuple[datetime, int, dict[str, Any]]] = []
         self.waiting: list[dict[str, Any]] = []  # due before any callback URL was registered
@@ -680,7 +678,7 @@ class CallbackDispatcher:
         body = json.dumps({"results": records}, ensure_ascii=False).encode()
         delays = (0.05, 0.2, 0.5, 1.0)
         for attempt in range(len(delays) + 1):
-            ts = str(int(self.clock.now().timestamp() if self.timestamp_source == "sim" else time.time()))
+            ts = str(int(self.clock.now().timestamp()))
             req = urllib.request.Request(
                 url,
                 data=body,

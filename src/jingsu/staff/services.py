@@ -115,18 +115,17 @@ def set_active(profile: StaffProfile, active: bool, *, actor: str, clock: Clock 
     return True
 
 
-def locked_usernames(usernames: list[str]) -> set[str]:
+def locked_usernames(usernames: list[str], *, clock: Clock = DEFAULT_CLOCK) -> set[str]:
     """Which of these usernames django-axes locks out now: failures for the username within the cool-off time reach
     AXES_FAILURE_LIMIT (the same sum axes computes for the username parameter; attempt times are axes' own, i.e.
     the real clock)."""
     from axes.models import AccessAttempt
     from django.conf import settings
     from django.db.models import Sum
-    from django.utils import timezone
 
     if not usernames:
         return set()
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    since = clock.now() - settings.AXES_COOLOFF_TIME
     rows = (AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=since)
             .values("username").annotate(failures=Sum("failures_since_start")))
     return {r["username"] for r in rows if (r["failures"] or 0) >= settings.AXES_FAILURE_LIMIT}

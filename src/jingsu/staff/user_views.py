@@ -102,7 +102,7 @@ def _account_page(request: HttpRequest, profile: StaffProfile, *, role_form: Rol
     user = profile.user
     return render(request, "staff/users/detail.html", {
         "p": profile, "u": user,
-        "locked": user.get_username() in services.locked_usernames([user.get_username()]),
+        "locked": user.get_username() in services.locked_usernames([user.get_username()], clock=_clock),
         "is_self": user.pk == request.user.pk,
         "role_form": role_form or RoleForm(initial={"role": profile.role}),
         "error": error, "new_password": new_password,
@@ -116,7 +116,7 @@ def _account_page(request: HttpRequest, profile: StaffProfile, *, role_form: Rol
 def user_list(request: HttpRequest) -> HttpResponse:
     profiles = list(StaffProfile.objects.filter(jurisdiction=_j(request)).select_related("user")
                     .order_by("user__username"))
-    locked = services.locked_usernames([p.user.get_username() for p in profiles])
+    locked = services.locked_usernames([p.user.get_username() for p in profiles], clock=_clock)
     rows = [{"p": p, "u": p.user, "locked": p.user.get_username() in locked} for p in profiles]
     return render(request, "staff/users/list.html", {
         "rows": rows, "active_count": sum(1 for r in rows if r["u"].is_active), "locked_count": len(locked),

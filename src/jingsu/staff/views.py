@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsu.core import audit
@@ -19,7 +18,7 @@ from jingsu.core.models import AuditLog
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
 from jingsu.staff import queries
-from jingsu.staff.access import client_ip, public_view, scoped_or_404, staff_view
+from jingsu.staff.access import CONSOLE_CLOCK, client_ip, public_view, scoped_or_404, staff_view
 from jingsu.staff.forms import LoginForm, RevealForm, SearchForm
 from jingsu.staff.models import StaffProfile
 from jingsu.taxpayers import services as taxpayer_services
@@ -66,7 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["campaigns"] = list(Campaign.objects.filter(jurisdiction=j).order_by("-created_at", "-id")[:5])
         context["awaiting_approval"] = Campaign.objects.filter(jurisdiction=j, status=Campaign.Status.BUILT).count()
     if user.has_perm("staff.view_audit_log"):
-        since = timezone.now() - timedelta(days=1)
+        since = CONSOLE_CLOCK.now() - timedelta(days=1)
         recent = AuditLog.objects.filter(jurisdiction=j, at__gte=since)
         context["audit_day"] = {
             "total": recent.count(),

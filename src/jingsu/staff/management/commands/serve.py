@@ -262,8 +262,7 @@ class Command(BaseCommand):
         sim = SimulatorProcess(
             seed=seed, time_scale=1.0, start=SystemClock().now(),
             callback_secret=settings.JINGSU_KT_CALLBACK_SECRET, pg_secret=pg_secret(),
-            # jingsu checks callback and notice timestamps against its own (wall) clock
-            extra_args=["--callback-timestamp", "wall"],
+            # sim time runs at real speed from serve's own clock, so callback timestamps agree with jingsu's
             # in its own session, like the other children: Ctrl+C in the terminal then reaches only this process,
             # which stops the web server and the dispatcher (finishing its cycle against a live simulator) first
             new_session=True,
