@@ -17,7 +17,8 @@ Extra file schema (the shipped file has the same keys)::
     days:
       - {date: 2028-01-01, kind: public, name: 1월 1일, ref: 관공서의 공휴일에 관한 규정 제2조3호}
 
-``kind`` is one of `KINDS`. A day must lie in a covered year (of this file or of the files loaded before it).
+``kind`` is one of `KINDS`. A day must lie in a covered year (of this file or of the files loaded before it); a day
+already listed (same date and name) is merged, so an office file stays valid when a release ships the same day.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def _read(file: Path, years: set[int]) -> list[Holiday]:
         raw: Any = yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as e:
         raise ParamSchemaError(f"{file}: cannot read the holiday file ({e.strerror})") from None
-    except yaml.YAMLError as e:
+    except (yaml.YAMLError, ValueError) as e:  # ValueError: a date like 2025-13-01
         raise _err(file, "(file)", f"not valid YAML: {e}") from None
     if not isinstance(raw, dict):
         raise _err(file, "(file)", "a mapping with `days` is needed")
@@ -159,9 +160,13 @@ def load(files: Iterable[Path | str]) -> HolidayCalendar:
     years: set[int] = set()
     days: list[Holiday] = []
     names: list[str] = []
+    known: set[tuple[date, str]] = set()
     for f in files:
         path = Path(f)
-        days.extend(_read(path, years))
+        for h in _read(path, years):  # a day an earlier file already lists (same date and name) is merged
+            if (h.day, h.name) not in known:
+                known.add((h.day, h.name))
+                days.append(h)
         names.append(str(path))
     return HolidayCalendar(days, years, names)
 
