@@ -161,6 +161,17 @@ def test_public_notice_list_masks_names_and_takes_effect_after_14_days(printed, 
     assert again.created == 0 and PublicNotice.objects.count() == 2
 
 
+def test_public_notice_whose_14th_day_falls_on_christmas_and_a_weekend_takes_effect_on_monday(printed, clock):
+    # 2026-12-11 + 14 = 12-25 (기독탄신일) → 12-26 (Sat) → 12-27 (Sun) → 12-28 (민법 제161조 via 지방세기본법 제23조)
+    campaign, batches, out = printed
+    attempts = DeliveryAttempt.objects.filter(notice__campaign=campaign, channel=Channel.PAPER).order_by("pk")
+    f = write_returns(out / "returns.csv", [[a.key, "2026-11-25", "이사불명"] for a in attempts])
+    call_command("import_returns", str(f), "--as-of", "2026-11-30", "--out", str(out / "pn"))
+    result = paper.create_public_notices("11260", date(2026, 12, 11), "tester", clock=clock, out_dir=out / "pn")
+    assert result.created == 2 and result.effective_on == date(2026, 12, 28)
+    assert {p.effective_on for p in PublicNotice.objects.all()} == {date(2026, 12, 28)}
+
+
 def test_mask_name():
     assert paper.mask_name("김민준") == "김*준"
     assert paper.mask_name("김민") == "김*"

@@ -379,3 +379,24 @@ def test_a_demand_must_give_at_most_20_days(clock, office):
     notices.build_campaign(campaign, actor="maker", clock=clock)
     with pytest.raises(notices.CampaignError, match="20일"):
         notices.approve_campaign(campaign, actor="checker", clock=clock)
+
+
+@pytest.mark.django_db
+def test_a_demand_deadline_that_would_end_on_a_weekend_may_run_to_monday(clock, office):
+    # issued 2026-11-23: + 20 days = 12-13 (Sun) → the latest 납부기한 is Monday 12-14 (지방세기본법 제24조①)
+    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    late = notices.create_campaign(office, name="독촉", kind="demand", as_of=AS_OF, actor="maker", clock=clock,
+                                   pay_by=date(2026, 12, 15))
+    ok = notices.create_campaign(office, name="독촉", kind="demand", as_of=AS_OF, actor="maker", clock=clock,
+                                 pay_by=date(2026, 12, 14))
+    today = clock.now().date()
+    assert today == AS_OF
+    assert any("20일" in p for p in notices.template_problems(late, today=today))
+    assert notices.template_problems(ok, today=today) == []
+
+
+@pytest.mark.django_db
+def test_the_default_deadline_moves_off_a_weekend(clock, office):
+    # as_of 2026-11-21 (Sat) + 14 = 12-05 (Sat) → Monday 12-07 (지방세기본법 제24조①1호)
+    c = notices.create_campaign(office, name="c", kind="arrears", as_of=date(2026, 11, 21), actor="m", clock=clock)
+    assert c.pay_by == date(2026, 12, 7)

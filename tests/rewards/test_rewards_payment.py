@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -79,7 +79,8 @@ def test_finding_waits_for_money_and_finality(ydp_committee, official, clock):
                                 taxpayer_name="갑", official=kim, assessed=3_000_000,
                                 assessment_notified_on=date(2026, 3, 1), actor="t", clock=clock)
     case = services.open_finding_case(f, actor="t", clock=clock)
-    assert case.appeal_period_end == date(2026, 3, 1) + timedelta(days=90)
+    # 이의신청 90일 (지방세기본법 제90조): 2026-05-30 is a Saturday, so the 기한 is Monday 2026-06-01 (제24조)
+    assert case.appeal_period_end == date(2026, 6, 1)
     decision = decide(ydp_committee, clock, [case])
     claim = services.submit_claim(decision, kim, submitted_on=DAY, actor="t", clock=clock)
     services.set_budget(YDP, 2026, 10_000_000, actor="t", clock=clock)
@@ -88,10 +89,11 @@ def test_finding_waits_for_money_and_finality(ydp_committee, official, clock):
     assert "수납이 확인되지" in e.value.message and "불복청구기간" in e.value.message
     services.confirm_finding_collection(f, collected=3_000_000, collected_on=date(2026, 5, 1), confirmed_by="정팀장",
                                         actor="t", clock=clock)
-    with pytest.raises(RewardError) as e:  # money in, but the appeal period runs to 2026-05-30
-        services.schedule_claim(claim, as_of=date(2026, 5, 30), actor="t", clock=clock)
-    assert "불복청구기간" in e.value.message and "수납" not in e.value.message
-    claim = services.schedule_claim(claim, as_of=date(2026, 5, 31), actor="t", clock=clock)
+    for day in (date(2026, 5, 31), date(2026, 6, 1)):  # money in, but an 이의신청 may still be filed on 06-01
+        with pytest.raises(RewardError) as e:
+            services.schedule_claim(claim, as_of=day, actor="t", clock=clock)
+        assert "불복청구기간" in e.value.message and "수납" not in e.value.message
+    claim = services.schedule_claim(claim, as_of=date(2026, 6, 2), actor="t", clock=clock)
     assert claim.status == Claim.Status.APPROVED
 
 

@@ -24,7 +24,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from jingsu.delivery.models import (
     PublicNotice,
     ReturnedMail,
 )
+from jingsu.law.procedure import public_notice_served
 from jingsu.notices.models import Campaign, Notice
 from jingsu.providers.base import MailClass, MailItem, ProviderError, ProviderSet
 
@@ -51,7 +52,6 @@ S = AttemptStatus
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_HEADER = ["일련번호", "우편물번호", "우편물구분", "우편번호", "주소", "수취인", "면수", "문서해시", "파일명"]
 MAIL_CLASS_KO = {MailClass.ORDINARY: "일반", MailClass.REGISTERED: "등기"}
-PUBLIC_NOTICE_DAYS = 14  # 지방세기본법 제33조①: 공고한 날부터 14일이 지나면 송달된 것으로 본다
 
 
 def default_out_dir() -> Path:
@@ -383,7 +383,7 @@ def create_public_notices(jurisdiction: Jurisdiction | str, published_on: date, 
     """Publish (공시송달) every returned, unread notice of the jurisdiction that has no public notice yet, and write the
     list of everything published on `published_on` (HTML and CSV). Running it again creates nothing new."""
     j = jurisdiction if isinstance(jurisdiction, Jurisdiction) else Jurisdiction.objects.get(code=jurisdiction)
-    effective_on = published_on + timedelta(days=PUBLIC_NOTICE_DAYS)
+    effective_on = public_notice_served(j.code, published_on)  # 지방세기본법 제33조① (14일), 민법 제161조
     now = clock.now()
     with transaction.atomic():
         candidates = (

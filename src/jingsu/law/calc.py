@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import IO, Any
 
+from jingsu.law import holidays
 from jingsu.law.errors import InputError, LawError, NoRuleForDate, ParamSchemaError
 from jingsu.law.trace import Trace, jsonable
 
@@ -92,16 +93,45 @@ def _error(field: str | None, message: str, code: str) -> dict[str, Any]:
     return {"error": {"field": field, "message": message, "code": code}}
 
 
+def _split_holiday_files(argv: list[str]) -> tuple[list[str], list[str]] | None:
+    """`argv` without its ``--holidays FILE`` / ``--holidays=FILE`` options, and the files; None when one lacks FILE."""
+    rest: list[str] = []
+    files: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--holidays":
+            if i + 1 >= len(argv):
+                return None
+            files.append(argv[i + 1])
+            i += 2
+            continue
+        if a.startswith("--holidays="):
+            files.append(a.split("=", 1)[1])
+        else:
+            rest.append(a)
+        i += 1
+    return rest, files
+
+
 def main(argv: list[str], stdin: IO[str], stdout: IO[str]) -> int:
-    """``jingsu calc NAME [--explain]`` (argv excludes the program name and the ``calc`` word)."""
-    args = [a for a in argv if a != "--explain"]
-    explain = len(args) != len(argv)
+    """``jingsu calc NAME [--explain] [--holidays FILE]…`` (argv excludes the program name and the ``calc`` word).
+
+    ``--holidays FILE`` adds an office's holiday calendar file (a newly designated 임시공휴일, or a further year) to the
+    shipped one for this run (`jingsu.law.holidays`; docs/calc.md §5)."""
+    split = _split_holiday_files(argv)
+    usage = "사용법: jingsu calc 계산기이름 [--explain] [--holidays 휴일파일.yaml] < 입력.json"
+    args = [a for a in split[0] if a != "--explain"] if split is not None else []
+    explain = split is not None and len(args) != len(split[0])
     code = 0
-    if len(args) != 1:
-        out = _error("calculator", "사용법: jingsu calc 계산기이름 [--explain] < 입력.json", "input")
+    if split is None or len(args) != 1:
+        out = _error("calculator", usage, "input")
         code = 2
     else:
         try:
+            holidays.use_extra_files(split[1])
+            if split[1]:
+                holidays.default_calendar()  # a broken office file is reported before any calculation
             data = json.loads(stdin.read())
             out = run(args[0], data, explain)
         except json.JSONDecodeError as e:

@@ -24,6 +24,7 @@ from jingsu.clock import DEFAULT_CLOCK, Clock
 from jingsu.core import audit
 from jingsu.core.db import insert_rows
 from jingsu.core.models import Jurisdiction
+from jingsu.law.procedure import demand_payment_deadline, next_working_day
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
@@ -105,7 +106,8 @@ def create_campaign(
     elif not template.active:
         raise CampaignError(f"사용 중지된 서식입니다: {template}")
     if pay_by is None:
-        pay_by = as_of + timedelta(days=14)
+        # 14 days is the office's default, not a legal figure; the date moves off holidays (지방세기본법 제24조).
+        pay_by = next_working_day(jurisdiction.code, as_of + timedelta(days=14))
     with transaction.atomic():
         campaign = Campaign.objects.create(
             jurisdiction=jurisdiction,
@@ -306,7 +308,8 @@ def template_problems(campaign: Campaign, *, today: date) -> list[str]:
         problems.append("납부기한이 정해지지 않았습니다.")
     elif campaign.pay_by <= today:
         problems.append(f"납부기한({campaign.pay_by:%Y-%m-%d})이 이미 지났거나 오늘입니다.")
-    elif campaign.kind == Campaign.Kind.DEMAND and campaign.pay_by > today + timedelta(days=20):
+    elif campaign.kind == Campaign.Kind.DEMAND and campaign.pay_by > demand_payment_deadline(
+            campaign.jurisdiction_id, today):
         problems.append("독촉장의 납부기한은 발급일부터 20일 이내여야 합니다(지방세징수법 제32조③).")
     return problems
 

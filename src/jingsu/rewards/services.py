@@ -8,7 +8,7 @@ Amounts come only from `jingsu.law.reward` (through `rewards.law`); this module 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +20,7 @@ from jingsu.clock import today as clock_today
 from jingsu.core import audit
 from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
+from jingsu.law.procedure import appeal_deadline
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
 from jingsu.rewards import law
@@ -47,10 +48,6 @@ from jingsu.rewards.models import (
     TransferBatch,
     Vote,
 )
-
-#: 이의신청 기간: 처분의 통지를 받은 날부터 90일 (지방세기본법 제90조). The appeal period a finding's assessment must
-#: outlast before its reward is paid (영등포·중랑 제8조② 단서), unless a `final_on` is recorded.
-APPEAL_PERIOD_DAYS = 90
 
 Payee = Official | Civilian
 
@@ -278,7 +275,9 @@ def open_finding_case(finding: HiddenRevenueFinding, *, actor: str, clock: Clock
                  "national_tax_based": finding.national_tax_based}
     if finding.collected_on is not None:
         facts["collected_on"] = finding.collected_on.isoformat()
-    appeal_end = (finding.assessment_notified_on + timedelta(days=APPEAL_PERIOD_DAYS)
+    # 이의신청 기간 (지방세기본법 제90조, 제24조) that the assessment must outlast before the reward is paid
+    # (영등포·중랑 제8조② 단서), unless a `final_on` is recorded.
+    appeal_end = (appeal_deadline(finding.jurisdiction_id, finding.assessment_notified_on)
                   if finding.assessment_notified_on else None)
     return open_case(
         finding.jurisdiction_id, merit_type=cat, title=f"{finding.get_category_display()}: {finding.source_description}",
