@@ -179,6 +179,18 @@ def test_dispatch_reports_a_refused_feed_line_and_goes_on(sim, providers, number
 
 
 @LIVE
+@pytest.mark.parametrize(("line", "field"), [
+    ({"payment_number": 1126014240000000017}, "전자납부번호"),  # a number, not a string
+    ({"virtual_account": "9" * 21}, "가상계좌"),  # longer than the column: crashed the database
+])
+def test_a_feed_line_with_references_that_do_not_fit_is_not_booked(sim, providers, numbers_by_levy, line, field):
+    sim.control.bank_add([{"transaction_id": "TXREF", "amount": 1_000, **line}])
+    with pytest.raises(BankFeedError, match=rf"1번 거래\(TXREF\) {field}: "):
+        read_bank_feed(providers)
+    assert not Payment.objects.exists()
+
+
+@LIVE
 def test_a_string_of_ascii_digits_is_an_amount(sim, providers, numbers_by_levy):
     sim.control.bank_add([{"transaction_id": "TXSTR", "amount": "0001000", "payment_number": numbers_by_levy[0]}])
     assert read_bank_feed(providers).new == 1

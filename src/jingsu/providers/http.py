@@ -885,14 +885,23 @@ def _bank_transaction(t: Any) -> BankTransaction:
         raise BankFeedError(f"{where} 수납일시: ISO 8601 시각이 아닙니다.") from None
     if paid_at.tzinfo is None:
         raise BankFeedError(f"{where} 수납일시: 시간대가 없습니다.")
+    refs: dict[str, str | None] = {}
+    for key, name, width in (("payment_number", "전자납부번호", 19), ("virtual_account", "가상계좌", 20)):
+        value = t.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > width):
+            raise BankFeedError(f"{where} {name}: {width}자 이하의 문자열이 아닙니다.")
+        refs[key] = value or None
+    channel = t.get("channel")
+    if not isinstance(channel, str) or len(channel) > 30:
+        raise BankFeedError(f"{where} 납부수단: 30자 이하의 문자열이 아닙니다.")
     return BankTransaction(
         seq=seq,
         transaction_id=tid,
         paid_at=paid_at,
         amount=amount,
-        payment_number=t.get("payment_number"),
-        virtual_account=t.get("virtual_account"),
-        channel=str(t.get("channel") or ""),
+        payment_number=refs["payment_number"],
+        virtual_account=refs["virtual_account"],
+        channel=channel,
     )
 
 
