@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from jingsu.core import audit
 from jingsu.payments import numbers
 from jingsu.payments.models import Payment, PaymentFile
 from jingsu.payments.services import BANK_FEED, record_payment
+from jingsu.providers.base import MAX_AMOUNT, MAX_AMOUNT_DIGITS
 
 # A file's `--source`: which institution's transaction ids it carries. A bank file shares its ids with the bank
 # feed, so a transaction seen in both is the same payment.
@@ -33,6 +35,27 @@ FIXED_FIELDS: list[tuple[str, int]] = [
     ("과세번호", 25), ("납부수단", 2), ("예비", 6),
 ]
 RECORD_LENGTH = sum(w for _, w in FIXED_FIELDS)  # 120
+# The largest amount one transaction may carry (MAX_AMOUNT): the fixed-width layout's 13 digits, 9,999,999,999,999원,
+# in both layouts and in the bank feed. Only ASCII digits count as digits: str.isdigit() also accepts '²' and full-width '１', which int() either
+# rejects (a crash) or silently reads.
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def ascii_digits(value: str) -> bool:
+    """True when `value` is one or more of the ASCII digits 0-9 and nothing else."""
+    return bool(_ASCII_DIGITS.fullmatch(value))
+
+
+def amount_problem(value: str) -> str | None:
+    """Why `value` is not an amount in won (Korean, for the official), or None when it is one."""
+    if not ascii_digits(value):
+        return f"숫자(0-9)로만 쓴 양의 정수(원)여야 합니다 (받은 값 '{value[:20]}')"
+    digits = value.lstrip("0")
+    if not digits:
+        return "0원은 수납 금액이 될 수 없습니다"
+    if len(digits) > MAX_AMOUNT_DIGITS:
+        return f"최대 {MAX_AMOUNT:,}원({MAX_AMOUNT_DIGITS}자리)을 넘습니다 ({len(digits)}자리)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -162,7 +185,7 @@ def _parse_fixed(text: str) -> tuple[list[Record], list[FileProblem]]:
     else:
         n, line = trailer
         count, total = line[1:8], line[8:23]
-        if not (count.isdigit() and total.isdigit()):
+        if not (ascii_digits(count) and ascii_digits(total)):
             problems.append(FileProblem(n, "꼬리 레코드", "건수(7자리)와 합계금액(15자리)은 숫자여야 합니다"))
         elif not problems:
             if int(count) != len(records):
@@ -181,21 +204,22 @@ def _record(n: int, v: dict[str, str], problems: list[FileProblem]) -> Record | 
     received_at = None
     stamp = v["수납일시"].replace("-", "").replace(":", "").replace(" ", "")
     try:
-        if len(stamp) != 14 or not stamp.isdigit():
+        if len(stamp) != 14 or not ascii_digits(stamp):
             raise ValueError
         received_at = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=SEOUL)
     except ValueError:
-        problems.append(FileProblem(n, "수납일시", f"'{v['수납일시']}'는 YYYYMMDDHHMMSS 형식의 날짜가 아닙니다"))
+        problems.append(FileProblem(n, "수납일시", f"YYYYMMDDHHMMSS 형식의 날짜가 아닙니다 (받은 값 '{v['수납일시'][:30]}')"))
     amount = 0
-    if not v["금액"].isdigit() or int(v["금액"]) <= 0:
-        problems.append(FileProblem(n, "금액", f"'{v['금액']}'는 양의 정수(원)가 아닙니다"))
+    why = amount_problem(v["금액"])
+    if why is not None:
+        problems.append(FileProblem(n, "금액", why))
     else:
         amount = int(v["금액"])
     pn = v["전자납부번호"]
     if pn and not numbers.is_valid(pn):
         problems.append(FileProblem(n, "전자납부번호", "19자리가 아니거나 검증번호가 맞지 않습니다"))
     va = v["가상계좌"]
-    if va and not va.replace("-", "").isdigit():
+    if va and not ascii_digits(va.replace("-", "")):
         problems.append(FileProblem(n, "가상계좌", "숫자와 '-'만 쓸 수 있습니다"))
     if not (pn or va or v["과세번호"]):
         problems.append(FileProblem(n, "전자납부번호", "전자납부번호·가상계좌·과세번호 중 하나는 있어야 합니다"))
@@ -217,6 +241,7 @@ def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: s
     if PaymentFile.objects.filter(sha256=digest).exists():
         raise PaymentFileError(f"이미 가져온 파일입니다: {path.name}")
     records = parse(data, layout)
+    _refuse_conflicts(records, SOURCES[source])
     with transaction.atomic():
         pf = PaymentFile.objects.create(
             jurisdiction_id=jurisdiction, name=path.name[:200], sha256=digest, layout=layout, source=source,
@@ -228,6 +253,11 @@ def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: s
                 channel=r.channel, payment_number=r.payment_number, virtual_account=r.virtual_account,
                 tax_number=r.tax_number, jurisdiction=jurisdiction, clock=clock, actor=actor)
             if not created:
+                # recorded before (another file, the bank feed, or a process racing this import): the same
+                # transaction only if it says the same; otherwise the whole file is refused and rolled back
+                problems = _conflicts(r, payment)
+                if problems:
+                    raise PaymentFileError(_conflict_message(problems), problems)
                 result.duplicates += 1
                 continue
             result.new += 1
@@ -241,6 +271,40 @@ def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: s
                      detail={"records": len(records), "new": result.new, "duplicates": result.duplicates,
                              "unmatched": result.unmatched})
     return result
+
+
+def _conflicts(r: Record, existing: Payment) -> list[FileProblem]:
+    """How a line differs from the payment already recorded under its transaction id (empty: the same)."""
+    out = []
+    if existing.amount != r.amount:
+        out.append(FileProblem(r.line, "금액", f"거래번호 {r.transaction_id}의 수납이 이미 {existing.amount:,}원으로 "
+                                             f"기록되어 있는데 이 파일에는 {r.amount:,}원으로 적혀 있습니다"))
+    for name, mine, theirs in (("전자납부번호", r.payment_number, existing.payment_number),
+                               ("가상계좌", r.virtual_account, existing.virtual_account)):
+        if mine and theirs and mine != theirs:
+            # both names end in a vowel: 와
+            out.append(FileProblem(r.line, name, f"거래번호 {r.transaction_id}의 수납에 이미 기록된 {name}와 다릅니다"))
+    return out
+
+
+def _conflict_message(problems: list[FileProblem]) -> str:
+    return (f"이미 받은 거래와 내용이 다른 행이 {len(problems)}건 있어 아무것도 반영하지 않았습니다. "
+            f"첫 오류: {problems[0]}")
+
+
+def _refuse_conflicts(records: list[Record], source: str) -> None:
+    """A transaction id already recorded for this source must carry the same amount (and numbers): a second file
+    that says 999,999원 for what was received as 1,000원 is refused whole, naming each line."""
+    problems: list[FileProblem] = []
+    for start in range(0, len(records), 1000):
+        chunk = records[start:start + 1000]
+        existing = {p.external_id: p for p in Payment.objects.filter(
+            source=source, external_id__in=[r.transaction_id for r in chunk])}
+        for r in chunk:
+            if r.transaction_id in existing:
+                problems += _conflicts(r, existing[r.transaction_id])
+    if problems:
+        raise PaymentFileError(_conflict_message(problems), problems)
 
 
 def render_fixed(records: list[Record], *, institution: str = "088", on: str = "20261123") -> bytes:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
@@ -38,26 +38,34 @@ BANK_FEED = "bank-feed"
 class FeedSummary:
     received: int = 0
     new: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # already recorded (an earlier read, a file, a gateway notice, another process)
+    conflicts: int = 0  # already recorded under the same transaction id with another amount: kept, not booked
     matched: int = 0
     unmatched: int = 0
     amount: int = 0
+    busy: bool = False  # another process held the feed's cursor: it reads the feed, this one did not
 
 
 def read_bank_feed(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, page: int = 1000) -> FeedSummary:
-    """Read every new transaction from the bank feed, record and reconcile each. Safe to run again at any time."""
+    """Read every new transaction from the bank feed, record and reconcile each. Safe to run again at any time, and
+    in several processes at once: the feed's cursor row is claimed for each page (SELECT … FOR UPDATE SKIP LOCKED on
+    PostgreSQL; SQLite's IMMEDIATE transactions serialise writers), so one process reads a page while another skips
+    the feed for this cycle (`busy`). A transaction recorded already is skipped and counted, never an error."""
     summary = FeedSummary()
     # the place in the feed is kept per feed: a bank's sequence numbers count within its own feed only
-    cursor, _ = FeedCursor.objects.get_or_create(name=f"{BANK_FEED}:{providers.bank.feed_id()}"[:50])
+    name = f"{BANK_FEED}:{providers.bank.feed_id()}"[:50]
+    FeedCursor.objects.get_or_create(name=name)  # races on creation are settled by get_or_create's savepoint
     while True:
-        txs = providers.bank.transactions(after_seq=cursor.position, limit=page)
-        if not txs:
-            break
-        with transaction.atomic():  # one page is one unit of work; each transaction id is recorded once
+        with transaction.atomic():  # one page is one unit of work, under the cursor's lock
+            cursor = FeedCursor.objects.select_for_update(skip_locked=True).filter(name=name).first()
+            if cursor is None:
+                summary.busy = True  # another dispatcher holds the cursor: it books this page, not us
+                return summary
+            txs = providers.bank.transactions(after_seq=cursor.position, limit=page)
+            if not txs:
+                return summary
             _record_page(txs, summary, clock)
-            cursor.position = max(tx.seq for tx in txs)
-            FeedCursor.objects.filter(pk=cursor.pk).update(position=cursor.position)
-    return summary
+            FeedCursor.objects.filter(pk=cursor.pk).update(position=max(tx.seq for tx in txs))
 
 
 def _record_page(txs: list[BankTransaction], summary: FeedSummary, clock: Clock) -> None:
@@ -65,7 +73,17 @@ def _record_page(txs: list[BankTransaction], summary: FeedSummary, clock: Clock)
         summary.received += 1
         payment, created = record_transaction(tx, source=BANK_FEED, clock=clock)
         if not created:
-            summary.duplicates += 1
+            if payment.amount != tx.amount:
+                # the same transaction id reported with another amount (e.g. a bank file booked it first): the
+                # record stands, nothing is booked twice, and the difference is left in the audit log to resolve
+                summary.conflicts += 1
+                audit.record("payment.conflict", actor=f"system:{BANK_FEED}", jurisdiction=payment.jurisdiction_id,
+                             target=payment, clock=clock,
+                             reason=f"거래번호 {tx.transaction_id}의 수납이 {payment.amount:,}원으로 기록되어 있는데 "
+                                    f"은행 거래내역에는 {tx.amount:,}원으로 왔습니다.",
+                             detail={"recorded": payment.amount, "feed": tx.amount, "seq": tx.seq})
+            else:
+                summary.duplicates += 1
             continue
         summary.new += 1
         summary.amount += payment.amount
@@ -102,11 +120,21 @@ def record_payment(*, source: str, external_id: str, received_at: datetime, amou
             # No jurisdiction can be read off the transaction: keep it, unmatched, under no tenant.
             jurisdiction = "11000"
             reason = "전자납부번호·가상계좌로 자치단체를 알 수 없습니다."
-        payment = Payment.objects.create(
-            jurisdiction_id=jurisdiction, source=source, external_id=external_id, received_at=received_at,
-            amount=amount, channel=channel, payment_number=payment_number, virtual_account=virtual_account,
-            tax_number=tax_number, created_at=clock.now(), unmatched_reason=reason,
-        )
+        try:
+            # its own savepoint: another process (a second dispatcher, a file import, the gateway notice) may
+            # insert the same transaction between the look-up above and this insert; the unique constraint
+            # (payment_unique_external) then decides, and the loser gets the winner's row, not an error
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    jurisdiction_id=jurisdiction, source=source, external_id=external_id, received_at=received_at,
+                    amount=amount, channel=channel, payment_number=payment_number, virtual_account=virtual_account,
+                    tax_number=tax_number, created_at=clock.now(), unmatched_reason=reason,
+                )
+        except IntegrityError:
+            existing = Payment.objects.filter(source=source, external_id=external_id).first()
+            if existing is None:
+                raise  # another constraint: a real error
+            return existing, False
         audit.record("payment.receive", actor=actor or f"system:{source}", jurisdiction=jurisdiction, target=payment,
                      clock=clock, detail={"amount": amount, "channel": channel})
         if not reason:

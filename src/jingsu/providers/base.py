@@ -180,6 +180,36 @@ class Bill:
     payload: str = ""  # opaque reference (notice), never personal data
 
 
+# The largest amount one payment may carry: 13 digits (9,999,999,999,999원), the width of the bank file's 금액 field
+# (docs/formats/payments.md); the bank feed and the bank files follow the same rule.
+MAX_AMOUNT_DIGITS = 13
+MAX_AMOUNT = 10**MAX_AMOUNT_DIGITS - 1
+
+
+class BankFeedError(ProviderError):
+    """The bank feed sent a transaction jingsu refuses to book (a malformed or impossible amount, a missing id). The
+    feed stops before it, nothing of its page is booked, and the reader tries again next cycle; the message
+    (Korean) names the transaction and the field."""
+
+
+def parse_amount(value: object) -> int:
+    """An amount in won from a bank feed: a JSON integer, or a string of ASCII digits (0-9 only: not full-width
+    '１', not '²'), above 0 and at most MAX_AMOUNT. Raises ValueError with the reason in Korean."""
+    if isinstance(value, bool):
+        raise ValueError("참/거짓 값은 금액이 아닙니다")
+    if isinstance(value, str):
+        if not value or not value.isascii() or not value.isdigit():
+            raise ValueError(f"숫자(0-9)로만 쓴 양의 정수(원)여야 합니다 (받은 값 '{value[:20]}')")
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"정수(원)여야 합니다 (받은 값 {str(value)[:20]})")
+    if value <= 0:
+        raise ValueError("0원 이하는 수납 금액이 될 수 없습니다")
+    if value > MAX_AMOUNT:
+        raise ValueError(f"최대 {MAX_AMOUNT:,}원({MAX_AMOUNT_DIGITS}자리)을 넘습니다")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class BankTransaction:
     seq: int  # monotonic per bank feed

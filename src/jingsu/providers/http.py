@@ -30,6 +30,7 @@ import httpx
 
 from jingsu.clock import DEFAULT_CLOCK
 from jingsu.providers.base import (
+    BankFeedError,
     BankTransaction,
     Bill,
     CallbackRejected,
@@ -51,6 +52,7 @@ from jingsu.providers.base import (
     SmsMessage,
     StatusReport,
     TokenCheck,
+    parse_amount,
 )
 from jingsu.providers.ratelimit import RateLimiter, make_rate_limiter
 from jingsu.providers.signing import DEFAULT_MAX_AGE, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
@@ -859,18 +861,49 @@ class BankAdapter(_HttpAdapter):
         data = self._json(
             self._request("GET", "/v1/transactions", params={"after": after_seq, "limit": limit})
         )
-        return [
-            BankTransaction(
-                seq=int(t["seq"]),
-                transaction_id=t["transaction_id"],
-                paid_at=datetime.fromisoformat(t["paid_at"]),
-                amount=int(t["amount"]),
-                payment_number=t.get("payment_number"),
-                virtual_account=t.get("virtual_account"),
-                channel=t["channel"],
-            )
-            for t in data.get("transactions", [])
-        ]
+        return [_bank_transaction(t) for t in data.get("transactions", [])]
+
+
+def _bank_transaction(t: Any) -> BankTransaction:
+    """One feed line, checked: a line jingsu cannot book exactly as the bank meant it raises BankFeedError (Korean,
+    naming the transaction and the field) rather than being booked with a guessed amount."""
+    if not isinstance(t, dict):
+        raise BankFeedError("은행 거래내역에 거래가 아닌 항목이 있습니다.")
+    seq, tid = t.get("seq"), t.get("transaction_id")
+    where = f"은행 거래내역 {seq}번 거래"
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq <= 0:
+        raise BankFeedError(f"{where}: 순번(seq)이 양의 정수가 아닙니다.")
+    if not isinstance(tid, str) or not tid.strip() or len(tid) > 64:
+        raise BankFeedError(f"{where}: 거래번호가 비어 있거나 64자를 넘습니다.")
+    where = f"은행 거래내역 {seq}번 거래({tid})"
+    try:
+        amount = parse_amount(t.get("amount"))
+    except ValueError as e:
+        raise BankFeedError(f"{where} 금액: {e}") from None
+    try:
+        paid_at = datetime.fromisoformat(str(t.get("paid_at")))
+    except ValueError:
+        raise BankFeedError(f"{where} 수납일시: ISO 8601 시각이 아닙니다.") from None
+    if paid_at.tzinfo is None:
+        raise BankFeedError(f"{where} 수납일시: 시간대가 없습니다.")
+    refs: dict[str, str | None] = {}
+    for key, name, width in (("payment_number", "전자납부번호", 19), ("virtual_account", "가상계좌", 20)):
+        value = t.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > width):
+            raise BankFeedError(f"{where} {name}: {width}자 이하의 문자열이 아닙니다.")
+        refs[key] = value or None
+    channel = t.get("channel")
+    if not isinstance(channel, str) or len(channel) > 30:
+        raise BankFeedError(f"{where} 납부수단: 30자 이하의 문자열이 아닙니다.")
+    return BankTransaction(
+        seq=seq,
+        transaction_id=tid,
+        paid_at=paid_at,
+        amount=amount,
+        payment_number=refs["payment_number"],
+        virtual_account=refs["virtual_account"],
+        channel=channel,
+    )
 
 
 # --- payment gateway (간편결제) -----------------------------------------------------------------------------------

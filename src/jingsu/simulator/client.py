@@ -118,6 +118,12 @@ class SimulatorControl:
         return self._ok(self._http.post("/sim/v1/pg/faults", json=body))
 
 
+    def bank_add(self, transactions: list[dict[str, Any]]) -> dict[str, Any]:
+        """Put transactions in the bank feed now (`transaction_id`, `amount` — passed on as given, malformed or not —
+        `payment_number`, `virtual_account`, `channel`, `paid_at`); returns their `seqs`."""
+        return self._ok(self._http.post("/sim/v1/bank/transactions", json={"transactions": transactions}))
+
+
 class SimulatorClock:
     """`now()` / `advance()` / `set()` on the simulator's clock: lets jingsu and the simulated world share one time
     in the demo (satisfies the jingsu.clock.Clock protocol)."""

@@ -251,6 +251,8 @@ class Simulator:
             ("POST", r"/pg/v1/payments/(?P<tid>[^/]+)/cancel", None, lambda r: self._pg_decide(r, False)),
             # gateway faults: spoil the notices sent from now on, or send one more notice of a decided payment
             ("POST", r"/sim/v1/pg/faults", None, lambda r: self.pg.set_faults(r.json())),
+            # bank feed: transactions as the bank reports them, now (tests of the feed reader)
+            ("POST", r"/sim/v1/bank/transactions", None, self._bank_add),
             (
                 "POST",
                 r"/sim/v1/pg/(?P<tid>[^/]+)/notify",
@@ -383,6 +385,12 @@ class Simulator:
         except ValueError as e:
             raise BadRequest("INVALID_PARAMETER", "after and limit must be integers") from e
         return self.bank.list_transactions(after, limit)
+
+    def _bank_add(self, r: Request) -> Any:
+        try:
+            return self.bank.add_transactions(_list(r.json(), "transactions"))
+        except (TypeError, ValueError) as e:
+            raise BadRequest("INVALID_PARAMETER", str(e)) from e
 
     # --- payment gateway ------------------------------------------------------------------------------------
 

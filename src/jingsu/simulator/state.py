@@ -249,6 +249,29 @@ class Bank:
                 self.intents.pop(bill.payload, None)
                 self.done.add(bill.payload)
 
+    def add_transactions(self, items: list[Any]) -> dict[str, Any]:
+        """Test/demo control: put transactions in the feed now, as the bank would report them (a repeated id, a
+        malformed amount — a string, full-width digits — are passed on untouched: the feed reader must cope)."""
+        now = self.clock.now()
+        with self.lock:
+            self._materialize(now)
+            seqs = []
+            for t in items:
+                if not isinstance(t, dict) or not t.get("transaction_id"):
+                    raise ValueError("each transaction needs a transaction_id")
+                rec = {
+                    "transaction_id": str(t["transaction_id"]),
+                    "paid_at": datetime.fromisoformat(t["paid_at"]) if t.get("paid_at") else now,
+                    "amount": t.get("amount"),
+                    "payment_number": t.get("payment_number"),
+                    "virtual_account": t.get("virtual_account"),
+                    "channel": t.get("channel") or "e-payment",
+                    "seq": len(self.transactions) + 1,
+                }
+                self.transactions.append(rec)
+                seqs.append(rec["seq"])
+            return {"added": len(seqs), "seqs": seqs}
+
     def _pay(self, it: PayIntent) -> None:
         bills = sorted(
             (

@@ -3,6 +3,8 @@
 One cycle: put back attempts a dead worker left in `sending` → start campaigns whose 발송 예약 time has come → send
 what is queued (inside send windows) → ask the providers for statuses → queue fallbacks → send again → hand paper to
 the post office → read the bank feed → mark campaigns whose every notice reached an end as completed.
+A database error in a step (a race with another process: unique constraint, deadlock, lock timeout) is reported and
+the cycle goes on with the next step; the loop never ends on one (`--once` exits with 1).
 Several dispatch processes (or Celery workers) can run at once: work is claimed with SKIP LOCKED on PostgreSQL and
 every move is guarded, so nothing is sent twice. With a broker, `jingsu worker --beat` runs the same cycle as tasks.
 """
@@ -11,17 +13,23 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connection
 
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
-from jingsu.providers.base import ProviderError
+from jingsu.providers.base import BankFeedError, ProviderError
+
+T = TypeVar("T")
 
 
 class Command(BaseCommand):
+    step_errors = 0  # steps of the current cycle that ended on a database error
+
     help = "발송 주기(재시도 정리 → 발송 → 상태 조회 → 다음 채널 → 종이 → 수납)를 이 프로세스에서 실행합니다."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,6 +55,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         while not stopping.is_set():
+            self.step_errors = 0
             try:
                 sent = self.cycle(providers, opts)
             except ProviderError as exc:
@@ -56,25 +65,49 @@ class Command(BaseCommand):
                     raise CommandError(f"발송 기관 오류: {exc}", returncode=1) from None
                 self.stderr.write(f"발송 기관 오류: {exc} — {opts['interval']:g}초 뒤 다시 시도합니다.")
                 sent = -1
+            if opts["once"] and self.step_errors:
+                raise CommandError(f"오류로 끝내지 못한 단계가 {self.step_errors}개 있습니다 (위의 메시지).",
+                                   returncode=1)
             if opts["once"] or (opts["until_idle"] and sent == 0):
                 break
             if not (opts["send_only"] and sent > 0):
                 stopping.wait(opts["interval"])  # a signal ends the wait at once
 
+    def step(self, name: str, fn: Callable[[], T], default: T,
+             also: tuple[type[Exception], ...] = ()) -> T:
+        """Run one step of the cycle. A database error in it — a race with another dispatcher or worker (a unique
+        constraint, a deadlock, a serialisation failure, SQLite's lock timeout) — is reported and the cycle goes on
+        with the next step; every step can run again next cycle (guarded moves, idempotency keys, the feed's
+        cursor), so nothing is lost and the loop never ends on a race."""
+        try:
+            return fn()
+        except DatabaseError as exc:
+            self.step_errors += 1
+            # the failed transaction was rolled back by atomic(); drop a connection the error left unusable
+            connection.close_if_unusable_or_obsolete()
+            self.stderr.write(f"{name} 단계에서 데이터베이스 오류: {type(exc).__name__}: {exc} — 다음 주기에 다시 "
+                              "시도합니다.")
+            return default
+        except also as exc:
+            self.step_errors += 1
+            self.stderr.write(f"{name} 단계 오류: {exc} — 다음 주기에 다시 시도합니다.")
+            return default
+
     def cycle(self, providers: Any, opts: dict[str, Any]) -> int:
         """One turn; returns how many attempts and paper items were handed over."""
         from datetime import timedelta
 
-        delivery.sweep_stuck(older_than=timedelta(seconds=opts["stuck_after"]))
-        control.start_scheduled(providers)
-        sent = delivery.send_queued(providers, limit=10**9)
+        self.step("재시도 정리", lambda: delivery.sweep_stuck(older_than=timedelta(seconds=opts["stuck_after"])), 0)
+        self.step("예약 발송", lambda: control.start_scheduled(providers), [])
+        sent = self.step("발송", lambda: delivery.send_queued(providers, limit=10**9), 0)
         if opts["send_only"]:
             return sent
-        delivery.poll_statuses(providers)
-        delivery.fallback_due()
-        sent += delivery.send_queued(providers, limit=10**9)
+        self.step("상태 조회", lambda: delivery.poll_statuses(providers), None)
+        self.step("다음 채널", lambda: delivery.fallback_due(), None)
+        sent += self.step("재발송", lambda: delivery.send_queued(providers, limit=10**9), 0)
         if not opts["no_paper"]:
-            sent += delivery.print_batch(providers)
-        payments.read_bank_feed(providers)
-        control.complete_finished()
+            sent += self.step("종이", lambda: delivery.print_batch(providers), 0)
+        # a feed line jingsu refuses (BankFeedError) stops the feed before it, not the cycle
+        self.step("수납", lambda: payments.read_bank_feed(providers), None, also=(BankFeedError,))
+        self.step("완료 처리", lambda: control.complete_finished(), [])
         return sent
