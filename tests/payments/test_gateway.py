@@ -82,7 +82,7 @@ def test_approval_books_the_levy_once_through_notices_duplicates_and_the_bank_fe
                                                                                    clock):
     line = lines[0]
     levy = line.levy
-    owed = gateway.amount_due(levy, T0.date())
+    owed = levy.owed(T0.date()).total
     redirect = gateway.start_payment(line, pg, return_url=f"{live_server.url}/pay/pg/return",
                                      notify_url=f"{live_server.url}/callbacks/pg", clock=clock)
     # a reload of the pay page reuses the open order (and the gateway is idempotent on order_id anyway)
