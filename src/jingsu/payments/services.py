@@ -210,7 +210,7 @@ def _allocate(payment: Payment, levies: list[Levy], *, matched_by: str, actor: s
     for head, due, pay in (
         (Allocation.Head.ENFORCEMENT_COST, lambda lv: lv.outstanding_enforcement_cost, "enforcement_cost_paid"),
         (Allocation.Head.TAX, lambda lv: lv.outstanding_tax, "paid_amount"),
-        (Allocation.Head.PENALTY, lambda lv: max(lv.penalty - lv.penalty_paid, 0), "penalty_paid"),
+        (Allocation.Head.PENALTY, lambda lv: lv.owed().penalty, "penalty_paid"),
     ):
         for levy in levies:
             amount = min(remaining, due(levy))
