@@ -115,6 +115,7 @@ def test_a_notice_has_one_due_date_on_the_document_bank_portal_and_console(sent,
     assert ctx["pay_by"] == "2026. 12. 7."
     for line in NoticeLine.objects.filter(notice__campaign=sent, total__gt=0):
         assert providers.bank.bill(line.payment_number).due_date == sent.pay_by, line.payment_number
+    assert providers.bank.bill("0" * 19) is None
     page = _console_page(client, clock, notice.taxpayer_id)
     cell = re.search(rf'data-notice-pay-by="{notice.reference}">([^<]+)<', page)
     assert cell is not None and cell.group(1) == ctx["pay_by"]
