@@ -69,13 +69,14 @@ def _received(lines: QuerySet[NoticeLine]) -> dict[int, tuple[list[tuple[datetim
     """levy id → its notices as (received at, notice id), sorted, and the times alone (for bisect). Notices never
     received (not sent, or control notices of a campaign that sent nothing) are left out."""
     rows = list(lines.values_list("levy_id", "notice_id", "notice__campaign_id", "notice__control_group"))
-    notice_ids = {r[1] for r in rows}
-    campaign_ids = {r[2] for r in rows}
+    notice_ids = {r[1] for r in rows if not r[3]}
+    control_campaigns = {r[2] for r in rows if r[3]}  # only these need their campaign's first send
     first_sent = dict(DeliveryAttempt.objects.filter(notice_id__in=notice_ids, sent_at__isnull=False)
                       .values("notice_id").annotate(first=Min("sent_at")).values_list("notice_id", "first"))
-    campaign_first = dict(DeliveryAttempt.objects.filter(notice__campaign_id__in=campaign_ids, sent_at__isnull=False)
+    campaign_first = dict(DeliveryAttempt.objects.filter(notice__campaign_id__in=control_campaigns,
+                                                         sent_at__isnull=False)
                           .values("notice__campaign_id").annotate(first=Min("sent_at"))
-                          .values_list("notice__campaign_id", "first"))
+                          .values_list("notice__campaign_id", "first")) if control_campaigns else {}
     by_levy: dict[int, list[tuple[datetime, int]]] = {}
     for levy_id, notice_id, campaign_id, control in rows:
         at = campaign_first.get(campaign_id) if control else first_sent.get(notice_id)
