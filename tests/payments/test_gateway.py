@@ -13,6 +13,7 @@ import pytest
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.levies.models import Levy
 from jingsu.notices import services as notices
 from jingsu.notices.models import Notice, NoticeLine
@@ -82,7 +83,11 @@ def test_approval_books_the_levy_once_through_notices_duplicates_and_the_bank_fe
                                                                                    clock):
     line = lines[0]
     levy = line.levy
-    owed = gateway.amount_due(levy, T0.date())
+    owed = levy.owed(T0.date()).total
+    # the citizen got the notice an hour ago (a payment counts for a notice received before it: docs/reports.md)
+    DeliveryAttempt.objects.create(notice_id=line.notice_id, channel=Channel.KAKAO, sequence=1, key="k-1",
+                                   status=AttemptStatus.DELIVERED, created_at=T0 - timedelta(hours=1),
+                                   updated_at=T0 - timedelta(hours=1), sent_at=T0 - timedelta(hours=1))
     redirect = gateway.start_payment(line, pg, return_url=f"{live_server.url}/pay/pg/return",
                                      notify_url=f"{live_server.url}/callbacks/pg", clock=clock)
     # a reload of the pay page reuses the open order (and the gateway is idempotent on order_id anyway)

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Notice
-from jingsu.payments.models import Payment
+from jingsu.payments.models import Allocation, Payment
 from jingsu.reports.effects import (
     campaign_effects,
     newcombe,
@@ -67,14 +67,18 @@ def measured(clock, jungnang):
             notice=n, channel=Channel.KAKAO, sequence=1, key=f"{n.reference}-1", status=status, cost=cost,
             external_id=f"{n.reference}-1", created_at=now, updated_at=now, sent_at=now, delivered_at=now,
             read_deadline=now + timedelta(days=7), fallback_at=now + timedelta(hours=24))
-    Notice.objects.filter(pk=a.pk).update(delivered_at=now, read_at=now + timedelta(minutes=30),
-                                          paid_at=now + timedelta(hours=2), paid_amount=120_000)
+    Notice.objects.filter(pk=a.pk).update(delivered_at=now, read_at=now + timedelta(minutes=30))
     Notice.objects.filter(pk=b.pk).update(delivered_at=now)
-    Notice.objects.filter(pk=c.pk).update(paid_at=now + timedelta(days=5), paid_amount=50_000)
-    for i, (when, amount) in enumerate(((now + timedelta(hours=2), 120_000), (now - timedelta(days=365), 70_000),
-                                        (now - timedelta(days=400), 9_990))):
-        Payment.objects.create(jurisdiction=jungnang, source="test", external_id=f"t{i}", received_at=when,
-                               amount=amount, channel="easy-pay", created_at=now)
+    # the money, as rows: a payment and its allocation to a levy of the notice (the report attributes it)
+    for i, (when, amount, notice) in enumerate(((now + timedelta(hours=2), 120_000, a),
+                                                (now - timedelta(days=365), 70_000, None),
+                                                (now - timedelta(days=400), 9_990, None),
+                                                (now + timedelta(days=5), 50_000, c))):
+        p = Payment.objects.create(jurisdiction=jungnang, source="test", external_id=f"t{i}", received_at=when,
+                                   amount=amount, channel="easy-pay", created_at=now)
+        if notice is not None:
+            Allocation.objects.create(payment=p, levy=notice.lines.first().levy, head=Allocation.Head.TAX,
+                                      amount=amount)
     return campaign
 
 
@@ -94,7 +98,7 @@ def test_campaign_effects_are_counted_from_the_rows(measured):
     assert up["extra_amount"] == 20_000
     paper = UNIT_COST[Channel.PAPER]
     assert (e["cost"], e["paper_cost"], e["saving"]) == (1000, 2 * paper, 2 * paper - 1000)
-    assert e["year_before"]["this_year"]["amount"] == 120_000
+    assert e["year_before"]["this_year"]["amount"] == 170_000
     assert e["year_before"]["year_before"] == {"count": 1, "amount": 70_000}  # 400 days back is outside the window
     (row, total) = e["seed_table"]
     assert row["year"] == 2026 and row["revenue_gain"] == 20_000 and total["saving"] == e["saving"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -165,20 +165,29 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
     return summary
 
 
+def _bill_due(notice: Notice) -> date:
+    """The bill's due date is the notice's one 납부기한 (what its document prints), never a date of its own."""
+    if notice.pay_by is None:  # approval refuses a campaign without one (notices.services.template_problems)
+        raise ValueError(f"캠페인 {notice.campaign_id}에 납부기한이 없습니다.")
+    return notice.pay_by
+
+
 def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> None:
-    """Tell the payment network what can be paid (one bill per notice line), so a payment carries our number."""
+    """Tell the payment network what can be paid (one bill per notice line, due on the notice's 납부기한), so a
+    payment carries our number."""
     from jingsu.notices.models import NoticeLine
     from jingsu.payments import accounts
     from jingsu.providers.base import Bill
 
     # a line with nothing to pay (a refund line of a 환급금 안내) is no bill
-    lines = NoticeLine.objects.filter(notice__campaign=campaign, total__gt=0).select_related("notice", "levy")
+    lines = (NoticeLine.objects.filter(notice__campaign=campaign, total__gt=0)
+             .select_related("notice", "notice__campaign", "levy"))
     taxpayers = list(lines.values_list("notice__taxpayer_id", flat=True).distinct())
     # one 가상계좌 per taxpayer from the bank's pool (none when the pool is empty: 전자납부번호 only)
     va = accounts.assign(taxpayers, jurisdiction=campaign.jurisdiction_id, clock=clock)
     bills = [
         Bill(payment_number=line.payment_number, virtual_account=va.get(line.notice.taxpayer_id, ""),
-             amount=line.total, due_date=campaign.as_of + timedelta(days=30), payload=line.notice.reference)
+             amount=line.total, due_date=_bill_due(line.notice), payload=line.notice.reference)
         for line in lines.iterator(chunk_size=2000)
     ]
     for start in range(0, len(bills), 1000):

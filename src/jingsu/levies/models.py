@@ -2,17 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import models
 from django.db.models import ExpressionWrapper, F, IntegerField, Value
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractYear, Greatest
 
 from jingsu.core.models import Jurisdiction
 from jingsu.law.tax_items import TAX_ITEMS
+from jingsu.levies.penalties import LevyPenalties
 from jingsu.taxpayers.models import Taxpayer
 
 TAX_ITEM_CHOICES = [(item.code, item.name) for item in TAX_ITEMS.values()]
+
+
+# --- what a levy owes: the one definition ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What a levy still owes, by head in the order 지방세징수법 제4조① collects them."""
+
+    enforcement_cost: int  # 체납처분비 not yet paid
+    tax: int  # 본세·지방교육세·도시지역분 not yet paid
+    penalty: int  # 가산금·납부지연가산세 not yet paid
+
+    @property
+    def total(self) -> int:
+        return self.enforcement_cost + self.tax + self.penalty
+
+
+def owed(*, enforcement_cost: int, enforcement_cost_paid: int, billed_amount: int, paid_amount: int, penalty: int,
+         penalty_paid: int) -> Owed:
+    """THE definition of what a levy owes: 체납처분비 + tax + penalty, each head what was charged minus what was paid,
+    never below 0. `penalty` is the penalty charged so far (stored, or recomputed as of a date by `Levy.owed`).
+
+    Every figure of "owed" in jingsu comes from here (`Levy.owed`, the notice build) or from its SQL twin
+    `LevyQuerySet.with_owed` (`owed_expression`); a test keeps the two equal."""
+    return Owed(max(enforcement_cost - enforcement_cost_paid, 0), max(billed_amount - paid_amount, 0),
+                max(penalty - penalty_paid, 0))
+
+
+def owed_expression() -> Any:
+    """`owed(...)` in SQL with the stored penalty (as of `penalty_as_of`)."""
+    return ExpressionWrapper(
+        Greatest(F("enforcement_cost") - F("enforcement_cost_paid"), Value(0))
+        + Greatest(F("billed_amount") - F("paid_amount"), Value(0))
+        + Greatest(F("penalty") - F("penalty_paid"), Value(0)),
+        output_field=models.BigIntegerField(),
+    )
 
 
 class LevyQuerySet(models.QuerySet["Levy"]):
@@ -20,10 +61,15 @@ class LevyQuerySet(models.QuerySet["Levy"]):
         """Levies that still have money to collect."""
         return self.filter(status__in=Levy.OPEN_STATUSES).filter(
             models.Q(paid_amount__lt=F("billed_amount")) | models.Q(penalty_paid__lt=F("penalty"))
+            | models.Q(enforcement_cost_paid__lt=F("enforcement_cost"))
         )
 
+    def with_owed(self) -> LevyQuerySet:
+        """Annotated with `owed_amount`: what each levy owes (the one definition, `owed`) with the stored penalty."""
+        return self.annotate(owed_amount=owed_expression())
+
     def arrears(self, as_of: date) -> LevyQuerySet:
-        """체납: unpaid (wholly or partly) after the 납부기한, as of `as_of`, annotated with `arrears_age`.
+        """체납: unpaid (wholly or partly) after the 납부기한, as of `as_of`, annotated with `arrears_age` and `owed_amount`.
 
         `arrears_age` (체납 연차) counts fiscal years: as_of.year − year of the 납부기한. 0 is the current year's
         arrears (현년도 체납), 1 and more are 지난년도 체납액 — the split the reward ordinances' ledger
@@ -32,13 +78,10 @@ class LevyQuerySet(models.QuerySet["Levy"]):
         return (
             self.open()
             .filter(due_date__lt=as_of)
+            .with_owed()
             .annotate(
                 arrears_age=ExpressionWrapper(
                     Value(as_of.year) - ExtractYear("due_date"), output_field=IntegerField()
-                ),
-                outstanding=ExpressionWrapper(
-                    F("billed_amount") - F("paid_amount") + F("penalty") - F("penalty_paid"),
-                    output_field=IntegerField(),
                 ),
             )
         )
@@ -100,14 +143,31 @@ class Levy(models.Model):
     def __str__(self) -> str:
         return f"{self.tax_number} {self.get_tax_item_display()} {self.tax_year}"
 
+    def owed(self, as_of: date | None = None, *, penalties: Callable[..., int] | None = None) -> Owed:
+        """What the levy owes. Without `as_of`: with the stored penalty (as `with_owed`). With `as_of`: with the
+        penalty jingsu.law gives for that day, never less than already charged — the figure the notice, the portal,
+        the gateway, the bank bill and the console show on that day. A levy no longer open (완납, 취소) runs no
+        penalty. `penalties`: a `LevyPenalties` for `as_of`, to share its memo over many levies."""
+        penalty = self.penalty
+        if as_of is not None and self.status in self.OPEN_STATUSES:
+            calc = penalties or LevyPenalties(jurisdiction=self.jurisdiction_id, as_of=as_of, maxsize=8)
+            penalty = max(penalty, calc(
+                liability_date=self.liability_date, due_date=self.due_date, tax_item=self.tax_item,
+                principal=self.principal, city_area_tax=self.city_area_tax, education_tax=self.education_tax,
+                assessment=self.assessment, status=self.status))
+        return owed(enforcement_cost=self.enforcement_cost, enforcement_cost_paid=self.enforcement_cost_paid,
+                    billed_amount=self.billed_amount, paid_amount=self.paid_amount, penalty=penalty,
+                    penalty_paid=self.penalty_paid)
+
+    # the heads of `owed()` with the stored penalty (payments.services allocates head by head)
     @property
     def outstanding_tax(self) -> int:
-        return max(self.billed_amount - self.paid_amount, 0)
+        return self.owed().tax
 
     @property
     def outstanding_amount(self) -> int:
-        return self.outstanding_enforcement_cost + self.outstanding_tax + max(self.penalty - self.penalty_paid, 0)
+        return self.owed().total
 
     @property
     def outstanding_enforcement_cost(self) -> int:
-        return max(self.enforcement_cost - self.enforcement_cost_paid, 0)
+        return self.owed().enforcement_cost

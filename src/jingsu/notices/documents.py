@@ -222,7 +222,7 @@ CANONICAL_FORMAT = "jingsu.notice/1"
 def canonical_line(
     *, tax_number: str, tax_item: str, tax_year: int, period: str, object_description: str, liability_date: date,
     due_date: date, payment_number: str, principal: int, education_tax: int, city_area_tax: int, tax_due: int,
-    penalty: int, refund: int = 0,
+    penalty: int, enforcement_cost: int = 0, refund: int = 0,
 ) -> dict[str, Any]:
     line = {
         "tax_number": tax_number,
@@ -238,8 +238,10 @@ def canonical_line(
         "city_area_tax": city_area_tax,
         "tax_due": tax_due,
         "penalty": penalty,
-        "total": tax_due + penalty,
+        "total": enforcement_cost + tax_due + penalty,
     }
+    if enforcement_cost:  # only lines with 체납처분비 carry it, so every other document's content (and hash) is unchanged
+        line["enforcement_cost"] = enforcement_cost
     if refund:  # only 환급금 안내 lines carry it, so every other document's content (and hash) is unchanged
         line["refund"] = refund
     return line
@@ -274,6 +276,9 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
     refund = sum(x.get("refund", 0) for x in line_list)
     if refund:
         doc["totals"]["refund"] = refund
+    cost = sum(x.get("enforcement_cost", 0) for x in line_list)
+    if cost:
+        doc["totals"]["enforcement_cost"] = cost
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -293,7 +298,7 @@ def _canonical_lines(notice: Notice) -> list[dict[str, Any]]:
             period=ln.levy.period, object_description=ln.levy.object_description,
             liability_date=ln.levy.liability_date, due_date=ln.levy.due_date, payment_number=ln.payment_number,
             principal=ln.principal, education_tax=ln.education_tax, city_area_tax=ln.city_area_tax,
-            tax_due=ln.tax_due, penalty=ln.penalty, refund=ln.refund,
+            tax_due=ln.tax_due, penalty=ln.penalty, enforcement_cost=ln.enforcement_cost, refund=ln.refund,
         )
         for ln in _stored_lines(notice)
     ]
@@ -324,7 +329,9 @@ def _line_context(jurisdiction: str, c: dict[str, Any]) -> dict[str, Any]:
     basis = " + ".join(heads) + f" = 고지세액 {won(billed)}"
     if paid:
         basis += f"; 고지세액 {won(billed)} − 이미 납부한 세액 {won(paid)} = 미납 세액 {won(c['tax_due'])}"
-    basis += f"; 미납 세액 {won(c['tax_due'])} + {label} {won(c['penalty'])} = 합계 {won(c['total'])}"
+    cost = c.get("enforcement_cost", 0)
+    cost_part = f"체납처분비 {won(cost)} + " if cost else ""
+    basis += f"; {cost_part}미납 세액 {won(c['tax_due'])} + {label} {won(c['penalty'])} = 합계 {won(c['total'])}"
     item = TAX_ITEMS.get(c["tax_item"])
     return {
         "tax_item": c["tax_item"],
@@ -348,6 +355,8 @@ def _line_context(jurisdiction: str, c: dict[str, Any]) -> dict[str, Any]:
         "due_date": ymd(date.fromisoformat(c["due_date"])),
         "payment_number": c["payment_number"],
         "basis": basis,
+        "enforcement_cost": won(cost),
+        "has_enforcement_cost": bool(cost),
         "refund": won(c.get("refund", 0)),
         "has_refund": bool(c.get("refund")),
     }
@@ -377,6 +386,8 @@ def _context_from_canonical(doc: dict[str, Any], template: NoticeTemplate, kind_
             "penalty": won(doc["totals"]["penalty"]),
             "penalty_label": labels.pop().split("(")[0] if len(labels) == 1 else "가산금·납부지연가산세",
             "total": won(doc["totals"]["total"]),
+            "has_enforcement_cost": bool(doc["totals"].get("enforcement_cost")),
+            "enforcement_cost": won(doc["totals"].get("enforcement_cost", 0)),
             "has_refund": bool(doc["totals"].get("refund")),
             "refund": won(doc["totals"].get("refund", 0)),
             # 지방세기본법 제60조: the refund is first set off against what is owed; the rest is paid out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import time
+from datetime import date, time
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -126,6 +126,12 @@ class Notice(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def pay_by(self) -> date | None:
+        """The notice's one 납부기한: its campaign's. The document prints it, the bank and the gateway hold it for
+        the bills (delivery.services.register_bills), the portal and the console show it."""
+        return self.campaign.pay_by
+
 
 class NoticeLine(models.Model):
     """One bundled levy on a notice, with its own payment reference and the amounts as of the campaign date."""
@@ -138,6 +144,8 @@ class NoticeLine(models.Model):
     principal = models.BigIntegerField("본세", default=0)
     education_tax = models.BigIntegerField("지방교육세", default=0)
     city_area_tax = models.BigIntegerField("도시지역분", default=0)
+    # what the levy owed at the build, `Levy.owed(campaign.as_of)` by head; total = their sum
+    enforcement_cost = models.BigIntegerField("체납처분비", default=0, db_default=0)
     tax_due = models.BigIntegerField("세액(미납)")
     penalty = models.BigIntegerField("가산금·납부지연가산세")
     total = models.BigIntegerField("합계")

@@ -26,7 +26,7 @@ from jingsu.core.db import insert_rows
 from jingsu.core.models import Jurisdiction
 from jingsu.law.procedure import demand_payment_deadline, next_working_day
 from jingsu.law.tax_items import TAX_ITEMS
-from jingsu.levies.models import Levy
+from jingsu.levies.models import Levy, Owed, owed
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.documents import (
     ALERT_TITLE_MAX,
@@ -190,7 +190,8 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
             .annotate(taxpayer_name=F("taxpayer__name"), taxpayer_masked=F("taxpayer__registration_masked"))
             .values_list(
                 "id", "taxpayer_id", "tax_number", "tax_item", "tax_year", "principal", "education_tax",
-                "city_area_tax", "billed_amount", "paid_amount", "penalty_paid", "liability_date", "due_date",
+                "city_area_tax", "billed_amount", "paid_amount", "penalty", "penalty_paid", "enforcement_cost",
+                "enforcement_cost_paid", "liability_date", "due_date",
                 "assessment", "status", "period", "object_description", "taxpayer_name", "taxpayer_masked",
                 named=True,
             )
@@ -205,17 +206,19 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
             lines = []
             for lv in rows:
                 if lv.status == Levy.Status.PAID:  # paid in full (a refund line): nothing owed, no penalty runs
-                    lines.append((lv, 0, 0))
+                    lines.append((lv, Owed(0, 0, 0)))
                     continue
                 penalty = penalties(
                     liability_date=lv.liability_date, due_date=lv.due_date, tax_item=lv.tax_item,
                     principal=lv.principal, city_area_tax=lv.city_area_tax, education_tax=lv.education_tax,
                     assessment=lv.assessment, status=lv.status,
                 )
-                tax_due = max(lv.billed_amount - lv.paid_amount, 0)
-                penalty_due = max(penalty - lv.penalty_paid, 0)
-                lines.append((lv, tax_due, penalty_due))
-            total = sum(t + p for _, t, p in lines)
+                # the one definition (as Levy.owed(as_of)), on plain rows
+                lines.append((lv, owed(
+                    enforcement_cost=lv.enforcement_cost, enforcement_cost_paid=lv.enforcement_cost_paid,
+                    billed_amount=lv.billed_amount, paid_amount=lv.paid_amount, penalty=max(lv.penalty, penalty),
+                    penalty_paid=lv.penalty_paid)))
+            total = sum(o.total for _, o in lines)
             if (min_amount is not None and total < min_amount) or (max_amount is not None and total > max_amount):
                 continue
             control = campaign.control_share > 0 and (
@@ -223,8 +226,8 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
             )
             reference = "N" + secrets.token_hex(10).upper()
             numbered = [
-                (lv, t, p, payment_number(campaign.jurisdiction_id, lv.tax_item, lv.tax_year, lv.id))
-                for lv, t, p in lines
+                (lv, o, payment_number(campaign.jurisdiction_id, lv.tax_item, lv.tax_year, lv.id))
+                for lv, o in lines
             ]
             taxpayer = SimpleNamespace(name=rows[0].taxpayer_name, registration_masked=rows[0].taxpayer_masked)
             content = canonical_content(header, taxpayer, [
@@ -232,10 +235,10 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
                     tax_number=lv.tax_number, tax_item=lv.tax_item, tax_year=lv.tax_year, period=lv.period,
                     object_description=lv.object_description, liability_date=lv.liability_date,
                     due_date=lv.due_date, payment_number=number, principal=lv.principal,
-                    education_tax=lv.education_tax, city_area_tax=lv.city_area_tax, tax_due=t, penalty=p,
-                    refund=refunds.get(lv.id, 0),
+                    education_tax=lv.education_tax, city_area_tax=lv.city_area_tax, tax_due=o.tax,
+                    penalty=o.penalty, enforcement_cost=o.enforcement_cost, refund=refunds.get(lv.id, 0),
                 )
-                for lv, t, p, number in numbered
+                for lv, o, number in numbered
             ], reference=reference)
             notices.append((
                 campaign.pk, campaign.jurisdiction_id, taxpayer_id, reference, secrets.token_urlsafe(32),
@@ -243,8 +246,9 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
                 Notice.Status.CONTROL if control else Notice.Status.PENDING, now, 0,
             ))
             pending_lines.append((reference, [
-                (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, t, p, t + p, refunds.get(lv.id, 0))
-                for lv, t, p, number in numbered
+                (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, o.enforcement_cost, o.tax,
+                 o.penalty, o.total, refunds.get(lv.id, 0))
+                for lv, o, number in numbered
             ]))
             summary.notices += 1
             summary.control += int(control)
@@ -288,8 +292,8 @@ def _flush(notices: list[tuple[Any, ...]], pending_lines: list[tuple[str, list[t
     ids = dict(Notice.objects.filter(reference__in=[r for r, _ in pending_lines]).values_list("reference", "id"))
     insert_rows(
         NoticeLine._meta.db_table,
-        ["notice_id", "payment_number", "levy_id", "principal", "education_tax", "city_area_tax", "tax_due", "penalty",
-         "total", "refund"],
+        ["notice_id", "payment_number", "levy_id", "principal", "education_tax", "city_area_tax", "enforcement_cost",
+         "tax_due", "penalty", "total", "refund"],
         [(ids[ref], *line) for ref, lines in pending_lines for line in lines],
     )
 

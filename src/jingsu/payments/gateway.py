@@ -4,8 +4,9 @@
     ... the citizen approves at the gateway; the gateway POSTs a signed notice to /callbacks/pg (views.py) ...
     result = handle_notice(request.body, request.headers, now=get_clock().now())
 
-The amount asked is what the levy owes on the day (체납처분비 + tax + the penalty as of today from jingsu.law), the
-same arithmetic `services._allocate` applies when the money arrives — so a payment made the same day clears the levy.
+The amount asked is what the levy owes on the day, `Levy.owed(today)` (체납처분비 + tax + the penalty as of today
+from jingsu.law): the same figure the notice, the portal and the console show, and what `services._allocate` clears
+when the money arrives — so a payment made the same day clears the levy.
 
 A notice is checked before anything is read from it (docs/formats/gateway-notice.md): HMAC-SHA256 signature over
 ``X-Timestamp + "." + raw body`` with JINGSU_PG_SECRET and a timestamp within 300 s of our clock (401 otherwise);
@@ -31,7 +32,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -43,7 +44,6 @@ from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, SystemClock
 from jingsu.core import audit
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy
-from jingsu.levies.penalties import levy_penalty
 from jingsu.notices.models import NoticeLine
 from jingsu.payments import numbers
 from jingsu.payments.models import GatewayOrder, GatewayRejection, Payment
@@ -91,17 +91,6 @@ class _FixedClock:
 # --- starting a payment ----------------------------------------------------------------------------------------------
 
 
-def amount_due(levy: Levy, as_of: date) -> int:
-    """What the levy owes on `as_of`: 체납처분비 + tax + penalty (jingsu.law, never less than already computed)."""
-    penalty = max(levy.penalty, levy_penalty(
-        jurisdiction=levy.jurisdiction_id, liability_date=levy.liability_date, due_date=levy.due_date,
-        tax_item=levy.tax_item, principal=levy.principal, city_area_tax=levy.city_area_tax,
-        education_tax=levy.education_tax, assessment=levy.assessment, status=levy.status, as_of=as_of,
-    ))
-    enforcement = max(getattr(levy, "enforcement_cost", 0) - getattr(levy, "enforcement_cost_paid", 0), 0)
-    return enforcement + levy.outstanding_tax + max(penalty - levy.penalty_paid, 0)
-
-
 def item_name(levy: Levy) -> str:
     """What the gateway shows the citizen: 세목 and 과세연도, no personal data."""
     item = TAX_ITEMS.get(levy.tax_item)
@@ -134,7 +123,7 @@ def start_payment(
     levy = line.levy if line is not None else target
     assert isinstance(levy, Levy)
     now = clock.now()
-    amount = amount_due(levy, now.astimezone(SEOUL).date())
+    amount = levy.owed(now.astimezone(SEOUL).date()).total
     if amount <= 0:
         raise GatewayError("납부할 금액이 없습니다.")
     number = line.payment_number if line is not None else numbers.payment_number(

@@ -26,8 +26,7 @@ from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import levy_penalty
-from jingsu.notices.models import Notice, NoticeLine
-from jingsu.payments import numbers
+from jingsu.payments import attribution, numbers
 from jingsu.payments.models import Allocation, FeedCursor, Payment, Refund, VirtualAccount
 from jingsu.providers.base import BankTransaction, ProviderSet
 
@@ -239,7 +238,7 @@ def _allocate(payment: Payment, levies: list[Levy], *, matched_by: str, actor: s
     for head, due, pay in (
         (Allocation.Head.ENFORCEMENT_COST, lambda lv: lv.outstanding_enforcement_cost, "enforcement_cost_paid"),
         (Allocation.Head.TAX, lambda lv: lv.outstanding_tax, "paid_amount"),
-        (Allocation.Head.PENALTY, lambda lv: max(lv.penalty - lv.penalty_paid, 0), "penalty_paid"),
+        (Allocation.Head.PENALTY, lambda lv: lv.owed().penalty, "penalty_paid"),
     ):
         for levy in levies:
             amount = min(remaining, due(levy))
@@ -276,15 +275,6 @@ def _allocate(payment: Payment, levies: list[Levy], *, matched_by: str, actor: s
 
 
 def _credit_notices(levies: list[Levy], payment: Payment) -> None:
-    """Mark the notices that carried these levies: amount credited and the moment of the first payment."""
-    credited: dict[int, int] = {}
-    for a in payment.allocations.exclude(head=Allocation.Head.REFUND).values("levy_id", "amount"):
-        credited[a["levy_id"]] = credited.get(a["levy_id"], 0) + a["amount"]
-    per_notice: dict[int, int] = {}
-    for notice_id, levy_id in NoticeLine.objects.filter(levy__in=levies).values_list("notice_id", "levy_id"):
-        per_notice[notice_id] = per_notice.get(notice_id, 0) + credited.get(levy_id, 0)
-    for notice in Notice.objects.select_for_update().filter(pk__in=per_notice):
-        notice.paid_amount += per_notice[notice.pk]
-        if notice.paid_at is None or payment.received_at < notice.paid_at:
-            notice.paid_at = payment.received_at
-        notice.save(update_fields=["paid_amount", "paid_at"])
+    """Mark the notices that carried these levies with the money attributed to them: each allocation counts for one
+    notice at most (payments.attribution, docs/reports.md)."""
+    attribution.refresh_notices(levies)

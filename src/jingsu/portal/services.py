@@ -228,21 +228,16 @@ class OwedLine:
 
 
 def owed_today(notice: Notice, today: date) -> list[OwedLine]:
-    """Each bundled levy with what it owes today: 체납처분비, tax, and the penalty computed by jingsu.law as of today."""
+    """Each bundled levy with what it owes today (`Levy.owed(today)`: 체납처분비, tax, and the penalty computed by
+    jingsu.law as of today)."""
     lines = list(NoticeLine.objects.filter(notice=notice).select_related("levy").order_by("levy__tax_number"))
     penalties = LevyPenalties(jurisdiction=notice.jurisdiction_id, as_of=today)
     out = []
     for ln in lines:
         lv: Levy = ln.levy
-        penalty_total = max(lv.penalty, penalties(
-            liability_date=lv.liability_date, due_date=lv.due_date, tax_item=lv.tax_item, principal=lv.principal,
-            city_area_tax=lv.city_area_tax, education_tax=lv.education_tax, assessment=lv.assessment,
-            status=lv.status))
-        cost = lv.outstanding_enforcement_cost
-        tax = lv.outstanding_tax
-        penalty = max(penalty_total - lv.penalty_paid, 0)
-        out.append(OwedLine(ln.pk, lv.tax_number, lv.tax_item, lv.tax_year, ln.payment_number, cost, tax, penalty,
-                            cost + tax + penalty, lv.status == Levy.Status.PAID or cost + tax + penalty == 0))
+        o = lv.owed(today, penalties=penalties)
+        out.append(OwedLine(ln.pk, lv.tax_number, lv.tax_item, lv.tax_year, ln.payment_number, o.enforcement_cost,
+                            o.tax, o.penalty, o.total, lv.status == Levy.Status.PAID or o.total == 0))
     return out
 
 

@@ -224,6 +224,8 @@ class BankTransaction:
 class PaymentNetwork(Protocol):
     def register_bills(self, bills: Sequence[Bill]) -> None: ...
 
+    def bill(self, payment_number: str) -> Bill | None: ...  # the bill as the bank holds it
+
     def feed_id(self) -> str: ...  # the transaction feed's identity; `seq` counts within one feed
 
     def transactions(self, after_seq: int, limit: int = 1000) -> list[BankTransaction]: ...

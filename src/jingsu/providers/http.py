@@ -853,6 +853,15 @@ class BankAdapter(_HttpAdapter):
                     f"bank rejected bills: {data['rejected'][:5]}", code="INVALID_PARAMETER"
                 )
 
+    def bill(self, payment_number: str) -> Bill | None:
+        """The bill the bank holds for a 전자납부번호 (what the citizen is asked to pay there), or None."""
+        resp = self._request("GET", f"/v1/bills/{payment_number}")
+        if resp.status_code == 404:
+            return None
+        b = self._json(resp)
+        return Bill(payment_number=b["payment_number"], virtual_account=b.get("virtual_account") or "",
+                    amount=int(b["amount"]), due_date=date.fromisoformat(b["due_date"]), payload=b.get("payload") or "")
+
     def feed_id(self) -> str:
         """The identity of the bank's transaction feed (its sequence numbers count within one feed)."""
         return str(self._json(self._request("GET", "/v1/feed"))["feed_id"])

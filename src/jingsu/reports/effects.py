@@ -6,8 +6,13 @@ Every figure is a count or a sum over rows, or a standard interval computed from
 
 - A *campaign* report covers one campaign's notices. A *period* report covers the notices of every campaign of a
   jurisdiction whose 기준일 (as_of) falls in the period, pooled.
-- "Paid within N" counts a notice whose first payment came within N of the notice's first send; a control-group
-  notice (never sent) is timed from its campaign's first send, so the two groups are measured over the same window.
+- Payments count for notices by the one attribution rule (`jingsu.payments.attribution`, docs/reports.md): each
+  won allocated to a levy counts for at most one notice — the one carrying the levy that the taxpayer received most
+  recently before paying, within 30 days. A campaign, a period, a year row, the dashboard and the XLSX all add up
+  those credits, so a period's paid amount is the sum of distinct payments, never a payment twice.
+- "Paid within N" counts a notice whose first attributed payment came within N of the notice's first send; a
+  control-group notice (never sent) is timed from its campaign's first send, so the two groups are measured over the
+  same window.
 - Uplift (세입 확대): the treated group's payment rate minus the control group's, with Newcombe's hybrid score
   interval (Newcombe 1998, method 10, from two Wilson intervals); and the extra money: the difference of mean paid
   amount per notice (Welch's normal interval) times the number of treated notices. With no control group the
@@ -31,6 +36,7 @@ from jingsu.core.formats import won
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
+from jingsu.payments import attribution
 from jingsu.payments.models import Payment
 
 SENT = (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED, AttemptStatus.READ, AttemptStatus.EXPIRED,
@@ -85,11 +91,15 @@ def _measure(notices: QuerySet[Notice], *, jurisdiction: str) -> dict[str, Any]:
         .annotate(first=Min("sent_at")).values_list("notice__campaign", "first")
     )
     rows = list(notices.annotate(first_sent=Min("attempts__sent_at")).values_list(
-        "campaign_id", "control_group", "first_sent", "paid_at", "paid_amount"))
+        "pk", "campaign_id", "control_group", "first_sent"))
+    # the money each notice is credited with, by the one attribution rule: no payment counts for two notices
+    credit = attribution.credits(notices)
+    none = attribution.Credit()
     groups: dict[bool, list[tuple[datetime | None, datetime | None, int]]] = {False: [], True: []}
-    for campaign_id, is_control, first_sent, paid_at, paid_amount in rows:
+    for notice_id, campaign_id, is_control, first_sent in rows:
         start = first_by_campaign.get(campaign_id) if is_control else first_sent
-        groups[is_control].append((start, paid_at, paid_amount))
+        c = credit.get(notice_id, none)
+        groups[is_control].append((start, c.first_paid_at, c.amount))
 
     def paid_within(group: list[tuple[datetime | None, datetime | None, int]], window: timedelta | None
                     ) -> dict[str, int]:

@@ -237,6 +237,7 @@ class Simulator:
             ("GET", r"/post/v1/returns", "post", self._post_returns),
             # bank
             ("POST", r"/bank/v1/bills", "bank", lambda r: self.bank.register(_list(r.json(), "bills"))),
+            ("GET", r"/bank/v1/bills/(?P<pn>[0-9]{19})", "bank", lambda r: self._bank_bill(r.match["pn"])),
             ("GET", r"/bank/v1/transactions", "bank", self._bank_transactions),
             ("GET", r"/bank/v1/feed", "bank", lambda r: self.bank.feed()),
             # payment gateway (간편결제): merchant API (authenticated) …
@@ -349,6 +350,12 @@ class Simulator:
         if "error_code" in res:
             return Response(400, res)
         return {"document_binder_uuid": res["document_binder_uuid"]}
+
+    def _bank_bill(self, payment_number: str) -> Any:
+        bill = self.bank.bill(payment_number)
+        if bill is None:
+            return Response(404, {"error_code": "NOT_FOUND", "error_message": "no bill for this payment number"})
+        return bill
 
     def _kakao_one_status(self, binder: str) -> Any:
         res = self.kakao.statuses([binder])["documents"][0]

@@ -353,6 +353,16 @@ class Bank:
         with self.lock:
             return len(self.bills)
 
+    def bill(self, payment_number: str) -> dict[str, Any] | None:
+        """One registered bill as the bank holds it (what a citizen sees at the bank, an ATM or 위택스 for the
+        전자납부번호), or None."""
+        with self.lock:
+            b = self.bills.get(payment_number)
+            if b is None:
+                return None
+            return {"payment_number": b.payment_number, "virtual_account": b.virtual_account, "amount": b.amount,
+                    "due_date": b.due_date, "payload": b.payload}
+
     def summary(self) -> dict[str, Any]:
         with self.lock:
             return {

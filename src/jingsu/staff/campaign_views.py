@@ -184,12 +184,12 @@ class Preview:
 def quick_summary(selected: Any, control_share: int) -> campaigns.BuildSummary:
     """Figures for a selection too large to build live, from SQL alone: taxpayers and levies before the per-taxpayer
     amount filter, and what is owed with the penalty stored at import (not recomputed for the 기준일)."""
-    from django.db.models import Count, F, Sum
+    from django.db.models import Count, Sum
+
+    from jingsu.levies.models import owed_expression
 
     agg = selected.order_by().aggregate(
-        levies=Count("id"), taxpayers=Count("taxpayer_id", distinct=True),
-        owed=Sum(F("billed_amount") - F("paid_amount") + F("penalty") - F("penalty_paid")
-                 + F("enforcement_cost") - F("enforcement_cost_paid")))
+        levies=Count("id"), taxpayers=Count("taxpayer_id", distinct=True), owed=Sum(owed_expression()))
     taxpayers = agg["taxpayers"] or 0
     return campaigns.BuildSummary(notices=taxpayers, control=taxpayers * control_share // 100,
                                   lines=agg["levies"] or 0, total_amount=int(agg["owed"] or 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
@@ -11,6 +12,7 @@ from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import DeliveryAttempt, DeliveryEvent
 from jingsu.levies.models import Levy
+from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.models import Notice, NoticeLine
 from jingsu.payments import numbers
 from jingsu.payments.models import Payment
@@ -93,9 +95,10 @@ class TaxpayerFile:
     actions: list[EnforcementAction]  # 체납처분 on the taxpayer's levies (recorded for the rewards ledger)
 
 
-def taxpayer_file(taxpayer: Taxpayer) -> TaxpayerFile:
-    """Everything the taxpayer page shows: levies, notices with each delivery attempt and its history, payments and
-    enforcement actions."""
+def taxpayer_file(taxpayer: Taxpayer, today: date) -> TaxpayerFile:
+    """Everything the taxpayer page shows: levies (each with `owed_today`, `Levy.owed(today)`: the figure the
+    portal, the gateway and a notice built today show), notices with each delivery attempt and its history, payments
+    and enforcement actions."""
     levies = list(Levy.objects.filter(taxpayer=taxpayer, jurisdiction_id=taxpayer.jurisdiction_id)
                   .order_by("-due_date", "tax_number"))
     notices = list(
@@ -114,7 +117,11 @@ def taxpayer_file(taxpayer: Taxpayer) -> TaxpayerFile:
         .distinct().annotate(allocated=Sum("allocations__amount", filter=Q(allocations__levy_id__in=levy_ids)))
         .order_by("-received_at", "-id")
     )
-    outstanding = sum(lv.outstanding_amount for lv in levies if lv.status in Levy.OPEN_STATUSES)
+    penalties = LevyPenalties(jurisdiction=taxpayer.jurisdiction_id, as_of=today)
+    for lv in levies:
+        lv.owed_today = lv.owed(today, penalties=penalties)  # type: ignore[attr-defined]
+    outstanding = sum(lv.owed_today.total for lv in levies  # type: ignore[attr-defined]
+                      if lv.status in Levy.OPEN_STATUSES)
     actions = list(EnforcementAction.objects.filter(levy_id__in=levy_ids, jurisdiction_id=taxpayer.jurisdiction_id)
                    .select_related("levy", "official", "civilian").order_by("-taken_on", "-id"))
     return TaxpayerFile(taxpayer, levies, notices, payments, outstanding, actions)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +18,14 @@ from jingsu.core.models import AuditLog
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
 from jingsu.staff import queries
-from jingsu.staff.access import CONSOLE_CLOCK, client_ip, public_view, scoped_or_404, staff_view
+from jingsu.staff.access import (
+    CONSOLE_CLOCK,
+    client_ip,
+    console_today,
+    public_view,
+    scoped_or_404,
+    staff_view,
+)
 from jingsu.staff.forms import LoginForm, RevealForm, SearchForm
 from jingsu.staff.models import StaffProfile
 from jingsu.taxpayers import services as taxpayer_services
@@ -55,10 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
     j = request.jurisdiction  # type: ignore[attr-defined]
     context: dict = {"search_form": SearchForm()}
     if user.has_perm("staff.view_taxpayer") or user.has_perm("staff.view_reports"):
-        arrears = Levy.objects.filter(jurisdiction=j).open().aggregate(
-            count=Count("id"),
-            amount=Sum(F("billed_amount") - F("paid_amount") + F("penalty") - F("penalty_paid")),
-        )
+        arrears = Levy.objects.filter(jurisdiction=j).open().with_owed().aggregate(
+            count=Count("id"), amount=Sum("owed_amount"))
         context["arrears"] = arrears
         context["taxpayer_count"] = Taxpayer.objects.filter(jurisdiction=j).count()
     if user.has_perm("staff.prepare_campaign") or user.has_perm("staff.approve_campaign"):
@@ -105,7 +110,7 @@ def taxpayer_detail(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
     taxpayer = scoped_or_404(request, Taxpayer, pk=taxpayer_id)
     audit.record("staff.taxpayer_view", actor=request.user.get_username(), jurisdiction=taxpayer.jurisdiction_id,
                  target=taxpayer, detail={"ip": client_ip(request)})
-    return render(request, "staff/taxpayer_detail.html", {"file": queries.taxpayer_file(taxpayer), "t": taxpayer})
+    return render(request, "staff/taxpayer_detail.html", {"file": queries.taxpayer_file(taxpayer, console_today()), "t": taxpayer})
 
 
 @staff_view("reveal_personal_data")
