@@ -20,10 +20,11 @@ from jingsu.payments import gateway
 from jingsu.payments.models import Allocation, GatewayOrder, GatewayRejection, Payment
 from jingsu.payments.services import BANK_FEED, read_bank_feed
 from jingsu.providers.base import GatewayNoticeRejected
-from jingsu.providers.http import DEFAULT_PG_SECRET, RetryPolicy, parse_gateway_notice
+from jingsu.providers.http import RetryPolicy, parse_gateway_notice
 from jingsu.providers.registry import simulator_providers
 from jingsu.providers.signing import sign
 from jingsu.rolls.importer import import_roll
+from jingsu.simulator.gateway import DEFAULT_PG_SECRET
 from jingsu.simulator.process import SimulatorProcess
 
 ROLL = Path(__file__).parent.parent / "fixtures" / "roll_small.csv"
