@@ -26,7 +26,7 @@ PARALLEL = 30
 
 @pytest.mark.skipif(not POSTGRES, reason="needs concurrent transactions and SELECT … FOR UPDATE: SQLite serializes "
                                          "every writer on the whole file, so the race cannot happen (or be shown) there")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded jurisdictions for later tests
 def test_thirty_parallel_wrong_codes_are_compared_at_most_five_times(clock, jungnang):
     assert connection.vendor == "postgresql"
     campaign = build_campaign(clock, jungnang)
