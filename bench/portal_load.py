@@ -63,6 +63,18 @@ def main() -> int:
     fresh_database(args.database_url)
     env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
            "JINGSU_VAR_DIR": str(ROOT / "var"), "DJANGO_SETTINGS_MODULE": "jingsu.settings"}
+    # a fresh database: its own random keys and secrets, as production has (gunicorn refuses to start without them
+    # with DEBUG off, and DEBUG would slow every request down); docs/security.md
+    import base64
+    import secrets as _secrets
+
+    from cryptography.fernet import Fernet
+
+    for name, value in (("JINGSU_SECRET_KEY", _secrets.token_urlsafe(40)), ("JINGSU_PII_KEYS", Fernet.generate_key().decode()),
+                        ("JINGSU_LOOKUP_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode()),
+                        ("JINGSU_KT_CALLBACK_SECRET", _secrets.token_urlsafe(32)),
+                        ("JINGSU_PG_SECRET", _secrets.token_urlsafe(32))):
+        env.setdefault(name, value)
     os.environ.update(env)
     import django
 

@@ -11,6 +11,24 @@ from jingsu.clock import SEOUL, ManualClock
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _simulator_secrets():
+    """jingsu has no default callback secrets (docs/security.md). The tests talk to simulators started with their
+    published development secrets, so they set those explicitly — here, and only here (also for child processes)."""
+    from django.conf import settings
+
+    from jingsu.providers.registry import configured_providers
+    from jingsu.simulator.gateway import DEFAULT_PG_SECRET
+    from jingsu.simulator.server import DEFAULT_CALLBACK_SECRET
+
+    for name, value in (("JINGSU_KT_CALLBACK_SECRET", DEFAULT_CALLBACK_SECRET), ("JINGSU_PG_SECRET", DEFAULT_PG_SECRET)):
+        os.environ.setdefault(name, value)
+        if not getattr(settings, name, ""):
+            setattr(settings, name, os.environ[name])
+    configured_providers.cache_clear()
+    yield
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=SEOUL))

@@ -17,8 +17,10 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("JINGSU_VAR_DIR", Path.cwd() / "var")).resolve()
 
 DEBUG = os.environ.get("JINGSU_DEBUG", "") == "1"
-# A development key is generated into ./var on first use; production sets JINGSU_SECRET_KEY.
-SECRET_KEY = os.environ.get("JINGSU_SECRET_KEY") or "jingsu-dev-only-not-secret"
+# Production sets JINGSU_SECRET_KEY. The development value below is public: with DEBUG off the web application
+# refuses to start with it (jingsu.core.checks, docs/security.md).
+DEV_SECRET_KEY = "jingsu-dev-only-not-secret"
+SECRET_KEY = os.environ.get("JINGSU_SECRET_KEY") or DEV_SECRET_KEY
 ALLOWED_HOSTS = [h for h in os.environ.get("JINGSU_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
 
 INSTALLED_APPS = [
@@ -196,9 +198,15 @@ JINGSU_PROVIDER_RATE_LIMITS = {
     if name.strip() and rate
 }
 JINGSU_PORTAL_URL = os.environ.get("JINGSU_PORTAL_URL", "http://127.0.0.1:8000")
-# HMAC secret shared with KT for result callbacks (POST /callbacks/kt); the default is the simulator's.
-JINGSU_KT_CALLBACK_SECRET = os.environ.get("JINGSU_KT_CALLBACK_SECRET", "jingsu-sim-callback-secret")
-JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "jingsu-sim-pg-secret")  # HMAC key of 간편결제 notices
+# HMAC secrets shared with KT for result callbacks (POST /callbacks/kt) and with the payment gateway for 간편결제
+# notices (POST /callbacks/pg). No default: without one every callback is refused, and with DEBUG off the web
+# application does not start (nor with the simulator's published secrets). `jingsu serve` and the demo generate
+# their own and give the same ones to the simulator they start; docs/security.md.
+JINGSU_KT_CALLBACK_SECRET = os.environ.get("JINGSU_KT_CALLBACK_SECRET", "")
+JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "")
+# Callback record times (read, delivered, approved) may be this many seconds ahead of our clock (clock skew);
+# further ahead, or before the send, the callback is refused.
+JINGSU_CALLBACK_CLOCK_SKEW = float(os.environ.get("JINGSU_CALLBACK_CLOCK_SKEW", "120"))
 # Largest roll file the staff console accepts (MB); the reverse proxy should allow at least this request size.
 JINGSU_ROLL_UPLOAD_MAX_MB = int(os.environ.get("JINGSU_ROLL_UPLOAD_MAX_MB", "300"))
 # The new-campaign screen's live count builds the campaign and rolls it back (exact) up to this many selected levies
@@ -209,6 +217,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"jingsu": {"handlers": ["console"], "level": os.environ.get("JINGSU_LOG_LEVEL", "WARNING")}},
+    # portal and intermediary tokens never reach a log (jingsu.core.logredact; gunicorn's access log: `jingsu serve`)
+    "filters": {"redact_tokens": {"()": "jingsu.core.logredact.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
+        "requests": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
+    "loggers": {
+        "jingsu": {"handlers": ["console"], "level": os.environ.get("JINGSU_LOG_LEVEL", "WARNING")},
+        # "Not Found: /n/<token>" and runserver's request lines, redacted instead of Django's default handlers
+        "django.request": {"handlers": ["requests"], "level": "WARNING", "propagate": False},
+        "django.server": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+    },
 }

@@ -13,7 +13,7 @@ from jingsu.delivery.models import AttemptStatus, DeliveryEvent, ReceiptEvent, R
 from jingsu.notices.models import Notice
 from jingsu.providers.signing import sign
 
-SECRET = "jingsu-sim-callback-secret"  # settings.JINGSU_KT_CALLBACK_SECRET default = the simulator's default
+SECRET = "jingsu-sim-callback-secret"  # the simulator's published secret, set for the tests in tests/conftest.py
 
 
 def kt_ts(dt) -> str:
@@ -143,3 +143,52 @@ def test_failure_code_moves_to_failed_and_queues_the_next_channel(client, setup,
 
 def test_get_is_not_allowed(client, setup):
     assert client.get("/callbacks/kt").status_code == 405
+
+
+@pytest.mark.parametrize("case", ["read_before_send", "received_before_send", "read_in_future"])
+def test_record_times_before_the_send_or_in_the_future_are_refused(client, setup, clock, case, caplog):
+    a = setup[2]
+    a.refresh_from_db()
+    sent = a.sent_at or a.created_at
+    status_before = a.status
+    rcv, rdg = {
+        "read_before_send": (sent + timedelta(minutes=5), sent - timedelta(hours=1)),
+        "received_before_send": (sent - timedelta(hours=1), None),
+        "read_in_future": (clock.now() - timedelta(minutes=5), clock.now() + timedelta(hours=1)),
+    }[case]
+    events = DeliveryEvent.objects.count()
+    with caplog.at_level(logging.WARNING, logger="jingsu.delivery.receipts"):
+        resp = post(client, [record(a.key, "60" if rdg else "40", clock, rcv=rcv, rdg=rdg)], clock)
+    assert resp.status_code == 422
+    assert resp.json() == {"rslt_cd": "E422", "rslt_msg": "bad_time"}
+    a.refresh_from_db()
+    assert a.status == status_before and a.read_at is None
+    assert DeliveryEvent.objects.count() == events and not ReceiptEvent.objects.exists()
+    rejection = ReceiptRejection.objects.get()
+    assert rejection.reason == ReceiptRejection.Reason.BAD_TIME and rejection.detail["bad_times"]
+    assert "KT callback rejected: bad_time" in caplog.text
+
+
+def test_a_read_time_within_the_clock_skew_is_accepted(client, setup, clock):
+    a = setup[2]
+    resp = post(client, [record(a.key, "60", clock, rcv=clock.now() - timedelta(minutes=1),
+                                rdg=clock.now() + timedelta(seconds=60))], clock)
+    assert resp.status_code == 200 and resp.json()["applied"] == 1
+
+
+def test_polled_reports_with_impossible_times_are_not_applied(setup, clock, caplog):
+    from jingsu.delivery.services import apply_reports
+    from jingsu.providers.base import DeliveryState, StatusReport
+
+    a = setup[0]
+    a.refresh_from_db()
+    sent = a.sent_at or a.created_at
+    early = StatusReport(key=a.key, external_id=a.external_id, state=DeliveryState.READ,
+                         delivered_at=sent - timedelta(hours=2), read_at=sent - timedelta(hours=1))
+    late = StatusReport(key=a.key, external_id=a.external_id, state=DeliveryState.READ,
+                        delivered_at=clock.now(), read_at=clock.now() + timedelta(days=1))
+    with caplog.at_level(logging.WARNING, logger="jingsu.delivery.services"):
+        assert apply_reports([(a.pk, early), (a.pk, late)], now=clock.now()) == set()
+    a.refresh_from_db()
+    assert a.read_at is None and a.status == AttemptStatus.ACCEPTED
+    assert "delivered_before_send" in caplog.text and "read_future" in caplog.text

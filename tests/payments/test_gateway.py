@@ -21,10 +21,11 @@ from jingsu.payments import gateway
 from jingsu.payments.models import Allocation, GatewayOrder, GatewayRejection, Payment
 from jingsu.payments.services import BANK_FEED, read_bank_feed
 from jingsu.providers.base import GatewayNoticeRejected
-from jingsu.providers.http import DEFAULT_PG_SECRET, RetryPolicy, parse_gateway_notice
+from jingsu.providers.http import RetryPolicy, parse_gateway_notice
 from jingsu.providers.registry import simulator_providers
 from jingsu.providers.signing import sign
 from jingsu.rolls.importer import import_roll
+from jingsu.simulator.gateway import DEFAULT_PG_SECRET
 from jingsu.simulator.process import SimulatorProcess
 
 ROLL = Path(__file__).parent.parent / "fixtures" / "roll_small.csv"
@@ -315,3 +316,31 @@ def test_parse_gateway_notice_checks_signature_time_and_shape():
         with pytest.raises(GatewayNoticeRejected) as e:
             parse_gateway_notice(DEFAULT_PG_SECRET, bad, _headers(bad, ts), now)
         assert e.value.reason == "malformed"
+
+
+@LIVE
+def test_approval_times_before_the_order_or_in_the_future_are_refused(sim, pg, lines, live_server, clock):
+    order = start(lines[0], pg, live_server, clock)
+    url = f"{live_server.url}/callbacks/pg"
+    now = sim.control.now()
+    ts = str(int(now.timestamp()))
+
+    def notice(approved_at: datetime) -> httpx.Response:
+        body = json.dumps({"tid": order.tid, "order_id": order.order_id, "amount": order.amount,
+                           "payment_number": order.payment_number, "status": "approved",
+                           "approved_at": approved_at.isoformat()}).encode()
+        return httpx.post(url, content=body, headers={"Content-Type": "application/json", "X-Timestamp": ts,
+                                                      "X-Signature": sign(DEFAULT_PG_SECRET, ts, body)})
+
+    for approved_at in (order.created_at - timedelta(hours=1), now + timedelta(hours=1)):
+        r = notice(approved_at)
+        assert (r.status_code, r.json()["code"]) == (400, "bad_time"), r.json()
+        assert r.json()["message"] == "결제 승인 시각이 주문 전이거나 미래입니다. 반영하지 않았습니다."
+    assert list(GatewayRejection.objects.values_list("reason", flat=True)) == ["bad_time", "bad_time"]
+    assert AuditLog.objects.filter(action="gateway.notice.reject").count() == 2
+    assert money() == (0, 0)
+    order.refresh_from_db()
+    assert order.status == "created" and order.payment is None
+
+    r = notice(now)  # the same notice with a possible time is booked
+    assert (r.status_code, r.json()["code"]) == (200, "ok")

@@ -6,8 +6,10 @@ itself, and the migration seeds the jurisdictions). Linux only: the process tree
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,9 +20,13 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from jingsu.clock import SEOUL
+from jingsu.providers.signing import sign
+from jingsu.simulator.gateway import DEFAULT_PG_SECRET
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +82,20 @@ def get(url: str) -> tuple[int, bytes]:
         return e.code, b""
 
 
-def start_serve(database_url: str, log: Path, *extra: str) -> tuple[subprocess.Popen[bytes], int]:
+PRODUCTION_KEYS = {  # what an operator sets: its own random values (serve generates the callback secrets itself)
+    "JINGSU_SECRET_KEY": secrets.token_urlsafe(40),
+    "JINGSU_PII_KEYS": Fernet.generate_key().decode(),
+    "JINGSU_LOOKUP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+}
+UNSET = ("JINGSU_PROVIDER_URL", "JINGSU_PORTAL_URL", "JINGSU_DEBUG", "JINGSU_KT_CALLBACK_SECRET", "JINGSU_PG_SECRET",
+         *PRODUCTION_KEYS)
+
+
+def start_serve(database_url: str, log: Path, *extra: str,
+                keys: dict[str, str] = PRODUCTION_KEYS) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("JINGSU_PROVIDER_URL", "JINGSU_PORTAL_URL")}
-    env.update(DATABASE_URL=database_url, JINGSU_VAR_DIR=str(Path("var").resolve()), PYTHONUNBUFFERED="1")
+    env = {k: v for k, v in os.environ.items() if k not in UNSET}
+    env.update(DATABASE_URL=database_url, JINGSU_VAR_DIR=str(Path("var").resolve()), PYTHONUNBUFFERED="1", **keys)
     proc = subprocess.Popen(
         [sys.executable, "-m", "jingsu", "serve", "--port", str(port), "--workers", "1", "--no-demo-users",
          "--dispatch-interval", "1", *extra],
@@ -166,6 +182,26 @@ def test_serve_runs_simulator_dispatcher_and_console_and_stops_them_on_sigterm(d
         assert inspect["kt"]["callbacks"]["url"] == f"http://127.0.0.1:{port}/callbacks/kt"
         assert inspect["seed"] == 2026
 
+        # a gateway notice signed with the simulator's published key is refused before anything is read from it
+        # (serve generated its own secret): no forged payment
+        ts = str(int(time.time()))
+        forged = json.dumps({"tid": "PGFORGED", "order_id": "JS11260FORGED", "amount": 5_774_070,
+                             "payment_number": "1" * 19, "status": "approved", "approved_at": ts}).encode()
+        r = httpx.post(f"http://127.0.0.1:{port}/callbacks/pg", content=forged,
+                       headers={"X-Timestamp": ts, "X-Signature": sign(DEFAULT_PG_SECRET, ts, forged)})
+        assert (r.status_code, r.json()["code"]) == (401, "bad_signature")
+
+        # the access log names the request without the portal token or the intermediary's one-time token
+        portal_token = secrets.token_urlsafe(32)
+        assert get(f"http://127.0.0.1:{port}/n/{portal_token}?token=ONE-TIME-OTT&src_key=K1")[0] == 404
+        assert get(f"http://127.0.0.1:{port}/n/{portal_token}/pdf")[0] == 404
+        deadline = time.monotonic() + 5
+        while "/n/[redacted]/pdf" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        out = log.read_text()
+        assert "GET /n/[redacted]?token=[redacted]&src_key=K1" in out and "/n/[redacted]/pdf" in out, out
+        assert portal_token not in out and "ONE-TIME-OTT" not in out
+
         time.sleep(1.5)  # a dispatch cycle or two against the simulator, and still running
         assert alive(roles["dispatch"]), log.read_text()
         assert "발송 주기:   1초마다" in out and f"http://127.0.0.1:{port}/staff/" in out
@@ -195,3 +231,21 @@ def test_serve_stops_everything_when_a_child_dies(database_url, tmp_path):
     finally:
         if proc.poll() is None or any(alive(p) for p in tree):
             kill_tree(proc, tree)
+
+
+def test_serve_refuses_missing_keys_with_debug_off_and_starts_with_debug_on(database_url, tmp_path):
+    log = tmp_path / "serve.log"
+    proc, _ = start_serve(database_url, log, keys={})
+    assert proc.wait(60) != 0
+    out = log.read_text()
+    assert "운영에 필요한 비밀값이 안전하지 않아 시작하지 않습니다" in out, out
+    assert "JINGSU_PII_KEYS" in out and "JINGSU_SECRET_KEY" in out
+    assert "JINGSU_KT_CALLBACK_SECRET" not in out  # serve generated its own callback secrets
+
+    # the documented development path: JINGSU_DEBUG=1 starts with a warning
+    proc, port = start_serve(database_url, log, "--no-dispatch", keys={"JINGSU_DEBUG": "1"})
+    try:
+        wait_for_console(proc, port, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)

@@ -157,6 +157,7 @@ class ReceiptRejection(models.Model):
         STALE_TIMESTAMP = "stale_timestamp", "시각 범위 밖"
         UNKNOWN_KEY = "unknown_key", "알 수 없는 발송 키"
         MALFORMED = "malformed", "형식 오류"
+        BAD_TIME = "bad_time", "수신·열람 시각 모순"
 
     provider = models.CharField(max_length=8)
     at = models.DateTimeField(db_index=True)

@@ -5,7 +5,9 @@ A callback is checked before anything is read from it:
   through ``KtAdapter.parse_callback``;
 - the timestamp must be within ``callback_max_age`` (300 s) of *our* clock, in either direction (a stale replay or
   a clock far ahead are both refused);
-- every record's src_key must be one of our KT attempts.
+- every record's src_key must be one of our KT attempts;
+- every record's times (sent, received, read) must lie between the attempt's send and our clock, give or take
+  ``JINGSU_CALLBACK_CLOCK_SKEW`` (120 s): a read before the send or in the future is refused (422, ``bad_time``).
 A refused callback changes nothing: one ``ReceiptRejection`` row (reason, sender address, body hash — no personal
 data) and a warning on the ``jingsu.delivery.receipts`` logger.
 
@@ -38,7 +40,7 @@ from django.db import transaction
 from jingsu.clock import Clock, SystemClock
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, ReceiptEvent, ReceiptRejection
 from jingsu.providers.base import CallbackRejected, StatusReport
-from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, implausible_time, verify_signature
 
 log = logging.getLogger("jingsu.delivery.receipts")
 
@@ -92,7 +94,8 @@ class CallbackResult:
 
     def body(self) -> dict[str, Any]:
         if not self.accepted:
-            return {"rslt_cd": "E401" if self.status in (401, 403) else "E404", "rslt_msg": self.reason}
+            code = {401: "E401", 403: "E401", 422: "E422"}.get(self.status, "E404")
+            return {"rslt_cd": code, "rslt_msg": self.reason}
         return {"rslt_cd": "00", "rslt_msg": "OK", "records": self.records, "applied": self.applied,
                 "duplicates": self.duplicates, "no_ops": self.no_ops, "deferred": self.deferred}
 
@@ -132,6 +135,22 @@ def _rejection_reason(body: bytes, headers: Mapping[str, str], now: datetime) ->
     return ReceiptRejection.Reason.BAD_SIGNATURE
 
 
+def _implausible_times(reports: list[StatusReport], attempts: Mapping[str, DeliveryAttempt],
+                       now: datetime) -> dict[str, int]:
+    """Counts of record times that cannot be true: before the attempt was sent (its `sent_at`, else when it was
+    created) or later than our clock, beyond settings.JINGSU_CALLBACK_CLOCK_SKEW."""
+    bad: dict[str, int] = {}
+    for r in reports:
+        a = attempts[r.key]
+        for name, t in (("sent", r.sent_at), ("delivered", r.delivered_at), ("read", r.read_at)):
+            why = implausible_time(t, not_before=a.sent_at or a.created_at, now=now,
+                                   skew=settings.JINGSU_CALLBACK_CLOCK_SKEW)
+            if why:
+                key = f"{name}_{why}"
+                bad[key] = bad.get(key, 0) + 1
+    return bad
+
+
 def handle_kt_callback(body: bytes, headers: Mapping[str, str], *, now: datetime, remote: str = "") -> CallbackResult:
     """Verify, de-duplicate and apply one KT result callback. Never raises for bad input; see CallbackResult."""
     from jingsu.delivery.services import apply_reports
@@ -153,6 +172,12 @@ def handle_kt_callback(body: bytes, headers: Mapping[str, str], *, now: datetime
         # all or nothing: a callback naming a message we never sent is not applied at all
         return _reject(ReceiptRejection.Reason.UNKNOWN_KEY, body=body, headers=headers, remote=remote, now=now,
                        status=404, detail={"records": len(reports), "unknown": len(unknown)})
+
+    bad = _implausible_times(reports, attempts, now)
+    if bad:
+        # all or nothing, as for unknown keys: a read before the send, or a receipt in the future, is not applied
+        return _reject(ReceiptRejection.Reason.BAD_TIME, body=body, headers=headers, remote=remote, now=now,
+                       status=422, detail={"records": len(reports), "bad_times": bad})
 
     result = CallbackResult(status=200, accepted=True, records=len(reports))
     # One callback is one transaction. The attempts are locked, so a replay of the same records racing this one waits

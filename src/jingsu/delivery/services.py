@@ -459,6 +459,20 @@ def apply_report(a: DeliveryAttempt, state: DeliveryState, *, code: str, deliver
     return bool(apply_reports([(a.pk, report)], now=now))
 
 
+def _implausible_report_time(report: StatusReport, a: DeliveryAttempt, now: datetime) -> str:
+    """"<which>_before_send" / "<which>_future" for a reported time that cannot be true, else ""."""
+    from django.conf import settings
+
+    from jingsu.providers.signing import implausible_time
+
+    for name, t in (("delivered", report.delivered_at), ("read", report.read_at)):
+        why = implausible_time(t, not_before=a.sent_at or a.created_at, now=now,
+                               skew=settings.JINGSU_CALLBACK_CLOCK_SKEW)
+        if why:
+            return f"{name}_{why}"
+    return ""
+
+
 def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime) -> set[int]:
     """Apply provider reports to attempts (by primary key), in one transaction and a handful of statements.
 
@@ -482,6 +496,10 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
             a = attempts.get(pk)
             target = STATE_TO_STATUS.get(report.state)
             if a is None or target is None or target not in REACHABLE[a.status]:
+                continue
+            bad_time = _implausible_report_time(report, a, now)
+            if bad_time:  # a read before the send, a receipt in the future: refused, never applied (Kakao, KT)
+                log.warning("provider report refused: %s for attempt %s (%s)", bad_time, pk, a.channel)
                 continue
             code = report.code or ""
             if target in (S.DELIVERED, S.READ):

@@ -14,6 +14,7 @@ Each stage is the same service function the CLI, the workers and the console cal
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import time
 from dataclasses import dataclass
@@ -100,10 +101,12 @@ def run_demo(
     notices.approve_campaign(campaign, actor=CHECKER, clock=clock)
     say(f"    안내문 {built.notices:,}건 (대조군 {built.control:,}건), 체납 {built.lines:,}건 묶음, {won(built.total_amount)}")
 
-    with SimulatorProcess(start=clock.now(), seed=seed) as sim:
+    # the demo's own random callback secrets, the same for the simulator and the adapters (never published ones)
+    kt_secret, pg_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with SimulatorProcess(seed=seed, start=clock.now(), callback_secret=kt_secret, pg_secret=pg_secret) as sim:
         control = SimulatorControl(sim.url)
         control.set_clock(clock.now())
-        providers = simulator_providers(sim.url)
+        providers = simulator_providers(sim.url, kt_callback_secret=kt_secret, pg_secret=pg_secret)
         reward_demo = demo_rewards.prepare(campaign, clock=clock)
         say(f"    포상금 대상이 될 체납처분 {reward_demo.actions}건 기록 (압류·번호판 영치)")
         say(f"4/6 발송 (시뮬레이터 {sim.url})")

@@ -49,7 +49,7 @@ from jingsu.payments import numbers
 from jingsu.payments.models import GatewayOrder, GatewayRejection, Payment
 from jingsu.payments.services import BANK_FEED, record_payment
 from jingsu.providers.base import GatewayNotice, GatewayNoticeRejected, PaymentGateway, ProviderSet
-from jingsu.providers.signing import TIMESTAMP_HEADER
+from jingsu.providers.signing import TIMESTAMP_HEADER, implausible_time
 
 log = logging.getLogger("jingsu.payments.gateway")
 
@@ -169,6 +169,7 @@ MESSAGES = {
     GatewayRejection.Reason.AMOUNT_MISMATCH: "결제 금액이 주문 금액과 다릅니다. 반영하지 않았습니다.",
     GatewayRejection.Reason.NUMBER_MISMATCH: "전자납부번호가 주문과 다릅니다. 반영하지 않았습니다.",
     GatewayRejection.Reason.TID_MISMATCH: "거래 번호가 주문과 다릅니다. 반영하지 않았습니다.",
+    GatewayRejection.Reason.BAD_TIME: "결제 승인 시각이 주문 전이거나 미래입니다. 반영하지 않았습니다.",
 }
 _UNAUTHORIZED = {GatewayRejection.Reason.BAD_SIGNATURE, GatewayRejection.Reason.STALE_TIMESTAMP}
 
@@ -247,6 +248,9 @@ def handle_notice(body: bytes, headers: Mapping[str, str], *, now: datetime, rem
             reason = GatewayRejection.Reason.NUMBER_MISMATCH
         elif notice.status == "approved" and notice.amount != order.amount:
             reason = GatewayRejection.Reason.AMOUNT_MISMATCH
+        elif notice.status == "approved" and implausible_time(
+                notice.approved_at, not_before=order.created_at, now=now, skew=settings.JINGSU_CALLBACK_CLOCK_SKEW):
+            reason = GatewayRejection.Reason.BAD_TIME  # approved before the order existed, or in the future
         if reason is not None:
             return _reject(reason, body=body, headers=headers, remote=remote, now=now, notice=notice, order=order)
         assert order is not None

@@ -174,6 +174,7 @@ class GatewayRejection(models.Model):
         AMOUNT_MISMATCH = "amount_mismatch", "금액 불일치"
         NUMBER_MISMATCH = "number_mismatch", "전자납부번호 불일치"
         TID_MISMATCH = "tid_mismatch", "거래 번호 불일치"
+        BAD_TIME = "bad_time", "승인 시각 모순"
 
     at = models.DateTimeField(db_index=True)
     reason = models.CharField(max_length=16, choices=Reason.choices)

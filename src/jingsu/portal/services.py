@@ -64,18 +64,36 @@ def locked_until(notice: Notice, now: datetime) -> datetime | None:
     return None
 
 
+def _locked_error(until: datetime) -> PortalError:
+    return PortalError(f"본인 확인에 5번 실패하여 {until.astimezone(SEOUL):%H시 %M분}까지 이 안내문을 열 수 없습니다.",
+                       locked=True)
+
+
 def _check_not_locked(notice: Notice, now: datetime) -> None:
     until = locked_until(notice, now)
     if until is not None:
-        raise PortalError(f"본인 확인에 5번 실패하여 {until.astimezone(SEOUL):%H시 %M분}까지 이 안내문을 열 수 없습니다.",
-                          locked=True)
+        raise _locked_error(until)
 
 
-def _fail(notice: Notice, why: str, *, remote: str, clock: Clock) -> PortalError:
-    """Count a failed verification; lock at the fifth. Returns the error to raise."""
+def _lock_access(notice: Notice, now: datetime) -> NoticeAccess:
+    """Inside a transaction: the notice's access row, locked (SELECT … FOR UPDATE) until the transaction ends, and
+    refused when the notice is locked. Every verification takes this lock before it evaluates anything and counts
+    its result before it lets go, so parallel attempts are evaluated one at a time: never more than MAX_FAILURES
+    wrong answers are even compared (issue 20 §7)."""
+    access_pk = _access(notice).pk
+    access = NoticeAccess.objects.select_for_update().get(pk=access_pk)
+    if access.locked_until and access.locked_until > now:
+        raise _locked_error(access.locked_until)
+    return access
+
+
+def _fail(notice: Notice, why: str, *, remote: str, clock: Clock, access: NoticeAccess | None = None) -> PortalError:
+    """Count a failed verification; lock at the fifth. Returns the error to raise. `access`: the row already locked
+    by the caller's transaction (`_lock_access`)."""
     now = clock.now()
     with transaction.atomic():
-        access = NoticeAccess.objects.select_for_update().get(pk=_access(notice).pk)
+        if access is None:
+            access = NoticeAccess.objects.select_for_update().get(pk=_access(notice).pk)
         if access.locked_until and access.locked_until <= now:
             access.failures = 0  # the hour has passed: start counting again
             access.locked_until = None
@@ -111,17 +129,24 @@ def verify_intermediary_token(notice: Notice, *, channel: str, external_id: str,
                               providers: ProviderSet, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
     """Verify an intermediary's one-time token with its adapter, report the read back and record it."""
     now = clock.now()
-    _check_not_locked(notice, now)
-    attempt = (DeliveryAttempt.objects.filter(notice=notice, channel=channel, external_id=external_id)
-               .exclude(external_id="").first())
-    if attempt is None:
-        raise _fail(notice, "이 안내문의 전자문서 링크가 아닙니다.", remote=remote, clock=clock)
-    adapter = providers.kakao if channel == Channel.KAKAO else providers.kt
-    check = adapter.verify_token(external_id, token)
-    if not check.valid:
-        messages = {"TOKEN_EXPIRED": "인증 시간이 지났습니다.", "TOKEN_ALREADY_USED": "이미 사용한 인증입니다.",
-                    "INVALID_TOKEN": "인증 정보가 올바르지 않습니다."}
-        raise _fail(notice, messages.get(check.code or "", "인증 정보를 확인할 수 없습니다."), remote=remote, clock=clock)
+    error = None
+    with transaction.atomic():
+        access = _lock_access(notice, now)  # checked and counted under the lock (see _lock_access)
+        attempt = (DeliveryAttempt.objects.filter(notice=notice, channel=channel, external_id=external_id)
+                   .exclude(external_id="").first())
+        adapter = providers.kakao if channel == Channel.KAKAO else providers.kt
+        if attempt is None:
+            error = _fail(notice, "이 안내문의 전자문서 링크가 아닙니다.", remote=remote, clock=clock, access=access)
+        else:
+            check = adapter.verify_token(external_id, token)
+            if not check.valid:
+                messages = {"TOKEN_EXPIRED": "인증 시간이 지났습니다.", "TOKEN_ALREADY_USED": "이미 사용한 인증입니다.",
+                            "INVALID_TOKEN": "인증 정보가 올바르지 않습니다."}
+                error = _fail(notice, messages.get(check.code or "", "인증 정보를 확인할 수 없습니다."), remote=remote,
+                              clock=clock, access=access)
+    if error is not None:
+        raise error
+    assert attempt is not None
     adapter.mark_read(external_id)  # the intermediary's read time is the one on the 유통증명서
     apply_reports([(attempt.pk, StatusReport(key=attempt.key, external_id=external_id, state=DeliveryState.READ,
                                              read_at=now))], now=now)
@@ -154,8 +179,13 @@ def send_code(notice: Notice, *, identity: str, providers: ProviderSet, remote: 
     mobile = notice.taxpayer.mobile
     if not mobile:
         raise PortalError("등록된 휴대전화 번호가 없어 인증번호를 보낼 수 없습니다. 구청 세무과로 연락해 주십시오.")
-    if not _identity_matches(notice, identity):
-        raise _fail(notice, "입력하신 정보가 등록된 정보와 다릅니다.", remote=remote, clock=clock)
+    error = None
+    with transaction.atomic():
+        access = _lock_access(notice, now)  # the identity is compared and a failure counted under the lock
+        if not _identity_matches(notice, identity):
+            error = _fail(notice, "입력하신 정보가 등록된 정보와 다릅니다.", remote=remote, clock=clock, access=access)
+    if error is not None:
+        raise error
     last = OneTimeCode.objects.filter(notice=notice).order_by("-created_at").first()
     if last and now - last.created_at < CODE_RESEND_AFTER:
         raise PortalError("인증번호를 방금 보냈습니다. 30초 뒤에 다시 요청해 주십시오.")
@@ -174,23 +204,25 @@ def send_code(notice: Notice, *, identity: str, providers: ProviderSet, remote: 
 
 def verify_code(notice: Notice, *, code: str, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
     now = clock.now()
-    _check_not_locked(notice, now)
     code = code.strip()
     with transaction.atomic():
+        # lock first, then check the lock, compare and count in this one transaction: 30 parallel wrong codes are
+        # compared at most MAX_FAILURES times, the rest find the notice locked
+        access = _lock_access(notice, now)
         candidate = (OneTimeCode.objects.select_for_update()
                      .filter(notice=notice, used_at__isnull=True, expires_at__gt=now).order_by("-created_at").first())
         if candidate is None or not code.isdigit() or not hmac.compare_digest(
                 candidate.code_hash, _code_hash(notice, code)):
-            pass
+            why = ("유효한 인증번호가 없습니다. 인증번호를 다시 받아 주십시오." if candidate is None
+                   else "인증번호가 맞지 않습니다.")
+            error = _fail(notice, why, remote=remote, clock=clock, access=access)
         else:
             candidate.used_at = now
             candidate.save(update_fields=["used_at"])
             _succeed(notice, "sms-code", remote=remote, clock=clock)
             _record_portal_read(notice, now)
             return
-    if candidate is None:
-        raise _fail(notice, "유효한 인증번호가 없습니다. 인증번호를 다시 받아 주십시오.", remote=remote, clock=clock)
-    raise _fail(notice, "인증번호가 맞지 않습니다.", remote=remote, clock=clock)
+    raise error
 
 
 def _record_portal_read(notice: Notice, now: datetime) -> None:

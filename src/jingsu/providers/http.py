@@ -124,16 +124,13 @@ class KtConfig(HttpConfig):
     service_key: str = "0000000000000000"
     msg_cd: str = "TAX01"  # 5-char 문서코드 (→ 발신번호 mapping at KT)
     callback_url: str | None = None  # registered on first use when set
-    callback_secret: str = "jingsu-sim-callback-secret"
+    callback_secret: str = ""  # no default: an empty secret verifies nothing (every callback refused)
     callback_max_age: float = DEFAULT_MAX_AGE
-
-
-DEFAULT_PG_SECRET = "jingsu-sim-pg-secret"  # = the simulator's --pg-secret default (development only)
 
 
 @dataclass(frozen=True)
 class GatewayConfig(HttpConfig):
-    notice_secret: str = DEFAULT_PG_SECRET  # HMAC key of the gateway's notices (X-Signature)
+    notice_secret: str = ""  # HMAC key of the gateway's notices (X-Signature); empty: every notice refused
     notice_max_age: float = DEFAULT_MAX_AGE  # seconds between X-Timestamp and our clock, either way
 
 
@@ -1040,6 +1037,7 @@ def build_simulator_adapters(
     kt_clock: Any = None,
     rate_limits: Mapping[str, float] | None = None,
     pg_secret: str | None = None,
+    kt_callback_secret: str | None = None,
     **common: Any,
 ) -> SimulatorAdapters:
     """All adapters pointed at a simulator (or a gateway speaking the same APIs) at `url`, e.g. SimulatorProcess.url.
@@ -1047,7 +1045,8 @@ def build_simulator_adapters(
     `common` goes into every config (timeout=…, retry=RetryPolicy(…), redis_url=…, rate_limit=…);
     `rate_limits` sets a client-side requests/s per provider, e.g. {"kakao": 100, "kt": 50} (shared through Redis
     when redis_url is given). `kt_clock` (a jingsu Clock or callable) lets KT statuses report EXPIRED.
-    `pg_secret`: the payment gateway's notice key (default: the simulator's development key).
+    `pg_secret`, `kt_callback_secret`: the payment gateway's notice key and KT's callback key (none: every notice or
+    callback is refused — there is no default, not even the simulator's published one).
     """
     url = url.rstrip("/")
     limits = dict(rate_limits or {})
@@ -1061,7 +1060,8 @@ def build_simulator_adapters(
     return SimulatorAdapters(
         identity=IdentityAgencyAdapter(cfg("identity")),
         kakao=KakaoAdapter(cfg("kakao", KakaoConfig)),
-        kt=KtAdapter(cfg("kt", KtConfig, callback_url=kt_callback_url), clock=kt_clock),
+        kt=KtAdapter(cfg("kt", KtConfig, callback_url=kt_callback_url,
+                         **({"callback_secret": kt_callback_secret} if kt_callback_secret else {})), clock=kt_clock),
         sms=SmsAdapter(cfg("sms")),
         post=PostOfficeAdapter(cfg("post")),
         bank=BankAdapter(cfg("bank")),

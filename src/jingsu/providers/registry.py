@@ -37,14 +37,12 @@ def configured_providers() -> ProviderSet:
 
 def pg_secret() -> str:
     """The payment gateway's notice key: settings.JINGSU_PG_SECRET, else the environment variable of that name, else
-    the simulator's development key (like JINGSU_KT_CALLBACK_SECRET; production must set it)."""
+    "" — no fallback: without a key every notice is refused (docs/security.md)."""
     import os
 
     from django.conf import settings
 
-    from jingsu.providers.http import DEFAULT_PG_SECRET
-
-    return getattr(settings, "JINGSU_PG_SECRET", None) or os.environ.get("JINGSU_PG_SECRET") or DEFAULT_PG_SECRET
+    return getattr(settings, "JINGSU_PG_SECRET", None) or os.environ.get("JINGSU_PG_SECRET") or ""
 
 
 # The adapters are built once per process (connection pools, rate limiters). A test that changes the settings they

@@ -35,11 +35,12 @@ def verify_signature(
 ) -> bool:
     """True when `signature` is the HMAC of `timestamp.body` and `timestamp` is within `max_age` seconds of `now`.
 
-    Constant-time comparison; a missing, malformed or stale (too old or too far in the future) timestamp fails.
+    Constant-time comparison; a missing, malformed or stale (too old or too far in the future) timestamp fails, and so
+    does everything when `secret` is empty.
     `now` is an aware datetime or epoch seconds.
     """
-    if timestamp is None or not signature:
-        return False
+    if not secret or timestamp is None or not signature:
+        return False  # no secret configured: nothing can be verified (never an empty HMAC key)
     try:
         ts = int(str(timestamp))
     except ValueError:
@@ -49,3 +50,20 @@ def verify_signature(
         return False
     expected = sign(secret, str(timestamp), body)
     return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
+
+
+DEFAULT_CLOCK_SKEW = 120.0  # seconds a provider's clock may differ from ours (settings.JINGSU_CALLBACK_CLOCK_SKEW)
+
+
+def implausible_time(t: datetime | None, *, not_before: datetime | None, now: datetime,
+                     skew: float = DEFAULT_CLOCK_SKEW) -> str:
+    """Why a time a provider reports (read, delivered, approved) cannot be true: "before_send" when it is earlier
+    than our send (or order) `not_before`, "future" when it is later than our `now` (both beyond `skew` seconds);
+    "" when it is plausible or absent. `now` is the injected clock's, never the wall clock."""
+    if t is None:
+        return ""
+    if t.timestamp() > now.timestamp() + skew:
+        return "future"
+    if not_before is not None and t.timestamp() < not_before.timestamp() - skew:
+        return "before_send"
+    return ""

@@ -9,6 +9,11 @@ random password printed once, stored only as Django's salted hash — then start
 - the delivery cycle (`python -m jingsu dispatch --interval N`) unless `--no-dispatch`;
 - gunicorn (whitenoise serves the static files), or Django's development server with `--server runserver`.
 
+With its own simulator it generates random KT callback and gateway notice secrets and gives the same ones to the
+simulator and to its children. With DEBUG off it refuses to start on missing or published secrets or missing
+personal-data keys (jingsu.core.checks); `JINGSU_DEBUG=1` is the development path (docs/security.md). gunicorn's
+access log goes through jingsu.core.logredact (no portal or intermediary tokens).
+
 Ctrl+C / SIGTERM, or any child ending on its own, stops all of them (SIGTERM, then SIGKILL after a timeout); the exit
 status is non-zero when a child failed."""
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -26,10 +32,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from jingsu.clock import SystemClock
+from jingsu.core.checks import enforce_at_startup
 from jingsu.core.models import Jurisdiction
 from jingsu.staff import services
 from jingsu.staff.models import StaffProfile
@@ -200,10 +208,21 @@ class Command(BaseCommand):
         lines: list[str] = []
         try:
             provider_url = os.environ.get("JINGSU_PROVIDER_URL", "")
+            if not provider_url and not opts["no_simulator"]:
+                # our own simulator: fresh random callback secrets, the same for it and for our children, never
+                # the simulator's published ones
+                env["JINGSU_KT_CALLBACK_SECRET"] = secrets.token_urlsafe(32)
+                env["JINGSU_PG_SECRET"] = secrets.token_urlsafe(32)
+            try:
+                enforce_at_startup({name: env.get(name, "") for name in ("JINGSU_KT_CALLBACK_SECRET",
+                                                                        "JINGSU_PG_SECRET")})
+            except ImproperlyConfigured as e:
+                raise CommandError(str(e)) from e
             if provider_url:
                 lines.append(f"발송 기관:   {provider_url}  (JINGSU_PROVIDER_URL)")
             elif not opts["no_simulator"]:
-                sim = self.start_simulator(base, opts["seed"])
+                sim = self.start_simulator(base, opts["seed"], kt_secret=env["JINGSU_KT_CALLBACK_SECRET"],
+                                           pg_secret=env["JINGSU_PG_SECRET"])
                 provider_url = sim.url
                 env["JINGSU_PROVIDER_URL"] = provider_url
                 children.append(Child("시뮬레이터", sim.proc, stop_timeout=10.0, last=True))
@@ -230,7 +249,9 @@ class Command(BaseCommand):
             else:
                 argv = [sys.executable, "-m", "gunicorn", "jingsu.wsgi:application",
                         "--bind", f"{opts['host']}:{opts['port']}", "--workers", str(opts["workers"]),
-                        "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1", *gunicorn_extra_args()]
+                        "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1",
+                        # the access log without portal or intermediary tokens (docs/security.md)
+                        "--logger-class", "jingsu.core.logredact.RedactingGunicornLogger", *gunicorn_extra_args()]
             web = subprocess.Popen(argv, env=env, start_new_session=True)
             children.append(Child("웹 서버", web, stop_timeout=15.0))
             self.say(f"직원 콘솔:   {base}/staff/  ({opts['server']}, pid {web.pid})")
@@ -254,14 +275,13 @@ class Command(BaseCommand):
             raise CommandError(f"강제로 끝낸 프로세스: {', '.join(killed)}", returncode=1)
         self.say("모두 멈췄습니다.")
 
-    def start_simulator(self, base: str, seed: int) -> Any:
+    def start_simulator(self, base: str, seed: int, *, kt_secret: str, pg_secret: str) -> Any:
         from jingsu.providers.http import build_simulator_adapters
-        from jingsu.providers.registry import pg_secret
         from jingsu.simulator.process import SimulatorProcess, SimulatorStartError
 
         sim = SimulatorProcess(
             seed=seed, time_scale=1.0, start=SystemClock().now(),
-            callback_secret=settings.JINGSU_KT_CALLBACK_SECRET, pg_secret=pg_secret(),
+            callback_secret=kt_secret, pg_secret=pg_secret,
             # sim time runs at real speed from serve's own clock, so callback timestamps agree with jingsu's
             # in its own session, like the other children: Ctrl+C in the terminal then reaches only this process,
             # which stops the web server and the dispatcher (finishing its cycle against a live simulator) first
