@@ -33,6 +33,7 @@ from django.db import transaction
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
+from jingsu.core.exports import csv_writer
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import (
     AttemptStatus,
@@ -86,7 +87,7 @@ def _render(notices: Sequence[Notice]) -> dict[int, bytes]:
 
 def _write_manifest(path: Path, rows: Iterable[Sequence[Any]]) -> None:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf, lineterminator="\r\n")
     w.writerow(MANIFEST_HEADER)
     w.writerows(rows)
     tmp = path.with_suffix(".tmp")
@@ -412,7 +413,7 @@ def create_public_notices(jurisdiction: Jurisdiction | str, published_on: date, 
     result.csv_path = out / f"{stem}.csv"
     result.html_path = out / f"{stem}.html"
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf, lineterminator="\r\n")
     w.writerow(PUBLIC_LIST_HEADER)
     w.writerows([[r[h] for h in PUBLIC_LIST_HEADER] for r in rows])
     result.csv_path.write_bytes(buf.getvalue().encode("utf-8-sig"))
