@@ -75,3 +75,20 @@ def test_public_notice_csv_writes_a_hostile_masked_name_as_text(hostile_batch, c
     assert "'=***** ** *******0" in names and "'@*******)" in names
     for r in listed:
         assert not any(v.startswith(DANGEROUS) for v in r.values()), r
+
+
+def mode(path):
+    return Path(path).stat().st_mode & 0o777
+
+
+def test_print_batch_and_public_notice_files_are_private(hostile_batch, clock):
+    """§8 files at rest: the batch directory is 0700, every PDF and the manifest 0600, whatever the umask."""
+    campaign, batch, out = hostile_batch
+    directory = Path(batch.directory)
+    assert mode(out / "print") == 0o700 and mode(directory) == 0o700
+    files = sorted(directory.iterdir())
+    assert {f.suffix for f in files} == {".pdf", ".csv"} and len(files) == 3
+    assert all(mode(f) == 0o600 for f in files), [(f.name, oct(mode(f))) for f in files]
+    paper.create_public_notices("11260", clock.now().date(), "t", clock=clock, out_dir=out / "pn")
+    assert mode(out / "pn") == 0o700
+    assert all(mode(f) == 0o600 for f in (out / "pn").iterdir())
