@@ -13,11 +13,14 @@ from jingsu.core import crypto
 CI = "Q" * 40 + "b3JpZ2luYWwtY2ktdmFsdWUtZm9yLXRoZS1taWdyYXRpb24tdGVzdA=="[:48]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migration_encrypts_existing_plaintext_ci():
     executor = MigrationExecutor(connection)
     executor.migrate([("taxpayers", "0001_initial")])
     old = executor.loader.project_state([("taxpayers", "0001_initial")]).apps
+    # a transactional test before this one may have flushed the seeded jurisdictions
+    old.get_model("core", "Jurisdiction").objects.get_or_create(code="11260", defaults={"name": "중랑구",
+                                                                                         "level": "district"})
     taxpayer = old.get_model("taxpayers", "Taxpayer").objects.create(
         jurisdiction_id="11260", kind="individual", name="김민준", registration_hash="h" * 64,
         registration_encrypted="x", registration_masked="850101-1******", address="서울", created_at=datetime.now(UTC),
