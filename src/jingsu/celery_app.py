@@ -12,6 +12,7 @@ import os
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingsu.settings")
+os.umask(0o077)  # files at rest are private (jingsu.core.files)
 
 app = Celery("jingsu")
 app.config_from_object("django.conf:settings", namespace="CELERY")

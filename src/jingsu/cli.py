@@ -32,6 +32,9 @@ USAGE = """사용법: jingsu <명령> [옵션]
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Files at rest: whatever this process (and the gunicorn, worker or reader it starts) creates is private (0700
+    # directories, 0600 files): the SQLite database, print PDFs, manifests, uploads, reports (docs/security.md).
+    os.umask(0o077)
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)

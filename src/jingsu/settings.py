@@ -156,6 +156,9 @@ CONTENT_SECURITY_POLICY = {
 # ./var created on first use; production must set both variables.
 JINGSU_PII_KEYS = os.environ.get("JINGSU_PII_KEYS", "")
 JINGSU_LOOKUP_KEY = os.environ.get("JINGSU_LOOKUP_KEY", "")
+# CI (연계정보) is encrypted with the same Fernet keys; its lookup hash has its own key (urlsafe base64, 32 bytes), so
+# a leaked registration-number hash key does not also link CI values (정보통신망법 제23조의6: kept apart).
+JINGSU_CI_LOOKUP_KEY = os.environ.get("JINGSU_CI_LOOKUP_KEY", "")
 
 # --- background work ---------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -1,8 +1,10 @@
 """Personal data at rest: registration numbers are encrypted (Fernet: AES-128-CBC + HMAC-SHA256, from the
 `cryptography` package) and found through a keyed hash (HMAC-SHA256), never stored in plaintext.
 
-Keys come from settings/environment (JINGSU_PII_KEYS, JINGSU_LOOKUP_KEY). MultiFernet makes key rotation possible:
-the first key encrypts, every key decrypts. Without configured keys (development, tests, the demo) keys are
+CI (연계정보) is encrypted the same way and found through its own keyed hash (`ci_hash`, key JINGSU_CI_LOOKUP_KEY).
+
+Keys come from settings/environment (JINGSU_PII_KEYS, JINGSU_LOOKUP_KEY, JINGSU_CI_LOOKUP_KEY). MultiFernet makes
+key rotation possible: the first key encrypts, every key decrypts. Without configured keys (development, tests, the demo) keys are
 generated once into ./var/dev-keys.json, so a demo database stays readable between runs.
 """
 
@@ -20,26 +22,49 @@ from django.conf import settings
 
 
 @lru_cache(maxsize=1)
-def _keys() -> tuple[MultiFernet, bytes]:
+def _keys() -> tuple[MultiFernet, bytes, bytes]:
     pii = settings.JINGSU_PII_KEYS
     lookup = settings.JINGSU_LOOKUP_KEY
-    if not pii or not lookup:
-        path = settings.VAR_DIR / "dev-keys.json"
-        if path.exists():
-            stored = json.loads(path.read_text())
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            stored = {
-                "pii": Fernet.generate_key().decode(),
-                "lookup": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-            }
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                json.dump(stored, fh)
+    ci_lookup = getattr(settings, "JINGSU_CI_LOOKUP_KEY", "")
+    if not pii or not lookup or not ci_lookup:
+        stored = _dev_keys()
         pii = pii or stored["pii"]
         lookup = lookup or stored["lookup"]
+        ci_lookup = ci_lookup or stored["ci_lookup"]
     fernet = MultiFernet([Fernet(k.strip().encode()) for k in pii.split(",") if k.strip()])
-    return fernet, base64.urlsafe_b64decode(lookup.encode())
+    return fernet, base64.urlsafe_b64decode(lookup.encode()), base64.urlsafe_b64decode(ci_lookup.encode())
+
+
+def _dev_keys() -> dict[str, str]:
+    """Development keys in ./var/dev-keys.json (0600), created on first use; a file from before the CI key gains one.
+    Under a lock, so that two processes starting together agree on the keys."""
+    import fcntl
+
+    from jingsu.core.files import private_dir, write_private
+
+    path = settings.VAR_DIR / "dev-keys.json"
+    fresh = {
+        "pii": lambda: Fernet.generate_key().decode(),
+        "lookup": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "ci_lookup": lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    }
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        if all(k in stored for k in fresh):
+            return stored
+    private_dir(path.parent)
+    fd = os.open(path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        missing = [k for k in fresh if k not in stored]
+        if missing:
+            for k in missing:
+                stored[k] = fresh[k]()
+            write_private(path, json.dumps(stored).encode())
+    finally:
+        os.close(fd)
+    return stored
 
 
 def reset_keys() -> None:
@@ -58,6 +83,11 @@ def decrypt(token: str) -> str:
 def lookup_hash(value: str) -> str:
     """Keyed hash for equality lookups (same number → same hash; useless without the key)."""
     return hmac.new(_keys()[1], value.encode(), hashlib.sha256).hexdigest()
+
+
+def ci_hash(ci: str) -> str:
+    """Keyed hash of a CI for lookups, under its own key (JINGSU_CI_LOOKUP_KEY)."""
+    return hmac.new(_keys()[2], ci.encode(), hashlib.sha256).hexdigest()
 
 
 def mask_registration_number(digits: str) -> str:

@@ -33,6 +33,8 @@ from django.db import transaction
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
+from jingsu.core.exports import csv_writer
+from jingsu.core.files import private_dir, write_private, write_private_text
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import (
     AttemptStatus,
@@ -86,12 +88,10 @@ def _render(notices: Sequence[Notice]) -> dict[int, bytes]:
 
 def _write_manifest(path: Path, rows: Iterable[Sequence[Any]]) -> None:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf, lineterminator="\r\n")
     w.writerow(MANIFEST_HEADER)
     w.writerows(rows)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(buf.getvalue().encode("utf-8-sig"))  # UTF-8 with BOM: opens correctly in Excel
-    tmp.replace(path)
+    write_private(path, buf.getvalue().encode("utf-8-sig"))  # UTF-8 with BOM: opens correctly in Excel; 0600
 
 
 def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, registered: bool | None = None,
@@ -150,7 +150,8 @@ def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdi
                                       mail_class=str(mail), count=len(group), directory=str(directory))
     try:
         pdfs = _render([notices[a.notice_id] for a in group]) if pdf else {}
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(out)
+        private_dir(directory)  # 0700: the PDFs and the manifest hold names and addresses
         rows, items = [], []
         for serial, a in enumerate(group, start=1):
             n = notices[a.notice_id]
@@ -158,7 +159,7 @@ def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdi
             if pdf:
                 content = pdfs[n.pk]
                 name = f"{serial:06d}-{n.reference}.pdf"  # no personal data in file names
-                (directory / name).write_bytes(content)
+                write_private(directory / name, content)
                 pages: int | str = pdf_pages(content)
                 file_hash = hashlib.sha256(content).hexdigest()
             else:
@@ -407,16 +408,16 @@ def create_public_notices(jurisdiction: Jurisdiction | str, published_on: date, 
     rows = public_notice_rows(j, published_on)
     result = PublicNoticeList(j, published_on, effective_on, len(reasons), rows)
     out = Path(out_dir) if out_dir is not None else Path(settings.VAR_DIR) / "public-notices"
-    out.mkdir(parents=True, exist_ok=True)
+    private_dir(out)
     stem = f"공시송달-{j.code}-{published_on.isoformat()}"
     result.csv_path = out / f"{stem}.csv"
     result.html_path = out / f"{stem}.html"
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf, lineterminator="\r\n")
     w.writerow(PUBLIC_LIST_HEADER)
     w.writerows([[r[h] for h in PUBLIC_LIST_HEADER] for r in rows])
-    result.csv_path.write_bytes(buf.getvalue().encode("utf-8-sig"))
-    result.html_path.write_text(render_public_notice_html(j, published_on, effective_on, rows), encoding="utf-8")
+    write_private(result.csv_path, buf.getvalue().encode("utf-8-sig"))
+    write_private_text(result.html_path, render_public_notice_html(j, published_on, effective_on, rows))
     return result
 
 

@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
-from jingsu.core import audit
+from jingsu.core import audit, crypto
 from jingsu.core.db import insert_rows, update_rows
 from jingsu.core.models import Holiday
 from jingsu.delivery.costs import UNIT_COST
@@ -77,7 +77,7 @@ def resolve_ci(taxpayers: Iterable[Taxpayer], providers: ProviderSet, *, clock: 
         now = clock.now()
         with transaction.atomic():
             TaxpayerCI.objects.bulk_create(
-                [TaxpayerCI(taxpayer_id=int(r.ref), ci=r.ci or "", result_code=r.code, obtained_at=now)
+                [TaxpayerCI(taxpayer_id=int(r.ref), result_code=r.code, obtained_at=now, **TaxpayerCI.sealed(r.ci))
                  for r in results],
                 ignore_conflicts=True,
             )
@@ -109,9 +109,10 @@ def channel_plan(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> list[str]:
 
 
 def _ci_of(notices: Sequence[Notice]) -> dict[int, str]:
-    return dict(
-        TaxpayerCI.objects.filter(taxpayer_id__in=[n.taxpayer_id for n in notices]).values_list("taxpayer_id", "ci")
-    )
+    """taxpayer id → plaintext CI ('' for no match), decrypted only to be handed to the intermediary."""
+    rows = TaxpayerCI.objects.filter(taxpayer_id__in=[n.taxpayer_id for n in notices]).values_list(
+        "taxpayer_id", "ci_encrypted")
+    return {tid: crypto.decrypt(enc) if enc else "" for tid, enc in rows}
 
 
 # --- starting a campaign -------------------------------------------------------------------------------------------

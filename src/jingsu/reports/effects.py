@@ -417,6 +417,8 @@ def render_xlsx(effects: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from jingsu.core.exports import xlsx_append
+
     e = effects
     wb = Workbook()
     ws = wb.active
@@ -442,17 +444,17 @@ def render_xlsx(effects: dict[str, Any]) -> bytes:
         summary += [("같은 기간 수납(원)", e["year_before"]["this_year"]["amount"]),
                     ("1년 전 같은 기간 수납(원)", e["year_before"]["year_before"]["amount"])]
     for row in summary:
-        ws.append(list(row))
+        xlsx_append(ws, row)
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 22
     ch = wb.create_sheet("채널별")
-    ch.append(["채널", "시도", "발송", "도달", "열람", "실패·불가", "비용(원)"])
+    xlsx_append(ch, ["채널", "시도", "발송", "도달", "열람", "실패·불가", "비용(원)"])
     for key, v in e["by_channel"].items():
-        ch.append([CHANNEL_LABEL[key], v["attempts"], v["sent"], v["delivered"], v["read"], v["rejected"], v["cost"]])
+        xlsx_append(ch, [CHANNEL_LABEL[key], v["attempts"], v["sent"], v["delivered"], v["read"], v["rejected"], v["cost"]])
     yr = wb.create_sheet("연도별")
-    yr.append(["연도", "안내", "모바일 도달", "세입 확대(원)", "연간 절감 비용(원)"])
+    xlsx_append(yr, ["연도", "안내", "모바일 도달", "세입 확대(원)", "연간 절감 비용(원)"])
     for r in e["seed_table"]:
-        yr.append([r["year"], r["notices"], r["mobile"], r["revenue_gain"], r["saving"]])
+        xlsx_append(yr, [r["year"], r["notices"], r["mobile"], r["revenue_gain"], r["saving"]])
     for sheet in (ws, ch, yr):
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -8,7 +8,6 @@ twice. Taxpayer names and addresses are masked on the ledgers (principle 3); off
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 
+from jingsu.core.exports import csv_writer, xlsx_append
 from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
 from jingsu.law.tax_items import TAX_ITEMS
@@ -253,13 +253,13 @@ def _xlsx_sheet(wb: Any, title: str, heading: str, headers: tuple[str, ...], row
     from openpyxl.styles import Font
 
     ws = wb.create_sheet(title)
-    ws.append([heading])
+    xlsx_append(ws, [heading])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(list(headers))
+    xlsx_append(ws, headers)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        xlsx_append(ws, row)
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, int):
                 cell.number_format = "#,##0"
@@ -354,7 +354,7 @@ def transfer_file(batch: TransferBatch) -> bytes:
     """The bank-transfer file of a batch: CSV in CP949, one line per payee (docs/formats/reward-transfer.md).
     Reveals account numbers: the caller (services or the command) writes the audit row."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = csv_writer(buf, lineterminator="\r\n")
     writer.writerow(TRANSFER_HEADERS)
     totals: dict[tuple[str, str, str], int] = {}
     for claim in batch.claims.order_by("pk"):

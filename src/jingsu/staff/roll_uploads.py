@@ -28,6 +28,7 @@ from django.db import connection, connections
 
 from jingsu.clock import today
 from jingsu.core import audit
+from jingsu.core.files import private_dir
 from jingsu.core.models import Jurisdiction
 from jingsu.rolls import importer
 from jingsu.rolls.reader import RollFileError, open_roll
@@ -73,7 +74,7 @@ def store_upload(chunks: Any, *, original_name: str, jurisdiction: Jurisdiction,
     if suffix not in EXTENSIONS:
         raise ValueError(f"unsupported extension {suffix!r}")
     directory = upload_dir()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(directory)  # 0700, an older directory tightened (jingsu.core.files)
     stored_name = secrets.token_hex(16) + suffix
     size = 0
     fd = os.open(directory / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -50,13 +50,39 @@ class Taxpayer(models.Model):
         return self.kind in (self.Kind.INDIVIDUAL, self.Kind.FOREIGN)
 
 
+class TaxpayerCIQuerySet(models.QuerySet["TaxpayerCI"]):
+    def matching(self, ci: str) -> TaxpayerCIQuerySet:
+        """Rows holding this CI, found through its keyed hash (the CI itself is never in a WHERE clause)."""
+        if not ci:
+            return self.none()
+        return self.filter(ci_hash=crypto.ci_hash(ci))
+
+
 class TaxpayerCI(models.Model):
-    """연계정보 obtained from the identity agency for one taxpayer; separate from the registration number."""
+    """연계정보 obtained from the identity agency for one taxpayer; separate from the registration number.
+
+    The CI is encrypted at rest like the registration number (`ci_encrypted`, jingsu.core.crypto) and found through
+    its own keyed hash (`ci_hash`, key JINGSU_CI_LOOKUP_KEY). Both are empty when the agency had no match."""
 
     taxpayer = models.OneToOneField(Taxpayer, on_delete=models.CASCADE, related_name="ci_record")
-    ci = models.CharField(max_length=88, blank=True)  # blank: the agency had no match
+    ci_encrypted = models.TextField(blank=True)
+    ci_hash = models.CharField(max_length=64, blank=True, db_index=True)
     result_code = models.CharField(max_length=20)
     obtained_at = models.DateTimeField()
 
+    objects = TaxpayerCIQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"CI for taxpayer {self.taxpayer_id}: {self.result_code}"
+
+    @classmethod
+    def sealed(cls, ci: str | None) -> dict[str, str]:
+        """The stored fields for a CI (or for no match): {'ci_encrypted': …, 'ci_hash': …}."""
+        if not ci:
+            return {"ci_encrypted": "", "ci_hash": ""}
+        return {"ci_encrypted": crypto.encrypt(ci), "ci_hash": crypto.ci_hash(ci)}
+
+    @property
+    def ci(self) -> str:
+        """The plaintext CI ('' when the agency had no match), for handing to an intermediary; never shown."""
+        return crypto.decrypt(self.ci_encrypted) if self.ci_encrypted else ""
