@@ -22,7 +22,8 @@ from jingsu.simulator.gateway import DEFAULT_PG_SECRET
 from jingsu.simulator.server import DEFAULT_CALLBACK_SECRET
 
 SAFE = {"JINGSU_KT_CALLBACK_SECRET": "k" * 43, "JINGSU_PG_SECRET": "p" * 43, "SECRET_KEY": "s" * 50,
-        "JINGSU_PII_KEYS": "x", "JINGSU_LOOKUP_KEY": "y"}
+        "JINGSU_PII_KEYS": "x", "JINGSU_LOOKUP_KEY": "y",
+        "JINGSU_CI_LOOKUP_KEY": "z"}
 
 
 def test_published_secrets_are_the_simulators_and_the_dev_key(settings):
@@ -83,7 +84,7 @@ def test_startup_refuses_with_debug_off_and_warns_with_debug_on(settings, caplog
 def _wsgi(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items()
             if k not in ("JINGSU_KT_CALLBACK_SECRET", "JINGSU_PG_SECRET", "JINGSU_SECRET_KEY", "JINGSU_PII_KEYS",
-                         "JINGSU_LOOKUP_KEY", "JINGSU_DEBUG")}
+                         "JINGSU_LOOKUP_KEY", "JINGSU_CI_LOOKUP_KEY", "JINGSU_DEBUG")}
     return subprocess.run([sys.executable, "-c", "import jingsu.wsgi"], env={**base, **env}, capture_output=True,
                           text=True, timeout=60)
 
@@ -92,7 +93,7 @@ def test_the_wsgi_application_gunicorn_loads_refuses_without_secrets_unless_debu
     refused = _wsgi({})
     assert refused.returncode != 0
     assert "운영에 필요한 비밀값이 안전하지 않아 시작하지 않습니다" in refused.stderr
-    for check_id in ("jingsu.E001", "jingsu.E002", "jingsu.E003", "jingsu.E004", "jingsu.E005"):
+    for check_id in ("jingsu.E001", "jingsu.E002", "jingsu.E003", "jingsu.E004", "jingsu.E005", "jingsu.E006"):
         assert check_id in refused.stderr
     published = _wsgi({"JINGSU_KT_CALLBACK_SECRET": DEFAULT_CALLBACK_SECRET, "JINGSU_PG_SECRET": DEFAULT_PG_SECRET})
     assert published.returncode != 0 and "공개된 값" in published.stderr

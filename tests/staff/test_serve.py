@@ -86,6 +86,7 @@ PRODUCTION_KEYS = {  # what an operator sets: its own random values (serve gener
     "JINGSU_SECRET_KEY": secrets.token_urlsafe(40),
     "JINGSU_PII_KEYS": Fernet.generate_key().decode(),
     "JINGSU_LOOKUP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    "JINGSU_CI_LOOKUP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
 }
 UNSET = ("JINGSU_PROVIDER_URL", "JINGSU_PORTAL_URL", "JINGSU_DEBUG", "JINGSU_KT_CALLBACK_SECRET", "JINGSU_PG_SECRET",
          *PRODUCTION_KEYS)

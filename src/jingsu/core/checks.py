@@ -36,6 +36,7 @@ _SECRETS = (
 _KEYS = (
     ("JINGSU_PII_KEYS", "jingsu.E004", "주민등록번호 암호화 키(JINGSU_PII_KEYS)"),
     ("JINGSU_LOOKUP_KEY", "jingsu.E005", "검색용 해시 키(JINGSU_LOOKUP_KEY)"),
+    ("JINGSU_CI_LOOKUP_KEY", "jingsu.E006", "연계정보 검색용 해시 키(JINGSU_CI_LOOKUP_KEY)"),
 )
 
 
