@@ -225,23 +225,11 @@ def import_roll(
     return summary
 
 
-def preview_batches(
-    jurisdiction: Jurisdiction, batches: Iterator[list[ParsedRow] | Checked], summary: ImportSummary,
-    now: datetime,
-) -> tuple[Checked, list[RowError]]:
-    """The preview of `checked_batches`' output against the database, writing nothing (the console's validation):
-    fills `summary` with what the import would do; owner changes are listed in it (to be confirmed), not refused.
-    Returns the validation's end and the refusals found against the record (amounts below what was paid)."""
-    writer = _Writer(jurisdiction, now, summary, writing=False, allow_owner_change=True)
-    checked = None
-    for item in batches:
-        if isinstance(item, Checked):
-            checked = item
-        else:
-            writer.write(item)
-    assert checked is not None
-    summary.rows, summary.total_tax, summary.taxpayers = checked.rows, checked.total_tax, checked.taxpayers
-    return checked, writer.errors
+def preview_writer(jurisdiction: Jurisdiction, now: datetime, summary: ImportSummary) -> _Writer:
+    """The importer's planner without writing (the console's validation): `write(batch)` fills `summary` with what
+    the import would do; owner changes are listed there (to be confirmed), not refused; `errors` holds the record's
+    refusals (amounts below what was paid)."""
+    return _Writer(jurisdiction, now, summary, writing=False, allow_owner_change=True)
 
 
 @dataclass
