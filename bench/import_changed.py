@@ -3,8 +3,8 @@
     .venv/bin/python bench/import_changed.py [--rows 200000] [--database-url postgresql://postgres@127.0.0.1:5432/jingsu_bench_changed]
 
 issue 12 §2: a 200,000-row roll whose rows differ from what is stored ran one `bulk_update` (CASE WHEN id = …) for
-over 56 minutes. The importer now writes changes set-based (COPY into a temporary table, then one `UPDATE … FROM` per
-batch of 5,000; `core.db.update_rows_set`). This script makes a fresh database, imports the roll (every row new),
+over 56 minutes. The importer now writes changes set-based (COPY into a temporary table during the pass, then one
+`UPDATE … FROM` per 5,000 rows at its end; `core.db.DeferredUpdate`). This script makes a fresh database, imports the roll (every row new),
 then imports the same roll with every levy's 본세 raised by 10원 and every taxpayer's address changed (every row
 changed: levy and taxpayer), each with `jingsu import-roll --json` in a child process, and prints both rates. The
 second import should be of the same order as the first. Results go to docs/benchmarks.md by hand.

@@ -217,3 +217,30 @@ def test_cli_preview_json_and_owner_change_flags(clock, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "납세자가 바뀌는 부과 건 1건" in text and "변경 1" in text
     assert Levy.objects.get(tax_number=FIRST).taxpayer.name == "이서연"
+
+
+@pytest.mark.django_db
+def test_changes_are_applied_set_based_in_batches(clock, tmp_path):
+    """The deferred, set-based update (COPY + UPDATE … FROM per batch on PostgreSQL) over several batches, and an
+    import in batches of two whose every levy changes."""
+    from django.db import transaction
+
+    from jingsu.core.db import DeferredUpdate
+
+    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    ids = list(Levy.objects.order_by("id").values_list("id", flat=True))
+    with transaction.atomic():
+        update = DeferredUpdate(Levy._meta.db_table, ["object_description", "city_area_tax"], batch=2)
+        update.add([(f"물건 {i}", i, pk) for i, pk in enumerate(ids[:3])])
+        update.add([(f"물건 {i}", i, pk) for i, pk in enumerate(ids[3:], start=3)])
+        update.apply()
+    assert list(Levy.objects.order_by("id").values_list("object_description", "city_area_tax")) == [
+        (f"물건 {i}", i) for i in range(len(ids))]
+    raised = [row.split(",") for row in ROWS]
+    for cells in raised:
+        cells[14] = str(int(cells[14]) + 10)  # 본세
+    summary = import_roll(write(tmp_path, [",".join(c) for c in raised]), jurisdiction_code="11260", clock=clock,
+                          batch_size=2)
+    assert summary.levies_updated == 5
+    principals = dict(Levy.objects.values_list("tax_number", "principal"))
+    assert principals == {c[1]: int(c[14]) for c in raised}

@@ -35,7 +35,7 @@ from django.db import transaction
 
 from jingsu.clock import DEFAULT_CLOCK, Clock, today
 from jingsu.core import audit, crypto
-from jingsu.core.db import insert_rows, select_by_keys, update_rows_set
+from jingsu.core.db import DeferredUpdate, insert_rows, select_by_keys
 from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
@@ -202,6 +202,8 @@ def import_roll(
             if progress:
                 progress(writer.done)
         assert checked is not None
+        if not (checked.total_errors or writer.errors):
+            writer.finish()
         if checked.total_errors or writer.errors:
             errors = sorted([*checked.errors, *writer.errors], key=lambda e: e.row)
             raise RollRejected(errors, checked.total_errors + len(writer.errors))  # rolls the transaction back
@@ -699,6 +701,16 @@ class _Writer:
         # A jurisdiction's first import has nothing to compare with, so the lookups of existing rows are skipped.
         self.taxpayers_exist = Taxpayer.objects.filter(jurisdiction=jurisdiction).exists()
         self.levies_exist = Levy.objects.filter(jurisdiction=jurisdiction).exists()
+        # Changes to stored rows are collected set-based and applied at the end (`finish`), so that the rows other
+        # processes use (dispatch, payments) are locked for the seconds of the apply, not for the whole pass.
+        self.taxpayer_updates = DeferredUpdate(Taxpayer._meta.db_table, [*TAXPAYER_FIELDS, "updated_at"])
+        self.levy_updates = DeferredUpdate(Levy._meta.db_table, [*LEVY_FIELDS, "taxpayer_id", "updated_at"])
+
+    def finish(self) -> None:
+        """Apply the collected changes (in batches of 5,000 on PostgreSQL); call once, after the last batch."""
+        if self.writing and not self.errors:
+            self.taxpayer_updates.apply()
+            self.levy_updates.apply()
 
     def write(self, batch: list[ParsedRow]) -> None:
         new_tp, changed_tp = self._plan_taxpayers(batch)
@@ -847,8 +859,7 @@ class _Writer:
 
     def _write_taxpayers(self, new: list[dict[str, Any]], changed: list[tuple[int, dict[str, Any]]]) -> None:
         if changed:
-            update_rows_set(Taxpayer._meta.db_table, [*TAXPAYER_FIELDS, "updated_at"],
-                            [(*(tp[f] for f in TAXPAYER_FIELDS), self.now, pk) for pk, tp in changed])
+            self.taxpayer_updates.add([(*(tp[f] for f in TAXPAYER_FIELDS), self.now, pk) for pk, tp in changed])
         if new:
             columns = ["jurisdiction_id", "registration_hash", "registration_encrypted", "registration_masked",
                        *TAXPAYER_FIELDS, "created_at", "updated_at"]
@@ -867,8 +878,7 @@ class _Writer:
         self, new: list[ParsedRow], changed: list[tuple[int, dict[str, Any], str]], owners: list[dict[str, Any]]
     ) -> None:
         if changed:
-            update_rows_set(
-                Levy._meta.db_table, [*LEVY_FIELDS, "taxpayer_id", "updated_at"],
+            self.levy_updates.add(
                 [(*(values[f] for f in LEVY_FIELDS), self.taxpayer_ids[h], self.now, pk) for pk, values, h in changed])
         for entry in owners:  # each confirmed correction of a levy's taxpayer, with the official's reason
             audit.record("levy.owner_change", actor=self.actor, jurisdiction=self.jurisdiction, target_type="levy",
