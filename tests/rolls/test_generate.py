@@ -269,3 +269,17 @@ def test_arrears_are_before_today_early_in_the_year(tmp_path):
 def test_arguments_checked(tmp_path):
     with pytest.raises(ValueError):
         generate_roll(jurisdiction="1126", taxpayers=1, seed=1, out=tmp_path / "x.csv", today=TODAY)
+
+
+def test_different_seeds_give_disjoint_tax_numbers(tmp_path, roll):
+    """issue 12 §2: `generate-roll --seed 1` then `--seed 7` imported on top must not share a single 과세번호."""
+    _, _, rows7 = roll
+    one = tmp_path / "one.csv"
+    generate_roll(jurisdiction="11260", taxpayers=6000, seed=1, out=one, today=TODAY)
+    numbers1 = {r["과세번호"] for r in read_csv(one)}
+    numbers7 = {r["과세번호"] for r in rows7}
+    assert numbers1 and numbers7 and not numbers1 & numbers7
+    assert all("-R7-" in n for n in numbers7) and all("-R1-" in n for n in numbers1)
+    assert g.seed_tag(-7) == "RN7" and g.seed_tag(7) != g.seed_tag(-7)
+    with pytest.raises(ValueError):
+        generate_roll(jurisdiction="11260", taxpayers=1, seed=10**20, out=tmp_path / "x.csv", today=TODAY)

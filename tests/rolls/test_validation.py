@@ -316,6 +316,20 @@ def test_kinds_and_enums():
     assert v.text_field(" 김민준 ", "성명", min_len=1, max_len=100) == "김민준"
     assert "100자" in error(v.text_field, "가" * 101, "성명", min_len=1, max_len=100)
     assert "비어" in error(v.text_field, "", "성명", min_len=1, max_len=100)
+    # the topic particle follows the column's last syllable (never 은(는))
+    assert error(v.text_field, "가" * 101, "성명", min_len=1, max_len=100).startswith("성명은 100자")
+    assert error(v.text_field, "가" * 201, "주소", min_len=1, max_len=200).startswith("주소는 200자")
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("김\x00민준", "NUL"), ("김\x1b[31m민준", "ESC"), ("김\n민준", "줄바꿈 LF"), ("김\r민준", "줄바꿈 CR"),
+    ("김\t민준", "탭"), ("김\x7f민준", "U+007F"), ("김\x9b민준", "U+009B"), ("김\u2028민준", "U+2028"),
+])
+def test_text_fields_refuse_control_characters(raw, shown):
+    """issue 20 §2: a NUL crashed the PostgreSQL import; ANSI escapes and line breaks do not belong in a roll."""
+    assert error(v.text_field, raw, "성명", min_len=1, max_len=100) == (
+        f"성명에 제어 문자({shown})가 있습니다: 보이지 않는 문자를 지우고 다시 올리세요")
+    assert v.text_field(" 김민준\n", "성명", min_len=1, max_len=100) == "김민준"  # surrounding blanks are trimmed
 
 
 def test_default_liability_date():

@@ -355,3 +355,67 @@ def test_browser_upload_a_roll_with_an_error_then_a_good_one(page, browser_world
     assert page.inner_text("#roll-total-arrears") == "1,030,000원"
     assert page.evaluate("window.notReloaded") is True
     assert page.console_errors == []
+
+
+def _owner_changed_csv() -> bytes:
+    """good_csv() with row 2 (김민준's 재산세 …-1000001) given to 이서연, another taxpayer of the roll."""
+    return good_csv().decode("utf-8").replace("김민준,850101-1234566", "이서연,920315-2345674", 1).encode("utf-8")
+
+
+@pytest.mark.django_db
+def test_the_preview_and_the_owner_change_confirmation(world, client):
+    """issue 12 §2 on the upload screen: validation shows what the import would do; a 과세번호 whose taxpayer
+    changes is imported only after an explicit confirmation with a reason, which is audited."""
+    login(client, world)
+    upload(client, good_csv())
+    client.post(f"/staff/rolls/{latest().pk}/confirm/")
+    assert latest().status == RollUpload.Status.DONE
+    number = "11260-14-2024-1000001"
+    owner = Levy.objects.get(jurisdiction_id=HOME, tax_number=number).taxpayer_id
+
+    r = upload(client, _owner_changed_csv())
+    up = latest()
+    assert up.status == RollUpload.Status.VALIDATED and up.total_errors == 0
+    assert (up.plan["levies_created"], up.plan["levies_updated"], up.plan["levies_unchanged"]) == (0, 1, 4)
+    assert up.plan["levy_fields"] == {"납세자": 1} and up.plan["owner_changes_total"] == 1
+    page = client.get(r["Location"]).content.decode()
+    assert "가져오면 바뀌는 내용 (미리 보기)" in page and "납세자가 바뀌는 부과 건 1건 (확인 필요)" in page
+    assert "김*준(850101-1******)" in page and "이*연(920315-2******)" in page and "850101-1234566" not in page
+    assert 'name="owner_change_reason"' in page
+
+    # confirming without ticking the box, or without a reason, imports nothing
+    r = client.post(f"/staff/rolls/{up.pk}/confirm/")
+    assert r.status_code == 400 and "정정으로 확인해야" in r.content.decode()
+    r = client.post(f"/staff/rolls/{up.pk}/confirm/", {"owner_change_confirmed": "yes", "owner_change_reason": " "})
+    assert r.status_code == 400 and "사유를 5자 이상" in r.content.decode()
+    up.refresh_from_db()
+    assert up.status == RollUpload.Status.VALIDATED
+    assert Levy.objects.get(jurisdiction_id=HOME, tax_number=number).taxpayer_id == owner
+
+    r = client.post(f"/staff/rolls/{up.pk}/confirm/",
+                    {"owner_change_confirmed": "yes", "owner_change_reason": "등록번호 오기 정정 (민원 118)"})
+    assert r.status_code == 302
+    up.refresh_from_db()
+    assert up.status == RollUpload.Status.DONE and up.summary["owner_changes_total"] == 1
+    assert Levy.objects.get(jurisdiction_id=HOME, tax_number=number).taxpayer.name == "이서연"
+    log = AuditLog.objects.get(action="levy.owner_change")
+    assert (log.target_id, log.reason, log.actor) == (number, "등록번호 오기 정정 (민원 118)", f"clerk-{HOME}")
+    assert AuditLog.objects.get(action="roll.upload.confirm", target_id=str(up.pk)).reason == log.reason
+
+
+@pytest.mark.django_db
+def test_the_preview_refuses_an_amount_below_what_was_paid(world, client, clock):
+    from jingsu.payments.services import record_payment
+
+    login(client, world)
+    upload(client, good_csv())
+    client.post(f"/staff/rolls/{latest().pk}/confirm/")
+    number = "11260-14-2024-1000001"
+    record_payment(source="test-bank", external_id="t1", received_at=clock.now(), amount=100_000, channel="bank",
+                   payment_number="", virtual_account="", tax_number=number, jurisdiction=HOME, clock=clock)
+    lowered = good_csv().decode("utf-8").replace(",120000,24000,16800,", ",60000,12000,8400,", 1).encode("utf-8")
+    upload(client, lowered)
+    up = latest()
+    assert up.status == RollUpload.Status.INVALID
+    assert [(e["row"], e["column"]) for e in up.errors] == [(2, "본세")]
+    assert "100,000원이 수납" in up.errors[0]["message"]

@@ -66,3 +66,60 @@ def update_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
     assignments = ", ".join(f"{q(c)} = %s" for c in columns)
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {q(table)} SET {assignments} WHERE {q(key)} = %s", rows)
+
+
+
+class DeferredUpdate:
+    """`UPDATE table SET columns … WHERE key = …` for many rows, collected during a long pass and applied at its end.
+
+    On PostgreSQL `add` COPYs the rows into a private temporary table (no lock on `table` yet) and `apply` runs one
+    ``UPDATE table SET … FROM tmp WHERE table.key = tmp.key`` per `batch` rows of it: set-based (no CASE WHEN over
+    thousands of ids, as Django's bulk_update does; no statement per row), and the rows of `table` are locked only
+    from `apply` to the commit that follows it — seconds — not for the whole pass. Elsewhere (SQLite, where a writer
+    holds the whole database anyway) `add` runs a plain executemany UPDATE at once and `apply` does nothing.
+    Each row is the new values in `columns` order followed by the key. Use inside one transaction.
+    """
+
+    def __init__(self, table: str, columns: Sequence[str], *, key: str = "id", batch: int = 5000) -> None:
+        self.table, self.columns, self.key, self.batch = table, list(columns), key, batch
+        self.postgres = connection.vendor == "postgresql"
+        self.rows = 0
+        self._tmp: str | None = None
+
+    def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        self.rows += len(rows)
+        if not self.postgres:
+            update_rows(self.table, self.columns, rows, key=self.key)
+            return
+        q = connection.ops.quote_name
+        quoted = ", ".join(q(c) for c in [*self.columns, self.key])
+        with connection.cursor() as cursor:
+            if self._tmp is None:
+                self._tmp = q(f"_deferred_{self.table}")
+                cursor.execute(f"DROP TABLE IF EXISTS {self._tmp}")
+                cursor.execute(f"CREATE TEMPORARY TABLE {self._tmp} ON COMMIT DROP AS "
+                               f"SELECT {quoted} FROM {q(self.table)} WITH NO DATA")
+                cursor.execute(f"ALTER TABLE {self._tmp} ADD COLUMN _seq bigserial")
+            with cursor.cursor.copy(f"COPY {self._tmp} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def apply(self) -> None:
+        if self._tmp is None:
+            return
+        q = connection.ops.quote_name
+        assignments = ", ".join(f"{q(c)} = u.{q(c)}" for c in self.columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX ON {self._tmp} (_seq)")
+            cursor.execute(f"ANALYZE {self._tmp}")
+            cursor.execute(f"SELECT min(_seq), max(_seq) FROM {self._tmp}")
+            low, high = cursor.fetchone()
+            for start in range(low, high + 1, self.batch):
+                cursor.execute(
+                    f"UPDATE {q(self.table)} AS t SET {assignments} FROM {self._tmp} AS u "
+                    f"WHERE t.{q(self.key)} = u.{q(self.key)} AND u._seq >= %s AND u._seq < %s",
+                    [start, start + self.batch])
+            cursor.execute(f"DROP TABLE {self._tmp}")
+        self._tmp = None

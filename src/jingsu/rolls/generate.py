@@ -19,6 +19,8 @@ What a row looks like, and why:
   주민세 사업소분 기본세율 5/10/20만원 + 250원/㎡ over 330㎡ (제81조), 지방교육세 on the 기본세율 part, 납기 8/31
   (제83조③), 신고납부; 지방소득세 (개인 5/31, 법인 4/30 of the next year; mostly 신고); 세외수입 and 주정차위반과태료.
   Every amount is truncated to 10원.
+- 과세번호 ``<jurisdiction>-<세목>-<과세연도>-R<seed>-<serial>``: the seed is part of the number, so rolls of
+  different seeds never share a 과세번호 (:func:`seed_tag`).
 - Arrears are 1–5 years old (과세연도 today.year−1 … today.year−5, 35/25/18/12/10%) and every 납기 is before
   ``today``. Status: 징수유예 1%, 분할납부 1% (납부기한 later than 납기), 불복 0.5%, else 정상.
 """
@@ -245,6 +247,7 @@ def generate_roll(
         raise ValueError(f"jurisdiction must be a 5-digit 행정표준코드, got {jurisdiction!r}")
     if taxpayers < 0:
         raise ValueError("taxpayers must be >= 0")
+    seed_tag(seed)  # refuses a seed too long for a 과세번호
     out = Path(out)
     gen = _Generator(jurisdiction, seed, today, taxpayers)
     writer = _Writer(out, encoding, today)
@@ -270,6 +273,7 @@ class _Generator:
         self.j = jurisdiction
         self.today = today
         self.today_ord = today.toordinal()
+        self.seed = seed
         self.rng = random.Random(seed)
         self.district: District = district_for(jurisdiction)
         self.dong = _Choice([(d, d.weight) for d in self.district.dongs])
@@ -537,6 +541,7 @@ class _Generator:
         by_item = self.by_item
         serials = self.serials
         iso_cache: dict[date, str] = {}
+        tag = seed_tag(self.seed)
 
         def iso(d: date) -> str:
             v = iso_cache.get(d)
@@ -600,7 +605,7 @@ class _Generator:
                 self.rows += 1
                 # XLSX gets date cells, CSV the ISO text of the same dates
                 dates = (liable, due, deadline) if xlsx else (iso(liable), iso(due), iso(deadline))
-                row = (j, f"{j}-{code}-{year}-{serial:07d}", kind, name, number, address, postal, mobile, e_service,
+                row = (j, f"{j}-{code}-{year}-{tag}-{serial:07d}", kind, name, number, address, postal, mobile, e_service,
                        opt_out, code, year, period, obj, principal, edu, urban, *dates, assess, status)
                 if xlsx:
                     emit(list(row))
@@ -616,6 +621,20 @@ class _Generator:
                 progress(i + 1)
 
 
+#: Longest seed tag that keeps a 과세번호 within 40 characters (11260-14-2024-<tag>-0000001).
+_MAX_TAG = 40 - len("11260-14-2024--0000001")
+
+
+def seed_tag(seed: int) -> str:
+    """The part of every 과세번호 that names the seed (R7, RN7 for −7): rolls generated with different seeds have
+    disjoint 과세번호, so importing one on top of another adds levies and never rewrites the other's (the README's
+    example must not be able to damage a database)."""
+    tag = f"R{seed}" if seed >= 0 else f"RN{-seed}"
+    if len(tag) > _MAX_TAG:
+        raise ValueError(f"seed {seed} is too long for a 과세번호 (at most {_MAX_TAG - 1} digits)")
+    return tag
+
+
 def _progressive(base: float, brackets: Sequence[tuple[float, float]]) -> float:
     """Tax on ``base`` with marginal rates: ((upper bound, rate), …) in ascending order."""
     tax = 0.0
@@ -628,4 +647,4 @@ def _progressive(base: float, brackets: Sequence[tuple[float, float]]) -> float:
     return tax
 
 
-__all__ = ["GenerateSummary", "THRESHOLD", "generate_roll"]
+__all__ = ["GenerateSummary", "THRESHOLD", "generate_roll", "seed_tag"]

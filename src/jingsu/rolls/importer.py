@@ -24,7 +24,7 @@ import multiprocessing
 import os
 import pickle
 import traceback
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from django.db import transaction
 
 from jingsu.clock import DEFAULT_CLOCK, Clock, today
 from jingsu.core import audit, crypto
-from jingsu.core.db import insert_rows, select_by_keys
+from jingsu.core.db import DeferredUpdate, insert_rows, select_by_keys
 from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
@@ -106,6 +106,14 @@ class ImportSummary:
     total_tax: int = 0  # 본세 + 지방교육세 + 도시지역분 of every row
     total_penalty: int = 0  # 가산금·납부지연가산세 as of the import date
     as_of: str = ""
+    taxpayers_unchanged: int = 0
+    taxpayer_fields: dict[str, int] = field(default_factory=dict)  # column -> taxpayers whose value changes
+    levy_fields: dict[str, int] = field(default_factory=dict)  # column -> levies whose value changes
+    changes: list[dict[str, Any]] = field(default_factory=list)  # the first CHANGES_KEEP changed rows
+    owner_changes: list[dict[str, Any]] = field(default_factory=list)  # levies whose taxpayer changes
+    owner_changes_total: int = 0
+    dry_run: bool = False  # a preview: nothing was written
+    owner_change_reason: str = ""
 
     @property
     def total_arrears(self) -> int:
@@ -145,8 +153,18 @@ def import_roll(
     batch_size: int = BATCH_SIZE,
     progress: Any = None,
     worker: bool | None = None,
+    dry_run: bool = False,
+    allow_owner_change: bool = False,
+    owner_change_reason: str = "",
+    confirmed_owner_changes: Collection[str] | None = None,
 ) -> ImportSummary:
     """Validate the whole roll and write it, all or nothing. Raises RollRejected with every error.
+
+    The summary says what the import did (or, with `dry_run`, would do: nothing is written): taxpayers and levies
+    new, changed (which columns) and unchanged, and the levies whose taxpayer changes. A 과세번호 whose stored
+    taxpayer differs from the row's is refused unless `allow_owner_change` with an `owner_change_reason` (limited to
+    `confirmed_owner_changes` when given: the console confirms the list its preview showed); each such correction
+    is audited (`levy.owner_change`) with the reason. An amount below what was already paid is always refused.
 
     `worker`: read and validate the file in a child process while this one writes (see `_checked_in_worker`);
     None (the default) does so for files of `WORKER_MIN_BYTES` or more when there are two cores and fork.
@@ -154,6 +172,9 @@ def import_roll(
     jurisdiction = Jurisdiction.objects.filter(code=jurisdiction_code).first()
     if jurisdiction is None:
         raise RollRejected([RowError(0, "", f"알 수 없는 자치단체코드입니다: '{jurisdiction_code}'")])
+    reason = owner_change_reason.strip()
+    if allow_owner_change and not reason:
+        raise RollRejected([RowError(0, "", "납세자 변경을 확인하려면 정정 사유를 적어야 합니다.")])
     try:
         source = open_roll(Path(path), encoding)
     except RollFileError as exc:
@@ -161,12 +182,17 @@ def import_roll(
 
     as_of = today(clock)
     summary = ImportSummary(jurisdiction=jurisdiction.code, file=str(path), encoding=source.encoding,
-                            as_of=as_of.isoformat())
+                            as_of=as_of.isoformat(), dry_run=dry_run,
+                            owner_change_reason=reason if allow_owner_change else "")
     if worker is None:
         worker = _worker_pays_off(Path(path))
     checking = _checked_in_worker if worker else checked_batches
     with transaction.atomic():
-        writer = _Writer(jurisdiction, clock.now(), summary)
+        writer = _Writer(jurisdiction, clock.now(), summary, writing=not dry_run,
+                         allow_owner_change=allow_owner_change,
+                         confirmed_owner_changes=(frozenset(confirmed_owner_changes)
+                                                  if confirmed_owner_changes is not None else None),
+                         actor=actor, reason=reason, clock=clock)
         checked = None
         for item in checking(source, jurisdiction.code, as_of, batch_size):
             if isinstance(item, Checked):
@@ -176,23 +202,36 @@ def import_roll(
             if progress:
                 progress(writer.done)
         assert checked is not None
-        if checked.total_errors:
-            raise RollRejected(checked.errors, checked.total_errors)  # rolls the transaction back
+        if not (checked.total_errors or writer.errors):
+            writer.finish()
+        if checked.total_errors or writer.errors:
+            errors = sorted([*checked.errors, *writer.errors], key=lambda e: e.row)
+            raise RollRejected(errors, checked.total_errors + len(writer.errors))  # rolls the transaction back
         if checked.rows == 0:
             raise RollRejected([RowError(0, "", "파일에 데이터 행이 없습니다 (열 제목만 있습니다).")])
         summary.rows = checked.rows
         summary.total_tax = checked.total_tax
         summary.taxpayers = checked.taxpayers
-        audit.record(
-            "roll.import",
-            actor=actor,
-            jurisdiction=jurisdiction,
-            target_type="roll",
-            target_id=Path(path).name[:64],
-            detail={k: val for k, val in summary.as_dict().items() if k != "file"},
-            clock=clock,
-        )
+        if not dry_run:
+            audit.record(
+                "roll.import",
+                actor=actor,
+                jurisdiction=jurisdiction,
+                target_type="roll",
+                target_id=Path(path).name[:64],
+                reason=summary.owner_change_reason,
+                detail={k: val for k, val in summary.as_dict().items()
+                        if k not in ("file", "changes", "owner_changes")},
+                clock=clock,
+            )
     return summary
+
+
+def preview_writer(jurisdiction: Jurisdiction, now: datetime, summary: ImportSummary) -> _Writer:
+    """The importer's planner without writing (the console's validation): `write(batch)` fills `summary` with what
+    the import would do; owner changes are listed there (to be confirmed), not refused; `errors` holds the record's
+    refusals (amounts below what was paid)."""
+    return _Writer(jurisdiction, now, summary, writing=False, allow_owner_change=True)
 
 
 @dataclass
@@ -594,62 +633,233 @@ def _parse_row_reporting(
     )
 
 
-# --- write ---------------------------------------------------------------------------------------------
+# --- plan and write ------------------------------------------------------------------------------------
 
 TAXPAYER_FIELDS = ("kind", "name", "address", "postal_code", "mobile", "e_service", "opt_out")
-LEVY_FIELDS = (
+#: The levy's fields that come from the roll: "unchanged" compares these only (and the taxpayer). Payment-derived
+#: state (paid amounts, 완납, the penalty computed at the last import or notice) is never compared with the roll.
+ROLL_LEVY_FIELDS = (
     "tax_item", "tax_year", "period", "object_description", "principal", "education_tax", "city_area_tax",
-    "billed_amount", "liability_date", "original_due_date", "due_date", "assessment", "status", "penalty",
-    "penalty_as_of",
+    "billed_amount", "liability_date", "original_due_date", "due_date", "assessment", "status",
 )
+LEVY_FIELDS = (*ROLL_LEVY_FIELDS, "penalty", "penalty_as_of")
+AMOUNT_FIELDS = ("principal", "education_tax", "city_area_tax", "billed_amount")
+#: Statuses the roll does not set: a roll row saying 정상 does not reopen a 완납 or 취소 levy.
+KEPT_STATUSES = frozenset({Levy.Status.PAID, Levy.Status.CANCELLED})
+
+#: How the preview names what changes (the roll's column headers; 납세자 for the levy's owner).
+TAXPAYER_LABELS = {"kind": "납세자구분", "name": "성명", "address": "주소", "postal_code": "우편번호",
+                   "mobile": "휴대전화", "e_service": "전자송달신청", "opt_out": "수신거부"}
+LEVY_LABELS = {"tax_item": "세목코드", "tax_year": "과세연도", "period": "기분", "object_description": "과세대상",
+               "principal": "본세", "education_tax": "지방교육세", "city_area_tax": "도시지역분",
+               "liability_date": "납세의무성립일", "original_due_date": "납기", "due_date": "납부기한",
+               "assessment": "신고구분", "status": "상태", "taxpayer_id": "납세자"}
+#: Changed taxpayers and levies listed one by one in the preview (the counts are always complete).
+CHANGES_KEEP = 1000
+#: Owner changes listed one by one (the console confirms exactly these; more must go through the CLI).
+OWNER_CHANGES_KEEP = 10_000
+
+
+def _identity(name: str, masked_number: str) -> str:
+    """A person as an error or the preview shows them: masked name and masked registration number."""
+    from jingsu.delivery.paper import mask_name
+
+    return f"{mask_name(name)}({masked_number})"
 
 
 class _Writer:
-    """Writes batches of valid rows prepared by `checked_batches` (hash and penalty filled in)."""
+    """Plans each batch of valid rows prepared by `checked_batches` (hash and penalty filled in) against what is
+    stored — new, changed (which fields), unchanged; owner changes; amounts below what was paid — and, unless
+    `writing` is off (the preview) or a row was refused, writes it set-based."""
 
-    def __init__(self, jurisdiction: Jurisdiction, now: datetime, summary: ImportSummary) -> None:
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        now: datetime,
+        summary: ImportSummary,
+        *,
+        writing: bool = True,
+        allow_owner_change: bool = False,
+        confirmed_owner_changes: frozenset[str] | None = None,
+        actor: str = "",
+        reason: str = "",
+        clock: Clock = DEFAULT_CLOCK,
+    ) -> None:
         self.jurisdiction = jurisdiction
         self.now = now
         self.summary = summary
+        self.writing = writing
+        self.allow_owner_change = allow_owner_change
+        self.confirmed_owner_changes = confirmed_owner_changes
+        self.actor = actor
+        self.reason = reason
+        self.clock = clock
         self.done = 0
-        self.taxpayer_ids: dict[str, int] = {}  # registration hash -> id, for taxpayers written in this import
+        self.errors: list[RowError] = []
+        # registration hash -> id of taxpayers met in this import (None: new, not written yet / preview)
+        self.taxpayer_ids: dict[str, int | None] = {}
         # A jurisdiction's first import has nothing to compare with, so the lookups of existing rows are skipped.
-        # Nothing this import writes needs looking up again: its taxpayers are in `taxpayer_ids`, and a 과세번호
-        # comes once (a duplicate is an error, and writing stops at the first error).
         self.taxpayers_exist = Taxpayer.objects.filter(jurisdiction=jurisdiction).exists()
         self.levies_exist = Levy.objects.filter(jurisdiction=jurisdiction).exists()
+        # Changes to stored rows are collected set-based and applied at the end (`finish`), so that the rows other
+        # processes use (dispatch, payments) are locked for the seconds of the apply, not for the whole pass.
+        self.taxpayer_updates = DeferredUpdate(Taxpayer._meta.db_table, [*TAXPAYER_FIELDS, "updated_at"])
+        self.levy_updates = DeferredUpdate(Levy._meta.db_table, [*LEVY_FIELDS, "taxpayer_id", "updated_at"])
+
+    def finish(self) -> None:
+        """Apply the collected changes (in batches of 5,000 on PostgreSQL); call once, after the last batch."""
+        if self.writing and not self.errors:
+            self.taxpayer_updates.apply()
+            self.levy_updates.apply()
 
     def write(self, batch: list[ParsedRow]) -> None:
-        self._write_taxpayers(batch)
-        self._write_levies(batch)
+        new_tp, changed_tp = self._plan_taxpayers(batch)
+        new_lv, changed_lv, owners = self._plan_levies(batch)
+        if self.writing and not self.errors:
+            self._write_taxpayers(new_tp, changed_tp)
+            self._write_levies(new_lv, changed_lv, owners)
         self.done += len(batch)
 
-    def _write_taxpayers(self, batch: list[ParsedRow]) -> None:
-        fresh: dict[str, dict[str, Any]] = {}
+    # -- plan --
+
+    def _note_change(self, row: int, what: str, key: str, fields: list[str]) -> None:
+        if len(self.summary.changes) < CHANGES_KEEP:
+            self.summary.changes.append({"row": row, "what": what, "key": key, "fields": fields})
+
+    def _plan_taxpayers(self, batch: list[ParsedRow]) -> tuple[list[dict[str, Any]], list[tuple[int, dict[str, Any]]]]:
+        fresh: dict[str, ParsedRow] = {}
         for parsed in batch:
-            tp = parsed.taxpayer
-            if tp["hash"] not in self.taxpayer_ids and tp["hash"] not in fresh:
-                fresh[tp["hash"]] = tp
+            h = parsed.taxpayer["hash"]
+            if h not in self.taxpayer_ids and h not in fresh:
+                fresh[h] = parsed
         if not fresh:
-            return
+            return [], []
         existing = {
-            t.registration_hash: t
-            for t in Taxpayer.objects.filter(jurisdiction=self.jurisdiction, registration_hash__in=list(fresh))
+            row["registration_hash"]: row
+            for row in Taxpayer.objects.filter(jurisdiction=self.jurisdiction, registration_hash__in=list(fresh))
+            .values("id", "registration_hash", "registration_masked", *TAXPAYER_FIELDS)
         } if self.taxpayers_exist else {}
-        changed = []
-        for h, t in existing.items():
-            tp = fresh[h]
-            diffs = [f for f in TAXPAYER_FIELDS if getattr(t, f) != tp[f]]
-            if diffs:
-                for f in diffs:
-                    setattr(t, f, tp[f])
-                t.updated_at = self.now
-                changed.append(t)
-            self.taxpayer_ids[h] = t.pk
+        new: list[dict[str, Any]] = []
+        changed: list[tuple[int, dict[str, Any]]] = []
+        s = self.summary
+        for h, parsed in fresh.items():
+            tp = parsed.taxpayer
+            stored = existing.get(h)
+            if stored is None:
+                self.taxpayer_ids[h] = None
+                new.append(tp)
+                s.taxpayers_created += 1
+                continue
+            self.taxpayer_ids[h] = stored["id"]
+            diffs = [f for f in TAXPAYER_FIELDS if stored[f] != tp[f]]
+            if not diffs:
+                s.taxpayers_unchanged += 1
+                continue
+            changed.append((stored["id"], tp))
+            s.taxpayers_updated += 1
+            labels = [TAXPAYER_LABELS[f] for f in diffs]
+            for label in labels:
+                s.taxpayer_fields[label] = s.taxpayer_fields.get(label, 0) + 1
+            self._note_change(parsed.row, "납세자", _identity(tp["name"], stored["registration_masked"]), labels)
+        return new, changed
+
+    def _plan_levies(
+        self, batch: list[ParsedRow]
+    ) -> tuple[list[ParsedRow], list[tuple[int, dict[str, Any], str]], list[dict[str, Any]]]:
+        by_number = {p.levy["tax_number"]: p for p in batch}
+        existing = {
+            row["tax_number"]: row
+            for row in Levy.objects.filter(jurisdiction=self.jurisdiction, tax_number__in=list(by_number)).values(
+                "id", "tax_number", "taxpayer_id", *LEVY_FIELDS, "paid_amount", "penalty_paid",
+                "enforcement_cost_paid", "taxpayer__name", "taxpayer__registration_masked")
+        } if self.levies_exist else {}
+        allocated = self._allocated_tax([row["id"] for row in existing.values()]) if existing else {}
+        new: list[ParsedRow] = []
+        changed: list[tuple[int, dict[str, Any], str]] = []
+        owners: list[dict[str, Any]] = []
+        s = self.summary
+        for number, parsed in by_number.items():
+            lv, tp = parsed.levy, parsed.taxpayer
+            stored = existing.get(number)
+            if stored is None:
+                new.append(parsed)
+                s.levies_created += 1
+                s.total_penalty += lv["penalty"]
+                continue
+            values = {f: lv[f] for f in ROLL_LEVY_FIELDS}
+            paid = max(stored["paid_amount"], allocated.get(stored["id"], 0))
+            if stored["status"] in KEPT_STATUSES:
+                # 완납 and 취소 are the office's record, not the roll's; a 완납 levy reopens only when the roll
+                # raises its amount above what was paid (then the roll's status applies and the preview says so).
+                if not (stored["status"] == Levy.Status.PAID and values["billed_amount"] > paid):
+                    values["status"] = stored["status"]
+            diffs = [f for f in ROLL_LEVY_FIELDS if stored[f] != values[f] and f != "billed_amount"]
+            new_owner = self.taxpayer_ids[tp["hash"]]
+            if new_owner != stored["taxpayer_id"]:
+                diffs.append("taxpayer_id")
+                entry = {
+                    "row": parsed.row, "tax_number": number,
+                    "from": _identity(stored["taxpayer__name"], stored["taxpayer__registration_masked"]),
+                    "to": _identity(tp["name"], crypto.mask_registration_number(tp["digits"])),
+                    "paid": paid,
+                }
+                s.owner_changes_total += 1
+                if len(s.owner_changes) < OWNER_CHANGES_KEEP:
+                    s.owner_changes.append(entry)
+                if not self._owner_change_allowed(number):
+                    self.errors.append(RowError(
+                        parsed.row, "등록번호",
+                        f"과세번호 {number}의 납세자가 바뀝니다: 기록된 납세자 {entry['from']}, 파일의 납세자 "
+                        f"{entry['to']}. 다른 사람의 체납으로 옮길 수 없습니다. 납세자를 바로잡는 정정이면 "
+                        "확인과 사유를 적어 다시 가져오세요."))
+                owners.append(entry)
+            if values["billed_amount"] < paid and any(stored[f] != values[f] for f in AMOUNT_FIELDS):
+                from jingsu.core.formats import won
+
+                self.errors.append(RowError(
+                    parsed.row, "본세",
+                    f"과세번호 {number}에는 이미 {won(paid)}이 수납되었습니다: 고지세액 합계를 "
+                    f"{won(values['billed_amount'])}으로 낮출 수 없습니다 (수납액보다 적은 감액). 환급이 따르는 "
+                    "감액 정정은 가져오기로 할 수 없습니다."))
+            if not diffs:
+                s.levies_unchanged += 1
+                s.total_penalty += stored["penalty"]
+                continue
+            if paid or stored["penalty_paid"] or stored["enforcement_cost_paid"] or stored["status"] in KEPT_STATUSES:
+                # money has been booked on it: the penalty stays what the payments were allocated against
+                values["penalty"], values["penalty_as_of"] = stored["penalty"], stored["penalty_as_of"]
+            else:
+                values["penalty"], values["penalty_as_of"] = lv["penalty"], lv["penalty_as_of"]
+            s.total_penalty += values["penalty"]
+            changed.append((stored["id"], values, tp["hash"]))
+            s.levies_updated += 1
+            labels = [LEVY_LABELS[f] for f in diffs]
+            for label in labels:
+                s.levy_fields[label] = s.levy_fields.get(label, 0) + 1
+            self._note_change(parsed.row, "부과", number, labels)
+        return new, changed, owners
+
+    def _owner_change_allowed(self, number: str) -> bool:
+        if not self.allow_owner_change:
+            return False
+        return self.confirmed_owner_changes is None or number in self.confirmed_owner_changes
+
+    @staticmethod
+    def _allocated_tax(levy_ids: list[int]) -> dict[int, int]:
+        """Tax allocated to each levy by the payments (what `paid_amount` should say; the larger one counts)."""
+        from django.db.models import Sum
+
+        from jingsu.payments.models import Allocation
+
+        rows = (Allocation.objects.filter(levy_id__in=levy_ids, head=Allocation.Head.TAX)
+                .values("levy_id").annotate(total=Sum("amount")))
+        return {row["levy_id"]: row["total"] or 0 for row in rows}
+
+    # -- write --
+
+    def _write_taxpayers(self, new: list[dict[str, Any]], changed: list[tuple[int, dict[str, Any]]]) -> None:
         if changed:
-            Taxpayer.objects.bulk_update(changed, [*TAXPAYER_FIELDS, "updated_at"])
-            self.summary.taxpayers_updated += len(changed)
-        new = [tp for h, tp in fresh.items() if h not in existing]
+            self.taxpayer_updates.add([(*(tp[f] for f in TAXPAYER_FIELDS), self.now, pk) for pk, tp in changed])
         if new:
             columns = ["jurisdiction_id", "registration_hash", "registration_encrypted", "registration_masked",
                        *TAXPAYER_FIELDS, "created_at", "updated_at"]
@@ -663,32 +873,18 @@ class _Writer:
             ids = select_by_keys(Taxpayer._meta.db_table, ["registration_hash", "id"], key="registration_hash",
                                  keys=[tp["hash"] for tp in new], where={"jurisdiction_id": self.jurisdiction.code})
             self.taxpayer_ids.update(ids)
-            self.summary.taxpayers_created += len(new)
 
-    def _write_levies(self, batch: list[ParsedRow]) -> None:
-        self.summary.total_penalty += sum(p.levy["penalty"] for p in batch)
-        by_number = {p.levy["tax_number"]: p for p in batch}
-        existing = {
-            lv.tax_number: lv
-            for lv in Levy.objects.filter(jurisdiction=self.jurisdiction, tax_number__in=list(by_number))
-        } if self.levies_exist else {}
-        changed = []
-        for number, levy in existing.items():
-            parsed = by_number[number]
-            new_values = dict(parsed.levy)
-            new_values["taxpayer_id"] = self.taxpayer_ids[parsed.taxpayer["hash"]]
-            diffs = [f for f in (*LEVY_FIELDS, "taxpayer_id") if getattr(levy, f) != new_values[f]]
-            if diffs:
-                for f in diffs:
-                    setattr(levy, f, new_values[f])
-                levy.updated_at = self.now
-                changed.append(levy)
-            else:
-                self.summary.levies_unchanged += 1
+    def _write_levies(
+        self, new: list[ParsedRow], changed: list[tuple[int, dict[str, Any], str]], owners: list[dict[str, Any]]
+    ) -> None:
         if changed:
-            Levy.objects.bulk_update(changed, [*LEVY_FIELDS, "taxpayer_id", "updated_at"])
-            self.summary.levies_updated += len(changed)
-        new = [p for number, p in by_number.items() if number not in existing]
+            self.levy_updates.add(
+                [(*(values[f] for f in LEVY_FIELDS), self.taxpayer_ids[h], self.now, pk) for pk, values, h in changed])
+        for entry in owners:  # each confirmed correction of a levy's taxpayer, with the official's reason
+            audit.record("levy.owner_change", actor=self.actor, jurisdiction=self.jurisdiction, target_type="levy",
+                         target_id=entry["tax_number"], reason=self.reason,
+                         detail={"row": entry["row"], "from": entry["from"], "to": entry["to"], "paid": entry["paid"]},
+                         clock=self.clock)
         if new:
             columns = ["jurisdiction_id", "taxpayer_id", "tax_number", *LEVY_FIELDS, "paid_amount", "penalty_paid",
                        "created_at", "updated_at"]
@@ -698,4 +894,3 @@ class _Writer:
                 for p in new
             ]
             insert_rows(Levy._meta.db_table, columns, rows)
-            self.summary.levies_created += len(new)

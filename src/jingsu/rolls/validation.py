@@ -570,8 +570,33 @@ def text_field(raw: Any, what: str, *, min_len: int, max_len: int) -> str:
     if len(s) < min_len:
         raise FieldError(f"{what}: 값이 비어 있습니다")
     if len(s) > max_len:
-        raise FieldError(f"{what}은(는) {max_len}자 이내여야 합니다 (지금 {len(s)}자)")
+        raise FieldError(f"{topic(what)} {max_len}자 이내여야 합니다 (지금 {len(s)}자)")
+    bad = _CONTROL.search(s)
+    if bad is not None:
+        raise FieldError(
+            f"{what}에 제어 문자({control_name(bad.group())})가 있습니다: 보이지 않는 문자를 지우고 다시 올리세요"
+        )
     return s
+
+
+#: C0 controls (NUL, tab, CR/LF, ESC of ANSI sequences …), DEL and C1 controls, and the Unicode line/paragraph
+#: separators: none belongs in a name, an address or a description, and NUL cannot even be stored by PostgreSQL.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {"\x00": "NUL", "\t": "탭", "\n": "줄바꿈 LF", "\r": "줄바꿈 CR", "\x1b": "ESC"}
+
+
+def control_name(ch: str) -> str:
+    """How a control character is named in an error: its usual name or its code point (U+001B)."""
+    return _CONTROL_NAMES.get(ch, f"U+{ord(ch):04X}")
+
+
+def topic(word: str) -> str:
+    """`word` with the topic particle its last syllable takes: 성명은, 주소는 (a Hangul syllable with a final
+    consonant takes 은; anything else 는)."""
+    last = word[-1:] if word else ""
+    if "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28:
+        return f"{word}은"
+    return f"{word}는"
 
 
 def default_liability_date(tax_item_code: str, tax_year: int, period: str | None) -> date | None:

@@ -65,6 +65,10 @@ class RollUpload(models.Model):
     total_errors = models.IntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # the first ERROR_KEEP errors: {"row", "column", "message"}
     summary = models.JSONField(default=dict, blank=True)  # ImportSummary.as_dict() without the file path
+    # The preview made at validation (ImportSummary of a dry run without the file path): new / changed (which
+    # columns) / unchanged per taxpayer and levy, and the levies whose taxpayer would change (to be confirmed).
+    plan = models.JSONField(default=dict, blank=True)
+    owner_change_reason = models.TextField(blank=True)  # the official's reason when confirming owner changes
     failure = models.TextField(blank=True)
     confirmed_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField()

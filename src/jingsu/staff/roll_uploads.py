@@ -6,8 +6,11 @@ runs the importer's two halves at the two steps the console shows:
 1. `store_upload` writes the file under `VAR_DIR/roll-uploads/` with a random name (never served) and audits
    `roll.upload`;
 2. `validate_upload` runs the importer's validation over the whole file — every row, the same checks as the import
-   (the user's jurisdiction against each row's 자치단체코드 included) — and writes nothing but the report;
-3. `start_import` (the confirmation, audited `roll.upload.confirm`) and `run_import`: `import_roll` itself, all or
+   (the user's jurisdiction against each row's 자치단체코드 included) — and the importer's preview against the
+   database (`_preview`: new / changed / unchanged, owner changes, amounts below what was paid); it writes nothing
+   but the report and the preview (`RollUpload.plan`);
+3. `start_import` (the confirmation, audited `roll.upload.confirm`; owner changes need an explicit confirmation
+   with a reason, `confirm_problem`) and `run_import`: `import_roll` itself, all or
    nothing (it audits `roll.import`), with its progress hook writing `rows_done`.
 
 Steps 2 and 3 run as Celery tasks (jingsu.staff.tasks); without a broker they run inline. Each is guarded by the
@@ -132,7 +135,7 @@ def _validate(upload: RollUpload) -> tuple[list[importer.RowError], int, dict[st
         return [importer.RowError(0, "", str(exc))], 1, {}
     checked: importer.Checked | None = None
     passed = 0
-    for item in importer.checked_batches(source, code, today(_clock), importer.BATCH_SIZE):
+    for item in _preview(upload, importer.checked_batches(source, code, today(_clock), importer.BATCH_SIZE)):
         if isinstance(item, importer.Checked):
             checked = item
         else:
@@ -145,6 +148,26 @@ def _validate(upload: RollUpload) -> tuple[list[importer.RowError], int, dict[st
     if not total and checked.rows == 0:
         errors, total = [importer.RowError(0, "", "파일에 데이터 행이 없습니다 (열 제목만 있습니다).")], 1
     return errors, total, figures
+
+
+def _preview(upload: RollUpload, batches: Any) -> Any:
+    """`batches` (what `checked_batches` yields) passed on unchanged, each batch also compared with the database by
+    the importer's planner, writing nothing: fills `upload.plan` (new / changed / unchanged, owner changes) and adds
+    the record's refusals (amounts below what was paid) to the errors."""
+    jurisdiction = Jurisdiction.objects.get(code=upload.jurisdiction_id)
+    summary = importer.ImportSummary(jurisdiction=jurisdiction.code, file="", encoding=None,
+                                     as_of=today(_clock).isoformat(), dry_run=True)
+    writer = importer.preview_writer(jurisdiction, _clock.now(), summary)
+    for item in batches:
+        if isinstance(item, importer.Checked):
+            item.errors = sorted([*item.errors, *writer.errors], key=lambda e: e.row)
+            item.total_errors += len(writer.errors)
+            plan = {k: v for k, v in summary.as_dict().items() if k != "file"}
+            plan.update(rows=item.rows, taxpayers=item.taxpayers, total_tax=item.total_tax)
+            RollUpload.objects.filter(pk=upload.pk).update(plan=plan)
+        else:
+            writer.write(item)
+        yield item
 
 
 def _encoding_label(codec: str | None, kind: str) -> str:
@@ -164,15 +187,47 @@ def can_confirm(upload: RollUpload) -> bool:
             and upload.total_errors == 0 and stored_path(upload).exists())
 
 
-def start_import(upload: RollUpload, *, actor: str) -> bool:
-    """The confirmation: validated → importing (guarded; a second click changes nothing). Audited."""
-    if not can_confirm(upload):
+def owner_changes(upload: RollUpload) -> int:
+    """Levies whose taxpayer the roll changes, as the preview found them (they must be confirmed with a reason)."""
+    return int((upload.plan or {}).get("owner_changes_total") or 0)
+
+
+#: Shortest reason accepted for an owner correction (a word and a reference, not "ok").
+REASON_MIN = 5
+
+
+def confirm_problem(upload: RollUpload, *, owner_change_confirmed: bool, reason: str) -> str:
+    """Why this confirmation cannot start the import (Korean, for the official), or "" when it can."""
+    count = owner_changes(upload)
+    if not count:
+        return ""
+    if count > len((upload.plan or {}).get("owner_changes") or []):
+        return (f"납세자가 바뀌는 부과 건이 {count:,}건으로 화면에서 확인할 수 있는 수를 넘습니다. "
+                "jingsu import-roll --confirm-owner-change --reason으로 가져오세요.")
+    if not owner_change_confirmed:
+        return f"납세자가 바뀌는 부과 건 {count:,}건을 정정으로 확인해야 가져올 수 있습니다."
+    if len(reason.strip()) < REASON_MIN:
+        return f"납세자 변경의 정정 사유를 {REASON_MIN}자 이상 적어 주세요."
+    return ""
+
+
+def start_import(upload: RollUpload, *, actor: str, owner_change_confirmed: bool = False, reason: str = "") -> bool:
+    """The confirmation: validated → importing (guarded; a second click changes nothing). Audited.
+
+    A roll that changes the taxpayer of stored levies needs the official's explicit confirmation with a reason
+    (`confirm_problem`); the import then applies exactly the owner changes the preview listed."""
+    if not can_confirm(upload) or confirm_problem(upload, owner_change_confirmed=owner_change_confirmed,
+                                                  reason=reason):
         return False
+    reason = reason.strip() if owner_changes(upload) else ""
     moved = RollUpload.objects.filter(pk=upload.pk, status=upload.status).update(
-        status=S.IMPORTING, confirmed_by=actor, rows_done=0, failure="", started_at=_clock.now(), finished_at=None)
+        status=S.IMPORTING, confirmed_by=actor, rows_done=0, failure="", started_at=_clock.now(), finished_at=None,
+        owner_change_reason=reason)
     if moved:
         audit.record("roll.upload.confirm", actor=actor, jurisdiction=upload.jurisdiction_id, target=upload,
-                     detail={"file": upload.original_name, "rows": upload.rows}, clock=_clock)
+                     reason=reason,
+                     detail={"file": upload.original_name, "rows": upload.rows,
+                             "owner_changes": owner_changes(upload)}, clock=_clock)
     return bool(moved)
 
 
@@ -182,10 +237,13 @@ def run_import(upload_id: int, *, batch_size: int = importer.BATCH_SIZE) -> str:
     if upload.status != S.IMPORTING:
         return upload.status
     progress = _ProgressWriter(upload_id)
+    confirmed = {entry["tax_number"] for entry in (upload.plan or {}).get("owner_changes") or []}
     try:
         summary = importer.import_roll(
             stored_path(upload), jurisdiction_code=upload.jurisdiction_id, actor=upload.confirmed_by or upload.actor,
-            clock=_clock, batch_size=batch_size, progress=progress)
+            clock=_clock, batch_size=batch_size, progress=progress,
+            allow_owner_change=bool(confirmed and upload.owner_change_reason),
+            owner_change_reason=upload.owner_change_reason, confirmed_owner_changes=confirmed)
     except importer.RollRejected as rejected:  # the file or the database changed since validation
         progress.close()
         RollUpload.objects.filter(pk=upload_id).update(

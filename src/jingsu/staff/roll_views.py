@@ -75,7 +75,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
-def _detail(request: HttpRequest, record: RollUpload, *, status: int = 200) -> HttpResponse:
+def _detail(request: HttpRequest, record: RollUpload, *, status: int = 200, reason: str = "") -> HttpResponse:
     pages = Paginator(record.errors or [], ERRORS_PER_PAGE)
     page = pages.get_page(request.GET.get("page"))
     return render(request, "staff/roll/detail.html", {
@@ -89,6 +89,10 @@ def _detail(request: HttpRequest, record: RollUpload, *, status: int = 200) -> H
                                     RollUpload.Status.IMPORTING),
         "progress_written": roll_uploads.status_payload(record)["progress_written"],
         "as_of_label": roll_uploads.as_of_label(record),
+        "plan": record.plan or {},
+        "owner_changes": roll_uploads.owner_changes(record),
+        "reason": reason,
+        "reason_min": roll_uploads.REASON_MIN,
     }, status=status)
 
 
@@ -103,7 +107,14 @@ def confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
     record = scoped_or_404(request, RollUpload, pk=upload_id)
     if request.method != "POST":
         return _detail(request, record)
-    if roll_uploads.start_import(record, actor=request.user.get_username()):
+    confirmed = request.POST.get("owner_change_confirmed") == "yes"
+    reason = request.POST.get("owner_change_reason", "")[:1000]
+    problem = roll_uploads.confirm_problem(record, owner_change_confirmed=confirmed, reason=reason)
+    if problem and roll_uploads.can_confirm(record):
+        messages.error(request, problem)
+        return _detail(request, record, status=400, reason=reason)
+    if roll_uploads.start_import(record, actor=request.user.get_username(), owner_change_confirmed=confirmed,
+                                 reason=reason):
         _background(tasks.import_roll_upload, record.pk)
     else:
         record.refresh_from_db()
