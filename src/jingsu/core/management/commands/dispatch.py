@@ -2,7 +2,9 @@
 
 One cycle: put back attempts a dead worker left in `sending` → start campaigns whose 발송 예약 time has come → send
 what is queued (inside send windows) → ask the providers for statuses → queue fallbacks → send again → hand paper to
-the post office → read the bank feed → mark campaigns whose every notice reached an end as completed.
+the post office → read the bank feed → mark campaigns whose every notice reached an end as completed → fail roll
+uploads stuck in validation or import (their worker died) and, when there is no broker, run the roll uploads' waiting
+steps (validation, import: the console never runs them in the web request).
 Several dispatch processes (or Celery workers) can run at once: work is claimed with SKIP LOCKED on PostgreSQL and
 every move is guarded, so nothing is sent twice. With a broker, `jingsu worker --beat` runs the same cycle as tasks.
 """
@@ -13,12 +15,14 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
 from jingsu.providers.base import ProviderError
+from jingsu.staff import roll_uploads
 
 
 class Command(BaseCommand):
@@ -77,4 +81,7 @@ class Command(BaseCommand):
             sent += delivery.print_batch(providers)
         payments.read_bank_feed(providers)
         control.complete_finished()
+        roll_uploads.sweep_stuck()
+        if settings.CELERY_TASK_ALWAYS_EAGER:  # with a broker, the workers run them as tasks
+            roll_uploads.run_pending()
         return sent

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from jingsu.core.childproc import idle_in_transaction_timeout, import_idle_seconds
 from jingsu.core.formats import kdate, won
 from jingsu.rolls.importer import RollRejected, import_roll
 
@@ -33,10 +34,11 @@ class Command(BaseCommand):
                 self.stderr.write(f"  처리 중: {done:,}행")
 
         try:
-            summary = import_roll(
-                path, jurisdiction_code=str(opts["jurisdiction"]), encoding=opts["encoding"],  # type: ignore[arg-type]
-                actor="cli:import-roll", progress=progress,
-            )
+            with idle_in_transaction_timeout(import_idle_seconds()):
+                summary = import_roll(
+                    path, jurisdiction_code=str(opts["jurisdiction"]), encoding=opts["encoding"],  # type: ignore[arg-type]
+                    actor="cli:import-roll", progress=progress,
+                )
         except RollRejected as rejected:
             if as_json:
                 self.stdout.write(json.dumps({
