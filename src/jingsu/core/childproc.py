@@ -145,6 +145,10 @@ def _child_main(sender: Any, parent_pid: int, limits: Limits, fn: Callable[..., 
         sender.close()
 
 
+def _seconds(value: float) -> str:
+    return f"{int(value):,}" if value == int(value) else f"{value:g}"
+
+
 def run_limited(
     fn: Callable[..., Any],
     *args: Any,
@@ -166,7 +170,7 @@ def run_limited(
         while outcome is None:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ChildFailed("timeout", f"{what} 시간이 {limits.wall_seconds:,.0f}초를 넘어 중단했습니다.")
+                raise ChildFailed("timeout", f"{what} 시간이 {_seconds(limits.wall_seconds)}초를 넘어 중단했습니다.")
             if not receiver.poll(min(left, 1.0)):
                 continue
             try:
