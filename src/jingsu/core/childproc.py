@@ -65,7 +65,7 @@ def detach_inherited_connections() -> int:
                 devnull = os.open(os.devnull, os.O_RDWR)
                 os.dup2(devnull, fd)
                 os.close(devnull)
-            except (OSError, ValueError, Exception):  # noqa: BLE001 — a closed connection has no descriptor
+            except Exception:  # noqa: BLE001 — a closed connection has no descriptor
                 pass
         _DETACHED.append(raw)
         conn.connection = None

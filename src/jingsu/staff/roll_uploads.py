@@ -55,7 +55,7 @@ ERROR_KEEP = 1000
 
 
 def validation_limits() -> childproc.Limits:
-    """Time and memory a validation may use (settings JINGSU_ROLL_VALIDATE_*; defaults fit a 1,000,000-row roll)."""
+    """Time and memory a validation may use (settings JINGSU_ROLL_VALIDATE_*: 30 minutes, 2 GB by default)."""
     wall = float(getattr(settings, "JINGSU_ROLL_VALIDATE_SECONDS", 1800))
     return childproc.Limits(wall_seconds=wall, cpu_seconds=int(getattr(settings, "JINGSU_ROLL_VALIDATE_CPU_SECONDS",
                                                                           wall)),
