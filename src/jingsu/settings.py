@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULE = {
     "read-bank-feed": {"task": "jingsu.payments.read_bank_feed", "schedule": 60.0},
     "print-batch": {"task": "jingsu.delivery.print_batch", "schedule": 3600.0},
     "complete-finished": {"task": "jingsu.delivery.complete_finished", "schedule": 300.0},
+    "sweep-roll-uploads": {"task": "jingsu.staff.sweep_roll_uploads", "schedule": 300.0},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -212,6 +213,18 @@ JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "")
 JINGSU_CALLBACK_CLOCK_SKEW = float(os.environ.get("JINGSU_CALLBACK_CLOCK_SKEW", "120"))
 # Largest roll file the staff console accepts (MB); the reverse proxy should allow at least this request size.
 JINGSU_ROLL_UPLOAD_MAX_MB = int(os.environ.get("JINGSU_ROLL_UPLOAD_MAX_MB", "300"))
+# Hostile roll files (docs/security.md): validation runs in a child process with these limits (seconds of wall and
+# CPU time, MB of memory above what the child inherits); an XLSX may unpack to no more than these sizes and ratio.
+JINGSU_ROLL_VALIDATE_SECONDS = float(os.environ.get("JINGSU_ROLL_VALIDATE_SECONDS", "1800"))
+JINGSU_ROLL_VALIDATE_CPU_SECONDS = int(os.environ.get("JINGSU_ROLL_VALIDATE_CPU_SECONDS", "1800"))
+JINGSU_ROLL_VALIDATE_MEMORY_MB = int(os.environ.get("JINGSU_ROLL_VALIDATE_MEMORY_MB", "2048"))
+JINGSU_XLSX_MAX_PART_MB = int(os.environ.get("JINGSU_XLSX_MAX_PART_MB", "1024"))
+JINGSU_XLSX_MAX_TOTAL_MB = int(os.environ.get("JINGSU_XLSX_MAX_TOTAL_MB", "4096"))
+JINGSU_XLSX_MAX_RATIO = int(os.environ.get("JINGSU_XLSX_MAX_RATIO", "100"))
+# An import claimed longer ago than this is taken for dead by the sweeper (its upload fails, its file is deleted);
+# an import's PostgreSQL session is ended after this long idle inside its transaction.
+JINGSU_ROLL_IMPORT_STUCK_SECONDS = int(os.environ.get("JINGSU_ROLL_IMPORT_STUCK_SECONDS", str(4 * 3600)))
+JINGSU_IMPORT_IDLE_SECONDS = int(os.environ.get("JINGSU_IMPORT_IDLE_SECONDS", "600"))
 # The new-campaign screen's live count builds the campaign and rolls it back (exact) up to this many selected levies
 # (about 4 s at the measured build speed); above it, it shows quick SQL figures marked as estimates.
 JINGSU_CAMPAIGN_PREVIEW_LIMIT = int(os.environ.get("JINGSU_CAMPAIGN_PREVIEW_LIMIT", "20000"))

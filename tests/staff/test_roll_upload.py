@@ -1,9 +1,10 @@
 """체납 자료 가져오기 in the console: upload → the importer's validation report → confirm → import (Django test client;
-Celery runs the tasks inline without a broker). The browser test is at the end."""
+without a broker the steps wait for the dispatch cycle, which `work()` runs). The browser test is at the end."""
 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from _staff_helpers import HOME, OTHER, SMALL, browser_login, orm, shot
@@ -50,8 +51,21 @@ def login(client, world, role="clerk"):
     client.force_login(world.users[role], backend=BACKEND)
 
 
+def work():
+    """What the dispatch cycle does for roll uploads when there is no broker."""
+    roll_uploads.run_pending()
+
+
 def upload(client, content: bytes, name: str = "roll.csv"):
-    return client.post(URL, {"file": SimpleUploadedFile(name, content, content_type="text/csv")})
+    response = client.post(URL, {"file": SimpleUploadedFile(name, content, content_type="text/csv")})
+    work()
+    return response
+
+
+def confirm(client, pk: int):
+    response = client.post(f"/staff/rolls/{pk}/confirm/")
+    work()
+    return response
 
 
 def latest() -> RollUpload:
@@ -78,7 +92,7 @@ def test_a_roll_with_errors_shows_row_column_and_reason_and_writes_nothing(world
     assert Levy.objects.count() == levies
     assert not roll_uploads.stored_path(up).exists(), "a refused roll's file is removed"
     # confirming anyway changes nothing
-    r = client.post(f"/staff/rolls/{up.pk}/confirm/")
+    r = confirm(client, up.pk)
     assert r.status_code == 302
     assert latest().status == RollUpload.Status.INVALID and Levy.objects.count() == levies
     status = client.get(f"/staff/rolls/{up.pk}/status.json").json()
@@ -100,7 +114,7 @@ def test_a_good_roll_is_confirmed_imported_and_reported(world, client):
     assert "검증 결과: 오류 없음" in text and "가져오기 확정" in text
     assert Levy.objects.filter(jurisdiction_id=HOME).count() == before, "validation writes nothing"
 
-    r = client.post(f"/staff/rolls/{up.pk}/confirm/")
+    r = confirm(client, up.pk)
     assert r.status_code == 302 and r["Location"] == f"/staff/rolls/{up.pk}/"
     up.refresh_from_db()
     assert up.status == RollUpload.Status.DONE and up.rows_done == 5 and up.confirmed_by == f"clerk-{HOME}"
@@ -126,7 +140,7 @@ def test_a_good_roll_is_confirmed_imported_and_reported(world, client):
     assert row.detail["file"] == "roll.csv" and row.target_id == str(up.pk) and row.jurisdiction_id == HOME
 
     # a second confirmation does not import again
-    client.post(f"/staff/rolls/{up.pk}/confirm/")
+    confirm(client, up.pk)
     assert AuditLog.objects.filter(action="roll.import", actor=f"clerk-{HOME}").count() == 1
     assert AuditLog.objects.filter(action="roll.upload.confirm").count() == 1
 
@@ -136,7 +150,7 @@ def test_the_same_file_again_changes_nothing(world, client):
     login(client, world)
     upload(client, SMALL.read_bytes())  # the world imported this file already
     up = latest()
-    client.post(f"/staff/rolls/{up.pk}/confirm/")
+    confirm(client, up.pk)
     up.refresh_from_db()
     assert up.status == RollUpload.Status.DONE
     assert (up.summary["levies_created"], up.summary["levies_updated"], up.summary["levies_unchanged"]) == (0, 0, 5)
@@ -154,10 +168,11 @@ def test_xlsx_and_cp949_rolls(world, client, tmp_path):
     path = tmp_path / "roll.xlsx"
     wb.save(path)
     client.post(URL, {"file": SimpleUploadedFile("체납.xlsx", path.read_bytes())})
+    work()
     up = latest()
     assert (up.status, up.rows, up.encoding) == (RollUpload.Status.VALIDATED, 5, "XLSX")
     assert roll_uploads.stored_path(up).suffix == ".xlsx"
-    client.post(f"/staff/rolls/{up.pk}/confirm/")
+    confirm(client, up.pk)
     assert latest().status == RollUpload.Status.DONE
     assert Levy.objects.filter(jurisdiction_id=HOME, tax_number="11260-14-2024-2000001").exists()
 
@@ -187,7 +202,7 @@ def test_another_jurisdiction_cannot_see_or_confirm_an_upload(world, client):
     client.force_login(world.other_clerk, backend=BACKEND)
     for url in (f"/staff/rolls/{up.pk}/", f"/staff/rolls/{up.pk}/status.json"):
         assert client.get(url).status_code == 404
-    assert client.post(f"/staff/rolls/{up.pk}/confirm/").status_code == 404
+    assert confirm(client, up.pk).status_code == 404
     assert latest().status == RollUpload.Status.VALIDATED
     assert up.original_name not in client.get(URL).content.decode()  # not in the other clerk's list
 
@@ -268,12 +283,12 @@ def test_a_failed_import_is_kept_and_can_be_confirmed_again(world, client, monke
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(roll_uploads.importer, "import_roll", boom)
-    client.post(f"/staff/rolls/{up.pk}/confirm/")
+    confirm(client, up.pk)
     up.refresh_from_db()
     assert up.status == RollUpload.Status.FAILED and "다시 확정할 수 있습니다" in up.failure
     assert roll_uploads.stored_path(up).exists()
     monkeypatch.undo()
-    client.post(f"/staff/rolls/{up.pk}/confirm/")
+    confirm(client, up.pk)
     assert latest().status == RollUpload.Status.DONE
 
 
@@ -296,8 +311,30 @@ def test_the_status_json_shape():
 # --- browser: upload a roll with an error, then a good one (issue #8 item 8) -------------------------------------------
 
 
+@pytest.fixture
+def roll_worker():
+    """The dispatch cycle's roll step in a thread of its own, as `jingsu serve`'s dispatcher runs it."""
+    from django.db import connection
+
+    stop = threading.Event()
+
+    def loop():
+        try:
+            while not stop.is_set():
+                work()
+                stop.wait(0.2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=loop, name="roll-worker", daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_browser_upload_a_roll_with_an_error_then_a_good_one(page, browser_world, clock, tmp_path):
+def test_browser_upload_a_roll_with_an_error_then_a_good_one(page, browser_world, clock, tmp_path, roll_worker):
     bad = tmp_path / "체납-오류.csv"
     bad.write_bytes(bad_csv())
     good = tmp_path / "체납-정상.csv"
@@ -331,11 +368,11 @@ def test_browser_upload_a_roll_with_an_error_then_a_good_one(page, browser_world
     assert data["status"] == "done"
 
     # A large import in a worker: the page follows the status JSON without reloading (here the database is moved
-    # by hand, since without a broker the import runs inside the confirm request).
+    # by hand, and marked as claimed by a worker so that the roll worker leaves it alone).
     S = RollUpload.Status
     running = orm(lambda: RollUpload.objects.create(
         jurisdiction_id=HOME, actor=f"clerk-{HOME}", original_name="큰-체납자료.csv", stored_name="running.csv",
-        status=S.IMPORTING, rows=12000, rows_done=5000, taxpayers=9000, created_at=clock.now(),
+        status=S.IMPORTING, rows=12000, rows_done=5000, taxpayers=9000, created_at=clock.now(), claimed_at=clock.now(),
         validated_at=clock.now(), started_at=clock.now(), confirmed_by=f"clerk-{HOME}"))
     page.goto(f"/staff/rolls/{running.pk}/")
     assert page.inner_text("#roll-status") == "가져오는 중" and page.locator("#roll-result").is_hidden()

@@ -370,6 +370,9 @@ class _WorkerFailed:
 
 
 def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int) -> None:
+    from jingsu.core.childproc import become_child
+
+    become_child()  # dies with the parent; never holds the parent's database session (issue 20 §5)
     try:
         for item in checked_batches(source, jurisdiction_code, as_of, batch_size):
             queue.put(item if isinstance(item, Checked) else [_to_wire(parsed) for parsed in item])

@@ -126,17 +126,134 @@ def _iter_csv(path: Path, codec: str, on_header: HeaderCheck) -> Iterator[tuple[
             raise RollFileError(f"{row_number + 1}행의 CSV 형식이 잘못되었습니다: {exc}") from None
 
 
-def _iter_xlsx(path: Path, on_header: HeaderCheck) -> Iterator[tuple[int, dict[str, Any]]]:
+# --- XLSX: a zip of XML parts, checked before openpyxl parses any of it ---------------------------------------------
+
+#: Defaults of the limits below (each can be set in Django settings under the name in brackets). A generated roll's
+#: worksheet compresses about 9:1; a zip bomb about 1000:1.
+XLSX_LIMITS = {
+    "max_members": 10_000,  # [JINGSU_XLSX_MAX_MEMBERS] parts in the zip (an XLSX has about ten)
+    "max_part_mb": 1024,  # [JINGSU_XLSX_MAX_PART_MB] uncompressed size of any one part
+    "max_total_mb": 4096,  # [JINGSU_XLSX_MAX_TOTAL_MB] uncompressed size of all parts together
+    "max_ratio": 100,  # [JINGSU_XLSX_MAX_RATIO] uncompressed / compressed, for parts over 1 MB and for the whole
+}
+_RATIO_FROM = 1 << 20
+_PROLOG_CHUNK = 1 << 14
+_PROLOG_MAX = 1 << 20
+
+#: Rows in a worksheet (Excel's limit): a row numbered beyond it is a broken or hostile file.
+XLSX_MAX_ROWS = 1_048_576
+
+_XLSX_BROKEN = "XLSX 파일을 열 수 없습니다: 손상되었거나 XLSX 형식이 아닙니다"
+
+
+def xlsx_limits() -> dict[str, int]:
+    """XLSX_LIMITS, overridden by Django settings when Django is configured (the reader itself needs no Django)."""
+    limits = dict(XLSX_LIMITS)
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            for key in limits:
+                limits[key] = int(getattr(settings, f"JINGSU_XLSX_{key.upper()}", limits[key]))
+    except ImportError:  # pragma: no cover — the reader used without Django
+        pass
+    return limits
+
+
+def check_xlsx(path: Path, limits: dict[str, int] | None = None) -> None:
+    """Refuse, before any XML is parsed, an XLSX that would unpack to too much (a zip bomb: the sizes and the
+    compression ratio the zip declares; zipfile never yields more than a part's declared size) or whose XML carries a
+    document type declaration (entities: billion laughs, XXE — an XLSX written by a spreadsheet program never has
+    one). Raises RollFileError in Korean."""
     import zipfile
 
+    limits = limits or xlsx_limits()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > limits["max_members"]:
+                raise RollFileError(f"{_XLSX_BROKEN} (묶인 파일이 {len(members):,}개로 너무 많습니다).")
+            total = packed = 0
+            for info in members:
+                size, csize = info.file_size, info.compress_size
+                total += size
+                packed += csize
+                if size > limits["max_part_mb"] << 20 or total > limits["max_total_mb"] << 20:
+                    raise RollFileError(
+                        f"XLSX 파일을 열지 않았습니다: 압축을 풀면 너무 큽니다 ({info.filename}, {size >> 20:,}MB)."
+                        " 압축 폭탄일 수 있습니다.")
+                if size > _RATIO_FROM and size > limits["max_ratio"] * max(csize, 1):
+                    raise RollFileError(
+                        f"XLSX 파일을 열지 않았습니다: 압축률이 비정상적으로 높습니다 ({info.filename},"
+                        f" {size // max(csize, 1):,}배). 압축 폭탄일 수 있습니다.")
+            if total > _RATIO_FROM and total > limits["max_ratio"] * max(packed, 1):
+                raise RollFileError(
+                    f"XLSX 파일을 열지 않았습니다: 압축률이 비정상적으로 높습니다 ({total // max(packed, 1):,}배)."
+                    " 압축 폭탄일 수 있습니다.")
+            for info in members:
+                if not info.is_dir():
+                    with archive.open(info) as part:
+                        _check_prolog(part, info.filename)
+    except RollFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, ValueError,
+            EOFError) as exc:
+        raise RollFileError(f"{_XLSX_BROKEN} ({type(exc).__name__}).") from None
+
+
+class _RootStarted(Exception):
+    pass
+
+
+def _check_prolog(part: Any, name: str) -> None:
+    """Parse a part up to its root element and refuse a document type declaration (which is where entities are
+    declared). A part that is not XML is left to openpyxl, whose parse error becomes the file error."""
+    import pyexpat
+
+    parser = pyexpat.ParserCreate()
+
+    def doctype(*_: Any) -> None:
+        raise RollFileError(f"XLSX 파일을 열지 않았습니다: {name}에 문서형 선언(DOCTYPE)이 있습니다."
+                            " 엑셀로 다시 저장한 파일을 올리세요.")
+
+    def root(*_: Any) -> None:
+        raise _RootStarted
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    parser.StartElementHandler = root
+    read = 0
+    try:
+        while read < _PROLOG_MAX:
+            chunk = part.read(_PROLOG_CHUNK)
+            read += len(chunk)
+            parser.Parse(chunk, not chunk)
+            if not chunk:
+                return
+    except (_RootStarted, pyexpat.ExpatError):
+        return
+    raise RollFileError(f"{_XLSX_BROKEN} ({name}의 앞부분이 비정상적으로 깁니다).")
+
+
+def _iter_xlsx(path: Path, on_header: HeaderCheck) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The first worksheet, streamed. Its `<dimension>` is ignored (a hostile or careless writer may claim
+    A1:XFD1048576 for a sheet of ten cells, which would pad every row to 16,384 cells and add a million empty rows):
+    rows are as long as their own cells, and a row numbered beyond Excel's last row ends the file with an error
+    (openpyxl yields an empty row for every missing row number). Any parser error is the file error, in Korean, never a traceback."""
+    check_xlsx(path)
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RollFileError(f"XLSX 파일을 열 수 없습니다: 손상되었거나 XLSX 형식이 아닙니다 ({type(exc).__name__}).") from None
+    except Exception as exc:  # noqa: BLE001 — any failure to parse the parts is a broken file
+        raise RollFileError(f"{_XLSX_BROKEN} ({type(exc).__name__}).") from None
+    row = 1
     try:
+        if not workbook.worksheets:
+            raise RollFileError("XLSX 파일에 워크시트가 없습니다.")
         sheet = workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         try:
             first = next(rows)
@@ -145,9 +262,17 @@ def _iter_xlsx(path: Path, on_header: HeaderCheck) -> Iterator[tuple[int, dict[s
         header = _clean_header(list(first))
         on_header(header)
         for index, cells in enumerate(rows, start=2):
+            row = index
+            if index > XLSX_MAX_ROWS:
+                raise RollFileError(f"XLSX 파일의 행 번호가 엑셀의 한도({XLSX_MAX_ROWS:,}행)를 넘습니다: 손상된 파일입니다.")
             if not any(c is not None and str(c).strip() for c in cells):
                 continue
             yield index, _pair(header, list(cells), index)
+    except RollFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — malformed XML in the sheet, an impossible cell, …
+        raise RollFileError(f"XLSX 파일의 {row}행 부근을 읽을 수 없습니다: 손상된 파일입니다 ({type(exc).__name__}).") \
+            from None
     finally:
         workbook.close()
 

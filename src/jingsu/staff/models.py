@@ -74,6 +74,9 @@ class RollUpload(models.Model):
     created_at = models.DateTimeField()
     validated_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # when a worker took up the step under way (validation, then the import); None while the step waits for one —
+    # the dispatch cycle runs waiting steps when there is no broker, and the sweeper fails steps claimed too long ago
+    claimed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -13,8 +13,17 @@ runs the importer's two halves at the two steps the console shows:
    with a reason, `confirm_problem`) and `run_import`: `import_roll` itself, all or
    nothing (it audits `roll.import`), with its progress hook writing `rows_done`.
 
-Steps 2 and 3 run as Celery tasks (jingsu.staff.tasks); without a broker they run inline. Each is guarded by the
-upload's status, so a task delivered twice does no harm (and the import itself is idempotent).
+Steps 2 and 3 never run in the web request: the request stores the file (or the confirmation) and enqueues the
+step — a Celery task (jingsu.staff.tasks) with a broker; without one the step waits (`claimed_at` empty) and the
+dispatch cycle (`jingsu dispatch`, which `jingsu serve` runs) takes it up with `run_pending`. A worker claims a step
+by setting `claimed_at` in a guarded update, so a task delivered twice does no harm (and the import itself is
+idempotent).
+
+The file is untrusted (issue 20 §4–5): validation reads it in a forked child (`jingsu.core.childproc`) with a wall
+timeout, a CPU-time and a memory limit, that does not share this process's database session and dies with it; a
+limit reached makes the upload 실패 with the reason in Korean. The import's session gets PostgreSQL's
+`idle_in_transaction_session_timeout`. `sweep_stuck` (dispatch cycle and beat) fails a step claimed longer ago
+than its limit — a worker killed in the middle — and deletes the file, which holds full registration numbers.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import logging
 import os
 import secrets
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +40,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from jingsu.clock import today
-from jingsu.core import audit
+from jingsu.core import audit, childproc
 from jingsu.core.files import private_dir
 from jingsu.core.models import Jurisdiction
 from jingsu.rolls import importer
@@ -46,6 +56,21 @@ S = RollUpload.Status
 EXTENSIONS = (".csv", ".xlsx")
 #: Errors kept on the upload for the report (the total is always kept).
 ERROR_KEEP = 1000
+
+
+def validation_limits() -> childproc.Limits:
+    """Time and memory a validation may use (settings JINGSU_ROLL_VALIDATE_*: 30 minutes, 2 GB by default)."""
+    wall = float(getattr(settings, "JINGSU_ROLL_VALIDATE_SECONDS", 1800))
+    return childproc.Limits(wall_seconds=wall, cpu_seconds=int(getattr(settings, "JINGSU_ROLL_VALIDATE_CPU_SECONDS",
+                                                                          wall)),
+                            memory_mb=int(getattr(settings, "JINGSU_ROLL_VALIDATE_MEMORY_MB", 2048)))
+
+
+def stuck_after() -> dict[str, timedelta]:
+    """How long a claimed step may run before the sweeper takes it for dead: a validation a little longer than its
+    own wall timeout; an import JINGSU_ROLL_IMPORT_STUCK_SECONDS (default 4 hours)."""
+    return {S.VALIDATING: timedelta(seconds=validation_limits().wall_seconds + 300),
+            S.IMPORTING: timedelta(seconds=float(getattr(settings, "JINGSU_ROLL_IMPORT_STUCK_SECONDS", 4 * 3600)))}
 
 
 def max_bytes() -> int:
@@ -99,55 +124,77 @@ def store_upload(chunks: Any, *, original_name: str, jurisdiction: Jurisdiction,
 def validate_upload(upload_id: int) -> str:
     """Run the importer's validation over the whole file and keep the report. Returns the new status."""
     claimed = RollUpload.objects.filter(pk=upload_id, status__in=[S.UPLOADED, S.VALIDATING]).update(
-        status=S.VALIDATING)
+        status=S.VALIDATING, claimed_at=_clock.now())
     upload = RollUpload.objects.get(pk=upload_id)
     if not claimed:
         return upload.status
+
+    def progress(passed: int) -> None:
+        RollUpload.objects.filter(pk=upload_id, status=S.VALIDATING).update(rows_checked=passed)
+
     try:
-        errors, total_errors, figures = _validate(upload)
-    except Exception as exc:  # noqa: BLE001 — kept on the upload, shown on its page
-        log.exception("roll upload %s: validation failed", upload_id)
-        RollUpload.objects.filter(pk=upload_id).update(
-            status=S.FAILED, failure=f"검증하지 못했습니다 ({type(exc).__name__}). 시스템 관리자에게 알리세요.",
-            finished_at=_clock.now())
+        errors, total_errors, figures = childproc.run_limited(
+            _validate_file, str(stored_path(upload)), upload.jurisdiction_id, today(_clock),
+            limits=validation_limits(), what="검증", on_progress=progress)
+    except childproc.ChildFailed as failed:
+        log.error("roll upload %s: validation stopped (%s) %s", upload_id, failed.kind, failed.detail)
+        RollUpload.objects.filter(pk=upload_id, status=S.VALIDATING).update(
+            status=S.FAILED, finished_at=_clock.now(),
+            failure=f"{failed.reason} 아무것도 기록하지 않았습니다. 파일을 확인하고 다시 올려 주세요.")
+        _remove_file(upload)
         return S.FAILED
+    if not total_errors:
+        # the file passed the child's checks within its limits: now compare it with the record (this reads the
+        # database, so it runs here, not in the child), writing nothing but the plan
+        errors, total_errors = _preview_clean_file(upload, today(_clock))
     status = S.INVALID if total_errors else S.VALIDATED
     RollUpload.objects.filter(pk=upload_id).update(
-        status=status, total_errors=total_errors,
-        errors=[{"row": e.row, "column": e.column, "message": e.message} for e in errors[:ERROR_KEEP]],
-        validated_at=_clock.now(), **figures)
+        status=status, total_errors=total_errors, errors=errors, validated_at=_clock.now(), **figures)
     if status == S.INVALID:
         _remove_file(upload)
     return status
 
 
-def _validate(upload: RollUpload) -> tuple[list[importer.RowError], int, dict[str, Any]]:
-    """The importer's validation without its writer.
+def _validate_file(send: Any, path: str, code: str, as_of: date) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+    """The importer's validation without its writer, in the validation child: it reads the file and sends progress,
+    and touches no database.
 
-    This drives `importer.checked_batches` — the generator
-    `import_roll` itself consumes — and repeats import_roll's two file-level checks (unreadable file, no data rows).
+    This drives `importer.checked_batches` — the generator `import_roll` itself consumes — and repeats import_roll's
+    two file-level checks (unreadable file, no data rows).
     """
-    path = stored_path(upload)
-    code = upload.jurisdiction_id
     try:
-        source = open_roll(path)
+        source = open_roll(Path(path))
     except RollFileError as exc:
-        return [importer.RowError(0, "", str(exc))], 1, {}
+        return [{"row": 0, "column": "", "message": str(exc)}], 1, {}
     checked: importer.Checked | None = None
     passed = 0
-    for item in _preview(upload, importer.checked_batches(source, code, today(_clock), importer.BATCH_SIZE)):
+    for item in importer.checked_batches(source, code, as_of, importer.BATCH_SIZE):
         if isinstance(item, importer.Checked):
             checked = item
         else:
             passed += len(item)
-            RollUpload.objects.filter(pk=upload.pk).update(rows_checked=passed)
+            send(passed)
     assert checked is not None
     figures = {"encoding": _encoding_label(source.encoding, source.kind), "rows": checked.rows,
                "taxpayers": checked.taxpayers, "total_tax": checked.total_tax, "rows_checked": passed}
     errors, total = list(checked.errors), checked.total_errors
     if not total and checked.rows == 0:
         errors, total = [importer.RowError(0, "", "파일에 데이터 행이 없습니다 (열 제목만 있습니다).")], 1
-    return errors, total, figures
+    return [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:ERROR_KEEP]], total, figures
+
+
+def _preview_clean_file(upload: RollUpload, as_of: date) -> tuple[list[dict[str, Any]], int]:
+    """The preview of a file the validation child found without errors: the record's refusals (owner changes
+    without confirmation are listed, amounts below what was paid refused) and `upload.plan`."""
+    source = open_roll(stored_path(upload))
+    checked: importer.Checked | None = None
+    for item in _preview(upload, importer.checked_batches(source, upload.jurisdiction_id, as_of,
+                                                          importer.BATCH_SIZE)):
+        if isinstance(item, importer.Checked):
+            checked = item
+    assert checked is not None
+    return ([{"row": e.row, "column": e.column, "message": e.message} for e in checked.errors[:ERROR_KEEP]],
+            checked.total_errors)
 
 
 def _preview(upload: RollUpload, batches: Any) -> Any:
@@ -222,7 +269,7 @@ def start_import(upload: RollUpload, *, actor: str, owner_change_confirmed: bool
     reason = reason.strip() if owner_changes(upload) else ""
     moved = RollUpload.objects.filter(pk=upload.pk, status=upload.status).update(
         status=S.IMPORTING, confirmed_by=actor, rows_done=0, failure="", started_at=_clock.now(), finished_at=None,
-        owner_change_reason=reason)
+        owner_change_reason=reason, claimed_at=None)
     if moved:
         audit.record("roll.upload.confirm", actor=actor, jurisdiction=upload.jurisdiction_id, target=upload,
                      reason=reason,
@@ -233,17 +280,20 @@ def start_import(upload: RollUpload, *, actor: str, owner_change_confirmed: bool
 
 def run_import(upload_id: int, *, batch_size: int = importer.BATCH_SIZE) -> str:
     """`import_roll` on the stored file as the user who confirmed; keeps the summary or why it failed."""
+    claimed = RollUpload.objects.filter(pk=upload_id, status=S.IMPORTING, claimed_at__isnull=True).update(
+        claimed_at=_clock.now())
     upload = RollUpload.objects.get(pk=upload_id)
-    if upload.status != S.IMPORTING:
+    if not claimed:  # another worker has it, or it is no longer to import
         return upload.status
     progress = _ProgressWriter(upload_id)
     confirmed = {entry["tax_number"] for entry in (upload.plan or {}).get("owner_changes") or []}
     try:
-        summary = importer.import_roll(
-            stored_path(upload), jurisdiction_code=upload.jurisdiction_id, actor=upload.confirmed_by or upload.actor,
-            clock=_clock, batch_size=batch_size, progress=progress,
-            allow_owner_change=bool(confirmed and upload.owner_change_reason),
-            owner_change_reason=upload.owner_change_reason, confirmed_owner_changes=confirmed)
+        with childproc.idle_in_transaction_timeout(childproc.import_idle_seconds()):
+            summary = importer.import_roll(
+                stored_path(upload), jurisdiction_code=upload.jurisdiction_id,
+                actor=upload.confirmed_by or upload.actor, clock=_clock, batch_size=batch_size, progress=progress,
+                allow_owner_change=bool(confirmed and upload.owner_change_reason),
+                owner_change_reason=upload.owner_change_reason, confirmed_owner_changes=confirmed)
     except importer.RollRejected as rejected:  # the file or the database changed since validation
         progress.close()
         RollUpload.objects.filter(pk=upload_id).update(
@@ -265,6 +315,53 @@ def run_import(upload_id: int, *, batch_size: int = importer.BATCH_SIZE) -> str:
         summary={k: v for k, v in summary.as_dict().items() if k != "file"})
     _remove_file(upload)
     return S.DONE
+
+
+# --- the work without a broker, and the sweeper ----------------------------------------------------------------------
+
+
+def run_pending() -> int:
+    """Run the steps that wait for a worker (no broker: the dispatch cycle calls this). Returns how many ran."""
+    ran = 0
+    for pk in RollUpload.objects.filter(status=S.UPLOADED).order_by("id").values_list("pk", flat=True):
+        validate_upload(pk)
+        ran += 1
+    for pk in (RollUpload.objects.filter(status=S.IMPORTING, claimed_at__isnull=True).order_by("id")
+               .values_list("pk", flat=True)):
+        run_import(pk)
+        ran += 1
+    return ran
+
+
+def sweep_stuck(*, clock: Any = None) -> int:
+    """Fail the validations and imports whose worker has been at them longer than `stuck_after()` — a worker killed
+    in the middle leaves its step behind — so that the roll can be uploaded again, and delete their files. Audited
+    (`roll.upload.swept`). A step that is still running is unharmed: validation runs under its own timeout, an
+    import is all or nothing and records its true end. Returns how many were failed."""
+    clock = clock or _clock
+    now = clock.now()
+    swept = 0
+    for status, limit in stuck_after().items():
+        cutoff = now - limit
+        started = "created_at" if status == S.VALIDATING else "started_at"
+        waiting = RollUpload.objects.filter(status=status, claimed_at__isnull=True, **{f"{started}__lt": cutoff})
+        for upload in [*RollUpload.objects.filter(status=status, claimed_at__lt=cutoff), *waiting]:
+            minutes = int(limit.total_seconds() // 60)
+            step = "검증이" if status == S.VALIDATING else "가져오기가"
+            moved = RollUpload.objects.filter(pk=upload.pk, status=status, claimed_at=upload.claimed_at).update(
+                status=S.FAILED, finished_at=now,
+                failure=f"{step} {minutes:,}분 안에 끝나지 않아 중단된 것으로 보고 실패로 처리했습니다."
+                        " 가져오기는 전부 아니면 전무이므로 기록된 것은 없습니다. 파일을 다시 올려 주세요.")
+            if not moved:
+                continue
+            _remove_file(upload)
+            audit.record("roll.upload.swept", actor="system:sweeper", jurisdiction=upload.jurisdiction_id,
+                         target=upload, detail={"file": upload.original_name, "was": status,
+                                                "claimed_at": upload.claimed_at.isoformat() if upload.claimed_at
+                                                else None, "limit_seconds": int(limit.total_seconds())},
+                         clock=clock)
+            swept += 1
+    return swept
 
 
 class _ProgressWriter:

@@ -1,7 +1,7 @@
 """체납 자료 가져오기 (roll upload) in the staff console: upload a CSV/XLSX, read the importer's validation report,
 confirm, watch the import. Every view needs `import_roll` and reads uploads through the user's jurisdiction, which is
 the import's jurisdiction. The steps are in jingsu.staff.roll_uploads; they run as Celery tasks (jingsu.staff.tasks),
-inline when there is no broker."""
+or, without a broker, in the dispatch cycle — never in the request."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 
@@ -23,13 +24,14 @@ RECENT = 20
 
 
 def _background(task: Any, upload_id: int) -> None:
-    """A Celery task for a worker; without a broker it runs here, before the response (as `jingsu campaign send`)."""
+    """Hand a step to a worker; never run it in this request (a big or hostile file would hold the web worker until
+    its timeout killed it, leaving the upload `validating`). With a broker: a Celery task, sent after the commit.
+    Without one: the step waits in the database and the dispatch cycle takes it up (`roll_uploads.run_pending`)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        task(upload_id)
         return
     from jingsu.celery_app import app  # noqa: F401 — the configured app (broker) becomes the current one
 
-    task.delay(upload_id)
+    transaction.on_commit(lambda: task.delay(upload_id))
 
 
 def _mb(size: int) -> str:

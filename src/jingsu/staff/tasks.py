@@ -16,3 +16,9 @@ def validate_roll_upload(upload_id: int) -> str:
 @shared_task(name="jingsu.staff.import_roll_upload", acks_late=True)
 def import_roll_upload(upload_id: int) -> str:
     return roll_uploads.run_import(upload_id)
+
+
+@shared_task(name="jingsu.staff.sweep_roll_uploads")
+def sweep_roll_uploads() -> int:
+    """Beat: fail uploads stuck in validation or import (their worker died) and delete their files."""
+    return roll_uploads.sweep_stuck()

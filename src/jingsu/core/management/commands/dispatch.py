@@ -4,7 +4,9 @@ One cycle: put back attempts a dead worker left in `sending` → start campaigns
 what is queued (inside send windows) → ask the providers for statuses → queue fallbacks → send again → hand paper to
 the post office → read the bank feed → mark campaigns whose every notice reached an end as completed.
 A database error in a step (a race with another process: unique constraint, deadlock, lock timeout) is reported and
-the cycle goes on with the next step; the loop never ends on one (`--once` exits with 1).
+the cycle goes on with the next step; the loop never ends on one (`--once` exits with 1). Then it fails roll
+uploads stuck in validation or import (their worker died) and, when there is no broker, runs the roll uploads'
+waiting steps (validation, import: the console never runs them in the web request).
 Several dispatch processes (or Celery workers) can run at once: work is claimed with SKIP LOCKED on PostgreSQL and
 every move is guarded, so nothing is sent twice. With a broker, `jingsu worker --beat` runs the same cycle as tasks.
 """
@@ -16,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 
@@ -23,6 +26,7 @@ from jingsu.delivery import control
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
 from jingsu.providers.base import BankFeedError, ProviderError
+from jingsu.staff import roll_uploads
 
 T = TypeVar("T")
 
@@ -110,4 +114,7 @@ class Command(BaseCommand):
         # a feed line jingsu refuses (BankFeedError) stops the feed before it, not the cycle
         self.step("수납", lambda: payments.read_bank_feed(providers), None, also=(BankFeedError,))
         self.step("완료 처리", lambda: control.complete_finished(), [])
+        self.step("체납 자료 정리", lambda: roll_uploads.sweep_stuck(), 0)
+        if settings.CELERY_TASK_ALWAYS_EAGER:  # with a broker, the workers run them as tasks
+            self.step("체납 자료 가져오기", lambda: roll_uploads.run_pending(), 0)
         return sent

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from jingsu.core.childproc import idle_in_transaction_timeout, import_idle_seconds
 from jingsu.core.formats import kdate, won
 from jingsu.rolls.importer import ImportSummary, RollRejected, import_roll
 
@@ -44,11 +45,13 @@ class Command(BaseCommand):
                 self.stderr.write(f"  처리 중: {done:,}행")
 
         try:
-            summary = import_roll(
-                path, jurisdiction_code=str(opts["jurisdiction"]), encoding=opts["encoding"],  # type: ignore[arg-type]
-                actor="cli:import-roll", progress=progress, dry_run=dry_run,
-                allow_owner_change=bool(opts["confirm_owner_change"]), owner_change_reason=str(opts["reason"] or ""),
-            )
+            with idle_in_transaction_timeout(import_idle_seconds()):
+                summary = import_roll(
+                    path, jurisdiction_code=str(opts["jurisdiction"]), encoding=opts["encoding"],  # type: ignore[arg-type]
+                    actor="cli:import-roll", progress=progress, dry_run=dry_run,
+                    allow_owner_change=bool(opts["confirm_owner_change"]),
+                    owner_change_reason=str(opts["reason"] or ""),
+                )
         except RollRejected as rejected:
             if as_json:
                 self.stdout.write(json.dumps({
