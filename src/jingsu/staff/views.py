@@ -19,9 +19,10 @@ from jingsu.core.models import AuditLog
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
 from jingsu.staff import queries
-from jingsu.staff.access import client_ip, public_view, scoped_or_404, staff_view
+from jingsu.staff.access import CONSOLE_CLOCK, client_ip, public_view, scoped_or_404, staff_view
 from jingsu.staff.forms import LoginForm, RevealForm, SearchForm
 from jingsu.staff.models import StaffProfile
+from jingsu.staff.services import unseen_notices
 from jingsu.taxpayers import services as taxpayer_services
 from jingsu.taxpayers.models import Taxpayer
 
@@ -55,6 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     j = request.jurisdiction  # type: ignore[attr-defined]
     context: dict = {"search_form": SearchForm()}
+    # what was done to this account by someone else (a password reset), shown once here and on the account page
+    context["account_notices"] = unseen_notices(user, clock=CONSOLE_CLOCK)
     if user.has_perm("staff.view_taxpayer") or user.has_perm("staff.view_reports"):
         arrears = Levy.objects.filter(jurisdiction=j).open().aggregate(
             count=Count("id"),
