@@ -119,6 +119,16 @@ AXES_CLIENT_IP_CALLABLE = "jingsu.staff.access.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 JINGSU_TRUSTED_PROXY_COUNT = int(os.environ.get("JINGSU_TRUSTED_PROXY_COUNT", "0"))
+# Account set-up links (docs/security.md "Accounts and maker-checker"): a new account or a reset gets a one-time link
+# with which the owner sets their own password; it expires after this many hours.
+JINGSU_ACCOUNT_SETUP_HOURS = int(os.environ.get("JINGSU_ACCOUNT_SETUP_HOURS", "24"))
+# The rules a password chosen on such a link must pass (Django's validators; Korean messages via LANGUAGE_CODE).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 # Sessions: idle 15 minutes (every request renews), and gone when the browser closes.
 SESSION_COOKIE_AGE = 15 * 60
 SESSION_SAVE_EVERY_REQUEST = True

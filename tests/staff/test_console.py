@@ -220,7 +220,7 @@ def test_serve_creates_one_demo_user_per_role_and_prints_passwords_once(db, caps
     call_command("serve", "--check")
     first = capsys.readouterr().out
     users = get_user_model().objects.filter(staff_profile__jurisdiction_id="11260")
-    assert users.count() == len(ROLES)
+    assert users.count() == len(ROLES) + 1  # a second 시스템관리자 approves the console's account requests
     for u in users:
         assert u.password.startswith(("pbkdf2_", "argon2", "scrypt")) and u.password not in first
     password_line = next(line for line in first.splitlines() if "clerk-11260" in line)
@@ -229,4 +229,4 @@ def test_serve_creates_one_demo_user_per_role_and_prints_passwords_once(db, caps
     call_command("serve", "--check")
     second = capsys.readouterr().out
     assert password not in second and "이미 있음" in second
-    assert get_user_model().objects.filter(staff_profile__jurisdiction_id="11260").count() == len(ROLES)
+    assert get_user_model().objects.filter(staff_profile__jurisdiction_id="11260").count() == len(ROLES) + 1

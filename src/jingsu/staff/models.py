@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from jingsu.core.models import Jurisdiction
-from jingsu.staff.roles import PERMISSIONS, ROLE_BY_CODE, ROLE_CHOICES, Role
+from jingsu.staff.roles import ALL_ROLE_CHOICES, PERMISSIONS, ROLE_BY_CODE, Role
 
 
 class StaffProfile(models.Model):
@@ -14,7 +14,7 @@ class StaffProfile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    role = models.CharField("역할", max_length=20, choices=ROLE_CHOICES)
+    role = models.CharField("역할", max_length=20, choices=ALL_ROLE_CHOICES)
     display_name = models.CharField("이름", max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -29,6 +29,98 @@ class StaffProfile(models.Model):
     @property
     def role_obj(self) -> Role:
         return ROLE_BY_CODE[self.role]
+
+
+class AccountSetupToken(models.Model):
+    """A one-time link with which the account's owner sets their own password (a new account, or after a reset by
+    an administrator). Only the SHA-256 of the random token is stored; it is used once, expires after
+    `settings.JINGSU_ACCOUNT_SETUP_HOURS`, and a newer link for the same account revokes the older ones."""
+
+    class Purpose(models.TextChoices):
+        NEW = "new", "새 계정"
+        RESET = "reset", "비밀번호 다시 설정"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "계정 설정 링크"
+        ordering = ["-created_at", "-id"]
+
+
+class AccountRequest(models.Model):
+    """A change to an account asked for by one 시스템관리자 and made only when another one approves (maker-checker):
+    a role (a new account's first role too), or a password reset. At most one pending request per account.
+
+    Approving a role for an account without a password, or a reset, issues the set-up link to the approver — so a
+    usable link to an account is never shown to the administrator who asked for it."""
+
+    class Kind(models.TextChoices):
+        ROLE = "role", "역할"
+        RESET = "reset", "비밀번호 초기화"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "승인 대기"
+        APPROVED = "approved", "승인"
+        REJECTED = "rejected", "반려"
+
+    profile = models.ForeignKey(StaffProfile, on_delete=models.CASCADE, related_name="requests")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    role = models.CharField("요청한 역할", max_length=20, choices=ALL_ROLE_CHOICES)  # RESET: the role at the time
+    from_role = models.CharField("요청 때 역할", max_length=20, choices=ALL_ROLE_CHOICES)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "계정 변경 요청"
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["profile"], condition=models.Q(status="pending"),
+                                               name="staff_one_pending_account_request")]
+
+    @property
+    def role_obj(self) -> Role:
+        return ROLE_BY_CODE[self.role]
+
+    @property
+    def from_role_obj(self) -> Role:
+        return ROLE_BY_CODE[self.from_role]
+
+    @property
+    def summary(self) -> str:
+        if self.kind == self.Kind.RESET:
+            return "비밀번호 초기화"
+        return f"역할 {self.from_role_obj.name} → {self.role_obj.name}"
+
+
+class AccountNotice(models.Model):
+    """Something done to an account by someone else that its owner must be told about (no outside mail system
+    exists): shown on the owner's first screen after login until seen, and always on their account page."""
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "비밀번호 다시 설정"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.CharField(max_length=150)  # who did it (the approver of a reset)
+    requested_by = models.CharField(max_length=150, blank=True)  # who asked for it, when someone else approved
+    created_at = models.DateTimeField()
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "계정 알림"
+        ordering = ["-created_at", "-id"]
 
 
 class RollUpload(models.Model):

@@ -64,12 +64,35 @@ ROLES: tuple[Role, ...] = (
     })),
 )
 
-ROLE_BY_CODE: dict[str, Role] = {r.code: r for r in ROLES}
-ROLE_CHOICES = [(r.code, r.name) for r in ROLES]
+#: The state of an account whose role is not (yet) approved: it can log in, see its own account page and the notices
+#: about it, and nothing else. Not grantable (not in ROLES): a new account starts here and a role comes to it only
+#: through a role request that a second 시스템관리자 approves (docs/security.md "Accounts and maker-checker").
+NO_ROLE = Role("none", "역할 없음", "역할이 아직 승인되지 않았습니다. 다른 시스템관리자가 승인하면 일을 할 수 있습니다.",
+               frozenset({"use_console"}))
 
-for _role in ROLES:
+#: Permissions that see or change taxpayer data, money or rewards. A role holding any of them is a data role.
+DATA_PERMISSIONS: frozenset[str] = frozenset({
+    "view_taxpayer", "reveal_personal_data", "import_roll", "prepare_campaign", "approve_campaign",
+    "manage_payments", "view_reports", "view_rewards", "manage_rewards", "vote_committee",
+})
+
+#: The data roles: 담당자, 팀장, 과장, 공적심사위원, 감사 (every role but 시스템관리자). Granting any role — a data role,
+#: or 시스템관리자 (a second administrator could approve the first one's requests) — needs a second administrator.
+DATA_ROLES: frozenset[str] = frozenset(r.code for r in ROLES if r.permissions & DATA_PERMISSIONS)
+
+ALL_ROLES: tuple[Role, ...] = ROLES + (NO_ROLE,)
+ROLE_BY_CODE: dict[str, Role] = {r.code: r for r in ALL_ROLES}
+#: roles that can be granted (forms); the model also accepts NO_ROLE.
+ROLE_CHOICES = [(r.code, r.name) for r in ROLES]
+ALL_ROLE_CHOICES = [(r.code, r.name) for r in ALL_ROLES]
+
+for _role in ALL_ROLES:
     _unknown = _role.permissions - PERMISSIONS.keys()
     assert not _unknown, f"role {_role.code}: unknown permissions {_unknown}"
+    # The administrator's account holds no data role: whoever manages accounts sees no taxpayer data or money.
+    assert not ("manage_users" in _role.permissions and _role.permissions & DATA_PERMISSIONS), \
+        f"role {_role.code}: manage_users together with a data permission"
+assert NO_ROLE.code not in DATA_ROLES and not NO_ROLE.permissions & DATA_PERMISSIONS
 
 
 def sync_groups(apps: Any) -> None:
@@ -88,7 +111,7 @@ def sync_groups(apps: Any) -> None:
             perm.name = label
             perm.save(update_fields=["name"])
         perms[codename] = perm
-    for role in ROLES:
+    for role in ALL_ROLES:
         group, _ = Group.objects.get_or_create(name=role.name)
         group.permissions.set([perms[c] for c in sorted(role.permissions)])
 

@@ -28,6 +28,7 @@ from jingsu.staff.access import (
 )
 from jingsu.staff.forms import LoginForm, RevealForm, SearchForm
 from jingsu.staff.models import StaffProfile
+from jingsu.staff.services import unseen_notices
 from jingsu.taxpayers import services as taxpayer_services
 from jingsu.taxpayers.models import Taxpayer
 
@@ -61,6 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     j = request.jurisdiction  # type: ignore[attr-defined]
     context: dict = {"search_form": SearchForm()}
+    # what was done to this account by someone else (a password reset), shown once here and on the account page
+    context["account_notices"] = unseen_notices(user, clock=CONSOLE_CLOCK)
     if user.has_perm("staff.view_taxpayer") or user.has_perm("staff.view_reports"):
         arrears = Levy.objects.filter(jurisdiction=j).open().with_owed().aggregate(
             count=Count("id"), amount=Sum("owed_amount"))

@@ -41,7 +41,7 @@ from jingsu.core.checks import enforce_at_startup
 from jingsu.core.models import Jurisdiction
 from jingsu.staff import services
 from jingsu.staff.models import StaffProfile
-from jingsu.staff.roles import ROLES
+from jingsu.staff.roles import ROLE_BY_CODE, ROLES
 
 
 def demo_username(jurisdiction: str, role_code: str) -> str:
@@ -49,11 +49,15 @@ def demo_username(jurisdiction: str, role_code: str) -> str:
 
 
 def ensure_demo_users(jurisdiction: Jurisdiction, *, reset_passwords: bool = False) -> list[tuple[str, str, str]]:
-    """(role name, username, password or "") per role; the password only when it was set now."""
+    """(role name, username, password or "") per role; the password only when it was set now.
+
+    The demo's bootstrap, run by whoever runs commands on the server: the users get their roles and passwords at
+    once (`create_staff_user`), without the console's maker-checker. Two 시스템관리자 accounts (`sysadmin-…` and
+    `sysadmin2-…`), so that the console's account requests can be approved by a second administrator."""
     rows = []
     User = get_user_model()
-    for role in ROLES:
-        username = demo_username(jurisdiction.code, role.code)
+    for role, code in [(r, r.code) for r in ROLES] + [(ROLE_BY_CODE["sysadmin"], "sysadmin2")]:
+        username = demo_username(jurisdiction.code, code)
         user = User.objects.filter(username=username).first()
         if user is None:
             password = services.generate_password()
