@@ -16,7 +16,7 @@ class StaffProfile(models.Model):
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
     role = models.CharField("역할", max_length=20, choices=ALL_ROLE_CHOICES)
     display_name = models.CharField("이름", max_length=50, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField()
 
     class Meta:
         verbose_name = "직원"

@@ -48,7 +48,7 @@ def create_staff_user(
     with transaction.atomic():
         user = User.objects.create_user(username=username, password=password)
         profile = StaffProfile.objects.create(user=user, jurisdiction_id=code, role=role,
-                                              display_name=display_name)
+                                              display_name=display_name, created_at=clock.now())
         set_role(user, role)
         audit.record("staff.user_create", actor=actor, jurisdiction=code, target=profile,
                      detail={"username": username, "role": role}, clock=clock)
