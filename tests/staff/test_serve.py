@@ -236,12 +236,22 @@ def test_serve_stops_everything_when_a_child_dies(database_url, tmp_path):
 
 def test_serve_refuses_missing_keys_with_debug_off_and_starts_with_debug_on(database_url, tmp_path):
     log = tmp_path / "serve.log"
-    proc, _ = start_serve(database_url, log, keys={})
+    proc, _ = start_serve(database_url, log, "--host", "0.0.0.0", keys={})  # reachable from outside: no trial
     assert proc.wait(60) != 0
     out = log.read_text()
     assert "운영에 필요한 비밀값이 안전하지 않아 시작하지 않습니다" in out, out
     assert "JINGSU_PII_KEYS" in out and "JINGSU_SECRET_KEY" in out
     assert "JINGSU_KT_CALLBACK_SECRET" not in out  # serve generated its own callback secrets
+
+    # the trial after `make demo`: on the loopback with its own simulator, the demo database's development keys and a
+    # fresh session key, said on the screen
+    proc, port = start_serve(database_url, log, "--no-dispatch", keys={})
+    try:
+        wait_for_console(proc, port, log)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert "시험 운영:" in log.read_text() and "var/dev-keys.json" in log.read_text()
 
     # the documented development path: JINGSU_DEBUG=1 starts with a warning
     proc, port = start_serve(database_url, log, "--no-dispatch", keys={"JINGSU_DEBUG": "1"})

@@ -27,7 +27,7 @@ def _keys() -> tuple[MultiFernet, bytes, bytes]:
     lookup = settings.JINGSU_LOOKUP_KEY
     ci_lookup = getattr(settings, "JINGSU_CI_LOOKUP_KEY", "")
     if not pii or not lookup or not ci_lookup:
-        stored = _dev_keys()
+        stored = dev_keys()
         pii = pii or stored["pii"]
         lookup = lookup or stored["lookup"]
         ci_lookup = ci_lookup or stored["ci_lookup"]
@@ -35,7 +35,7 @@ def _keys() -> tuple[MultiFernet, bytes, bytes]:
     return fernet, base64.urlsafe_b64decode(lookup.encode()), base64.urlsafe_b64decode(ci_lookup.encode())
 
 
-def _dev_keys() -> dict[str, str]:
+def dev_keys() -> dict[str, str]:
     """Development keys in ./var/dev-keys.json (0600), created on first use; a file from before the CI key gains one.
     Under a lock, so that two processes starting together agree on the keys."""
     import fcntl

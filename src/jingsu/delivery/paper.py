@@ -279,10 +279,10 @@ def read_returns_file(path: Path | str, *, today: date) -> list[ReturnRow]:
         try:
             returned_on = date.fromisoformat(raw_date)
             if returned_on > today:
-                row_errors.append(f"반송일 {raw_date}이(가) 미래입니다.")
+                row_errors.append(f"반송일({raw_date})이 오늘보다 늦습니다. 이미 돌아온 우편만 기록할 수 있습니다.")
         except ValueError:
             returned_on = today
-            row_errors.append(f"반송일 '{raw_date}'은(는) YYYY-MM-DD 형식이 아닙니다.")
+            row_errors.append(f"반송일 '{raw_date}'의 형식이 YYYY-MM-DD가 아닙니다.")
         if not reason:
             row_errors.append("사유가 비어 있습니다.")
         elif len(reason) > 20:

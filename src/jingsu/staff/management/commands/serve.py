@@ -121,6 +121,29 @@ def gunicorn_extra_args() -> list[str]:
     return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+TRIAL_KEYS = ("JINGSU_SECRET_KEY", "JINGSU_PII_KEYS", "JINGSU_LOOKUP_KEY", "JINGSU_CI_LOOKUP_KEY")
+
+
+def trial_keys(env: dict[str, str]) -> list[str]:
+    """The trial on this machine (`make demo`, then `jingsu serve`): bound to the loopback with its own simulator —
+    no real intermediary, bank or gateway can reach it and no money moves. Keys the environment does not set are
+    the demo database's development keys (var/dev-keys.json, which encrypted it) and a session key made now; the
+    lines say so. Anything else (another address, real providers) must set every key (jingsu.core.checks)."""
+    from jingsu.core.crypto import dev_keys
+
+    missing = [name for name in TRIAL_KEYS if not env.get(name)]
+    if not missing:
+        return []
+    stored = dev_keys()
+    made = {"JINGSU_SECRET_KEY": secrets.token_urlsafe(50), "JINGSU_PII_KEYS": stored["pii"],
+            "JINGSU_LOOKUP_KEY": stored["lookup"], "JINGSU_CI_LOOKUP_KEY": stored["ci_lookup"]}
+    for name in missing:
+        env[name] = made[name]
+    return ["시험 운영:   이 컴퓨터에서만(127.0.0.1), 시뮬레이터와 함께 — 개발용 개인정보 키(var/dev-keys.json)와 "
+            "이번에 만든 세션 키를 씁니다. 실제 운영은 모든 키를 환경 변수로 설정합니다 (docs/security.md)."]
+
+
 def connect_host(host: str) -> str:
     """The address a local client uses to reach a server bound to `host` (a wildcard bind → the loopback)."""
     if host in ("", "0.0.0.0"):
@@ -217,9 +240,11 @@ class Command(BaseCommand):
                 # the simulator's published ones
                 env["JINGSU_KT_CALLBACK_SECRET"] = secrets.token_urlsafe(32)
                 env["JINGSU_PG_SECRET"] = secrets.token_urlsafe(32)
+                if opts["host"] in LOOPBACK:
+                    lines += trial_keys(env)
             try:
-                enforce_at_startup({name: env.get(name, "") for name in ("JINGSU_KT_CALLBACK_SECRET",
-                                                                        "JINGSU_PG_SECRET")})
+                enforce_at_startup({name: env.get(name, "") for name in TRIAL_KEYS + (
+                    "JINGSU_KT_CALLBACK_SECRET", "JINGSU_PG_SECRET")})
             except ImproperlyConfigured as e:
                 raise CommandError(str(e)) from e
             if provider_url:
