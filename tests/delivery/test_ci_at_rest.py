@@ -7,6 +7,7 @@ import pytest
 from _delivery_helpers import build_campaign
 from django.db import connection
 
+from _clock import T0
 from jingsu.core import crypto
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
@@ -19,7 +20,7 @@ from jingsu.taxpayers.models import Taxpayer, TaxpayerCI
 
 @pytest.fixture(scope="module")
 def sim():
-    with SimulatorProcess(seed=11) as s:
+    with SimulatorProcess(start=T0, seed=11) as s:
         yield s
 
 

@@ -11,6 +11,7 @@ import pytest
 from _delivery_helpers import build_campaign
 from django.core.management import call_command
 
+from _clock import T0
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import Channel, DeliveryAttempt
@@ -26,7 +27,7 @@ DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 @pytest.fixture(scope="module")
 def sim():
-    with SimulatorProcess(seed=11) as s:
+    with SimulatorProcess(start=T0, seed=11) as s:
         yield s
 
 

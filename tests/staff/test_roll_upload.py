@@ -405,7 +405,7 @@ def test_the_preview_and_the_owner_change_confirmation(world, client):
     changes is imported only after an explicit confirmation with a reason, which is audited."""
     login(client, world)
     upload(client, good_csv())
-    client.post(f"/staff/rolls/{latest().pk}/confirm/")
+    confirm(client, latest().pk)
     assert latest().status == RollUpload.Status.DONE
     number = "11260-14-2024-1000001"
     owner = Levy.objects.get(jurisdiction_id=HOME, tax_number=number).taxpayer_id
@@ -432,6 +432,7 @@ def test_the_preview_and_the_owner_change_confirmation(world, client):
     r = client.post(f"/staff/rolls/{up.pk}/confirm/",
                     {"owner_change_confirmed": "yes", "owner_change_reason": "등록번호 오기 정정 (민원 118)"})
     assert r.status_code == 302
+    work()
     up.refresh_from_db()
     assert up.status == RollUpload.Status.DONE and up.summary["owner_changes_total"] == 1
     assert Levy.objects.get(jurisdiction_id=HOME, tax_number=number).taxpayer.name == "이서연"
@@ -446,7 +447,7 @@ def test_the_preview_refuses_an_amount_below_what_was_paid(world, client, clock)
 
     login(client, world)
     upload(client, good_csv())
-    client.post(f"/staff/rolls/{latest().pk}/confirm/")
+    confirm(client, latest().pk)
     number = "11260-14-2024-1000001"
     record_payment(source="test-bank", external_id="t1", received_at=clock.now(), amount=100_000, channel="bank",
                    payment_number="", virtual_account="", tax_number=number, jurisdiction=HOME, clock=clock)

@@ -243,8 +243,11 @@ class Command(BaseCommand):
                 if opts["host"] in LOOPBACK:
                     lines += trial_keys(env)
             try:
-                enforce_at_startup({name: env.get(name, "") for name in TRIAL_KEYS + (
-                    "JINGSU_KT_CALLBACK_SECRET", "JINGSU_PG_SECRET")})
+                # what the children will see: the environment we hand them (Django's SECRET_KEY is JINGSU_SECRET_KEY)
+                handed = {name: env.get(name, "") for name in TRIAL_KEYS + (
+                    "JINGSU_KT_CALLBACK_SECRET", "JINGSU_PG_SECRET")}
+                handed["SECRET_KEY"] = handed.pop("JINGSU_SECRET_KEY") or settings.SECRET_KEY
+                enforce_at_startup(handed)
             except ImproperlyConfigured as e:
                 raise CommandError(str(e)) from e
             if provider_url:
