@@ -2,6 +2,7 @@
 campaign; report rows/s for both imports and the dispatch rate before and during the changed import.
 
     .venv/bin/python bench/import_changed.py [--rows 200000] [--database-url postgresql://postgres@127.0.0.1:5432/jingsu_bench_changed]
+        [--pre-seconds S] [--without-dispatch]
 
 issue 12 §2: a 200,000-row roll whose rows differ from what is stored ran one `bulk_update` (CASE WHEN id = …) for
 over 56 minutes while `jingsu dispatch` waited on its row locks. The importer now writes changes set-based (COPY into
@@ -24,6 +25,9 @@ and prints one JSON line:
   bank-feed step does before booking a payment) every 0.2 s during the changed import; the longest wait is how long
   a payment on a changed levy would have waited for the import. (`--send-only` dispatch never locks levies or
   taxpayers; this probe stands in for the payment steps of the full cycle.)
+
+`--without-dispatch` runs the two imports alone (no campaign, no dispatch): the changed import's speed when it does
+not share the two cores, to tell the cost of writing changes from the cost of sharing.
 
 Results go to docs/benchmarks.md by hand.
 """
@@ -115,8 +119,10 @@ def main() -> int:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_changed")
     p.add_argument("--jurisdiction", default="11260")
     p.add_argument("--pre-seconds", type=float, default=0.0,
-                   help="how long dispatch sends alone before the changed import (default: 1.5 × the new import, "
-                        "at least 10 s)")
+                   help="how long dispatch sends alone before the changed import (default: 4 × the new import, "
+                        "at least 10 s: the changed import, sharing the cores with dispatch, takes up to ≈ 3 ×)")
+    p.add_argument("--without-dispatch", action="store_true",
+                   help="no campaign, no dispatch: the changed import alone (its speed without sharing the cores)")
     args = p.parse_args()
     from jingsu.clock import SEOUL
 
@@ -146,6 +152,20 @@ def main() -> int:
     say("importing the roll (new)")
     new_s, new = run_import(jingsu, roll, args.jurisdiction, env)
     assert new["levies_created"] == rows, new
+
+    if args.without_dispatch:
+        say("importing the changed roll, nothing else running")
+        changed_s, again = run_import(jingsu, changed, args.jurisdiction, env)
+        assert again["levies_updated"] == rows, again
+        print(json.dumps({
+            "benchmark": "import_changed", "date": start.date().isoformat(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {cpu_model()}", "rows": rows,
+            "new": {"seconds": round(new_s, 1), "rows_per_s": round(rows / new_s)},
+            "changed_alone": {"seconds": round(changed_s, 1), "rows_per_s": round(rows / changed_s),
+                              "levies_updated": again["levies_updated"],
+                              "taxpayers_updated": again["taxpayers_updated"]},
+            "changed_over_new": round(new_s / changed_s, 2)}, ensure_ascii=False))
+        return 0
 
     os.environ.update(env)
     import django
@@ -191,7 +211,7 @@ def main() -> int:
                     raise SystemExit(f"jingsu dispatch ended ({worker.returncode}); see {log.name}")
                 time.sleep(0.2)
             dispatch_began = handed.order_by("at").values_list("at", flat=True).first()
-            time.sleep(args.pre_seconds or max(10.0, 1.5 * new_s))
+            time.sleep(args.pre_seconds or max(10.0, 4 * new_s))
 
             first_levy = Levy.objects.order_by("pk").values_list("pk", flat=True).first()
             probe = LockProbe(args.database_url, Levy._meta.db_table, first_levy)
