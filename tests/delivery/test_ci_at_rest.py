@@ -7,27 +7,11 @@ import pytest
 from _delivery_helpers import build_campaign
 from django.db import connection
 
-from _clock import T0
 from jingsu.core import crypto
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.providers.base import CiRequest
-from jingsu.providers.http import RetryPolicy
-from jingsu.providers.registry import simulator_providers
-from jingsu.simulator.process import SimulatorProcess
 from jingsu.taxpayers.models import Taxpayer, TaxpayerCI
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with SimulatorProcess(start=T0, seed=11) as s:
-        yield s
-
-
-@pytest.fixture
-def providers(sim, clock):
-    sim.control.set_clock(clock.now())  # the documents' read deadlines are counted from the test's clock
-    return simulator_providers(sim.url, timeout=5.0, retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2))
 
 
 def raw_table() -> str:

@@ -11,31 +11,14 @@ import pytest
 from _delivery_helpers import build_campaign
 from django.core.management import call_command
 
-from _clock import T0
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import Channel, DeliveryAttempt
-from jingsu.providers.http import RetryPolicy
-from jingsu.providers.registry import simulator_providers
-from jingsu.simulator.process import SimulatorProcess
 from jingsu.taxpayers.models import Taxpayer
 
 CMD = "=cmd|' /C calc'!A0"
 LINK = '=HYPERLINK("http://evil.example/x","열기")'
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with SimulatorProcess(start=T0, seed=11) as s:
-        yield s
-
-
-@pytest.fixture
-def providers(sim, clock):
-    if sim.control.now() < clock.now():
-        sim.control.set_clock(clock.now())
-    return simulator_providers(sim.url, timeout=5.0, retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2))
 
 
 @pytest.fixture
