@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from jingsu.clock import SEOUL
+from jingsu.core.formats import kdate
 from jingsu.core.models import AuditLog
 from jingsu.staff import services
 from jingsu.staff.models import AccountNotice, AccountSetupToken, StaffProfile
@@ -56,7 +58,8 @@ def test_the_list_shows_only_this_jurisdictions_accounts(world, client):
         assert f"{role.code}-{HOME}" in body
         assert role.name in body
     assert f"clerk-{OTHER}" not in body and "no-profile" not in body
-    assert "사용 중" in body and "2026. " in body  # created date as 2026. m. d.
+    created = StaffProfile.objects.get(user__username=f"clerk-{HOME}").created_at
+    assert "사용 중" in body and kdate(created.astimezone(SEOUL)) in body  # created date as 2026. m. d.
     no_inline(r)
 
 

@@ -313,6 +313,8 @@ def set_active(profile: StaffProfile, active: bool, *, actor: str, clock: Clock 
 
 
 def locked_usernames(usernames: list[str], *, clock: Clock = DEFAULT_CLOCK) -> set[str]:
+    # `clock` must be the one django-axes stamps attempts with: the process's real clock (DEFAULT_CLOCK), never the
+    # console's injected one
     """Which of these usernames django-axes locks out now: failures for the username within the cool-off time reach
     AXES_FAILURE_LIMIT (the same sum axes computes for the username parameter; attempt times are axes' own, i.e.
     the real clock)."""

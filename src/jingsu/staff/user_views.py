@@ -113,7 +113,7 @@ def _account_page(request: HttpRequest, profile: StaffProfile, *, role_form: Rol
     pending = services.pending_request(profile)
     return render(request, "staff/users/detail.html", {
         "p": profile, "u": user,
-        "locked": user.get_username() in services.locked_usernames([user.get_username()], clock=_clock),
+        "locked": user.get_username() in services.locked_usernames([user.get_username()]),
         "is_self": user.pk == request.user.pk,
         "role_form": role_form or RoleForm(initial={"role": profile.role if profile.role in DATA_ROLES
                                                     or profile.role == "sysadmin" else ""}),
@@ -133,7 +133,7 @@ def _account_page(request: HttpRequest, profile: StaffProfile, *, role_form: Rol
 def user_list(request: HttpRequest) -> HttpResponse:
     profiles = list(StaffProfile.objects.filter(jurisdiction=_j(request)).select_related("user")
                     .order_by("user__username"))
-    locked = services.locked_usernames([p.user.get_username() for p in profiles], clock=_clock)
+    locked = services.locked_usernames([p.user.get_username() for p in profiles])
     rows = [{"p": p, "u": p.user, "locked": p.user.get_username() in locked} for p in profiles]
     pending = list(AccountRequest.objects.filter(jurisdiction=_j(request), status=AccountRequest.Status.PENDING)
                    .select_related("profile__user").order_by("requested_at", "id"))
