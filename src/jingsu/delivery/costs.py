@@ -1,6 +1,6 @@
 """Unit cost per channel, in won, recorded on every delivery attempt for the effect report.
 
-Sources (../shared/reference/mobile-enotice.md §3.1):
+Sources (published tariffs and the Seoul 2023 KakaoTalk pilot figures, as cited per value below):
 - 일반우편 ≤ 25 g: 430원; 등기: 2,830원 (우정사업본부 요금, from 2025-06).
 - Printing and enveloping one notice: 100원 — an assumption (no public figure found); set per office.
 - Mobile (KakaoTalk 전자문서, KT 공인알림문자): about 94원 per notice, from Seoul's 2023 pilot (5만 notices for

@@ -1,7 +1,7 @@
 """One interface per kind of outside system.
 
 Services talk only to these interfaces; `jingsu.providers.http` holds the adapters that speak each provider's HTTP
-API (the real providers' shapes, see ../shared/reference/mobile-enotice.md §4), and the simulator
+API (the real providers' published API shapes: Kakao 전자문서, KT 공인알림문자), and the simulator
 (`jingsu.simulator`) speaks the same APIs, so tests and the demo run the real adapter code over real HTTP.
 
 No Django here: plain dataclasses in, plain dataclasses out. Datetimes are timezone-aware.

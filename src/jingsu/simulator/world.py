@@ -4,7 +4,7 @@ Everything here is a pure function of the seed and a recipient key (CI, phone nu
 document's payload: the same seed gives the same world, whatever order requests arrive in. Draws are uniform numbers
 derived from a keyed BLAKE2b hash, not from a shared random generator, so concurrency does not change the outcome.
 
-Every parameter carries its source. Sources refer to shared/reference/mobile-enotice.md:
+Every parameter carries its source. Sources are the published practice reports named per value:
 [V] stated in a cited source, [I] inference/assumption made for the simulator (see docs/simulator.md).
 """
 
