@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from jingsu.clock import SEOUL, ManualClock
+from _clock import T0
+from jingsu.clock import ManualClock
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -31,7 +31,20 @@ def _simulator_secrets():
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 11, 23, 10, 0, tzinfo=SEOUL))
+    return ManualClock(T0)
+
+
+@pytest.fixture(autouse=True)
+def _process_clock(clock):
+    """Every test lives at its own moment: the process's clock (`jingsu.clock.DEFAULT_CLOCK`, what a command or a
+    service called without a clock reads) is the test's `clock` while the test runs — never the real date, so the
+    suite passes on any day (run it under `faketime` a year ahead or back). Child processes get their moment
+    explicitly (the simulator's `--start`, the demo's clock)."""
+    from jingsu.clock import set_process_clock
+
+    previous = set_process_clock(clock)
+    yield
+    set_process_clock(previous)
 
 
 @pytest.fixture

@@ -53,4 +53,26 @@ def today(clock: Clock) -> date:
     return clock.now().astimezone(SEOUL).date()
 
 
-DEFAULT_CLOCK: Clock = SystemClock()
+class ProcessClock:
+    """The process's clock (`DEFAULT_CLOCK`): the system's, unless the process put another in its place
+    (`set_process_clock`). The test suite puts each test's clock there, so that a command or a service called in a
+    test without a clock of its own lives at the test's moment, not at the real date; `jingsu demo` and production
+    never replace it."""
+
+    def __init__(self) -> None:
+        self.inner: Clock = SystemClock()
+
+    def now(self) -> datetime:
+        return self.inner.now()
+
+
+#: The clock of everything not handed one explicitly.
+DEFAULT_CLOCK = ProcessClock()
+#: The wall clock, for comparing with stamps that a library makes with the real time (django-axes' attempt times).
+REAL_CLOCK: Clock = SystemClock()
+
+
+def set_process_clock(clock: Clock | None) -> Clock:
+    """Put `clock` in the place of the process's clock (None: the system's); returns the previous one."""
+    previous, DEFAULT_CLOCK.inner = DEFAULT_CLOCK.inner, clock or SystemClock()
+    return previous

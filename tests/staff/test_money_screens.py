@@ -381,3 +381,47 @@ def test_match_an_unmatched_payment_and_read_the_effects_in_a_browser(money_page
     assert page.locator("svg[role=img]").count() >= 3
     shot(page, "13-effects")
     assert page.console_errors == [] and page.failed_responses == []
+
+
+# --- 감액 정정 (a levy lowered after money was booked on it) ------------------------------------------------------------
+
+
+def test_a_reduction_is_previewed_then_made_and_its_refund_listed(world, money, client, clock):
+    levy = (world.taxpayer.levies.filter(allocations__isnull=True).exclude(status=Levy.Status.PAID)
+            .order_by("tax_number").first())
+    pay = record_payment(source="bank-feed", external_id="reduce-1", received_at=clock.now(), amount=levy.billed_amount,
+                         channel="e-payment", payment_number="", virtual_account="", tax_number=levy.tax_number,
+                         jurisdiction=HOME, clock=clock)[0]
+    levy.refresh_from_db()
+    assert levy.paid_amount == levy.billed_amount
+    # the taxpayer page links the correction for a role that handles money; a role that does not sees no link
+    url = reverse("staff:money_levy_reduce", args=[levy.pk])
+    assert url in text(as_(client, world).get(reverse("staff:taxpayer_detail", args=[levy.taxpayer_id])))
+    assert url not in text(as_(client, world, "team_lead").get(reverse("staff:taxpayer_detail",
+                                                                         args=[levy.taxpayer_id])))
+    assert as_(client, world, "team_lead").get(url).status_code == 403
+    form = as_(client, world).get(url)
+    assert form.status_code == 200 and 'id="reduce-confirm"' not in text(form)
+    no_inline(form)
+    lowered = {"principal": levy.principal - 10_000, "education_tax": levy.education_tax,
+               "city_area_tax": levy.city_area_tax, "reason": "과세표준 오류 정정"}
+    preview = client.post(url, {**lowered, "confirm": "0"})
+    body = text(preview)
+    assert preview.status_code == 200 and 'id="reduce-confirm"' in body
+    assert 'id="reduce-refund">10,000원' in body
+    assert not Refund.objects.filter(levy=levy).exists()  # the preview writes nothing
+    # amounts changed after the preview: shown again, not made
+    changed = client.post(url, {**lowered, "principal": levy.principal - 20_000, "confirm": "1",
+                                "previewed": f"{lowered['principal']},{levy.education_tax},{levy.city_area_tax}"})
+    assert changed.status_code == 200 and "미리 본 뒤 금액이 바뀌었습니다" in text(changed)
+    assert not Refund.objects.filter(levy=levy).exists()
+    made = client.post(url, {**lowered, "confirm": "1",
+                             "previewed": f"{lowered['principal']},{levy.education_tax},{levy.city_area_tax}"})
+    assert made.status_code == 302
+    refund = Refund.objects.get(levy=levy)
+    assert (refund.amount, refund.payment_id, refund.status) == (10_000, pay.pk, Refund.Status.PENDING)
+    assert AuditLog.objects.get(action="levy.reduce").actor == world.users["clerk"].get_username()
+    assert "10,000원" in text(client.get(reverse("staff:money_refunds")))
+    # an increase is no reduction: refused with the field named, nothing written
+    up = client.post(url, {**lowered, "principal": levy.principal + 1, "confirm": "0"})
+    assert "감액 정정이 아닙니다" in text(up) and Refund.objects.filter(levy=levy).count() == 1

@@ -70,6 +70,8 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "batch_id": (r.batch.pk, r.other_batch.pk),
         "upload_id": (world.roll_uploads[0].pk, world.roll_uploads[1].pk),
         "payment_id": (world.money.unmatched.pk, world.money.other_unmatched.pk),
+        "levy_id": (world.taxpayer.levies.order_by("pk").first().pk,  # 감액 정정 (money_views.levy_reduce)
+                    world.other_taxpayer.levies.order_by("pk").first().pk),
         "campaign_id": (world.money.campaign.pk, world.money.other_campaign.pk),
         "committee_id": (r.committee.pk, r.other_committee.pk),  # 포상금 인적 사항 (rewards_setup_views)
         "member_id": (r.members[0].pk, r.other_member.pk),

@@ -17,9 +17,9 @@ record hits the unique constraint and is acknowledged without effect. Records ar
 ``services.apply_report``, which never moves an attempt backwards — a 40 수신성공 arriving after a 60 열람확인 is a
 no-op — so the order of arrival does not matter.
 
-Time: the view asks ``get_clock()`` — a module-level clock provider, ``SystemClock`` unless ``set_clock`` replaced
-it. The simulator stamps callbacks with *sim* time by default, so a process that drives the simulator's clock (the
-tests, the demo) sets this clock to the simulator's (``SimulatorControl(url).clock()``) or to its ManualClock that it
+Time: the view asks ``get_clock()`` — a module-level clock provider, the process's ``DEFAULT_CLOCK`` unless
+``set_clock`` replaced it. The simulator stamps callbacks with *sim* time by default, so a process that drives the
+simulator's clock (the tests, the demo) sets this clock to the simulator's (``SimulatorControl(url).clock()``) or to its ManualClock that it
 keeps in step; a deployment against the real KT (or `jingsu serve`, whose simulator runs at real speed from the
 present moment) keeps the system clock.
 """
@@ -37,7 +37,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from jingsu.clock import Clock, SystemClock
+from jingsu.clock import DEFAULT_CLOCK, Clock
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, ReceiptEvent, ReceiptRejection
 from jingsu.providers.base import CallbackRejected, StatusReport
 from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, implausible_time, verify_signature
@@ -46,7 +46,7 @@ log = logging.getLogger("jingsu.delivery.receipts")
 
 # --- the clock the callback endpoint uses --------------------------------------------------------------------------
 
-_clock: Clock = SystemClock()
+_clock: Clock = DEFAULT_CLOCK
 
 
 def get_clock() -> Clock:
@@ -54,10 +54,10 @@ def get_clock() -> Clock:
 
 
 def set_clock(clock: Clock | None) -> Clock:
-    """Replace the endpoint's clock (None: back to the system clock). Returns the previous one."""
+    """Replace the endpoint's clock (None: back to the process's clock). Returns the previous one."""
     global _clock
     previous = _clock
-    _clock = clock if clock is not None else SystemClock()
+    _clock = clock if clock is not None else DEFAULT_CLOCK
     return previous
 
 

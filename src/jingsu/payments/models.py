@@ -98,7 +98,8 @@ class Refund(models.Model):
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="refunds")
     taxpayer = models.ForeignKey("taxpayers.Taxpayer", null=True, on_delete=models.PROTECT, related_name="refunds")
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="refund")
+    # one per overpayment, and one per payment that a 감액 정정 gives money back from (payments.corrections)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     levy = models.ForeignKey(Levy, null=True, on_delete=models.PROTECT, related_name="refunds")
     amount = models.BigIntegerField("환급액")
     reason = models.CharField("사유", max_length=200)

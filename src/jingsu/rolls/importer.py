@@ -164,7 +164,8 @@ def import_roll(
     new, changed (which columns) and unchanged, and the levies whose taxpayer changes. A 과세번호 whose stored
     taxpayer differs from the row's is refused unless `allow_owner_change` with an `owner_change_reason` (limited to
     `confirmed_owner_changes` when given: the console confirms the list its preview showed); each such correction
-    is audited (`levy.owner_change`) with the reason. An amount below what was already paid is always refused.
+    is audited (`levy.owner_change`) with the reason. An amount below what was already paid is always refused: that
+    correction gives money back and goes through `payments.corrections` (the console's 감액 정정).
 
     `worker`: read and validate the file in a child process while this one writes (see `_checked_in_worker`);
     None (the default) does so for files of `WORKER_MIN_BYTES` or more when there are two cores and fork.
@@ -823,7 +824,8 @@ class _Writer:
                     parsed.row, "본세",
                     f"과세번호 {number}에는 이미 {won(paid)}이 수납되었습니다: 고지세액 합계를 "
                     f"{won(values['billed_amount'])}으로 낮출 수 없습니다 (수납액보다 적은 감액). 환급이 따르는 "
-                    "감액 정정은 가져오기로 할 수 없습니다."))
+                    "감액 정정은 납세자 화면의 부과 건에서 '감액 정정'으로 하세요 (미리 보기, 사유, 환급 대상 "
+                    "기록)."))
             if not diffs:
                 s.levies_unchanged += 1
                 s.total_penalty += stored["penalty"]

@@ -34,6 +34,7 @@ from jingsu.delivery.paper import mask_name
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
 from jingsu.payments import numbers
+from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
 from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
 from jingsu.payments.services import PaymentError, match_by_hand
 from jingsu.reports import effects as fx
@@ -173,6 +174,59 @@ def payment_match(request: HttpRequest, payment_id: int) -> HttpResponse:
     return render(request, "staff/money/match.html", {
         "payment": _labelled(payment), "form": form, "levy": levy, "allocations": allocations,
         "can_match": payment.status == Payment.Status.UNMATCHED,
+    })
+
+
+# --- money: 감액 정정 (a levy lowered after money was booked on it) ----------------------------------------------------
+
+
+class ReduceForm(forms.Form):
+    principal = forms.IntegerField(label="정정한 본세", min_value=0,
+                                   widget=forms.NumberInput(attrs={"class": "krds-input", "inputmode": "numeric"}))
+    education_tax = forms.IntegerField(label="정정한 지방교육세", min_value=0,
+                                       widget=forms.NumberInput(attrs={"class": "krds-input", "inputmode": "numeric"}))
+    city_area_tax = forms.IntegerField(label="정정한 도시지역분", min_value=0,
+                                       widget=forms.NumberInput(attrs={"class": "krds-input", "inputmode": "numeric"}))
+    reason = forms.CharField(label="정정 사유", max_length=200, required=False,
+                             help_text="예: 이중부과, 과세표준 오류. 감사 기록과 환급 사유에 남습니다.",
+                             widget=forms.Textarea(attrs={"class": "krds-input", "rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "reduce-%s")
+        super().__init__(*args, **kwargs)
+
+
+@staff_view("manage_payments")
+def levy_reduce(request: HttpRequest, levy_id: int) -> HttpResponse:
+    """GET: the levy and the form; POST 미리 보기: what the correction does (nothing written); POST 정정: do it."""
+    levy = scoped_or_404(request, Levy, pk=levy_id)
+    plan = None
+    if request.method == "POST":
+        form = ReduceForm(request.POST)
+        if form.is_valid():
+            amounts = {k: form.cleaned_data[k] for k in ("principal", "education_tax", "city_area_tax")}
+            try:
+                previewed = ",".join(str(v) for v in amounts.values())
+                if request.POST.get("confirm") == "1" and request.POST.get("previewed") != previewed:
+                    # the amounts changed after the preview: show the preview of these amounts first
+                    messages.warning(request, "미리 본 뒤 금액이 바뀌었습니다. 바뀐 금액의 미리 보기를 확인하고 다시 정정하세요.")
+                elif request.POST.get("confirm") == "1":
+                    plan = reduce_levy(levy, **amounts, reason=form.cleaned_data["reason"], actor=_actor(request),
+                                       clock=_clock)
+                    messages.success(request, "감액 정정을 기록했습니다. " + plan.text())
+                    return redirect(reverse("staff:taxpayer_detail", args=[levy.taxpayer_id]))
+                plan = plan_reduction(levy, **amounts, clock=_clock)
+            except CorrectionError as e:
+                plan = None
+                form.add_error(e.field if e.field in form.fields else None, str(e))
+    else:
+        form = ReduceForm(initial={"principal": levy.principal, "education_tax": levy.education_tax,
+                                   "city_area_tax": levy.city_area_tax})
+    allocations = list(levy.allocations.select_related("payment").order_by("payment__received_at", "pk"))
+    return render(request, "staff/money/reduce.html", {
+        "levy": levy, "form": form, "plan": plan, "allocations": allocations,
+        "previewed": ",".join(str(plan.after[k]) for k in ("principal", "education_tax", "city_area_tax"))
+        if plan else "",
     })
 
 

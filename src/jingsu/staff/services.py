@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.clock import DEFAULT_CLOCK, REAL_CLOCK, Clock
 from jingsu.core import audit
 from jingsu.core.models import Jurisdiction
 from jingsu.staff.models import AccountNotice, AccountRequest, AccountSetupToken, StaffProfile
@@ -312,9 +312,8 @@ def set_active(profile: StaffProfile, active: bool, *, actor: str, clock: Clock 
     return True
 
 
-def locked_usernames(usernames: list[str], *, clock: Clock = DEFAULT_CLOCK) -> set[str]:
-    # `clock` must be the one django-axes stamps attempts with: the process's real clock (DEFAULT_CLOCK), never the
-    # console's injected one
+def locked_usernames(usernames: list[str], *, clock: Clock = REAL_CLOCK) -> set[str]:
+    # `clock` must be the one django-axes stamps attempts with: the wall clock (REAL_CLOCK), never an injected one
     """Which of these usernames django-axes locks out now: failures for the username within the cool-off time reach
     AXES_FAILURE_LIMIT (the same sum axes computes for the username parameter; attempt times are axes' own, i.e.
     the real clock)."""

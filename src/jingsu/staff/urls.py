@@ -46,6 +46,7 @@ urlpatterns = [
     path("money/unmatched/", mv.unmatched, name="money_unmatched"),
     path("money/payments/<int:payment_id>/", mv.payment_match, name="money_payment"),
     path("money/refunds/", mv.refunds, name="money_refunds"),
+    path("money/levies/<int:levy_id>/reduce/", mv.levy_reduce, name="money_levy_reduce"),
     path("money/reconciliation/", mv.reconciliation, name="money_reconciliation"),
     path("effects/", mv.effects_home, name="effects_home"),
     path("effects/period/", mv.effects_period, name="effects_period"),

@@ -1,4 +1,5 @@
-"""`jingsu payments unmatched|match|refunds` — the unmatched queue, matching by hand, refunds to notify."""
+"""`jingsu payments unmatched|match|refunds|reduce` — the unmatched queue, matching by hand, refunds to notify, and
+the 감액 정정 of a levy that money was booked on (payments.corrections)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.levies.models import Levy
+from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
 from jingsu.payments.models import Payment, Refund
 from jingsu.payments.services import PaymentError, match_by_hand
 
 
 class Command(BaseCommand):
-    help = "수납: unmatched (미확인 목록), match (수기 대사), refunds (환급 대상)"
+    help = "수납: unmatched (미확인 목록), match (수기 대사), refunds (환급 대상), reduce (감액 정정과 환급)"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -30,6 +32,16 @@ class Command(BaseCommand):
         r = sub.add_parser("refunds")
         r.add_argument("--jurisdiction", required=True)
         r.add_argument("--json", action="store_true")
+        d = sub.add_parser("reduce", help="감액 정정: 고지세액을 낮추고, 이미 수납된 초과분은 환급 대상으로")
+        d.add_argument("--jurisdiction", required=True)
+        d.add_argument("--tax-number", required=True, help="과세번호")
+        d.add_argument("--principal", type=int, help="정정한 본세 (없으면 그대로)")
+        d.add_argument("--education-tax", type=int, help="정정한 지방교육세 (없으면 그대로)")
+        d.add_argument("--city-area-tax", type=int, help="정정한 도시지역분 (없으면 그대로)")
+        d.add_argument("--reason", default="", help="정정 사유 (감사 기록에 남습니다)")
+        d.add_argument("--actor", default="cli")
+        d.add_argument("--dry-run", action="store_true", help="무엇이 바뀔지만 보이고 기록하지 않음")
+        d.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         getattr(self, "_" + opts["action"])(opts)
@@ -71,3 +83,22 @@ class Command(BaseCommand):
         for r in rows:
             self.stdout.write(f"{r['id']}\t납세자 {r['taxpayer_id']}\t{r['amount']:,}원\t{r['reason']}")
         self.stdout.write(f"환급 대상 {len(rows):,}건 {sum(r['amount'] for r in rows):,}원")
+
+    def _reduce(self, opts: dict[str, Any]) -> None:
+        levy = Levy.objects.filter(jurisdiction_id=opts["jurisdiction"], tax_number=opts["tax_number"]).first()
+        if levy is None:
+            raise CommandError(f"--tax-number: 과세번호 {opts['tax_number']}인 부과 건이 없습니다.")
+        amounts = {name: levy_value if opts[name] is None else opts[name]
+                   for name, levy_value in (("principal", levy.principal), ("education_tax", levy.education_tax),
+                                            ("city_area_tax", levy.city_area_tax))}
+        try:
+            if opts["dry_run"]:
+                plan = plan_reduction(levy, **amounts)
+            else:
+                plan = reduce_levy(levy, **amounts, reason=opts["reason"], actor=opts["actor"])
+        except CorrectionError as e:
+            raise CommandError(f"--{e.field.replace('_', '-')}: {e}") from None
+        if opts["json"]:
+            self.stdout.write(json.dumps({**plan.as_dict(), "dry_run": opts["dry_run"]}, ensure_ascii=False))
+            return
+        self.stdout.write(("(미리 보기: 기록하지 않았습니다) " if opts["dry_run"] else "") + plan.text())
