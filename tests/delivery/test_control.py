@@ -217,7 +217,7 @@ def test_the_campaign_command_sets_the_policy_and_schedules_pauses_and_cancels(j
     assert (c.send_window_start.hour, c.send_window_end.hour) == (10, 18)
     call_command("campaign", "build", str(c.pk), "--actor", "담당자")
     call_command("campaign", "approve", str(c.pk), "--actor", "팀장")
-    future = (datetime.now(SEOUL) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    future = (T0 + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")  # the command lives at the test's moment
     call_command("campaign", "schedule", str(c.pk), "--at", future, "--actor", "팀장")
     c.refresh_from_db()
     assert c.scheduled_at is not None and c.scheduled_by == "팀장"
