@@ -89,3 +89,23 @@ def test_no_module_reads_the_system_clock_outside_jingsu_clock():
             continue
         offenders += [f"src/jingsu/{rel}:{line}: {text}" for line, text in clock_reads(path.read_text("utf-8"))]
     assert offenders == [], "read the time from an injected jingsu.clock.Clock instead:\n" + "\n".join(offenders)
+
+
+TESTS = Path(__file__).resolve().parents[1]
+# Tests that read the wall clock, with the reason. Everything else lives at its own moment (`tests/_clock.T0`; the
+# process's clock is the test's clock, tests/conftest.py), so the suite passes on any date.
+TESTS_ALLOWED = {
+    "foundation/test_clock_guard.py": "the guard's own sample source",
+    "staff/test_serve.py": "`jingsu serve` runs at the real date by design: the test compares its clock with the wall",
+    "foundation/test_ci_migration.py": "timestamps of rows a migration test inserts; no assertion depends on them",
+}
+
+
+def test_no_test_reads_the_system_clock_but_the_justified_ones():
+    offenders = []
+    for path in sorted(TESTS.rglob("*.py")):
+        rel = str(path.relative_to(TESTS))
+        if rel in TESTS_ALLOWED:
+            continue
+        offenders += [f"tests/{rel}:{line}: {text}" for line, text in clock_reads(path.read_text("utf-8"))]
+    assert offenders == [], "start from tests/_clock.T0 or the `clock` fixture instead:\n" + "\n".join(offenders)

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -30,8 +29,8 @@ def test_published_secrets_are_the_simulators_and_the_dev_key(settings):
     assert checks.PUBLISHED_SECRETS == {DEFAULT_CALLBACK_SECRET, DEFAULT_PG_SECRET, settings.DEV_SECRET_KEY}
 
 
-def test_adapters_have_no_default_secret_and_refuse_what_the_published_ones_sign():
-    ts = str(int(time.time()))
+def test_adapters_have_no_default_secret_and_refuse_what_the_published_ones_sign(clock):
+    ts = str(int(clock.now().timestamp()))
     body = json.dumps({"tid": "T1", "order_id": "O1", "amount": 5_774_070, "payment_number": "1" * 19,
                        "status": "approved", "approved_at": ts}).encode()
     gateway = PaymentGatewayAdapter(GatewayConfig(base_url="http://pg.invalid"))
