@@ -202,3 +202,33 @@ def test_cli_names_the_line_of_a_bad_file(clock, roll, tmp_path, capsys):
     with pytest.raises(CommandError, match="2행 금액"):
         call_command("import_payments", str(f), "--jurisdiction", "11260", "--format", "csv")
     assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_undoing_a_match_by_hand_cancels_its_pending_refund_and_is_refused_once_the_refund_was_told(clock, roll):
+    from jingsu.payments.services import unmatch_by_hand
+
+    a = roll[A]
+    p = pay(clock, a.billed_amount * 3, tid="T-over", tax_number="")  # no reference: unmatched
+    assert p.status == Payment.Status.UNMATCHED
+    match_by_hand(p, levy=a, actor="clerk", reason="통화로 확인한 과세번호", clock=clock)
+    refund = Refund.objects.get(payment=p)
+    with pytest.raises(PaymentError, match="5자 이상"):
+        unmatch_by_hand(p, actor="clerk", reason="짧음", clock=clock)
+    unmatch_by_hand(p, actor="clerk", reason="다른 납세자의 입금이었음", clock=clock)
+    refund.refresh_from_db()
+    a.refresh_from_db()
+    assert refund.status == Refund.Status.CANCELLED
+    assert (a.paid_amount, a.penalty_paid, a.status) == (0, 0, Levy.Status.NORMAL)
+    assert sum(x.amount for x in p.allocations.all()) == 0
+    assert {(x.head, x.amount) for x in p.allocations.all() if x.amount < 0} == {
+        (x.head, -x.amount) for x in p.allocations.all() if x.amount > 0}
+    # matched again, its refund told to the taxpayer: undoing is refused, nothing changes
+    p.refresh_from_db()
+    match_by_hand(p, levy=a, actor="clerk", reason="다시 확인한 과세번호", clock=clock)
+    Refund.objects.filter(payment=p, status=Refund.Status.PENDING).update(status=Refund.Status.NOTIFIED)
+    p.refresh_from_db()
+    with pytest.raises(PaymentError):
+        unmatch_by_hand(p, actor="clerk", reason="다른 납세자의 입금이었음", clock=clock)
+    p.refresh_from_db()
+    assert p.status == Payment.Status.OVERPAID

@@ -4,6 +4,7 @@ the effect dashboard (item 6) through the Django test client on a real database.
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -44,6 +45,15 @@ def a_levy(world) -> Levy:
     return world.taxpayer.levies.exclude(status=Levy.Status.PAID).order_by("tax_number").first()
 
 
+def match_confirmed(client, url, data):
+    """Match by hand as the screen does it: the preview first (nothing written), then the confirmation of what was
+    previewed."""
+    preview = client.post(url, {**data, "confirm": "0"})
+    assert preview.status_code == 200 and 'id="match-confirm"' in text(preview), text(preview)[-2000:]
+    previewed = re.search(r'name="previewed" value="([^"]*)"', text(preview)).group(1)
+    return client.post(url, {**data, "confirm": "1", "previewed": previewed})
+
+
 # --- the unmatched queue and matching by hand -----------------------------------------------------------------------
 
 
@@ -66,7 +76,16 @@ def test_matching_by_hand_with_a_reason_moves_the_payment_and_writes_an_audit_ro
     assert page.status_code == 200
     assert levy.tax_number in text(page) and "찾은 부과 건" in text(page)
     no_inline(page)
-    r = client.post(url, {"levy_ref": levy.tax_number, "scope": "levy", "reason": "납세자 전화 확인: 과세번호 착오"})
+    data = {"levy_ref": levy.tax_number, "scope": "levy", "reason": "납세자 전화 확인: 과세번호 착오"}
+    # the preview shows the allocation and writes nothing; a confirmation of other values is previewed again
+    preview = client.post(url, {**data, "confirm": "0"})
+    assert 'id="match-preview"' in text(preview) and levy.tax_number in text(preview) and "본세 등" in text(preview)
+    assert Payment.objects.get(pk=money.unmatched.pk).status == Payment.Status.UNMATCHED
+    assert not AuditLog.objects.filter(action="payment.match_by_hand").exists()
+    unconfirmed = client.post(url, {**data, "scope": "taxpayer", "confirm": "1", "previewed": f"{levy.pk}|levy"})
+    assert unconfirmed.status_code == 200 and 'id="match-preview"' in text(unconfirmed)
+    assert Payment.objects.get(pk=money.unmatched.pk).status == Payment.Status.UNMATCHED
+    r = match_confirmed(client, url, data)
     assert r.status_code == 302 and r["Location"] == reverse("staff:money_unmatched")
     p = Payment.objects.get(pk=money.unmatched.pk)
     assert p.status in (Payment.Status.MATCHED, Payment.Status.OVERPAID)
@@ -89,8 +108,8 @@ def test_matching_to_all_of_a_taxpayers_arrears_by_payment_number(world, money, 
     levy = a_levy(world)
     number = numbers.payment_number(HOME, levy.tax_item, levy.tax_year, levy.pk)
     outstanding = {lv.pk for lv in world.taxpayer.levies.exclude(status=Levy.Status.PAID)}
-    r = as_(client, world).post(reverse("staff:money_payment", args=[money.unmatched.pk]),
-                                {"levy_ref": number, "scope": "taxpayer", "reason": "가상계좌 착오 입금 확인"})
+    r = match_confirmed(as_(client, world), reverse("staff:money_payment", args=[money.unmatched.pk]),
+                        {"levy_ref": number, "scope": "taxpayer", "reason": "가상계좌 착오 입금 확인"})
     assert r.status_code == 302
     p = Payment.objects.get(pk=money.unmatched.pk)
     assert p.matched_by == "manual"
@@ -368,7 +387,11 @@ def test_match_an_unmatched_payment_and_read_the_effects_in_a_browser(money_page
     # keyboard only: the reason field, then Enter on the submit button
     page.focus("#match-reason")
     page.keyboard.type("납세자 전화 확인: 과세번호 착오")
-    page.focus("form[method=post] button[type=submit]:has-text('수기 대사')")
+    page.focus("form[method=post] button[type=submit]:has-text('미리 보기')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#match-preview")  # what the match would allocate, nothing written yet
+    assert orm(lambda: Payment.objects.get(pk=done.unmatched.pk).matched_by) == ""
+    page.focus("#match-confirm")
     page.keyboard.press("Enter")
     page.wait_for_selector("#unmatched-empty")
     assert "수기 대사했습니다" in page.inner_text("main")
@@ -425,3 +448,48 @@ def test_a_reduction_is_previewed_then_made_and_its_refund_listed(world, money, 
     # an increase is no reduction: refused with the field named, nothing written
     up = client.post(url, {**lowered, "principal": levy.principal + 1, "confirm": "0"})
     assert "감액 정정이 아닙니다" in text(up) and Refund.objects.filter(levy=levy).count() == 1
+
+
+def test_a_match_by_hand_is_undone_by_reversal_entries_and_the_payment_waits_again(world, money, client):
+    levy = a_levy(world)
+    url = reverse("staff:money_payment", args=[money.unmatched.pk])
+    paid_before = Levy.objects.get(pk=levy.pk).paid_amount
+    assert match_confirmed(as_(client, world), url, {"levy_ref": levy.tax_number, "scope": "levy",
+                                                     "reason": "납세자 전화 확인: 과세번호 착오"}).status_code == 302
+    matched = Payment.objects.get(pk=money.unmatched.pk)
+    assert Levy.objects.get(pk=levy.pk).paid_amount > paid_before
+    page = client.get(url)
+    assert 'id="unmatch-submit"' in text(page)
+    # a reason is required
+    short = client.post(reverse("staff:money_payment_unmatch", args=[matched.pk]), {"reason": "틀림"})
+    assert short.status_code == 302 and "5자 이상" in text(client.get(url))
+    assert Payment.objects.get(pk=matched.pk).status != Payment.Status.UNMATCHED
+    r = client.post(reverse("staff:money_payment_unmatch", args=[matched.pk]), {"reason": "다른 사람의 과세번호였음"})
+    assert r.status_code == 302
+    p = Payment.objects.get(pk=matched.pk)
+    assert (p.status, p.matched_by) == (Payment.Status.UNMATCHED, "")
+    assert p.unmatched_reason == "수기 대사 취소: 다른 사람의 과세번호였음"
+    # nothing deleted: every allocation stands with its reversal, and the payment's allocations net to zero
+    allocations = list(p.allocations.values_list("head", "amount"))
+    assert sorted(a for _, a in allocations if a > 0) == sorted(-a for _, a in allocations if a < 0)
+    assert p.allocations.aggregate(s=Sum("amount"))["s"] == 0
+    assert Levy.objects.get(pk=levy.pk).paid_amount == paid_before
+    log = AuditLog.objects.get(action="payment.unmatch_by_hand", target_id=str(p.pk))
+    assert log.reason == "다른 사람의 과세번호였음" and log.actor == world.users["clerk"].get_username()
+    # back in the queue, and it can be matched again (to the right levy)
+    assert f'id="payment-{p.pk}"' in text(client.get(reverse("staff:money_unmatched")))
+    assert match_confirmed(client, url, {"levy_ref": levy.tax_number, "scope": "levy",
+                                         "reason": "다시 확인한 과세번호로 대사"}).status_code == 302
+    # matched again and undone again: the reversal takes what the payment stands at now, net of the first undo
+    r = client.post(reverse("staff:money_payment_unmatch", args=[p.pk]), {"reason": "다시 한 번 취소합니다"})
+    assert Payment.objects.get(pk=p.pk).status == Payment.Status.UNMATCHED
+    assert p.allocations.aggregate(s=Sum("amount"))["s"] == 0
+    assert Levy.objects.get(pk=levy.pk).paid_amount == paid_before
+
+
+def test_an_automatic_match_cannot_be_undone_by_hand(world, money, client, clock):
+    payment = Payment.objects.filter(jurisdiction_id=HOME).exclude(matched_by="manual").exclude(
+        status=Payment.Status.UNMATCHED).first() or money.unmatched
+    r = as_(client, world).post(reverse("staff:money_payment_unmatch", args=[payment.pk]),
+                                {"reason": "자동 대사를 취소해 봄"})
+    assert r.status_code == 302 and "수기 대사한 수납만 취소할 수 있습니다." in text(client.get(r["Location"]))

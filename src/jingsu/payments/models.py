@@ -95,6 +95,7 @@ class Refund(models.Model):
         PENDING = "pending", "환급 대상"
         NOTIFIED = "notified", "안내함"
         PAID = "paid", "환급 완료"
+        CANCELLED = "cancelled", "취소"  # the match that made it was undone (payments.services.unmatch_by_hand)
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="refunds")
     taxpayer = models.ForeignKey("taxpayers.Taxpayer", null=True, on_delete=models.PROTECT, related_name="refunds")

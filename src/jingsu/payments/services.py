@@ -181,6 +181,82 @@ class PaymentError(Exception):
     """A payment operation that cannot be done; the message is Korean, for the official."""
 
 
+class _Preview(Exception):
+    """Raised inside a savepoint to roll back a match made only to show what it would do."""
+
+
+def preview_match(payment: Payment, *, levy: Levy | None = None, taxpayer_id: int | None = None,
+                  clock: Clock = DEFAULT_CLOCK) -> list[tuple[str, str, int]]:
+    """What `match_by_hand` would allocate — (과세번호, head, amount) in order — by making the match inside a savepoint
+    and rolling it back: the preview is the real rule, not a second copy of it. Raises PaymentError as the match
+    would."""
+    shown: list[tuple[str, str, int]] = []
+    try:
+        with transaction.atomic():
+            done = match_by_hand(payment, levy=levy, taxpayer_id=taxpayer_id, actor="preview",
+                                 reason="미리 보기(기록하지 않음)", clock=clock)
+            shown = [(a.levy.tax_number if a.levy else "", a.head, a.amount)
+                     for a in done.allocations.select_related("levy").order_by("pk")]
+            raise _Preview
+    except _Preview:
+        pass
+    return shown
+
+
+def unmatch_by_hand(payment: Payment, *, actor: str, reason: str, clock: Clock = DEFAULT_CLOCK) -> Payment:
+    """Undo a match made by hand: reversal allocations (each of the payment's allocations once more with the opposite
+    sign; nothing is edited or deleted), the levies' paid amounts taken back (a levy that was 완납 by it is 정상
+    again), its pending refunds cancelled, and the payment back in the unmatched queue with the reason. What is
+    reversed is the payment's net allocation per levy and head, so earlier reversals (a 감액 정정, a match undone
+    before) are taken into account. Refused when the money has gone further: a refund already told or paid, or a
+    reward case resting on the payment."""
+    from jingsu.rewards.models import RewardCase
+
+    if len(reason.strip()) < 5:
+        raise PaymentError("수기 대사 취소 사유를 5자 이상 적어 주십시오.")
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.matched_by != "manual" or locked.status == Payment.Status.UNMATCHED:
+            raise PaymentError("수기 대사한 수납만 취소할 수 있습니다.")
+        # what the payment stands at now, per levy and head (earlier reversals — a 감액 정정, an undone match —
+        # included): exactly that is reversed
+        net: dict[tuple[int | None, str], int] = {}
+        for levy_id, head, amount in locked.allocations.order_by("pk").values_list("levy_id", "head", "amount"):
+            net[(levy_id, head)] = net.get((levy_id, head), 0) + amount
+        allocations = [Allocation(payment=locked, levy_id=levy_id, head=head, amount=amount)
+                       for (levy_id, head), amount in net.items() if amount]
+        refunds = list(Refund.objects.select_for_update().filter(payment=locked))
+        if any(r.status != Refund.Status.PENDING for r in refunds):
+            raise PaymentError("이 수납의 환급금을 이미 안내했거나 지급해 대사를 취소할 수 없습니다.")
+        if RewardCase.objects.filter(payments=locked).exists():
+            raise PaymentError("이 수납은 포상금 안건의 징수 실적이라 대사를 취소할 수 없습니다.")
+        levy_ids = sorted({a.levy_id for a in allocations if a.levy_id is not None})
+        levies = {lv.pk: lv for lv in Levy.objects.select_for_update().filter(pk__in=levy_ids)}
+        field_of = {Allocation.Head.ENFORCEMENT_COST: "enforcement_cost_paid", Allocation.Head.TAX: "paid_amount",
+                    Allocation.Head.PENALTY: "penalty_paid"}
+        for a in allocations:
+            if a.levy_id is not None and a.head in field_of:
+                lv = levies[a.levy_id]
+                setattr(lv, field_of[a.head], getattr(lv, field_of[a.head]) - a.amount)
+        Allocation.objects.bulk_create([Allocation(payment=locked, levy_id=a.levy_id, head=a.head, amount=-a.amount)
+                                        for a in allocations])
+        Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(status=Refund.Status.CANCELLED)
+        now = clock.now()
+        for lv in levies.values():
+            if lv.status == Levy.Status.PAID and lv.outstanding_amount > 0:
+                lv.status = Levy.Status.NORMAL
+            lv.updated_at = now
+            lv.save(update_fields=["paid_amount", "penalty_paid", "enforcement_cost_paid", "status", "updated_at"])
+        locked.status, locked.matched_by = Payment.Status.UNMATCHED, ""
+        locked.unmatched_reason = f"수기 대사 취소: {reason.strip()}"[:200]
+        locked.save(update_fields=["status", "matched_by", "unmatched_reason"])
+        attribution.refresh_notices(list(levies.values()))
+        audit.record("payment.unmatch_by_hand", actor=actor, jurisdiction=locked.jurisdiction_id, target=locked,
+                     clock=clock, reason=reason.strip(),
+                     detail={"levies": levy_ids, "reversed": sum(a.amount for a in allocations)})
+        return locked
+
+
 def _outstanding(qs: QuerySet[Levy]) -> list[Levy]:
     return list(qs.select_for_update().exclude(status=Levy.Status.PAID).order_by("tax_number", "pk"))
 

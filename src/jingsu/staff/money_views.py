@@ -25,6 +25,7 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.urls import reverse
 
 from jingsu.clock import SEOUL
@@ -36,7 +37,7 @@ from jingsu.notices.models import Campaign
 from jingsu.payments import numbers
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
 from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
-from jingsu.payments.services import PaymentError, match_by_hand
+from jingsu.payments.services import PaymentError, match_by_hand, preview_match, unmatch_by_hand
 from jingsu.reports import effects as fx
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
@@ -138,6 +139,7 @@ def payment_match(request: HttpRequest, payment_id: int) -> HttpResponse:
     """GET: the payment, a look-up of the levy (?levy_ref=…) and the form; POST: match by hand."""
     payment = scoped_or_404(request, Payment, pk=payment_id)
     levy: Levy | None = None
+    preview: list[tuple[str, str, int]] | None = None
     if request.method == "POST":
         form = MatchForm(request.POST)
         if form.is_valid():
@@ -148,16 +150,26 @@ def payment_match(request: HttpRequest, payment_id: int) -> HttpResponse:
             else:
                 kwargs: dict[str, Any] = (
                     {"taxpayer_id": levy.taxpayer_id} if form.cleaned_data["scope"] == "taxpayer" else {"levy": levy})
+                previewed = f"{levy.pk}|{form.cleaned_data['scope']}"
+                confirm = request.POST.get("confirm") == "1" and request.POST.get("previewed") == previewed
                 try:
-                    match_by_hand(payment, actor=_actor(request), reason=form.cleaned_data["reason"], clock=_clock,
-                                  **kwargs)
+                    if not confirm:  # first the preview: what the match would allocate (also when it changed)
+                        preview = [(number, Allocation.Head(head).label, amount) for number, head, amount in
+                                   preview_match(payment, clock=_clock, **kwargs)]
+                        if len(form.cleaned_data["reason"].strip()) < 5:
+                            form.add_error("reason", "수기 대사 사유를 5자 이상 적어 주십시오.")
+                    else:
+                        match_by_hand(payment, actor=_actor(request), reason=form.cleaned_data["reason"],
+                                      clock=_clock, **kwargs)
                 except PaymentError as e:
+                    preview = None
                     form.add_error("reason" if "사유" in str(e) else None, str(e))
                 else:
-                    payment.refresh_from_db()
-                    messages.success(request, f"수납 {payment.external_id} ({payment.amount:,}원)을 수기 대사했습니다: "
-                                              f"{payment.get_status_display()}.")
-                    return redirect(reverse("staff:money_unmatched"))
+                    if confirm:
+                        payment.refresh_from_db()
+                        messages.success(request, f"수납 {payment.external_id} ({payment.amount:,}원)을 수기 "
+                                                  f"대사했습니다: {payment.get_status_display()}.")
+                        return redirect(reverse("staff:money_unmatched"))
     else:
         ref = request.GET.get("levy_ref", "")
         form = MatchForm(initial={"levy_ref": ref or payment.tax_number or payment.payment_number,
@@ -173,8 +185,40 @@ def payment_match(request: HttpRequest, payment_id: int) -> HttpResponse:
     allocations = list(payment.allocations.select_related("levy").order_by("pk"))
     return render(request, "staff/money/match.html", {
         "payment": _labelled(payment), "form": form, "levy": levy, "allocations": allocations,
-        "can_match": payment.status == Payment.Status.UNMATCHED,
+        "can_match": payment.status == Payment.Status.UNMATCHED, "preview": preview,
+        "previewed": f"{levy.pk}|{form['scope'].value()}" if preview is not None and levy is not None else "",
+        "can_unmatch": payment.matched_by == "manual" and payment.status != Payment.Status.UNMATCHED,
+        "unmatch_form": UnmatchForm(),
     })
+
+
+class UnmatchForm(forms.Form):
+    reason = forms.CharField(label="대사 취소 사유", max_length=200, min_length=5,
+                             help_text="5자 이상. 감사 기록에 남고, 수납은 미확인 목록으로 돌아갑니다.",
+                             widget=forms.Textarea(attrs={"class": "krds-input", "rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "unmatch-%s")
+        super().__init__(*args, **kwargs)
+
+
+@staff_view("manage_payments")
+@require_POST
+def payment_unmatch(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """Undo a match made by hand (reversal entries; `payments.services.unmatch_by_hand`)."""
+    payment = scoped_or_404(request, Payment, pk=payment_id)
+    form = UnmatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "대사 취소 사유를 5자 이상 적어 주십시오.")
+    else:
+        try:
+            unmatch_by_hand(payment, actor=_actor(request), reason=form.cleaned_data["reason"], clock=_clock)
+        except PaymentError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, f"수납 {payment.external_id}의 수기 대사를 취소했습니다. 미확인 목록으로 "
+                                      "돌아갔습니다.")
+    return redirect(reverse("staff:money_payment", args=[payment.pk]))
 
 
 # --- money: 감액 정정 (a levy lowered after money was booked on it) ----------------------------------------------------

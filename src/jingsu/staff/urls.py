@@ -45,6 +45,7 @@ urlpatterns = [
     # 수납 (manage_payments) and 효과 보고서 (view_reports): docs/staff-console.md "Money and effect screens"
     path("money/unmatched/", mv.unmatched, name="money_unmatched"),
     path("money/payments/<int:payment_id>/", mv.payment_match, name="money_payment"),
+    path("money/payments/<int:payment_id>/unmatch/", mv.payment_unmatch, name="money_payment_unmatch"),
     path("money/refunds/", mv.refunds, name="money_refunds"),
     path("money/levies/<int:levy_id>/reduce/", mv.levy_reduce, name="money_levy_reduce"),
     path("money/reconciliation/", mv.reconciliation, name="money_reconciliation"),
