@@ -25,8 +25,8 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from jingsu.clock import SEOUL
 from jingsu.core import audit
