@@ -51,6 +51,12 @@ def test_clerk_searches_opens_and_reveals_with_a_reason(page, browser_world):
     assert doc_hash in text and "KT 공인알림문자" in text and "50,000원" in text
     assert "850101-1234566" not in page.content()
     shot(page, "06-taxpayer")
+    # Back returns to the results (a GET without the name in its URL), then forward to the taxpayer again
+    page.go_back()
+    page.wait_for_selector("#results-count")
+    assert "850101-1******" in page.inner_text("main") and "김민준" not in page.url
+    page.go_forward()
+    page.wait_for_selector("#tp-levies")
 
     page.click("text=전체 번호 열람(사유 기재)")
     page.click("button[type=submit]:has-text('열람하기')")  # no reason → refused

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -106,7 +107,11 @@ def test_search_finds_by_each_key_and_masks(world, client, by, query_of):
     client.force_login(world.users["clerk"], backend=BACKEND)
     q = query_of(world.taxpayer)
     assert queries.detect(q) == by
-    r = client.post(reverse("staff:taxpayer_search"), {"q": q})
+    posted = client.post(reverse("staff:taxpayer_search"), {"q": q})
+    # Post/Redirect/Get: the results are a GET whose URL holds no query (Back returns to them)
+    assert posted.status_code == 302 and posted["Location"].startswith(reverse("staff:taxpayer_search") + "?s=")
+    assert q not in posted["Location"] and q.replace("-", "") not in posted["Location"]
+    r = client.get(posted["Location"])
     text = r.content.decode()
     assert r.status_code == 200
     assert reverse("staff:taxpayer_detail", args=[world.taxpayer.pk]) in text
@@ -230,3 +235,27 @@ def test_serve_creates_one_demo_user_per_role_and_prints_passwords_once(db, caps
     second = capsys.readouterr().out
     assert password not in second and "이미 있음" in second
     assert get_user_model().objects.filter(staff_profile__jurisdiction_id="11260").count() == len(ROLES) + 1
+
+
+@pytest.mark.django_db
+def test_a_name_search_pages_through_every_match_and_a_lost_search_says_so(world, client, clock):
+    from jingsu.taxpayers.models import Taxpayer
+
+    now = clock.now()
+    Taxpayer.objects.bulk_create([
+        Taxpayer(jurisdiction=world.home, kind="individual", name=f"박페이지{i:03d}", registration_hash=f"h{i}",
+                 registration_encrypted="x", registration_masked="900101-1******", address="서울",
+                 created_at=now, updated_at=now) for i in range(120)])
+    client.force_login(world.users["clerk"], backend=BACKEND)
+    first = client.get(client.post(reverse("staff:taxpayer_search"), {"q": "박페이지", "by": "name"})["Location"])
+    body = first.content.decode()
+    assert "120명" in body and "1/3쪽" in body and body.count("박페이지") >= 50
+    assert "박페이지000" in body and "박페이지050" not in body
+    next_url = re.search(r'href="(\?s=[^"]+page=2)"', body).group(1).replace("&amp;", "&")
+    second = client.get(reverse("staff:taxpayer_search") + next_url).content.decode()
+    assert "박페이지050" in second and "박페이지000" not in second and "2/3쪽" in second
+    third = client.get(reverse("staff:taxpayer_search") + next_url.replace("page=2", "page=3")).content.decode()
+    assert "박페이지119" in third and 'id="results-next"' not in third
+    # a search key this session does not hold (expired, another browser) shows no one, and says why
+    lost = client.get(reverse("staff:taxpayer_search") + "?s=unknown", follow=True).content.decode()
+    assert "다시 검색하세요" in lost and "박페이지" not in lost

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from jingsu.core import crypto
@@ -19,7 +20,7 @@ from jingsu.payments.models import Payment
 from jingsu.rewards.models import EnforcementAction
 from jingsu.taxpayers.models import Taxpayer
 
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 50  # taxpayers a page
 _TAX_NUMBER = re.compile(r"^\d{5}-[\d-]+$")
 BY_LABELS = {
     "name": "성명", "tax_number": "과세번호", "payment_number": "전자납부번호", "registration": "등록번호",
@@ -29,8 +30,10 @@ BY_LABELS = {
 @dataclass
 class SearchResult:
     by: str  # what the query was taken as (name, tax_number, payment_number, registration)
-    taxpayers: list[Taxpayer]
-    truncated: bool
+    taxpayers: list[Taxpayer]  # this page's
+    total: int = 0  # found in all
+    page: int = 1
+    pages: int = 1
     problem: str = ""  # a Korean message when the query cannot be used as given
 
 
@@ -47,20 +50,38 @@ def detect(q: str) -> str:
     return "name"
 
 
-def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto") -> SearchResult:
-    q = q.strip()
+def registration_key(q: str, by: str = "auto") -> str | None:
+    """The keyed hash a full registration number is searched by (None for any other query): what the console keeps
+    of such a search between pages, instead of the number (the full number is never stored)."""
     if by in ("", "auto"):
+        by = detect(q)
+    digits = re.sub(r"\D", "", q)
+    if by == "registration" and "*" not in q and len(digits) in (10, 13):
+        return crypto.lookup_hash(digits)
+    return None
+
+
+def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto", *, page: int | str | None = 1,
+                     registration_hash: str | None = None) -> SearchResult:
+    """Taxpayers of the jurisdiction found by the query, `SEARCH_LIMIT` a page (`page`: 1-based; out of range: the
+    nearest page). `registration_hash` searches by a full registration number's keyed hash (`registration_key`)."""
+    q = q.strip()
+    if registration_hash is not None:
+        by = "registration"
+    elif by in ("", "auto"):
         by = detect(q)
     base = Taxpayer.objects.filter(jurisdiction=jurisdiction)
     qs: QuerySet[Taxpayer]
-    if by == "name":
+    if registration_hash is not None:
+        qs = base.filter(registration_hash=registration_hash)
+    elif by == "name":
         qs = base.filter(name__icontains=q)
     elif by == "tax_number":
         qs = base.filter(levies__tax_number__startswith=q, levies__jurisdiction=jurisdiction)
     elif by == "payment_number":
         number = re.sub(r"[\s-]", "", q)
         if not numbers.is_valid(number):
-            return SearchResult(by, [], False, "전자납부번호 19자리가 올바르지 않습니다(검증번호 불일치).")
+            return SearchResult(by, [], problem="전자납부번호 19자리가 올바르지 않습니다(검증번호 불일치).")
         qs = base.filter(
             Q(levies__id=numbers.levy_id_of(number), levies__jurisdiction=jurisdiction)
             | Q(notices__lines__payment_number=number)
@@ -69,20 +90,20 @@ def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto") -> Se
         if "*" in q:
             prefix = q.split("*", 1)[0]
             if sum(ch.isdigit() for ch in prefix) < 6:
-                return SearchResult(by, [], False, "가린 번호는 앞 6자리 이상을 입력하세요(예: 850101-1******).")
+                return SearchResult(by, [], problem="가린 번호는 앞 6자리 이상을 입력하세요(예: 850101-1******).")
             qs = base.filter(registration_masked__startswith=prefix)
         else:
             digits = re.sub(r"\D", "", q)
             if len(digits) not in (10, 13):
-                return SearchResult(by, [], False, "등록번호는 13자리(주민·외국인) 또는 10자리(사업자)입니다.")
+                return SearchResult(by, [], problem="등록번호는 13자리(주민·외국인) 또는 10자리(사업자)입니다.")
             # The full number is never stored: compare keyed hashes.
             qs = base.filter(registration_hash=crypto.lookup_hash(digits))
     else:
-        return SearchResult(by, [], False, "검색 기준이 올바르지 않습니다.")
-    found = list(
-        qs.distinct().order_by("name", "id").annotate(levy_count=Count("levies", distinct=True))[: SEARCH_LIMIT + 1]
-    )
-    return SearchResult(by, found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT)
+        return SearchResult(by, [], problem="검색 기준이 올바르지 않습니다.")
+    paginator = Paginator(qs.distinct().order_by("name", "id").annotate(levy_count=Count("levies", distinct=True)),
+                          SEARCH_LIMIT)
+    shown = paginator.get_page(page)
+    return SearchResult(by, list(shown.object_list), paginator.count, shown.number, paginator.num_pages)
 
 
 @dataclass

@@ -3,6 +3,7 @@ jurisdiction. Views validate input and call services/queries; they hold no busin
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsu.core import audit
@@ -88,24 +90,46 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- taxpayers -----------------------------------------------------------------------------------------------------
 
 
+#: Searches a session keeps (the newest), so that Back and the result pages find their search again.
+SEARCHES_KEPT = 10
+SEARCHES = "taxpayer_searches"
+
+
 @staff_view("view_taxpayer")
 @require_http_methods(["GET", "POST"])
 def taxpayer_search(request: HttpRequest) -> HttpResponse:
-    """POST, so that a query (a name, or a full registration number) never lands in a URL, history or access log."""
-    form = SearchForm(request.POST if request.method == "POST" else None)
-    result = None
-    if form.is_valid():
-        result = queries.search_taxpayers(request.jurisdiction, form.cleaned_data["q"],  # type: ignore[attr-defined]
-                                          form.cleaned_data.get("by") or "auto")
-        # Access log: who searched, how, and how many came back — not the query (it may be a name).
-        audit.record("staff.taxpayer_search", actor=request.user.get_username(),
-                     jurisdiction=request.jurisdiction,  # type: ignore[attr-defined]
-                     detail={"by": result.by, "count": len(result.taxpayers), "ip": client_ip(request)})
-        if result.by == "registration" and "*" not in form.cleaned_data["q"]:
-            form = SearchForm(initial={"by": form.cleaned_data.get("by") or "auto"})  # do not echo a full number
+    """Post/Redirect/Get: the query is POSTed, so that it (a name, a registration number) never lands in a URL,
+    history or access log; it is kept in the session under a random key (a full registration number as its keyed
+    hash only) and the results are shown by GET `?s=<key>&page=N`, so Back and the pages return to them."""
+    j = request.jurisdiction  # type: ignore[attr-defined]
+    if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid():
+            q, by = form.cleaned_data["q"], form.cleaned_data.get("by") or "auto"
+            hashed = queries.registration_key(q, by)
+            kept = dict(request.session.get(SEARCHES, {}))
+            key = secrets.token_urlsafe(9)
+            kept[key] = {"by": by, "hash": hashed} if hashed else {"by": by, "q": q}
+            request.session[SEARCHES] = dict(list(kept.items())[-SEARCHES_KEPT:])
+            return redirect(f"{reverse('staff:taxpayer_search')}?s={key}")
+        return render(request, "staff/taxpayer_search.html", {"form": form, "result": None})
+    key = request.GET.get("s", "")
+    saved = request.session.get(SEARCHES, {}).get(key) if key else None
+    if saved is None:
+        if key:
+            messages.info(request, "검색 결과를 더 보여 드릴 수 없습니다(시간이 지났거나 다른 브라우저). 다시 검색하세요.")
+        return render(request, "staff/taxpayer_search.html", {"form": SearchForm(initial={"by": "auto"}),
+                                                              "result": None})
+    result = queries.search_taxpayers(j, saved.get("q", ""), saved["by"], page=request.GET.get("page"),
+                                      registration_hash=saved.get("hash"))
+    # Access log: who searched, how, and how many came back — not the query (it may be a name).
+    audit.record("staff.taxpayer_search", actor=request.user.get_username(), jurisdiction=j,
+                 detail={"by": result.by, "count": result.total, "page": result.page, "ip": client_ip(request)})
+    # a full registration number is not echoed into the form
+    form = SearchForm(initial={"by": saved["by"], "q": saved.get("q", "")})
     return render(request, "staff/taxpayer_search.html",
-                  {"form": form, "result": result,
-                   "by_label": queries.BY_LABELS.get(result.by, "") if result else ""})
+                  {"form": form, "result": result, "key": key,
+                   "by_label": queries.BY_LABELS.get(result.by, "")})
 
 
 @staff_view("view_taxpayer")

@@ -23,6 +23,14 @@ def won(value: Any) -> str:
 
 
 @register.filter
+def count(value: Any) -> str:
+    """12345 → "12,345" (a count, with separators, no unit); None/"" → ""."""
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}"
+
+
+@register.filter
 def kdate(value: Any) -> str:
     """date or datetime → "2026. 11. 23." (a datetime is first converted to local time)."""
     if value is None or value == "":
