@@ -564,7 +564,7 @@ def _period_param(jurisdiction: str, path: str, due_date: date) -> tuple[int | N
 def _installment_rules(jurisdiction: str, due_date: date) -> _InstallmentRules | None:
     try:
         threshold = params.get(jurisdiction, "property_tax.installment.threshold", due_date)
-        full = params.get(jurisdiction, "property_tax.installment.full_split_limit", due_date).value
+        full_p = params.get(jurisdiction, "property_tax.installment.full_split_limit", due_date)
         half = params.get(jurisdiction, "property_tax.installment.half_rate", due_date).value
     except NoRuleForDate:
         return None
@@ -572,9 +572,14 @@ def _installment_rules(jurisdiction: str, due_date: date) -> _InstallmentRules |
     days, days_ref = _period_param(jurisdiction, "property_tax.installment.days", due_date)
     if (months is None) == (days is None):  # neither period (no rule) — or both (a broken parameter file)
         return None
+    full = full_p.value
     assert isinstance(threshold.value, int) and isinstance(full, int) and isinstance(half, Fraction)
-    period_ref = months_ref if months is not None else days_ref
-    ref = threshold.ref if period_ref == threshold.ref else f"{threshold.ref}; {period_ref}"
+    refs: list[str] = []
+    for r in (threshold.ref, full_p.ref, months_ref if months is not None else days_ref):
+        refs = [x for x in refs if not r.startswith(x)]  # a ref that restates an earlier one replaces it
+        if not any(x.startswith(r) for x in refs):
+            refs.append(r)
+    ref = "; ".join(refs)
     return _InstallmentRules(threshold.value, full, (half.numerator, half.denominator), months, days, ref)
 
 
