@@ -416,8 +416,87 @@ def get(jurisdiction: str, path: str, on: date) -> Param:
     """The version of parameter `path` in force on `on` for `jurisdiction` (구 → 시·도 → kr)."""
     p = find(jurisdiction, path, on)
     if p is None:
-        raise NoRuleForDate(path, jurisdiction, on)
+        raise NoRuleForDate(path, jurisdiction, on, label=describe(path), covered=coverage(jurisdiction, path))
     return p
+
+
+def coverage(jurisdiction: str, path: str) -> str | None:
+    """The dates some version of `path` covers for `jurisdiction`, in Korean (``"2010-01-01 ~ 2010-12-31, …"``;
+    an open end reads ``"~ (계속)"``); None when no version exists anywhere in the chain."""
+    spans: list[tuple[date, date | None]] = []
+    for j in parents(jurisdiction):
+        spans += [(v.effective_from, v.effective_to) for v in _versions(j, path)[1]]
+    if not spans:
+        return None
+    spans.sort(key=lambda s: s[0])
+    merged: list[tuple[date, date | None]] = [spans[0]]
+    for start, end in spans[1:]:
+        last_start, last_end = merged[-1]
+        if last_end is None:
+            break
+        if start <= last_end:
+            merged[-1] = (last_start, None if end is None else max(end, last_end))
+        else:
+            merged.append((start, end))
+    return ", ".join(
+        f"{a.isoformat()} ~ " + ("(계속)" if b is None else date.fromordinal(b.toordinal() - 1).isoformat())
+        for a, b in merged
+    )
+
+
+@functools.cache
+def _descriptions(jurisdiction: str, area: str) -> dict[str, str]:
+    """The ``description`` of every group and parameter of one parameter file, by dotted path."""
+    file = PARAMS_DIR / jurisdiction / f"{area}.yaml"
+    if not file.is_file():
+        return {}
+    raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+
+    def walk(prefix: str, node: object) -> None:
+        if not isinstance(node, dict):
+            return
+        d = node.get("description")
+        if isinstance(d, str):
+            out[prefix] = d
+        if "values" in node:
+            return
+        for k, child in node.items():
+            if k != "description":
+                walk(f"{prefix}.{k}", child)
+
+    walk(area, raw)
+    return out
+
+
+def _first_clause(text: str) -> str:
+    text = " ".join(text.split())
+    for sep in (" (", " — ", " - ", ": ", ". ", "; "):
+        i = text.find(sep)
+        if i > 0:
+            text = text[:i]
+    return text.strip()
+
+
+def describe(path: str) -> str | None:
+    """A short Korean name for parameter `path`: the first clause of each description along the path, from the
+    national file (``"재산세 · 소액 징수면제"``); None when the files describe nothing on the path."""
+    area = path.split(".", 1)[0]
+    names: list[str] = []
+    for d in [NATIONAL, *sorted(x.name for x in PARAMS_DIR.iterdir() if x.is_dir() and x.name != NATIONAL)]:
+        desc = _descriptions(d, area)
+        if not desc:
+            continue
+        parts = path.split(".")
+        for i in range(1, len(parts) + 1):
+            text = desc.get(".".join(parts[:i]))
+            if text:
+                clause = _first_clause(text)
+                if clause and clause not in names:
+                    names.append(clause)
+        if names:
+            break
+    return " · ".join(names) or None
 
 
 def exists(path: str) -> bool:
@@ -473,6 +552,7 @@ def register_derived_cache(clear: Callable[[], None]) -> None:
 def clear_cache() -> None:
     """Forget loaded files and everything computed from them (tests that write parameter files use this)."""
     _load_file.cache_clear()
+    _descriptions.cache_clear()
     _versions.cache_clear()
     find.cache_clear()
     for clear in _DERIVED_CACHES:

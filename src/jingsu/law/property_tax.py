@@ -1,8 +1,11 @@
-"""재산세 (property tax): calculator ``property-tax`` and the typed function `property_tax`.
+"""재산세 (property tax): calculators ``property-tax`` and ``property-tax-installment``, typed functions `property_tax`
+and `installment`.
 
 The 과세기준일 **6월 1일 of the tax year** (지방세법 제114조) selects the version of every rule below, except the
-분할납부 rules, which the 납부기한 selects (tax-rules.md §7). Parameters: params/kr/property_tax.yaml (2011~, 지방세법
-법률 제10221호) and params/11260/property_tax.yaml (2010, 중랑구세 조례 제21조·제22조).
+분할납부 rules, which the 납부기한 selects (tax-rules.md §7). Parameters: params/kr/property_tax.yaml — 2010 from the
+old 지방세법 (법률 제9924호, 세율 제188조, 세부담상한 제195조의2), 2011~ from 지방세법 법률 제10221호 — and
+params/11260/property_tax.yaml (2010, 중랑구세 조례 제21조·제22조, which recite the national rates). Articles below
+are those of the current law; the trace cites each version's own `ref`.
 
 Steps (each is a trace step):
 
@@ -17,30 +20,33 @@ Steps (each is a trace step):
    150% for everything but houses; houses 105/110/130% by 시가표준액 band until the 2023 tax year; 2024~2028 only for
    houses taxed as houses before 2024 (`existing_house`, default true; 법률 제19230호 부칙 제15조); none after.
    The 도시지역분 is capped separately (제122조 괄호) against `previous_city_area_tax` when given.
-5. 도시지역분 (제112조①2호, from 2011): base × 0.14% for land, buildings and houses when `city_area`. Before 2011 this
-   was the separate 도시계획세 — not modelled: a 2010 calculation with city_area=true raises `NoRuleForDate`
-   (field ``city_area``).
+5. 도시지역분 (제112조①2호, from 2011): base × 0.14% for land, buildings and houses when `city_area`. In a year
+   without 도시지역분 (2010) the separate tax of that year (도시계획세) is not computed: it is listed in
+   `not_included` with the reason and article from the parameter ``city_area.separate_tax``; a year with neither
+   raises `NoRuleForDate` (field ``city_area``).
 6. 지방교육세 (제151조①6호): 20% of the 재산세 본세 (not of the 도시지역분).
 7. 10원 미만 절사 of each 세목 amount (지방세기본법 제59조 → 국고금 관리법 제47조①).
 8. 소액 징수면제 (제119조): when 본세 + 도시지역분 on the notice is under 2,000원 nothing is collected (the 지방교육세,
-   20% of the 재산세 payable, follows it): `small_amount_exempt` true and `total` 0.
+   20% of the 재산세 payable, follows it): `small_amount_exempt` true and `total` 0. (2010: 2,000원 [I].)
 9. 납기 (제115조): land 9.16–9.30; buildings, ships, aircraft 7.16–7.31; houses half in July and half in September,
-   whole in July when the year's 재산세 ≤ 20만원 (단서; see the YAML note). The odd 10원 of a half goes to the first
-   installment (국고금 관리법 시행령 제109조의2 [S], tax-rules.md §4.1).
-10. 분할납부 (제118조, 시행령 제116조): per notice, when its 재산세 (본세 + 도시지역분) exceeds 250만원: up to 500만원
-    the part over 250만원, above that up to 50%; payable within 2 months (납부기한 before 2024) or 3 months after the
-    납부기한 (민법 제160조 month counting, `jingsu.law.dates.period_end`).
+   whole in July when the year's 재산세 (본세 + 도시지역분) is at most the limit of the year (5만원 to 2012, 10만원
+   2013–2017, 20만원 from 2018; 단서, see the YAML). The odd 10원 of a half goes to the first installment
+   (국고금 관리법 시행령 제109조의2 [S], tax-rules.md §4.1).
+10. 분할납부 (제118조, 시행령 제116조), selected by the 납부기한: per notice, when its 재산세 (본세 + 도시지역분)
+    exceeds the threshold (500만원, 250만원 from 2020): up to the split limit (1천만원 [I], 500만원 from 2020) the part
+    over the threshold, above it up to 50%; payable within 45 days (to 2017), 2 months (2018–2023) or 3 months after
+    the 납부기한 (민법 제157조·제160조, `jingsu.law.dates.period_end`).
 
-With ``partial: true`` (JSON) a rule that has no version for the year (e.g. the 2010 소액 징수면제, which our sources
-lack) does not abort the calculation: the outputs that depend on it are ``null`` and ``missing_rules`` names them.
-Without it, a missing rule raises `NoRuleForDate` — never a silent 0.
+With ``partial: true`` (JSON) a rule that has no version for the year does not abort the calculation: the outputs
+that depend on it are ``null`` and ``missing_rules`` names them. Without it, a missing rule raises `NoRuleForDate` —
+never a silent 0.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -50,6 +56,7 @@ from jingsu.law.calc import (
     check_fields,
     field_bool,
     field_choice,
+    field_date,
     field_int,
     field_jurisdiction,
     field_opt_int,
@@ -104,8 +111,7 @@ class _Missing:
     @property
     def error(self) -> NoRuleForDate:
         """A fresh exception each time (re-raising one cached instance would grow its traceback)."""
-        e = self._error
-        return NoRuleForDate(e.rule, e.jurisdiction, e.on, field=e.field)
+        return self._error.copy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +132,13 @@ class _Rules:
     burden_cap_transitional: Bands | None
     city_rate: Fraction | _Missing
     city_ref: str
+    city_separate: params.Param | None  # a year without 도시지역분: the separate tax, reported as not included
     education_rate: Fraction | _Missing
     education_ref: str
     small_limit: int | _Missing
     small_ref: str
     lump_sum_limit: int | _Missing
+    lump_sum_ref: str
     # integer forms for the fast path: rows are (over, base, numerator, denominator), highest `over` first
     rows: tuple[tuple[int, int, int, int], ...] = ()
     one_rows: tuple[tuple[int, int, int, int], ...] | None = None
@@ -232,6 +240,8 @@ def _rules(jurisdiction: str, tax_year: int, obj: str, klass: str) -> _Rules:
         assert isinstance(bp.value, Fraction)
         burden, burden_ref = bp.value, bp.ref
     city = _opt(jurisdiction, "city_area.rate", on, "city_area")
+    separate = params.find(jurisdiction, "property_tax.city_area.separate_tax", on) if isinstance(city, _Missing) \
+        else None
     edu = _opt(jurisdiction, "education.rate", on, "tax_year")
     small = _opt(jurisdiction, "small_amount.limit", on, "tax_year")
     lump = _opt(jurisdiction, "due.house_lump_sum_limit", on, "tax_year")
@@ -261,12 +271,20 @@ def _rules(jurisdiction: str, tax_year: int, obj: str, klass: str) -> _Rules:
         burden_cap_transitional=transitional,
         city_rate=city if isinstance(city, _Missing) else _frac(city),
         city_ref="" if isinstance(city, _Missing) else city.ref,
+        city_separate=separate if separate is not None and isinstance(separate.value, str) else None,
         education_rate=edu if isinstance(edu, _Missing) else _frac(edu),
         education_ref="" if isinstance(edu, _Missing) else edu.ref,
         small_limit=small if isinstance(small, _Missing) else _int(small),
         small_ref="" if isinstance(small, _Missing) else small.ref,
         lump_sum_limit=lump if isinstance(lump, _Missing) else _int(lump),
+        lump_sum_ref="" if isinstance(lump, _Missing) else lump.ref,
     )
+
+
+def _cite(article: str, ref: str) -> str:
+    """The trace article of a step: the version's `ref`, preceded by the current statute's `article` only when the
+    version is of the current 지방세법 (a 2010 version or a 조례 recital names its own article in `ref`)."""
+    return f"{article}; {ref}" if ref.startswith("지방세법") else ref
 
 
 def _frac(p: params.Param) -> Fraction:
@@ -298,6 +316,8 @@ class PropertyTaxResult:
     small_amount_exempt: bool | None
     due: list[dict[str, Any]] | None = None
     missing_rules: list[str] = field(default_factory=list)
+    # taxes on the same property that this calculation does not compute: {"tax", "field", "reason", "ref"}
+    not_included: list[dict[str, str]] = field(default_factory=list)
 
 
 def property_tax(
@@ -333,7 +353,7 @@ def property_tax(
         ratio_ref = "지방세법 시행령 제109조①2호 단서 (1세대1주택)"
     base = standard_value * rn // rd
     if trace is not None:
-        trace.add("과세표준", f"지방세법 제110조; {ratio_ref}", {"시가표준액": standard_value,
+        trace.add("과세표준", _cite("지방세법 제110조", ratio_ref), {"시가표준액": standard_value,
                   "공정시장가액비율": Fraction(rn, rd), "과세기준일": r.on, "1세대1주택": one_house}, base)
 
     # 2. 주택 과세표준상한
@@ -360,7 +380,7 @@ def property_tax(
         table_ref = r.one_house_ref
     computed = _apply_rows(rows, base)
     if trace is not None:
-        trace.add("산출세액", f"{ART_RATE[(obj, klass)]}; {table_ref}", {"과세표준": base, "세율": _show(table)},
+        trace.add("산출세액", _cite(ART_RATE[(obj, klass)], table_ref), {"과세표준": base, "세율": _show(table)},
                   computed)
 
     # 4. 세부담상한 (본세)
@@ -374,28 +394,37 @@ def property_tax(
             if limit < capped:
                 capped = limit
             if trace is not None:
-                trace.add("세부담상한", f"지방세법 제122조; {r.burden_cap_ref}", {
+                trace.add("세부담상한", _cite("지방세법 제122조", r.burden_cap_ref), {
                     "산출세액": computed, "직전연도 세액상당액": previous_tax,
                     "상한비율": Fraction(*cap_nd)}, capped)
         elif trace is not None:
-            trace.add("세부담상한", f"지방세법 제122조; {r.burden_cap_ref}", {"산출세액": computed,
+            trace.add("세부담상한", _cite("지방세법 제122조", r.burden_cap_ref), {"산출세액": computed,
                       "적용": "주택 — 세부담상한 없음"}, capped)
     tax = capped - capped % 10
     if trace is not None:
         trace.add("10원 미만 절사 (재산세)", "지방세기본법 제59조, 국고금 관리법 제47조①", {"세액": capped}, tax)
 
-    # 5. 도시지역분
+    # 5. 도시지역분 (from 2011; before, the separate 도시계획세 — reported, not computed)
     city_tax = 0
-    if city_area and obj in CITY_AREA_OBJECTS:
-        if r.city_nd is None:
-            assert isinstance(r.city_rate, _Missing)
+    not_included: list[dict[str, str]] = []
+    if city_area and obj in CITY_AREA_OBJECTS and r.city_nd is None:
+        assert isinstance(r.city_rate, _Missing)
+        if r.city_separate is None:
             raise r.city_rate.error
+        note = {"tax": "도시계획세", "field": "city_area", "reason": str(r.city_separate.value),
+                "ref": r.city_separate.ref}
+        not_included.append(note)
+        if trace is not None:
+            trace.add("도시지역분 — 이 해에는 없음 (도시계획세는 별도 세목, 계산하지 않음)", r.city_separate.ref,
+                      {"대상": obj, "city_area": city_area, "과세기준일": r.on}, 0)
+    elif city_area and obj in CITY_AREA_OBJECTS:
+        assert r.city_nd is not None
         ct = base * r.city_nd[0] // r.city_nd[1]
         if previous_city_area_tax is not None and cap_nd is not None:
             ct = min(ct, previous_city_area_tax * cap_nd[0] // cap_nd[1])
         city_tax = ct - ct % 10
         if trace is not None:
-            trace.add("도시지역분", f"지방세법 제112조①2호; {r.city_ref}", {"과세표준": base,
+            trace.add("도시지역분", _cite("지방세법 제112조①2호", r.city_ref), {"과세표준": base,
                       "세율": Fraction(*r.city_nd), "직전연도 도시지역분": previous_city_area_tax}, city_tax)
     elif trace is not None:
         trace.add("도시지역분", "지방세법 제112조①", {"대상": obj, "city_area": city_area}, 0)
@@ -412,7 +441,7 @@ def property_tax(
         e = tax * r.edu_nd[0] // r.edu_nd[1]
         education = e - e % 10
         if trace is not None:
-            trace.add("지방교육세", f"지방세법 제151조①6호; {r.education_ref}", {"재산세": tax,
+            trace.add("지방교육세", _cite("지방세법 제151조①6호", r.education_ref), {"재산세": tax,
                       "세율": Fraction(*r.edu_nd)}, education)
 
     # 8. 소액 징수면제
@@ -426,7 +455,7 @@ def property_tax(
     else:
         exempt = tax + city_tax < small
         if trace is not None:
-            trace.add("소액 징수면제", f"지방세법 제119조; {r.small_ref}", {"재산세(본세+도시지역분)": tax + city_tax,
+            trace.add("소액 징수면제", _cite("지방세법 제119조", r.small_ref), {"재산세(본세+도시지역분)": tax + city_tax,
                       "기준(미만)": small}, exempt)
 
     total: int | None
@@ -436,7 +465,7 @@ def property_tax(
         total = 0
     else:
         total = tax + city_tax + education
-    result = PropertyTaxResult(base, computed, tax, education, city_tax, total, exempt, None, missing)
+    result = PropertyTaxResult(base, computed, tax, education, city_tax, total, exempt, None, missing, not_included)
 
     # 9./10. 납기 and 분할납부
     if schedule and total is not None:
@@ -507,42 +536,109 @@ def _schedule(
         entry["installment"] = inst
         out.append(entry)
     if trace is not None:
-        trace.add("납기·분할납부", "지방세법 제115조①, 제118조, 시행령 제116조", {"대상": obj}, out)
+        refs = sorted({e["installment"]["ref"] for e in out if e["installment"] is not None})
+        trace.add("납기·분할납부", "; ".join([_cite("지방세법 제115조①", r.lump_sum_ref or "지방세법 제115조①"),
+                                            *refs]), {"대상": obj}, out)
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _InstallmentRules:
+    threshold: int  # 분할납부 when the notice's 재산세 exceeds this
+    full: int  # up to this amount, the part over `threshold` may be deferred; above it, up to `half` of the tax
+    half: tuple[int, int]
+    months: int | None  # the period: N months after the 납부기한 (2018~) …
+    days: int | None  # … or N days (to 2017)
+    ref: str
+
+
+def _period_param(jurisdiction: str, path: str, due_date: date) -> tuple[int | None, str]:
+    p = params.find(jurisdiction, path, due_date)
+    if p is None or p.value is None:
+        return None, "" if p is None else p.ref
+    assert isinstance(p.value, int)
+    return p.value, p.ref
+
+
 @functools.lru_cache(maxsize=1024)
-def _installment_rules(jurisdiction: str, due_date: date) -> tuple[int, int, tuple[int, int], int] | None:
+def _installment_rules(jurisdiction: str, due_date: date) -> _InstallmentRules | None:
     try:
-        threshold = params.get(jurisdiction, "property_tax.installment.threshold", due_date).value
-        full = params.get(jurisdiction, "property_tax.installment.full_split_limit", due_date).value
+        threshold = params.get(jurisdiction, "property_tax.installment.threshold", due_date)
+        full_p = params.get(jurisdiction, "property_tax.installment.full_split_limit", due_date)
         half = params.get(jurisdiction, "property_tax.installment.half_rate", due_date).value
-        months = params.get(jurisdiction, "property_tax.installment.months", due_date).value
     except NoRuleForDate:
         return None
-    assert isinstance(threshold, int) and isinstance(full, int) and isinstance(half, Fraction)
-    assert isinstance(months, int)
-    return threshold, full, (half.numerator, half.denominator), months
+    months, months_ref = _period_param(jurisdiction, "property_tax.installment.months", due_date)
+    days, days_ref = _period_param(jurisdiction, "property_tax.installment.days", due_date)
+    if (months is None) == (days is None):  # neither period (no rule) — or both (a broken parameter file)
+        return None
+    full = full_p.value
+    assert isinstance(threshold.value, int) and isinstance(full, int) and isinstance(half, Fraction)
+    refs: list[str] = []
+    for r in (threshold.ref, full_p.ref, months_ref if months is not None else days_ref):
+        refs = [x for x in refs if not r.startswith(x)]  # a ref that restates an earlier one replaces it
+        if not any(x.startswith(r) for x in refs):
+            refs.append(r)
+    ref = "; ".join(refs)
+    return _InstallmentRules(threshold.value, full, (half.numerator, half.denominator), months, days, ref)
 
 
 def installment(jurisdiction: str, *, due_date: date, tax: int) -> dict[str, Any] | None:
     """분할납부 of one notice's 재산세 (본세 + 도시지역분): None when no rule covers `due_date`.
 
-    Returns ``{"eligible": bool, "max_deferred": int, "deadline": date}`` — the most that may be deferred and the last
-    day of the 분할납부 period (납부기한이 지난 날부터 N개월, 민법 제160조 via 지방세기본법 제23조).
+    Returns ``{"eligible": bool, "max_deferred": int, "deadline": date | None, "period": str, "ref": str}`` — the
+    most that may be deferred, the last day of the 분할납부 period ("납부기한이 지난 날부터" N개월 by 민법 제160조, or
+    N일 counted from the day after the 납부기한, 민법 제157조; both via 지방세기본법 제23조), the period in words and
+    the articles applied.
     """
     rules = _installment_rules(jurisdiction, due_date)
     if rules is None:
         return None
-    threshold, full, (hn, hd), months = rules
-    if tax <= threshold:
-        return {"eligible": False, "max_deferred": 0, "deadline": None}
-    if tax <= full:
-        deferred = tax - threshold
+    hn, hd = rules.half
+    period = f"{rules.months}개월" if rules.months is not None else f"{rules.days}일"
+    if tax <= rules.threshold:
+        return {"eligible": False, "max_deferred": 0, "deadline": None, "period": period, "ref": rules.ref}
+    if tax <= rules.full:
+        deferred = tax - rules.threshold
     else:
         d = tax * hn // hd
         deferred = d - d % 10
-    return {"eligible": True, "max_deferred": deferred, "deadline": period_end(due_date, months)}
+    if rules.months is not None:
+        deadline = period_end(due_date, rules.months)
+    else:
+        assert rules.days is not None
+        deadline = due_date + timedelta(days=rules.days)
+    return {"eligible": True, "max_deferred": deferred, "deadline": deadline, "period": period, "ref": rules.ref}
+
+
+INSTALLMENT_NAME = "property-tax-installment"
+
+
+@calculator(INSTALLMENT_NAME)
+def calculate_installment(data: dict[str, Any], trace: Trace | None) -> dict[str, Any]:
+    """``property-tax-installment`` — 분할납부 of one notice, selected by its 납부기한 (see docs/calc.md)."""
+    check_fields(data, ("jurisdiction", "due_date", "tax"))
+    jurisdiction = field_jurisdiction(data)
+    due_date = field_date(data, "due_date")
+    tax = field_int(data, "tax", maximum=MAX_AMOUNT)
+    res = installment(jurisdiction, due_date=due_date, tax=tax)
+    if res is None:
+        # name the rule that is missing (an amount or the period), with the dates the versions cover
+        try:
+            for path in ("threshold", "full_split_limit", "half_rate"):
+                params.get(jurisdiction, f"property_tax.installment.{path}", due_date)
+            months, _ = _period_param(jurisdiction, "property_tax.installment.months", due_date)
+            if months is None:
+                params.get(jurisdiction, "property_tax.installment.days", due_date)
+        except NoRuleForDate as e:
+            e.field = "due_date"
+            raise
+        raise NoRuleForDate("property_tax.installment.months", jurisdiction, due_date, field="due_date",
+                            label=params.describe("property_tax.installment.months"),
+                            covered=params.coverage(jurisdiction, "property_tax.installment.months"))
+    if trace is not None:
+        trace.add("분할납부", res["ref"], {"납부기한": due_date, "납부세액(본세+도시지역분)": tax}, res)
+    return res
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -590,4 +686,6 @@ def calculate(data: dict[str, Any], trace: Trace | None) -> dict[str, Any]:
     }
     if res.missing_rules:
         out["missing_rules"] = res.missing_rules
+    if res.not_included:
+        out["not_included"] = res.not_included
     return out
