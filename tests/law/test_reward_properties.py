@@ -1,8 +1,9 @@
 """Property tests (hypothesis) for the 세입징수 포상금 calculator (`jingsu.law.reward`).
 
-Invariants for any decision: no payee's capped amount exceeds 100만원 per month; no official's share of a 제3조1~4호
-merit exceeds 30만원 × share; merit amounts add up to payee totals and to `total`; excluded merits pay 0; every
-amount is a multiple of 10 won.
+Invariants for any decision: no payee's capped amount exceeds 100만원 per month; the officials of a 제3조1~4호
+merit together get at most 30만원 (civilians sharing it are outside that cap, reading officials-pool); equal shares of
+a merit pay equal amounts; merit amounts add up to payee totals and to `total`; excluded merits pay 0; every amount
+is a multiple of 10 won.
 """
 
 from __future__ import annotations
@@ -155,6 +156,51 @@ def test_clawback_interest_monotone_and_truncated(amount: int, days: int) -> Non
     assert sum(p.days for p in a.rate_periods) == days
     assert 0 <= sum(p.interest for p in a.rate_periods) - a.interest < 10
     assert reward.clawback("11560", "refunded", amount, paid, paid + timedelta(days=days)).interest == 0
+
+
+@st.composite
+def shared_merit(draw: st.DrawFn) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One arrears merit of 영등포 shared by 2–7 people in equal fractional shares, officials and civilians."""
+    n = draw(st.integers(2, 7))
+    kinds = draw(st.lists(st.sampled_from(["official", "civilian"]), min_size=n, max_size=n))
+    claimants = [{"id": f"p{i}", "kind": kind, "share": {"num": 1, "den": n}} for i, kind in enumerate(kinds)]
+    m = {"id": "a", "type": draw(st.sampled_from(["arrears", "unauthorized-use"])), "claimants": claimants}
+    if m["type"] == "arrears":
+        m.update(collected=draw(st.integers(0, 400_000_000)), arrears_age=3, collected_on="2013-02-01",
+                 method="seizure")
+    else:
+        m["assessed"] = draw(st.integers(0, 50_000_000))
+    return m, claimants
+
+
+@settings(max_examples=300, deadline=None)
+@given(shared_merit())
+def test_equal_shares_equal_amounts_and_officials_pool(mc: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    m, claimants = mc
+    out = reward.calculate({"jurisdiction": "11560", "decided_on": "2013-03-15", "merits": [m]})
+    paid = {p["id"]: p["amount"] for p in out["payees"]}
+    for kind in ("official", "civilian"):
+        amounts = {paid.get(c["id"], 0) for c in claimants if c["kind"] == kind}
+        assert len(amounts) <= 1, f"equal {kind} shares paid {amounts}"
+    assert sum(paid.get(c["id"], 0) for c in claimants if c["kind"] == "official") <= 300_000
+    if m["type"] == "unauthorized-use":  # no civilian 단서 for 제3조4: the whole merit is under 30만원
+        assert out["total"] <= 300_000
+    readings = {r["id"] for r in out["merits"][0]["readings"]}
+    mixed = {c["kind"] for c in claimants} == {"official", "civilian"}
+    assert ("officials-pool" in readings) == (mixed and m["type"] == "arrears")
+
+
+def test_fraction_share_form() -> None:
+    thirds = [{"id": f"k{i}", "kind": "official", "share": {"num": 1, "den": 3}} for i in range(3)]
+    out = reward.calculate(
+        {
+            "jurisdiction": "11560",
+            "decided_on": "2013-03-15",
+            "merits": [{"id": "a", "type": "arrears", "collected": 6_000_000, "arrears_age": 3,
+                        "collected_on": "2013-02-01", "method": "seizure", "claimants": thirds}],
+        }
+    )
+    assert [p["amount"] for p in out["payees"]] == [100_000, 100_000, 100_000]
 
 
 @pytest.mark.parametrize("share", [0.3, "0.3", 1, "1"])

@@ -9,13 +9,19 @@ Order of the computation for one decision (`calculate`):
 1. Each merit: eligibility (type, method, 연차, exclusions, 국장급, 민간인, 공무원 직무) and its gross amount
    G = rate × base (1원 미만 버림). The layer that decides is the ordinance, or — for informant merits and
    은닉재산 신고 from the day the decree table is in force — 지방세기본법 시행령 제82조.
-2. Per-merit caps on G: 건당 30만원 for 제3조1~4호 (the whole merit, officials sharing included), 1천만원 for
-   제3조5·6호, 1억원 for the national table. Then each claimant's share: ⌊capped G × share⌋.
-   영등포 민간인 on an arrears merit: ⌊G × share⌋ capped at 1천만원 instead (제4조① 단서).
-3. 10원 미만 절사 on each claimant's amount.
+   제3조6호나목 (before the national layer): the tier is chosen by 탈루세액 등 and its formula is applied to 징수액.
+2. Per-merit caps on G: 건당 30만원 for 제3조1~4호 — for arrears (1~3호) on the officials' part of G (Σ official
+   shares × G, "공무원간의 공동지급의 경우를 포함"), then divided among the officials by their shares (reading
+   ``officials-pool``); for 제3조4 on the whole merit (its civilians have no 단서); 1천만원
+   for 제3조5·6호, 1억원 for the national table. 영등포 민간인 on an arrears merit: G × share capped at 1천만원
+   (제4조① 단서), outside the officials' 30만원. Shares are exact fractions.
+3. Each claimant's amount on its own: 1원 미만 버림, 10원 미만 절사 (국고금 관리법 제47조①) — equal shares are equal
+   payments; what the split leaves is paid to no one (reading ``remainder-unpaid``).
 4. Per person per month cap (100만원, 제3조1~4호 only), allocated merit by merit in the order
    (collected_on or decided_on, merit id), claimants in input order.
 5. merit amount = Σ its claimants' payments; payee = Σ per (claimant id, month); total = Σ payees.
+
+Each merit's output names the readings it used (``readings``: id, Korean text, article) where the text allows two.
 """
 
 from __future__ import annotations
@@ -98,10 +104,21 @@ class Merit:
 
 
 def parse_share(value: object, where: str) -> Fraction:
-    """A share in (0, 1]: a JSON number (read by its shortest decimal form, so 0.1 is exactly 1/10) or a decimal
-    string ("0.5", "1/3" is refused — use a decimal). Kept exact as a Fraction."""
+    """A share in (0, 1]: a JSON number (read by its shortest decimal form, so 0.1 is exactly 1/10), a decimal
+    string ("0.5"), or an exact fraction ``{"num": 1, "den": 3}`` (as `reduction` accepts; a third has no decimal
+    form, and equal shares must sum to exactly 1). The string "1/3" is refused. Kept exact as a Fraction."""
     if isinstance(value, bool) or value is None:
-        raise InputError(where, f'{where}은(는) 0보다 크고 1 이하인 수여야 합니다 (예: 0.5 또는 "0.5")')
+        raise InputError(where, f'{where}은(는) 0보다 크고 1 이하인 수여야 합니다 (예: 0.5, "0.5", {{"num": 1, "den": 3}})')
+    if isinstance(value, dict):
+        if set(value) != {"num", "den"}:
+            raise InputError(where, f'{where} 객체는 num과 den만 가집니다 (예: {{"num": 1, "den": 3}})')
+        num, den = value["num"], value["den"]
+        if any(isinstance(x, bool) or not isinstance(x, int) for x in (num, den)) or den <= 0:
+            raise InputError(where, f"{where}의 num은 정수, den은 양의 정수여야 합니다")
+        frac = Fraction(num, den)
+        if not 0 < frac <= 1:
+            raise InputError(where, f"{where}은(는) 0보다 크고 1 이하여야 합니다: {num}/{den}")
+        return frac
     text: str
     if isinstance(value, int):
         text = str(value)
@@ -110,7 +127,7 @@ def parse_share(value: object, where: str) -> Fraction:
     elif isinstance(value, str):
         text = value.strip()
     else:
-        raise InputError(where, f'{where}은(는) 수 또는 소수 문자열이어야 합니다 (예: 0.5 또는 "0.5")')
+        raise InputError(where, f'{where}은(는) 수, 소수 문자열 또는 {{"num", "den"}} 객체여야 합니다 (예: 0.5, "0.5")')
     try:
         d = Decimal(text)
     except InvalidOperation:
@@ -277,6 +294,7 @@ class _Line:
     amount: int  # after per-merit caps and 10원 미만 절사, before the monthly cap
     month_capped: bool
     paid: int = 0
+    exact: Fraction = Fraction(0)  # the claimant's exact part before 1원·10원 끝수 (for the 끝수 reading)
 
 
 @dataclass(slots=True)
@@ -290,10 +308,19 @@ class _Eval:
     sort_date: date
     lines: list[_Line] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    readings: list[dict[str, str]] = field(default_factory=list)
 
 
-def _split(amount: int, c: Claimant) -> int:
-    return mul_floor(amount, c.share)
+def _line(c: Claimant, exact: Fraction | int, month_capped: bool) -> _Line:
+    """A claimant's line for an exact amount: 1원 미만 버림, then 10원 미만 절사 (국고금 관리법 제47조①), each
+    payment on its own — so equal shares of one amount are equal payments."""
+    fr = Fraction(exact)
+    return _Line(c, trunc10(fr.numerator // fr.denominator), month_capped, exact=fr)
+
+
+#: reading ids named in the output (docs/rewards.md §2 argues each)
+READING_OFFICIALS_POOL = "officials-pool"
+READING_REMAINDER = "remainder-unpaid"
 
 
 class _Ctx:
@@ -392,10 +419,24 @@ def _eval_arrears(ctx: _Ctx, m: Merit) -> _Eval:
     civ_allowed = bool(_value(ctx.param("reward.arrears.civilians"), bool))
     director_article = str(_value(ctx.param("reward.arrears.director_rule"), str))
     per_case = ctx.caps["per_case"]
-    capped = min(gross, per_case)
-    if any(c.kind == "official" for c in m.claimants) and capped < gross:
+    # 제4조①1 "건당 30만원 (공무원간의 공동지급의 경우를 포함한다)": the officials of the merit together get at most
+    # 30만원 — their part of G (Σ official shares) is capped, then divided among them by their shares. A civilian's
+    # part is outside it (① 단서: 민간인은 1천만원 이하). With officials only, this is min(G, 30만) × share.
+    off_share = sum((c.share for c in m.claimants if c.kind == "official"), Fraction(0))
+    off_gross = gross * off_share
+    pool = min(off_gross, Fraction(per_case))
+    if off_share and pool < off_gross:
         ev.notes.append(f"제4조①1 건당 {per_case:,}원 한도 적용 (공무원 공동지급 포함)")
-        ctx.step(f"공적 {m.id}: 건당 한도", ctx.caps_ref, {"gross": gross, "per_case": per_case}, capped)
+        ctx.step(f"공적 {m.id}: 건당 한도 (공무원 몫 합계)", ctx.caps_ref,
+                 {"gross": gross, "official_share": off_share, "official_part": off_gross, "per_case": per_case},
+                 pool)
+    if off_share and off_share < 1:
+        ev.readings.append({
+            "id": READING_OFFICIALS_POOL,
+            "text": (f"공무원·민간인 공동 공적: 건당 {per_case:,}원 한도는 공무원 몫(지분 합 {jsonable(off_share)})의 "
+                     "합계에 적용하고, 민간인 몫은 그 한도 밖에서 제4조① 단서(민간인 1천만원 이하)를 따름"),
+            "article": f"{ctx.name} 제4조①1호 괄호(공무원간의 공동지급)·① 단서",
+        })
     eligible_any = False
     for c in m.claimants:
         if c.kind == "civilian":
@@ -404,10 +445,10 @@ def _eval_arrears(ctx: _Ctx, m: Merit) -> _Eval:
                 ev.notes.append(f"{c.id}: {ctx.name} 제2조①1 — 체납액 징수 포상금은 공무원만 대상 (민간인 지급 제외)")
                 continue
             civ_cap = ctx.caps["civilian"]
-            amount = min(_split(gross, c), civ_cap)
-            if amount == civ_cap:
+            exact = min(gross * c.share, Fraction(civ_cap))
+            if exact == civ_cap:
                 ev.notes.append(f"{c.id}: 제4조① 단서 민간인 {civ_cap:,}원 한도")
-            ev.lines.append(_Line(c, trunc10(amount), False))
+            ev.lines.append(_line(c, exact, False))
             eligible_any = True
             continue
         if c.director_or_above and not c.direct:
@@ -415,7 +456,7 @@ def _eval_arrears(ctx: _Ctx, m: Merit) -> _Eval:
             ev.notes.append(f"{c.id}: {ctx.name} {director_article} 국장급 이상 관리직 — 직접 징수한 특별공적이 아니면 지급 제외")
             ctx.step(f"공적 {m.id}: 국장급 제외 ({c.id})", f"{ctx.name} {director_article}", {"direct": c.direct}, 0)
             continue
-        ev.lines.append(_Line(c, trunc10(_split(capped, c)), True))
+        ev.lines.append(_line(c, pool * c.share / off_share, True))
         eligible_any = True
     ev.eligible = eligible_any
     ev.reason = f"{ctx.name} {article}: {ground}; {tier} 체납액 — 징수액 {collected:,}원의 {_pct(rate)}"
@@ -451,7 +492,7 @@ def _eval_hidden_asset_national(ctx: _Ctx, m: Merit, ev: _Eval, collected: int, 
             ev.lines.append(_Line(c, 0, False))
             ev.notes.append(f"{c.id}: 지방세기본법 제146조② — 공무원이 직무와 관련하여 은닉재산을 신고한 경우 지급 제외")
         else:
-            ev.lines.append(_Line(c, trunc10(_split(gross, c)), False))
+            ev.lines.append(_line(c, gross * c.share, False))
     ev.eligible = any(c.kind == "civilian" for c in m.claimants)
     ev.reason = (
         f"지방세기본법 제146조①2, 시행령 제82조②: 은닉재산 신고로 징수된 {collected:,}원에 지급률표 적용 "
@@ -481,7 +522,7 @@ def _eval_unauthorized(ctx: _Ctx, m: Merit) -> _Eval:
     if capped < ev.gross:
         ev.notes.append(f"제4조①1 건당 {per_case:,}원 한도 적용")
         ctx.step(f"공적 {m.id}: 건당 한도", ctx.caps_ref, {"gross": ev.gross, "per_case": per_case}, capped)
-    ev.lines = [_Line(c, trunc10(_split(capped, c)), True) for c in m.claimants]
+    ev.lines = [_line(c, capped * c.share, True) for c in m.claimants]
     ev.eligible = True
     return ev
 
@@ -498,7 +539,7 @@ def _cap_1000(ctx: _Ctx, ev: _Eval) -> int:
 def _eval_evasion(ctx: _Ctx, m: Merit) -> _Eval:
     ev = _eval_simple_rate(ctx, m, "collected", "reward.evasion.rate", "제3조5", "포탈 등 적발 후 추징한 징수액")
     capped = _cap_1000(ctx, ev)
-    ev.lines = [_Line(c, trunc10(_split(capped, c)), False) for c in m.claimants]
+    ev.lines = [_line(c, capped * c.share, False) for c in m.claimants]
     ev.eligible = True
     return ev
 
@@ -536,7 +577,7 @@ def _eval_informant(ctx: _Ctx, m: Merit) -> _Eval:
             {"evaded": evaded, "cap": cap},
             gross,
         )
-        ev.lines = [_Line(c, trunc10(_split(gross, c)), False) for c in m.claimants]
+        ev.lines = [_line(c, gross * c.share, False) for c in m.claimants]
         ev.eligible = True
         ev.reason = (
             f"지방세기본법 제146조①1, 시행령 제82조①: 탈루세액등 {evaded:,}원에 지급률표 적용 ({gross:,}원, "
@@ -563,23 +604,39 @@ def _eval_informant(ctx: _Ctx, m: Merit) -> _Eval:
             )
         if not verified:
             return _ineligible(ev, f"{ctx.name} 제3조6나 단서: 제공된 자료의 사실검증을 할 수 없음 — 지급 제외")
+        if collected <= 0:
+            return _ineligible(
+                ev, f"{ctx.name} 제3조6나·제8조②: 징수액이 없음 — 포상금은 해당 징수액의 수납이 확인된 후에 지급"
+            )
         tp = ctx.param("reward.informant.tiers")
         tiers_o: Brackets = _value(tp, Brackets)
-        ev.gross = tiers_o.apply(collected)
-        row = tiers_o.row_for(collected)
+        # 나목 (1)~(3): "탈루세액 등이 … 이하(초과) : [base] + [over] 초과징수액의 [rate]" — the tier is chosen by
+        # 탈루세액 등 (evaded) and its formula is applied to 징수액 (collected); the base is fixed by the tier.
+        row = tiers_o.row_for(evaded)
+        above = max(collected - row.over, 0)
+        ev.gross = row.base + mul_floor(above, row.rate)
         ctx.step(
-            f"공적 {m.id}: 탈루 자료 제공 — 징수액에 구간표 누진 적용 [조례]",
+            f"공적 {m.id}: 탈루 자료 제공 — 탈루세액 등으로 구간을 고르고 그 산식을 징수액에 적용 [조례]",
             tp.ref,
-            {"evaded": evaded, "collected": collected, "over": row.over, "base": row.base, "rate": row.rate},
+            {"evaded": evaded, "collected": collected, "tier_over": row.over, "base": row.base, "rate": row.rate,
+             "collected_above_over": above},
             ev.gross,
         )
-        part = {0: "(1)", 50_000_000: "(2)", 100_000_000: "(3)"}.get(row.over, "")
-        ev.reason = (
-            f"{ctx.name} 제3조6나{part}: 탈루세액 등 {evaded:,}원, 징수액 {collected:,}원 — "
-            f"{row.base:,}원 + {row.over:,}원 초과징수액의 {_pct(row.rate)}"
-        )
+        part, cond = {
+            0: ("(1)", "1천만원 이상 5천만원 이하"),
+            50_000_000: ("(2)", "5천만원 초과 1억원 이하"),
+            100_000_000: ("(3)", "1억원 초과"),
+        }.get(row.over, ("", ""))
+        if row.over == 0:
+            formula = f"징수액 {collected:,}원의 {_pct(row.rate)}"
+        else:
+            formula = (f"{row.base:,}원 + 징수액 {collected:,}원 중 {row.over:,}원 초과분 {above:,}원의 "
+                       f"{_pct(row.rate)}")
+            if above == 0:
+                formula += f" (징수액이 {row.over:,}원 이하라 초과징수액 없음 — 문언대로 {row.base:,}원)"
+        ev.reason = f"{ctx.name} 제3조6나{part}: 탈루세액 등 {evaded:,}원({cond}) — {formula}"
     capped = _cap_1000(ctx, ev)
-    ev.lines = [_Line(c, trunc10(_split(capped, c)), False) for c in m.claimants]
+    ev.lines = [_line(c, capped * c.share, False) for c in m.claimants]
     ev.eligible = True
     return ev
 
@@ -602,7 +659,7 @@ def _eval_proposal(ctx: _Ctx, m: Merit) -> _Eval:
     ev = _new_eval(ctx, m)
     ev.gross = amount
     ctx.step(f"공적 {m.id}: 창의적 제안·제도개선 [조례]", p.ref, {"min": lo, "max": hi, "amount": amount}, amount)
-    ev.lines = [_Line(c, trunc10(_split(amount, c)), False) for c in m.claimants]
+    ev.lines = [_line(c, amount * c.share, False) for c in m.claimants]
     ev.eligible = True
     ev.reason = f"{ctx.name} 제3조7: 창의적 제안·제도개선 건당 {amount:,}원"
     return ev
@@ -619,7 +676,7 @@ def _eval_commission(ctx: _Ctx, m: Merit) -> _Eval:
             ev.lines.append(_Line(c, 0, False))
             ev.notes.append(f"{c.id}: {ctx.name} 제2조①4 — 징수촉탁 포상금은 공무원만 대상")
         else:
-            ev.lines.append(_Line(c, trunc10(_split(ev.gross, c)), False))
+            ev.lines.append(_line(c, ev.gross * c.share, False))
     ev.eligible = any(c.kind == "official" for c in m.claimants)
     if not ev.eligible:
         ev.reason = f"{ctx.name} 제2조①4: 징수촉탁 포상금은 공무원만 대상 — 지급 제외"
@@ -693,6 +750,7 @@ def calculate(data: Mapping[str, Any], trace: Trace | None = None) -> dict[str, 
 
     out_merits: list[dict[str, Any]] = []
     for ev in evals:
+        _remainder_reading(ctx, ev)
         amount = sum(line.paid for line in ev.lines)
         reason = ev.reason
         if ev.notes:
@@ -706,7 +764,8 @@ def calculate(data: Mapping[str, Any], trace: Trace | None = None) -> dict[str, 
             )
         else:
             ctx.step(f"공적 {ev.merit.id}: 지급 제외 — {ev.layer}", reason, {"type": ev.merit.type}, 0)
-        out_merits.append({"id": ev.merit.id, "eligible": ev.eligible, "amount": amount, "reason": reason})
+        out_merits.append({"id": ev.merit.id, "eligible": ev.eligible, "amount": amount, "reason": reason,
+                           "readings": ev.readings})
 
     payee_rows = [
         {"id": cid, "month": month, "amount": amt}
@@ -720,6 +779,28 @@ def calculate(data: Mapping[str, Any], trace: Trace | None = None) -> dict[str, 
         total,
     )
     return {"merits": out_merits, "payees": payee_rows, "total": total}
+
+
+def _remainder_reading(ctx: _Ctx, ev: _Eval) -> None:
+    """Name the 끝수 reading when a merit split among several payees leaves won unpaid: each payee's part is floored
+    to won and truncated below 10원 on its own (국고금 관리법 제47조① — the 끝수 of each 지출 is not computed), so
+    equal shares pay equal amounts and the remainder goes to no one (it stays in the budget)."""
+    payable = [line for line in ev.lines if line.exact > 0]
+    if len(payable) < 2:
+        return
+    dropped = sum((line.exact for line in payable), Fraction(0)) - sum(line.amount for line in payable)
+    won = dropped.numerator // dropped.denominator
+    if won < 1:
+        return
+    ev.readings.append({
+        "id": READING_REMAINDER,
+        "text": (f"지분별 지급액마다 원 미만·10원 미만 끝수를 버려 같은 지분은 같은 금액; 나누고 남은 {won:,}원은 "
+                 "누구에게도 지급하지 않음"),
+        "article": "국고금 관리법 제47조① (지방세기본법 제59조 준용) — 지급액마다 적용",
+    })
+    ctx.step(f"공적 {ev.merit.id}: 지분 끝수 — 지급하지 않는 잔액", "국고금 관리법 제47조①",
+             {"exact": {line.claimant.id: line.exact for line in payable},
+              "paid": {line.claimant.id: line.amount for line in payable}}, won)
 
 
 @calculator(NAME)
