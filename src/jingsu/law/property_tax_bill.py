@@ -162,6 +162,10 @@ OBJECT_ERROR_FIELDS = ("object", "class", "city_area", "standard_value", "buildi
 def shares(amount: int, weights: Sequence[int]) -> list[int]:
     """`amount` apportioned by `weights`: each share floored to won, the remainder to the largest weight (the first
     on a tie). All weights 0 → everything to the first."""
+    if not weights:
+        if amount:
+            raise ValueError("an amount cannot be apportioned among no weights")
+        return []
     total = sum(weights)
     if total == 0:
         return [amount] + [0] * (len(weights) - 1)
