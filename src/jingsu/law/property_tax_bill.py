@@ -146,12 +146,13 @@ class Bill:
 # helpers
 
 
-def _at(prefix: str, fn: Callable[[], T], fields: Sequence[str] | None = None) -> T:
-    """Run `fn`; an InputError / NoRuleForDate naming one of `fields` (all when None) is re-aimed at `prefix`.field."""
+def _at(prefix: str, fn: Callable[[], T], fields: Sequence[str] | None = None, keep: Sequence[str] = ("tax_year",)) -> T:
+    """Run `fn`; an InputError / NoRuleForDate naming one of `fields` (all when None, except the bill's own `keep`)
+    is re-aimed at `prefix`.field."""
     try:
         return fn()
     except (InputError, NoRuleForDate) as e:
-        if e.field is not None and e.field != "tax_year" and (fields is None or e.field in fields):
+        if e.field is not None and e.field not in keep and (fields is None or e.field in fields):
             e.field = f"{prefix}.{e.field}"
         raise
 
@@ -639,7 +640,7 @@ def calculate(data: dict[str, Any], trace: Trace | None) -> dict[str, Any]:
     for i, raw in enumerate(raw_objects):
         if not isinstance(raw, dict):
             raise InputError(f"objects[{i}]", "각 과세대상은 JSON 객체여야 합니다")
-        objects.append(_at(f"objects[{i}]", functools.partial(_parse_object, raw)))
+        objects.append(_at(f"objects[{i}]", functools.partial(_parse_object, raw), keep=()))
     raw_reductions = data.get("reductions")
     if raw_reductions is not None and not isinstance(raw_reductions, dict):
         raise InputError("reductions", "reductions는 {대상 id: {beneficiary, direct_use, private_share}} 객체여야 합니다")
