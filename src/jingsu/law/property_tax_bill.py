@@ -277,12 +277,11 @@ def property_tax_bill(
         _fire(jurisdiction, tax_year, i, o, done[i], one_house, not_computed, trace)
 
     # 5. notices
-    notices = [
-        _notice(jurisdiction, tax_year, kind, [done[i] for i, o in enumerate(objects) if o.obj == kind], partial,
-                missing, trace)
-        for kind in KINDS
-        if any(o.obj == kind for o in objects)
-    ]
+    by_kind: dict[str, list[BillLine]] = {}
+    for o, line in zip(objects, done, strict=True):
+        by_kind.setdefault(o.obj, []).append(line)
+    notices = [_notice(jurisdiction, tax_year, kind, by_kind[kind], partial, missing, trace)
+               for kind in KINDS if kind in by_kind]
 
     # 6. the bill
     return _bill(jurisdiction, tax_year, done, aggregates, notices, not_computed, missing, trace, on)
