@@ -12,7 +12,7 @@ and computes, with the rules of `jingsu.law.property_tax` and `jingsu.law.fire_f
    won, the remainder won to the object with the largest 시가표준액 (the first in input order on a tie).
 3. **감면** (`reductions`, by object id): the ``reduction`` calculator on the object's 재산세 (after 세부담상한 and
    10원 미만 절사); the 지방교육세 is 20% of the reduced 재산세 (제151조①6호 "감면법령에 따라 납부하여야 할 재산세액"); the
-   도시지역분 and the 소방분 are not reduced (in Seoul they are 특별시세, which a 구세 감면조례 cannot reduce). Not
+   도시지역분 and the 소방분 are not reduced (in Seoul they are 특별시세: 지방세기본법 제9조③, 제8조①2호가목). Not
    supported for 합산과세 land (제113조① 단서 deducts the reduced part from the aggregated 과세표준): an input error.
 4. **소방분** (`fire_facility_tax`) per building, house (building part, needs ``building_value``) and ship. When it
    cannot be computed (no ``building_value`` for a house, no rule for the year) it is reported as not computed, with
