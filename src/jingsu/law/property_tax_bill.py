@@ -54,6 +54,7 @@ from jingsu.law.trace import Trace
 
 NAME = "property-tax-bill"
 KINDS = ("land", "building", "house", "ship", "aircraft")  # one notice per kind (제116조②), in this order
+KIND_NAMES = {"land": "토지", "building": "건축물", "house": "주택", "ship": "선박", "aircraft": "항공기"}
 AGGREGATED = {"aggregate": "지방세법 제113조①1호 (종합합산)", "separate": "지방세법 제113조①2호 (별도합산)"}
 REDUCTION_FIELDS = ("beneficiary", "direct_use", "private_share")
 T = TypeVar("T")
@@ -277,6 +278,10 @@ def property_tax_bill(
         _fire(jurisdiction, tax_year, i, o, done[i], one_house, not_computed, trace)
 
     # 5. notices
+    if trace is not None:
+        trace.add("고지서 구분 — 소액 징수면제·납기·분할납부는 고지서 단위 (위 대상별 값은 대상 하나만 있을 때)",
+                  "지방세법 제116조②", {"고지서": sorted({KIND_NAMES[o.obj] for o in objects}, key=list(
+                      KIND_NAMES.values()).index)}, len({o.obj for o in objects}))
     by_kind: dict[str, list[BillLine]] = {}
     for o, line in zip(objects, done, strict=True):
         by_kind.setdefault(o.obj, []).append(line)
@@ -456,10 +461,10 @@ def _notice(
         fire_limit, fire_ref = small_amount_limit(jurisdiction, tax_year)
         fire_exempt = fire < fire_limit
         if trace is not None:
-            trace.add(f"소액 징수면제 — 소방분 ({kind} 고지서)", f"지방세법 제148조; {fire_ref}", {"소방분": fire,
+            trace.add(f"소액 징수면제 — 소방분 ({KIND_NAMES[kind]} 고지서)", f"지방세법 제148조; {fire_ref}", {"소방분": fire,
                       "기준(미만)": fire_limit}, fire_exempt)
     if trace is not None and small is not None:
-        trace.add(f"소액 징수면제 — 재산세 ({kind} 고지서)", f"지방세법 제119조; {small_ref}",
+        trace.add(f"소액 징수면제 — 재산세 ({KIND_NAMES[kind]} 고지서)", f"지방세법 제119조; {small_ref}",
                   {"재산세(본세+도시지역분)": prop + city, "기준(미만)": small}, exempt)
     for line in lines:
         line.small_amount_exempt = exempt
@@ -498,7 +503,7 @@ def _notice(
     notice.parts = [BillPart(s, end, pt, pc, pe, pf) for (s, end), pt, pc, pe, pf in parts
                     if pt or pc or pe or pf is None or pf]
     if trace is not None:
-        trace.add(f"납기 ({kind} 고지서)", "지방세법 제115조①, 제147조② (소방분은 재산세 납기 준용)", {"대상": kind},
+        trace.add(f"납기 ({KIND_NAMES[kind]} 고지서)", "지방세법 제115조①, 제147조② (소방분은 재산세 납기 준용)", {"대상": kind},
                   [{"to": p.end, "재산세": p.property_tax, "도시지역분": p.city_area_tax, "지방교육세": p.education_tax,
                     "소방분": p.fire_facility_tax} for p in notice.parts])
     return notice
