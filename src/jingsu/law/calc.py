@@ -32,6 +32,8 @@ CALCULATORS: dict[str, Calculator] = {}
 
 CALCULATOR_MODULES = [
     "jingsu.law.property_tax",
+    "jingsu.law.fire_facility_tax",
+    "jingsu.law.property_tax_bill",
     "jingsu.law.penalty",
     "jingsu.law.fine_penalty",
     "jingsu.law.procedure",

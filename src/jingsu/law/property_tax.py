@@ -689,3 +689,21 @@ def calculate(data: dict[str, Any], trace: Trace | None) -> dict[str, Any]:
     if res.not_included:
         out["not_included"] = res.not_included
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# helpers for other calculators (the bill, the 소방분): the same rules as `property_tax`, nothing recomputed
+
+
+def fair_market_ratio(
+    jurisdiction: str, tax_year: int, obj: str, klass: str, *, standard_value: int, one_house: bool = False,
+) -> tuple[Fraction, str]:
+    """The 공정시장가액비율 `property_tax` applies to this object (제110조, 시행령 제109조①) and its reference.
+
+    A 1세대1주택 (house, class general) takes the band of its 시가표준액 where the decree has one; everything else
+    the ratio of its kind. The 소방분 uses it for a house's building part (제146조④ 단서)."""
+    r = _rules(jurisdiction, tax_year, obj, klass)
+    if one_house and r.one_ratio_bands is not None:
+        n, d = _band(r.one_ratio_bands, standard_value)
+        return Fraction(n, d), "지방세법 시행령 제109조①2호 단서 (1세대1주택)"
+    return r.ratio, r.ratio_ref

@@ -12,8 +12,10 @@ What a row looks like, and why:
   휴대전화 for 80% of 개인 (60% 외국인, 30% 법인); 전자송달신청 5%; 수신거부 2%.
 - Registration numbers are valid under :func:`jingsu.rolls.validation.registration_number` and unique by
   construction (see :func:`_person_number` and :func:`_business_number`), without a set of numbers seen.
-- Levies are computed, not drawn: 재산세 from a 공시가격 with the 지방세법 제111조 rates (and the 1주택 특례세율,
-  제111조의2), 도시지역분 0.14% (제112조), 지방교육세 20% (제151조①6호), 납기 7/31 or 9/30 (제115조);
+- Levies are computed, not drawn: 재산세 from a 시가표준액 (drawn, in whole 10만원) by the law itself — the
+  ``property-tax-bill`` calculator (:mod:`jingsu.law.property_tax_bill`: 제111조 rates, 1주택 특례, 도시지역분,
+  지방교육세, 소액 징수면제, 납기 7/31 or 9/30, a house's two halves), memoised per (year, kind, value); people own a
+  house (1세대1주택 80%) or 종합합산 land, companies 별도합산 land or a building;
   자동차세 from engine size (제127조 비영업용 승용 80/140/200원/cc, 차령 경감), per 기 (6/30, 12/31), 지방교육세 30%
   (제151조①7호); 주민세 개인분 (서울 4,800원 + 지방교육세 25%; elsewhere 10,000원 + 10%), 납기 8/31 (제79조③);
   주민세 사업소분 기본세율 5/10/20만원 + 250원/㎡ over 330㎡ (제81조), 지방교육세 on the 기본세율 part, 납기 8/31
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import math
 import os
 import random
@@ -42,6 +45,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from jingsu.law.property_tax_bill import BillObject, property_tax_bill
 from jingsu.rolls import names
 from jingsu.rolls.districts import District, district_for
 from jingsu.rolls.validation import HEADER_NAMES, brn_check_digit, rrn_check_digit
@@ -365,8 +369,9 @@ class _Generator:
 
     # -- levies --------------------------------------------------------------------------------------------------
 
-    def _levy(self, code: str, kind: str, year: int, ctx: dict[str, Any]) -> tuple[Any, ...]:
-        """(period, object, principal, education, urban, liability, due, assessment) for one levy."""
+    def _levy(self, code: str, kind: str, year: int, ctx: dict[str, Any]) -> tuple[Any, ...] | None:
+        """(period, object, principal, education, urban, liability, due, assessment) for one levy; None when the law
+        bills nothing (a 재산세 under the 소액 징수면제 limit)."""
         rng = self.rng
         corp = kind == "법인"
         if code == "14":  # 재산세
@@ -387,51 +392,24 @@ class _Generator:
                 value = (
                     _lognormal(rng, 6e8, 1.4, 4e10)
                     if corp
-                    else _lognormal(rng, 1.3e8, 0.55, 2e9)
+                    else _lognormal(rng, 2e8, 0.55, 2e9)
                     if what == "주택"
                     else _lognormal(rng, 2.5e7, 1.0, 2e9)
                 )
                 ctx["land"] = (*ctx["land"][:3], value)
             what, lot, one_house, value = ctx["land"]
-            if what == "주택":
-                ratio = 0.45 if one_house and year >= 2022 else 0.6
-                base = value * ratio
-                if one_house and year >= 2021 and value <= 9e8:
-                    tax = _progressive(
-                        base, ((6e7, 0.0005), (1.5e8, 0.001), (3e8, 0.002), (math.inf, 0.0035))
-                    )
-                else:
-                    tax = _progressive(
-                        base, ((6e7, 0.001), (1.5e8, 0.0015), (3e8, 0.0025), (math.inf, 0.004))
-                    )
-            elif what == "토지":
-                base = value * 0.7
-                if corp:  # 별도합산
-                    tax = _progressive(base, ((2e8, 0.002), (1e9, 0.003), (math.inf, 0.004)))
-                else:  # 종합합산
-                    tax = _progressive(base, ((5e7, 0.002), (1e8, 0.003), (math.inf, 0.005)))
-            else:  # 건축물
-                base = value * 0.7
-                tax = base * 0.0025
-            urban = base * 0.0014
-            if what == "주택":
-                if tax <= 200_000 or rng.random() < 0.5:
-                    period, month, day = "정기1기", 7, 31
-                else:
-                    period, month, day = "정기2기", 9, 30
-                if tax > 200_000:  # half in July, half in September (제115조①3호)
-                    tax, urban = tax / 2, urban / 2
-            elif what == "토지":
-                period, month, day = "정기2기", 9, 30
-            else:
-                period, month, day = "정기1기", 7, 31
-            principal = _t10(tax)
+            # the amounts come from the law: the 재산세 bill of this one object (jingsu.law.property_tax_bill)
+            parts = _property_tax_parts(self.j, year, what, corp, one_house, _round_value(value))
+            if not parts:  # 소액 징수면제 (지방세법 제119조): nothing was billed, so nothing is in arrears
+                return None
+            # a house over the lump-sum limit is billed half in July and half in September (제115조①3호)
+            month, day, principal, edu, urban = parts[0] if len(parts) == 1 or rng.random() < 0.5 else parts[1]
             return (
-                period,
+                "정기1기" if month == 7 else "정기2기",
                 f"{lot} {what}",
                 principal,
-                _t10(principal * 0.2),
-                _t10(urban),
+                edu,
+                urban,
                 date(year, 6, 1),
                 date(year, month, day),
                 "부과",
@@ -576,9 +554,11 @@ class _Generator:
                     code = items(rng.random())
                     year = today.year - _AGE(rng.random())
                     levy = self._levy(code, kind, year, ctx)
-                    while levy[6] >= today:  # 납기 not yet passed (early in the year): one year earlier
+                    while levy is not None and levy[6] >= today:  # 납기 not yet passed (early in the year)
                         year -= 1
                         levy = self._levy(code, kind, year, ctx)
+                    if levy is None:  # nothing billed that year (소액 징수면제): draw again
+                        continue
                     key = (code, year, levy[0], levy[1])
                     if key not in seen:
                         break
@@ -635,16 +615,45 @@ def seed_tag(seed: int) -> str:
     return tag
 
 
-def _progressive(base: float, brackets: Sequence[tuple[float, float]]) -> float:
-    """Tax on ``base`` with marginal rates: ((upper bound, rate), …) in ascending order."""
-    tax = 0.0
-    lower = 0.0
-    for upper, rate in brackets:
-        if base <= lower:
-            break
-        tax += (min(base, upper) - lower) * rate
-        lower = upper
-    return tax
+#: 재산세 objects of the synthetic roll → (object, class) of `jingsu.law.property_tax`: people own houses (or
+#: 종합합산 land), companies 별도합산 land and ordinary buildings.
+_PROPERTY_KIND = {
+    ("주택", False): ("house", "general"),
+    ("토지", False): ("land", "aggregate"),
+    ("토지", True): ("land", "separate"),
+    ("건축물", True): ("building", "general"),
+}
+
+
+def _round_value(value: float) -> int:
+    """A drawn 시가표준액 to three significant figures, at least whole 1,000원 (공시가격 are published in round
+    figures: 1억3,200만원, 2,350만원): the bills repeat, so `_property_tax_parts` is mostly a cache hit."""
+    if value < 1_000:
+        return 0 if value < 500 else 1_000
+    unit = max(1_000, 10 ** (int(math.log10(value)) - 2))
+    return round(value / unit) * unit
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _property_tax_parts(
+    jurisdiction: str, year: int, what: str, corp: bool, one_house: bool, value: int
+) -> tuple[tuple[int, int, int, int, int], ...]:
+    """The 납기 of one object's 재산세 bill: ((month, day, 본세, 지방교육세, 도시지역분), …), empty when 소액 징수면제.
+
+    Memoised: a roll of 200,000 taxpayers asks for the same (year, kind, value) many times."""
+    obj, klass = _PROPERTY_KIND[(what, corp)]
+    bill = property_tax_bill(
+        jurisdiction=jurisdiction,
+        tax_year=year,
+        objects=(BillObject("x", obj, klass, value),),
+        one_house=one_house and obj == "house",
+    )
+    assert bill.due is not None
+    return tuple(
+        (d["date"].month, d["date"].day, d["property_tax"], d["education_tax"], d["city_area_tax"])
+        for d in bill.due
+        if d["property_tax"] or d["city_area_tax"] or d["education_tax"]
+    )
 
 
 __all__ = ["GenerateSummary", "THRESHOLD", "generate_roll", "seed_tag"]
