@@ -37,6 +37,7 @@ from jingsu.clock import DEFAULT_CLOCK, Clock, today
 from jingsu.core import audit, crypto
 from jingsu.core.db import DeferredUpdate, insert_rows, select_by_keys
 from jingsu.core.models import Jurisdiction
+from jingsu.law.errors import InputError, NoRuleForDate
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.rolls import validation as v
@@ -264,7 +265,13 @@ def checked_batches(
             total_tax += parsed.levy["billed_amount"]
             if state.total_errors:
                 continue  # keep validating to report every error; nothing more is written
-            _prepare(parsed, penalty, as_of)
+            try:
+                _prepare(parsed, penalty, as_of)
+            except (NoRuleForDate, InputError) as exc:
+                # the law has no rule for this row's dates (e.g. a 납부기한 before the encoded versions): the row is
+                # refused with the law's own explanation, never a crash of the whole import
+                state.add(RowError(parsed.row, "납부기한", f"가산세를 계산할 수 없습니다: {exc}"))
+                continue
             batch.append(parsed)
             if len(batch) >= batch_size:
                 yield batch
