@@ -505,3 +505,33 @@ def test_other_roles_get_403_and_change_nothing(world, client):
     assert not User.objects.filter(username__startswith="x-").exists()
     u = user(clerk.username)
     assert u.is_active and u.staff_profile.role == "clerk"
+
+
+def test_anyone_changes_their_own_password_after_giving_the_current_one(world):
+    clerk = world.users["clerk"]
+    session, r = login(clerk.get_username(), PASSWORD)
+    assert logged_in(r)
+    url = reverse("staff:account_password")
+    assert url in text(session.get(reverse("staff:account")))
+    page = session.get(url)
+    assert page.status_code == 200
+    no_inline(page)
+    # the current password is checked, the policy applies (length, like the username, common, digits only)
+    wrong = session.post(url, {"old_password": "틀린-비밀번호-9999", "new_password1": "새-비밀번호-가나다-2026",
+                               "new_password2": "새-비밀번호-가나다-2026"})
+    assert wrong.status_code == 400 and "지금 비밀번호가 맞지 않습니다." in text(wrong)
+    for weak in ("짧은비번1", "1234567890123", "password123", clerk.get_username() + "1"):
+        r = session.post(url, {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak})
+        assert r.status_code == 400, weak
+    mismatch = session.post(url, {"old_password": PASSWORD, "new_password1": "새-비밀번호-가나다-2026",
+                                  "new_password2": "새-비밀번호-가나다-2027"})
+    assert "두 비밀번호가 같지 않습니다." in text(mismatch)
+    assert not AuditLog.objects.filter(action="staff.password_change").exists()
+    done = session.post(url, {"old_password": PASSWORD, "new_password1": "새-비밀번호-가나다-2026",
+                              "new_password2": "새-비밀번호-가나다-2026"})
+    assert done.status_code == 302 and done["Location"] == reverse("staff:account")
+    assert "비밀번호를 바꿨습니다." in text(session.get(done["Location"]))  # still signed in
+    row = AuditLog.objects.get(action="staff.password_change")
+    assert row.actor == clerk.get_username() and "새-비밀번호" not in str(row.detail)
+    assert not logged_in(login(clerk.get_username(), PASSWORD)[1])
+    assert logged_in(login(clerk.get_username(), "새-비밀번호-가나다-2026")[1])

@@ -67,6 +67,16 @@ def reset_password(profile: StaffProfile, password: str, *, actor: str, clock: C
                      detail={"username": profile.user.get_username()}, clock=clock)
 
 
+def change_own_password(profile: StaffProfile, password: str, *, clock: Clock = DEFAULT_CLOCK) -> None:
+    """The owner changes their own password (the console's 내 계정 → 비밀번호 바꾸기, after the current one was
+    checked and Django's validators passed). Audited without the password."""
+    with transaction.atomic():
+        profile.user.set_password(password)
+        profile.user.save(update_fields=["password"])
+        audit.record("staff.password_change", actor=_username(profile), jurisdiction=profile.jurisdiction_id,
+                     target=profile, detail={"username": _username(profile)}, clock=clock)
+
+
 # --- account management in the console (staff/user_views.py) -------------------------------------------------------
 
 #: bytes of randomness of a generated password; secrets.token_urlsafe(18) gives 24 characters (144 bits).

@@ -26,7 +26,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -330,8 +330,39 @@ def account_setup(request: HttpRequest, token: str) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
+class _ChangeForm(PasswordChangeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "지금 비밀번호"
+        self.fields["new_password1"].label = "새 비밀번호"
+        self.fields["new_password2"].label = "새 비밀번호 확인"
+        self.fields["new_password1"].help_text = ("10자 이상. 아이디나 이름과 비슷하거나, 흔하거나, 숫자만으로 된 "
+                                                  "비밀번호는 쓸 수 없습니다.")
+        for f in self.fields.values():
+            f.widget.attrs["class"] = "krds-input"
+        self.error_messages = {**self.error_messages, "password_mismatch": "두 비밀번호가 같지 않습니다.",
+                               "password_incorrect": "지금 비밀번호가 맞지 않습니다."}
+
+
+@staff_view("use_console")
+@require_http_methods(["GET", "POST"])
+def my_password(request: HttpRequest) -> HttpResponse:
+    """Change one's own password (the current one first; Django's validators: length, not like the username or
+    name, not common, not only digits). The session stays signed in; audited."""
+    form = _ChangeForm(request.user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.change_own_password(request.staff, form.cleaned_data["new_password1"],  # type: ignore[attr-defined]
+                                     clock=_clock)
+        update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+        messages.success(request, "비밀번호를 바꿨습니다.")
+        return redirect("staff:account")
+    return render(request, "staff/users/password_change.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
 urlpatterns: list[URLPattern] = [
     path("account/", my_account, name="account"),
+    path("account/password/", my_password, name="account_password"),
     path("setup/<str:token>/", account_setup, name="account_setup"),
     path("users/", user_list, name="users"),
     path("users/new/", user_new, name="user_new"),
