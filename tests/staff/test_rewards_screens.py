@@ -100,6 +100,10 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
 
     # attendance as 공적심사위원: the collector (a claimant) is refused with the ordinance's reason
     member = as_(client, world, "committee_member")
+    # the member's first screen lists the meeting awaiting the vote, with its agenda, linked
+    home = text(member.get(reverse("staff:home")))
+    assert 'id="home-meetings"' in home and reverse("staff:rewards_meeting", args=[meeting.pk]) in home
+    assert "1건" in home.split('id="home-meetings"')[1].split("</table>")[0]
     attend = reverse("staff:rewards_meeting_attendance", args=[meeting.pk])
     refused = member.post(attend, {"member": r.barred.pk})
     body = text(refused)
@@ -255,6 +259,8 @@ def test_read_only_roles_see_but_cannot_change(world, client, done):
     # 공적심사위원 reads the ledger, cannot record actions; 시스템관리자 sees nothing of the rewards
     c = as_(client, world, "committee_member")
     assert c.get(reverse("staff:rewards_ledgers")).status_code == 200
+    # the decided meeting no longer waits on the member's first screen
+    assert 'id="home-meetings-none"' in text(c.get(reverse("staff:home")))
     assert c.post(reverse("staff:rewards_action_record"), {}).status_code == 403
     assert c.get(reverse("staff:rewards_transfer_file", args=[done.batch.pk])).status_code == 403
     c = as_(client, world, "sysadmin")

@@ -4,6 +4,7 @@ jurisdiction. Views validate input and call services/queries; they hold no busin
 from __future__ import annotations
 
 import secrets
+from typing import Any
 from datetime import timedelta
 
 from django.contrib import messages
@@ -84,7 +85,20 @@ def home(request: HttpRequest) -> HttpResponse:
         }
     if user.has_perm("staff.manage_users"):
         context["staff_count"] = StaffProfile.objects.filter(jurisdiction=j).count()
+    if user.has_perm("staff.vote_committee"):
+        context["meetings_to_vote"] = _meetings_to_vote(j)
     return render(request, "staff/home.html", context)
+
+
+def _meetings_to_vote(j: Any) -> list[Any]:
+    """The jurisdiction's meetings not yet decided, earliest first, each with its agenda and the votes recorded
+    (for the committee member's first screen)."""
+    from jingsu.rewards.models import Meeting
+
+    return list(Meeting.objects.filter(committee__jurisdiction=j, status=Meeting.Status.SCHEDULED)
+                .select_related("committee")
+                .annotate(case_count=Count("cases", distinct=True), vote_count=Count("votes", distinct=True))
+                .order_by("held_on", "pk"))
 
 
 # --- taxpayers -----------------------------------------------------------------------------------------------------
