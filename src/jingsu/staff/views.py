@@ -4,8 +4,8 @@ jurisdiction. Views validate input and call services/queries; they hold no busin
 from __future__ import annotations
 
 import secrets
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
