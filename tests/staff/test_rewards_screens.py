@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -344,3 +345,29 @@ def test_meeting_and_ledger_in_a_browser(rewards_page):
         == "console-subnav"
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     assert page.console_errors == [] and page.failed_responses == []
+
+
+def test_cancelled_levies_are_clawed_back_from_the_screen_not_the_command_line(world, client, done):
+    from jingsu.levies.models import Levy
+    from jingsu.rewards.models import Clawback
+
+    c = as_(client, world)  # 담당자 (manage_rewards)
+    page = text(c.get(reverse("staff:rewards_clawbacks")))
+    assert 'id="clawback-detect"' in page and "jingsu " not in page
+    nothing = c.post(reverse("staff:rewards_clawback_detect"), follow=True)
+    assert "새로 환수할 부과취소 건이 없습니다." in text(nothing)
+    Levy.objects.filter(pk=done.meeting.cases.first().levy_id).update(status=Levy.Status.CANCELLED)
+    opened = c.post(reverse("staff:rewards_clawback_detect"), follow=True)
+    assert "부과취소된 건의 환수를 1건 열었습니다" in text(opened)
+    assert Clawback.objects.filter(kind="refunded").count() == 1
+    again = c.post(reverse("staff:rewards_clawback_detect"), follow=True)  # safe to run again
+    assert "새로 환수할 부과취소 건이 없습니다." in text(again) and Clawback.objects.count() == 1
+    # read-only roles see no button and cannot post
+    auditor = as_(client, world, "auditor")
+    assert 'id="clawback-detect"' not in text(auditor.get(reverse("staff:rewards_clawbacks")))
+    assert auditor.post(reverse("staff:rewards_clawback_detect")).status_code == 403
+    # the 환급 대상 page links the refund campaign in the wizard, with the kind chosen
+    refunds = text(as_(client, world).get(reverse("staff:money_refunds")))
+    assert "jingsu " not in refunds
+    wizard = text(c.get(reverse("staff:campaign_new") + "?kind=refund"))
+    assert 'value="refund" selected' in wizard or re.search(r'value="refund"[^>]*selected', wizard)

@@ -246,7 +246,9 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @staff_view("prepare_campaign")
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: create_campaign + build_campaign, then the campaign's page."""
-    initial = {"as_of": clock_today(_clock)}
+    initial: dict[str, Any] = {"as_of": clock_today(_clock)}
+    if request.GET.get("kind") in Campaign.Kind.values:  # e.g. the 환급 대상 page's link to a 환급금 안내
+        initial["kind"] = request.GET["kind"]
     form = CampaignForm(request.POST) if request.method == "POST" else CampaignForm(initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

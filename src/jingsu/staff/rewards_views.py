@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsu.core import audit
 from jingsu.core.formats import kdate
@@ -796,6 +796,19 @@ def _clawbacks_page(request: HttpRequest, form: ClawbackForm | None = None) -> H
 @staff_view("view_rewards")
 def clawbacks(request: HttpRequest) -> HttpResponse:
     return _clawbacks_page(request)
+
+
+@staff_view("manage_rewards")
+@require_POST
+def clawback_detect(request: HttpRequest) -> HttpResponse:
+    """부과취소된 건의 환수 (rewards.services.detect_cancelled_levies; safe to run again)."""
+    opened = rewards.detect_cancelled_levies(_j(request), as_of=_today(), actor=_actor(request), clock=_clock)
+    if opened:
+        messages.success(request, f"부과취소된 건의 환수를 {len(opened):,}건 열었습니다: "
+                                  f"{sum(c.total for c in opened):,}원.")
+    else:
+        messages.info(request, "새로 환수할 부과취소 건이 없습니다.")
+    return redirect("staff:rewards_clawbacks")
 
 
 @staff_view("manage_rewards")

@@ -82,6 +82,7 @@ urlpatterns = [
     path("rewards/batches/<int:batch_id>/paid/", rv.batch_paid, name="rewards_batch_paid"),
     path("rewards/clawbacks/", rv.clawbacks, name="rewards_clawbacks"),
     path("rewards/clawbacks/open/", rv.clawback_open, name="rewards_clawback_open"),
+    path("rewards/clawbacks/detect/", rv.clawback_detect, name="rewards_clawback_detect"),
 ]
 # 직원 계정 (manage_users): staff/user_views.py
 urlpatterns += user_views.urlpatterns
