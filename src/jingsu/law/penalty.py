@@ -130,7 +130,7 @@ def late_penalty(
 ) -> PenaltyResult:
     """Penalty owed on `as_of` for `principal` (tax of one notice for one 세목) unpaid after `due_date`."""
     if isinstance(principal, bool) or not isinstance(principal, int) or principal < 0:
-        raise InputError("principal", "principal은(는) 0 이상의 정수(원)여야 합니다")
+        raise InputError("principal", "principal은 0 이상의 정수(원)여야 합니다")
     if due_date < liability_date:
         raise InputError("due_date", "납부기한이 납세의무 성립일보다 빠를 수 없습니다")
     regime = regime_for(jurisdiction, liability_date)

@@ -33,6 +33,8 @@ from django.template import engines
 
 from jingsu.core.formats import kdate as ymd  # the documents' name for it
 from jingsu.core.formats import won
+from jingsu.core.korean import AMBIGUOUS
+from jingsu.core.korean import particle as korean_particle
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.notices.models import (
     ALERT_PLACEHOLDERS,
@@ -95,8 +97,18 @@ class TemplateError(Exception):
     """A template that cannot be used (message in Korean)."""
 
 
+_FILL = re.compile(r"\{([^{}]*)\}(['\"’”)\]]*)(" + AMBIGUOUS.pattern + ")?")
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{([^{}]*)\}", lambda m: values[m.group(1)], text)
+    """Placeholders replaced by their values; a particle written for the reader to pick after a placeholder
+    ("'{document_kind}'을(를)") becomes the one the value takes ("'체납안내문'을"), by jingsu.core.korean."""
+
+    def one(m: re.Match[str]) -> str:
+        value, closers, particle = values[m.group(1)], m.group(2), m.group(3)
+        return value + closers + (korean_particle(value, particle) if particle else "")
+
+    return _FILL.sub(one, text)
 
 
 #: Kakao: title ≤ 40 characters, message ≤ 500 (reference/mobile-enotice.md §1.4).

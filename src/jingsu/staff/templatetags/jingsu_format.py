@@ -63,3 +63,12 @@ def attempt_status(value: Any) -> str:
         return str(AttemptStatus(value).label)
     except ValueError:
         return str(value)
+
+
+@register.filter(is_safe=True)
+def josa(value: Any, particle: str) -> str:
+    """{{ word|josa:"을" }} → the word and the particle its ending takes: 압류를, 체납안내문을, 성명으로
+    (jingsu.core.korean; never "을(를)"). Escaping is Django's as for the word itself: the particle adds no markup."""
+    from jingsu.core.korean import josa as _josa
+
+    return _josa(value, particle)
