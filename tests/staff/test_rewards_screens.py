@@ -76,7 +76,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     case = RewardCase.objects.get(jurisdiction_id=HOME, levy=r.levy)
     assert case.status == RewardCase.Status.OPEN and case.collection_year == 2026
     page = text(clerk.get(reverse("staff:rewards_cases"), {"year": 2026}))
-    assert case.merit_id in page and "심사 대기" in page and "한지민(1)" in page
+    assert case.number in page and "심사 대기" in page and "한지민(1)" in page
 
     # 2. the ledger shows the row before the decision (masked taxpayer, 심사 전)
     page = text(clerk.get(reverse("staff:rewards_ledgers"), {"year": 2026}))
@@ -104,7 +104,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     refused = member.post(attend, {"member": r.barred.pk})
     body = text(refused)
     assert refused.status_code == 200
-    assert "출석한 위원: 위원 한지민은(는) 안건" in body and "지급대상자이므로 이 회의에 출석할 수 없습니다" in body
+    assert "출석한 위원: 위원 한지민은 안건" in body and "지급대상자이므로 이 회의에 출석할 수 없습니다" in body
     assert not Attendance.objects.filter(meeting=meeting, member=r.barred).exists()
     assert member.post(attend, {"member": r.members[0].pk}).status_code == 302
     # deciding now is refused: 1 of 5 present is no quorum; the reason is shown, nothing is written
@@ -219,7 +219,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     assert f"{claim.amount:,}원" in page and "환수" in page
     # 2. the ledger now shows the reward, and both downloads are real files, audited
     page = text(clerk.get(reverse("staff:rewards_ledgers"), {"year": 2026}))
-    assert f"{item.amount:,}원" in page and case.merit_id in page
+    assert f"{item.amount:,}원" in page and case.number in page
     xlsx = clerk.get(reverse("staff:rewards_ledger_xlsx"), {"year": 2026})
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["별지1 징수대장", "별지2 과징대장"]
