@@ -26,6 +26,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from jingsu.clock import SEOUL
+from jingsu.core.korean import josa
 from jingsu.core.models import AuditLog
 from jingsu.rewards.models import (
     Attendance,
@@ -66,6 +67,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     assert action.kind == "seizure" and action.official == r.collector and action.created_by == f"clerk-{HOME}"
     page = text(clerk.get(reverse("staff:rewards_actions")))
     assert REWARD_LEVY in page and "압류" in page and "2026. 11. 2." in page
+    assert f"{REWARD_LEVY}에 압류를 기록했습니다." in page  # the particle the word takes, never 을(를)
 
     # the money comes in through jingsu.payments (전자납부번호 → reconcile)
     pay_levy(r.levy, PAY_DAY, clock)
@@ -92,6 +94,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     assert ok.status_code == 302 and ok["Location"] == reverse("staff:rewards_meeting", args=[meeting.pk])
     ok = clerk.post(reverse("staff:rewards_meeting_agenda", args=[meeting.pk]), {"case": case.pk})
     assert ok.status_code == 302
+    assert f"{josa(case.number, '을')} 상정했습니다." in text(clerk.get(ok["Location"]))
     case.refresh_from_db()
     assert case.meeting == meeting and case.status == RewardCase.Status.ON_AGENDA
     # the clerk cannot record attendance, votes or the decision

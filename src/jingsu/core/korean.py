@@ -38,13 +38,12 @@ _PAIRS: tuple[tuple[str, str], ...] = (
     ("으로써", "로써"), ("으로부터", "로부터"),
 )
 _BY_FORM: dict[str, tuple[str, str]] = {}
-for _pair in _PAIRS:
-    consonant, vowel = _pair
-    for _spelling in (consonant, vowel, f"{consonant}({vowel})", f"{vowel}({consonant})", f"{consonant}/{vowel}",
-                      f"{vowel}/{consonant}"):
-        _BY_FORM.setdefault(_spelling, _pair)
-    if vowel and consonant.endswith(vowel) and len(consonant) > len(vowel):  # (으)로, (이)나, (이)라 …
-        _BY_FORM.setdefault(f"({consonant[: -len(vowel)]}){vowel}", _pair)
+for _consonant, _vowel in _PAIRS:
+    for _spelling in (_consonant, _vowel, f"{_consonant}({_vowel})", f"{_vowel}({_consonant})",
+                      f"{_consonant}/{_vowel}", f"{_vowel}/{_consonant}"):
+        _BY_FORM.setdefault(_spelling, (_consonant, _vowel))
+    if _consonant.endswith(_vowel) and len(_consonant) > len(_vowel):  # (으)로, (이)나, (이)라 …
+        _BY_FORM.setdefault(f"({_consonant[: -len(_vowel)]}){_vowel}", (_consonant, _vowel))
 
 #: The bracketed forms that let the reader pick ("을(를)", "(으)로", "이(가)" …): never shown to anyone. Used by the
 #: notice templates' filling (a placeholder followed by one) and by the tests that crawl the screens.
@@ -121,9 +120,9 @@ def final(word: str) -> int:
             before, inside = s[:max(i, 0)].rstrip(), s[i + 1:-1] if i >= 0 else s[:-1]
             s = before if before else inside
             continue
-        if ch == "." and (m := _DATE.search(s)):
+        if ch == "." and _DATE.search(s):
             return RIEUL  # 2026. 11. 23. → …이십삼 일
-        if m := _TIME.search(s):
+        if _TIME.search(s):
             return OTHER  # 14:05 → …오 분
         if m := _NUMBER.search(s):
             return _number(m.group())
