@@ -117,6 +117,8 @@ def test_new_campaign_takes_the_latest_active_version(clock, office):
     assert v2.version == 2 and v2.document_body == NoticeTemplate.objects.get(kind="arrears", version=1).document_body
     c = notices.create_campaign(office, name="a", kind="arrears", as_of=AS_OF, actor="m", clock=clock)
     assert c.template == v2
+    # the particle written for the reader to pick is chosen for the value (jingsu.korean)
+    assert "에서 체납안내문을 보냈습니다." in documents.render_alert(c).text
     v2.active = False
     v2.save()
     c = notices.create_campaign(office, name="b", kind="arrears", as_of=AS_OF, actor="m", clock=clock)

@@ -131,6 +131,16 @@ def test_html_and_xlsx_carry_the_same_figures(measured):
     assert wb.sheetnames == ["요약", "채널별", "연도별"]
     summary = {r[0]: r[1] for r in wb["요약"].iter_rows(values_only=True)}
     assert summary["납부 금액(원)"] == 120_000 and summary["세입 확대(원)"] == 20_000
+    # words and number formats: windows in Korean, rates as percentages, years without a thousands separator
+    formats = {row[0].value: row[1].number_format for row in wb["요약"].iter_rows()}
+    assert "3시간 안 납부 건수" in summary and "30일 안 납부 금액(원)" in summary
+    assert not any(str(label).startswith(("3h", "3d", "30d")) for label in summary)
+    assert formats["송달률"] == formats["열람률"] == formats["납부율 차이"] == "0.00%"
+    assert formats["납부 금액(원)"] == formats["납부 건수"] == "#,##0"
+    years = wb["연도별"]
+    assert years.max_row > 1 and all(years.cell(row=r, column=1).number_format == "0"
+                                     for r in range(2, years.max_row + 1))
+    assert isinstance(years["A2"].value, int) and years["A2"].value > 2000
 
 
 @pytest.mark.django_db

@@ -101,7 +101,7 @@ def test_four_present_two_yes_fails_three_yes_passes(ydp_committee, seizure_case
     assert AuditLog.objects.filter(action="reward.meeting.decide", target_id=str(decision.pk)).exists()
     # 별지 제1호서식: the decided case shows the ordinance's rate (2년차 100분의 3) and the amount; the rejected none
     ledger = {r.case: (r.rate, r.reward) for r in documents.ledger_one("11560", 2026)}
-    assert ledger[b.merit_id] == ("3%", 15_000) and ledger[a.merit_id][0] == ""
+    assert ledger[b.number] == ("3%", 15_000) and ledger[a.number][0] == ""
     # immutable, and the meeting is closed
     decision.total = 1
     with pytest.raises(RewardError):
@@ -109,7 +109,7 @@ def test_four_present_two_yes_fails_three_yes_passes(ydp_committee, seizure_case
     with pytest.raises(RewardError):
         services.record_vote(meeting, a, present[3], in_favour=True, actor="t", clock=clock)
     html = documents.decision_html(decision)
-    assert "심사결정서" in html and "재적위원 6명 중 4명 출석" in html and b.merit_id in html
+    assert "심사결정서" in html and "재적위원 6명 중 4명 출석" in html and b.number in html
     pdf = documents.decision_pdf(decision)
     assert pdf.startswith(b"%PDF") and documents.page_count(html) >= 1
 

@@ -54,13 +54,13 @@ def test_claim_forms_pdf_and_xlsx_with_the_decision(ydp_committee, paid_case, cl
     with pytest.raises(RewardError):
         services.submit_claim(decision, kim, submitted_on=date(2026, 4, 20), actor="t", clock=clock)
     html = documents.claim_html(claim)
-    assert "포상금 지급 신청서" in html and "심사결정서" in html and case.merit_id in html
+    assert "포상금 지급 신청서" in html and "심사결정서" in html and case.number in html
     assert documents.page_count(html) >= 2  # the form, then the attached decision
     assert documents.claim_pdf(claim).startswith(b"%PDF")
     wb = load_workbook(io.BytesIO(documents.claim_xlsx(claim)))
     assert wb.sheetnames == ["지급신청서", "심사결정서"]
     assert wb["지급신청서"].cell(row=3, column=6).value == 150_000
-    assert wb["심사결정서"].cell(row=3, column=1).value == case.merit_id
+    assert wb["심사결정서"].cell(row=3, column=1).value == case.number
 
 
 def test_payment_waits_for_the_money(ydp_committee, paid_case, clock):

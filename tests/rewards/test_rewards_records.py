@@ -167,7 +167,7 @@ def test_ledger_one_rows_xlsx_and_pdf(make_levy, pay, official, clock):
     [row] = documents.ledger_one(YDP, 2026)
     assert row.values()[:9] == ["2026-02-01", "지방세무주사", "김징수", "김*준", "서울특별시 영등포구 여의대로 *",
                                 "2024 정기", levy.tax_number, "재산세", 250_000]
-    assert row.merit.startswith("체납처분(압류)") and "예금 압류" in row.merit
+    assert row.merit.startswith("압류 — ") and "예금 압류" in row.merit
     wb = load_workbook(__import__("io").BytesIO(documents.ledger_xlsx(YDP, 2026)))
     ws = wb["별지1 징수대장"]
     assert ws.cell(row=2, column=1).value == "징수년월일"

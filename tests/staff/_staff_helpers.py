@@ -65,7 +65,7 @@ def build_world(clock, tmp_path: Path) -> World:
     attempt.move(AttemptStatus.READ, at=now + timedelta(hours=3), code="READ")
     levy = taxpayer.levies.order_by("id").first()
     payment = Payment.objects.create(jurisdiction=home, source="bank-feed", external_id="tx-1", received_at=now,
-                                     amount=50000, channel="가상계좌", status=Payment.Status.MATCHED, created_at=now)
+                                     amount=50000, channel="virtual-account", status=Payment.Status.MATCHED, created_at=now)
     Allocation.objects.create(payment=payment, levy=levy, head=Allocation.Head.TAX, amount=50000)
 
     world = World(home=home, other=other, taxpayer=taxpayer,
@@ -107,7 +107,7 @@ def add_unmatched_payment(jurisdiction: str, clock, *, external_id: str, amount:
 
     payment, _ = record_payment(
         source="bank-feed", external_id=external_id, received_at=received_at or clock.now(), amount=amount,
-        channel="02", payment_number=unknown_payment_number(jurisdiction), virtual_account="", tax_number="",
+        channel="e-payment", payment_number=unknown_payment_number(jurisdiction), virtual_account="", tax_number="",
         jurisdiction=None, clock=clock)
     return payment
 
@@ -188,8 +188,9 @@ def pay_levy(levy, on: date, clock):
 
     levy.refresh_from_db()
     payment = Payment.objects.create(
-        jurisdiction_id=levy.jurisdiction_id, source="test", external_id=f"reward-{levy.pk}-{on}",
-        received_at=datetime.combine(on, time(11, 0), tzinfo=SEOUL), amount=levy.outstanding_amount, channel="bank",
+        jurisdiction_id=levy.jurisdiction_id, source="bank-feed", external_id=f"reward-{levy.pk}-{on}",
+        received_at=datetime.combine(on, time(11, 0), tzinfo=SEOUL), amount=levy.outstanding_amount,
+        channel="e-payment",
         payment_number=numbers.payment_number(levy.jurisdiction_id, levy.tax_item, levy.tax_year, levy.pk),
         created_at=clock.now())
     return reconcile(payment, clock=clock)

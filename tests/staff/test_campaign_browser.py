@@ -76,7 +76,7 @@ def _run(page, clock, sim):
     page.wait_for_url(re.compile(r"/staff/campaigns/\d+/$"))
     campaign_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     assert "캠페인을 만들고 대상을 확정했습니다" in page.inner_text("main")
-    assert page.inner_text("#campaign-channels") == "카카오톡 전자문서 → 문자(SMS) → KT 공인알림문자 → 종이 우편"
+    assert page.inner_text("#campaign-channels") == "카카오톡 전자문서 → 문자 메시지 → KT 공인알림문자 → 종이 우편"
     frame = page.frame_locator("#campaign-document-frame")
     reference = page.inner_text("#doc-h").split("안내문 한 통: ")[1].rstrip(")")
     assert reference in frame.locator("body").inner_text()  # the document as the citizen receives it

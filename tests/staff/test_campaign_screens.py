@@ -176,7 +176,7 @@ def test_the_wizard_keeps_the_chosen_channels_fallback_window_and_template(world
     assert (c.send_window_start.isoformat(), c.send_window_end.isoformat()) == ("10:00:00", "18:00:00")
     assert c.template == template and c.pay_by == date(2026, 12, 4)
     body = text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
-    assert "문자(SMS) → 종이 우편" in body and "10:00–18:00" in body and "등기우편" in body
+    assert "문자 메시지 → 종이 우편" in body and "10:00–18:00" in body and "등기우편" in body
     assert "48시간 뒤 다음 채널" in body
 
 
@@ -298,7 +298,7 @@ def test_the_wizard_previews_the_alert_and_the_first_taxpayers_document_without_
     before = Campaign.objects.count(), Notice.objects.count()
     query = {"kind": "arrears", "as_of": "2026-11-23", **FILTERS}
     counted = client.get(reverse("staff:campaign_preview"), query).json()
-    assert counted["alert"]["title"] and "{link}" in counted["alert"]["sms_text"]  # the same text for everyone
+    assert counted["alert"]["title"] and "(열람 주소)" in counted["alert"]["sms_text"]  # the same text for everyone
     r = client.get(reverse("staff:campaign_preview_document"), query)
     assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
     assert "script-src 'none'" in r["Content-Security-Policy"] and r["X-Frame-Options"] == "SAMEORIGIN"

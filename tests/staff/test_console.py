@@ -180,14 +180,17 @@ def test_reveal_needs_a_reason_and_is_audited(world, client):
 def test_audit_log_page_shows_only_own_jurisdiction(world, client):
     from jingsu.core import audit
 
-    audit.record("test.other", actor="someone", jurisdiction=world.other)
-    audit.record("test.home", actor="someone", jurisdiction=world.home)
+    audit.record("test.other", actor="someone", jurisdiction=world.other, reason="다른 구의 기록")
+    audit.record("test.home", actor="someone", jurisdiction=world.home, reason="우리 구의 기록")
     client.force_login(world.users["auditor"], backend=BACKEND)
     text = client.get(reverse("staff:audit_log")).content.decode()
-    assert "test.home" in text and "test.other" not in text
+    assert "우리 구의 기록" in text and "다른 구의 기록" not in text
+    assert 'value="test.home"' in text and 'value="test.other"' not in text  # the filter offers only our actions
     text = client.get(reverse("staff:audit_log"), {"action": "test.home"}).content.decode()
     table = text.split('id="audit-table"', 1)[1]
-    assert "test.home" in table and "staff.user_create" not in table
+    # an action without a label reads as a generic Korean label, never its code; the filter kept only that one
+    assert "우리 구의 기록" in table and "기타 작업" in table and "test.home" not in table
+    assert "계정 만들기" not in table
 
 
 @pytest.mark.django_db

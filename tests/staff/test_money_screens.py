@@ -187,7 +187,7 @@ def test_refunds_to_be_notified_with_totals(world, money, client, clock):
     levy = a_levy(world)
     number = numbers.payment_number(HOME, levy.tax_item, levy.tax_year, levy.pk)
     record_payment(source="bank-feed", external_id="over-1", received_at=clock.now(),
-                   amount=levy.outstanding_amount + 10_000_000, channel="02", payment_number=number,
+                   amount=levy.outstanding_amount + 10_000_000, channel="e-payment", payment_number=number,
                    virtual_account="", tax_number="", jurisdiction=None, clock=clock)
     pending = Refund.objects.filter(jurisdiction_id=HOME, status=Refund.Status.PENDING)
     assert pending.count() == 1
@@ -210,11 +210,11 @@ def test_the_reconciliation_summary_equals_the_rows(world, money, client, clock,
     at = datetime(2026, 11, 23, 14, 0, tzinfo=SEOUL)
     # paid in full by 전자납부번호, an overpayment, a partial payment by 과세번호, another unmatched, and one the next day
     record_payment(source="bank-feed", external_id="r-1", received_at=at, amount=levies[0].outstanding_amount,
-                   channel="02", payment_number=numbers.payment_number(HOME, levies[0].tax_item, levies[0].tax_year,
+                   channel="e-payment", payment_number=numbers.payment_number(HOME, levies[0].tax_item, levies[0].tax_year,
                                                                        levies[0].pk),
                    virtual_account="", tax_number="", jurisdiction=None, clock=clock)
-    record_payment(source="gateway", external_id="r-2", received_at=at, amount=levies[1].outstanding_amount + 5_000,
-                   channel="01", payment_number=numbers.payment_number(HOME, levies[1].tax_item, levies[1].tax_year,
+    record_payment(source="bank-feed", external_id="r-2", received_at=at, amount=levies[1].outstanding_amount + 5_000,
+                   channel="easy-pay", payment_number=numbers.payment_number(HOME, levies[1].tax_item, levies[1].tax_year,
                                                                        levies[1].pk),
                    virtual_account="", tax_number="", jurisdiction=None, clock=clock)
     add_unmatched_payment(HOME, clock, external_id="r-4", amount=7_000, received_at=at)
@@ -239,7 +239,7 @@ def test_the_reconciliation_summary_equals_the_rows(world, money, client, clock,
         mine = [a for a in allocs if a.head == h["head"]]
         assert (h["count"], h["amount"]) == (len(mine), sum(a.amount for a in mine)), h
     assert s["allocated"] == sum(a.amount for a in allocs)
-    assert {r["label"]: r["count"] for r in s["by_rule"]} == {"전자납부번호": 2, "과세번호": 1, "(대사 전)": 1}
+    assert {r["label"]: r["count"] for r in s["by_rule"]} == {"전자납부번호": 2, "과세번호": 1, "대사 전": 1}
     assert sum(r["count"] for r in s["by_source"]) == 6
     assert [x.name for x in s["files"]] == ["bank-20261123.csv"]
     assert s["files_amount"] == PaymentFile.objects.get().amount == 10_000
@@ -253,7 +253,9 @@ def test_the_reconciliation_summary_equals_the_rows(world, money, client, clock,
     assert f"{len(unmatched)}건</td><td class=\"num\">{sum(p.amount for p in unmatched):,}원" in body
     overpaid = next(h for h in s["by_head"] if h["head"] == "refund")
     assert overpaid["amount"] == 5_000 and "환급 대상" in body
-    assert "bank-20261123.csv" in body and "은행 실시간 통지" in body and "간편결제" in body
+    assert "bank-20261123.csv" in body and "은행 수납" in body and "간편결제" in body and "창구 수납 파일" in body
+    # the codes stay in the database; the page names them (payments.models' label tables)
+    assert not any(code in body for code in ("bank-feed", "counter-file", "easy-pay", "e-payment", "virtual-account"))
     no_inline(r)
     # the next day holds only the late payment; a bad date is an error, not a crash
     nxt = client.get(reverse("staff:money_reconciliation") + "?date=2026-11-24")

@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.korean import josa
 from jingsu.rewards.models import (
     Attendance,
     Claim,
@@ -67,6 +68,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     assert action.kind == "seizure" and action.official == r.collector and action.created_by == f"clerk-{HOME}"
     page = text(clerk.get(reverse("staff:rewards_actions")))
     assert REWARD_LEVY in page and "압류" in page and "2026. 11. 2." in page
+    assert f"{REWARD_LEVY}에 압류를 기록했습니다." in page  # the particle the word takes, never 을(를)
 
     # the money comes in through jingsu.payments (전자납부번호 → reconcile)
     pay_levy(r.levy, PAY_DAY, clock)
@@ -77,7 +79,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     case = RewardCase.objects.get(jurisdiction_id=HOME, levy=r.levy)
     assert case.status == RewardCase.Status.OPEN and case.collection_year == 2026
     page = text(clerk.get(reverse("staff:rewards_cases"), {"year": 2026}))
-    assert case.merit_id in page and "심사 대기" in page and "한지민(1)" in page
+    assert case.number in page and "심사 대기" in page and "한지민(1)" in page
 
     # 2. the ledger shows the row before the decision (masked taxpayer, 심사 전)
     page = text(clerk.get(reverse("staff:rewards_ledgers"), {"year": 2026}))
@@ -93,6 +95,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     assert ok.status_code == 302 and ok["Location"] == reverse("staff:rewards_meeting", args=[meeting.pk])
     ok = clerk.post(reverse("staff:rewards_meeting_agenda", args=[meeting.pk]), {"case": case.pk})
     assert ok.status_code == 302
+    assert f"{josa(case.number, '을')} 상정했습니다." in text(clerk.get(ok["Location"]))
     case.refresh_from_db()
     assert case.meeting == meeting and case.status == RewardCase.Status.ON_AGENDA
     # the clerk cannot record attendance, votes or the decision
@@ -109,7 +112,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     refused = member.post(attend, {"member": r.barred.pk})
     body = text(refused)
     assert refused.status_code == 200
-    assert "출석한 위원: 위원 한지민은(는) 안건" in body and "지급대상자이므로 이 회의에 출석할 수 없습니다" in body
+    assert "출석한 위원: 위원 한지민은 안건" in body and "지급대상자이므로 이 회의에 출석할 수 없습니다" in body
     assert not Attendance.objects.filter(meeting=meeting, member=r.barred).exists()
     assert member.post(attend, {"member": r.members[0].pk}).status_code == 302
     # deciding now is refused: 1 of 5 present is no quorum; the reason is shown, nothing is written
@@ -224,7 +227,7 @@ def test_the_whole_flow_through_the_screens(world, client, clock):
     assert f"{claim.amount:,}원" in page and "환수" in page
     # 2. the ledger now shows the reward, and both downloads are real files, audited
     page = text(clerk.get(reverse("staff:rewards_ledgers"), {"year": 2026}))
-    assert f"{item.amount:,}원" in page and case.merit_id in page
+    assert f"{item.amount:,}원" in page and case.number in page
     xlsx = clerk.get(reverse("staff:rewards_ledger_xlsx"), {"year": 2026})
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["별지1 징수대장", "별지2 과징대장"]

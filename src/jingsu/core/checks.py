@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 
+from jingsu.korean import josa
+
 log = logging.getLogger("jingsu.security")
 
 # The secrets printed in the simulator's source and docs (jingsu.simulator.server.DEFAULT_CALLBACK_SECRET,
@@ -49,13 +51,13 @@ def secret_problems(overrides: Mapping[str, str] | None = None) -> list[tuple[st
     for name, check_id, label in _SECRETS:
         value = (values.get(name) or "").strip()
         if not value:
-            problems.append((check_id, f"{label}가 설정되지 않았습니다."))
+            problems.append((check_id, f"{josa(label, '이')} 설정되지 않았습니다."))
         elif value in PUBLISHED_SECRETS:
-            problems.append((check_id, f"{label}가 시뮬레이터·개발용으로 공개된 값입니다. 이 값으로는 누구나 "
+            problems.append((check_id, f"{josa(label, '이')} 시뮬레이터·개발용으로 공개된 값입니다. 이 값으로는 누구나 "
                                        "서명을 위조할 수 있습니다."))
     for name, check_id, label in _KEYS:
         if not (values.get(name) or "").strip():
-            problems.append((check_id, f"{label}가 설정되지 않았습니다 (개발용 ./var/dev-keys.json은 운영에 쓸 수 "
+            problems.append((check_id, f"{josa(label, '이')} 설정되지 않았습니다 (개발용 ./var/dev-keys.json은 운영에 쓸 수 "
                                        "없습니다)."))
     return problems
 

@@ -27,7 +27,7 @@ from jingsu.notices.models import Notice
 class Channel(models.TextChoices):
     KAKAO = "kakao", "카카오톡 전자문서"
     KT = "kt", "KT 공인알림문자"
-    SMS = "sms", "문자(SMS)"
+    SMS = "sms", "문자 메시지"
     PAPER = "paper", "종이 우편"
 
 
@@ -41,6 +41,28 @@ class AttemptStatus(models.TextChoices):
     FAILED = "failed", "송달 실패"
     REJECTED = "rejected", "발송 불가"
     CANCELLED = "cancelled", "취소"
+
+
+#: A provider's or our own result code on an attempt or event (DeliveryAttempt.result_code, DeliveryEvent.code) →
+#: Korean. The codes are the intermediaries', the SMS agency's and the post office's (docs/formats/, the providers'
+#: adapters) plus the few the delivery cycle writes itself (RETRY, SWEPT, PROVIDER_DOWN, CANCELLED).
+RESULT_LABELS: dict[str, str] = {
+    "00": "정상", "ACCEPTED": "접수", "SENT": "발송", "RECEIVED": "수신", "DELIVERED": "도달", "READ": "열람",
+    "EXPIRED": "열람 기한 경과", "DOCUMENT_EXPIRED": "열람 기한 경과", "IN_TRANSIT": "배송 중", "RETURNED": "반송",
+    "FAILED": "실패", "REJECTED": "발송 거부", "RETRY": "다시 보내려고 대기", "NO_ANSWER": "중계자 응답 없음",
+    "PROVIDER_DOWN": "중계자 응답 없음", "SWEPT": "멈춘 발송을 다시 대기로", "CANCELLED": "취소",
+    "NOT_FOUND_USER": "받는 사람을 찾을 수 없음", "NOT_FOUND": "찾을 수 없음", "NOT_FOUND_DOCUMENT": "문서를 찾을 수 없음",
+    "RECEIVE_REFUSED": "수신 거부", "INVALID_NUMBER": "잘못된 번호", "BLOCKED_NUMBER": "수신 차단 번호",
+    "INVALID_PARAMETER": "요청 값 오류", "INVALID": "잘못된 요청", "TOKEN_EXPIRED": "열람 링크 만료",
+    "TOKEN_ALREADY_USED": "이미 쓴 열람 링크", "INVALID_TOKEN": "잘못된 열람 링크",
+}
+
+
+def result_label(code: str) -> str:
+    """A result code in Korean; one no table knows is "그 밖의 결과" (never the code); none is ""."""
+    if not code:
+        return ""
+    return RESULT_LABELS.get(code, "그 밖의 결과")
 
 
 S = AttemptStatus

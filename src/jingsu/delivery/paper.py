@@ -44,6 +44,7 @@ from jingsu.delivery.models import (
     PublicNotice,
     ReturnedMail,
 )
+from jingsu.korean import josa
 from jingsu.law.procedure import public_notice_served
 from jingsu.notices.models import Campaign, Notice
 from jingsu.providers.base import MailClass, MailItem, ProviderError, ProviderSet
@@ -275,7 +276,7 @@ def read_returns_file(path: Path | str, *, today: date) -> list[ReturnRow]:
         if not key:
             row_errors.append("우편물번호가 비어 있습니다.")
         elif key in seen:
-            row_errors.append(f"우편물번호 {key}가 {seen[key]}행과 중복됩니다.")
+            row_errors.append(f"우편물번호 {josa(key, '이')} {seen[key]}행과 중복됩니다.")
         try:
             returned_on = date.fromisoformat(raw_date)
             if returned_on > today:
@@ -324,7 +325,7 @@ def import_returns(rows: Sequence[ReturnRow], *, source: str = ReturnedMail.Sour
                 if a.move(S.FAILED, at=now, code=r.reason):
                     summary.attempts_failed += 1
             elif a.status != S.FAILED:
-                raise ReturnsRejected([(0, f"우편물번호 {r.key}는 '{a.get_status_display()}' 상태라 반송 처리할 수 "
+                raise ReturnsRejected([(0, f"우편물번호 {josa(r.key, '은')} '{a.get_status_display()}' 상태라 반송 처리할 수 "
                                            "없습니다.")])
             Notice.objects.filter(pk=a.notice_id).exclude(status=Notice.Status.READ).update(
                 status=Notice.Status.UNDELIVERABLE)

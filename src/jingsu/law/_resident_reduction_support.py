@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from jingsu.korean import josa
 from jingsu.law import params
 from jingsu.law.errors import InputError, NoRuleForDate, ParamSchemaError
 from jingsu.law.params import Param
@@ -35,5 +36,5 @@ def field_year(data: dict[str, Any], field: str) -> int:
     if v is None:
         raise InputError(field, f"{field} 항목이 필요합니다 (과세연도, 예: 2024)")
     if isinstance(v, bool) or not isinstance(v, int) or not 1900 <= v <= 9999:
-        raise InputError(field, f"{field}은(는) 네 자리 연도(정수)여야 합니다: {v!r}")
+        raise InputError(field, f"{josa(field, '은')} 네 자리 연도(정수)여야 합니다: {v!r}")
     return v

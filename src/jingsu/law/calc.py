@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import IO, Any
 
+from jingsu.korean import josa
 from jingsu.law import holidays
 from jingsu.law.errors import InputError, LawError, NoRuleForDate, ParamSchemaError
 from jingsu.law.trace import Trace, jsonable
@@ -180,11 +181,11 @@ def field_int(
         raise InputError(field, f"{field} 항목이 필요합니다")
     v = data[field]
     if isinstance(v, bool) or not isinstance(v, int):
-        raise InputError(field, f"{field}은(는) 정수여야 합니다 (금액은 원 단위 정수)")
+        raise InputError(field, f"{josa(field, '은')} 정수여야 합니다 (금액은 원 단위 정수)")
     if minimum is not None and v < minimum:
-        raise InputError(field, f"{field}은(는) {minimum:,} 이상이어야 합니다")
+        raise InputError(field, f"{josa(field, '은')} {minimum:,} 이상이어야 합니다")
     if maximum is not None and v > maximum:
-        raise InputError(field, f"{field}은(는) {maximum:,} 이하여야 합니다")
+        raise InputError(field, f"{josa(field, '은')} {maximum:,} 이하여야 합니다")
     return v
 
 
@@ -201,7 +202,7 @@ def field_date(data: dict[str, Any], field: str) -> date:
     if v is None:
         raise InputError(field, f"{field} 항목이 필요합니다 (날짜, YYYY-MM-DD)")
     if not isinstance(v, str) or not _DATE_RE.match(v):
-        raise InputError(field, f"{field}은(는) YYYY-MM-DD 형식의 날짜여야 합니다")
+        raise InputError(field, f"{josa(field, '은')} YYYY-MM-DD 형식의 날짜여야 합니다")
     try:
         return date.fromisoformat(v)
     except ValueError:
@@ -224,7 +225,7 @@ def field_bool(data: dict[str, Any], field: str, *, default: bool) -> bool:
     if v is None:
         return default
     if not isinstance(v, bool):
-        raise InputError(field, f"{field}은(는) true 또는 false여야 합니다")
+        raise InputError(field, f"{josa(field, '은')} true 또는 false여야 합니다")
     return v
 
 

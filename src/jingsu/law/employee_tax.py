@@ -29,6 +29,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from jingsu.korean import josa
 from jingsu.law._resident_reduction_support import get_param, param_value
 from jingsu.law.calc import calculator, check_fields, field_int, field_jurisdiction, field_opt_int
 from jingsu.law.errors import InputError
@@ -47,7 +48,7 @@ def parse_month(data: dict[str, Any], field: str = "month") -> date:
         raise InputError(field, f"{field} 항목이 필요합니다 (급여를 지급한 달, YYYY-MM)")
     m = _MONTH_RE.match(v) if isinstance(v, str) else None
     if m is None or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < 1900:
-        raise InputError(field, f"{field}은(는) YYYY-MM 형식의 달이어야 합니다: {v!r}")
+        raise InputError(field, f"{josa(field, '은')} YYYY-MM 형식의 달이어야 합니다: {v!r}")
     return date(int(m.group(1)), int(m.group(2)), 1)
 
 

@@ -70,7 +70,7 @@ def fine_penalty(*, jurisdiction: str, due_date: date, principal: int, as_of: da
                  trace: Trace | None = None) -> FinePenaltyResult:
     """가산금 and 중가산금 owed on `as_of` for a 과태료 of `principal` unpaid after `due_date`."""
     if isinstance(principal, bool) or not isinstance(principal, int) or principal < 0:
-        raise InputError("principal", "principal은(는) 0 이상의 정수(원)여야 합니다")
+        raise InputError("principal", "principal은 0 이상의 정수(원)여야 합니다")
     if as_of <= due_date:
         if trace is not None:
             trace.add("납부기한 내", ARTICLE, {"납부기한": due_date, "기준일": as_of}, 0)

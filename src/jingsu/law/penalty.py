@@ -52,6 +52,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any, Literal
 
+from jingsu.korean import josa
 from jingsu.law import params
 from jingsu.law.calc import calculator, check_fields, field_choice, field_date, field_int, field_jurisdiction
 from jingsu.law.dates import full_months_after, period_end
@@ -136,7 +137,7 @@ def regime_for(jurisdiction: str, liability_date: date) -> Literal["A", "B"]:
 
 def _check_amount(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InputError(field, f"{field}은(는) 0 이상의 정수(원)여야 합니다")
+        raise InputError(field, f"{josa(field, '은')} 0 이상의 정수(원)여야 합니다")
     return value
 
 

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from jingsu.korean import josa
 from jingsu.law import params
 from jingsu.law._resident_reduction_support import get_param, param_value
 from jingsu.law.calc import (
@@ -76,7 +77,7 @@ def parse_share(value: object, field: str = "private_share") -> Fraction:
     share: Fraction
     if isinstance(value, bool):
         raise InputError(
-            field, f'{field}은(는) "0.25" 같은 소수 문자열이나 {{"num": 1, "den": 4}}여야 합니다'
+            field, f'{josa(field, "은")} "0.25" 같은 소수 문자열이나 {{"num": 1, "den": 4}}여야 합니다'
         )
     if isinstance(value, int):
         share = Fraction(value)
@@ -85,10 +86,10 @@ def parse_share(value: object, field: str = "private_share") -> Fraction:
             d = Decimal(value.strip())
         except InvalidOperation:
             raise InputError(
-                field, f'{field}은(는) "0.25" 같은 소수 문자열이어야 합니다: {value!r}'
+                field, f'{josa(field, "은")} "0.25" 같은 소수 문자열이어야 합니다: {value!r}'
             ) from None
         if not d.is_finite():
-            raise InputError(field, f"{field}은(는) 유한한 수여야 합니다")
+            raise InputError(field, f"{josa(field, '은')} 유한한 수여야 합니다")
         share = Fraction(d)
     elif isinstance(value, dict):
         if set(value) != {"num", "den"}:
@@ -100,10 +101,10 @@ def parse_share(value: object, field: str = "private_share") -> Fraction:
     else:
         raise InputError(
             field,
-            f'{field}은(는) 소수 문자열("0.25")이나 {{"num": 1, "den": 4}}여야 합니다 (실수 float는 받지 않음)',
+            f'{josa(field, "은")} 소수 문자열("0.25")이나 {{"num": 1, "den": 4}}여야 합니다 (실수 float는 받지 않음)',
         )
     if not 0 <= share <= 1:
-        raise InputError(field, f"{field}은(는) 0 이상 1 이하여야 합니다")
+        raise InputError(field, f"{josa(field, '은')} 0 이상 1 이하여야 합니다")
     return share
 
 
@@ -123,7 +124,7 @@ def reduction(data: dict[str, Any], trace: Trace | None = None) -> dict[str, Any
     direct_use: bool | None = None
     if data.get("direct_use") is not None:
         if not isinstance(data["direct_use"], bool):
-            raise InputError("direct_use", "direct_use은(는) true 또는 false여야 합니다")
+            raise InputError("direct_use", "direct_use는 true 또는 false여야 합니다")
         direct_use = data["direct_use"]
 
     if not _has_ordinance(j):

@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from jingsu.korean import josa
 from jingsu.law._resident_reduction_support import field_year, get_param, param_value
 from jingsu.law.calc import calculator, check_fields, field_bool, field_choice, field_jurisdiction
 from jingsu.law.errors import InputError
@@ -49,26 +50,26 @@ def parse_area(value: object, field: str = "floor_area_m2") -> Decimal:
     if value is None:
         raise InputError(field, f"{field} 항목이 필요합니다 (사업소 연면적, ㎡)")
     if isinstance(value, bool):
-        raise InputError(field, f'{field}은(는) 숫자여야 합니다 (예: 330 또는 "330.5")')
+        raise InputError(field, f'{josa(field, "은")} 숫자여야 합니다 (예: 330 또는 "330.5")')
     if isinstance(value, int):
         d = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise InputError(field, f"{field}은(는) 유한한 숫자여야 합니다")
+            raise InputError(field, f"{josa(field, '은')} 유한한 숫자여야 합니다")
         d = Decimal(repr(value))  # the shortest decimal that reads back as this float: what the JSON said
     elif isinstance(value, str):
         try:
             d = Decimal(value.strip().replace(",", ""))
         except InvalidOperation:
             raise InputError(
-                field, f'{field}은(는) 숫자여야 합니다 (예: 330 또는 "330.5"): {value!r}'
+                field, f'{josa(field, "은")} 숫자여야 합니다 (예: 330 또는 "330.5"): {value!r}'
             ) from None
         if not d.is_finite():
-            raise InputError(field, f"{field}은(는) 유한한 숫자여야 합니다")
+            raise InputError(field, f"{josa(field, '은')} 유한한 숫자여야 합니다")
     else:
-        raise InputError(field, f'{field}은(는) 숫자여야 합니다 (예: 330 또는 "330.5")')
+        raise InputError(field, f'{josa(field, "은")} 숫자여야 합니다 (예: 330 또는 "330.5")')
     if d < 0:
-        raise InputError(field, f"{field}은(는) 0 이상이어야 합니다")
+        raise InputError(field, f"{josa(field, '은')} 0 이상이어야 합니다")
     return d
 
 
@@ -81,10 +82,10 @@ def _capital(data: dict[str, Any], kind: str) -> tuple[bool, int | None]:
         return True, None
     if isinstance(v, bool) or not isinstance(v, int):
         raise InputError(
-            "capital", "capital은(는) 원 단위 정수이거나 null(자본금·출자금이 없는 법인)이어야 합니다"
+            "capital", "capital은 원 단위 정수이거나 null(자본금·출자금이 없는 법인)이어야 합니다"
         )
     if v < 0:
-        raise InputError("capital", "capital은(는) 0 이상이어야 합니다")
+        raise InputError("capital", "capital은 0 이상이어야 합니다")
     if kind == "individual":
         raise InputError("capital", "개인 사업주에게는 자본금(capital)을 넣지 않습니다")
     return True, v

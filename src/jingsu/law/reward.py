@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
+from jingsu.korean import josa
 from jingsu.law import params
 from jingsu.law.calc import calculator, field_date, field_jurisdiction
 from jingsu.law.errors import InputError, NoRuleForDate, ParamSchemaError
@@ -108,7 +109,7 @@ def parse_share(value: object, where: str) -> Fraction:
     string ("0.5"), or an exact fraction ``{"num": 1, "den": 3}`` (as `reduction` accepts; a third has no decimal
     form, and equal shares must sum to exactly 1). The string "1/3" is refused. Kept exact as a Fraction."""
     if isinstance(value, bool) or value is None:
-        raise InputError(where, f'{where}은(는) 0보다 크고 1 이하인 수여야 합니다 (예: 0.5, "0.5", {{"num": 1, "den": 3}})')
+        raise InputError(where, f'{josa(where, "은")} 0보다 크고 1 이하인 수여야 합니다 (예: 0.5, "0.5", {{"num": 1, "den": 3}})')
     if isinstance(value, dict):
         if set(value) != {"num", "den"}:
             raise InputError(where, f'{where} 객체는 num과 den만 가집니다 (예: {{"num": 1, "den": 3}})')
@@ -117,7 +118,7 @@ def parse_share(value: object, where: str) -> Fraction:
             raise InputError(where, f"{where}의 num은 정수, den은 양의 정수여야 합니다")
         frac = Fraction(num, den)
         if not 0 < frac <= 1:
-            raise InputError(where, f"{where}은(는) 0보다 크고 1 이하여야 합니다: {num}/{den}")
+            raise InputError(where, f"{josa(where, '은')} 0보다 크고 1 이하여야 합니다: {num}/{den}")
         return frac
     text: str
     if isinstance(value, int):
@@ -127,16 +128,16 @@ def parse_share(value: object, where: str) -> Fraction:
     elif isinstance(value, str):
         text = value.strip()
     else:
-        raise InputError(where, f'{where}은(는) 수, 소수 문자열 또는 {{"num", "den"}} 객체여야 합니다 (예: 0.5, "0.5")')
+        raise InputError(where, f'{josa(where, "은")} 수, 소수 문자열 또는 {{"num", "den"}} 객체여야 합니다 (예: 0.5, "0.5")')
     try:
         d = Decimal(text)
     except InvalidOperation:
         raise InputError(where, f'{where}: 소수로 읽을 수 없습니다: {value!r} (예: "0.5")') from None
     if not d.is_finite():
-        raise InputError(where, f"{where}은(는) 유한한 수여야 합니다")
+        raise InputError(where, f"{josa(where, '은')} 유한한 수여야 합니다")
     share = Fraction(d)
     if not 0 < share <= 1:
-        raise InputError(where, f"{where}은(는) 0보다 크고 1 이하여야 합니다: {value!r}")
+        raise InputError(where, f"{josa(where, '은')} 0보다 크고 1 이하여야 합니다: {value!r}")
     return share
 
 
@@ -145,7 +146,7 @@ def _bool(obj: Mapping[str, Any], key: str, where: str, default: bool) -> bool:
     if v is None:
         return default
     if not isinstance(v, bool):
-        raise InputError(f"{where}.{key}", f"{where}.{key}은(는) true 또는 false여야 합니다")
+        raise InputError(f"{where}.{key}", f"{where}.{josa(key, '은')} true 또는 false여야 합니다")
     return v
 
 
@@ -155,9 +156,9 @@ def _int(obj: Mapping[str, Any], key: str, where: str, *, minimum: int = 0) -> i
         raise InputError(f, f"{f} 항목이 필요합니다")
     v = obj[key]
     if isinstance(v, bool) or not isinstance(v, int):
-        raise InputError(f, f"{f}은(는) 정수여야 합니다 (금액은 원 단위 정수)")
+        raise InputError(f, f"{josa(f, '은')} 정수여야 합니다 (금액은 원 단위 정수)")
     if v < minimum:
-        raise InputError(f, f"{f}은(는) {minimum:,} 이상이어야 합니다")
+        raise InputError(f, f"{josa(f, '은')} {minimum:,} 이상이어야 합니다")
     return v
 
 
@@ -183,7 +184,7 @@ def _parse_claimants(raw: object, where: str) -> tuple[Claimant, ...]:
     for i, c in enumerate(raw):
         w = f"{f}[{i}]"
         if not isinstance(c, dict):
-            raise InputError(w, f"{w}은(는) 객체여야 합니다")
+            raise InputError(w, f"{josa(w, '은')} 객체여야 합니다")
         _unknown(c, _CLAIMANT_FIELDS, w)
         cid = _unique_id(c, w, seen, "같은 공적 안에서 중복됩니다")
         kind = c.get("kind")
@@ -229,7 +230,7 @@ def _parse_merits(raw: object) -> list[Merit]:
     for i, m in enumerate(raw):
         where = f"merits[{i}]"
         if not isinstance(m, dict):
-            raise InputError(where, f"{where}은(는) 객체여야 합니다")
+            raise InputError(where, f"{josa(where, '은')} 객체여야 합니다")
         mid = _unique_id(m, where, ids, "중복됩니다")
         typ = m.get("type")
         if typ not in MERIT_TYPES:
@@ -861,7 +862,7 @@ def clawback(
     if kind not in CLAWBACK_KINDS:
         raise InputError("kind", f"kind 값이 올바르지 않습니다: {kind!r} (가능: fraud, refunded)")
     if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-        raise InputError("amount", "amount은(는) 0 이상의 정수(원)여야 합니다")
+        raise InputError("amount", "amount는 0 이상의 정수(원)여야 합니다")
     if notified_on < paid_on:
         raise InputError("notified_on", "notified_on(환수통지일)은 paid_on(지급일) 이후여야 합니다")
     name, op = _ordinance(jurisdiction, paid_on, "paid_on")
@@ -928,7 +929,7 @@ def _clawback_calc(data: dict[str, Any], trace: Trace | None = None) -> dict[str
     if amount is None:
         raise InputError("amount", "amount 항목이 필요합니다 (지급한 포상금, 원)")
     if isinstance(amount, bool) or not isinstance(amount, int):
-        raise InputError("amount", "amount은(는) 정수여야 합니다 (금액은 원 단위 정수)")
+        raise InputError("amount", "amount는 정수여야 합니다 (금액은 원 단위 정수)")
     paid_on = field_date(data, "paid_on")
     notified_on = field_date(data, "notified_on")
     return clawback(j, kind, amount, paid_on, notified_on, trace).as_dict()

@@ -33,6 +33,8 @@ from django.template import engines
 
 from jingsu.core.formats import kdate as ymd  # the documents' name for it
 from jingsu.core.formats import won
+from jingsu.korean import AMBIGUOUS
+from jingsu.korean import particle as korean_particle
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.notices.models import (
     ALERT_PLACEHOLDERS,
@@ -95,8 +97,18 @@ class TemplateError(Exception):
     """A template that cannot be used (message in Korean)."""
 
 
+_FILL = re.compile(r"\{([^{}]*)\}(['\"’”)\]]*)(" + AMBIGUOUS.pattern + ")?")
+
+
 def _fill(text: str, values: dict[str, str]) -> str:
-    return re.sub(r"\{([^{}]*)\}", lambda m: values[m.group(1)], text)
+    """Placeholders replaced by their values; a particle written for the reader to pick after a placeholder
+    ("'{document_kind}'을(를)") becomes the one the value takes ("'체납안내문'을"), by jingsu.korean."""
+
+    def one(m: re.Match[str]) -> str:
+        value, closers, particle = values[m.group(1)], m.group(2), m.group(3)
+        return value + closers + (korean_particle(value, particle) if particle else "")
+
+    return _FILL.sub(one, text)
 
 
 #: Kakao: title ≤ 40 characters, message ≤ 500 (reference/mobile-enotice.md §1.4).
@@ -135,7 +147,7 @@ def render_alert(campaign: Campaign, *, link: str = "{link}") -> Alert:
 
 PAYMENT_PLACES = [
     "위택스(www.wetax.go.kr) 또는 서울시 이택스(etax.seoul.go.kr): 전자납부번호로 조회하여 납부",
-    "전국 은행·우체국 창구, CD/ATM, 인터넷·모바일뱅킹: 지방세 납부 메뉴에서 전자납부번호 입력",
+    "전국 은행·우체국 창구, 현금자동입출금기, 인터넷·모바일뱅킹: 지방세 납부 메뉴에서 전자납부번호 입력",
     "가상계좌 이체: 납부 화면에서 건별 가상계좌를 발급받아 이체 (문의처에서도 안내)",
     "간편결제(카카오페이·네이버페이 등) 및 신용카드: 위택스 또는 전자고지 열람 화면에서 납부",
 ]

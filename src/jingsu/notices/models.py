@@ -223,7 +223,7 @@ class NoticeTemplate(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="notice_template_version_unique")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} v{self.version} ({self.name})"
+        return f"{self.get_kind_display()} {self.version}판 ({self.name})"
 
     @property
     def body_sha256(self) -> str:

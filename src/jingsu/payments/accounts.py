@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from jingsu.clock import DEFAULT_CLOCK, Clock
 from jingsu.core import audit
+from jingsu.korean import josa
 from jingsu.payments.files import FileProblem, PaymentFileError
 from jingsu.payments.models import VirtualAccount
 
@@ -39,7 +40,7 @@ def import_pool(path: Path, *, jurisdiction: str, actor: str, clock: Clock = DEF
             continue
         bank, number = row[0].strip(), row[1].strip().replace("-", "")
         if not (len(bank) == 3 and bank.isdigit()):
-            problems.append(FileProblem(n, "은행코드", f"'{bank}'는 3자리 숫자가 아닙니다"))
+            problems.append(FileProblem(n, "은행코드", f"{josa(repr(bank), '은')} 3자리 숫자가 아닙니다"))
         if not (10 <= len(number) <= 20 and number.isdigit()):
             problems.append(FileProblem(n, "가상계좌번호", "10~20자리 숫자여야 합니다"))
         elif number in seen:

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
+from jingsu.korean import josa
 from jingsu.payments import numbers
 from jingsu.payments.models import Payment, PaymentFile
 from jingsu.payments.services import BANK_FEED, record_payment
@@ -225,7 +226,7 @@ def _record(n: int, v: dict[str, str], problems: list[FileProblem]) -> Record | 
         problems.append(FileProblem(n, "전자납부번호", "전자납부번호·가상계좌·과세번호 중 하나는 있어야 합니다"))
     channel = CHANNELS.get(v["납부수단"])
     if channel is None:
-        problems.append(FileProblem(n, "납부수단", f"'{v['납부수단']}'는 01~04가 아닙니다"))
+        problems.append(FileProblem(n, "납부수단", f"{josa(repr(v['납부수단']), '은')} 01~04가 아닙니다"))
     if len(problems) > before or received_at is None or channel is None:
         return None
     return Record(n, tid, received_at, amount, pn, va.replace("-", ""), v["과세번호"], channel)
@@ -282,8 +283,7 @@ def _conflicts(r: Record, existing: Payment) -> list[FileProblem]:
     for name, mine, theirs in (("전자납부번호", r.payment_number, existing.payment_number),
                                ("가상계좌", r.virtual_account, existing.virtual_account)):
         if mine and theirs and mine != theirs:
-            # both names end in a vowel: 와
-            out.append(FileProblem(r.line, name, f"거래번호 {r.transaction_id}의 수납에 이미 기록된 {name}와 다릅니다"))
+            out.append(FileProblem(r.line, name, f"거래번호 {r.transaction_id}의 수납에 이미 기록된 {josa(name, '과')} 다릅니다"))
     return out
 
 

@@ -4,8 +4,52 @@ from __future__ import annotations
 
 from django.db import models
 
+from jingsu.core.banks import bank_name
 from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
+
+# --- the Korean names of the codes a payment carries: one table per concept, used by every screen, report, document
+# and message (the codes themselves are stored and exchanged with the bank, never shown) --------------------------
+
+#: Payment.source (수납 경로): who reported the money. A bank's 수납 file shares its transaction ids with the bank
+#: feed, so both are "bank-feed" (payments.files.SOURCES).
+SOURCE_LABELS: dict[str, str] = {
+    "bank-feed": "은행 수납",
+    "wetax-file": "위택스 수납 파일",
+    "counter-file": "창구 수납 파일",
+}
+#: PaymentFile.source: the kind of 수납 file imported (`jingsu import-payments --source`).
+FILE_SOURCE_LABELS: dict[str, str] = {"bank": "은행 수납 파일", "wetax": "위택스 수납 파일", "counter": "창구 수납 파일"}
+#: Payment.channel (납부 수단): how the taxpayer paid (the bank feed's and the files' codes, docs/formats/payments.md).
+CHANNEL_LABELS: dict[str, str] = {
+    "easy-pay": "간편결제",
+    "e-payment": "전자납부",
+    "virtual-account": "가상계좌 이체",
+    "counter": "창구·ARS",
+}
+#: Payment.matched_by (대사 기준): how the payment found its debt.
+MATCHED_BY_LABELS: dict[str, str] = {
+    "payment_number": "전자납부번호",
+    "virtual_account": "가상계좌",
+    "tax_number": "과세번호",
+    "manual": "수기 대사",
+}
+
+
+def source_label(code: str) -> str:
+    return SOURCE_LABELS.get(code, "기타 경로")
+
+
+def file_source_label(code: str) -> str:
+    return FILE_SOURCE_LABELS.get(code, "기타 수납 파일")
+
+
+def channel_label(code: str) -> str:
+    return CHANNEL_LABELS.get(code, "기타 수단") if code else "기재 없음"
+
+
+def matched_by_label(code: str) -> str:
+    return MATCHED_BY_LABELS.get(code, "기타 기준") if code else "대사 전"
 
 
 class Payment(models.Model):
@@ -40,6 +84,18 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id} {self.amount:,}원"
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
+
+    @property
+    def channel_label(self) -> str:
+        return channel_label(self.channel)
+
+    @property
+    def matched_by_label(self) -> str:
+        return matched_by_label(self.matched_by)
 
 
 class Allocation(models.Model):
@@ -87,6 +143,11 @@ class VirtualAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.bank_code}-{self.account_number}"
 
+    @property
+    def bank_name(self) -> str:
+        """신한은행 for 088 (금융결제원 은행 공동코드, core/banks.py)."""
+        return bank_name(self.bank_code)
+
 
 class Refund(models.Model):
     """환급: money received beyond what was owed, to be returned (a 환급금 안내 campaign targets these)."""
@@ -123,6 +184,10 @@ class PaymentFile(models.Model):
     amount = models.BigIntegerField()
     imported_by = models.CharField(max_length=100)
     imported_at = models.DateTimeField()
+
+    @property
+    def source_label(self) -> str:
+        return file_source_label(self.source)
 
 
 class GatewayOrder(models.Model):

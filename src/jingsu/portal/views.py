@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.delivery.models import Channel
+from jingsu.korean import josa
 from jingsu.notices.documents import document_context, render_pdf
 from jingsu.notices.models import Notice, NoticeLine
 from jingsu.portal import services
@@ -168,7 +169,7 @@ def send_code(request: HttpRequest, token: str) -> HttpResponse:
         return _verify_page(request, n, message=str(e), status=423 if e.locked else 400)
     except ProviderError:
         return _verify_page(request, n, message="문자를 보내지 못했습니다. 잠시 뒤에 다시 시도해 주십시오.", status=503)
-    return _verify_page(request, n, message=f"{sent_to}(으)로 인증번호를 보냈습니다.", sent_to=sent_to)
+    return _verify_page(request, n, message=f"{josa(sent_to, '으로')} 인증번호를 보냈습니다.", sent_to=sent_to)
 
 
 @never_cache

@@ -43,6 +43,8 @@ SENT = (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED, AttemptStatus.READ, Att
         AttemptStatus.FAILED)
 ELECTRONIC = (Channel.KAKAO, Channel.KT, Channel.SMS)
 WINDOWS = {"3h": timedelta(hours=3), "3d": timedelta(days=3), "30d": timedelta(days=30)}
+#: the windows as people say them (the keys are the JSON's)
+WINDOW_LABELS = {"3h": "3시간", "3d": "3일", "30d": "30일"}
 Z95 = 1.959963984540054
 
 
@@ -412,39 +414,52 @@ def _rate_chart(up: dict[str, Any]) -> str:
     )
 
 
+#: number formats per kind of cell: counts and won with thousands separators, rates as percentages, years and
+#: codes as they are (never 2,026)
+XLSX_FORMATS = {"count": "#,##0", "amount": "#,##0", "rate": "0.00%", "year": "0", "text": "@"}
+
+
 def render_xlsx(effects: dict[str, Any]) -> bytes:
-    """The same figures as a workbook: 요약, 채널별, 연도별."""
+    """The same figures as a workbook: 요약, 채널별, 연도별. Every cell's number format is set by what it holds
+    (XLSX_FORMATS): 1,234 for counts and won, 99.77% for rates (stored as fractions), 2026 for years."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     from jingsu.core.exports import xlsx_append
+    from jingsu.core.models import Jurisdiction
 
     e = effects
     wb = Workbook()
     ws = wb.active
     ws.title = "요약"
     up = e["uplift"] or {}
-    summary: list[tuple[str, Any]] = [
-        ("보고서", e["name"]), ("자치단체", e["jurisdiction"]), ("기준일", e["as_of"]),
-        ("안내 대상(대조군 제외)", e["notices"]), ("대조군", e["control_group"]), ("안내 금액(원)", e["total_amount"]),
-        ("도달", e["delivered"]), ("송달률", e["delivery_rate"]), ("열람", e["read"]), ("열람률", e["read_rate"]),
-        ("모바일 도달", e["mobile"]), ("종이 발송", e["paper"]),
-        ("납부 건수", e["paid_count"]), ("납부 금액(원)", e["paid_amount"]),
-        *[(f"{k} 안 납부 건수", v["count"]) for k, v in e["paid_within"].items()],
-        *[(f"{k} 안 납부 금액(원)", v["amount"]) for k, v in e["paid_within"].items()],
-        ("대조군 납부 건수", e["control_paid_count"]), ("대조군 납부율", e["control_paid_rate"]),
-        ("납부율 차이", up.get("difference")), ("납부율 차이 하한(95%)", (up.get("interval") or [None])[0]),
-        ("납부율 차이 상한(95%)", (up.get("interval") or [None, None])[1]),
-        ("세입 확대(원)", up.get("extra_amount")),
-        ("세입 확대 하한(원)", (up.get("extra_amount_interval") or [None])[0]),
-        ("세입 확대 상한(원)", (up.get("extra_amount_interval") or [None, None])[1]),
-        ("발송 비용(원)", e["cost"]), ("전부 종이 비용(원)", e["paper_cost"]), ("절감액(원)", e["saving"]),
+    interval = up.get("interval") or [None, None]
+    extra_interval = up.get("extra_amount_interval") or [None, None]
+    j = Jurisdiction.objects.filter(code=e["jurisdiction"]).first()
+    summary: list[tuple[str, Any, str]] = [
+        ("보고서", e["name"], "text"), ("자치단체", f"{j.name} ({j.code})" if j else e["jurisdiction"], "text"),
+        ("기준일", e["as_of"], "text"),
+        ("안내 대상(대조군 제외)", e["notices"], "count"), ("대조군", e["control_group"], "count"),
+        ("안내 금액(원)", e["total_amount"], "amount"),
+        ("도달", e["delivered"], "count"), ("송달률", e["delivery_rate"], "rate"), ("열람", e["read"], "count"),
+        ("열람률", e["read_rate"], "rate"), ("모바일 도달", e["mobile"], "count"), ("종이 발송", e["paper"], "count"),
+        ("납부 건수", e["paid_count"], "count"), ("납부 금액(원)", e["paid_amount"], "amount"),
+        *[(f"{WINDOW_LABELS[k]} 안 납부 건수", v["count"], "count") for k, v in e["paid_within"].items()],
+        *[(f"{WINDOW_LABELS[k]} 안 납부 금액(원)", v["amount"], "amount") for k, v in e["paid_within"].items()],
+        ("대조군 납부 건수", e["control_paid_count"], "count"), ("대조군 납부율", e["control_paid_rate"], "rate"),
+        ("납부율 차이", up.get("difference"), "rate"), ("납부율 차이 하한(95%)", interval[0], "rate"),
+        ("납부율 차이 상한(95%)", interval[1], "rate"),
+        ("세입 확대(원)", up.get("extra_amount"), "amount"),
+        ("세입 확대 하한(원)", extra_interval[0], "amount"), ("세입 확대 상한(원)", extra_interval[1], "amount"),
+        ("발송 비용(원)", e["cost"], "amount"), ("전부 종이 비용(원)", e["paper_cost"], "amount"),
+        ("절감액(원)", e["saving"], "amount"),
     ]
     if e["year_before"]:
-        summary += [("같은 기간 수납(원)", e["year_before"]["this_year"]["amount"]),
-                    ("1년 전 같은 기간 수납(원)", e["year_before"]["year_before"]["amount"])]
-    for row in summary:
-        xlsx_append(ws, row)
+        summary += [("같은 기간 수납(원)", e["year_before"]["this_year"]["amount"], "amount"),
+                    ("1년 전 같은 기간 수납(원)", e["year_before"]["year_before"]["amount"], "amount")]
+    for label, value, kind in summary:
+        xlsx_append(ws, (label, value))
+        ws.cell(row=ws.max_row, column=2).number_format = XLSX_FORMATS[kind]
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 22
     ch = wb.create_sheet("채널별")
@@ -455,14 +470,15 @@ def render_xlsx(effects: dict[str, Any]) -> bytes:
     xlsx_append(yr, ["연도", "안내", "모바일 도달", "세입 확대(원)", "연간 절감 비용(원)"])
     for r in e["seed_table"]:
         xlsx_append(yr, [r["year"], r["notices"], r["mobile"], r["revenue_gain"], r["saving"]])
+    column_kinds = {ch.title: ["text", "count", "count", "count", "count", "count", "amount"],
+                    yr.title: ["year", "count", "count", "amount", "amount"]}
+    for sheet in (ch, yr):
+        for row in sheet.iter_rows(min_row=2):
+            for cell, kind in zip(row, column_kinds[sheet.title], strict=False):
+                cell.number_format = XLSX_FORMATS[kind]
     for sheet in (ws, ch, yr):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, int) and not isinstance(cell.value, bool):
-                    cell.number_format = "#,##0"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-

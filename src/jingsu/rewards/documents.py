@@ -27,20 +27,8 @@ from jingsu.rewards.models import (
     HiddenRevenueFinding,
     RewardCase,
     TransferBatch,
+    method_label,
 )
-
-METHOD_LABELS = {
-    "seizure": "체납처분(압류)에 의한 강제징수",
-    "plate-impound": "자동차등록번호판 영치",
-    "license-restriction": "관허사업 제한",
-    "prosecution": "고발",
-    "hidden-asset-report": "은닉재산 신고",
-    "other-special": "그 밖의 상응하는 사유",
-    "regular-notice-paid-by-deadline": "정기 체납고지 후 납부기한 내 납부(지급 제외)",
-    "auction-distribution": "타 권리자 경·공매 배당 수령(지급 제외)",
-    "auction-distribution-with-objection": "배당이의에 의한 배당 수령",
-    "deferred-carryover": "징수유예로 이월된 체납액(지급 제외)",
-}
 
 
 def mask_name(name: str) -> str:
@@ -136,9 +124,9 @@ def ledger_one(jurisdiction: str, year: int) -> list[LedgerOneRow]:
             taxpayer_address=mask_address(taxpayer.address),
             year_period=f"{merit.levy.tax_year} {merit.levy.period}".strip(), tax_number=merit.levy.tax_number,
             tax_item=_tax_item_name(merit.levy.tax_item), collected=merit.collected,
-            merit=METHOD_LABELS.get(merit.method, merit.method) + notes,
+            merit=method_label(merit.method) + notes,
             rate=_rate_text(item.decision if item else None, case.merit_id, merit.arrears_age) if case else "",
-            reward=item.amount if item else None, case=case.merit_id if case else ""))
+            reward=item.amount if item else None, case=case.number if case else ""))
     rows.sort(key=lambda r: (r.collected_on, r.tax_number))
     return rows
 
@@ -291,7 +279,7 @@ def decision_context(decision: Decision) -> dict[str, Any]:
     items = []
     for item in decision.items.select_related("case").order_by("case_id"):
         claimants = [f"{c.payee.name}({c.share})" for c in item.case.claimants.select_related("official", "civilian")]
-        items.append({"id": item.case.merit_id, "type": item.case.get_merit_type_display(), "title": item.case.title,
+        items.append({"id": item.case.number, "type": item.case.get_merit_type_display(), "title": item.case.title,
                       "claimants": ", ".join(claimants), "votes_for": item.votes_for,
                       "votes_against": item.votes_against, "approved": item.approved, "amount": item.amount,
                       "reason": item.reason})
@@ -299,8 +287,10 @@ def decision_context(decision: Decision) -> dict[str, Any]:
     for award in decision.awards.order_by("payee_key", "month"):
         from jingsu.rewards.services import payee_by_key
 
-        payees.append({"name": payee_by_key(award.payee_key).name, "key": award.payee_key, "month": award.month,
-                       "amount": award.amount})
+        year, month = award.month.split("-")
+        payees.append({"name": payee_by_key(award.payee_key).name, "key": award.payee_key,
+                       "kind": "민간인" if award.payee_key.startswith("civilian:") else "공무원",
+                       "month": f"{year}년 {int(month)}월", "amount": award.amount})
     present = [a.member for a in meeting.attendance.select_related("member").order_by("member_id")]
     return {"decision": decision, "meeting": meeting, "committee": meeting.committee,
             "jurisdiction": Jurisdiction.objects.get(code=decision.jurisdiction_id), "present": present,
@@ -337,7 +327,7 @@ def claim_xlsx(claim: Claim) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     _xlsx_sheet(wb, "지급신청서", "포상금 지급 신청서 [별지 제3호서식]", CLAIM_HEADERS, [[
-        claim.affiliation, claim.rank, claim.name, claim.case_count, claim.collected, claim.amount, claim.bank,
+        claim.affiliation, claim.rank, claim.name, claim.case_count, claim.collected, claim.amount, claim.bank_display,
         claim.account_masked, claim.account_holder]])
     ctx = decision_context(claim.decision)
     _xlsx_sheet(wb, "심사결정서", f"세입징수공적심사위원회 심사결정서 ({kdate(claim.decision.decided_on)})",
@@ -364,7 +354,4 @@ def transfer_file(batch: TransferBatch) -> bytes:
         writer.writerow([bank, account, holder, amount, f"세입징수포상금{batch.year}"[:20]])
     return buf.getvalue().encode("cp949")
 
-
-def method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method)
 

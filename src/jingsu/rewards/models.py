@@ -15,7 +15,8 @@ from typing import Any
 from django.db import models
 
 from jingsu.core import crypto
-from jingsu.core.formats import kdate
+from jingsu.core.banks import bank_name
+from jingsu.core.formats import kdate, won
 from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
@@ -47,6 +48,11 @@ class _BankAccount(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def bank_display(self) -> str:
+        """The bank as people name it: a code (088) becomes its name (신한은행); a typed name stays."""
+        return bank_name(self.bank)
 
     def set_account(self, bank: str, number: str, holder: str) -> None:
         """Store the account (encrypted) as digits only: "110-123-456789" and "110123456789" are the same account,
@@ -150,6 +156,34 @@ class EnforcementAction(models.Model):
     @property
     def actor(self) -> Official | Civilian:
         return self.official or self.civilian  # type: ignore[return-value]
+
+
+#: How a past-year collection came about (`derive.classify`'s method) → Korean: the one table for the ledgers, the
+#: cases' titles, the 심사결정서 and the audit log. The enforcement kinds are the model's own labels.
+METHOD_LABELS: dict[str, str] = {
+    **{str(k.value): str(k.label) for k in EnforcementAction.Kind},
+    "regular-notice-paid-by-deadline": "정기 체납고지 후 납부기한 내 납부(지급 제외)",
+    "auction-distribution": "타 권리자 경·공매 배당 수령(지급 제외)",
+    "auction-distribution-with-objection": "배당이의에 의한 배당 수령",
+    "deferred-carryover": "징수유예로 이월된 체납액(지급 제외)",
+    "other-special": "그 밖의 상응하는 사유",
+}
+
+
+def method_label(method: str) -> str:
+    """The Korean name of a collection method; an unknown one is "그 밖의 징수", never the code."""
+    return METHOD_LABELS.get(method, "그 밖의 징수")
+
+
+def arrears_case_title(tax_number: str, tax_item: str, tax_year: int, arrears_age: int, collected: int,
+                       method: str) -> str:
+    """The 요지 of a past-year arrears case: 11260-14-2022-0000003 재산세 2022년도 4년차 871,590원 (압류)."""
+    return f"{tax_number} {tax_item} {tax_year}년도 {arrears_age}년차 {won(collected)} ({method_label(method)})"
+
+
+def case_number(pk: int | str) -> str:
+    """How people name a reward case: 안건 12."""
+    return f"안건 {pk}"
 
 
 class HiddenRevenueFinding(models.Model):
@@ -323,11 +357,17 @@ class RewardCase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.merit_id} {self.title}"
+        return f"{self.number} {self.title}"
 
     @property
     def merit_id(self) -> str:
+        """The calculator's key for the case (in a Decision's stored input and output); people see `number`."""
         return f"case-{self.pk}"
+
+    @property
+    def number(self) -> str:
+        """How people name the case: 안건 12."""
+        return case_number(self.pk)
 
     def payee_keys(self) -> list[str]:
         return [c.payee.payee_key for c in self.claimants.all()]
@@ -493,6 +533,11 @@ class Claim(models.Model):
     account_masked = models.CharField("계좌번호", max_length=30)
     account_holder = models.CharField("예금주", max_length=50)
     submitted_on = models.DateField("신청일")
+
+    @property
+    def bank_display(self) -> str:
+        return bank_name(self.bank)
+
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     budget_year = models.PositiveSmallIntegerField("지급 연도", null=True, blank=True)
     carried_from = models.PositiveSmallIntegerField("이월 전 연도", null=True, blank=True)

@@ -20,6 +20,7 @@ from jingsu.clock import today as clock_today
 from jingsu.core import audit
 from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
+from jingsu.korean import josa
 from jingsu.law.procedure import appeal_deadline
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
@@ -47,6 +48,7 @@ from jingsu.rewards.models import (
     RewardError,
     TransferBatch,
     Vote,
+    arrears_case_title,
 )
 
 Payee = Official | Civilian
@@ -61,7 +63,7 @@ def payee_by_key(key: str) -> Payee:
     model = {"official": Official, "civilian": Civilian}.get(kind)
     payee = model.objects.filter(pk=pk).first() if model is not None and pk.isdigit() else None
     if payee is None:
-        raise RewardError("payee", f"지급 대상자 {key}을(를) 찾을 수 없습니다.")
+        raise RewardError("payee", f"지급 대상자 {josa(key, '을')} 찾을 수 없습니다.")
     return payee
 
 
@@ -251,8 +253,8 @@ def open_arrears_cases(jurisdiction: Jurisdiction | str, year: int, *, actor: st
         if RewardCase.objects.filter(jurisdiction_id=code, source_key=merit.source_key).exists():
             continue
         direct = merit.action is not None and merit.action.actor == who
-        title = (f"{merit.levy.tax_number} {merit.levy.get_tax_item_display()} {merit.levy.tax_year} "
-                 f"{merit.arrears_age}년차 {merit.collected:,}원 ({merit.method})")
+        title = arrears_case_title(merit.levy.tax_number, merit.levy.get_tax_item_display(), merit.levy.tax_year,
+                                   merit.arrears_age, merit.collected, merit.method)
         opened.append(open_case(
             code, merit_type="arrears", title=title, facts=merit.facts(), claimants=[(who, "1", direct)],
             actor=actor, clock=clock, levy=merit.levy, payments=[c.payment for c in merit.collections],
@@ -337,7 +339,7 @@ def end_member_term(member: CommitteeMember, *, term_end: date, actor: str,
         attended = (Attendance.objects.filter(member=locked, meeting__held_on__gt=term_end)
                     .select_related("meeting").order_by("meeting__held_on").first())
         if attended is not None:
-            raise RewardError("term_end", f"위원 {locked.name}은(는) {kdate(attended.meeting.held_on)} 회의에 출석했으므로 "
+            raise RewardError("term_end", f"위원 {josa(locked.name, '은')} {kdate(attended.meeting.held_on)} 회의에 출석했으므로 "
                                           "임기 종료일을 그 전으로 할 수 없습니다.")
         previous = locked.term_end
         locked.term_end = term_end
@@ -365,7 +367,7 @@ def _barred_reason(meeting: Meeting, member: CommitteeMember) -> str | None:
     for case in meeting.cases.prefetch_related("claimants__official", "claimants__civilian"):
         for key in case.payee_keys():
             if member.is_payee(key):
-                return (f"위원 {member.name}은(는) 안건 {case.merit_id}의 포상금 지급대상자이므로 이 회의에 출석할 수 "
+                return (f"위원 {josa(member.name, '은')} {case.number}의 포상금 지급대상자이므로 이 회의에 출석할 수 "
                         f"없습니다 ({barred_article(meeting.committee.jurisdiction_id, meeting.held_on)} 단서).")
     return None
 
@@ -375,14 +377,14 @@ def put_on_agenda(meeting: Meeting, case: RewardCase, *, actor: str, clock: Cloc
     if case.jurisdiction_id != meeting.committee.jurisdiction_id:
         raise RewardError("case", "다른 지자체의 안건입니다.")
     if case.status != RewardCase.Status.OPEN:
-        raise RewardError("case", f"안건 {case.merit_id}은(는) 이미 {case.get_status_display()} 상태입니다.")
+        raise RewardError("case", f"{josa(case.number, '은')} 이미 {case.get_status_display()} 상태입니다.")
     with transaction.atomic():
         attending = [a.member for a in meeting.attendance.select_related("member__official", "member__civilian")]
         for key in case.payee_keys():
             for m in attending:
                 if m.is_payee(key):
                     article = barred_article(meeting.committee.jurisdiction_id, meeting.held_on)
-                    raise RewardError("case", f"출석한 위원 {m.name}이(가) 안건 {case.merit_id}의 지급대상자입니다. "
+                    raise RewardError("case", f"출석한 위원 {josa(m.name, '이')} {case.number}의 지급대상자입니다. "
                                               f"그 위원은 이 회의에 출석할 수 없습니다 ({article} 단서).")
         case.meeting, case.status = meeting, RewardCase.Status.ON_AGENDA
         case.save(update_fields=["meeting", "status"])
@@ -396,7 +398,7 @@ def record_attendance(meeting: Meeting, member: CommitteeMember, *, actor: str,
     meeting.require_open()
     not_in_future("held_on", "회의일", meeting.held_on, clock)
     if member.committee_id != meeting.committee_id:
-        raise RewardError("member", f"{member.name}은(는) 이 위원회의 위원이 아닙니다.")
+        raise RewardError("member", f"{josa(member.name, '은')} 이 위원회의 위원이 아닙니다.")
     reason = _barred_reason(meeting, member)
     if reason:
         raise RewardError("member", reason)
@@ -416,19 +418,19 @@ def record_vote(meeting: Meeting, case: RewardCase, member: CommitteeMember, *, 
     meeting.require_open()
     not_in_future("held_on", "회의일", meeting.held_on, clock)
     if case.meeting_id != meeting.pk:
-        raise RewardError("case", f"안건 {case.merit_id}은(는) 이 회의의 안건이 아닙니다.")
+        raise RewardError("case", f"{josa(case.number, '은')} 이 회의의 안건이 아닙니다.")
     reason = _barred_reason(meeting, member)
     if reason:
         raise RewardError("member", reason)
     if not meeting.attendance.filter(member=member).exists():
-        raise RewardError("member", f"출석하지 않은 위원 {member.name}은(는) 표결할 수 없습니다.")
+        raise RewardError("member", f"출석하지 않은 위원 {josa(member.name, '은')} 표결할 수 없습니다.")
     with transaction.atomic():
         try:
             with transaction.atomic():
                 vote = Vote.objects.create(meeting=meeting, case=case, member=member, in_favour=in_favour,
                                            recorded_at=clock.now())
         except IntegrityError:
-            raise RewardError("member", f"위원 {member.name}은(는) 안건 {case.merit_id}에 이미 표결했습니다.") from None
+            raise RewardError("member", f"위원 {josa(member.name, '은')} {case.number}에 이미 표결했습니다.") from None
         audit.record("reward.meeting.vote", actor=actor, jurisdiction=meeting.committee.jurisdiction_id,
                      target=case, clock=clock, detail={"member": member.pk, "in_favour": in_favour})
     return vote
@@ -490,7 +492,7 @@ def decide_meeting(meeting: Meeting, *, actor: str, clock: Clock = DEFAULT_CLOCK
             yes, no, ok = tallies[case.pk]
             m = by_id.get(case.merit_id)
             if ok and m is None:
-                raise RewardError("case", f"계산 결과에 안건 {case.merit_id}이(가) 없습니다.")
+                raise RewardError("case", f"계산 결과에 {josa(case.number, '이')} 없습니다.")
             eligible = bool(m["eligible"]) if m else False
             amount = int(m["amount"]) if m else 0
             reason = str(m.get("reason", "")) if m else f"위원회 부결 (찬성 {yes}명/출석 {len(present)}명, 3분의 2 미달)"
@@ -544,7 +546,7 @@ def submit_claim(decision: Decision, payee: Payee, *, submitted_on: date, actor:
                     account_holder=payee.account_holder, submitted_on=submitted_on, created_by=actor,
                     created_at=clock.now())
         except IntegrityError:
-            raise RewardError("payee", f"{payee}은(는) 이 심사결정으로 이미 신청했습니다.") from None
+            raise RewardError("payee", f"{josa(payee, '은')} 이 심사결정으로 이미 신청했습니다.") from None
         audit.record("reward.claim.submit", actor=actor, jurisdiction=decision.jurisdiction_id, target=claim,
                      clock=clock, detail={"amount": amount, "decision": decision.pk})
     return claim
@@ -577,9 +579,9 @@ def payment_blockers(claim: Claim, as_of: date) -> list[str]:
     problems = []
     for case in payee_cases(claim.decision, claim.payee_key):
         if case.merit_type in RewardCase.RECEIPT_TYPES and not _money_received(case, as_of):
-            problems.append(f"안건 {case.merit_id}: 징수액의 수납이 확인되지 않았습니다 (제8조② 본문).")
+            problems.append(f"{case.number}: 징수액의 수납이 확인되지 않았습니다 (제8조② 본문).")
         if case.merit_type in RewardCase.FINALITY_TYPES and not case.final_as_of(as_of):
-            problems.append(f"안건 {case.merit_id}: 불복청구기간이 지나지 않았거나 부과가 확정되지 않았습니다 "
+            problems.append(f"{case.number}: 불복청구기간이 지나지 않았거나 부과가 확정되지 않았습니다 "
                             f"(제8조② 단서; 확정일 {case.final_on or '-'}, 기간 만료 {case.appeal_period_end or '-'}).")
     return problems
 
@@ -647,7 +649,7 @@ def mark_batch_paid(batch: TransferBatch, *, paid_on: date, actor: str, clock: C
     with transaction.atomic():
         locked = TransferBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != TransferBatch.Status.CREATED:
-            raise RewardError("batch", f"이체 묶음 {batch.pk}은(는) 이미 지급 처리되었습니다.")
+            raise RewardError("batch", f"이체 묶음 {josa(batch.pk, '은')} 이미 지급 처리되었습니다.")
         locked.status, locked.paid_on = TransferBatch.Status.PAID, paid_on
         locked.save(update_fields=["status", "paid_on"])
         n = locked.claims.filter(status=Claim.Status.BATCHED).update(status=Claim.Status.PAID, paid_on=paid_on)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jingsu.korean import josa
+
 SUPPORTED_ENCODINGS = {"utf-8": "utf-8-sig", "utf8": "utf-8-sig", "utf-8-sig": "utf-8-sig", "cp949": "cp949",
                        "euc-kr": "cp949", "euckr": "cp949", "ms949": "cp949"}
 ENCODING_LABEL = {"utf-8-sig": "UTF-8", "cp949": "CP949(EUC-KR)"}
@@ -119,7 +121,7 @@ def _iter_csv(path: Path, codec: str, on_header: HeaderCheck) -> Iterator[tuple[
                     yield row_number, values
         except UnicodeDecodeError:
             raise RollFileError(
-                f"{row_number + 1}행 부근에서 파일을 {label}(으)로 읽을 수 없습니다. 파일의 인코딩을 확인하세요"
+                f"{row_number + 1}행 부근에서 파일을 {josa(label, '으로')} 읽을 수 없습니다. 파일의 인코딩을 확인하세요"
                 " (--encoding 없이 실행하면 자동으로 판별합니다)."
             ) from None
         except csv.Error as exc:

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from operator import mul
 from typing import Any, Literal
 
+from jingsu.korean import josa, particle
 from jingsu.law.tax_items import TAX_ITEMS
 
 
@@ -182,11 +183,11 @@ def _digits_of_number(raw: Any, length: int, hyphen_at: tuple[int, ...], what: s
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         # A number cell: a leading 0 (births 2000–2009 and 1800s, many 사업자등록번호) is lost; never guess it.
         if isinstance(raw, float) and not raw.is_integer():
-            raise FieldError(f"{what}는 숫자 {length}자리여야 합니다")
+            raise FieldError(f"{josa(what, '은')} 숫자 {length}자리여야 합니다")
         text = str(int(raw))
         if len(text) != length:
             raise FieldError(
-                f"{what}가 숫자 셀로 저장되어 {len(text)}자리입니다 (앞자리 0이 사라졌을 수 있습니다). "
+                f"{josa(what, '이')} 숫자 셀로 저장되어 {len(text)}자리입니다 (앞자리 0이 사라졌을 수 있습니다). "
                 "텍스트 셀로 입력하세요"
             )
         return text
@@ -201,7 +202,7 @@ def _digits_of_number(raw: Any, length: int, hyphen_at: tuple[int, ...], what: s
     if not _is_digits(s):
         raise FieldError(f"{what}에 숫자와 하이픈 이외의 문자가 있습니다")
     if len(s) != length:
-        raise FieldError(f"{what}는 숫자 {length}자리여야 합니다 (지금 {len(s)}자리)")
+        raise FieldError(f"{josa(what, '은')} 숫자 {length}자리여야 합니다 (지금 {len(s)}자리)")
     return s
 
 
@@ -318,18 +319,18 @@ def amount(raw: Any) -> int:
         value = raw
     elif isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
-            raise FieldError(f"{what}이 숫자가 아닙니다")
+            raise FieldError(f"{josa(what, '이')} 숫자가 아닙니다")
         if not raw.is_integer():
-            raise FieldError(f"{what}은 원 단위 정수여야 합니다 (소수점 불가): {raw}")
+            raise FieldError(f"{josa(what, '은')} 원 단위 정수여야 합니다 (소수점 불가): {raw}")
         if abs(raw) >= 2**53:
-            raise FieldError(f"{what}이 너무 커서 숫자 셀로는 정확히 표현되지 않습니다; 텍스트로 입력하세요")
+            raise FieldError(f"{josa(what, '이')} 너무 커서 숫자 셀로는 정확히 표현되지 않습니다; 텍스트로 입력하세요")
         value = int(raw)
     elif isinstance(raw, str):
         s = raw.strip()
         if s.startswith(("-", "−", "+", "(")):
             raise FieldError(f"{what}에 부호를 쓸 수 없습니다 (0 이상 정수): {s}")
         if "." in s:
-            raise FieldError(f"{what}은 원 단위 정수여야 합니다 (소수점 불가): {s}")
+            raise FieldError(f"{josa(what, '은')} 원 단위 정수여야 합니다 (소수점 불가): {s}")
         if _is_digits(s):
             value = int(s)
         elif _AMOUNT_GROUPED.fullmatch(s):
@@ -337,13 +338,13 @@ def amount(raw: Any) -> int:
         elif "," in s and re.fullmatch(r"[0-9,]+", s):
             raise FieldError(f"{what}의 천 단위 구분 쉼표 위치가 올바르지 않습니다: {s}")
         else:
-            raise FieldError(f"{what}은 숫자(천 단위 쉼표 허용)만 쓸 수 있습니다: {s}")
+            raise FieldError(f"{josa(what, '은')} 숫자(천 단위 쉼표 허용)만 쓸 수 있습니다: {s}")
     else:
         raise FieldError(f"{what}: 알 수 없는 값의 형식입니다 ({type(raw).__name__})")
     if value < 0:
-        raise FieldError(f"{what}은 0 이상이어야 합니다: {value}")
+        raise FieldError(f"{josa(what, '은')} 0 이상이어야 합니다: {value}")
     if value >= MAX_AMOUNT:
-        raise FieldError(f"{what}이 너무 큽니다: {value}")
+        raise FieldError(f"{josa(what, '이')} 너무 큽니다: {value}")
     return value
 
 
@@ -459,13 +460,13 @@ def postal_code(raw: Any) -> str | None:
         raise FieldError(f"{what}: 참/거짓 값은 쓸 수 없습니다")
     if isinstance(raw, (int, float)):
         if (isinstance(raw, float) and not raw.is_integer()) or not 0 <= raw <= 99999:
-            raise FieldError(f"{what}는 숫자 5자리여야 합니다")
+            raise FieldError(f"{josa(what, '은')} 숫자 5자리여야 합니다")
         return f"{int(raw):05d}"
     s = str(raw).strip()
     if re.fullmatch(r"[0-9]{3}-?[0-9]{3}", s):
         raise FieldError(f"{what}: 옛 6자리 우편번호입니다. 5자리 우편번호(기초구역번호)를 쓰세요")
     if not re.fullmatch(r"[0-9]{5}", s):
-        raise FieldError(f"{what}는 숫자 5자리여야 합니다: {s}")
+        raise FieldError(f"{josa(what, '은')} 숫자 5자리여야 합니다: {s}")
     return s
 
 
@@ -510,7 +511,7 @@ def check_tax_item_year(code: str, year: int) -> None:
     span = TAX_ITEM_YEARS.get(code)
     if span is not None and not span[0] <= year <= span[1]:
         name = TAX_ITEMS[code].name
-        raise FieldError(f"{name}(세목코드 {code})는 {span[0]}–{span[1]} 과세연도에만 있습니다: {year}")
+        raise FieldError(f"{name}(세목코드 {code}){particle(name, '은')} {span[0]}–{span[1]} 과세연도에만 있습니다: {year}")
 
 
 def tax_year(raw: Any, today: date) -> int:
@@ -570,7 +571,7 @@ def text_field(raw: Any, what: str, *, min_len: int, max_len: int) -> str:
     if len(s) < min_len:
         raise FieldError(f"{what}: 값이 비어 있습니다")
     if len(s) > max_len:
-        raise FieldError(f"{topic(what)} {max_len}자 이내여야 합니다 (지금 {len(s)}자)")
+        raise FieldError(f"{josa(what, '은')} {max_len}자 이내여야 합니다 (지금 {len(s)}자)")
     bad = _CONTROL.search(s)
     if bad is not None:
         raise FieldError(
@@ -588,15 +589,6 @@ _CONTROL_NAMES = {"\x00": "NUL", "\t": "탭", "\n": "줄바꿈 LF", "\r": "줄�
 def control_name(ch: str) -> str:
     """How a control character is named in an error: its usual name or its code point (U+001B)."""
     return _CONTROL_NAMES.get(ch, f"U+{ord(ch):04X}")
-
-
-def topic(word: str) -> str:
-    """`word` with the topic particle its last syllable takes: 성명은, 주소는 (a Hangul syllable with a final
-    consonant takes 은; anything else 는)."""
-    last = word[-1:] if word else ""
-    if "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28:
-        return f"{word}은"
-    return f"{word}는"
 
 
 def default_liability_date(tax_item_code: str, tax_year: int, period: str | None) -> date | None:

@@ -31,6 +31,7 @@ from jingsu.clock import today as clock_today
 from jingsu.core import audit
 from jingsu.delivery import control
 from jingsu.delivery.models import AttemptStatus, Channel
+from jingsu.korean import josa
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy
 from jingsu.notices import services as campaigns
@@ -43,6 +44,8 @@ from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsCheckboxes
 
 NO_CHANNEL = [("", "(없음)")]
+#: what the console shows in the SMS text where each notice's own portal address will go
+LINK_SHOWN = "(열람 주소)"
 CHANNEL_STEPS = 4
 
 
@@ -68,7 +71,7 @@ class CampaignForm(forms.Form):
         choices=[(s.value, s.label) for s in campaigns.EXCLUDED_BY_DEFAULT],
         help_text="징수유예·분할납부·불복 중인 부과 건은 고르지 않으면 빠집니다.")
     channel_1 = forms.ChoiceField(label="1순위 채널", choices=Channel.choices, initial=CHANNELS[0],
-                                  help_text="카카오톡·KT는 CI로 받는 사람을 찾을 수 있을 때만 씁니다. 안 되면 다음 순위로 넘어갑니다.")
+                                  help_text="카카오톡·KT는 연계정보로 받는 사람을 찾을 수 있을 때만 씁니다. 안 되면 다음 순위로 넘어갑니다.")
     channel_2 = forms.ChoiceField(label="2순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[1],
                                   required=False)
     channel_3 = forms.ChoiceField(label="3순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[2],
@@ -125,7 +128,7 @@ class CampaignForm(forms.Form):
         seen: set[str] = set()
         for i, ch in enumerate(chosen, start=1):
             if ch and ch in seen:
-                self.add_error(f"channel_{i}", f"{Channel(ch).label}을(를) 두 번 골랐습니다.")
+                self.add_error(f"channel_{i}", f"{josa(Channel(ch).label, '을')} 두 번 골랐습니다.")
             if ch:
                 seen.add(ch)
         given = [(i, ch) for i, ch in enumerate(chosen, start=1) if ch]
@@ -220,7 +223,7 @@ def preview_campaign(request: HttpRequest, form: CampaignForm, *, document: bool
                 except campaigns.CampaignError:
                     out = Preview(campaigns.BuildSummary(0, 0, 0, 0))
             try:
-                out.alert = render_alert(c)
+                out.alert = render_alert(c, link=LINK_SHOWN)
             except TemplateError as e:
                 out.alert_error = str(e)
             if document and not out.estimate:
@@ -344,10 +347,14 @@ def _status_payload(c: Campaign) -> dict[str, Any]:
     notice_labels = dict(Notice.Status.choices)
     channel_labels = dict(Channel.choices)
     attempt_labels = dict(AttemptStatus.choices)
+    quoted = f"'{c.get_status_display()}'"
     return {
         "campaign": c.pk,
         "status": c.status,
         "status_display": c.get_status_display(),
+        # the sentence the page shows when the status changes under it (the particle chosen here: jingsu.korean)
+        "status_changed": (f"캠페인 상태가 {josa(quoted, '으로')} 바뀌었습니다. "
+                           "화면을 새로 고치면 이 상태에서 할 수 있는 일이 보입니다."),
         "progress": {"target": p.target, "handed_over": p.handed_over, "settled": p.settled,
                      "percent_sent": p.percent_sent, "percent_settled": p.percent_settled},
         "scheduled_at": c.scheduled_at.astimezone(SEOUL).isoformat() if c.scheduled_at else None,
@@ -402,7 +409,7 @@ def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str 
     }
     alert, alert_error = None, ""
     try:
-        alert = render_alert(c)
+        alert = render_alert(c, link=LINK_SHOWN)
     except TemplateError as e:
         alert_error = str(e)
     sample = _sample(c)

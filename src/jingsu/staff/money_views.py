@@ -36,7 +36,15 @@ from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
 from jingsu.payments import numbers
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
-from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
+from jingsu.payments.models import (
+    Allocation,
+    Payment,
+    PaymentFile,
+    Refund,
+    channel_label,
+    matched_by_label,
+    source_label,
+)
 from jingsu.payments.services import PaymentError, match_by_hand, preview_match, unmatch_by_hand
 from jingsu.reports import effects as fx
 from jingsu.staff.access import (
@@ -50,31 +58,9 @@ from jingsu.staff.forms import KrdsRadios
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: how a payment found its debt (Payment.matched_by) → Korean
-MATCHED_BY = {"payment_number": "전자납부번호", "virtual_account": "가상계좌", "tax_number": "과세번호",
-              "manual": "수기 대사", "": "(대사 전)"}
-#: Payment.source → Korean (other sources are shown as stored)
-SOURCES = {"bank-feed": "은행 실시간 통지", "bank": "은행 수납 파일", "bank-file": "은행 수납 파일",
-           "wetax": "위택스 수납 파일", "counter": "창구 수납 파일", "gateway": "간편결제"}
-#: Payment.channel codes of the 수납 files (docs/formats/payments.md) → Korean
-CHANNELS = {"01": "간편결제", "02": "전자납부", "03": "가상계좌 이체", "04": "창구·ARS", "": "(미기재)"}
-
-
-
-
-
-
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0, 0), tzinfo=SEOUL)
     return start, start + timedelta(days=1)
-
-
-def _labelled(payment: Payment) -> Payment:
-    """Korean labels of the payment's source, channel and matching rule (as attributes for the templates)."""
-    payment.source_label = SOURCES.get(payment.source, payment.source)  # type: ignore[attr-defined]
-    payment.channel_label = CHANNELS.get(payment.channel, payment.channel)  # type: ignore[attr-defined]
-    payment.matched_by_label = MATCHED_BY.get(payment.matched_by, payment.matched_by)  # type: ignore[attr-defined]
-    return payment
 
 
 def _parse_date(raw: str | None) -> date | None:
@@ -129,7 +115,7 @@ def unmatched(request: HttpRequest) -> HttpResponse:
           .order_by("received_at", "pk"))
     totals = qs.aggregate(count=Count("id"), amount=Sum("amount"))
     return render(request, "staff/money/unmatched.html", {
-        "payments": [_labelled(p) for p in qs[:500]], "count": totals["count"] or 0,
+        "payments": list(qs[:500]), "count": totals["count"] or 0,
         "amount": totals["amount"] or 0,
     })
 
@@ -184,7 +170,7 @@ def payment_match(request: HttpRequest, payment_id: int) -> HttpResponse:
                              clock=_clock, detail={"payment": payment.pk, "ip": client_ip(request)})
     allocations = list(payment.allocations.select_related("levy").order_by("pk"))
     return render(request, "staff/money/match.html", {
-        "payment": _labelled(payment), "form": form, "levy": levy, "allocations": allocations,
+        "payment": payment, "form": form, "levy": levy, "allocations": allocations,
         "can_match": payment.status == Payment.Status.UNMATCHED, "preview": preview,
         "previewed": f"{levy.pk}|{form['scope'].value()}" if preview is not None and levy is not None else "",
         "can_unmatch": payment.matched_by == "manual" and payment.status != Payment.Status.UNMATCHED,
@@ -305,7 +291,7 @@ def reconciliation_summary(jurisdiction: Any, day: date) -> dict[str, Any]:
     payments = Payment.objects.filter(jurisdiction=jurisdiction, received_at__gte=start, received_at__lt=end)
     total = payments.aggregate(count=Count("id"), amount=Sum("amount"))
     by_source = [
-        {"source": SOURCES.get(r["source"], r["source"]), "channel": CHANNELS.get(r["channel"], r["channel"]),
+        {"source": source_label(r["source"]), "channel": channel_label(r["channel"]),
          "count": r["count"], "amount": r["amount"] or 0}
         for r in payments.values("source", "channel").annotate(count=Count("id"), amount=Sum("amount"))
         .order_by("source", "channel")
@@ -320,7 +306,7 @@ def reconciliation_summary(jurisdiction: Any, day: date) -> dict[str, Any]:
                 "amount": head_rows.get(value, {}).get("amount") or 0}
                for value, label in Allocation.Head.choices]
     by_rule = [
-        {"label": MATCHED_BY.get(r["matched_by"], r["matched_by"]), "count": r["count"], "amount": r["amount"] or 0}
+        {"label": matched_by_label(r["matched_by"]), "count": r["count"], "amount": r["amount"] or 0}
         for r in payments.exclude(status=Payment.Status.UNMATCHED).values("matched_by")
         .annotate(count=Count("id"), amount=Sum("amount")).order_by("matched_by")
     ]

@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods
 
+from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.rewards import services as rewards
 from jingsu.rewards.documents import mask_address, mask_name
@@ -68,7 +69,7 @@ class NoEchoInput(forms.TextInput):
 class _AccountFields(_Form):
     """거래은행, 계좌번호, 예금주 (제8조③: payment by transfer). The number is kept as digits only."""
 
-    bank = forms.CharField(label="거래은행", max_length=30, required=False, help_text="은행 이름 또는 은행 코드 (예: 088)")
+    bank = forms.CharField(label="거래은행", max_length=30, required=False, help_text="은행 이름 또는 금융결제원 은행 코드 (예: 신한은행 또는 088)")
     account = forms.CharField(label="계좌번호", max_length=30, required=False, widget=NoEchoInput(),
                               help_text="숫자와 -만 입력합니다. 저장 후 화면에는 끝 4자리만 보입니다.")
     holder = forms.CharField(label="예금주", max_length=50, required=False, help_text="비우면 성명")
@@ -281,8 +282,8 @@ def official_new(request: HttpRequest) -> HttpResponse:
         except RewardError as e:
             _apply_error(form, e)
         else:
-            messages.success(request, f"직원 {official}을(를) 등록했습니다"
-                                      + (f" (계좌 {official.bank} {official.account_masked})." if official.bank else "."))
+            messages.success(request, f"직원 {josa(official, '을')} 등록했습니다"
+                                      + (f" (계좌 {official.bank_display} {official.account_masked})." if official.bank else "."))
             return redirect("staff:rewards_officials")
     return _refused(_officials_page(request, form))
 
@@ -317,7 +318,7 @@ def civilian_new(request: HttpRequest) -> HttpResponse:
         except RewardError as e:
             _apply_error(form, e)
         else:
-            messages.success(request, f"민간인 신고자 {civilian.name}을(를) 등록했습니다.")
+            messages.success(request, f"민간인 신고자 {josa(civilian.name, '을')} 등록했습니다.")
             return redirect("staff:rewards_civilians")
     return _refused(_civilians_page(request, form))
 
@@ -347,7 +348,7 @@ def committee_new(request: HttpRequest) -> HttpResponse:
         except RewardError as e:
             _apply_error(form, e)
         else:
-            messages.success(request, f"{committee.name}을(를) 만들었습니다. 위원을 등록하세요.")
+            messages.success(request, f"{josa(committee.name, '을')} 만들었습니다. 위원을 등록하세요.")
             return redirect("staff:rewards_committee_members", committee_id=committee.pk)
     return _refused(_committee_new_page(request, form))
 
@@ -392,7 +393,7 @@ def member_new(request: HttpRequest, committee_id: int) -> HttpResponse:
         except RewardError as e:
             _apply_error(form, e)
         else:
-            messages.success(request, f"{member.get_role_display()} {member.name}을(를) 등록했습니다.")
+            messages.success(request, f"{member.get_role_display()} {josa(member.name, '을')} 등록했습니다.")
             return redirect("staff:rewards_committee_members", committee_id=committee.pk)
     return _refused(_members_page(request, committee, form=form))
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsu.core import audit
 from jingsu.core.formats import kdate
+from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.rewards import documents
 from jingsu.rewards import services as rewards
@@ -189,7 +190,7 @@ class AgendaForm(_Form):
         super().__init__(*args, **kwargs)
         self.fields["case"].queryset = RewardCase.objects.filter(
             jurisdiction_id=meeting.committee.jurisdiction_id, status=RewardCase.Status.OPEN).order_by("pk")
-        self.fields["case"].label_from_instance = lambda c: f"{c.merit_id} {c.title}"
+        self.fields["case"].label_from_instance = lambda c: f"{c.number} {c.title}"
 
 
 class AttendanceForm(_Form):
@@ -368,7 +369,7 @@ def action_record(request: HttpRequest) -> HttpResponse:
             except RewardError as e:
                 _apply_error(form, e, {"official": "person", "civilian": "person", "levy": "tax_number"})
             else:
-                messages.success(request, f"{levy.tax_number}에 {action.get_kind_display()}을(를) 기록했습니다.")
+                messages.success(request, f"{levy.tax_number}에 {josa(action.get_kind_display(), '을')} 기록했습니다.")
                 return redirect("staff:rewards_actions")
     return _actions_page(request, form)
 
@@ -524,7 +525,7 @@ def meeting_agenda(request: HttpRequest, meeting_id: int) -> HttpResponse:
         except RewardError as e:
             _apply_error(form, e)
         else:
-            messages.success(request, f"안건 {case.merit_id}을(를) 상정했습니다.")
+            messages.success(request, f"{josa(case.number, '을')} 상정했습니다.")
             return redirect("staff:rewards_meeting", meeting_id=meeting.pk)
     return _meeting_page(request, meeting, agenda_form=form)
 

@@ -47,7 +47,7 @@ ROLES: tuple[Role, ...] = (
         "use_console", "view_taxpayer", "reveal_personal_data", "import_roll", "prepare_campaign",
         "manage_payments", "view_reports", "view_rewards", "manage_rewards",
     })),
-    Role("team_lead", "팀장", "담당자가 준비한 캠페인을 승인합니다(maker-checker).", frozenset({
+    Role("team_lead", "팀장", "담당자가 준비한 캠페인을 승인합니다(만든 사람과 승인하는 사람은 다릅니다).", frozenset({
         "use_console", "view_taxpayer", "reveal_personal_data", "approve_campaign", "view_reports", "view_rewards",
     })),
     Role("section_chief", "과장", "부서의 현황과 효과를 봅니다.", frozenset({

@@ -41,7 +41,7 @@ def _mb(size: int) -> str:
 class RollUploadForm(forms.Form):
     file = forms.FileField(
         label="체납 자료 파일",
-        help_text="CSV(UTF-8 또는 CP949) 또는 XLSX. 형식은 docs/formats/roll.md를 따릅니다.",
+        help_text="CSV(UTF-8 또는 CP949) 또는 XLSX. 형식은 체납 자료 파일 형식 안내(운영 문서)를 따릅니다.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx", "class": "krds-input"}),
         error_messages={"required": "올릴 파일을 고르세요.", "empty": "파일이 비어 있습니다.",
                         "invalid": "파일을 받지 못했습니다. 다시 올려 주세요."},

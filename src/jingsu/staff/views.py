@@ -20,7 +20,7 @@ from jingsu.core import audit
 from jingsu.core.models import AuditLog
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
-from jingsu.staff import queries
+from jingsu.staff import audit_labels, queries
 from jingsu.staff.access import (
     CONSOLE_CLOCK,
     client_ip,
@@ -188,6 +188,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows.order_by("-at", "-id"), AUDIT_PAGE).get_page(request.GET.get("page"))
     actions = (AuditLog.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
                .order_by().values_list("action", flat=True).distinct())
+    # People read the rows in words (audit_labels); the codes stay in the database and in the filter's values.
+    names = audit_labels.staff_names({row.actor for row in page})
+    shown = [{"at": row.at, "actor": audit_labels.actor_label(row.actor, names),
+              "action": audit_labels.action_label(row.action),
+              "target": audit_labels.target_label(row.target_type, row.target_id), "reason": row.reason,
+              "detail": audit_labels.detail_items(row.action, row.detail)} for row in page]
+    options = sorted(((a, audit_labels.action_label(a)) for a in set(actions)), key=lambda o: (o[1], o[0]))
     return render(request, "staff/audit_log.html", {
-        "page": page, "action": action, "actor": actor, "actions": sorted(set(actions)),
+        "page": page, "rows": shown, "action": action, "actor": actor, "actions": options,
     })

@@ -71,3 +71,28 @@ def attempt_status(value: Any) -> str:
         return str(AttemptStatus(value).label)
     except ValueError:
         return str(value)
+
+
+@register.filter
+def result_code(value: Any) -> str:
+    """A delivery result code → Korean (READ → 열람; delivery.models.RESULT_LABELS)."""
+    from jingsu.delivery.models import result_label
+
+    return result_label(str(value or ""))
+
+
+@register.filter
+def actor(value: Any) -> str:
+    """Who acted, as stored (username, cli, system:…, official:N) → Korean (staff.audit_labels.actor_label)."""
+    from jingsu.staff.audit_labels import actor_label
+
+    return actor_label(str(value or ""))
+
+
+@register.filter(is_safe=True)
+def josa(value: Any, particle: str) -> str:
+    """{{ word|josa:"을" }} → the word and the particle its ending takes: 압류를, 체납안내문을, 성명으로
+    (jingsu.korean; never "을(를)"). Escaping is Django's as for the word itself: the particle adds no markup."""
+    from jingsu.korean import josa as _josa
+
+    return _josa(value, particle)

@@ -27,6 +27,7 @@ from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery_services
+from jingsu.korean import josa
 from jingsu.notices import services
 from jingsu.notices.models import Campaign
 
@@ -100,7 +101,7 @@ class Command(BaseCommand):
     def _campaign(self, pk: int) -> Campaign:
         campaign = Campaign.objects.filter(pk=pk).first()
         if campaign is None:
-            raise CommandError(f"캠페인 {pk}이(가) 없습니다.", returncode=2)
+            raise CommandError(f"캠페인 {josa(pk, '이')} 없습니다.", returncode=2)
         return campaign
 
     def _create(self, opts: dict[str, Any]) -> None:

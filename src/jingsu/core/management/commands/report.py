@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.korean import josa
 from jingsu.notices.models import Campaign
 from jingsu.reports.effects import campaign_effects, parse_period, period_effects, render_html, render_xlsx
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         if opts["campaign"] is not None:
             campaign = Campaign.objects.filter(pk=opts["campaign"]).first()
             if campaign is None:
-                raise CommandError(f"--campaign: 캠페인 {opts['campaign']}을(를) 찾을 수 없습니다.")
+                raise CommandError(f"--campaign: 캠페인 {josa(opts['campaign'], '을')} 찾을 수 없습니다.")
             report = campaign_effects(campaign)
         else:
             if not opts["jurisdiction"]:

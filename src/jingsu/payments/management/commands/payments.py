@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
 from jingsu.payments.models import Payment, Refund
@@ -60,7 +61,7 @@ class Command(BaseCommand):
     def _match(self, opts: dict[str, Any]) -> None:
         payment = Payment.objects.filter(pk=opts["payment"]).first()
         if payment is None:
-            raise CommandError(f"수납 {opts['payment']}을(를) 찾을 수 없습니다.")
+            raise CommandError(f"수납 {josa(opts['payment'], '을')} 찾을 수 없습니다.")
         levy = None
         if opts["tax_number"]:
             levy = Levy.objects.filter(jurisdiction_id=payment.jurisdiction_id, tax_number=opts["tax_number"]).first()

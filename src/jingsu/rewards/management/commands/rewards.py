@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.core import audit
 from jingsu.core.formats import kdate
+from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
 from jingsu.rewards import documents, services
@@ -50,7 +51,7 @@ def _date(value: str) -> date:
 def _get(model: Any, pk: int, label: str) -> Any:
     obj = model.objects.filter(pk=pk).first()
     if obj is None:
-        raise CommandError(f"{label} {pk}을(를) 찾을 수 없습니다.")
+        raise CommandError(f"{label} {josa(pk, '을')} 찾을 수 없습니다.")
     return obj
 
 
@@ -260,7 +261,7 @@ class Command(BaseCommand):
     def do_record_action(self, o: dict[str, Any], actor: str) -> None:
         levy = Levy.objects.filter(jurisdiction_id=o["jurisdiction"], tax_number=o["tax_number"]).first()
         if levy is None:
-            raise CommandError(f"--tax-number: 과세번호 {o['tax_number']}을(를) 찾을 수 없습니다.")
+            raise CommandError(f"--tax-number: 과세번호 {josa(o['tax_number'], '을')} 찾을 수 없습니다.")
         a = services.record_action(
             levy, kind=o["kind"], taken_on=_date(o["on"]),
             official=_get(Official, o["official"], "직원") if o["official"] else None,
@@ -292,23 +293,23 @@ class Command(BaseCommand):
         if o["tax_number"]:
             levy = Levy.objects.filter(jurisdiction_id=o["jurisdiction"], tax_number=o["tax_number"]).first()
             if levy is None:
-                raise CommandError(f"--tax-number: 과세번호 {o['tax_number']}을(를) 찾을 수 없습니다.")
+                raise CommandError(f"--tax-number: 과세번호 {josa(o['tax_number'], '을')} 찾을 수 없습니다.")
         collector = services.payee_by_key(o["collector"]) if o["collector"] else None
         cases = services.open_arrears_cases(o["jurisdiction"], o["year"], levy=levy, collector=collector,
                                             actor=actor)
         for c in cases:
-            self.out(f"안건 {c.pk}: {c.title}")
+            self.out(f"{c.number}: {c.title}")
         self.out(f"새 안건 {len(cases)}건")
 
     def do_finding_case(self, o: dict[str, Any], actor: str) -> None:
         c = services.open_finding_case(_get(HiddenRevenueFinding, o["finding"], "세원발굴"), actor=actor)
-        self.out(f"안건 {c.pk}: {c.title}")
+        self.out(f"{c.number}: {c.title}")
 
     def do_proposal_case(self, o: dict[str, Any], actor: str) -> None:
         facts = {"amount": o["amount"]} if o["amount"] is not None else {}
         c = services.open_case(o["jurisdiction"], merit_type="proposal", title=o["title"], facts=facts,
                                claimants=[(services.payee_by_key(o["payee"]), "1", True)], actor=actor)
-        self.out(f"안건 {c.pk}: {c.title}")
+        self.out(f"{c.number}: {c.title}")
 
     # committee
     def do_committee_add(self, o: dict[str, Any], actor: str) -> None:
@@ -356,7 +357,7 @@ class Command(BaseCommand):
     def do_decide(self, o: dict[str, Any], actor: str) -> None:
         d = services.decide_meeting(_get(Meeting, o["meeting"], "회의"), actor=actor)
         for item in d.items.select_related("case").order_by("case_id"):
-            self.out(f"{item.case.merit_id}: {'가결' if item.approved else '부결'} {item.amount:,}원 — {item.reason}")
+            self.out(f"{item.case.number}: {'가결' if item.approved else '부결'} {item.amount:,}원 — {item.reason}")
         self.out(f"심사결정 {d.pk}: 합계 {d.total:,}원")
         if o["pdf"]:
             Path(o["pdf"]).write_bytes(documents.decision_pdf(d))

@@ -123,7 +123,7 @@
         live.setAttribute("data-status", s.status);
         if (s.status !== initial) {
           var note = document.getElementById("progress-note");
-          if (note) { note.textContent = "캠페인 상태가 '" + s.status_display + "'(으)로 바뀌었습니다. 화면을 새로 고치면 이 상태에서 할 수 있는 일이 보입니다."; }
+          if (note) { note.textContent = s.status_changed; }
         }
         if (ACTIVE[s.status]) { window.setTimeout(poll, 5000); }
       }).catch(function () { window.setTimeout(poll, 15000); });
