@@ -1,5 +1,5 @@
 """주민세 개인분 (2020년까지 균등분 개인): calculator ``resident-individual-tax`` and the typed functions
-`resident_individual_tax` and `resident_education_rate`.
+`resident_individual_tax`, `resident_education_rate` and `resident_education_tax`.
 
 Parameters: params/kr/resident_individual_tax.yaml (과세기준일, 납기, 상한, 지방교육세율) and the 시·도 file with the
 조례 rate (params/11000 for 서울특별시 and its 자치구). One 개인 (세대주) 정기분:
@@ -89,6 +89,13 @@ def resident_education_rate(jurisdiction: str, on: date) -> tuple[Fraction, str]
         return _value(p, Fraction), f"{p.ref}; {large_p.ref}"
     p = _param(jurisdiction, "education.rate", on)
     return _value(p, Fraction), f"{p.ref}; {large_p.ref}"
+
+
+def resident_education_tax(jurisdiction: str, on: date, amount: int) -> int:
+    """지방교육세 on a 주민세 amount (제151조①5호; from 2021 also the 사업소분 기본세율 세액 of 제81조①1호),
+    10원 미만 절사. `on` is the 과세기준일 that selects the rate."""
+    rate, _ = resident_education_rate(jurisdiction, on)
+    return trunc10(mul_floor(amount, rate))
 
 
 def resident_individual_tax(
