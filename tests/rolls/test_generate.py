@@ -313,3 +313,66 @@ def test_property_tax_rows_come_from_the_bill_calculator(tmp_path, monkeypatch):
     assert rows and billed
     for r in rows:
         assert (int(r["본세"]), int(r["지방교육세"]), int(r["도시지역분"]), r["납기"]) in billed, r
+
+
+def test_vehicle_and_resident_rows_come_from_the_law(tmp_path, monkeypatch):
+    """One implementation (issue #13 item 7): every 자동차세 (15), 주민세 개인분 (13) and 사업소분 (16) row carries
+    amounts and dates computed by jingsu.law (vehicle-tax, resident-individual-tax, resident-property-tax)."""
+    from jingsu.law import resident_individual_tax as law_resident
+    from jingsu.law import resident_tax as law_business
+    from jingsu.law import vehicle_tax as law_vehicle
+
+    cars: set[tuple[int, int, str, str]] = set()
+    residents: set[tuple[int, int, str, str]] = set()
+    business: set[tuple[int, str]] = set()
+
+    def vehicle(*args):
+        r = law_vehicle.vehicle_tax_cached(*args)
+        for p in r.periods:
+            cars.add((p.tax, p.education_tax, p.base_date.isoformat(), p.due_date.isoformat()))
+        return r
+
+    def resident(*args):
+        r = law_resident.resident_individual_tax_cached(*args)
+        residents.add((r.tax, r.education_tax, r.base_date.isoformat(), r.due_date.isoformat()))
+        return r
+
+    def business_tax(data, trace):
+        r = law_business.resident_property_tax(data, trace)
+        business.add((r["tax"], r["base_date"].isoformat()))
+        return r
+
+    monkeypatch.setattr(g, "vehicle_tax_cached", vehicle)
+    monkeypatch.setattr(g, "resident_individual_tax_cached", resident)
+    monkeypatch.setattr(g, "resident_property_tax", business_tax)
+    caches = (g._vehicle_tax_parts, g._resident_individual_tax, g._business_tax_parts)
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        path = tmp_path / "law.csv"
+        generate_roll(jurisdiction="11350", taxpayers=1500, seed=13, out=path, today=TODAY)
+    finally:
+        for cache in caches:
+            cache.cache_clear()
+    rows = read_csv(path)
+    seen = Counter(r["세목코드"] for r in rows)
+    assert seen["15"] and seen["13"] and seen["16"]
+    for r in rows:
+        key = (int(r["본세"]), int(r["지방교육세"]), r["납세의무성립일"], r["납기"])
+        if r["세목코드"] == "15":
+            assert key in cars, r
+        elif r["세목코드"] == "13":
+            assert key in residents, r
+        elif r["세목코드"] == "16":
+            assert (int(r["본세"]), r["납세의무성립일"]) in business, r
+            # 지방교육세 25% (서울) of the 기본세율 part only: 5만·10만·20만원 → 12,500 / 25,000 / 50,000원
+            assert int(r["지방교육세"]) in (12_500, 25_000, 50_000), r
+
+
+def test_no_float_tax_arithmetic_left_in_the_generator():
+    """The generator re-types no rate: no 자동차세 cc rates, 주민세 rates or 지방교육세 shares in its source."""
+    import inspect
+
+    source = inspect.getsource(g)
+    for needle in ("per_cc", "* 0.3", "0.25 if", "0.10", "4_800", "10_000, 0.", "250 * int", "_t10("):
+        assert needle not in source, needle

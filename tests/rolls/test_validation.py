@@ -339,6 +339,10 @@ def test_default_liability_date():
     assert v.default_liability_date("15", 2024, "수시") is None
     for code in ("13", "16", "19"):
         assert v.default_liability_date(code, 2020, "") == date(2020, 7, 1)
+    # 주민세 개인분 (균등분): 과세기준일 8월 1일 until 2018, 7월 1일 from 2019 (지방세법 제79조② <개정 2018.12.31>)
+    assert v.default_liability_date("13", 2018, "정기") == date(2018, 8, 1)
+    assert v.default_liability_date("13", 2019, "정기") == date(2019, 7, 1)
+    assert v.default_liability_date("13", 2009, "정기") is None  # not in the law files: the column is required
     for code in ("10", "11", "17", "18", "20", "40", "41"):
         assert v.default_liability_date(code, 2024, "정기") is None
 

@@ -42,6 +42,8 @@ CALCULATOR_MODULES = [
     "jingsu.law.employee_tax",
     "jingsu.law.reduction",
     "jingsu.law.reward",
+    "jingsu.law.vehicle_tax",
+    "jingsu.law.resident_individual_tax",
 ]
 
 _loaded = False

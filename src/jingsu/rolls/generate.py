@@ -16,11 +16,16 @@ What a row looks like, and why:
   ``property-tax-bill`` calculator (:mod:`jingsu.law.property_tax_bill`: 제111조 rates, 1주택 특례, 도시지역분,
   지방교육세, 소액 징수면제, 납기 7/31 or 9/30, a house's two halves), memoised per (year, kind, value); people own a
   house (1세대1주택 80%) or 종합합산 land, companies 별도합산 land or a building;
-  자동차세 from engine size (제127조 비영업용 승용 80/140/200원/cc, 차령 경감), per 기 (6/30, 12/31), 지방교육세 30%
-  (제151조①7호); 주민세 개인분 (서울 4,800원 + 지방교육세 25%; elsewhere 10,000원 + 10%), 납기 8/31 (제79조③);
-  주민세 사업소분 기본세율 5/10/20만원 + 250원/㎡ over 330㎡ (제81조), 지방교육세 on the 기본세율 part, 납기 8/31
-  (제83조③), 신고납부; 지방소득세 (개인 5/31, 법인 4/30 of the next year; mostly 신고); 세외수입 and 주정차위반과태료.
-  Every amount is truncated to 10원.
+  자동차세 from engine size and 차령 by the ``vehicle-tax`` calculator (:mod:`jingsu.law.vehicle_tax`: 제127조
+  비영업용 승용 시시당 세액, 차령 경감, one 기분 of the two with its 과세기준일 6/1 or 12/1 and 납기 6/30 or 12/31,
+  지방교육세 30%); 주민세 개인분 by ``resident-individual-tax`` (:mod:`jingsu.law.resident_individual_tax`: the 조례
+  rate — 서울 4,800원 — with 지방교육세 25%, 과세기준일 and 납기 8/31); 주민세 사업소분 by ``resident-property-tax``
+  (:mod:`jingsu.law.resident_tax`: 기본세율 5/10/20만원 + 250원/㎡ over 330㎡, 제81조·제82조) with 지방교육세 on the
+  기본세율 part (:func:`jingsu.law.resident_individual_tax.resident_education_tax`), 납기 8/31 (제83조③), 신고납부;
+  지방소득세 (개인 5/31, 법인 4/30 of the next year; mostly 신고); 세외수입 and 주정차위반과태료 (drawn amounts,
+  truncated to 10원). Every tax amount comes from :mod:`jingsu.law` (memoised per distinct input); where the encoded
+  law has no rule (a 주민세 개인분 or 사업소분 outside Seoul, whose 조례 rate and 지방교육세 class are not encoded; a year
+  before 2010; a car not yet registered before the tax year; a 사업소분 before 2021) no levy of that 세목 is drawn.
 - 과세번호 ``<jurisdiction>-<세목>-<과세연도>-R<seed>-<serial>``: the seed is part of the number, so rolls of
   different seeds never share a 과세번호 (:func:`seed_tag`).
 - Arrears are 1–5 years old (과세연도 today.year−1 … today.year−5, 35/25/18/12/10%) and every 납기 is before
@@ -45,7 +50,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from jingsu.law.errors import NoRuleForDate
+from jingsu.law.money import trunc10
 from jingsu.law.property_tax_bill import BillObject, property_tax_bill
+from jingsu.law.resident_individual_tax import (
+    ResidentIndividualTaxResult,
+    resident_education_tax,
+    resident_individual_tax_cached,
+)
+from jingsu.law.resident_tax import resident_property_tax
+from jingsu.law.vehicle_tax import vehicle_tax_cached
 from jingsu.rolls import names
 from jingsu.rolls.districts import District, district_for
 from jingsu.rolls.validation import HEADER_NAMES, brn_check_digit, rrn_check_digit
@@ -117,11 +131,6 @@ _CC = _Choice(
 )
 _PLATE_HANGUL = "가나다라마거너더러머버서어저고노도로모보소오조구누두루무부수우주"
 _NONTAX = ("도로점용료", "변상금", "이행강제금", "과징금", "사용료", "부담금")
-
-
-def _t10(x: float) -> int:
-    """Truncate to a multiple of 10 won (지방세기본법 제59조 → 국고금관리법 제47조)."""
-    return int(x) // 10 * 10
 
 
 def _lognormal(rng: random.Random, median: float, sigma: float, cap: float) -> float:
@@ -282,7 +291,6 @@ class _Generator:
         self.district: District = district_for(jurisdiction)
         self.dong = _Choice([(d, d.weight) for d in self.district.dongs])
         self.prefix = f"{self.district.sido} {self.district.gu} "
-        self.seoul = jurisdiction.startswith("11")
         self.blocks = max(1, -(-taxpayers // _BLOCK))
         rng = self.rng
         # Scramble of digits 8–12: multiplier coprime with 100,000 (odd and not a multiple of 5).
@@ -418,47 +426,37 @@ class _Generator:
             if "car" not in ctx:
                 ctx["car"] = (self._plate(), _CC(rng.random()), (5 + int(rng.random() * 15)))
             plate, cc, car_age = ctx["car"]
-            per_cc = 80 if cc <= 1000 else 140 if cc <= 1600 else 200
-            annual = cc * per_cc * (1 - min(0.5, max(0, car_age - (self.today.year - year) - 2) * 0.05))
             first = rng.random() < 0.5
-            principal = _t10(annual / 2)
-            return (
-                "정기1기" if first else "정기2기",
-                plate,
-                principal,
-                _t10(principal * 0.3),
-                0,
-                date(year, 6, 1) if first else date(year, 12, 1),
-                date(year, 6, 30) if first else date(year, 12, 31),
-                "부과",
-            )
-        if code == "13":  # 주민세 개인분
-            principal, rate = (4_800, 0.25) if self.seoul else (10_000, 0.10)
-            return (
-                "정기",
-                "",
-                principal,
-                _t10(principal * rate),
-                0,
-                date(year, 7, 1),
-                date(year, 8, 31),
-                "부과",
-            )
-        if code == "16":  # 주민세 사업소분
+            # `car_age` is the car's 차령 this year: its 차령기산일 is in the first half of today.year − car_age + 1
+            # (시행령 제122조②1호); the amounts come from the law (jingsu.law.vehicle_tax)
+            car_parts = _vehicle_tax_parts(self.j, year, cc, self.today.year - car_age + 1)
+            if car_parts is None:  # not yet registered before that year, or no rule for the year: no 정기분
+                return None
+            base, due, principal, edu = car_parts[0] if first else car_parts[1]
+            return ("정기1기" if first else "정기2기", plate, principal, edu, 0, base, due, "부과")
+        if code == "13":  # 주민세 개인분 (jingsu.law.resident_individual_tax)
+            resident = _resident_individual_tax(self.j, year)
+            if resident is None:  # the 조례 rate of this jurisdiction (or year) is not encoded
+                return None
+            return ("정기", "", resident.tax, resident.education_tax, 0, resident.base_date, resident.due_date, "부과")
+        if code == "16":  # 주민세 사업소분 (jingsu.law.resident_tax, resident_individual_tax)
             if corp:
-                basic = 50_000 if rng.random() < 0.8 else 100_000 if rng.random() < 0.6 else 200_000
+                # 자본금 in the 30억 이하 / 30억 초과 50억 이하 / 50억 초과 bands of 제81조①1호나목 (5/10/20만원)
+                capital = 1_000_000_000 if rng.random() < 0.8 else 4_000_000_000 if rng.random() < 0.6 else 10**10
                 area = _lognormal(rng, 250, 1.1, 60_000)
             else:
-                basic, area = 50_000, _lognormal(rng, 90, 0.8, 2_000)
-            area_tax = 250 * int(area) if area > 330 else 0
-            rate = 0.25 if self.seoul else 0.10
+                capital, area = None, _lognormal(rng, 90, 0.8, 2_000)
+            business = _business_tax_parts(self.j, year, corp, capital, int(area))
+            if business is None:  # 사업소분 exists from 2021 (before: 재산분 and 균등분), or no rule for the year
+                return None
+            principal, edu, base = business
             return (
                 "정기",
                 f"사업소 연면적 {int(area)}㎡",
-                basic + area_tax,
-                _t10(basic * rate),
+                principal,
+                edu,
                 0,
-                date(year, 7, 1),
+                base,
                 date(year, 8, 31),
                 "신고",
             )
@@ -469,7 +467,7 @@ class _Generator:
             return (
                 "확정신고" if assess == "신고" else "수시",
                 "법인지방소득세" if corp else "종합소득분",
-                max(10, _t10(tax)),
+                max(10, trunc10(int(tax))),
                 0,
                 0,
                 date(year, 12, 31),
@@ -483,7 +481,7 @@ class _Generator:
             return (
                 "수시",
                 what,
-                max(1_000, _t10(amount)),
+                max(1_000, trunc10(int(amount))),
                 0,
                 0,
                 occurred,
@@ -654,6 +652,52 @@ def _property_tax_parts(
         for d in bill.due
         if d["property_tax"] or d["city_area_tax"] or d["education_tax"]
     )
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _vehicle_tax_parts(
+    jurisdiction: str, year: int, cc: int, start_year: int
+) -> tuple[tuple[date, date, int, int], ...] | None:
+    """The two 기분 of one car's 자동차세 from the law: ((과세기준일, 납기, 본세, 지방교육세), …); None when the car's
+    차령기산일 (1월 1일 of `start_year`) is not before the tax year (신규등록 연도: 일할계산, not drawn) or the law has no
+    rule for the year."""
+    if start_year >= year:
+        return None
+    try:
+        r = vehicle_tax_cached(jurisdiction, year, cc, date(start_year, 1, 1))
+    except NoRuleForDate:
+        return None
+    return tuple((p.base_date, p.due_date, p.tax, p.education_tax) for p in r.periods)
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _resident_individual_tax(jurisdiction: str, year: int) -> ResidentIndividualTaxResult | None:
+    """The 주민세 개인분 of the year from the law; None where no 조례 rate (or no rule for the year) is encoded."""
+    try:
+        return resident_individual_tax_cached(jurisdiction, year)
+    except NoRuleForDate:
+        return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _business_tax_parts(
+    jurisdiction: str, year: int, corp: bool, capital: int | None, area: int
+) -> tuple[int, int, date] | None:
+    """(사업소분 세액, 지방교육세 on its 기본세율 part, 과세기준일) from the law; None before 2021 (no 사업소분) or where
+    the law has no rule (e.g. the 지방교육세 class of a jurisdiction outside Seoul)."""
+    data: dict[str, Any] = {"jurisdiction": jurisdiction, "tax_year": year, "floor_area_m2": area}
+    if corp:
+        data.update(taxpayer_kind="corporation", capital=capital)
+    else:
+        data.update(taxpayer_kind="individual")
+    try:
+        r = resident_property_tax(data, None)
+        if r["regime"] != "business":
+            return None
+        edu = resident_education_tax(jurisdiction, r["base_date"], r["basic_tax"])
+    except NoRuleForDate:
+        return None
+    return r["tax"], edu, r["base_date"]
 
 
 __all__ = ["GenerateSummary", "THRESHOLD", "generate_roll", "seed_tag"]

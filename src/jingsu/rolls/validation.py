@@ -21,6 +21,9 @@ from operator import mul
 from typing import Any, Literal
 
 from jingsu.korean import josa, particle
+from jingsu.law.errors import NoRuleForDate
+from jingsu.law.params import NATIONAL
+from jingsu.law.resident_individual_tax import base_date as resident_individual_base_date
 from jingsu.law.tax_items import TAX_ITEMS
 
 
@@ -595,7 +598,9 @@ def default_liability_date(tax_item_code: str, tax_year: int, period: str | None
     """납세의무성립일 when the column is empty (roll.md; 지방세기본법 제34조).
 
     재산세 (14): 6월 1일 (과세기준일). 자동차세 (15): 기분 정기1기 6월 1일, 정기2기 12월 1일 (the first day of the
-    month of the 납기); any other 기분 → None. 주민세 개인분·사업소분·재산분 (13, 16, 19): 7월 1일 (과세기준일).
+    month of the 납기); any other 기분 → None. 주민세 개인분 (13): its 과세기준일 from the law
+    (:func:`jingsu.law.resident_individual_tax.base_date`: 8월 1일 until 2018, 7월 1일 from 2019 — 지방세법 제79조②;
+    None for a year the law files do not cover). 주민세 사업소분·재산분 (16, 19): 7월 1일 (과세기준일).
     Every other 세목 → None: the column is required for that row.
     """
     code = tax_item_code
@@ -608,6 +613,11 @@ def default_liability_date(tax_item_code: str, tax_year: int, period: str | None
         if p == "정기2기":
             return date(tax_year, 12, 1)
         return None
-    if code in ("13", "16", "19"):
+    if code == "13":
+        try:
+            return resident_individual_base_date(NATIONAL, tax_year)
+        except NoRuleForDate:
+            return None
+    if code in ("16", "19"):
         return date(tax_year, 7, 1)
     return None
