@@ -36,6 +36,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any, TypeVar
 
+from jingsu.korean import josa
 from jingsu.law import params
 from jingsu.law.calc import calculator, check_fields, field_bool, field_choice, field_int, field_jurisdiction
 from jingsu.law.errors import InputError, NoRuleForDate
@@ -206,7 +207,7 @@ def _all_or_none(objects: Sequence[BillObject], idx: Sequence[int], attr: str) -
         return None
     if len(given) != len(values):
         missing_at = next(i for i in idx if getattr(objects[i], attr) is None)
-        raise InputError(f"objects[{missing_at}].{attr}", f"합산과세 토지는 {attr}을(를) 모두 주거나 모두 생략해야 합니다 "
+        raise InputError(f"objects[{missing_at}].{attr}", f"합산과세 토지는 {josa(attr, '을')} 모두 주거나 모두 생략해야 합니다 "
                          "(합산한 과세표준에 세부담상한을 적용: 지방세법 제113조①, 제122조)")
     return sum(int(v) for v in given)
 
@@ -578,7 +579,7 @@ def _opt_amount(data: dict[str, Any], name: str) -> int | None:
 def _parse_object(raw: dict[str, Any]) -> BillObject:
     for k in raw:
         if k in BILL_LEVEL:
-            raise InputError(k, f"{k}은(는) 고지서 단위 항목입니다: objects 밖에 한 번만 쓰십시오")
+            raise InputError(k, f"{josa(k, '은')} 고지서 단위 항목입니다: objects 밖에 한 번만 쓰십시오")
     check_fields(raw, OBJECT_FIELDS)
     ident = raw.get("id")
     if not isinstance(ident, str) or not ident.strip() or len(ident) > 100:
