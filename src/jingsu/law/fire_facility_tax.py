@@ -35,7 +35,7 @@ from jingsu.law.calc import (
     field_jurisdiction,
     field_opt_int,
 )
-from jingsu.law.errors import InputError, NoRuleForDate
+from jingsu.law.errors import InputError
 from jingsu.law.params import Brackets
 from jingsu.law.property_tax import CLASSES, MAX_AMOUNT, fair_market_ratio
 from jingsu.law.trace import Trace
@@ -62,11 +62,7 @@ class FireFacilityTaxResult:
 
 
 def _get(jurisdiction: str, path: str, on: date) -> params.Param:
-    try:
-        return params.get(jurisdiction, "fire_facility_tax." + path, on)
-    except NoRuleForDate as e:
-        e.field = "tax_year"
-        raise
+    return params.get(jurisdiction, "fire_facility_tax." + path, on, "tax_year")
 
 
 def small_amount_limit(jurisdiction: str, tax_year: int) -> tuple[int, str]:

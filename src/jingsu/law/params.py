@@ -412,11 +412,13 @@ def find(jurisdiction: str, path: str, on: date) -> Param | None:
     return None
 
 
-def get(jurisdiction: str, path: str, on: date) -> Param:
-    """The version of parameter `path` in force on `on` for `jurisdiction` (구 → 시·도 → kr)."""
+def get(jurisdiction: str, path: str, on: date, field: str | None = None) -> Param:
+    """The version of parameter `path` in force on `on` for `jurisdiction` (구 → 시·도 → kr). `field`: the input
+    that chose `on` (tax_year, due_date, …), named in the NoRuleForDate raised when no version covers it."""
     p = find(jurisdiction, path, on)
     if p is None:
-        raise NoRuleForDate(path, jurisdiction, on, label=describe(path), covered=coverage(jurisdiction, path))
+        raise NoRuleForDate(path, jurisdiction, on, field=field, label=describe(path),
+                            covered=coverage(jurisdiction, path))
     return p
 
 
@@ -510,10 +512,17 @@ def exists(path: str) -> bool:
 # the parameter has another type or is `null` then.
 
 
-def _typed(jurisdiction: str, path: str, on: date, kind: type | tuple[type, ...]) -> Param:
+def typed_value(p: Param, kind: type) -> Any:
+    """`p.value`, checked to be a `kind` (a bool is no int); ParamSchemaError names the parameter otherwise."""
+    v = p.value
+    if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+        raise ParamSchemaError(f"{p.path} ({p.jurisdiction}, from {p.effective_from}) is not a {kind.__name__}")
+    return v
+
+
+def _typed(jurisdiction: str, path: str, on: date, kind: type) -> Param:
     p = get(jurisdiction, path, on)
-    if not isinstance(p.value, kind) or isinstance(p.value, bool) and kind is int:
-        raise ParamSchemaError(f"{path} ({p.jurisdiction}, from {p.effective_from}) is not of the expected type")
+    typed_value(p, kind)
     return p
 
 

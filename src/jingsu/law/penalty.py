@@ -86,11 +86,7 @@ def _p(jurisdiction: str, path: str, on: date, field: str) -> Any:
 
 
 def _param(jurisdiction: str, path: str, on: date, field: str = "due_date") -> params.Param:
-    try:
-        return params.get(jurisdiction, "penalty." + path, on)
-    except NoRuleForDate as e:
-        e.field = field
-        raise
+    return params.get(jurisdiction, "penalty." + path, on, field)
 
 
 def _t10(x: int) -> int:

@@ -178,11 +178,7 @@ def _band(bands: tuple[tuple[int, int, int], ...], x: int) -> tuple[int, int]:
 
 
 def _get(jurisdiction: str, path: str, on: date, field_name: str = "tax_year") -> params.Param:
-    try:
-        return params.get(jurisdiction, "property_tax." + path, on)
-    except NoRuleForDate as e:
-        e.field = field_name
-        raise
+    return params.get(jurisdiction, "property_tax." + path, on, field_name)
 
 
 def _opt(jurisdiction: str, path: str, on: date, field_name: str) -> params.Param | _Missing:

@@ -23,7 +23,7 @@ from typing import Any
 
 from jingsu.law import params
 from jingsu.law.calc import calculator, check_fields, field_int, field_jurisdiction
-from jingsu.law.errors import LawError, NoRuleForDate, ParamSchemaError
+from jingsu.law.errors import LawError, ParamSchemaError
 from jingsu.law.money import mul_floor, trunc10
 from jingsu.law.params import Param
 from jingsu.law.trace import Trace
@@ -49,19 +49,10 @@ class ResidentIndividualTaxResult:
 
 
 def _param(jurisdiction: str, path: str, on: date, field: str = "tax_year") -> Param:
-    try:
-        return params.get(jurisdiction, f"{AREA}.{path}", on)
-    except NoRuleForDate as e:
-        if e.field is None:
-            e.field = field
-        raise
+    return params.get(jurisdiction, f"{AREA}.{path}", on, field)
 
 
-def _value(p: Param, kind: type) -> Any:
-    v = p.value
-    if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
-        raise ParamSchemaError(f"{p.path} ({p.jurisdiction}, from {p.effective_from}) is not a {kind.__name__}")
-    return v
+_value = params.typed_value
 
 
 def _month_day(year: int, p: Param) -> date:

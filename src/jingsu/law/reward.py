@@ -263,19 +263,10 @@ def _has_ordinance(jurisdiction: str) -> bool:
 
 
 def _get(jurisdiction: str, path: str, on: date, fld: str) -> Param:
-    try:
-        return params.get(jurisdiction, path, on)
-    except NoRuleForDate as e:
-        if e.field is None:
-            e.field = fld
-        raise
+    return params.get(jurisdiction, path, on, fld)
 
 
-def _value(p: Param, kind: type) -> Any:
-    v = p.value
-    if not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
-        raise ParamSchemaError(f"{p.path} ({p.jurisdiction}, from {p.effective_from}) is not a {kind.__name__}")
-    return v
+_value = params.typed_value
 
 
 def _ordinance(jurisdiction: str, on: date, fld: str) -> tuple[str, Param]:
