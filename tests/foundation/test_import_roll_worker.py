@@ -53,8 +53,10 @@ def test_worker_writes_what_one_process_writes(clock, generated):
 @pytest.mark.django_db
 def test_worker_reports_the_same_errors_and_writes_nothing(clock, generated, tmp_path):
     lines = generated.read_text(encoding="utf-8").splitlines()
-    lines[300] = lines[300].replace(",2024-", ",2024-13-")  # impossible dates on a row after batches were written
-    lines[301] = lines[2]  # a duplicate 과세번호
+    # impossible dates on a row after batches were written, and a duplicate 과세번호 on the next row
+    at = next(i for i in range(300, len(lines) - 1) if ",2024-" in lines[i])
+    lines[at] = lines[at].replace(",2024-", ",2024-13-")
+    lines[at + 1] = lines[2]
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
     errors = {}
