@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -41,8 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--start", default=None,
         help="initial sim time, ISO-8601 with offset (default: now; a client's first clock set may move it anywhere)",
     )
-    p.add_argument("--callback-secret", default=DEFAULT_CALLBACK_SECRET, help="HMAC secret for KT callbacks")
-    p.add_argument("--pg-secret", default=DEFAULT_PG_SECRET, help="HMAC secret for payment-gateway notices")
+    p.add_argument("--callback-secret", default=os.environ.get("JINGSU_SIMULATOR_CALLBACK_SECRET", DEFAULT_CALLBACK_SECRET),
+                   help="HMAC secret for KT callbacks (default: $JINGSU_SIMULATOR_CALLBACK_SECRET, else the published "
+                        "development secret)")
+    p.add_argument("--pg-secret", default=os.environ.get("JINGSU_SIMULATOR_PG_SECRET", DEFAULT_PG_SECRET),
+                   help="HMAC secret for payment-gateway notices (default: $JINGSU_SIMULATOR_PG_SECRET, else the "
+                        "published development secret)")
     p.add_argument("--hang-seconds", type=float, default=12.0, help="how long 'hang' faults hold a request")
     p.add_argument("--slow-seconds", type=float, default=0.5, help="maximum extra delay of 'slow' faults")
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")

@@ -25,6 +25,11 @@ class SimulatorStartError(RuntimeError):
     pass
 
 
+#: The environment variables the standalone simulator reads its callback and gateway secrets from.
+CALLBACK_SECRET_ENV = "JINGSU_SIMULATOR_CALLBACK_SECRET"
+PG_SECRET_ENV = "JINGSU_SIMULATOR_PG_SECRET"
+
+
 class SimulatorProcess:
     def __init__(
         self,
@@ -67,10 +72,13 @@ class SimulatorProcess:
         if start.tzinfo is None:
             raise ValueError("SimulatorProcess needs an aware start time")
         self.args += ["--start", start.isoformat()]
+        # secrets go to the child in its environment, not on its command line: not in `ps` for other local users,
+        # and a random secret that starts with "-" is not taken for an option
+        self.secret_env: dict[str, str] = {}
         if callback_secret is not None:
-            self.args += ["--callback-secret", callback_secret]
+            self.secret_env[CALLBACK_SECRET_ENV] = callback_secret
         if pg_secret is not None:
-            self.args += ["--pg-secret", pg_secret]
+            self.secret_env[PG_SECRET_ENV] = pg_secret
         if hang_seconds is not None:
             self.args += ["--hang-seconds", str(hang_seconds)]
         if slow_seconds is not None:
@@ -91,6 +99,7 @@ class SimulatorProcess:
         src = str(Path(__file__).resolve().parents[2])  # .../src, so the child imports this very package
         env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.secret_env)
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=self.stderr, env=env,
                                      start_new_session=self.new_session)
         line: list[bytes] = []
