@@ -139,7 +139,7 @@ def request_installments(notice: Notice, *, count: int, remote: str, clock: Cloc
 def _locked(plan: InstallmentPlan, status: str) -> InstallmentPlan:
     locked = InstallmentPlan.objects.select_for_update().select_related("notice").get(pk=plan.pk)
     if locked.status != status:
-        raise AssistanceError(f"이 분할 납부는 이미 '{locked.get_status_display()}' 상태입니다.")
+        raise AssistanceError(f"이 분할 납부는 이미 처리되었습니다 (상태: {locked.get_status_display()}).")
     return locked
 
 

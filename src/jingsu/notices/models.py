@@ -137,6 +137,22 @@ class Notice(models.Model):
         return self.reference
 
     @property
+    def status_labels(self) -> list[tuple[str, str]]:
+        """The notice's state for the staff console, as (code, label) pairs: where delivery stands (열람 once read),
+        then 납부 when every levy it carries is paid (일부 납부 when money was credited to it but some is still owed),
+        and 분할 납부 while a levy of it is in an approved plan. Reads the lines with their levies (prefetch them)."""
+        labels = [("read", "열람")] if self.read_at else [(self.status, self.get_status_display())]
+        levies = [line.levy for line in self.lines.all()]
+        settled = [lv.status in (Levy.Status.PAID, Levy.Status.CANCELLED) for lv in levies]
+        if levies and all(settled) and any(lv.status == Levy.Status.PAID for lv in levies):
+            labels.append(("paid", "납부"))
+        elif self.paid_amount or any(lv.status == Levy.Status.PAID for lv in levies):
+            labels.append(("partly_paid", "일부 납부"))
+        if any(lv.status == Levy.Status.INSTALLMENT for lv in levies):
+            labels.append(("installment", "분할 납부"))
+        return labels
+
+    @property
     def pay_by(self) -> date | None:
         """The notice's one 납부기한: its campaign's. The document prints it, the bank and the gateway hold it for
         the bills (delivery.services.register_bills), the portal and the console show it."""

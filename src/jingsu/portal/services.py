@@ -172,9 +172,10 @@ def verify_intermediary_token(notice: Notice, *, channel: str, external_id: str,
             check = adapter.verify_token(external_id, token)
             if not check.valid and check.code in STALE_TOKEN_CODES:
                 # the same link opened again: not counted, never a lock (see the module's docstring)
-                audit.record("portal.link_stale", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id,
-                             target=notice, clock=clock, detail={"channel": channel, "code": check.code})
                 used = check.code in ("TOKEN_ALREADY_USED", "E202")
+                audit.record("portal.link_stale", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id,
+                             target=notice, clock=clock,
+                             detail={"channel": channel, "reason": "used" if used else "expired"})
                 error = StaleLink("이 링크는 이미 한 번 열렸습니다." if used else "이 링크의 인증 시간이 지났습니다.",
                                   channel=channel)  # the page adds REOPEN[channel] as its heading
             elif not check.valid:
