@@ -126,3 +126,11 @@ def test_taxpayer_page_shows_the_notice_read_and_paid(world, client, clock):
             assert 'data-notice-status="partly_paid">일부 납부</span>' in partly
     text = client.get(reverse("staff:taxpayer_detail", args=[t.pk])).content.decode()
     assert 'data-notice-status="read">열람</span>' in text and 'data-notice-status="paid">납부</span>' in text
+
+
+@pytest.mark.django_db
+def test_the_effect_report_page_counts_the_requests(world, assisted, client):
+    client.force_login(world.users["section_chief"], backend=BACKEND)
+    text = client.get(reverse("staff:effects_campaign", args=[world.money.campaign.pk])).content.decode()
+    assert '<dd id="fx-installments">요청 1건 · 승인 0건</dd>' in text
+    assert '<dd id="fx-callbacks">1건</dd>' in text
