@@ -106,7 +106,8 @@ def test_every_page_and_text_names_the_office_team_and_phone(client, sim, portal
     # the alert text an SMS notice carries (the same for everyone of the campaign) ends with the whole contact
     assert render_alert(n.campaign, link="L").sms_text.endswith(f"L\n문의: {SENDER} 02-2094-1234")
     notice_page = verified(n).get(url(n)).content.decode()
-    assert f"문의: <span class=\"portal-contact\">{SENDER} 02-2094-1234</span>" in notice_page
+    assert (f'문의: <span class="portal-contact">{SENDER} <a href="tel:02-2094-1234" class="portal-phone">'
+            '02-2094-1234</a></span>') in notice_page
     # the lock message gives the number to call
     for _ in range(5):
         r = Client().post(url(n, "/verify"), {"code": "000000"})
@@ -185,7 +186,8 @@ def test_installments_requested_from_the_page_and_shown_once_approved(sim, porta
     n = notice_of("김민준")
     c = verified(n)
     page = c.get(url(n)).content.decode()
-    assert "한 번에 내기 어려우신가요?" in page and 'name="count" value="2"' in page and 'value="6"' in page
+    assert "한 번에 내기 어려우신가요?" in page and 'id="count-2" name="count" value="2"' in page
+    assert 'id="count-6"' in page and 'id="count-7"' not in page
     assert "몇 번에 나눠 내시겠습니까?" in page
     assert Client().post(url(n, "/installments"), {"count": "3"}).status_code == 302  # not verified: nothing
     assert not InstallmentPlan.objects.exists()
