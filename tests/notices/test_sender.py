@@ -138,3 +138,13 @@ def test_campaigns_built_before_the_issuer_was_frozen_keep_their_hash(clock, jun
     notice = a_notice(Campaign.objects.get(pk=campaign.pk))
     assert documents.document_hash(notice) == notice.doc_hash
     assert "team" not in json.loads(documents.notice_canonical_content(notice))["issuer"]
+
+
+@pytest.mark.django_db
+def test_the_public_notice_says_whom_to_ask(jungnang):
+    from jingsu.delivery.paper import render_public_notice_html
+
+    office(office="중랑구 세무1과", team="체납징수팀", phone="02-2094-1234")
+    jungnang.refresh_from_db()
+    page = render_public_notice_html(jungnang, date(2026, 12, 1), date(2026, 12, 15), [])
+    assert "서류는 중랑구 세무1과 체납징수팀(전화 02-2094-1234)에서 본인 확인 후" in page
