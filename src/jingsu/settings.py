@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "jingsu.notices",
     "jingsu.delivery",
     "jingsu.portal",
+    "jingsu.assistance",
     "jingsu.rewards",
     "jingsu.staff",
 ]
@@ -189,6 +190,7 @@ CELERY_BEAT_SCHEDULE = {
     "print-batch": {"task": "jingsu.delivery.print_batch", "schedule": 3600.0},
     "complete-finished": {"task": "jingsu.delivery.complete_finished", "schedule": 300.0},
     "sweep-roll-uploads": {"task": "jingsu.staff.sweep_roll_uploads", "schedule": 300.0},
+    "installments": {"task": "jingsu.assistance.run_cycle", "schedule": 600.0},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

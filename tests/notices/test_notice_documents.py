@@ -102,9 +102,12 @@ def _all_values_of(notice) -> set[str]:
 @pytest.mark.django_db
 def test_one_default_template_per_kind_carries_every_required_item():
     for kind in Campaign.Kind.values:
-        t = NoticeTemplate.objects.get(kind=kind, version=1)
-        assert t.active and t.document_body.lstrip().startswith("<!DOCTYPE html>")
+        t = NoticeTemplate.objects.get(kind=kind, active=True)  # version 2 (migration 0010): the alerts end "문의: …"
+        assert t.version == 2 and t.document_body.lstrip().startswith("<!DOCTYPE html>")
+        assert t.sms_text.endswith("문의: {contact}") and t.alert_text.endswith("문의: {contact}"), kind
         assert documents.missing_required_items(t) == [], kind
+        v1 = NoticeTemplate.objects.get(kind=kind, version=1)  # kept, retired, unchanged
+        assert not v1.active and v1.document_body == t.document_body and "{office_phone}" in v1.sms_text
     assert documents.required_items_for("arrears") != documents.required_items_for("deadline")
     assert "enforcement_warning" in documents.required_items_for("demand")
     assert "enforcement_warning" in documents.required_items_for("parking")
@@ -114,7 +117,7 @@ def test_one_default_template_per_kind_carries_every_required_item():
 def test_new_campaign_takes_the_latest_active_version(clock, office):
     v2 = notices.add_template_version("arrears", actor="designer", clock=clock, name="체납안내문 2판",
                                       alert_text="{office_name}에서 {document_kind}을(를) 보냈습니다. 문의 {office_phone}")
-    assert v2.version == 2 and v2.document_body == NoticeTemplate.objects.get(kind="arrears", version=1).document_body
+    assert v2.version == 3 and v2.document_body == NoticeTemplate.objects.get(kind="arrears", version=2).document_body
     c = notices.create_campaign(office, name="a", kind="arrears", as_of=AS_OF, actor="m", clock=clock)
     assert c.template == v2
     # the particle written for the reader to pick is chosen for the value (jingsu.korean)
@@ -122,7 +125,7 @@ def test_new_campaign_takes_the_latest_active_version(clock, office):
     v2.active = False
     v2.save()
     c = notices.create_campaign(office, name="b", kind="arrears", as_of=AS_OF, actor="m", clock=clock)
-    assert c.template.version == 1
+    assert c.template.version == 2
     with pytest.raises(notices.CampaignError, match="종류"):
         notices.create_campaign(office, name="c", kind="demand", as_of=AS_OF, actor="m", clock=clock, template=v2)
     # defaults of the dispatcher's settings
@@ -309,7 +312,7 @@ def test_canonical_content_does_not_depend_on_wording(clock, built):
 
     notice = _canary_notice(built)
     doc = json.loads(documents.notice_canonical_content(notice))
-    assert doc["format"] == "jingsu.notice/1" and doc["template"] == {"kind": "arrears", "version": 1}
+    assert doc["format"] == "jingsu.notice/1" and doc["template"] == {"kind": "arrears", "version": 2}
     assert [x["tax_number"] for x in doc["lines"]] == sorted(x["tax_number"] for x in doc["lines"])
     assert doc["totals"]["total"] == notice.total_amount
     # editing wording on the template object in memory changes the rendered page, not the hash

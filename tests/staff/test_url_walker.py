@@ -77,6 +77,8 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "member_id": (r.members[0].pk, r.other_member.pk),
         "finding_id": (r.finding.pk, r.other_finding.pk),
         "user_id": (world.users["clerk"].pk, world.other_clerk.pk),  # staff accounts (user_views)
+        "plan_id": (world.assistance.plan.pk, world.assistance.other_plan.pk),  # 분할 납부 (assistance_views)
+        "callback_id": (world.assistance.callback.pk, world.assistance.other_callback.pk),  # 상담 요청
     }
 
 
@@ -89,6 +91,9 @@ def world(world, clock):
     add_rewards_world(world, clock)
     add_roll_uploads(world, clock)  # a validated roll upload per jurisdiction for the roll URLs
     add_money_world(world, clock)  # unmatched payments and campaigns for the money and effect URLs
+    from _assistance_helpers import add_assistance_world
+
+    add_assistance_world(world, clock)  # a 분할 납부 request and a 상담 요청 per jurisdiction
     return world
 
 

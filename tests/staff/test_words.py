@@ -126,6 +126,9 @@ def world(world, clock):
     add_rewards_world(world, clock)
     add_roll_uploads(world, clock)
     add_money_world(world, clock)
+    from _assistance_helpers import add_assistance_world
+
+    add_assistance_world(world, clock)  # the 분할 납부 and 상담 요청 screens
     return world
 
 

@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import models
 
 from jingsu.core.formats import kdate
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends to citizens and answers their calls: the office (부서, e.g. 중랑구 세무1과), its team (체납징수팀) and a
+    telephone number a citizen can call back. Every alert, document and portal page names it (docs/portal.md)."""
+
+    office: str
+    team: str = ""
+    phone: str = ""
+
+    @property
+    def name(self) -> str:
+        """"중랑구 세무1과 체납징수팀" (the office alone when no team is set)."""
+        return f"{self.office} {self.team}".strip()
+
+    @property
+    def contact(self) -> str:
+        """"중랑구 세무1과 체납징수팀 02-2094-1234": the name, then the number when there is one — never a label
+        without its value."""
+        return f"{self.name} {self.phone}".strip()
+
+    def as_issuer(self) -> dict[str, Any]:
+        """The issuer of a notice's canonical content: office and phone, and the team only when there is one, so
+        content built before teams existed keeps its bytes and its hash (docs/notices.md)."""
+        issuer: dict[str, Any] = {"office": self.office, "phone": self.phone}
+        if self.team:
+            issuer["team"] = self.team
+        return issuer
+
+    @classmethod
+    def from_issuer(cls, issuer: dict[str, Any]) -> Sender:
+        return cls(office=issuer.get("office", ""), team=issuer.get("team", ""), phone=issuer.get("phone", ""))
 
 
 class Jurisdiction(models.Model):
@@ -20,12 +56,19 @@ class Jurisdiction(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     office_name = models.CharField("발신 기관명", max_length=50, blank=True)
     office_phone = models.CharField("문의 전화", max_length=20, blank=True)
+    # the team inside the office that sends and answers (체납징수팀); set by the office (`jingsu office`)
+    office_team = models.CharField("담당 팀", max_length=50, blank=True, default="")
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return f"{self.name}({self.code})"
+
+    @property
+    def sender(self) -> Sender:
+        """The office, team and telephone number as set now (the jurisdiction's name when no office is set)."""
+        return Sender(office=self.office_name or self.name, team=self.office_team, phone=self.office_phone)
 
     def law_chain(self) -> list[str]:
         """Codes from this jurisdiction up to the nation, as jingsu.law inherits parameters."""

@@ -453,7 +453,9 @@ def public_notice_rows(jurisdiction: Jurisdiction, published_on: date) -> list[d
 
 def render_public_notice_html(j: Jurisdiction, published_on: date, effective_on: date,
                               rows: list[dict[str, Any]]) -> str:
-    office = html.escape(j.office_name or j.name)
+    sender = j.sender  # the office and team as set now (`jingsu office`), with the number to call
+    office = html.escape(sender.office)
+    ask = html.escape(f"{sender.name}(전화 {sender.phone})" if sender.phone else sender.name)
     head = "".join(f"<th>{html.escape(h)}</th>" for h in PUBLIC_LIST_HEADER)
     body = "".join(
         "<tr>" + "".join(
@@ -470,7 +472,7 @@ th,td{{border:1px solid #999;padding:.3em .6em}}td.num{{text-align:right}}</styl
 <p>아래 납세자에게 지방세 관계 서류를 우편으로 송달하였으나 반송되어 송달할 수 없으므로, 「지방세기본법」 제33조에 따라
 서류의 주요 내용을 공고합니다. 이 공고일({published_on.isoformat()})부터 14일이 지난 {effective_on.isoformat()}에 서류가 송달된
 것으로 봅니다.</p>
-<p>서류는 {office} 세무부서에서 본인 확인 후 교부받거나 열람할 수 있습니다. (개인정보 보호를 위해 성명 일부를 가렸습니다.)</p>
+<p>서류는 {ask}에서 본인 확인 후 교부받거나 열람할 수 있습니다. (개인정보 보호를 위해 성명 일부를 가렸습니다.)</p>
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <p>공고 건수: {len(rows)}건</p>
 </body></html>

@@ -25,7 +25,7 @@ from typing import TextIO
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, ManualClock, today
 from jingsu.core.formats import won
-from jingsu.core.models import Jurisdiction
+from jingsu.core.models import Jurisdiction, Sender
 from jingsu.delivery import services as delivery
 from jingsu.demo import rewards as demo_rewards
 from jingsu.notices import services as notices
@@ -73,6 +73,8 @@ def run_demo(
         stdout.flush()
 
     j = Jurisdiction.objects.get(code=jurisdiction)
+    sender = set_demo_office(j)
+    say(f"    발신: {sender.contact} (jingsu office {j.code}로 바꿀 수 있습니다)")
     roll = out / f"roll-{jurisdiction}-{taxpayers}.csv"
     say(f"1/6 체납 자료 생성: {j.name} 납세자 {taxpayers:,}명 → {roll}")
     generated = generate_roll(jurisdiction=jurisdiction, taxpayers=taxpayers, seed=seed, out=roll, today=today(clock))
@@ -153,6 +155,25 @@ def run_demo(
     stdout.write("\n" + reward_text + "\n")
     stdout.write(f"\n보고서: {report_html}  /  {report_json}\n")
     return DemoResult(effects, report_html, report_json, time.monotonic() - started)
+
+
+#: The office that sends in the demo (the alerts, documents and portal pages name it, with its number).
+DEMO_OFFICES = {"11260": ("중랑구 세무1과", "체납징수팀", "02-2094-1234")}
+
+
+def set_demo_office(j: Jurisdiction) -> Sender:
+    """The demo's sender, through the same `jingsu office` command an office uses (audited): 중랑구 세무1과
+    체납징수팀 and a 02- number for 중랑구; another jurisdiction keeps what it has, with a 체납징수팀 if it has none."""
+    import io
+
+    from django.core.management import call_command
+
+    office, team, phone = DEMO_OFFICES.get(j.code, (j.office_name or j.name, j.office_team or "체납징수팀",
+                                                    j.office_phone))
+    options = {"office": office, "team": team, **({"phone": phone} if phone else {})}
+    call_command("office", j.code, actor=MAKER, stdout=io.StringIO(), **options)
+    j.refresh_from_db()
+    return j.sender
 
 
 def history_start(now: datetime, days: int) -> datetime:

@@ -33,6 +33,7 @@ from django.template import engines
 
 from jingsu.core.formats import kdate as ymd  # the documents' name for it
 from jingsu.core.formats import won
+from jingsu.core.models import Sender
 from jingsu.korean import AMBIGUOUS
 from jingsu.korean import particle as korean_particle
 from jingsu.law.tax_items import TAX_ITEMS
@@ -127,10 +128,12 @@ def render_alert(campaign: Campaign, *, link: str = "{link}") -> Alert:
     ]
     if errors:
         raise TemplateError("; ".join(errors))
-    j = campaign.jurisdiction
+    # the office as it is set now (its current number is the one a citizen can call back)
+    sender = campaign.jurisdiction.sender
     values = {
-        "office_name": j.office_name or j.name,
-        "office_phone": j.office_phone,
+        "office_name": sender.name,
+        "office_phone": sender.phone,
+        "contact": sender.contact,
         "document_kind": campaign.get_kind_display(),
     }
     alert = Alert(
@@ -270,7 +273,8 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
     line_list = list(lines)
     doc = {
         "format": CANONICAL_FORMAT,
-        "issuer": {"code": j.code, "office": j.office_name or j.name, "phone": j.office_phone},
+        # frozen on the campaign at the build (Campaign.issuer); "team" only when one is set
+        "issuer": {"code": j.code, **campaign.sender.as_issuer()},
         "kind": campaign.kind,
         "legal_nature": campaign.legal_nature,
         "template": {"kind": campaign.template.kind, "version": campaign.template.version},
@@ -374,6 +378,12 @@ def _line_context(jurisdiction: str, c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _office(issuer: dict[str, Any]) -> dict[str, str]:
+    """The sender as the document shows it: name = office and team, phone, contact = both (never a bare label)."""
+    sender = Sender.from_issuer(issuer)
+    return {"name": sender.name, "phone": sender.phone, "contact": sender.contact}
+
+
 def _context_from_canonical(doc: dict[str, Any], template: NoticeTemplate, kind_display: str,
                             nature_display: str) -> dict[str, Any]:
     kind = doc["kind"]
@@ -389,7 +399,7 @@ def _context_from_canonical(doc: dict[str, Any], template: NoticeTemplate, kind_
         "reference": doc["reference"],
         "as_of": ymd(date.fromisoformat(doc["as_of"])),
         "pay_by": ymd(date.fromisoformat(doc["pay_by"])) if doc["pay_by"] else "",
-        "office": {"name": doc["issuer"]["office"], "phone": doc["issuer"]["phone"]},
+        "office": _office(doc["issuer"]),
         "taxpayer": {"name": doc["taxpayer"]["name"], "registration_masked": doc["taxpayer"]["registration"]},
         "lines": lines,
         "totals": {
@@ -439,7 +449,7 @@ def sample_context(template: NoticeTemplate) -> dict[str, Any]:
     ]
     doc = {
         "kind": template.kind, "reference": "NSAMPLE0000000000000", "as_of": "2026-11-23", "pay_by": "2026-12-10",
-        "issuer": {"code": "11260", "office": "예시구청 세무과", "phone": "02-000-0000"},
+        "issuer": {"code": "11260", "office": "예시구 세무과", "team": "체납징수팀", "phone": "02-000-0000"},
         "taxpayer": {"name": "홍길동", "registration": "800101-1******"},
         "lines": lines,
         "totals": {k: sum(x[k] for x in lines) for k in ("tax_due", "penalty", "total")},
@@ -494,6 +504,12 @@ class _PdfRenderer:
         return HTML(string=html, url_fetcher=_no_fetch).write_pdf(
             stylesheets=[self.css], font_config=self.font_config
         )
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Any of jingsu's self-contained documents (the portal's 납부확인서) as an A4 PDF, with the notices' font and print
+    stylesheet; external resources refused."""
+    return _PdfRenderer().render(html)
 
 
 def render_pdf(notice: Notice) -> bytes:

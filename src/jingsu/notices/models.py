@@ -9,7 +9,7 @@ from datetime import date, time
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from jingsu.core.models import Jurisdiction
+from jingsu.core.models import Jurisdiction, Sender
 from jingsu.levies.models import Levy
 from jingsu.taxpayers.models import Taxpayer
 
@@ -86,9 +86,19 @@ class Campaign(models.Model):
     send_window_end = models.TimeField("발송 종료 시각", default=time(20, 0))
     channels = models.JSONField("발송 채널(순서)", default=default_channels)
     mail_class = models.CharField("우편 종류", max_length=10, choices=MailClass.choices, default=MailClass.ORDINARY)
+    # The issuer (office, team, phone) as it was when the notices were built: their canonical content (and hash)
+    # carries it, so a later change of the office's name, team or number does not change a registered document
+    # (docs/notices.md "Canonical content and hash"). Empty before the build.
+    issuer = models.JSONField("발신 기관(대상 확정 당시)", default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def sender(self) -> Sender:
+        """Who the campaign's documents name as their sender: the issuer frozen at the build, or — before it — the
+        jurisdiction's current office, team and phone."""
+        return Sender.from_issuer(self.issuer) if self.issuer else self.jurisdiction.sender
 
 
 class Notice(models.Model):
@@ -127,6 +137,22 @@ class Notice(models.Model):
         return self.reference
 
     @property
+    def status_labels(self) -> list[tuple[str, str]]:
+        """The notice's state for the staff console, as (code, label) pairs: where delivery stands (열람 once read),
+        then 납부 when every levy it carries is paid (일부 납부 when money was credited to it but some is still owed),
+        and 분할 납부 while a levy of it is in an approved plan. Reads the lines with their levies (prefetch them)."""
+        labels = [("read", "열람")] if self.read_at else [(self.status, self.get_status_display())]
+        levies = [line.levy for line in self.lines.all()]
+        settled = [lv.status in (Levy.Status.PAID, Levy.Status.CANCELLED) for lv in levies]
+        if levies and all(settled) and any(lv.status == Levy.Status.PAID for lv in levies):
+            labels.append(("paid", "납부"))
+        elif self.paid_amount or any(lv.status == Levy.Status.PAID for lv in levies):
+            labels.append(("partly_paid", "일부 납부"))
+        if any(lv.status == Levy.Status.INSTALLMENT for lv in levies):
+            labels.append(("installment", "분할 납부"))
+        return labels
+
+    @property
     def pay_by(self) -> date | None:
         """The notice's one 납부기한: its campaign's. The document prints it, the bank and the gateway hold it for
         the bills (delivery.services.register_bills), the portal and the console show it."""
@@ -163,7 +189,8 @@ class NoticeLine(models.Model):
 # --- document templates ------------------------------------------------------------------------------------------
 
 #: Placeholders an alert (title, text, SMS) may use: who sent which kind of document, nothing about the taxpayer.
-ALERT_PLACEHOLDERS = frozenset({"office_name", "office_phone", "document_kind"})
+#: office_name is the office and its team ("중랑구 세무1과 체납징수팀"); contact is that and the phone when one is set.
+ALERT_PLACEHOLDERS = frozenset({"office_name", "office_phone", "contact", "document_kind"})
 #: The SMS may in addition carry the opaque portal link.
 SMS_PLACEHOLDERS = ALERT_PLACEHOLDERS | {"link"}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

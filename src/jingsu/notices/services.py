@@ -180,6 +180,8 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
     summary = BuildSummary(0, 0, 0, 0)
     # canonical_content reads the issuer and template once per build (this instance), not once per notice
     header = Campaign.objects.select_related("jurisdiction", "template").get(pk=campaign.pk)
+    # the issuer is frozen now: the notices' content and hash carry it (docs/notices.md)
+    header.issuer = header.jurisdiction.sender.as_issuer()
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != Campaign.Status.DRAFT:
@@ -260,10 +262,10 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
         _flush(notices, pending_lines)
         if summary.notices == 0:
             raise CampaignError("조건에 맞는 체납자가 없습니다. 대상 조건을 확인하세요.")
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.BUILT)
+        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.BUILT, issuer=header.issuer)
         audit.record("campaign.build", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail=summary.__dict__)
-    campaign.status = Campaign.Status.BUILT
+    campaign.status, campaign.issuer = Campaign.Status.BUILT, header.issuer
     return summary
 
 

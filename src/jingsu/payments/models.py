@@ -30,6 +30,7 @@ CHANNEL_LABELS: dict[str, str] = {
 #: Payment.matched_by (대사 기준): how the payment found its debt.
 MATCHED_BY_LABELS: dict[str, str] = {
     "payment_number": "전자납부번호",
+    "installment": "분할 납부 번호",
     "virtual_account": "가상계좌",
     "tax_number": "과세번호",
     "manual": "수기 대사",

@@ -10,6 +10,10 @@ docs/formats/payment-number.md.
 
 One number per levy: a levy that appears on several notices keeps its number, so a payment matches the levy however
 the citizen found it. The check digit catches a mistyped digit and most swaps of neighbours.
+
+An installment of an approved 분할 납부 (jingsu.assistance) has a number of its own, of the same structure: the
+세목 and 과세연도 of the plan's first levy, and in the serial field 900,000,000 + the installment's id. Serials from
+900,000,000 up are installments (`is_installment`); levy ids stay below (900 million levies is far beyond any roll).
 """
 
 from __future__ import annotations
@@ -41,6 +45,28 @@ def payment_number(jurisdiction: str, tax_item: str, tax_year: int, levy_id: int
         raise ValueError(f"levy id out of range for a payment number: {levy_id}")
     body = f"{jurisdiction}{tax_item}{tax_year % 100:02d}{levy_id:09d}"
     return body + str(luhn_check_digit(body))
+
+
+#: Serials from here up name an installment (jingsu.assistance.models.Installment), not a levy.
+INSTALLMENT_BASE = 900_000_000
+
+
+def installment_number(jurisdiction: str, tax_item: str, tax_year: int, installment_id: int) -> str:
+    """The 전자납부번호 of one installment of a 분할 납부."""
+    if not 0 < installment_id < 10**9 - INSTALLMENT_BASE:
+        raise ValueError(f"installment id out of range for a payment number: {installment_id}")
+    return payment_number(jurisdiction, tax_item, tax_year, INSTALLMENT_BASE + installment_id)
+
+
+def is_installment(number: str) -> bool:
+    return is_valid(number) and int(number[9:18]) >= INSTALLMENT_BASE
+
+
+def installment_id_of(number: str) -> int:
+    """The installment's id inside a valid installment number (ValueError otherwise)."""
+    if not is_installment(number):
+        raise ValueError("분할 납부 전자납부번호가 아닙니다.")
+    return int(number[9:18]) - INSTALLMENT_BASE
 
 
 def is_valid(number: str) -> bool:

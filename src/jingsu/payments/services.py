@@ -1,8 +1,8 @@
 """Payments in: read the bank feed (and bank/수납 files, gateway notices), record each transaction once, match it to
 levies and allocate it.
 
-Matching, in this order: the 전자납부번호 (one levy), the 가상계좌 (every outstanding levy of the taxpayer it was
-assigned to), the 과세번호 (the levy or levies with that number in the jurisdiction). A payment that matches nothing
+Matching, in this order: the 전자납부번호 (one levy; an installment's number: the outstanding levies of its 분할 납부,
+jingsu.assistance), the 가상계좌 (every outstanding levy of the taxpayer it was assigned to), the 과세번호 (the levy or levies with that number in the jurisdiction). A payment that matches nothing
 waits in the unmatched queue with its reason, until a person matches it by hand (`match_by_hand`, with a reason).
 
 Allocation (지방세징수법 제4조①: 징수의 순위 — 1. 체납처분비, 2. 지방세(가산세 제외), 3. 가산세): the ranks apply to
@@ -265,6 +265,13 @@ def _match(payment: Payment) -> tuple[list[Levy], str, str]:
     """The levies a payment pays, how they were found, or the reason none were."""
     j = payment.jurisdiction_id
     if payment.payment_number:
+        if numbers.is_installment(payment.payment_number):
+            # an installment of a 분할 납부 (jingsu.assistance): the plan's outstanding levies
+            from jingsu.assistance.services import levies_for_number
+
+            levies = levies_for_number(payment.payment_number, jurisdiction=j)
+            if levies:
+                return levies, "installment", ""
         if numbers.is_valid(payment.payment_number):
             levy = (Levy.objects.select_for_update()
                     .filter(pk=numbers.levy_id_of(payment.payment_number), jurisdiction=j).first())
@@ -342,6 +349,9 @@ def _allocate(payment: Payment, levies: list[Levy], *, matched_by: str, actor: s
     payment.matched_by = matched_by
     payment.save(update_fields=["status", "unmatched_reason", "matched_by"])
     _credit_notices(levies, payment)
+    from jingsu.assistance.services import after_allocation
+
+    after_allocation(payment, levies, matched_by=matched_by, clock=clock)
     by_head: dict[str, int] = {}
     for a in allocations:
         by_head[a.head] = by_head.get(a.head, 0) + a.amount

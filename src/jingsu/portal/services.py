@@ -10,6 +10,12 @@ Two ways in (docs/portal.md):
 
 Five failed verifications on a notice lock it for an hour, whoever tries; every success, failure and lock is
 audited. Nothing here trusts the URL beyond the opaque token, and no personal data goes into a URL.
+
+An intermediary's token is single-use and short-lived. Opening the same link again (the browser's history, a second
+tap on an old tab) brings back a genuine token the intermediary now answers "already used" or "expired": nobody
+guessed anything, so it is not a failed verification — it is not counted and never locks the notice (`StaleLink`,
+audited as `portal.link_stale`); the page asks to open the document again from KakaoTalk (or the KT message) and
+offers the SMS way in. A forged token or another document's link still counts.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit, crypto
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.delivery.services import apply_reports
+from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.models import Notice, NoticeLine
@@ -45,10 +52,34 @@ class PortalError(Exception):
         self.locked = locked
 
 
+class StaleLink(PortalError):
+    """A genuine intermediary link opened again (its one-time token already used or expired): not a failed
+    verification. `channel`: where to open the document again."""
+
+    def __init__(self, message: str, *, channel: str):
+        super().__init__(message)
+        self.channel = channel
+
+
+#: The intermediaries' answers for a genuine one-time token that can no longer be used: Kakao's codes and KT's
+#: (E202 이미 사용된 토큰, E203 만료된 토큰; E201 is an unknown token, a failure).
+STALE_TOKEN_CODES = frozenset({"TOKEN_ALREADY_USED", "TOKEN_EXPIRED", "E202", "E203"})
+#: Where the citizen opens the document again, per channel (the page's heading).
+REOPEN = {
+    Channel.KAKAO: "카카오톡에서 안내문을 다시 열어 주세요",
+    Channel.KT: "공인알림문자에서 안내문을 다시 열어 주세요",
+}
+
+
+def sender_contact(notice: Notice) -> str:
+    """Whom to call, as the office set it now: "중랑구 세무1과 체납징수팀 02-2094-1234"."""
+    return notice.jurisdiction.sender.contact
+
+
 def notice_by_token(token: str) -> Notice | None:
     if not (20 <= len(token) <= 64):
         return None
-    return (Notice.objects.select_related("campaign", "campaign__jurisdiction", "taxpayer")
+    return (Notice.objects.select_related("campaign", "campaign__jurisdiction", "jurisdiction", "taxpayer")
             .filter(token=token, control_group=False).first())
 
 
@@ -109,8 +140,8 @@ def _fail(notice: Notice, why: str, *, remote: str, clock: Clock, access: Notice
             audit.record("portal.locked", actor="system:portal", jurisdiction=notice.jurisdiction_id, target=notice,
                          clock=clock, detail={"until": access.locked_until.isoformat()})
     if locked:
-        return PortalError("본인 확인에 5번 실패하여 1시간 동안 이 안내문을 열 수 없습니다. 급하시면 구청 세무과로 "
-                           "전화해 주십시오.", locked=True)
+        return PortalError("본인 확인에 5번 실패하여 1시간 동안 이 안내문을 열 수 없습니다. 급하시면 "
+                           f"{josa(sender_contact(notice), '으로')} 전화해 주십시오.", locked=True)
     left = MAX_FAILURES - access.failures
     return PortalError(f"{why} (남은 시도 {left}번)")
 
@@ -139,9 +170,16 @@ def verify_intermediary_token(notice: Notice, *, channel: str, external_id: str,
             error = _fail(notice, "이 안내문의 전자문서 링크가 아닙니다.", remote=remote, clock=clock, access=access)
         else:
             check = adapter.verify_token(external_id, token)
-            if not check.valid:
-                messages = {"TOKEN_EXPIRED": "인증 시간이 지났습니다.", "TOKEN_ALREADY_USED": "이미 사용한 인증입니다.",
-                            "INVALID_TOKEN": "인증 정보가 올바르지 않습니다."}
+            if not check.valid and check.code in STALE_TOKEN_CODES:
+                # the same link opened again: not counted, never a lock (see the module's docstring)
+                used = check.code in ("TOKEN_ALREADY_USED", "E202")
+                audit.record("portal.link_stale", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id,
+                             target=notice, clock=clock,
+                             detail={"channel": channel, "reason": "used" if used else "expired"})
+                error = StaleLink("이 링크는 이미 한 번 열렸습니다." if used else "이 링크의 인증 시간이 지났습니다.",
+                                  channel=channel)  # the page adds REOPEN[channel] as its heading
+            elif not check.valid:
+                messages = {"INVALID_TOKEN": "인증 정보가 올바르지 않습니다.", "E201": "인증 정보가 올바르지 않습니다."}
                 error = _fail(notice, messages.get(check.code or "", "인증 정보를 확인할 수 없습니다."), remote=remote,
                               clock=clock, access=access)
     if error is not None:
@@ -178,7 +216,8 @@ def send_code(notice: Notice, *, identity: str, providers: ProviderSet, remote: 
     _check_not_locked(notice, now)
     mobile = notice.taxpayer.mobile
     if not mobile:
-        raise PortalError("등록된 휴대전화 번호가 없어 인증번호를 보낼 수 없습니다. 구청 세무과로 연락해 주십시오.")
+        raise PortalError("등록된 휴대전화 번호가 없어 인증번호를 보낼 수 없습니다. "
+                          f"{josa(sender_contact(notice), '으로')} 연락해 주십시오.")
     error = None
     with transaction.atomic():
         access = _lock_access(notice, now)  # the identity is compared and a failure counted under the lock
@@ -196,9 +235,10 @@ def send_code(notice: Notice, *, identity: str, providers: ProviderSet, remote: 
                                    expires_at=now + CODE_VALID_FOR, sms_key=sms_key)
         audit.record("portal.code_sent", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id,
                      target=notice, clock=clock)
-    office = notice.campaign.jurisdiction.name
+    sender = notice.jurisdiction.sender
+    call = f" 문의 {sender.phone}" if sender.phone else ""
     providers.sms.send([SmsMessage(key=sms_key, phone=mobile,
-                                   text=f"[{office}] 안내문 열람 인증번호 {code} (5분 안에 입력)")])
+                                   text=f"[{sender.name}] 안내문 열람 인증번호 {code} (5분 안에 입력){call}")])
     return f"{mobile[:3]}-****-{mobile[-4:]}"
 
 
@@ -271,6 +311,18 @@ def owed_today(notice: Notice, today: date) -> list[OwedLine]:
         out.append(OwedLine(ln.pk, lv.tax_number, lv.tax_item, lv.tax_year, ln.payment_number, o.enforcement_cost,
                             o.tax, o.penalty, o.total, lv.status == Levy.Status.PAID or o.total == 0))
     return out
+
+
+def paid_so_far(notice: Notice) -> tuple[int, datetime | None]:
+    """What has been paid on the notice's levies (allocations net of reversals; the refund part of an overpayment is
+    no payment of a levy) and when the last payment came."""
+    from django.db.models import Max, Sum
+
+    from jingsu.payments.models import Allocation
+
+    agg = (Allocation.objects.filter(levy_id__in=NoticeLine.objects.filter(notice=notice).values("levy_id"))
+           .exclude(head=Allocation.Head.REFUND).aggregate(total=Sum("amount"), last=Max("payment__received_at")))
+    return int(agg["total"] or 0), agg["last"]
 
 
 def touch_viewed(notice: Notice, *, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:

@@ -19,6 +19,7 @@ Every figure is a count or a sum over rows, or a standard interval computed from
   uplift is reported as null, never as the whole collection.
 - The year-before comparison sums all payments received by the jurisdiction in the same window one year earlier
   (what came in without this campaign's notices), against the window now.
+- What citizens asked for from the notices' pages (jingsu.assistance): 분할 납부 requested and approved, 상담 요청.
 """
 
 from __future__ import annotations
@@ -145,9 +146,24 @@ def _measure(notices: QuerySet[Notice], *, jurisdiction: str) -> dict[str, Any]:
         "paper_cost": paper_cost,
         "saving": paper_cost - cost,
         "year_before": _year_before(jurisdiction, window),
+        **_assistance(treated),
     }
     report["seed_table"] = _seed_table(notices, report)
     return report
+
+
+def _assistance(treated: QuerySet[Notice]) -> dict[str, int]:
+    """What the citizens who could not pay in full asked for from these notices' pages (jingsu.assistance):
+    분할 납부 requested and approved (a plan approved and later completed or cancelled was approved), 상담 요청."""
+    from jingsu.assistance.models import CallbackRequest, InstallmentPlan
+
+    plans = InstallmentPlan.objects.filter(notice__in=treated)
+    approved = (InstallmentPlan.Status.APPROVED, InstallmentPlan.Status.COMPLETED, InstallmentPlan.Status.CANCELLED)
+    return {
+        "installments_requested": plans.count(),
+        "installments_approved": plans.filter(status__in=approved).count(),
+        "callbacks_requested": CallbackRequest.objects.filter(notice__in=treated).count(),
+    }
 
 
 def _ratio(a: int, b: int) -> float:
@@ -362,6 +378,8 @@ th{{background:#f4f5f6;text-align:left}}h1{{font-size:1.6rem}}.lead{{font-size:1
 <tr><th>열람률</th><td>{pct(e['read_rate'])} · {e['read']:,}건</td></tr>
 <tr><th>모바일 도달 / 종이 발송</th><td>{e['mobile']:,}건 / {e['paper']:,}건</td></tr>
 <tr><th>납부</th><td>{e['paid_count']:,}건 · {won(e['paid_amount'])}</td></tr>
+<tr><th>분할 납부 요청 / 승인</th><td>{e['installments_requested']:,}건 / {e['installments_approved']:,}건</td></tr>
+<tr><th>상담 요청</th><td>{e['callbacks_requested']:,}건</td></tr>
 <tr><th>3시간 / 3일 / 30일 안에 납부</th><td>{pw['3h']['count']:,} / {pw['3d']['count']:,} / {pw['30d']['count']:,}건
  · {won(pw['3h']['amount'])} / {won(pw['3d']['amount'])} / {won(pw['30d']['amount'])}</td></tr>
 <tr><th>대조군 3시간 / 3일 / 30일 안에 납부</th><td>{cpw['3h']['count']:,} / {cpw['3d']['count']:,} /
@@ -451,6 +469,9 @@ def render_xlsx(effects: dict[str, Any]) -> bytes:
         ("납부율 차이 상한(95%)", interval[1], "rate"),
         ("세입 확대(원)", up.get("extra_amount"), "amount"),
         ("세입 확대 하한(원)", extra_interval[0], "amount"), ("세입 확대 상한(원)", extra_interval[1], "amount"),
+        ("분할 납부 요청", e["installments_requested"], "count"),
+        ("분할 납부 승인", e["installments_approved"], "count"),
+        ("상담 요청", e["callbacks_requested"], "count"),
         ("발송 비용(원)", e["cost"], "amount"), ("전부 종이 비용(원)", e["paper_cost"], "amount"),
         ("절감액(원)", e["saving"], "amount"),
     ]

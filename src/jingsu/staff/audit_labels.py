@@ -70,6 +70,19 @@ ACTION_LABELS: dict[str, str] = {
     "portal.verify_failed": "본인 확인 실패",
     "portal.locked": "안내문 열람 잠김",
     "portal.view": "안내문 열람",
+    "portal.link_stale": "다시 연 전자문서 링크",
+    "portal.receipt": "납부확인서 내려받기",
+    # what citizens ask from the notice page (jingsu.assistance) and the office's settings for it
+    "jurisdiction.sender_set": "발신 부서·문의 전화 설정",
+    "installment.rule_set": "분할 납부 기준 설정",
+    "installment.request": "분할 납부 요청",
+    "installment.approve": "분할 납부 승인",
+    "installment.reject": "분할 납부 반려",
+    "installment.cancel": "분할 납부 취소",
+    "installment.complete": "분할 납부 완납",
+    "installment.remind": "분할 납부 알림 문자",
+    "callback.request": "상담 요청",
+    "callback.done": "상담 완료",
     # roll files
     "roll.upload": "체납 자료 파일 올리기",
     "roll.upload.confirm": "체납 자료 가져오기 확정",
@@ -112,6 +125,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.taxpayer_view": "납세자 열람",
     "staff.levy_lookup": "부과 건 조회",
     "staff.effects_xlsx": "효과 보고서 내려받기",
+    "staff.callback_view": "상담 요청 연락처 열람",
     "staff.user_create": "계정 만들기",
     "staff.user_activate": "계정 다시 사용",
     "staff.user_deactivate": "계정 사용 중지",
@@ -132,7 +146,8 @@ ACTION_LABELS: dict[str, str] = {
 AREA_LABELS: dict[str, str] = {
     "campaign": "캠페인", "template": "안내문 서식", "delivery": "발송", "taxpayer": "납세자", "levy": "부과 건",
     "payment": "수납", "virtual_account": "가상계좌", "gateway": "간편결제", "portal": "안내문 열람",
-    "roll": "체납 자료", "reward": "포상금", "staff": "직원 콘솔",
+    "roll": "체납 자료", "reward": "포상금", "staff": "직원 콘솔", "installment": "분할 납부", "callback": "상담 요청",
+    "jurisdiction": "지자체",
 }
 
 
@@ -159,6 +174,8 @@ TARGET_LABELS: dict[str, str] = {
     "payments.feedcursor": "은행 통지 읽은 위치", "payments.gatewayorder": "간편결제 주문",
     "payments.gatewayrejection": "거부된 간편결제 통지",
     "portal.noticeaccess": "안내문 열람 기록", "portal.onetimecode": "인증번호",
+    "assistance.installmentrule": "분할 납부 기준", "assistance.installmentplan": "분할 납부",
+    "assistance.installment": "분할 납부 회차", "assistance.callbackrequest": "상담 요청",
     "rewards.official": "포상금 대상 직원", "rewards.civilian": "민간인 신고자", "rewards.enforcementaction": "체납처분",
     "rewards.hiddenrevenuefinding": "숨은 세원 발굴", "rewards.committee": "공적심사위원회",
     "rewards.committeemember": "위원", "rewards.meeting": "회의", "rewards.rewardcase": "포상금 안건",
@@ -202,7 +219,8 @@ DETAIL_KEYS: dict[str, str] = {
     "limit_seconds": "제한 시간(초)", "lines": "부과 건 수", "locked": "잠김", "mail_class": "우편 종류",
     "matched": "찾은 건수", "matched_by": "대사 기준", "max_age": "체납 연차 상한", "max_amount": "체납액 상한",
     "meeting": "회의", "member": "위원", "method": "방법", "min_age": "체납 연차 하한", "min_amount": "체납액 하한",
-    "new": "새로 기록", "notices": "안내문", "order_id": "주문 번호", "owner_change_reason": "납세자 정정 사유",
+    "new": "새로 기록", "notice": "안내문", "notices": "안내문", "office_name": "발신 부서", "office_phone": "문의 전화",
+    "office_team": "담당 팀", "sequence": "회차", "order_id": "주문 번호", "owner_change_reason": "납세자 정정 사유",
     "owner_changes": "납세자 정정", "owner_changes_total": "납세자 정정 건수", "paid": "수납액", "paid_on": "지급일",
     "payment": "수납", "penalty": "가산세", "present": "출석", "previous_term_end": "이전 임기 종료일",
     "principal": "본세", "published_on": "게시일", "purpose": "용도", "queued": "대기", "reason": "사유",
@@ -229,7 +247,7 @@ AMOUNT_PARENTS = frozenset({"before", "after", "refund"})
 YEAR_KEYS = frozenset({"year", "budget_year", "tax_year"})
 #: Keys whose numbers are record numbers ("3번").
 NUMBER_KEYS = frozenset({"levy", "levies", "meeting", "member", "claim", "decision", "payment", "campaign",
-                         "request_id", "token_id", "seq"})
+                         "request_id", "token_id", "seq", "notice"})
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -239,6 +257,7 @@ _PAYEE = re.compile(r"^(official|civilian):(\d+)$")
 
 def _value_tables() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """(per key: code → label, and every code → label) from the models' own choices and label tables."""
+    from jingsu.assistance.models import CallbackRequest
     from jingsu.delivery.models import AttemptStatus, Channel
     from jingsu.notices.models import Campaign, MailClass, Notice
     from jingsu.payments import models as pay
@@ -265,6 +284,7 @@ def _value_tables() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         "encoding": {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp949": "CP949", "euc-kr": "CP949", "xlsx": "XLSX"},
         "was": {**choices(RollUpload.Status), **choices(Campaign.Status)},
         "method": {**choices(Channel), "sms-code": "문자 인증번호"},
+        "reason": {"used": "이미 연 링크", "expired": "인증 시간이 지난 링크", **choices(CallbackRequest.Reason)},
         "status": {**choices(pay.GatewayOrder.Status), "paid": "결제 완료", "cancelled": "결제 취소"},
     }
     every = {

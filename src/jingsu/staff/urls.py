@@ -5,9 +5,9 @@ Path parameters are named after the object they point to (`taxpayer_id`, …) so
 
 from django.urls import path
 
+from jingsu.staff import assistance_views, rewards_setup_views, user_views, views
 from jingsu.staff import campaign_views as cv
 from jingsu.staff import money_views as mv
-from jingsu.staff import rewards_setup_views, user_views, views
 from jingsu.staff import rewards_views as rv
 from jingsu.staff import roll_views as rolv
 
@@ -88,3 +88,5 @@ urlpatterns = [
 urlpatterns += user_views.urlpatterns
 # 포상금 인적 사항 (officials, civilians, committees, members): staff/rewards_setup_views.py
 urlpatterns += rewards_setup_views.urlpatterns
+# 분할 납부 and 상담 요청 from the citizen portal (manage_payments): staff/assistance_views.py
+urlpatterns += assistance_views.urlpatterns

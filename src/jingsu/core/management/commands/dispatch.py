@@ -2,7 +2,8 @@
 
 One cycle: put back attempts a dead worker left in `sending` → start campaigns whose 발송 예약 time has come → send
 what is queued (inside send windows) → ask the providers for statuses → queue fallbacks → send again → hand paper to
-the post office → read the bank feed → mark campaigns whose every notice reached an end as completed.
+the post office → read the bank feed → 분할 납부 (installment bills to the bank, reminder SMS before due dates) →
+mark campaigns whose every notice reached an end as completed.
 A database error in a step (a race with another process: unique constraint, deadlock, lock timeout) is reported and
 the cycle goes on with the next step; the loop never ends on one (`--once` exits with 1). Then it fails roll
 uploads stuck in validation or import (their worker died) and, when there is no broker, runs the roll uploads'
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 
+from jingsu.assistance import services as assistance
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
@@ -113,6 +115,8 @@ class Command(BaseCommand):
             sent += self.step("종이", lambda: delivery.print_batch(providers), 0)
         # a feed line jingsu refuses (BankFeedError) stops the feed before it, not the cycle
         self.step("수납", lambda: payments.read_bank_feed(providers), None, also=(BankFeedError,))
+        # 분할 납부: the bills of newly approved installments to the bank, reminders before their due dates
+        self.step("분할 납부", lambda: assistance.run_cycle(providers), None, also=(ProviderError,))
         self.step("완료 처리", lambda: control.complete_finished(), [])
         self.step("체납 자료 정리", lambda: roll_uploads.sweep_stuck(), 0)
         if settings.CELERY_TASK_ALWAYS_EAGER:  # with a broker, the workers run them as tasks
