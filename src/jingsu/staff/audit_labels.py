@@ -54,8 +54,12 @@ ACTION_LABELS: dict[str, str] = {
     "payment.allocate": "수납 충당",
     "payment.unmatched": "미확인 수납",
     "payment.match_by_hand": "수기 대사",
+    "payment.unmatch_by_hand": "수기 대사 취소",
     "payment.conflict": "수납 내용 불일치",
     "payment.file_import": "수납 파일 가져오기",
+    "payment.upload": "수납 파일 올리기",
+    "payment.upload.confirm": "수납 파일 가져오기 확정",
+    "payment.upload.swept": "멈춘 수납 파일 작업 정리",
     "virtual_account.import": "가상계좌 가져오기",
     "gateway.order.create": "간편결제 주문",
     "gateway.order.redirect": "간편결제 화면 이동",
@@ -122,6 +126,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.password_reset_approve": "비밀번호 초기화 승인",
     "staff.password_reset_reject": "비밀번호 초기화 반려",
     "staff.password_reset": "비밀번호 초기화",
+    "staff.password_change": "본인 비밀번호 변경",
     "staff.setup_link_issue": "설정 링크 발급",
     "staff.password_set": "비밀번호 설정",
 }
@@ -165,7 +170,8 @@ TARGET_LABELS: dict[str, str] = {
     "rewards.rewardbudget": "포상금 예산", "rewards.transferbatch": "이체 묶음", "rewards.claim": "포상금 지급신청",
     "rewards.collectionrefund": "징수액 환급", "rewards.clawback": "환수",
     "staff.staffprofile": "직원 계정", "staff.accountsetuptoken": "계정 설정 링크", "staff.accountrequest": "계정 요청",
-    "staff.accountnotice": "계정 알림", "staff.rollupload": "체납 자료 파일", "roll": "체납 자료 파일",
+    "staff.accountnotice": "계정 알림", "staff.rollupload": "체납 자료 파일",
+    "staff.paymentupload": "수납 파일", "roll": "체납 자료 파일",
     "auth.user": "직원 계정",
 }
 
@@ -184,6 +190,7 @@ def target_label(target_type: str, target_id: str) -> str:
 
 #: A detail's key → Korean. Keys not here are shown as "그 밖의 항목" (never the key).
 DETAIL_KEYS: dict[str, str] = {
+    "page": "쪽", "reversed": "되돌린 금액",
     "accepted": "접수", "accounts": "가상계좌 수", "after": "정정 후", "already_from_bank_feed": "이미 은행 수납으로 기록",
     "already_sent": "이미 발송", "amount": "금액", "approved": "가결 안건", "as_of": "기준일", "asked": "조회 요청",
     "at": "일시", "attempts": "발송 시도", "attempts_removed": "지운 실패 기록", "before": "정정 전", "budget_year": "지급 연도",

@@ -7,7 +7,7 @@ from django.urls import path
 
 from jingsu.staff import campaign_views as cv
 from jingsu.staff import money_views as mv
-from jingsu.staff import rewards_setup_views, user_views, views
+from jingsu.staff import payment_upload_views, rewards_setup_views, user_views, views
 from jingsu.staff import rewards_views as rv
 from jingsu.staff import roll_views as rolv
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     # 체납 자료 가져오기 (import_roll): docs/staff-console.md "Roll upload"
     path("rolls/", rolv.upload, name="roll_upload"),
+    path("rolls/template.xlsx", rolv.template, name="roll_template"),
     path("rolls/<int:upload_id>/", rolv.detail, name="roll_detail"),
     path("rolls/<int:upload_id>/confirm/", rolv.confirm, name="roll_confirm"),
     path("rolls/<int:upload_id>/status.json", rolv.status, name="roll_status"),
@@ -88,3 +89,5 @@ urlpatterns = [
 urlpatterns += user_views.urlpatterns
 # 포상금 인적 사항 (officials, civilians, committees, members): staff/rewards_setup_views.py
 urlpatterns += rewards_setup_views.urlpatterns
+# 수납 파일 가져오기 (manage_payments): staff/payment_upload_views.py
+urlpatterns += payment_upload_views.urlpatterns
