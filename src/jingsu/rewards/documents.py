@@ -212,7 +212,9 @@ th { background: #eee; } td.num { text-align: right; } tr { break-inside: avoid;
 .page-break { break-before: page; } .meta { margin: 2pt 0 6pt; }
 table.fixed { table-layout: fixed; } table.fixed td, table.fixed th { overflow-wrap: anywhere; }
 col.w4 { width: 4%%; } col.w6 { width: 6%%; } col.w7 { width: 7%%; } col.w8 { width: 8%%; } col.w9 { width: 9%%; }
-col.w10 { width: 10%%; } col.w12 { width: 12%%; } col.w13 { width: 13%%; }
+col.w10 { width: 10%%; } col.w12 { width: 12%%; } col.w13 { width: 13%%; } col.w5 { width: 5%%; }
+col.w14 { width: 14%%; } col.w16 { width: 16%%; } col.w20 { width: 20%%; } col.w25 { width: 25%%; }
+col.w40 { width: 40%%; }
 """
 # Wide ledgers use `table.fixed` with column widths: WeasyPrint's automatic table layout measures every cell's
 # shortest and longest line first, which for Korean text (a break opportunity at every syllable) was half the time
