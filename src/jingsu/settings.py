@@ -191,6 +191,7 @@ CELERY_BEAT_SCHEDULE = {
     "complete-finished": {"task": "jingsu.delivery.complete_finished", "schedule": 300.0},
     "sweep-roll-uploads": {"task": "jingsu.staff.sweep_roll_uploads", "schedule": 300.0},
     "installments": {"task": "jingsu.assistance.run_cycle", "schedule": 600.0},
+    "sweep-payment-uploads": {"task": "jingsu.staff.sweep_payment_uploads", "schedule": 300.0},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -225,6 +226,8 @@ JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "")
 JINGSU_CALLBACK_CLOCK_SKEW = float(os.environ.get("JINGSU_CALLBACK_CLOCK_SKEW", "120"))
 # Largest roll file the staff console accepts (MB); the reverse proxy should allow at least this request size.
 JINGSU_ROLL_UPLOAD_MAX_MB = int(os.environ.get("JINGSU_ROLL_UPLOAD_MAX_MB", "300"))
+# Largest bank/수납 file the console accepts (MB); validated under the roll's limits below.
+JINGSU_PAYMENT_UPLOAD_MAX_MB = int(os.environ.get("JINGSU_PAYMENT_UPLOAD_MAX_MB", "100"))
 # Hostile roll files (docs/security.md): validation runs in a child process with these limits (seconds of wall and
 # CPU time, MB of memory above what the child inherits); an XLSX may unpack to no more than these sizes and ratio.
 JINGSU_ROLL_VALIDATE_SECONDS = float(os.environ.get("JINGSU_ROLL_VALIDATE_SECONDS", "1800"))

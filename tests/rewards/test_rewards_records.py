@@ -178,6 +178,32 @@ def test_ledger_one_rows_xlsx_and_pdf(make_levy, pay, official, clock):
     assert documents.ledger_pdf(YDP, 2026).startswith(b"%PDF")
 
 
+def test_ledger_one_derives_only_the_levies_it_can_show_and_gives_the_same_rows(make_levy, pay, official, clock,
+                                                                                monkeypatch):
+    """Issue #14: the ledger derived every collection of the year (thousands of payments for a few dozen rows). It
+    now derives only levies with an enforcement action or a case; the rows are those of the full derivation."""
+    kim, lee = official(), official("이징수")
+    seized, named, plain = make_levy(name="김민준"), make_levy(name="이서연"), make_levy(name="박지훈")
+    services.record_action(seized, kind="seizure", taken_on=date(2026, 1, 5), official=kim, actor="t", clock=clock)
+    for levy in (seized, named, plain):
+        pay(levy, 100_000, date(2026, 2, 1))
+    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
+    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock, levy=named, collector=lee)  # named by hand
+    asked = []
+    full = documents.derive_arrears_merits
+
+    def spy(code, year, *, levy=None, levy_ids=None):
+        asked.append(None if levy_ids is None else set(levy_ids))
+        return full(code, year, levy=levy, levy_ids=levy_ids)
+
+    monkeypatch.setattr(documents, "derive_arrears_merits", spy)
+    rows = documents.ledger_one(YDP, 2026)
+    assert asked == [{seized.pk, named.pk}]
+    monkeypatch.setattr(documents, "derive_arrears_merits", lambda code, year, **_: full(code, year))
+    assert rows == documents.ledger_one(YDP, 2026)
+    assert sorted(r.tax_number for r in rows) == sorted([seized.tax_number, named.tax_number])
+
+
 def test_ledger_two_from_findings(official, clock):
     kim = official()
     informant = services.add_civilian(YDP, name="최제보", address="서울특별시 영등포구 당산로 5 3층",

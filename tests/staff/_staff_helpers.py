@@ -40,6 +40,7 @@ class World:
     rewards: Any = None  # RewardsWorld, when a test asks for it (add_rewards_people / add_rewards_world)
     roll_uploads: Any = None  # (own, other jurisdiction's) RollUpload, when a test asks for it (add_roll_uploads)
     money: Any = None  # MoneyWorld, when a test asks for it (add_money_world)
+    payment_uploads: Any = None  # (own, other jurisdiction's) PaymentUpload, added with the roll uploads
 
 
 def build_world(clock, tmp_path: Path) -> World:
@@ -298,7 +299,31 @@ def add_roll_uploads(world: World, clock) -> tuple:
             stored_name=f"walker-{code}.csv", size=100, status=RollUpload.Status.VALIDATED, rows=5, taxpayers=4,
             created_at=clock.now(), validated_at=clock.now()))
     world.roll_uploads = tuple(made)
+    add_payment_uploads(world, clock)
     return world.roll_uploads
+
+
+def add_payment_uploads(world: World, clock) -> tuple:
+    """A 수납 파일 upload in HOME (imported, one line left unmatched, one refused line kept from an earlier try)
+    and a validated one in OTHER (without files), for the URL walker and the words crawl."""
+    from jingsu.staff.models import PaymentUpload
+
+    S = PaymentUpload.Status
+    home = PaymentUpload.objects.create(
+        jurisdiction_id=HOME, uploaded_by=world.users["clerk"], actor=world.users["clerk"].get_username(),
+        original_name="수납-20261123.csv", stored_name=f"walker-pay-{HOME}.csv", size=2048, layout="csv",
+        source="bank", status=S.DONE, records=3, amount=524_800, records_done=3, confirmed_by="clerk-" + HOME,
+        summary={"records": 3, "new": 3, "duplicates": 0, "matched": 2, "unmatched": 1, "amount": 524_800,
+                 "unmatched_lines": [{"row": 4, "message": "과세번호에 해당하는 부과 건이 없습니다."}]},
+        created_at=clock.now(), validated_at=clock.now(), started_at=clock.now(), finished_at=clock.now())
+    other = PaymentUpload.objects.create(
+        jurisdiction_id=OTHER, uploaded_by=world.other_clerk, actor=world.other_clerk.get_username(),
+        original_name="수납.txt", stored_name=f"walker-pay-{OTHER}.txt", size=600, layout="fixed", source="wetax",
+        status=S.INVALID, total_errors=1, errors=[{"row": 3, "column": "금액",
+                                                  "message": "숫자(0-9)로만 쓴 양의 정수(원)여야 합니다 (받은 값 '천원')"}],
+        created_at=clock.now(), validated_at=clock.now())
+    world.payment_uploads = (home, other)
+    return world.payment_uploads
 
 
 # --- the test client on console screens ----------------------------------------------------------------------------

@@ -338,3 +338,113 @@ def test_a_selection_too_large_to_build_live_gets_quick_estimates(world, client,
     doc = client.get(reverse("staff:campaign_preview_document"), query)
     assert doc.status_code == 413 and "만들기 후" in text(doc)
     assert AuditLog.objects.count() == before  # nothing shown, nothing written
+
+
+# --- issue #14 item 2: the expected split by first channel, and the control group the build makes -----------------
+
+
+def _seed(client) -> str:
+    """The signed control-group seed the wizard page carries (its preview and its build use it)."""
+    import re
+
+    page = text(client.get(reverse("staff:campaign_new")))
+    return re.search(r'name="control_seed" value="([^"]+)"', page).group(1)
+
+
+def _split(preview: dict) -> tuple[dict, dict]:
+    return ({r["label"]: r["count"] for r in preview["split"]["first"]},
+            {r["label"]: r["count"] for r in preview["split"]["paper"]})
+
+
+def test_the_preview_splits_by_first_channel_with_the_reason_for_paper(world, client):
+    from jingsu.taxpayers.models import Taxpayer, TaxpayerCI
+
+    home = Taxpayer.objects.filter(jurisdiction=world.home)
+    kim, lee = home.get(name="김민준"), home.get(name="이서연")  # 이서연: no mobile number
+    TaxpayerCI.objects.create(taxpayer=kim, result_code="OK", obtained_at=T0, **TaxpayerCI.sealed("CI-KIM"))
+    TaxpayerCI.objects.create(taxpayer=lee, result_code="NOT_FOUND", obtained_at=T0, **TaxpayerCI.sealed(None))
+    as_(client, world)
+    query = {"kind": "arrears", "as_of": "2026-11-23", "control_share": "0", "include_statuses": "deferred",
+             **POLICY}
+    p = client.get(reverse("staff:campaign_preview"), query).json()
+    first, paper = _split(p)
+    # 김민준 → 카카오톡; (주)중랑건설 법인; NGUYEN VAN AN 수신거부; 이서연 has neither a CI nor a mobile number
+    assert first == {"카카오톡 전자문서": 1, "KT 공인알림문자": 0, "문자 메시지": 0, "종이 우편": 3}
+    assert paper == {"법인": 1, "수신거부": 1, "연계정보와 휴대전화 번호 없음": 1}
+    assert sum(first.values()) == p["notices"] - p["control"] and p["split"]["ci_unknown"] == 0
+    # the channel order chosen: 문자 first, then 카카오톡 only — 이서연 lacks what 문자 needs first
+    p = client.get(reverse("staff:campaign_preview"), {**query, "channel_1": "sms", "channel_2": "kakao",
+                                                        "channel_3": "kt"}).json()
+    first, paper = _split(p)
+    assert first["문자 메시지"] == 1 and paper["연계정보와 휴대전화 번호 없음"] == 1
+    p = client.get(reverse("staff:campaign_preview"), {**query, "channel_1": "kakao", "channel_2": "kt",
+                                                        "channel_3": "", "channel_4": ""}).json()
+    assert _split(p)[1]["연계정보 없음"] == 1  # only the CI channels chosen: the missing CI is the reason
+    # a taxpayer not yet looked up is counted as found, and the page says where they go if not
+    TaxpayerCI.objects.filter(taxpayer=kim).delete()
+    p = client.get(reverse("staff:campaign_preview"), query).json()
+    assert _split(p)[0]["카카오톡 전자문서"] == 1 and p["split"]["ci_unknown"] == 1
+    assert "연계정보를 아직 조회하지 않은 1명은 찾는다고 보고 셈했습니다" in p["split"]["note"]
+    assert "찾지 못하면 문자 메시지 1건입니다" in p["split"]["note"]
+    page = text(client.get(reverse("staff:campaign_new")))
+    assert 'id="preview-split"' in page and 'id="preview-paper"' in page
+
+
+def test_the_channel_rule_is_the_one_delivery_uses():
+    """No second copy: the preview calls delivery.services.plan_channels, and sending's channel_plan is its list."""
+    import inspect
+
+    from jingsu.delivery import services as delivery
+    from jingsu.staff import campaign_views
+
+    assert "plan_channels(" in inspect.getsource(delivery.expected_split)
+    assert "plan_channels(" in inspect.getsource(delivery.channel_plan)
+    assert "expected_split" in inspect.getsource(campaign_views.preview_campaign)
+    assert "is_individual" not in inspect.getsource(campaign_views) and "opt_out" not in inspect.getsource(
+        campaign_views)
+
+
+def test_the_control_group_and_the_split_previewed_are_what_the_build_and_the_sending_make(world, client, clock,
+                                                                                            settings, tmp_path):
+    from jingsu.delivery.models import DeliveryAttempt
+    from jingsu.delivery.services import resolve_ci
+    from jingsu.providers.registry import simulator_providers
+    from jingsu.rolls.generate import generate_roll
+    from jingsu.rolls.importer import import_roll
+    from jingsu.simulator.process import SimulatorProcess
+    from jingsu.taxpayers.models import Taxpayer
+
+    roll = tmp_path / "more.csv"
+    generate_roll(jurisdiction=world.home.code, taxpayers=120, seed=14, out=roll, today=date(2026, 11, 23))
+    import_roll(roll, jurisdiction_code=world.home.code, clock=clock)
+    as_(client, world)
+    seed = _seed(client)
+    conditions = {"kind": "arrears", "as_of": "2026-11-23", "control_share": "30", **FILTERS, **POLICY,
+                  "control_seed": seed}
+    with SimulatorProcess(start=T0, seed=9) as sim:
+        # the identity agency asked before the preview, as a second campaign finds it: nothing left to assume
+        resolve_ci(Taxpayer.objects.filter(jurisdiction=world.home), simulator_providers(sim.url), clock=clock)
+        p = client.get(reverse("staff:campaign_preview"), conditions).json()
+        assert p["ok"] and p["split"]["ci_unknown"] == 0 and p["control"] > 0
+        c = create_through_form(client, world, control_share="30", control_seed=seed)
+        notices_ = Notice.objects.filter(campaign=c)
+        assert notices_.filter(control_group=True).count() == p["control"]
+        assert notices_.count() == p["notices"]
+        as_(client, world, "team_lead").post(reverse("staff:campaign_approve", args=[c.pk]))
+        settings.JINGSU_PROVIDER_URL = sim.url
+        assert client.post(reverse("staff:campaign_send", args=[c.pk])).status_code == 302
+    sent = {}
+    for a in DeliveryAttempt.objects.filter(notice__campaign=c, sequence=1):
+        label = a.get_channel_display()
+        sent[label] = sent.get(label, 0) + 1
+    first, _ = _split(p)
+    assert {k: v for k, v in first.items() if v} == sent
+    assert first["종이 우편"] > 0 and first["카카오톡 전자문서"] > 0
+
+
+def test_a_tampered_control_seed_is_refused(world, client):
+    as_(client, world)
+    r = client.post(reverse("staff:campaign_new"), {"kind": "arrears", "name": "변조", "as_of": "2026-11-23",
+                                                    "control_share": "10", **FILTERS, **POLICY, "control_seed": "12345"})
+    assert r.status_code == 400 and "대조군 추첨 값이 맞지 않습니다" in text(r)
+    assert not Campaign.objects.filter(name="변조").exists()

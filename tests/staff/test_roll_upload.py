@@ -182,6 +182,79 @@ def test_xlsx_and_cp949_rolls(world, client, tmp_path):
 
 
 @pytest.mark.django_db
+def test_an_xls_roll_as_offices_export_it(world, client, tmp_path):
+    """Issue #14 item 3: Excel 97–2003 (.xls), amounts as number cells and dates as date cells."""
+    import xlwt
+
+    login(client, world)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("체납")
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    lines = [line.split(",") for line in good_csv("4").decode().splitlines()]
+    for r, cells in enumerate(lines):
+        for c, cell in enumerate(cells):
+            name = lines[0][c]
+            if r and cell and name in ("본세", "지방교육세", "도시지역분"):
+                sheet.write(r, c, int(cell))
+            elif r and cell and name in ("납기", "납부기한", "납세의무성립일"):
+                from datetime import date
+
+                sheet.write(r, c, date.fromisoformat(cell), dates)
+            elif cell:
+                sheet.write(r, c, cell)
+    path = tmp_path / "체납.xls"
+    book.save(str(path))
+    client.post(URL, {"file": SimpleUploadedFile("체납.xls", path.read_bytes())})
+    work()
+    up = latest()
+    assert (up.status, up.rows, up.encoding) == (RollUpload.Status.VALIDATED, 5, "XLS"), up.errors
+    assert roll_uploads.stored_path(up).suffix == ".xls"
+    confirm(client, up.pk)
+    assert latest().status == RollUpload.Status.DONE
+    levy = Levy.objects.get(jurisdiction_id=HOME, tax_number="11260-14-2024-4000001")
+    assert levy.principal == 120000 and levy.due_date.isoformat() == "2024-09-30"
+
+
+@pytest.mark.django_db
+def test_the_template_has_the_korean_headers_and_an_example_row_that_validates(world, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from jingsu.rolls.validation import HEADER_NAMES
+
+    login(client, world)
+    r = client.get("/staff/rolls/template.xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in r["Content-Disposition"]
+    ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == list(HEADER_NAMES) and len(rows) == 2
+    example = dict(zip(rows[0], rows[1], strict=True))
+    assert example["자치단체코드"] == HOME and example["성명"] == "김민준" and example["본세"] == 120000
+    # the example row, uploaded as it is, passes the importer's validation
+    client.post(URL, {"file": SimpleUploadedFile("서식.xlsx", r.content)})
+    work()
+    up = latest()
+    assert up.status == RollUpload.Status.VALIDATED and up.rows == 1, up.errors
+    assert client.get("/staff/rolls/template.xlsx").status_code == 200
+    login(client, world, "team_lead")
+    assert client.get("/staff/rolls/template.xlsx").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_upload_page_states_its_limits_in_korean_units(world, client, settings):
+    login(client, world)
+    body = client.get(URL).content.decode()
+    assert "최대 300MB (XLS는 50MB)" in body
+    assert "XLSX는 자료 1,048,575행, XLS는 자료 65,535행까지" in body
+    assert "서식 파일 내려받기" in body and 'href="/staff/rolls/template.xlsx"' in body
+    settings.JINGSU_ROLL_UPLOAD_MAX_MB = 1
+    r = upload(client, b"x" * ((3 << 20) // 2), name="big.csv")
+    assert r.status_code == 400 and "1MB까지 올릴 수 있습니다 (올린 파일 1.5MB)" in r.content.decode()
+
+
+@pytest.mark.django_db
 def test_another_jurisdictions_roll_is_refused_by_the_importer(world, client):
     login(client, world)
     levies = Levy.objects.count()
@@ -222,7 +295,7 @@ def test_roles_without_import_roll_get_403(world, client, role):
 def test_file_checks_in_korean(world, client, settings):
     login(client, world)
     r = upload(client, b"hello", name="roll.pdf")
-    assert r.status_code == 400 and "CSV(.csv) 또는 XLSX(.xlsx) 파일만" in r.content.decode()
+    assert r.status_code == 400 and "CSV(.csv), XLSX(.xlsx) 또는 XLS(.xls) 파일만" in r.content.decode()
     settings.JINGSU_ROLL_UPLOAD_MAX_MB = 0
     r = upload(client, good_csv())
     assert r.status_code == 400 and "파일이 너무 큽니다" in r.content.decode()

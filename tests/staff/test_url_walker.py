@@ -69,6 +69,7 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "claim_id": (r.claim.pk, r.other_claim.pk),
         "batch_id": (r.batch.pk, r.other_batch.pk),
         "upload_id": (world.roll_uploads[0].pk, world.roll_uploads[1].pk),
+        "payment_upload_id": (world.payment_uploads[0].pk, world.payment_uploads[1].pk),  # 수납 파일 가져오기
         "payment_id": (world.money.unmatched.pk, world.money.other_unmatched.pk),
         "levy_id": (world.taxpayer.levies.order_by("pk").first().pk,  # 감액 정정 (money_views.levy_reduce)
                     world.other_taxpayer.levies.order_by("pk").first().pk),

@@ -33,7 +33,9 @@ LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 #: ASCII words a person may see, each for a reason. Keep it short: where the crawl finds English, fix the source.
 ALLOWED = {
     "PDF", "XLSX", "CSV",  # file kinds, on download links and in the upload form (what the file is called)
-    "MB",  # the upload limit's unit
+    "MB", "KB",  # file sizes and the upload limits' unit
+    "XLS",  # the older spreadsheet file kind the roll upload accepts (.xls), named as offices call it
+    "Y", "N",  # the roll format's yes/no values (전자송달신청, 수신거부), in the roll template's example row
     "KT",  # a company's name (KT 공인알림문자), written so in Korean
 }
 #: Text that is not a word: web addresses a person types (위택스 www.wetax.go.kr); a notice's 문서번호 (N and 20 hex
@@ -163,11 +165,12 @@ def _names(world) -> set[str]:
 
     from jingsu.core.models import AuditLog
     from jingsu.payments.models import Payment
-    from jingsu.staff.models import RollUpload
+    from jingsu.staff.models import PaymentUpload, RollUpload
 
     names = set(get_user_model().objects.values_list("username", flat=True)) | {"maker", "checker", "setup"}
     names |= {"kim.minjun-11260"}
     names |= set(RollUpload.objects.values_list("original_name", flat=True))
+    names |= set(PaymentUpload.objects.values_list("original_name", flat=True))  # 수납 파일 가져오기
     names |= set(AuditLog.objects.filter(target_type="roll").values_list("target_id", flat=True))  # import-roll's file
     names |= set(Payment.objects.values_list("external_id", flat=True))
     return {n for n in names if n}

@@ -18,3 +18,16 @@ def kdate(d: date | datetime | None) -> str:
     if isinstance(d, datetime):
         d = d.date()
     return f"{d.year}. {d.month}. {d.day}."
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as people write it: 300MB (a whole number without decimals), 12.5MB, 640KB, 512바이트."""
+    size = int(size)
+    if size >= 1 << 20:
+        value, unit = size / (1 << 20), "MB"
+    elif size >= 1 << 10:
+        value, unit = size / (1 << 10), "KB"
+    else:
+        return f"{size:,}바이트"
+    text = f"{value:,.1f}".removesuffix(".0")
+    return f"{text}{unit}"

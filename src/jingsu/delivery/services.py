@@ -91,21 +91,97 @@ def resolve_ci(taxpayers: Iterable[Taxpayer], providers: ProviderSet, *, clock: 
 # --- channel policy -----------------------------------------------------------------------------------------------
 
 
-def channel_plan(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> list[str]:
+#: Why a notice goes to paper first (ChannelPlan.paper_reason → the label the console shows).
+PAPER_REASONS = {
+    "formal": "전자송달 미신청(고지서)",
+    "corporation": "법인",
+    "opt_out": "수신거부",
+    "no_ci": "연계정보 없음",
+    "no_mobile": "휴대전화 번호 없음",
+    "no_ci_no_mobile": "연계정보와 휴대전화 번호 없음",
+    "paper_only": "종이 우편만 선택",
+}
+CI_CHANNELS = (Channel.KAKAO, Channel.KT)
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    channels: list[str]
+    paper_reason: str = ""  # a PAPER_REASONS key when paper comes first, else ""
+
+
+def plan_channels(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> ChannelPlan:
     """The channels a notice goes through, in the campaign's order (`channels`, e.g. kakao → sms → kt), keeping only
     those that can reach this taxpayer (Kakao and KT need a CI, SMS a mobile number); paper always stays as the last
-    resort (a notice must be served somehow)."""
+    resort (a notice must be served somehow). When paper is first, why (`paper_reason`). The one place this rule
+    lives: sending (`channel_plan`) and the console's preview of a campaign's split both call it."""
+    paper = [Channel.PAPER]
     if campaign.legal_nature == Campaign.LegalNature.FORMAL and not taxpayer.e_service:
-        return [Channel.PAPER]
-    if not taxpayer.is_individual or taxpayer.opt_out:
-        return [Channel.PAPER]
+        return ChannelPlan(paper, "formal")
+    if not taxpayer.is_individual:
+        return ChannelPlan(paper, "corporation")
+    if taxpayer.opt_out:
+        return ChannelPlan(paper, "opt_out")
     reachable: set[str] = set()
     if ci:
-        reachable |= {Channel.KAKAO, Channel.KT}
+        reachable |= set(CI_CHANNELS)
     if taxpayer.mobile:
         reachable.add(Channel.SMS)
     order = ELECTRONIC if campaign.channels is None else campaign.channels
-    return [c for c in order if c in reachable] + [Channel.PAPER]
+    electronic = [c for c in order if c in reachable]
+    if electronic:
+        return ChannelPlan([*electronic, Channel.PAPER])
+    wanted = [c for c in order if c != Channel.PAPER]
+    need_ci = any(c in CI_CHANNELS for c in wanted)
+    need_mobile = Channel.SMS in wanted
+    reason = ("paper_only" if not wanted else "no_ci_no_mobile" if need_ci and need_mobile
+              else "no_ci" if need_ci else "no_mobile")
+    return ChannelPlan(paper, reason)
+
+
+def channel_plan(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> list[str]:
+    """The channels a notice goes through (`plan_channels`)."""
+    return plan_channels(campaign, taxpayer, ci).channels
+
+
+@dataclass
+class ChannelSplit:
+    """The expected first channel of a campaign's notices, before sending (the console's wizard shows it)."""
+
+    first: dict[str, int]  # channel → notices, for every channel (0 when none)
+    paper_reasons: dict[str, int]  # PAPER_REASONS key → notices whose first channel is paper
+    ci_unknown: int = 0  # individuals not yet looked up whose first channel depends on it (counted as found)
+    ci_unknown_without: dict[str, int] = field(default_factory=dict)  # where those go if it finds none
+
+
+def expected_split(campaign: Campaign, taxpayer_ids: Any) -> ChannelSplit:
+    """`plan_channels` for each taxpayer in `taxpayer_ids` (a queryset of ids: the campaign's notices outside the
+    control group), grouped in SQL by what the plan reads — kind, 전자송달, 수신거부, a mobile number, and the CI on
+    record (found, looked up without a match, or not asked yet) — so a large campaign costs one query. A taxpayer not
+    yet asked is counted as if the agency finds a CI (it is asked when the campaign is sent); `ci_unknown_without`
+    says where they go if it does not."""
+    from django.db.models import BooleanField, ExpressionWrapper
+
+    ci_rows = TaxpayerCI.objects.filter(taxpayer_id=OuterRef("pk"))
+    groups = (Taxpayer.objects.filter(pk__in=taxpayer_ids).order_by()
+              .annotate(has_mobile=ExpressionWrapper(~Q(mobile=""), output_field=BooleanField()),
+                        ci_asked=Exists(ci_rows), ci_found=Exists(ci_rows.exclude(ci_hash="")))
+              .values("kind", "e_service", "opt_out", "has_mobile", "ci_asked", "ci_found")
+              .annotate(n=Count("id")))
+    split = ChannelSplit(first={c: 0 for c in Channel.values}, paper_reasons={})
+    for g in groups:
+        person = Taxpayer(kind=g["kind"], e_service=g["e_service"], opt_out=g["opt_out"],
+                          mobile="01000000000" if g["has_mobile"] else "")
+        unknown = person.is_individual and not g["ci_asked"]
+        plan = plan_channels(campaign, person, "ci" if g["ci_found"] or unknown else "")
+        split.first[plan.channels[0]] += g["n"]
+        if plan.paper_reason:
+            split.paper_reasons[plan.paper_reason] = split.paper_reasons.get(plan.paper_reason, 0) + g["n"]
+        without = plan_channels(campaign, person, "").channels[0] if unknown else plan.channels[0]
+        if without != plan.channels[0]:  # the agency's answer decides their first channel
+            split.ci_unknown += g["n"]
+            split.ci_unknown_without[without] = split.ci_unknown_without.get(without, 0) + g["n"]
+    return split
 
 
 def _ci_of(notices: Sequence[Notice]) -> dict[int, str]:

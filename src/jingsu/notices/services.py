@@ -66,10 +66,12 @@ def create_campaign(
     send_window_end: time | None = None,
     channels: list[str] | None = None,
     mail_class: str = MailClass.ORDINARY,
+    control_seed: int | None = None,
 ) -> Campaign:
     """A draft campaign. Without `template`, the latest active version for the kind is used. Without `pay_by`, the
     납부기한 printed on the notices is as_of + 14 days (a 독촉장's must fall within 20 days of issue, 지방세징수법
-    제32조③; approval checks it)."""
+    제32조③; approval checks it). `control_seed` draws the control group (random when not given): the console's
+    wizard passes the seed its preview used, so the group it previewed is the group that is built."""
     filters = dict(filters or {})
     unknown = set(filters) - FILTER_KEYS
     if unknown:
@@ -117,7 +119,7 @@ def create_campaign(
             as_of=as_of,
             filters=filters,
             control_share=control_share,
-            control_seed=secrets.randbits(48),
+            control_seed=secrets.randbits(48) if control_seed is None else control_seed,
             read_deadline_days=read_deadline_days,
             fallback_hours=fallback_hours,
             created_by=actor,

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -101,8 +102,16 @@ class ImportResult:
     unmatched_lines: list[tuple[int, str]] = field(default_factory=list)
 
 
-def parse(data: bytes, layout: str) -> list[Record]:
-    """Parse and check a whole file; raise PaymentFileError listing every problem."""
+#: lines between two calls of a `progress` hook
+PROGRESS_EVERY = 5000
+Progress = Callable[[int], None]
+
+
+def parse(data: bytes, layout: str, *, jurisdiction: str | None = None,
+          progress: Progress | None = None) -> list[Record]:
+    """Parse and check a whole file; raise PaymentFileError listing every problem. With `jurisdiction`, a
+    전자납부번호 of another 자치단체 is a problem of its line (the file is booked as that jurisdiction's).
+    `progress(lines)` is called every PROGRESS_EVERY lines read."""
     try:
         text = data.decode("cp949")
     except UnicodeDecodeError as e:
@@ -110,9 +119,9 @@ def parse(data: bytes, layout: str) -> list[Record]:
         raise PaymentFileError(f"{line}행: CP949(EUC-KR)로 읽을 수 없는 문자가 있습니다.",
                                [FileProblem(line, "인코딩", "CP949(EUC-KR)로 읽을 수 없는 문자")]) from None
     if layout == "csv":
-        records, problems = _parse_csv(text)
+        records, problems = _parse_csv(text, progress)
     elif layout == "fixed":
-        records, problems = _parse_fixed(text)
+        records, problems = _parse_fixed(text, progress)
     else:
         raise PaymentFileError(f"지원하지 않는 형식입니다: {layout} (csv, fixed)")
     seen: dict[str, int] = {}
@@ -120,6 +129,9 @@ def parse(data: bytes, layout: str) -> list[Record]:
         if r.transaction_id in seen:
             problems.append(FileProblem(r.line, "거래번호", f"{seen[r.transaction_id]}행과 같은 거래번호입니다"))
         seen.setdefault(r.transaction_id, r.line)
+        if jurisdiction and r.payment_number and r.payment_number[:5] != jurisdiction:
+            problems.append(FileProblem(r.line, "전자납부번호", f"다른 자치단체({r.payment_number[:5]})의 전자납부번호입니다"
+                                                            f" (이 파일은 {jurisdiction}의 수납으로 가져옵니다)"))
     if problems:
         problems.sort(key=lambda p: p.line)
         raise PaymentFileError(
@@ -129,7 +141,7 @@ def parse(data: bytes, layout: str) -> list[Record]:
     return records
 
 
-def _parse_csv(text: str) -> tuple[list[Record], list[FileProblem]]:
+def _parse_csv(text: str, progress: Progress | None = None) -> tuple[list[Record], list[FileProblem]]:
     reader = csv.reader(io.StringIO(text))
     rows = list(reader)
     problems: list[FileProblem] = []
@@ -137,6 +149,8 @@ def _parse_csv(text: str) -> tuple[list[Record], list[FileProblem]]:
         return [], [FileProblem(1, "머리글", "첫 행은 " + ",".join(CSV_COLUMNS) + " 이어야 합니다")]
     records = []
     for n, row in enumerate(rows[1:], start=2):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n)
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(CSV_COLUMNS):
@@ -148,7 +162,7 @@ def _parse_csv(text: str) -> tuple[list[Record], list[FileProblem]]:
     return records, problems
 
 
-def _parse_fixed(text: str) -> tuple[list[Record], list[FileProblem]]:
+def _parse_fixed(text: str, progress: Progress | None = None) -> tuple[list[Record], list[FileProblem]]:
     lines = text.splitlines()
     problems: list[FileProblem] = []
     records: list[Record] = []
@@ -156,6 +170,8 @@ def _parse_fixed(text: str) -> tuple[list[Record], list[FileProblem]]:
         return [], [FileProblem(1, "구분", "첫 행은 머리 레코드(H)여야 합니다")]
     trailer: tuple[int, str] | None = None
     for n, line in enumerate(lines, start=1):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n)
         raw = line.encode("cp949")
         if len(raw) != RECORD_LENGTH:
             problems.append(FileProblem(n, "길이", f"{RECORD_LENGTH}바이트여야 하는데 {len(raw)}바이트입니다"))
@@ -233,22 +249,28 @@ def _record(n: int, v: dict[str, str], problems: list[FileProblem]) -> Record | 
 
 
 def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: str = "bank", actor: str,
-                        clock: Clock = DEFAULT_CLOCK) -> ImportResult:
-    """Import a bank/수납 file: all lines booked (each transaction once) or, on any bad line, none."""
+                        clock: Clock = DEFAULT_CLOCK, name: str | None = None,
+                        progress: Progress | None = None) -> ImportResult:
+    """Import a bank/수납 file: all lines booked (each transaction once) or, on any bad line, none. `name` is the
+    file's name as the office knows it (default: the path's); `progress(records)` is called every PROGRESS_EVERY
+    records booked (inside the one transaction)."""
     if source not in SOURCES:
         raise PaymentFileError(f"--source는 {', '.join(SOURCES)} 중 하나여야 합니다.")
+    name = name or path.name
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if PaymentFile.objects.filter(sha256=digest).exists():
-        raise PaymentFileError(f"이미 가져온 파일입니다: {path.name}")
-    records = parse(data, layout)
-    _refuse_conflicts(records, SOURCES[source])
+        raise PaymentFileError(f"이미 가져온 파일입니다: {name}")
+    records = parse(data, layout, jurisdiction=jurisdiction)
+    refuse_conflicts(records, SOURCES[source])
     with transaction.atomic():
         pf = PaymentFile.objects.create(
-            jurisdiction_id=jurisdiction, name=path.name[:200], sha256=digest, layout=layout, source=source,
+            jurisdiction_id=jurisdiction, name=name[:200], sha256=digest, layout=layout, source=source,
             records=len(records), amount=sum(r.amount for r in records), imported_by=actor, imported_at=clock.now())
         result = ImportResult(pf, records=len(records))
-        for r in records:
+        for done, r in enumerate(records, start=1):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done)
             payment, created = record_payment(
                 source=SOURCES[source], external_id=r.transaction_id, received_at=r.received_at, amount=r.amount,
                 channel=r.channel, payment_number=r.payment_number, virtual_account=r.virtual_account,
@@ -292,7 +314,7 @@ def _conflict_message(problems: list[FileProblem]) -> str:
             f"첫 오류: {problems[0]}")
 
 
-def _refuse_conflicts(records: list[Record], source: str) -> None:
+def refuse_conflicts(records: list[Record], source: str) -> None:
     """A transaction id already recorded for this source must carry the same amount (and numbers): a second file
     that says 999,999원 for what was received as 1,000원 is refused whole, naming each line."""
     problems: list[FileProblem] = []

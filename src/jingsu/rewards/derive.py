@@ -23,6 +23,7 @@ instalments of one levy are one case (건) for the per-case cap.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -109,13 +110,17 @@ def classify(levy: Levy, paid_on: date, actions: list[EnforcementAction],
     return "other-special", None, None
 
 
-def collections(jurisdiction: str, year: int, *, levy: Levy | None = None) -> list[Collection]:
-    """Every collection of past-year arrears in `year` (payment date in Seoul), oldest first."""
+def collections(jurisdiction: str, year: int, *, levy: Levy | None = None,
+                levy_ids: Iterable[int] | None = None) -> list[Collection]:
+    """Every collection of past-year arrears in `year` (payment date in Seoul), oldest first; only those of `levy`
+    or of the levies `levy_ids` when given (a levy's collections depend on its own records only)."""
     qs = (Allocation.objects.filter(levy__jurisdiction_id=jurisdiction, head__in=COUNTED_HEADS,
                                     levy__original_due_date__year__lt=year)
           .select_related("payment", "levy__taxpayer").order_by("payment__received_at", "payment_id", "levy_id"))
     if levy is not None:
         qs = qs.filter(levy=levy)
+    if levy_ids is not None:
+        qs = qs.filter(levy_id__in=list(levy_ids))
     amounts: dict[tuple[int, int], int] = defaultdict(int)
     rows: dict[tuple[int, int], tuple[Levy, Payment]] = {}
     for alloc in qs:
@@ -147,10 +152,12 @@ def collections(jurisdiction: str, year: int, *, levy: Levy | None = None) -> li
     return out
 
 
-def derive_arrears_merits(jurisdiction: str, year: int, *, levy: Levy | None = None) -> list[DerivedMerit]:
-    """Collections grouped into merits: one per levy, year, method and collector."""
+def derive_arrears_merits(jurisdiction: str, year: int, *, levy: Levy | None = None,
+                          levy_ids: Iterable[int] | None = None) -> list[DerivedMerit]:
+    """Collections grouped into merits: one per levy, year, method and collector (of `levy` or `levy_ids` only,
+    when given)."""
     merits: dict[tuple[int, str, str], DerivedMerit] = {}
-    for c in collections(jurisdiction, year, levy=levy):
+    for c in collections(jurisdiction, year, levy=levy, levy_ids=levy_ids):
         who = c.collector.payee_key if c.collector is not None else "none"
         key = (c.levy.pk, c.method, who)
         if key not in merits:

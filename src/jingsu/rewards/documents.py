@@ -24,6 +24,7 @@ from jingsu.rewards.models import (
     Claim,
     Decision,
     DecisionItem,
+    EnforcementAction,
     HiddenRevenueFinding,
     RewardCase,
     TransferBatch,
@@ -104,8 +105,12 @@ def ledger_one(jurisdiction: str, year: int) -> list[LedgerOneRow]:
     cases = {c.source_key: c for c in RewardCase.objects.filter(jurisdiction_id=jurisdiction, collection_year=year,
                                                                 merit_type="arrears")
              .prefetch_related("claimants__official", "claimants__civilian")}
+    # A row needs a collector (an enforcement action on its levy) or a case opened for it: derive only those
+    # levies' merits, not every collection of the year (thousands of payments for a few dozen rows; issue #14).
+    levy_ids = set(EnforcementAction.objects.filter(jurisdiction_id=jurisdiction).values_list("levy_id", flat=True))
+    levy_ids |= {_case_levy(c) for c in cases.values()} - {None}
     rows = []
-    for merit in derive_arrears_merits(jurisdiction, year):
+    for merit in derive_arrears_merits(jurisdiction, year, levy_ids=levy_ids):
         case = None
         if merit.collector is not None:
             case = cases.get(merit.source_key)
@@ -129,6 +134,14 @@ def ledger_one(jurisdiction: str, year: int) -> list[LedgerOneRow]:
             reward=item.amount if item else None, case=case.number if case else ""))
     rows.sort(key=lambda r: (r.collected_on, r.tax_number))
     return rows
+
+
+def _case_levy(case: RewardCase) -> int | None:
+    """The levy an arrears case is about: its `levy`, or the one its source key names (arrears:<levy>:…)."""
+    if case.levy_id is not None:
+        return case.levy_id
+    parts = case.source_key.split(":")
+    return int(parts[1]) if len(parts) > 1 and parts[0] == "arrears" and parts[1].isdigit() else None
 
 
 @dataclass
@@ -197,7 +210,15 @@ h1 { font-size: 14pt; text-align: center; margin: 0 0 6pt; } h2 { font-size: 10p
 table { border-collapse: collapse; width: 100%%; } th, td { border: 0.5pt solid #333; padding: 2pt 3pt; }
 th { background: #eee; } td.num { text-align: right; } tr { break-inside: avoid; }
 .page-break { break-before: page; } .meta { margin: 2pt 0 6pt; }
+table.fixed { table-layout: fixed; } table.fixed td, table.fixed th { overflow-wrap: anywhere; }
+col.w4 { width: 4%%; } col.w6 { width: 6%%; } col.w7 { width: 7%%; } col.w8 { width: 8%%; } col.w9 { width: 9%%; }
+col.w10 { width: 10%%; } col.w12 { width: 12%%; } col.w13 { width: 13%%; } col.w5 { width: 5%%; }
+col.w14 { width: 14%%; } col.w16 { width: 16%%; } col.w20 { width: 20%%; } col.w25 { width: 25%%; }
+col.w40 { width: 40%%; }
 """
+# Wide ledgers use `table.fixed` with column widths: WeasyPrint's automatic table layout measures every cell's
+# shortest and longest line first, which for Korean text (a break opportunity at every syllable) was half the time
+# of the ledger PDF (issue #14; docs/benchmarks.md "Console pages")
 
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:

@@ -1,7 +1,9 @@
-"""Streaming readers for roll files: CSV (UTF-8 or CP949/EUC-KR, detected) and XLSX.
+"""Readers for roll files: CSV (UTF-8 or CP949/EUC-KR, detected), XLSX and XLS (Excel 97–2003, as many office
+systems still export).
 
-Both yield `(row_number, {header: cell})` with the header as row 1, the way a spreadsheet numbers rows, and never
-hold the whole file in memory.
+All yield `(row_number, {header: cell})` with the header as row 1, the way a spreadsheet numbers rows. CSV and XLSX
+are streamed and never held in memory whole; an XLS file is a binary compound document that xlrd reads whole, so it
+is refused above a size of its own (`xls_max_mb`, default 50 MB, far above Excel 97's 65,536 rows).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class RollFileError(Exception):
 @dataclass(frozen=True)
 class RollSource:
     path: Path
-    kind: str  # "csv" | "xlsx"
+    kind: str  # "csv" | "xlsx" | "xls"
     encoding: str | None  # codec for CSV
 
 
@@ -43,8 +45,10 @@ def open_roll(path: Path, encoding: str | None = None) -> RollSource:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return RollSource(path, "xlsx", None)
+    if suffix == ".xls":
+        return RollSource(path, _sniff_xls(path), None)
     if suffix not in (".csv", ".txt"):
-        raise RollFileError(f"지원하지 않는 파일 형식입니다: '{path.suffix}' (CSV 또는 XLSX만 가능합니다).")
+        raise RollFileError(f"지원하지 않는 파일 형식입니다: '{path.suffix}' (CSV, XLSX 또는 XLS만 가능합니다).")
     if encoding is not None:
         codec = SUPPORTED_ENCODINGS.get(encoding.lower())
         if codec is None:
@@ -81,6 +85,8 @@ def iter_rows(source: RollSource, on_header: HeaderCheck) -> Iterator[tuple[int,
     `on_header` sees the header first and may raise RollFileError. Raises RollFileError for a file-level problem."""
     if source.kind == "xlsx":
         yield from _iter_xlsx(source.path, on_header)
+    elif source.kind == "xls":
+        yield from _iter_xls(source.path, on_header)
     else:
         yield from _iter_csv(source.path, source.encoding or "utf-8-sig", on_header)
 
@@ -245,9 +251,13 @@ def _iter_xlsx(path: Path, on_header: HeaderCheck) -> Iterator[tuple[int, dict[s
     check_xlsx(path)
     from openpyxl import load_workbook
 
+    # an XLSX saved under another name (.xls): openpyxl refuses a path by its suffix, not a file object
+    handle = path.open("rb") if path.suffix.lower() != ".xlsx" else None
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle or path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — any failure to parse the parts is a broken file
+        if handle is not None:
+            handle.close()
         raise RollFileError(f"{_XLSX_BROKEN} ({type(exc).__name__}).") from None
     row = 1
     try:
@@ -277,6 +287,8 @@ def _iter_xlsx(path: Path, on_header: HeaderCheck) -> Iterator[tuple[int, dict[s
             from None
     finally:
         workbook.close()
+        if handle is not None:
+            handle.close()
 
 
 def _pair(header: list[str], cells: list[Any], row: int) -> dict[str, Any]:
@@ -292,3 +304,111 @@ def _pair(header: list[str], cells: list[Any], row: int) -> dict[str, Any]:
     if extra:
         values["\x00extra"] = len(extra)
     return values
+
+
+# --- XLS (Excel 97–2003, BIFF in an OLE2 compound document), read with xlrd -----------------------------------------
+
+#: Rows in an Excel 97–2003 worksheet (BIFF8 row numbers are 16 bits).
+XLS_MAX_ROWS = 65_536
+#: [JINGSU_XLS_MAX_MB] largest .xls read: xlrd holds the whole sheet in memory (about 40 bytes per cell), and a
+#: real roll of 65,536 rows is well under 30 MB.
+XLS_MAX_MB = 50
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_XLS_BROKEN = "XLS 파일을 열 수 없습니다: 손상되었거나 엑셀 97–2003 형식이 아닙니다"
+
+
+def xls_max_mb() -> int:
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            return int(getattr(settings, "JINGSU_XLS_MAX_MB", XLS_MAX_MB))
+    except ImportError:  # pragma: no cover — the reader used without Django
+        pass
+    return XLS_MAX_MB
+
+
+def _sniff_xls(path: Path) -> str:
+    """What a file named .xls really is. Offices' systems save three things under that name: the Excel 97–2003
+    binary (read here), an XLSX (a zip: read as XLSX), and a web page or XML table (refused with what to do)."""
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(_OLE2):
+        return "xls"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):
+        raise RollFileError("이 파일은 이름만 .xls이고 실제로는 웹 문서(HTML) 또는 XML 표입니다. 엑셀에서 열어 "
+                            "'Excel 통합 문서(XLSX)'로 다시 저장한 파일이나 CSV 파일을 올리세요.")
+    raise RollFileError(f"{_XLS_BROKEN}.")
+
+
+def _xls_value(cell: Any, datemode: int) -> Any:
+    """An xlrd cell as the XLSX reader gives it: text, int for whole numbers, float, datetime for date cells,
+    bool; an error cell as its text (#N/A …), which the validators then refuse."""
+    import xlrd
+
+    kind, value = cell.ctype, cell.value
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if kind == xlrd.XL_CELL_NUMBER:
+        return int(value) if float(value).is_integer() else value
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate.xldate_as_datetime(value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return value
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#오류")
+    return value
+
+
+def _iter_xls(path: Path, on_header: HeaderCheck) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The first worksheet of an Excel 97–2003 file. Limits as for XLSX where they apply: the file's size (xlrd
+    reads it whole), Excel's row limit, rows as long as their own cells (`ragged_rows`: a hostile DIMENSIONS
+    record pads nothing), no formatting read, formulas never evaluated (xlrd gives the cached value). An encrypted
+    file and any parser error are the file error, in Korean, never a traceback."""
+    limit = xls_max_mb()
+    size = path.stat().st_size
+    if size > limit << 20:
+        raise RollFileError(f"XLS 파일이 너무 큽니다 ({size / (1 << 20):,.0f}MB, XLS는 {limit:,}MB까지). "
+                            "XLSX 또는 CSV로 저장해 올리세요.")
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True, formatting_info=False,
+                                  logfile=io.StringIO())
+    except xlrd.XLRDError as exc:
+        if "encrypt" in str(exc).lower():
+            raise RollFileError("XLS 파일에 암호가 걸려 있어 읽을 수 없습니다. 암호를 풀고 다시 저장해 올리세요.") \
+                from None
+        raise RollFileError(f"{_XLS_BROKEN} ({type(exc).__name__}).") from None
+    except Exception as exc:  # noqa: BLE001 — compound-document and record errors: a broken file
+        raise RollFileError(f"{_XLS_BROKEN} ({type(exc).__name__}).") from None
+    row = 1
+    try:
+        if book.nsheets == 0:
+            raise RollFileError("XLS 파일에 워크시트가 없습니다.")
+        sheet = book.sheet_by_index(0)
+        if sheet.nrows > XLS_MAX_ROWS:
+            raise RollFileError(f"XLS 파일의 행 수가 엑셀 97–2003의 한도({XLS_MAX_ROWS:,}행)를 넘습니다: 손상된 파일입니다.")
+        if sheet.nrows == 0:
+            raise RollFileError("파일이 비어 있습니다.")
+        header = _clean_header([_xls_value(c, book.datemode) for c in sheet.row(0)])
+        on_header(header)
+        for index in range(1, sheet.nrows):
+            row = index + 1
+            cells = [_xls_value(c, book.datemode) for c in sheet.row(index)]
+            if not any(c is not None and str(c).strip() for c in cells):
+                continue
+            yield row, _pair(header, cells, row)
+    except RollFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — a malformed record in the sheet
+        raise RollFileError(f"XLS 파일의 {row}행 부근을 읽을 수 없습니다: 손상된 파일입니다 ({type(exc).__name__}).") \
+            from None
+    finally:
+        book.release_resources()

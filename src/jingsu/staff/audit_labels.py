@@ -57,6 +57,9 @@ ACTION_LABELS: dict[str, str] = {
     "payment.unmatch_by_hand": "수기 대사 취소",
     "payment.conflict": "수납 내용 불일치",
     "payment.file_import": "수납 파일 가져오기",
+    "payment.upload": "수납 파일 올리기",
+    "payment.upload.confirm": "수납 파일 가져오기 확정",
+    "payment.upload.swept": "멈춘 수납 파일 작업 정리",
     "virtual_account.import": "가상계좌 가져오기",
     "gateway.order.create": "간편결제 주문",
     "gateway.order.redirect": "간편결제 화면 이동",
@@ -184,7 +187,8 @@ TARGET_LABELS: dict[str, str] = {
     "rewards.rewardbudget": "포상금 예산", "rewards.transferbatch": "이체 묶음", "rewards.claim": "포상금 지급신청",
     "rewards.collectionrefund": "징수액 환급", "rewards.clawback": "환수",
     "staff.staffprofile": "직원 계정", "staff.accountsetuptoken": "계정 설정 링크", "staff.accountrequest": "계정 요청",
-    "staff.accountnotice": "계정 알림", "staff.rollupload": "체납 자료 파일", "roll": "체납 자료 파일",
+    "staff.accountnotice": "계정 알림", "staff.rollupload": "체납 자료 파일",
+    "staff.paymentupload": "수납 파일", "roll": "체납 자료 파일",
     "auth.user": "직원 계정",
 }
 

@@ -12,7 +12,8 @@ re-implemented here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django import forms
 from django.contrib import messages
+from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -31,6 +33,7 @@ from jingsu.clock import today as clock_today
 from jingsu.core import audit
 from jingsu.delivery import control
 from jingsu.delivery.models import AttemptStatus, Channel
+from jingsu.delivery.services import expected_split
 from jingsu.korean import josa
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy
@@ -41,9 +44,10 @@ from jingsu.staff.access import (
 )
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import scoped_or_404, staff_view
-from jingsu.staff.forms import KrdsCheckboxes
+from jingsu.staff.forms import KrdsCheckboxes, krds_classes
 
 NO_CHANNEL = [("", "(없음)")]
+SEED_SALT = "jingsu.staff.campaign-control-seed"
 #: what the console shows in the SMS text where each notice's own portal address will go
 LINK_SHOWN = "(열람 주소)"
 CHANNEL_STEPS = 4
@@ -93,6 +97,8 @@ class CampaignForm(forms.Form):
     template = forms.ModelChoiceField(label="문서 서식", required=False, empty_label="(이 종류의 최신판)",
                                       queryset=NoticeTemplate.objects.none(),
                                       help_text="비우면 고른 종류의 최신 서식을 씁니다. 캠페인을 만든 뒤에는 바꿀 수 없습니다.")
+    # the control group's seed, signed: the preview and the build draw the same group (notices.services)
+    control_seed = forms.CharField(required=False, widget=forms.HiddenInput)
     pay_by = forms.DateField(label="안내문에 적을 납부기한", required=False,
                              widget=forms.DateInput(attrs={"type": "date"}),
                              help_text="비우면 기준일 + 14일. 독촉장은 발급일부터 20일 안이어야 합니다(지방세징수법 제32조③).")
@@ -115,9 +121,24 @@ class CampaignForm(forms.Form):
         self.fields["template"].queryset = NoticeTemplate.objects.filter(active=True).order_by("kind", "-version")
         self.fields["template"].label_from_instance = (  # type: ignore[attr-defined]
             lambda t: f"{Campaign.Kind(t.kind).label} {t.version}판 — {t.name}")
+        krds_classes(self)  # KRDS inputs, as the console's other forms (issue #14)
 
     def steps(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in self.STEPS]
+
+    @staticmethod
+    def new_seed() -> str:
+        """A fresh control-group seed for the page, signed so that it cannot be chosen by hand."""
+        return signing.dumps(secrets.randbits(48), salt=SEED_SALT)
+
+    def clean_control_seed(self) -> int | None:
+        raw = self.cleaned_data.get("control_seed") or ""
+        if not raw:
+            return None
+        try:
+            return int(signing.loads(raw, salt=SEED_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
+            raise forms.ValidationError("화면을 새로 고친 뒤 다시 만드세요 (대조군 추첨 값이 맞지 않습니다).") from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -167,7 +188,8 @@ class CampaignForm(forms.Form):
             actor=_actor(request), filters=self.filters(), control_share=d["control_share"],
             read_deadline_days=d["read_deadline_days"], fallback_hours=d["fallback_hours"], clock=_clock,
             template=d.get("template"), pay_by=d.get("pay_by"), send_window_start=d["send_window_start"],
-            send_window_end=d["send_window_end"], channels=self.channels(), mail_class=d["mail_class"])
+            send_window_end=d["send_window_end"], channels=self.channels(), mail_class=d["mail_class"],
+            control_seed=d.get("control_seed"))
 
 
 @dataclass
@@ -182,6 +204,8 @@ class Preview:
     document_html: str = ""
     taxpayer_id: int | None = None
     reference: str = ""
+    split: Any = None  # delivery.services.ChannelSplit of the notices outside the control group
+    split_rows: dict[str, Any] = field(default_factory=dict)
 
 
 def quick_summary(selected: Any, control_share: int) -> campaigns.BuildSummary:
@@ -217,11 +241,15 @@ def preview_campaign(request: HttpRequest, form: CampaignForm, *, document: bool
             selected = campaigns.select_arrears(c)
             if selected.count() > settings.JINGSU_CAMPAIGN_PREVIEW_LIMIT:
                 out = Preview(quick_summary(selected, c.control_share), estimate=True)
+                out.split = expected_split(c, selected.values("taxpayer_id"))
             else:
                 try:
                     out = Preview(campaigns.build_campaign(c, actor=_actor(request), clock=_clock))
                 except campaigns.CampaignError:
                     out = Preview(campaigns.BuildSummary(0, 0, 0, 0))
+                out.split = expected_split(c, Notice.objects.filter(campaign=c, control_group=False)
+                                           .values("taxpayer_id"))
+            out.split_rows = split_rows(out.split)
             try:
                 out.alert = render_alert(c, link=LINK_SHOWN)
             except TemplateError as e:
@@ -234,6 +262,25 @@ def preview_campaign(request: HttpRequest, form: CampaignForm, *, document: bool
             raise _RollBack(out)
     except _RollBack as done:
         return done.preview
+
+
+def split_rows(split: Any) -> dict[str, Any]:
+    """The expected split as the wizard shows it: first channels in the delivery order, paper's reasons, and the
+    taxpayers whose CI is not looked up yet (the sentence says what was assumed for them)."""
+    from jingsu.delivery.services import PAPER_REASONS
+
+    labels = dict(Channel.choices)
+    order = [Channel.KAKAO, Channel.KT, Channel.SMS, Channel.PAPER]
+    first = [{"channel": ch, "label": labels[ch], "count": split.first.get(ch, 0)} for ch in order]
+    paper = [{"reason": key, "label": label, "count": split.paper_reasons[key]}
+             for key, label in PAPER_REASONS.items() if split.paper_reasons.get(key)]
+    note = ""
+    if split.ci_unknown:
+        without = ", ".join(f"{labels[ch]} {n:,}건" for ch, n in sorted(
+            split.ci_unknown_without.items(), key=lambda kv: order.index(kv[0])))
+        note = (f"연계정보를 아직 조회하지 않은 {split.ci_unknown:,}명은 찾는다고 보고 셈했습니다(발송할 때 조회합니다). "
+                f"찾지 못하면 {without}입니다.")
+    return {"first": first, "paper": paper, "ci_unknown": split.ci_unknown, "note": note}
 
 
 # --- views -----------------------------------------------------------------------------------------------------------
@@ -249,7 +296,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @staff_view("prepare_campaign")
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: create_campaign + build_campaign, then the campaign's page."""
-    initial: dict[str, Any] = {"as_of": clock_today(_clock)}
+    initial: dict[str, Any] = {"as_of": clock_today(_clock), "control_seed": CampaignForm.new_seed()}
     if request.GET.get("kind") in Campaign.Kind.values:  # e.g. the 환급 대상 page's link to a 환급금 안내
         initial["kind"] = request.GET["kind"]
     form = CampaignForm(request.POST) if request.method == "POST" else CampaignForm(initial=initial)
@@ -282,7 +329,8 @@ def campaign_preview(request: HttpRequest) -> HttpResponse:
             "대조군은 비율로 어림. 정확한 수와 합계는 만들기 후 캠페인 화면에 나옵니다.") if p.estimate else ""
     return JsonResponse({"ok": True, "notices": s.notices, "control": s.control, "lines": s.lines,
                          "total_amount": s.total_amount, "estimate": p.estimate, "note": note, "alert": alert,
-                         "alert_error": p.alert_error}, json_dumps_params={"ensure_ascii": False})
+                         "alert_error": p.alert_error, "split": p.split_rows},
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def _form_from_query(request: HttpRequest) -> CampaignForm:

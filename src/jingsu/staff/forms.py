@@ -56,3 +56,17 @@ class KrdsRadios(forms.RadioSelect):
 
     template_name = "staff/widgets/krds_choices.html"
     option_template_name = "staff/widgets/krds_option.html"
+
+
+def krds_classes(form: forms.Form) -> None:
+    """KRDS classes on a form's widgets, as the console's other forms have them: `krds-form-select` on drop-down
+    lists, `krds-input` on text, number, date and time inputs and text areas; check boxes and radio buttons keep
+    their KRDS markup (KrdsCheckboxes, KrdsRadios), hidden inputs nothing."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.HiddenInput | forms.CheckboxInput | forms.RadioSelect):
+            continue  # RadioSelect covers CheckboxSelectMultiple too
+        css = "krds-form-select" if isinstance(widget, forms.Select) else "krds-input"
+        classes = widget.attrs.get("class", "").split()
+        if css not in classes:
+            widget.attrs["class"] = " ".join([*classes, css])

@@ -177,3 +177,56 @@ class RollUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
+
+
+class PaymentUpload(models.Model):
+    """One bank/수납 file uploaded in the console (docs/staff-console.md "수납 파일 가져오기"): the stored file, the
+    validation report of `jingsu.payments.files` (every bad line: line, field, reason) and, once confirmed, the
+    import's progress and result. The same states as a roll upload (`RollUpload.Status`): uploaded → validating →
+    invalid | validated → importing → done | failed (a failed import may be confirmed again: it is all or nothing)."""
+
+    Status = RollUpload.Status
+
+    class Layout(models.TextChoices):
+        CSV = "csv", "CSV"
+        FIXED = "fixed", "고정 길이(120바이트)"
+
+    class Source(models.TextChoices):
+        BANK = "bank", "은행 수납 파일"
+        WETAX = "wetax", "위택스 수납 파일"
+        COUNTER = "counter", "창구 수납 파일"
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    actor = models.CharField(max_length=150)
+    original_name = models.CharField("파일 이름", max_length=255)
+    stored_name = models.CharField(max_length=64, unique=True)  # random, under VAR_DIR/payment-uploads/
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)  # of the bytes: the same file twice is refused
+    layout = models.CharField("형식", max_length=10, choices=Layout.choices)
+    source = models.CharField("수납 경로", max_length=10, choices=Source.choices)
+    status = models.CharField(max_length=20, choices=RollUpload.Status.choices, default=RollUpload.Status.UPLOADED)
+    records = models.IntegerField(default=0)  # payment lines (validation)
+    amount = models.BigIntegerField(default=0)  # their sum in won (validation)
+    lines_checked = models.IntegerField(default=0)  # lines read by validation so far (progress)
+    records_done = models.IntegerField(default=0)  # lines booked so far (import progress)
+    total_errors = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # the first ERROR_KEEP problems: {"row", "column", "message"}
+    summary = models.JSONField(default=dict, blank=True)  # the import's result (new, duplicates, matched, …)
+    payment_file = models.ForeignKey("payments.PaymentFile", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    failure = models.TextField(blank=True)
+    confirmed_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField()
+    validated_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # as RollUpload.claimed_at
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "수납 파일 올림"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"

@@ -28,6 +28,7 @@ than its limit — a worker killed in the middle — and deletes the file, which
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -53,7 +54,7 @@ from jingsu.staff.models import RollUpload
 log = logging.getLogger(__name__)
 
 S = RollUpload.Status
-EXTENSIONS = (".csv", ".xlsx")
+EXTENSIONS = (".csv", ".xlsx", ".xls")
 #: Errors kept on the upload for the report (the total is always kept).
 ERROR_KEEP = 1000
 
@@ -96,20 +97,28 @@ def _remove_file(upload: RollUpload) -> None:
 # --- 1. upload -------------------------------------------------------------------------------------------------------
 
 
+def write_private(chunks: Any, directory: Path, suffix: str) -> tuple[str, int, str]:
+    """Write an uploaded file (an iterable of bytes) under a random name in `directory` (0700; the file 0600, never
+    served). Returns (stored name, size, SHA-256 of the bytes)."""
+    private_dir(directory)  # 0700, an older directory tightened (jingsu.core.files)
+    stored_name = secrets.token_hex(16) + suffix
+    size = 0
+    digest = hashlib.sha256()
+    fd = os.open(directory / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+    return stored_name, size, digest.hexdigest()
+
+
 def store_upload(chunks: Any, *, original_name: str, jurisdiction: Jurisdiction, user: Any) -> RollUpload:
     """Write the uploaded file (an iterable of bytes) under a random name and record the upload."""
     suffix = Path(original_name).suffix.lower()
     if suffix not in EXTENSIONS:
         raise ValueError(f"unsupported extension {suffix!r}")
-    directory = upload_dir()
-    private_dir(directory)  # 0700, an older directory tightened (jingsu.core.files)
-    stored_name = secrets.token_hex(16) + suffix
-    size = 0
-    fd = os.open(directory / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-            size += len(chunk)
+    stored_name, size, _ = write_private(chunks, upload_dir(), suffix)
     upload = RollUpload.objects.create(
         jurisdiction=jurisdiction, uploaded_by=user, actor=user.get_username(), original_name=original_name[:255],
         stored_name=stored_name, size=size, status=S.UPLOADED, created_at=_clock.now())
@@ -218,8 +227,8 @@ def _preview(upload: RollUpload, batches: Any) -> Any:
 
 
 def _encoding_label(codec: str | None, kind: str) -> str:
-    if kind == "xlsx":
-        return "XLSX"
+    if kind in ("xlsx", "xls"):
+        return kind.upper()
     from jingsu.rolls.reader import ENCODING_LABEL
 
     return ENCODING_LABEL.get(codec or "", codec or "")
@@ -372,8 +381,10 @@ class _ProgressWriter:
     On SQLite the import's transaction holds the only write lock, so nothing is written there until the end.
     """
 
-    def __init__(self, upload_id: int) -> None:
+    def __init__(self, upload_id: int, *, model: Any = None, field: str = "rows_done") -> None:
         self.upload_id = upload_id
+        self.model = model or RollUpload  # the payment upload (staff.payment_uploads) reuses this writer
+        self.field = field
         self.pool: ThreadPoolExecutor | None = None
         self.pending: Future[Any] | None = None
         if connection.vendor != "sqlite":
@@ -385,7 +396,7 @@ class _ProgressWriter:
         self.pending = self.pool.submit(self._write, done)
 
     def _write(self, done: int) -> None:
-        RollUpload.objects.filter(pk=self.upload_id, status=S.IMPORTING).update(rows_done=done)
+        self.model.objects.filter(pk=self.upload_id, status=S.IMPORTING).update(**{self.field: done})
 
     def close(self) -> None:
         if self.pool is not None:

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 
+from jingsu.core.exports import xlsx_append
+from jingsu.core.formats import file_size
 from jingsu.staff import roll_uploads, tasks
 from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.models import RollUpload
@@ -35,14 +37,24 @@ def _background(task: Any, upload_id: int) -> None:
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.1f}MB"
+    """300MB, 12.5MB (jingsu.core.formats.file_size)."""
+    return file_size(size)
+
+
+def limits() -> dict[str, str]:
+    """The limits the upload page states, in the units people use (300MB, 1,048,576행)."""
+    from jingsu.rolls.reader import XLS_MAX_ROWS, XLSX_MAX_ROWS, xls_max_mb
+
+    return {"size": _mb(roll_uploads.max_bytes()), "xls_size": _mb(xls_max_mb() << 20),
+            "xlsx_rows": f"{XLSX_MAX_ROWS - 1:,}행", "xls_rows": f"{XLS_MAX_ROWS - 1:,}행"}
 
 
 class RollUploadForm(forms.Form):
     file = forms.FileField(
         label="체납 자료 파일",
-        help_text="CSV(UTF-8 또는 CP949) 또는 XLSX. 형식은 체납 자료 파일 형식 안내(운영 문서)를 따릅니다.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx", "class": "krds-input"}),
+        help_text="CSV(UTF-8 또는 CP949), XLSX 또는 XLS(엑셀 97–2003). 형식은 체납 자료 파일 형식 안내(운영 문서)를 "
+                  "따르며, 아래의 서식 파일에 열 제목과 예시가 있습니다.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.xls", "class": "krds-input"}),
         error_messages={"required": "올릴 파일을 고르세요.", "empty": "파일이 비어 있습니다.",
                         "invalid": "파일을 받지 못했습니다. 다시 올려 주세요."},
     )
@@ -51,7 +63,7 @@ class RollUploadForm(forms.Form):
         f = self.cleaned_data["file"]
         name = f.name or ""
         if not name.lower().endswith(roll_uploads.EXTENSIONS):
-            raise forms.ValidationError("CSV(.csv) 또는 XLSX(.xlsx) 파일만 올릴 수 있습니다.")
+            raise forms.ValidationError("CSV(.csv), XLSX(.xlsx) 또는 XLS(.xls) 파일만 올릴 수 있습니다.")
         limit = roll_uploads.max_bytes()
         if f.size > limit:
             raise forms.ValidationError(
@@ -73,7 +85,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         return redirect("staff:roll_detail", upload_id=record.pk)
     recent = RollUpload.objects.filter(jurisdiction=request.jurisdiction)[:RECENT]  # type: ignore[attr-defined]
     return render(request, "staff/roll/upload.html", {"form": form, "recent": recent,
-                                                      "limit": _mb(roll_uploads.max_bytes())},
+                                                      "limit": _mb(roll_uploads.max_bytes()), "limits": limits()},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -132,3 +144,67 @@ def status(request: HttpRequest, upload_id: int) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     return JsonResponse(roll_uploads.status_payload(record), json_dumps_params={"ensure_ascii": False})
+
+
+#: The example row of the template (docs/formats/roll.md "예"), by header.
+TEMPLATE_EXAMPLE = {
+    "자치단체코드": "11260", "과세번호": "11260-14-2024-0000001", "납세자구분": "개인", "성명": "김민준",
+    "등록번호": "850101-1234566", "주소": "서울특별시 중랑구 면목로 100", "우편번호": "02100",
+    "휴대전화": "010-1234-5678", "전자송달신청": "N", "수신거부": "N", "세목코드": "14", "과세연도": "2024",
+    "기분": "정기2기", "과세대상": "면목동 123-4 주택", "본세": 120000, "지방교육세": 24000, "도시지역분": 16800,
+    "납세의무성립일": "2024-06-01", "납기": "2024-09-30", "납부기한": "2024-09-30", "신고구분": "부과", "상태": "정상",
+}
+
+
+def template_workbook(code: str) -> bytes:
+    """An XLSX with the Korean headers of docs/formats/roll.md (every column, in order) and one example row, the
+    자치단체코드 being the user's. Text columns are text cells, so a spreadsheet keeps 010… and 0-led numbers."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from jingsu.rolls.validation import HEADERS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "체납 자료"
+    headers = [c.header for c in HEADERS]
+    xlsx_append(ws, headers)
+    example = {**TEMPLATE_EXAMPLE, "자치단체코드": code,
+               "과세번호": TEMPLATE_EXAMPLE["과세번호"].replace("11260", code, 1)}
+    xlsx_append(ws, [example.get(h, "") for h in headers])
+    for i, column in enumerate(HEADERS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = max(10, len(column.header) * 2 + 2, len(str(example.get(column.header,
+                                                                                                     ""))) + 2)
+        value = ws.cell(row=2, column=i)
+        value.number_format = "#,##0" if isinstance(value.value, int) else "@"
+    ws.freeze_panes = "A2"
+    guide = wb.create_sheet("안내")
+    xlsx_append(guide, ["열 제목", "필수"])
+    for column in HEADERS:
+        xlsx_append(guide, [column.header, "예" if column.required else "아니오"])
+    xlsx_append(guide, [])
+    xlsx_append(guide, ["첫 시트의 첫 행이 열 제목입니다. 둘째 행은 예시이므로 지우고 자료를 적으세요. 필수 열(빨간 제목)은 "
+                        "비울 수 없습니다. 날짜는 2024-09-30처럼, 금액은 원 단위 숫자로 적습니다."])
+    guide.column_dimensions["A"].width = 18
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@staff_view("import_roll")
+def template(request: HttpRequest) -> HttpResponse:
+    """GET: the roll template (XLSX): the Korean headers and one example row."""
+    from urllib.parse import quote
+
+    code = request.jurisdiction.code  # type: ignore[attr-defined]
+    response = HttpResponse(template_workbook(code),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"체납자료-서식-{code}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename=\"roll-template-{code}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return response

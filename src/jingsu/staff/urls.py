@@ -5,7 +5,7 @@ Path parameters are named after the object they point to (`taxpayer_id`, …) so
 
 from django.urls import path
 
-from jingsu.staff import assistance_views, rewards_setup_views, user_views, views
+from jingsu.staff import assistance_views, payment_upload_views, rewards_setup_views, user_views, views
 from jingsu.staff import campaign_views as cv
 from jingsu.staff import money_views as mv
 from jingsu.staff import rewards_views as rv
@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     # 체납 자료 가져오기 (import_roll): docs/staff-console.md "Roll upload"
     path("rolls/", rolv.upload, name="roll_upload"),
+    path("rolls/template.xlsx", rolv.template, name="roll_template"),
     path("rolls/<int:upload_id>/", rolv.detail, name="roll_detail"),
     path("rolls/<int:upload_id>/confirm/", rolv.confirm, name="roll_confirm"),
     path("rolls/<int:upload_id>/status.json", rolv.status, name="roll_status"),
@@ -90,3 +91,5 @@ urlpatterns += user_views.urlpatterns
 urlpatterns += rewards_setup_views.urlpatterns
 # 분할 납부 and 상담 요청 from the citizen portal (manage_payments): staff/assistance_views.py
 urlpatterns += assistance_views.urlpatterns
+# 수납 파일 가져오기 (manage_payments): staff/payment_upload_views.py
+urlpatterns += payment_upload_views.urlpatterns

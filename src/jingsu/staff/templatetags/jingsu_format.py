@@ -96,3 +96,11 @@ def josa(value: Any, particle: str) -> str:
     from jingsu.korean import josa as _josa
 
     return _josa(value, particle)
+
+
+@register.filter
+def filesize_ko(value: Any) -> str:
+    """A size in bytes → "300MB", "12.5MB", "640KB" (jingsu.core.formats.file_size)."""
+    if value is None or value == "":
+        return ""
+    return formats.file_size(int(value))

@@ -28,7 +28,7 @@ from jingsu.delivery import control
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
 from jingsu.providers.base import BankFeedError, ProviderError
-from jingsu.staff import roll_uploads
+from jingsu.staff import payment_uploads, roll_uploads
 
 T = TypeVar("T")
 
@@ -119,6 +119,8 @@ class Command(BaseCommand):
         self.step("분할 납부", lambda: assistance.run_cycle(providers), None, also=(ProviderError,))
         self.step("완료 처리", lambda: control.complete_finished(), [])
         self.step("체납 자료 정리", lambda: roll_uploads.sweep_stuck(), 0)
+        self.step("수납 파일 정리", lambda: payment_uploads.sweep_stuck(), 0)
         if settings.CELERY_TASK_ALWAYS_EAGER:  # with a broker, the workers run them as tasks
             self.step("체납 자료 가져오기", lambda: roll_uploads.run_pending(), 0)
+            self.step("수납 파일 가져오기", lambda: payment_uploads.run_pending(), 0)
         return sent

@@ -66,8 +66,37 @@
           el.textContent = el.getAttribute("data-format") === "won" ? num(v) + "원" : num(v);
         }
         showAlert(s);
+        showSplit(s.split);
         note.textContent = s.note || "조건을 바꾸면 다시 계산합니다.";
       }).catch(function () { if (mine === seq) { note.textContent = "계산하지 못했습니다. 잠시 뒤 다시 바꿔 보세요."; } });
+    };
+    // the expected first channels and paper's reasons (delivery.services.expected_split)
+    var rowsInto = function (id, rows, empty) {
+      var table = document.getElementById(id);
+      if (!table) { return; }
+      var body = table.tBodies[0];
+      while (body.firstChild) { body.removeChild(body.firstChild); }
+      if (!rows.length) { rows = [{ label: empty, count: null }]; }
+      rows.forEach(function (row) {
+        var tr = document.createElement("tr");
+        var th = document.createElement("th");
+        th.scope = "row";
+        th.textContent = row.label;
+        var td = document.createElement("td");
+        td.className = "num";
+        td.textContent = row.count === null ? "" : num(row.count) + "건";
+        tr.appendChild(th);
+        tr.appendChild(td);
+        body.appendChild(tr);
+      });
+    };
+    var splitNote = document.getElementById("preview-split-note");
+    var splitNoteDefault = splitNote ? splitNote.textContent : "";
+    var showSplit = function (split) {
+      if (!split) { return; }
+      rowsInto("preview-split", split.first, "대상 없음");
+      rowsInto("preview-paper", split.paper, "종이로 먼저 가는 안내문이 없습니다");
+      if (splitNote) { splitNote.textContent = split.note ? split.note + " " + splitNoteDefault : splitNoteDefault; }
     };
     var later = function () { window.clearTimeout(timer); timer = window.setTimeout(update, 400); };
     form.addEventListener("input", later);

@@ -1,10 +1,12 @@
-/* 체납 자료 가져오기: the upload page's live status (staff:roll_status). No inline script: the CSP forbids it.
+/* 체납 자료 가져오기 and 수납 파일 가져오기: an upload page's live status (staff:roll_status, staff:money_file_status).
+   No inline script: the CSP forbids it. The box is the element with data-status-url and data-status; the result
+   block inside it is marked data-result (its fields are read from the JSON's "summary").
    While the upload is being validated or imported, poll the JSON every second and update the fields marked
    data-field (data-format="num" | "won") and the blocks marked data-show-when="<status> …". When validation ends the
    page is loaded again once (the report table is drawn by the server); the import's result is filled in place. */
 (function () {
   "use strict";
-  var box = document.getElementById("roll-live");
+  var box = document.querySelector("[data-status-url][data-status]");
   if (!box || !window.fetch) { return; }
   var url = box.getAttribute("data-status-url");
   var first = box.getAttribute("data-status");
@@ -22,7 +24,7 @@
     for (var i = 0; i < fields.length; i++) {
       var el = fields[i];
       var key = el.getAttribute("data-field");
-      var inResult = el.closest("#roll-result") !== null;
+      var inResult = el.closest("[data-result]") !== null;
       var value = inResult && key in summary ? summary[key] : s[key];
       if (value === undefined || value === null) { continue; }
       el.textContent = show(value, el.getAttribute("data-format"));
@@ -31,7 +33,7 @@
     for (var j = 0; j < blocks.length; j++) {
       blocks[j].hidden = blocks[j].getAttribute("data-show-when").split(" ").indexOf(s.status) < 0;
     }
-    var bar = document.getElementById("roll-progress");
+    var bar = box.querySelector("progress");
     if (bar && s.rows) { bar.max = s.rows; bar.value = s.rows_done; }
     box.setAttribute("data-status", s.status);
   }

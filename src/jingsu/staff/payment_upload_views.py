@@ -1,0 +1,118 @@
+"""수납 파일 가져오기 (issue #14 item 1): upload a bank/수납 file (CSV or fixed width), read the validation report
+(every bad line: line, field, reason), confirm, watch the import — the roll upload's screens and machinery
+(jingsu.staff.roll_views, roll_uploads) over jingsu.payments.files. Every view needs `manage_payments` and reads
+uploads through the user's jurisdiction, which is the file's. The steps are in jingsu.staff.payment_uploads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from jingsu.core.formats import file_size
+from jingsu.staff import payment_uploads, tasks
+from jingsu.staff.access import scoped_or_404, staff_view
+from jingsu.staff.forms import KrdsRadios
+from jingsu.staff.models import PaymentUpload
+from jingsu.staff.roll_views import ERRORS_PER_PAGE, RECENT, _background
+
+
+class PaymentUploadForm(forms.Form):
+    file = forms.FileField(
+        label="수납 파일",
+        help_text="은행·위택스·창구의 수납 파일(CP949): CSV 파일 또는 고정 길이(120바이트) 텍스트 파일.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.dat", "class": "krds-input"}),
+        error_messages={"required": "올릴 파일을 고르세요.", "empty": "파일이 비어 있습니다.",
+                        "invalid": "파일을 받지 못했습니다. 다시 올려 주세요."})
+    layout = forms.ChoiceField(label="파일 형식", choices=PaymentUpload.Layout.choices, widget=KrdsRadios,
+                               initial=PaymentUpload.Layout.CSV,
+                               error_messages={"required": "파일 형식을 고르세요."})
+    source = forms.ChoiceField(label="수납 경로", choices=PaymentUpload.Source.choices, widget=KrdsRadios,
+                               initial=PaymentUpload.Source.BANK,
+                               help_text="은행 수납 파일의 거래번호는 은행 거래내역(자동 수신)과 같은 번호입니다: 두 곳에 "
+                                         "같은 거래가 있으면 한 번만 기록합니다.",
+                               error_messages={"required": "수납 경로를 고르세요."})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "pay-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if not (f.name or "").lower().endswith(payment_uploads.EXTENSIONS):
+            raise forms.ValidationError("CSV(.csv) 또는 고정 길이(.txt, .dat) 파일만 올릴 수 있습니다.")
+        limit = payment_uploads.max_bytes()
+        if f.size > limit:
+            raise forms.ValidationError(f"파일이 너무 큽니다: {file_size(limit)}까지 올릴 수 있습니다 "
+                                        f"(올린 파일 {file_size(f.size)}). 파일을 나누어 올리세요.")
+        if f.size == 0:
+            raise forms.ValidationError("파일이 비어 있습니다.")
+        return f
+
+
+@staff_view("manage_payments")
+def upload(request: HttpRequest) -> HttpResponse:
+    form = PaymentUploadForm(request.POST, request.FILES) if request.method == "POST" else PaymentUploadForm()
+    if request.method == "POST" and form.is_valid():
+        f = form.cleaned_data["file"]
+        record = payment_uploads.store_upload(
+            f.chunks(), original_name=f.name, layout=form.cleaned_data["layout"], source=form.cleaned_data["source"],
+            jurisdiction=request.jurisdiction, user=request.user)  # type: ignore[attr-defined]
+        _background(tasks.validate_payment_upload, record.pk)
+        return redirect("staff:money_file_detail", payment_upload_id=record.pk)
+    recent = PaymentUpload.objects.filter(jurisdiction=request.jurisdiction)[:RECENT]  # type: ignore[attr-defined]
+    return render(request, "staff/money/file_upload.html", {
+        "form": form, "recent": recent, "limit": file_size(payment_uploads.max_bytes()),
+    }, status=400 if request.method == "POST" else 200)
+
+
+def _detail(request: HttpRequest, record: PaymentUpload) -> HttpResponse:
+    page = Paginator(record.errors or [], ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "staff/money/file_detail.html", {
+        "upload": record, "S": PaymentUpload.Status, "page": page,
+        "kept_errors": len(record.errors or []),
+        "more_errors": max(0, record.total_errors - len(record.errors or [])),
+        "can_confirm": payment_uploads.can_confirm(record),
+        "progress_written": payment_uploads.status_payload(record)["progress_written"],
+    })
+
+
+@staff_view("manage_payments")
+def detail(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+    return _detail(request, scoped_or_404(request, PaymentUpload, pk=payment_upload_id))
+
+
+@staff_view("manage_payments")
+def confirm(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+    """POST: start the import (all or nothing) in the background. GET shows the report with the button."""
+    record = scoped_or_404(request, PaymentUpload, pk=payment_upload_id)
+    if request.method != "POST":
+        return _detail(request, record)
+    if payment_uploads.start_import(record, actor=request.user.get_username()):
+        _background(tasks.import_payment_upload, record.pk)
+    else:
+        record.refresh_from_db()
+        if record.status != PaymentUpload.Status.IMPORTING:
+            messages.error(request, "가져올 수 없는 상태입니다: 오류 없이 검증된 파일만 가져올 수 있습니다.")
+    return redirect("staff:money_file_detail", payment_upload_id=record.pk)
+
+
+@staff_view("manage_payments")
+def status(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+    record = scoped_or_404(request, PaymentUpload, pk=payment_upload_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    return JsonResponse(payment_uploads.status_payload(record), json_dumps_params={"ensure_ascii": False})
+
+
+urlpatterns = [
+    path("money/files/", upload, name="money_file_upload"),
+    path("money/files/<int:payment_upload_id>/", detail, name="money_file_detail"),
+    path("money/files/<int:payment_upload_id>/confirm/", confirm, name="money_file_confirm"),
+    path("money/files/<int:payment_upload_id>/status.json", status, name="money_file_status"),
+]
