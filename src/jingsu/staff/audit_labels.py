@@ -54,6 +54,7 @@ ACTION_LABELS: dict[str, str] = {
     "payment.allocate": "수납 충당",
     "payment.unmatched": "미확인 수납",
     "payment.match_by_hand": "수기 대사",
+    "payment.unmatch_by_hand": "수기 대사 취소",
     "payment.conflict": "수납 내용 불일치",
     "payment.file_import": "수납 파일 가져오기",
     "virtual_account.import": "가상계좌 가져오기",
@@ -124,6 +125,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.password_reset": "비밀번호 초기화",
     "staff.setup_link_issue": "설정 링크 발급",
     "staff.password_set": "비밀번호 설정",
+    "staff.password_change": "비밀번호 바꾸기",
 }
 
 #: The first part of an action → the area it belongs to, for an action without its own label.
@@ -200,10 +202,10 @@ DETAIL_KEYS: dict[str, str] = {
     "matched": "찾은 건수", "matched_by": "대사 기준", "max_age": "체납 연차 상한", "max_amount": "체납액 상한",
     "meeting": "회의", "member": "위원", "method": "방법", "min_age": "체납 연차 하한", "min_amount": "체납액 하한",
     "new": "새로 기록", "notices": "안내문", "order_id": "주문 번호", "owner_change_reason": "납세자 정정 사유",
-    "owner_changes": "납세자 정정", "owner_changes_total": "납세자 정정 건수", "paid": "수납액", "paid_on": "지급일",
+    "owner_changes": "납세자 정정", "owner_changes_total": "납세자 정정 건수", "page": "쪽", "paid": "수납액", "paid_on": "지급일",
     "payment": "수납", "penalty": "가산세", "present": "출석", "previous_term_end": "이전 임기 종료일",
     "principal": "본세", "published_on": "게시일", "purpose": "용도", "queued": "대기", "reason": "사유",
-    "recorded": "기록된 금액", "records": "건수", "refund": "환급", "rejected": "거부", "remaining": "남은 예산",
+    "recorded": "기록된 금액", "records": "건수", "refund": "환급", "rejected": "거부", "reversed": "되돌린 충당", "remaining": "남은 예산",
     "report": "보고서", "request_id": "요청 번호", "requested_by": "요청한 사람", "role": "역할", "roll": "재적",
     "row": "행", "rows": "행 수", "seq": "통지 순번", "size": "크기", "source": "수납 경로", "status": "상태",
     "taken_on": "처분일", "tax": "본세 등", "tax_items": "세목", "taxpayer_fields": "바뀐 납세자 항목",
@@ -220,7 +222,7 @@ HIDDEN_KEYS = frozenset({"stored"})
 AMOUNT_KEYS = frozenset({
     "amount", "remaining", "total", "collected", "tax", "penalty", "enforcement", "recorded", "feed", "paid",
     "total_tax", "total_penalty", "total_arrears", "total_amount", "principal", "education_tax", "city_area_tax",
-    "min_amount", "max_amount",
+    "min_amount", "max_amount", "reversed",
 })
 AMOUNT_PARENTS = frozenset({"before", "after", "refund"})
 YEAR_KEYS = frozenset({"year", "budget_year", "tax_year"})

@@ -26,7 +26,7 @@ from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from jingsu.clock import SEOUL
 from jingsu.core import audit
@@ -189,10 +189,13 @@ class UnmatchForm(forms.Form):
 
 
 @staff_view("manage_payments")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def payment_unmatch(request: HttpRequest, payment_id: int) -> HttpResponse:
-    """Undo a match made by hand (reversal entries; `payments.services.unmatch_by_hand`)."""
+    """Undo a match made by hand (reversal entries; `payments.services.unmatch_by_hand`). GET shows the payment's
+    page, where the form is (as every action URL of the console does)."""
     payment = scoped_or_404(request, Payment, pk=payment_id)
+    if request.method != "POST":
+        return payment_match(request, payment_id)
     form = UnmatchForm(request.POST)
     if not form.is_valid():
         messages.error(request, "대사 취소 사유를 5자 이상 적어 주십시오.")

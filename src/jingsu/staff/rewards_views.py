@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from jingsu.core import audit
 from jingsu.core.formats import kdate
@@ -800,9 +800,12 @@ def clawbacks(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("manage_rewards")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def clawback_detect(request: HttpRequest) -> HttpResponse:
-    """부과취소된 건의 환수 (rewards.services.detect_cancelled_levies; safe to run again)."""
+    """부과취소된 건의 환수 (rewards.services.detect_cancelled_levies; safe to run again). GET shows the page the
+    button is on."""
+    if request.method != "POST":
+        return _clawbacks_page(request)
     opened = rewards.detect_cancelled_levies(_j(request), as_of=_today(), actor=_actor(request), clock=_clock)
     if opened:
         messages.success(request, f"부과취소된 건의 환수를 {len(opened):,}건 열었습니다: "
