@@ -6,6 +6,7 @@ Path parameters are named after the object they point to (`taxpayer_id`, …) so
 from django.urls import path
 
 from jingsu.staff import campaign_views as cv
+from jingsu.staff import export_views as xv
 from jingsu.staff import money_views as mv
 from jingsu.staff import rewards_setup_views, user_views, views
 from jingsu.staff import rewards_views as rv
@@ -88,3 +89,5 @@ urlpatterns = [
 urlpatterns += user_views.urlpatterns
 # 포상금 인적 사항 (officials, civilians, committees, members): staff/rewards_setup_views.py
 urlpatterns += rewards_setup_views.urlpatterns
+# XLSX downloads of the lists (issue #14): staff/export_views.py, rules in staff/downloads.py
+urlpatterns += xv.urlpatterns
