@@ -77,6 +77,8 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "member_id": (r.members[0].pk, r.other_member.pk),
         "finding_id": (r.finding.pk, r.other_finding.pk),
         "user_id": (world.users["clerk"].pk, world.other_clerk.pk),  # staff accounts (user_views)
+        "notice_id": (world.resends[0].notice_id, world.resends[1].notice_id),  # 포털 주소, 다시 보내기
+        "resend_id": (world.resends[0].pk, world.resends[1].pk),  # (notice_views)
     }
 
 
@@ -84,11 +86,12 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
 def world(world, clock):
     """The console's world plus the rewards objects the 포상금 URLs point to (a decided meeting, a paid claim and
     its transfer batch) in both jurisdictions."""
-    from _staff_helpers import add_money_world, add_rewards_world, add_roll_uploads
+    from _staff_helpers import add_money_world, add_resends, add_rewards_world, add_roll_uploads
 
     add_rewards_world(world, clock)
     add_roll_uploads(world, clock)  # a validated roll upload per jurisdiction for the roll URLs
     add_money_world(world, clock)  # unmatched payments and campaigns for the money and effect URLs
+    add_resends(world, clock)  # a pending resend per jurisdiction for the notice and resend URLs
     return world
 
 

@@ -98,7 +98,7 @@ def options(notice: Notice) -> list[Option]:
         if channel != Channel.PAPER:
             why = electronic_block
             if not why and channel in (Channel.KAKAO, Channel.KT) and not has_ci:
-                why = "연계정보(CI)가 없어 보낼 수 없습니다."
+                why = "연계정보가 없어 보낼 수 없습니다(본인확인기관에서 받은 적이 없음)."
             if not why and channel == Channel.SMS and not t.mobile:
                 why = "휴대전화 번호가 없습니다."
         elif not t.address.strip():
@@ -189,7 +189,7 @@ def request_resend(notice: Notice, code: str, *, reason: str, actor: str, key: s
         Resend.objects.filter(pk=resend.pk).update(status=Resend.Status.APPROVED, decided_by=actor, decided_at=now,
                                                    attempt=attempt)
         audit.record("delivery.resend", actor=actor, jurisdiction=notice.jurisdiction_id, target=notice,
-                     reason=reason, clock=clock, detail={**detail, "seq": attempt.sequence})
+                     reason=reason, clock=clock, detail={**detail, "sequence": attempt.sequence})
     resend.refresh_from_db()
     return resend
 
@@ -216,7 +216,7 @@ def approve_resend(resend: Resend, *, actor: str, clock: Clock = DEFAULT_CLOCK) 
         audit.record("delivery.resend_approve", actor=actor, jurisdiction=locked.jurisdiction_id,
                      target=locked.notice, clock=clock,
                      detail={"request_id": locked.pk, "channel": locked.channel, "mail_class": locked.mail_class,
-                             "amount": locked.cost, "requested_by": locked.requested_by, "seq": attempt.sequence})
+                             "amount": locked.cost, "requested_by": locked.requested_by, "sequence": attempt.sequence})
     locked.refresh_from_db()
     return locked
 

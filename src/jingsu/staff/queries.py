@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
-from jingsu.delivery.models import DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.models import DeliveryAttempt, DeliveryEvent, Resend
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.models import Notice, NoticeLine
@@ -127,8 +127,8 @@ class TaxpayerFile:
 
 def taxpayer_file(taxpayer: Taxpayer, today: date) -> TaxpayerFile:
     """Everything the taxpayer page shows: levies (each with `owed_today`, `Levy.owed(today)`: the figure the
-    portal, the gateway and a notice built today show), notices with each delivery attempt and its history, payments
-    and enforcement actions."""
+    portal, the gateway and a notice built today show), notices with each delivery attempt (and the resend it came
+    from), its history and the notice's resend requests, payments and enforcement actions."""
     levies = list(Levy.objects.filter(taxpayer=taxpayer, jurisdiction_id=taxpayer.jurisdiction_id)
                   .order_by("-due_date", "tax_number"))
     notices = list(
@@ -136,8 +136,9 @@ def taxpayer_file(taxpayer: Taxpayer, today: date) -> TaxpayerFile:
         .select_related("campaign")
         .prefetch_related(
             Prefetch("lines", queryset=NoticeLine.objects.select_related("levy").order_by("id")),
-            Prefetch("attempts", queryset=DeliveryAttempt.objects.order_by("sequence", "id").prefetch_related(
-                Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")))),
+            Prefetch("attempts", queryset=DeliveryAttempt.objects.select_related("resend").order_by("sequence", "id")
+                     .prefetch_related(Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")))),
+            Prefetch("resends", queryset=Resend.objects.order_by("requested_at", "id")),
         )
         .order_by("-created_at", "-id")
     )

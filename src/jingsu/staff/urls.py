@@ -8,6 +8,7 @@ from django.urls import path
 from jingsu.staff import campaign_views as cv
 from jingsu.staff import export_views as xv
 from jingsu.staff import money_views as mv
+from jingsu.staff import notice_views as nv
 from jingsu.staff import rewards_setup_views, user_views, views
 from jingsu.staff import rewards_views as rv
 from jingsu.staff import roll_views as rolv
@@ -89,5 +90,7 @@ urlpatterns = [
 urlpatterns += user_views.urlpatterns
 # 포상금 인적 사항 (officials, civilians, committees, members): staff/rewards_setup_views.py
 urlpatterns += rewards_setup_views.urlpatterns
+# 전화 상담 (issue #14 "The official"): a notice's portal address, resends, a campaign's recipients
+urlpatterns += nv.urlpatterns
 # XLSX downloads of the lists (issue #14): staff/export_views.py, rules in staff/downloads.py
 urlpatterns += xv.urlpatterns

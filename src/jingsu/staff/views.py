@@ -78,6 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("staff.prepare_campaign") or user.has_perm("staff.approve_campaign"):
         context["campaigns"] = list(Campaign.objects.filter(jurisdiction=j).order_by("-created_at", "-id")[:5])
         context["awaiting_approval"] = Campaign.objects.filter(jurisdiction=j, status=Campaign.Status.BUILT).count()
+        if user.has_perm("staff.approve_campaign"):
+            from jingsu.delivery.models import Resend
+
+            context["resends_waiting"] = Resend.objects.filter(jurisdiction=j, status=Resend.Status.PENDING).count()
     if user.has_perm("staff.view_audit_log"):
         since = CONSOLE_CLOCK.now() - timedelta(days=1)
         recent = AuditLog.objects.filter(jurisdiction=j, at__gte=since)
