@@ -120,16 +120,21 @@ def test_a_resend_never_queues_a_next_channel(jungnang, providers, sim, clock):
     delivery.poll_statuses(providers, clock=clock)
     delivery.fallback_due(clock=clock)
     assert n.attempts.order_by("-sequence").first().pk == r.attempt.pk, "no fallback after a resend"
-    # a failed resend does not queue one either, and leaves the notice as it was
-    status = Notice.objects.get(pk=n.pk).status
-    a = DeliveryAttempt.objects.get(pk=r.attempt.pk)
-    if a.status in (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED):
-        from jingsu.providers.base import DeliveryState
 
-        delivery.apply_report(a, DeliveryState.FAILED, code="FAILED", delivered_at=None, read_at=None,
-                              now=clock.now())
-        assert n.attempts.order_by("-sequence").first().pk == a.pk
-        assert Notice.objects.get(pk=n.pk).status == status
+
+def test_a_failed_resend_queues_nothing_and_leaves_the_notice_as_it_was(jungnang, providers, clock):
+    from jingsu.providers.base import DeliveryState
+
+    n = kim(sent_campaign(clock, jungnang, providers))
+    r = resend.request_resend(n, "sms", reason="문자로 다시 보냄", actor="clerk", key="k-6", clock=clock)
+    assert resend.send_pending(providers, clock=clock, attempt_ids=[r.attempt_id]) == 1
+    a = DeliveryAttempt.objects.get(pk=r.attempt_id)
+    assert a.status == AttemptStatus.ACCEPTED
+    status = Notice.objects.get(pk=n.pk).status
+    assert delivery.apply_report(a, DeliveryState.FAILED, code="FAILED", delivered_at=None, read_at=None,
+                                 now=clock.now())
+    assert n.attempts.order_by("-sequence").first().pk == a.pk, "no next channel after a failed resend"
+    assert Notice.objects.get(pk=n.pk).status == status
 
 
 def test_refusals_say_why(jungnang, providers, clock):
