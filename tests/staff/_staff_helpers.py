@@ -41,6 +41,7 @@ class World:
     roll_uploads: Any = None  # (own, other jurisdiction's) RollUpload, when a test asks for it (add_roll_uploads)
     money: Any = None  # MoneyWorld, when a test asks for it (add_money_world)
     payment_uploads: Any = None  # (own, other jurisdiction's) PaymentUpload, added with the roll uploads
+    resends: Any = None  # (own, other jurisdiction's) pending Resend, when a test asks for it (add_resends)
 
 
 def build_world(clock, tmp_path: Path) -> World:
@@ -283,6 +284,26 @@ def _other_rewards(r: RewardsWorld, clock) -> None:
         submitted_on=MEETING_DAY, status=Claim.Status.PAID, budget_year=2026, batch=batch, paid_on=MEETING_DAY,
         created_by="setup", created_at=now)
     r.other_meeting, r.other_claim, r.other_batch = meeting, claim, batch
+
+
+# --- resends (다시 보내기): a pending request in each jurisdiction, for the URL walker ---------------------------------
+
+
+def add_resends(world: World, clock) -> tuple:
+    """A pending paper resend of HOME's notice (김민준, sent once by KT in build_world) and one in OTHER (written
+    directly: OTHER's campaign is only built). Needs add_money_world (OTHER's campaign)."""
+    from jingsu.delivery.models import Resend
+
+    own = Notice.objects.get(taxpayer=world.taxpayer)
+    other = Notice.objects.filter(campaign=world.money.other_campaign).order_by("pk").first()
+    made = []
+    for notice, who in ((own, world.users["clerk"].get_username()), (other, world.other_clerk.get_username())):
+        made.append(Resend.objects.create(
+            jurisdiction_id=notice.jurisdiction_id, notice=notice, channel="paper", mail_class="registered",
+            cost=2930, reason="납세자 요청: 등기로 다시", key=f"walker-{notice.pk}", requested_by=who,
+            requested_at=clock.now()))
+    world.resends = tuple(made)
+    return world.resends
 
 
 # --- roll upload (체납 자료 가져오기): one validated upload per jurisdiction, for the URL walker --------------------

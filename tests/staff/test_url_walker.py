@@ -80,6 +80,8 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "user_id": (world.users["clerk"].pk, world.other_clerk.pk),  # staff accounts (user_views)
         "plan_id": (world.assistance.plan.pk, world.assistance.other_plan.pk),  # 분할 납부 (assistance_views)
         "callback_id": (world.assistance.callback.pk, world.assistance.other_callback.pk),  # 상담 요청
+        "notice_id": (world.resends[0].notice_id, world.resends[1].notice_id),  # 포털 주소, 다시 보내기
+        "resend_id": (world.resends[0].pk, world.resends[1].pk),  # (notice_views)
     }
 
 
@@ -87,7 +89,7 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
 def world(world, clock):
     """The console's world plus the rewards objects the 포상금 URLs point to (a decided meeting, a paid claim and
     its transfer batch) in both jurisdictions."""
-    from _staff_helpers import add_money_world, add_rewards_world, add_roll_uploads
+    from _staff_helpers import add_money_world, add_resends, add_rewards_world, add_roll_uploads
 
     add_rewards_world(world, clock)
     add_roll_uploads(world, clock)  # a validated roll upload per jurisdiction for the roll URLs
@@ -95,6 +97,7 @@ def world(world, clock):
     from _assistance_helpers import add_assistance_world
 
     add_assistance_world(world, clock)  # a 분할 납부 request and a 상담 요청 per jurisdiction
+    add_resends(world, clock)  # a pending resend per jurisdiction for the notice and resend URLs
     return world
 
 

@@ -123,7 +123,7 @@ def problems(text: str, allowed_names: set[str]) -> list[str]:
 
 @pytest.fixture
 def world(world, clock):
-    from _staff_helpers import add_money_world, add_rewards_world, add_roll_uploads
+    from _staff_helpers import add_money_world, add_resends, add_rewards_world, add_roll_uploads
 
     add_rewards_world(world, clock)
     add_roll_uploads(world, clock)
@@ -131,6 +131,7 @@ def world(world, clock):
     from _assistance_helpers import add_assistance_world
 
     add_assistance_world(world, clock)  # the 분할 납부 and 상담 요청 screens
+    add_resends(world, clock)
     return world
 
 
@@ -160,12 +161,17 @@ def pdf_texts(monkeypatch):
 def _names(world) -> set[str]:
     """Names people gave or outsiders sent, shown as they are: 아이디 (Django usernames, ASCII by rule, and the
     test world's actors "maker", "checker", "setup", which stand for usernames), the example 아이디 on the new-account
-    form, uploaded files' own names, and the bank's transaction numbers (거래번호) as the bank sent them."""
+    form, uploaded files' own names, the bank's transaction numbers (거래번호) as the bank sent them, the
+    intermediaries' document numbers as they gave them (`DeliveryAttempt.external_id`), and taxpayers' names as the
+    roll gives them (NGUYEN VAN AN), whole or masked (N***** *** *N)."""
     from django.contrib.auth import get_user_model
 
     from jingsu.core.models import AuditLog
+    from jingsu.delivery.models import DeliveryAttempt
+    from jingsu.delivery.paper import mask_name
     from jingsu.payments.models import Payment
     from jingsu.staff.models import PaymentUpload, RollUpload
+    from jingsu.taxpayers.models import Taxpayer
 
     names = set(get_user_model().objects.values_list("username", flat=True)) | {"maker", "checker", "setup"}
     names |= {"kim.minjun-11260"}
@@ -173,6 +179,9 @@ def _names(world) -> set[str]:
     names |= set(PaymentUpload.objects.values_list("original_name", flat=True))  # 수납 파일 가져오기
     names |= set(AuditLog.objects.filter(target_type="roll").values_list("target_id", flat=True))  # import-roll's file
     names |= set(Payment.objects.values_list("external_id", flat=True))
+    names |= set(DeliveryAttempt.objects.values_list("external_id", flat=True))
+    taxpayers = set(Taxpayer.objects.values_list("name", flat=True))
+    names |= taxpayers | {mask_name(n) for n in taxpayers}
     return {n for n in names if n}
 
 

@@ -264,3 +264,44 @@ class PublicNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice_id} 공고 {kdate(self.published_on)} → {kdate(self.effective_on)}"
+
+
+# --- a notice sent again at a clerk's request (staff console, taxpayer page) --------------------------------------
+
+
+class Resend(models.Model):
+    """A request to send one notice again by a channel a person chose (a citizen on the phone did not get it).
+
+    Channels that cost little (Kakao, SMS) go out at the requester's word; the ones that cost money (KT, paper by
+    일반 or 등기 mail) wait for a second person's approval (maker-checker: `approve_campaign`, not the requester).
+    Once it may go, the request gets its own `DeliveryAttempt` (the next sequence of the notice, a fixed
+    idempotency key), and from there the attempt machine does the rest. A resend attempt never queues a fallback of
+    its own: it is one try by one channel (delivery.resend). `key` is the request form's one-time key, so a double
+    submission makes one request."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "승인 대기"
+        APPROVED = "approved", "발송 대기열에 넣음"
+        REJECTED = "rejected", "반려"
+
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="resends")
+    channel = models.CharField("채널", max_length=8, choices=Channel.choices)
+    mail_class = models.CharField("우편 종류", max_length=10, blank=True)  # paper only: ordinary | registered
+    cost = models.IntegerField("비용(원)", default=0)
+    reason = models.CharField("사유", max_length=200)
+    key = models.CharField(max_length=64, unique=True)  # the request form's one-time key (double submit → one)
+    status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=150, blank=True)  # the approver (or the requester, when none is needed)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=200, blank=True)
+    attempt = models.OneToOneField(DeliveryAttempt, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="resend")
+
+    class Meta:
+        indexes = [models.Index(fields=["jurisdiction", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.channel} {self.status}"

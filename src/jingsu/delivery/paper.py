@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
@@ -106,13 +107,19 @@ def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, regis
     `registered`: None follows each campaign's mail_class; True/False forces 등기/일반 for this run. If rendering
     or the post office fails, the claimed attempts go back to `queued` (the next run tries again with the same keys;
     the post office de-duplicates on them) and the batch is marked failed."""
+    from jingsu.delivery.resend import RESENDABLE, resend_mail_classes
     from jingsu.delivery.services import claim
 
-    # only campaigns that are sending: a paused or cancelled campaign's paper waits (delivery.control)
+    # only campaigns that are sending: a paused or cancelled campaign's paper waits (delivery.control); a resend a
+    # person asked for (and a second person approved) goes with the next batch unless its campaign is paused or
+    # cancelled (delivery.resend)
     sending = list(Campaign.objects.filter(status=Campaign.Status.SENDING).values_list("pk", flat=True))
     attempts = claim(Channel.PAPER, 100_000, now=clock.now(), campaigns=sending)
+    attempts += claim(Channel.PAPER, 100_000, now=clock.now(),
+                      where=Q(resend__isnull=False, notice__campaign__status__in=RESENDABLE))
     if not attempts:
         return []
+    resent = resend_mail_classes([a.pk for a in attempts])
     now = clock.now()
     out = Path(out_dir) if out_dir is not None else default_out_dir()
     notices = {n.pk: n for n in Notice.objects.filter(pk__in=[a.notice_id for a in attempts])
@@ -120,12 +127,17 @@ def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, regis
     groups: dict[tuple[str, MailClass], list[DeliveryAttempt]] = defaultdict(list)
     for a in attempts:
         n = notices[a.notice_id]
-        mail = campaign_mail_class(n.campaign) if registered is None else (
-            MailClass.REGISTERED if registered else MailClass.ORDINARY)
+        if registered is not None:
+            mail = MailClass.REGISTERED if registered else MailClass.ORDINARY
+        elif a.pk in resent:
+            mail = MailClass.REGISTERED if resent[a.pk] == "registered" else MailClass.ORDINARY
+        else:
+            mail = campaign_mail_class(n.campaign)
         groups[(n.jurisdiction_id, mail)].append(a)
     batches = []
     for (jurisdiction, mail), group in sorted(groups.items()):
-        batches.append(_one_batch(group, notices, jurisdiction, mail, providers, now, out, clock, pdf))
+        batches.append(_one_batch(group, notices, jurisdiction, mail, providers, now, out, clock, pdf,
+                                  resent=set(resent)))
     return batches
 
 
@@ -142,7 +154,8 @@ def _back_to_queue(group: Sequence[DeliveryAttempt], now: datetime, code: str) -
 
 
 def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdiction: str, mail: MailClass,
-               providers: ProviderSet, now: datetime, out: Path, clock: Clock, pdf: bool = True) -> PrintBatch:
+               providers: ProviderSet, now: datetime, out: Path, clock: Clock, pdf: bool = True,
+               resent: set[int] | None = None) -> PrintBatch:
     group.sort(key=lambda a: a.pk)
     local = now.astimezone(SEOUL)
     batch_id = f"P{local:%Y%m%d%H%M%S}-{jurisdiction}-{'R' if mail == MailClass.REGISTERED else 'N'}-{group[0].pk}"
@@ -198,7 +211,8 @@ def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdi
                     status=Notice.Status.PAPER)
             else:
                 a.move(S.REJECTED, at=now, code=r.code or "REJECTED", tries=a.tries + 1)
-                Notice.objects.filter(pk=a.notice_id).update(status=Notice.Status.UNDELIVERABLE)
+                if a.pk not in (resent or ()):  # a refused resend leaves the notice as it was
+                    Notice.objects.filter(pk=a.notice_id).update(status=Notice.Status.UNDELIVERABLE)
         accepted = len(group) - len(rejected)
         PrintBatch.objects.filter(pk=batch.pk).update(
             status=PrintBatch.Status.SUBMITTED, accepted=accepted, manifest_path=str(manifest),

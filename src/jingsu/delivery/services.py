@@ -294,14 +294,16 @@ def sendable_campaigns(now: datetime) -> list[int]:
 
 
 def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = (S.QUEUED,),
-          campaigns: Sequence[int] | None = None) -> list[DeliveryAttempt]:
+          campaigns: Sequence[int] | None = None, where: Q | None = None) -> list[DeliveryAttempt]:
     """Claim up to `limit` attempts for this worker: SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so two workers
     never claim the same rows; SQLite serialises writers anyway. Claimed rows move to `sending` before the lock is
-    released."""
+    released. `where` narrows the attempts further (delivery.resend: the attempts of approved resends)."""
     with transaction.atomic():
         qs = DeliveryAttempt.objects.filter(channel=channel, status__in=statuses).order_by("id")
         if campaigns is not None:
             qs = qs.filter(notice__campaign_id__in=campaigns)
+        if where is not None:
+            qs = qs.filter(where)
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         attempts = list(qs[:limit])
@@ -319,8 +321,13 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
 
 def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: int = 10_000) -> int:
     """Send queued electronic attempts of campaigns inside their send window, in provider-sized batches.
-    Returns how many were handed over; attempts outside the window wait in `queued`."""
-    handed = 0
+    Returns how many were handed over; attempts outside the window wait in `queued`.
+
+    First the attempts of resends a person asked for (delivery.resend: by one channel, at once, whatever the state
+    of the campaign but paused or cancelled), then the campaigns' own."""
+    from jingsu.delivery import resend
+
+    handed = resend.send_pending(providers, clock=clock, limit=limit)
     campaigns = sendable_campaigns(clock.now())
     if not campaigns:
         return 0
@@ -334,12 +341,15 @@ def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: 
     return handed
 
 
-def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: ProviderSet, clock: Clock) -> None:
+def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: ProviderSet, clock: Clock, *,
+                fresh: bool = False) -> None:
+    """Hand one claimed batch to its provider and record the answers. The read deadline runs from the notice's
+    first send on any channel; `fresh` (a resend a person asked for) starts it again from now."""
     notices = {n.pk: n for n in Notice.objects.filter(pk__in=[a.notice_id for a in attempts])
                .select_related("campaign", "campaign__jurisdiction", "taxpayer")}
     ci = _ci_of(list(notices.values()))
     now = clock.now()
-    first_sent = _first_sent([a.notice_id for a in attempts])
+    first_sent = {} if fresh else _first_sent([a.notice_id for a in attempts])
     alerts = _alerts(notices.values())
     try:
         if channel in (Channel.KAKAO, Channel.KT):
@@ -415,9 +425,13 @@ def _first_sent(notice_ids: Sequence[int]) -> dict[int, datetime]:
     )
 
 
-def _link(n: Notice) -> str:
-    """The portal address of a notice: an opaque token, nothing personal."""
+def portal_link(n: Notice) -> str:
+    """The portal address of a notice: an opaque token, nothing personal (the portal asks who the reader is). The
+    same address goes into every alert and SMS and is what the console's 포털 주소 shows."""
     return f"{settings.JINGSU_PORTAL_URL.rstrip('/')}/n/{n.token}"
+
+
+_link = portal_link
 
 
 def _alerts(notices: Iterable[Notice]) -> dict[int, Alert]:
@@ -443,10 +457,19 @@ def _sms(a: DeliveryAttempt, n: Notice, alert: Alert) -> SmsMessage:
                       payload=n.reference)
 
 
-def _successor(a: DeliveryAttempt, n: Notice, ci: str, now: datetime, paper_now: bool) -> DeliveryAttempt | None:
-    """The (unsaved) attempt that follows `a` on the notice's plan; None after paper or for a cancelled campaign
-    (delivery.control.cancel_campaign: nothing more is queued for it)."""
-    if a.channel == Channel.PAPER or n.campaign.status == Campaign.Status.CANCELLED:
+def _resend_attempts(ids: Iterable[int]) -> set[int]:
+    """Which of these attempts are resends a person asked for (delivery.models.Resend)."""
+    from jingsu.delivery.models import Resend
+
+    return set(Resend.objects.filter(attempt_id__in=list(ids)).values_list("attempt_id", flat=True))
+
+
+def _successor(a: DeliveryAttempt, n: Notice, ci: str, now: datetime, paper_now: bool,
+               resend: bool = False) -> DeliveryAttempt | None:
+    """The (unsaved) attempt that follows `a` on the notice's plan; None after paper, for a cancelled campaign
+    (delivery.control.cancel_campaign: nothing more is queued for it) and after a resend (one try by the channel a
+    person chose: a fallback from it could cost money nobody approved)."""
+    if a.channel == Channel.PAPER or n.campaign.status == Campaign.Status.CANCELLED or resend:
         return None
     plan = channel_plan(n.campaign, n.taxpayer, ci)
     if paper_now:
@@ -460,7 +483,7 @@ def _successor(a: DeliveryAttempt, n: Notice, ci: str, now: datetime, paper_now:
 
 def queue_next(a: DeliveryAttempt, n: Notice, now: datetime, *, paper_now: bool = False) -> DeliveryAttempt | None:
     """Queue the next channel of the notice's plan after attempt `a` (idempotent: one successor per attempt)."""
-    new = _successor(a, n, _ci_of([n]).get(n.taxpayer_id, ""), now, paper_now)
+    new = _successor(a, n, _ci_of([n]).get(n.taxpayer_id, ""), now, paper_now, bool(_resend_attempts([a.pk])))
     if new is None:
         return None
     attempt, _ = DeliveryAttempt.objects.get_or_create(
@@ -477,7 +500,9 @@ def queue_next_many(pairs: Sequence[tuple[DeliveryAttempt, Notice]], now: dateti
     if not pairs:
         return 0
     ci = _ci_of([n for _, n in pairs])
-    rows = [new for a, n in pairs if (new := _successor(a, n, ci.get(n.taxpayer_id, ""), now, False)) is not None]
+    resends = _resend_attempts(a.pk for a, _ in pairs)
+    rows = [new for a, n in pairs
+            if (new := _successor(a, n, ci.get(n.taxpayer_id, ""), now, False, a.pk in resends)) is not None]
     DeliveryAttempt.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
@@ -602,7 +627,10 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
                     [(*(getattr(a, f) for f in fields), a.pk) for a in moved.values()])
         DeliveryEvent.objects.bulk_create(events)
         _update_notices(list(moved.values()), now)
+        resends = _resend_attempts(a.pk for a, _ in ended) if ended else set()
         for a, target in ended:
+            if a.pk in resends:  # one try by one channel: no next channel, and the notice keeps what it reached
+                continue
             notice = Notice.objects.select_related("campaign", "taxpayer").get(pk=a.notice_id)
             if a.channel == Channel.PAPER:
                 if notice.status != Notice.Status.READ:
@@ -668,6 +696,7 @@ def fallback_due(*, clock: Clock = DEFAULT_CLOCK) -> int:
         .filter(Q(fallback_at__lte=now) | Q(read_deadline__lte=now))
         .filter(notice__read_at__isnull=True)
         .filter(~Exists(later))
+        .filter(resend__isnull=True)  # a resend is one try by one channel (delivery.resend)
         .select_related("notice", "notice__campaign", "notice__taxpayer")
     )
     for a in candidates.iterator(chunk_size=1000):

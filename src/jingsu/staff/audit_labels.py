@@ -44,6 +44,10 @@ ACTION_LABELS: dict[str, str] = {
     "delivery.print_batch": "종이 우편 인쇄 묶음",
     "delivery.import_returns": "반송 우편 기록",
     "delivery.public_notice": "공시송달",
+    "delivery.resend": "안내문 다시 보내기",
+    "delivery.resend_request": "안내문 다시 보내기 요청",
+    "delivery.resend_approve": "안내문 다시 보내기 승인",
+    "delivery.resend_reject": "안내문 다시 보내기 반려",
     # taxpayers and levies
     "taxpayer.ci_lookup": "연계정보 조회",
     "taxpayer.reveal_registration_number": "등록번호 열람",
@@ -129,6 +133,19 @@ ACTION_LABELS: dict[str, str] = {
     "staff.levy_lookup": "부과 건 조회",
     "staff.effects_xlsx": "효과 보고서 내려받기",
     "staff.callback_view": "상담 요청 연락처 열람",
+    "staff.notice_link_view": "안내문 포털 주소 열람",
+    "staff.campaign_recipients": "캠페인 받는 사람 목록 열람",
+    "staff.taxpayer_search_xlsx": "납세자 검색 결과 내려받기",
+    "staff.audit_log_xlsx": "감사 기록 내려받기",
+    "staff.roll_errors_xlsx": "체납 자료 오류 목록 내려받기",
+    "staff.unmatched_xlsx": "미확인 수납 내려받기",
+    "staff.refunds_xlsx": "환급 대상 내려받기",
+    "staff.reconciliation_xlsx": "일일 대사 현황 내려받기",
+    "staff.recipients_xlsx": "캠페인 받는 사람 내려받기",
+    "staff.reward_actions_xlsx": "체납처분 기록 내려받기",
+    "staff.reward_cases_xlsx": "포상금 안건 내려받기",
+    "staff.reward_claims_xlsx": "포상금 지급신청 목록 내려받기",
+    "staff.reward_clawbacks_xlsx": "포상금 환수 목록 내려받기",
     "staff.user_create": "계정 만들기",
     "staff.user_activate": "계정 다시 사용",
     "staff.user_deactivate": "계정 사용 중지",
@@ -143,6 +160,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.password_change": "본인 비밀번호 변경",
     "staff.setup_link_issue": "설정 링크 발급",
     "staff.password_set": "비밀번호 설정",
+    "staff.password_change": "비밀번호 바꾸기",
 }
 
 #: The first part of an action → the area it belongs to, for an action without its own label.
@@ -171,7 +189,7 @@ TARGET_LABELS: dict[str, str] = {
     "notices.noticeline": "안내문 부과 건",
     "delivery.deliveryattempt": "발송 시도", "delivery.deliveryevent": "발송 기록", "delivery.receiptevent": "수신 통지",
     "delivery.receiptrejection": "거부된 수신 통지", "delivery.printbatch": "인쇄 묶음", "delivery.printitem": "인쇄물",
-    "delivery.returnedmail": "반송 우편", "delivery.publicnotice": "공시송달",
+    "delivery.returnedmail": "반송 우편", "delivery.publicnotice": "공시송달", "delivery.resend": "다시 보내기 요청",
     "payments.payment": "수납", "payments.allocation": "충당", "payments.refund": "환급",
     "payments.virtualaccount": "가상계좌", "VirtualAccount": "가상계좌 파일", "payments.paymentfile": "수납 파일",
     "payments.feedcursor": "은행 통지 읽은 위치", "payments.gatewayorder": "간편결제 주문",
@@ -220,7 +238,7 @@ DETAIL_KEYS: dict[str, str] = {
     "from": "이전", "held_on": "회의일", "in_favour": "찬성", "include_statuses": "포함할 상태", "ip": "접속 주소",
     "items": "건수", "jurisdiction": "지자체", "kind": "종류", "levies": "부과 건", "levies_created": "새 부과 건",
     "levies_unchanged": "그대로인 부과 건", "levies_updated": "바뀐 부과 건", "levy": "부과 건", "levy_fields": "바뀐 부과 건 항목",
-    "limit_seconds": "제한 시간(초)", "lines": "부과 건 수", "locked": "잠김", "mail_class": "우편 종류",
+    "limit_seconds": "제한 시간(초)", "lines": "부과 건 수", "locked": "잠김", "mail_class": "우편 종류", "masked": "개인정보 가림",
     "matched": "찾은 건수", "matched_by": "대사 기준", "max_age": "체납 연차 상한", "max_amount": "체납액 상한",
     "meeting": "회의", "member": "위원", "method": "방법", "min_age": "체납 연차 하한", "min_amount": "체납액 하한",
     "new": "새로 기록", "notice": "안내문", "notices": "안내문", "office_name": "발신 부서", "office_phone": "문의 전화",
@@ -228,9 +246,9 @@ DETAIL_KEYS: dict[str, str] = {
     "owner_changes": "납세자 정정", "owner_changes_total": "납세자 정정 건수", "paid": "수납액", "paid_on": "지급일",
     "payment": "수납", "penalty": "가산세", "present": "출석", "previous_term_end": "이전 임기 종료일",
     "principal": "본세", "published_on": "게시일", "purpose": "용도", "queued": "대기", "reason": "사유",
-    "recorded": "기록된 금액", "records": "건수", "refund": "환급", "rejected": "거부", "remaining": "남은 예산",
+    "recorded": "기록된 금액", "records": "건수", "refund": "환급", "rejected": "거부", "reversed": "되돌린 충당", "remaining": "남은 예산",
     "report": "보고서", "request_id": "요청 번호", "requested_by": "요청한 사람", "role": "역할", "roll": "재적",
-    "row": "행", "rows": "행 수", "seq": "통지 순번", "size": "크기", "source": "수납 경로", "status": "상태",
+    "row": "행", "rows": "행 수", "seq": "통지 순번", "sequence": "발송 차수", "size": "크기", "source": "수납 경로", "status": "상태",
     "taken_on": "처분일", "tax": "본세 등", "tax_items": "세목", "taxpayer_fields": "바뀐 납세자 항목",
     "taxpayers": "납세자", "taxpayers_created": "새 납세자", "taxpayers_unchanged": "그대로인 납세자",
     "taxpayers_updated": "바뀐 납세자", "template": "서식", "term_end": "임기 종료일", "tid": "결제 거래 번호",
@@ -245,7 +263,7 @@ HIDDEN_KEYS = frozenset({"stored"})
 AMOUNT_KEYS = frozenset({
     "amount", "remaining", "total", "collected", "tax", "penalty", "enforcement", "recorded", "feed", "paid",
     "total_tax", "total_penalty", "total_arrears", "total_amount", "principal", "education_tax", "city_area_tax",
-    "min_amount", "max_amount",
+    "min_amount", "max_amount", "reversed",
 })
 AMOUNT_PARENTS = frozenset({"before", "after", "refund"})
 YEAR_KEYS = frozenset({"year", "budget_year", "tax_year"})
@@ -352,6 +370,8 @@ class _Renderer:
                 return f"{value}번"
             if key == "row":
                 return f"{value}행"
+            if key == "sequence":
+                return f"{value}차"
             if key == "control_share":
                 return f"{value}%"
             return f"{value:,}"

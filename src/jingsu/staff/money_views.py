@@ -55,6 +55,7 @@ from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
 from jingsu.staff.forms import KrdsRadios
+from jingsu.staff.paging import page_of
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -109,13 +110,19 @@ def _levy_error(ref: str) -> str:
     return "이 자치단체에서 그 과세번호·전자납부번호의 부과 건을 찾을 수 없습니다."
 
 
+def unmatched_payments(jurisdiction: Any) -> Any:
+    """The jurisdiction's unmatched payments, oldest first (the screen pages them; the XLSX takes them all)."""
+    return (Payment.objects.filter(jurisdiction=jurisdiction, status=Payment.Status.UNMATCHED)
+            .order_by("received_at", "pk"))
+
+
 @staff_view("manage_payments")
 def unmatched(request: HttpRequest) -> HttpResponse:
-    qs = (Payment.objects.filter(jurisdiction=_j(request), status=Payment.Status.UNMATCHED)
-          .order_by("received_at", "pk"))
+    qs = unmatched_payments(_j(request))
     totals = qs.aggregate(count=Count("id"), amount=Sum("amount"))
+    page, query = page_of(request, qs)
     return render(request, "staff/money/unmatched.html", {
-        "payments": list(qs[:500]), "count": totals["count"] or 0,
+        "payments": list(page), "page": page, "query": query, "count": totals["count"] or 0,
         "amount": totals["amount"] or 0,
     })
 
@@ -266,22 +273,28 @@ def levy_reduce(request: HttpRequest, levy_id: int) -> HttpResponse:
 # --- money: refunds ----------------------------------------------------------------------------------------------------
 
 
+def pending_refunds(jurisdiction: Any) -> Any:
+    """환급 대상: refunds still to be told (pending), oldest first."""
+    return (Refund.objects.filter(jurisdiction=jurisdiction, status=Refund.Status.PENDING)
+            .select_related("taxpayer", "levy", "payment").order_by("created_at", "pk"))
+
+
 @staff_view("manage_payments")
 def refunds(request: HttpRequest) -> HttpResponse:
     j = _j(request)
-    pending = (Refund.objects.filter(jurisdiction=j, status=Refund.Status.PENDING)
-               .select_related("taxpayer", "levy", "payment").order_by("created_at", "pk"))
+    pending = pending_refunds(j)
     by_status = {row["status"]: row for row in Refund.objects.filter(jurisdiction=j).values("status")
                  .annotate(count=Count("id"), amount=Sum("amount"))}
     statuses = [(label, by_status.get(value, {}).get("count", 0), by_status.get(value, {}).get("amount") or 0)
                 for value, label in Refund.Status.choices]
     totals = pending.aggregate(count=Count("id"), amount=Sum("amount"), taxpayers=Count("taxpayer", distinct=True))
-    rows = list(pending[:500])
+    page, query = page_of(request, pending)
+    rows = list(page)
     for r in rows:  # names masked in the list; the taxpayer page (audited) shows them
         r.taxpayer_masked = mask_name(r.taxpayer.name) if r.taxpayer else ""  # type: ignore[attr-defined]
     return render(request, "staff/money/refunds.html", {
         "refunds": rows, "count": totals["count"] or 0, "amount": totals["amount"] or 0,
-        "taxpayers": totals["taxpayers"] or 0, "statuses": statuses,
+        "taxpayers": totals["taxpayers"] or 0, "statuses": statuses, "page": page, "query": query,
     })
 
 

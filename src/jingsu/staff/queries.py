@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
-from jingsu.delivery.models import DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.models import DeliveryAttempt, DeliveryEvent, Resend
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.models import Notice, NoticeLine
@@ -61,10 +61,10 @@ def registration_key(q: str, by: str = "auto") -> str | None:
     return None
 
 
-def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto", *, page: int | str | None = 1,
-                     registration_hash: str | None = None) -> SearchResult:
-    """Taxpayers of the jurisdiction found by the query, `SEARCH_LIMIT` a page (`page`: 1-based; out of range: the
-    nearest page). `registration_hash` searches by a full registration number's keyed hash (`registration_key`)."""
+def search_queryset(jurisdiction: Jurisdiction, q: str, by: str = "auto", *,
+                    registration_hash: str | None = None) -> tuple[str, QuerySet[Taxpayer] | None, str]:
+    """(what the query was taken as, the taxpayers it finds — ordered by name, each with `levy_count` — or None,
+    a Korean message when the query cannot be used as given). The screen pages it; the XLSX takes it whole."""
     q = q.strip()
     if registration_hash is not None:
         by = "registration"
@@ -81,7 +81,7 @@ def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto", *, pa
     elif by == "payment_number":
         number = re.sub(r"[\s-]", "", q)
         if not numbers.is_valid(number):
-            return SearchResult(by, [], problem="전자납부번호 19자리가 올바르지 않습니다(검증번호 불일치).")
+            return by, None, "전자납부번호 19자리가 올바르지 않습니다(검증번호 불일치)."
         qs = base.filter(
             Q(levies__id=numbers.levy_id_of(number), levies__jurisdiction=jurisdiction)
             | Q(notices__lines__payment_number=number)
@@ -90,18 +90,27 @@ def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto", *, pa
         if "*" in q:
             prefix = q.split("*", 1)[0]
             if sum(ch.isdigit() for ch in prefix) < 6:
-                return SearchResult(by, [], problem="가린 번호는 앞 6자리 이상을 입력하세요(예: 850101-1******).")
+                return by, None, "가린 번호는 앞 6자리 이상을 입력하세요(예: 850101-1******)."
             qs = base.filter(registration_masked__startswith=prefix)
         else:
             digits = re.sub(r"\D", "", q)
             if len(digits) not in (10, 13):
-                return SearchResult(by, [], problem="등록번호는 13자리(주민·외국인) 또는 10자리(사업자)입니다.")
+                return by, None, "등록번호는 13자리(주민·외국인) 또는 10자리(사업자)입니다."
             # The full number is never stored: compare keyed hashes.
             qs = base.filter(registration_hash=crypto.lookup_hash(digits))
     else:
-        return SearchResult(by, [], problem="검색 기준이 올바르지 않습니다.")
-    paginator = Paginator(qs.distinct().order_by("name", "id").annotate(levy_count=Count("levies", distinct=True)),
-                          SEARCH_LIMIT)
+        return by, None, "검색 기준이 올바르지 않습니다."
+    return by, qs.distinct().order_by("name", "id").annotate(levy_count=Count("levies", distinct=True)), ""
+
+
+def search_taxpayers(jurisdiction: Jurisdiction, q: str, by: str = "auto", *, page: int | str | None = 1,
+                     registration_hash: str | None = None) -> SearchResult:
+    """Taxpayers of the jurisdiction found by the query, `SEARCH_LIMIT` a page (`page`: 1-based; out of range: the
+    nearest page). `registration_hash` searches by a full registration number's keyed hash (`registration_key`)."""
+    by, qs, problem = search_queryset(jurisdiction, q, by, registration_hash=registration_hash)
+    if qs is None:
+        return SearchResult(by, [], problem=problem)
+    paginator = Paginator(qs, SEARCH_LIMIT)
     shown = paginator.get_page(page)
     return SearchResult(by, list(shown.object_list), paginator.count, shown.number, paginator.num_pages)
 
@@ -118,8 +127,8 @@ class TaxpayerFile:
 
 def taxpayer_file(taxpayer: Taxpayer, today: date) -> TaxpayerFile:
     """Everything the taxpayer page shows: levies (each with `owed_today`, `Levy.owed(today)`: the figure the
-    portal, the gateway and a notice built today show), notices with each delivery attempt and its history, payments
-    and enforcement actions."""
+    portal, the gateway and a notice built today show), notices with each delivery attempt (and the resend it came
+    from), its history and the notice's resend requests, payments and enforcement actions."""
     levies = list(Levy.objects.filter(taxpayer=taxpayer, jurisdiction_id=taxpayer.jurisdiction_id)
                   .order_by("-due_date", "tax_number"))
     notices = list(
@@ -127,8 +136,9 @@ def taxpayer_file(taxpayer: Taxpayer, today: date) -> TaxpayerFile:
         .select_related("campaign")
         .prefetch_related(
             Prefetch("lines", queryset=NoticeLine.objects.select_related("levy").order_by("id")),
-            Prefetch("attempts", queryset=DeliveryAttempt.objects.order_by("sequence", "id").prefetch_related(
-                Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")))),
+            Prefetch("attempts", queryset=DeliveryAttempt.objects.select_related("resend").order_by("sequence", "id")
+                     .prefetch_related(Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")))),
+            Prefetch("resends", queryset=Resend.objects.order_by("requested_at", "id")),
         )
         .order_by("-created_at", "-id")
     )

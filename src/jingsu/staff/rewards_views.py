@@ -52,6 +52,7 @@ from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
+from jingsu.staff.paging import page_of
 
 
 def _year(request: HttpRequest) -> int:
@@ -329,14 +330,16 @@ def ledger_pdf(request: HttpRequest) -> HttpResponse:
 
 # --- 3. enforcement actions ------------------------------------------------------------------------------------------
 
-ACTIONS_SHOWN = 200
+def enforcement_actions(jurisdiction: Any) -> Any:
+    """The jurisdiction's 체납처분 records, latest first (the screen pages them; the XLSX takes them all)."""
+    return (EnforcementAction.objects.filter(jurisdiction=jurisdiction)
+            .select_related("levy", "official", "civilian").order_by("-taken_on", "-pk"))
 
 
 def _actions_page(request: HttpRequest, form: ActionForm | None = None) -> HttpResponse:
-    rows = (EnforcementAction.objects.filter(jurisdiction=_j(request))
-            .select_related("levy", "official", "civilian").order_by("-taken_on", "-pk")[:ACTIONS_SHOWN])
+    page, query = page_of(request, enforcement_actions(_j(request)))
     return render(request, "staff/rewards/actions.html", {
-        "rows": rows, "form": form or ActionForm(request), "shown": ACTIONS_SHOWN,
+        "rows": list(page), "page": page, "query": query, "form": form or ActionForm(request),
     })
 
 
@@ -377,13 +380,19 @@ def action_record(request: HttpRequest) -> HttpResponse:
 # --- 4. cases (안건) --------------------------------------------------------------------------------------------------
 
 
-def _cases_page(request: HttpRequest, year: int, form: OpenCasesForm | None = None) -> HttpResponse:
-    rows = (RewardCase.objects.filter(jurisdiction=_j(request))
+def reward_cases(jurisdiction: Any, year: int) -> Any:
+    """The year's 안건 (by 징수연도, or the year made when there is none)."""
+    return (RewardCase.objects.filter(jurisdiction=jurisdiction)
             .filter(Q(collection_year=year) | Q(collection_year__isnull=True, created_at__year=year))
             .select_related("meeting", "levy").prefetch_related("claimants__official", "claimants__civilian")
             .order_by("pk"))
+
+
+def _cases_page(request: HttpRequest, year: int, form: OpenCasesForm | None = None) -> HttpResponse:
+    page, query = page_of(request, reward_cases(_j(request), year))
     return render(request, "staff/rewards/cases.html", {
-        "year": year, "rows": rows, "form": form or OpenCasesForm(request, initial={"year": year}),
+        "year": year, "rows": list(page), "page": page, "query": query,
+        "form": form or OpenCasesForm(request, initial={"year": year}),
     })
 
 

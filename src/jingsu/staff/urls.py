@@ -7,7 +7,9 @@ from django.urls import path
 
 from jingsu.staff import assistance_views, payment_upload_views, rewards_setup_views, user_views, views
 from jingsu.staff import campaign_views as cv
+from jingsu.staff import export_views as xv
 from jingsu.staff import money_views as mv
+from jingsu.staff import notice_views as nv
 from jingsu.staff import rewards_views as rv
 from jingsu.staff import roll_views as rolv
 
@@ -93,3 +95,7 @@ urlpatterns += rewards_setup_views.urlpatterns
 urlpatterns += assistance_views.urlpatterns
 # 수납 파일 가져오기 (manage_payments): staff/payment_upload_views.py
 urlpatterns += payment_upload_views.urlpatterns
+# 전화 상담 (issue #14 "The official"): a notice's portal address, resends, a campaign's recipients
+urlpatterns += nv.urlpatterns
+# XLSX downloads of the lists (issue #14): staff/export_views.py, rules in staff/downloads.py
+urlpatterns += xv.urlpatterns

@@ -4,19 +4,22 @@ jurisdiction. Views validate input and call services/queries; they hold no busin
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from jingsu.clock import SEOUL
 from jingsu.core import audit
+from jingsu.core.formats import kdate
 from jingsu.core.models import AuditLog
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
@@ -75,6 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.has_perm("staff.prepare_campaign") or user.has_perm("staff.approve_campaign"):
         context["campaigns"] = list(Campaign.objects.filter(jurisdiction=j).order_by("-created_at", "-id")[:5])
         context["awaiting_approval"] = Campaign.objects.filter(jurisdiction=j, status=Campaign.Status.BUILT).count()
+        if user.has_perm("staff.approve_campaign"):
+            from jingsu.delivery.models import Resend
+
+            context["resends_waiting"] = Resend.objects.filter(jurisdiction=j, status=Resend.Status.PENDING).count()
     if user.has_perm("staff.view_audit_log"):
         since = CONSOLE_CLOCK.now() - timedelta(days=1)
         recent = AuditLog.objects.filter(jurisdiction=j, at__gte=since)
@@ -176,25 +183,90 @@ def taxpayer_reveal(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
 AUDIT_PAGE = 50
 
 
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+@dataclass
+class AuditQuery:
+    """The audit log's filters read from the query string: the rows they select, the values to put back in the
+    form, the conditions in words (for the XLSX and its audit row) and what was wrong with them."""
+
+    rows: QuerySet[AuditLog]
+    values: dict[str, str]
+    filters: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def audit_query(request: HttpRequest) -> AuditQuery:
+    """작업 (action, its code or a prefix), 사용자 (a username, or a person's name in this jurisdiction), 기간
+    (`start`–`end`, days in Korean time, both included) and 기록 (`target_type`, `target_id`)."""
+    j = request.jurisdiction  # type: ignore[attr-defined]
+    rows = AuditLog.objects.filter(jurisdiction=j)
+    values = {k: request.GET.get(k, "").strip() for k in ("action", "actor", "start", "end", "target_type",
+                                                          "target_id")}
+    q = AuditQuery(rows, values)
+    if values["action"]:
+        q.rows = q.rows.filter(action__startswith=values["action"])
+        q.filters.append(("작업", audit_labels.action_label(values["action"])))
+    if values["actor"]:
+        named = {p.user.get_username() for p in StaffProfile.objects.filter(jurisdiction=j)
+                 .filter(Q(display_name=values["actor"]) | Q(user__first_name=values["actor"])).select_related("user")}
+        q.rows = q.rows.filter(actor__in={values["actor"], *named})
+        q.filters.append(("사용자", values["actor"]))
+    start, end = _day(values["start"]), _day(values["end"])
+    if values["start"] and start is None or values["end"] and end is None:
+        q.errors.append("기간은 날짜로 입력하세요(예: 2026-12-05).")
+    elif start and end and end < start:
+        q.errors.append("기간의 끝이 시작보다 앞섭니다.")
+    else:
+        if start:
+            q.rows = q.rows.filter(at__gte=datetime.combine(start, time(0), tzinfo=SEOUL))
+        if end:
+            q.rows = q.rows.filter(at__lt=datetime.combine(end + timedelta(days=1), time(0), tzinfo=SEOUL))
+        if start or end:
+            q.filters.append(("기간", f"{kdate(start) if start else '처음'} ~ {kdate(end) if end else '지금'}"))
+    if values["target_type"]:
+        q.rows = q.rows.filter(target_type=values["target_type"])
+        if values["target_id"]:
+            q.rows = q.rows.filter(target_id=values["target_id"])
+        q.filters.append(("기록", audit_labels.target_label(values["target_type"], values["target_id"])))
+    elif values["target_id"]:
+        q.rows = q.rows.filter(target_id=values["target_id"])
+        q.filters.append(("기록 번호", values["target_id"]))
+    if q.errors:
+        q.rows = q.rows.none()
+    q.rows = q.rows.order_by("-at", "-id")
+    return q
+
+
+def audit_shown(rows: Any) -> list[dict[str, Any]]:
+    """Rows as people read them (audit_labels): the codes stay in the database and in the filter's values."""
+    rows = list(rows)
+    names = audit_labels.staff_names({row.actor for row in rows})
+    return [{"at": row.at, "actor": audit_labels.actor_label(row.actor, names),
+             "action": audit_labels.action_label(row.action),
+             "target": audit_labels.target_label(row.target_type, row.target_id), "reason": row.reason,
+             "detail": audit_labels.detail_items(row.action, row.detail)} for row in rows]
+
+
 @staff_view("view_audit_log")
 def audit_log(request: HttpRequest) -> HttpResponse:
-    rows = AuditLog.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
-    action = request.GET.get("action", "").strip()
-    actor = request.GET.get("actor", "").strip()
-    if action:
-        rows = rows.filter(action__startswith=action)
-    if actor:
-        rows = rows.filter(actor=actor)
-    page = Paginator(rows.order_by("-at", "-id"), AUDIT_PAGE).get_page(request.GET.get("page"))
-    actions = (AuditLog.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
-               .order_by().values_list("action", flat=True).distinct())
-    # People read the rows in words (audit_labels); the codes stay in the database and in the filter's values.
-    names = audit_labels.staff_names({row.actor for row in page})
-    shown = [{"at": row.at, "actor": audit_labels.actor_label(row.actor, names),
-              "action": audit_labels.action_label(row.action),
-              "target": audit_labels.target_label(row.target_type, row.target_id), "reason": row.reason,
-              "detail": audit_labels.detail_items(row.action, row.detail)} for row in page]
+    j = request.jurisdiction  # type: ignore[attr-defined]
+    q = audit_query(request)
+    page = Paginator(q.rows, AUDIT_PAGE).get_page(request.GET.get("page"))
+    here = AuditLog.objects.filter(jurisdiction=j).order_by()
+    actions = here.values_list("action", flat=True).distinct()
     options = sorted(((a, audit_labels.action_label(a)) for a in set(actions)), key=lambda o: (o[1], o[0]))
+    types = sorted(((t, audit_labels.TARGET_LABELS.get(t, "기록")) for t in
+                    set(here.exclude(target_type="").values_list("target_type", flat=True).distinct())),
+                   key=lambda o: (o[1], o[0]))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "staff/audit_log.html", {
-        "page": page, "rows": shown, "action": action, "actor": actor, "actions": options,
+        "page": page, "rows": audit_shown(page), "action": q.values["action"], "actor": q.values["actor"],
+        "actions": options, "types": types, "values": q.values, "errors": q.errors, "query": query.urlencode(),
     })
