@@ -160,7 +160,6 @@ ACTION_LABELS: dict[str, str] = {
     "staff.password_change": "본인 비밀번호 변경",
     "staff.setup_link_issue": "설정 링크 발급",
     "staff.password_set": "비밀번호 설정",
-    "staff.password_change": "비밀번호 바꾸기",
 }
 
 #: The first part of an action → the area it belongs to, for an action without its own label.
