@@ -255,8 +255,10 @@ def after_allocation(payment: object, levies: list[Levy], *, matched_by: str, cl
     if matched_by == "installment" and number and numbers.is_installment(number):
         _credit(numbers.installment_id_of(number), payment, clock)
     ids = [lv.pk for lv in levies]
-    for plan in (InstallmentPlan.objects.select_for_update()
-                 .filter(status=InstallmentPlan.Status.APPROVED, notice__lines__levy_id__in=ids).distinct()):
+    # the plans first, then each locked by its key (PostgreSQL allows no FOR UPDATE with DISTINCT)
+    plan_ids = set(InstallmentPlan.objects.filter(status=InstallmentPlan.Status.APPROVED,
+                                                  notice__lines__levy_id__in=ids).values_list("pk", flat=True))
+    for plan in InstallmentPlan.objects.select_for_update().filter(pk__in=plan_ids).order_by("pk"):
         if not Levy.objects.filter(notice_lines__notice_id=plan.notice_id).exclude(status=Levy.Status.PAID).exists():
             plan.status, plan.completed_at = InstallmentPlan.Status.COMPLETED, clock.now()
             plan.save(update_fields=["status", "completed_at"])
