@@ -197,8 +197,19 @@ CELERY_BEAT_SCHEDULE = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # With Redis: one cache for every process (portal rate limits) and sessions kept there instead of in the database
 # (a session is read and renewed on every request). Without it: the process's own memory and database sessions.
+# `documents`: rendered reward PDFs by the hash of their content (rewards.documents.pdf), kept a day at most — in the
+# process's memory (64 at most) without Redis, beside the sessions in Redis with it; never in files under var/.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "documents": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "documents",
+                  "TIMEOUT": 86_400, "OPTIONS": {"MAX_ENTRIES": 64}},
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "documents": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                      "KEY_PREFIX": "documents", "TIMEOUT": 86_400},
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 # Citizen portal: verification requests allowed per client address per 10 minutes.
 JINGSU_PORTAL_RATE_LIMIT = int(os.environ.get("JINGSU_PORTAL_RATE_LIMIT", "20"))

@@ -178,6 +178,34 @@ def test_ledger_one_rows_xlsx_and_pdf(make_levy, pay, official, clock):
     assert documents.ledger_pdf(YDP, 2026).startswith(b"%PDF")
 
 
+def test_a_reward_pdf_is_kept_by_its_content_and_a_changed_record_makes_a_new_one(make_levy, pay, official, clock):
+    """Issue #14 (pages under 300 ms): WeasyPrint takes most of a second, so a PDF is kept in the `documents` cache
+    under the hash of its HTML. The same records give the same bytes from the cache; a new record changes the HTML,
+    so the ledger is made again and shows it."""
+    from django.core.cache import caches
+
+    caches["documents"].clear()
+    levy = make_levy(name="김민준")
+    services.record_action(levy, kind="seizure", taken_on=date(2026, 1, 5), official=official(), actor="t",
+                           clock=clock)
+    pay(levy, 250_000, date(2026, 2, 1))
+    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
+    first = documents.ledger_pdf(YDP, 2026)
+    key = "jingsu:reward-pdf:" + __import__("hashlib").sha256("\0".join((
+        __import__("weasyprint").__version__, documents.PRINT_CSS, "True", documents.ledger_html(YDP, 2026)))
+        .encode()).hexdigest()
+    assert caches["documents"].get(key) == first
+    caches["documents"].set(key, b"%PDF-kept")  # what the cache holds is what comes back: no second rendering
+    assert documents.ledger_pdf(YDP, 2026) == b"%PDF-kept"
+    other = make_levy(name="이서연")
+    services.record_action(other, kind="seizure", taken_on=date(2026, 1, 6), official=official("이징수"), actor="t",
+                           clock=clock)
+    pay(other, 90_000, date(2026, 2, 2))
+    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
+    again = documents.ledger_pdf(YDP, 2026)
+    assert again.startswith(b"%PDF") and again != first and len(caches["documents"].get(key) or b"") == 9
+
+
 def test_ledger_one_derives_only_the_levies_it_can_show_and_gives_the_same_rows(make_levy, pay, official, clock,
                                                                                 monkeypatch):
     """Issue #14: the ledger derived every collection of the year (thousands of payments for a few dozen rows). It

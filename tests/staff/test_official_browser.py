@@ -3,10 +3,10 @@ notice's delivery history, copies its portal address, asks for a registered-mail
 approves; the lists with their XLSX buttons and pages; the audit log's filters; and the print layout of 일일 대사,
 the taxpayer page, the effect report and the reward ledgers (print media: no menu, buttons or forms).
 
-Screenshots (var/test-artifacts/screenshots/, listed in docs/staff-console.md): 19-taxpayer-history,
-19p-taxpayer-print, 20-notice-link, 21-resend-form, 22-resend-pending, 23-resend-approval, 24-search-results-xlsx,
-25-money-unmatched-pages, 26-reconciliation, 26p-reconciliation-print, 27p-effects-print, 28p-ledgers-print,
-29-campaign-recipients, 30-reward-actions, 31-roll-errors, 32-audit-filtered."""
+Screenshots (var/test-artifacts/screenshots/, listed in docs/staff-console.md): 33-taxpayer-history,
+33p-taxpayer-print, 34-notice-link, 35-resend-form, 36-resend-pending, 37-resend-approval, 38-search-results-xlsx,
+39-money-unmatched-pages, 40-reconciliation, 40p-reconciliation-print, 41p-effects-print, 42p-ledgers-print,
+43-campaign-recipients, 44-reward-actions, 45-roll-errors, 46-audit-filtered."""
 
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def test_the_official_on_the_phone_and_the_lists(official_world, page, live_serv
     history = page.inner_text(f"#notice-{n.pk} ~ ol.console-attempts")
     assert "중계자 문서 번호" in history and "kt-1" in history and "2026. 11. 23. 13:00" in history
     assert page.locator("[data-print]").is_visible(), "the script shows the 인쇄 button"
-    shot(page, "19-taxpayer-history")
-    printed(page, "19p-taxpayer-print")
+    shot(page, "33-taxpayer-history")
+    printed(page, "33p-taxpayer-print")
 
     # the portal address, copied to the clipboard
     page.click(f"#link-{n.pk}")
@@ -92,7 +92,7 @@ def test_the_official_on_the_phone_and_the_lists(official_world, page, live_serv
     page.wait_for_selector("[data-copy-status]:has-text('복사')")
     assert "복사했습니다" in page.inner_text("[data-copy-status]")
     assert page.evaluate("navigator.clipboard.readText()") == link
-    shot(page, "20-notice-link")
+    shot(page, "34-notice-link")
     assert orm(lambda: AuditLog.objects.filter(action="staff.notice_link_view", target_id=str(n.pk)).count()) == 1
 
     # sending again by registered mail: a request for the team lead
@@ -100,19 +100,19 @@ def test_the_official_on_the_phone_and_the_lists(official_world, page, live_serv
     page.click("#resend-form label:has-text('종이 우편(등기)')")
     assert page.is_checked("input[name=option][value=registered]")
     page.fill("#resend-reason", "납세자 전화: 등기로 다시 받고 싶음")
-    shot(page, "21-resend-form")
+    shot(page, "35-resend-form")
     page.click("#resend-submit")
     page.wait_for_selector(".console-resend-pending")
     assert "다른 직원(팀장)이 승인하면 보냅니다" in page.inner_text(".console-messages")
     page.evaluate("window.scrollTo(0, 0)")  # the redirect lands on the notice's anchor
-    shot(page, "22-resend-pending")
+    shot(page, "36-resend-pending")
 
     # 2. lists: search results with their download, two pages of unmatched payments, the day's reconciliation
     page.goto("/staff/taxpayers/")
     page.fill("#search-q", "김민준")
     page.press("#search-q", "Enter")
     page.wait_for_selector("#results-xlsx")
-    shot(page, "24-search-results-xlsx")
+    shot(page, "38-search-results-xlsx")
     with page.expect_download() as download:
         page.click("#results-xlsx")
     assert download.value.suggested_filename.startswith("납세자검색-11260-")
@@ -121,26 +121,40 @@ def test_the_official_on_the_phone_and_the_lists(official_world, page, live_serv
     assert "1 / 2쪽" in page.inner_text(".console-pages")
     page.click(".console-pages >> text=다음 쪽 →")
     page.wait_for_selector("text=2 / 2쪽")
-    shot(page, "25-money-unmatched-pages")
+    shot(page, "39-money-unmatched-pages")
     page.goto("/staff/money/reconciliation/?date=2026-11-23")
-    shot(page, "26-reconciliation")
-    printed(page, "26p-reconciliation-print")
+    shot(page, "40-reconciliation")
+    printed(page, "40p-reconciliation-print")
     page.goto(f"/staff/effects/campaigns/{world.money.campaign.pk}/")
-    printed(page, "27p-effects-print")
+    printed(page, "41p-effects-print")
     page.goto("/staff/rewards/ledgers/?year=2026")
-    printed(page, "28p-ledgers-print")
+    printed(page, "42p-ledgers-print")
     page.goto(f"/staff/campaigns/{world.money.campaign.pk}/recipients/")
     page.select_option("#r-channel", "kt")
     page.click("#recipients-filter button[type=submit]")
     page.wait_for_selector("#recipients-table")
     assert "김*준" in page.inner_text("#recipients-table")
-    shot(page, "29-campaign-recipients")
+    shot(page, "43-campaign-recipients")
     page.goto("/staff/rewards/actions/")
     page.wait_for_selector("#actions-xlsx")
-    shot(page, "30-reward-actions")
+    shot(page, "44-reward-actions")
     page.goto(f"/staff/rolls/{world.upload.pk}/")
     page.wait_for_selector("#roll-errors-xlsx")
-    shot(page, "31-roll-errors")
+    shot(page, "45-roll-errors")
+    # every other long list pages and downloads as XLSX (issue #14)
+    for url, button, name in (("/staff/campaigns/", "#campaigns-xlsx", "47-campaign-list"),
+                              ("/staff/rolls/", "#roll-uploads-xlsx", "48-roll-uploads"),
+                              ("/staff/money/files/", "#pay-uploads-xlsx", "49-payment-uploads"),
+                              ("/staff/rewards/officials/", "#officials-xlsx", "50-reward-officials"),
+                              ("/staff/rewards/findings/", "#findings-xlsx", "51-reward-findings"),
+                              ("/staff/rewards/claims/", "#claims-xlsx", "52-reward-claims")):
+        page.goto(url)
+        assert page.locator(button).is_visible(), url
+        shot(page, name)
+    page.goto("/staff/campaigns/")
+    with page.expect_download() as download:
+        page.click("#campaigns-xlsx")
+    assert download.value.suggested_filename.startswith(f"안내캠페인-{HOME}-")
     assert page.console_errors == []
     logout(page)
 
@@ -149,7 +163,7 @@ def test_the_official_on_the_phone_and_the_lists(official_world, page, live_serv
     assert "1건" in page.inner_text("#home-resends")
     page.click("text=다시 보내기 요청")
     page.wait_for_selector("#resends-pending")
-    shot(page, "23-resend-approval")
+    shot(page, "37-resend-approval")
     page.click("#resends-pending button:has-text('승인하고 보내기')")
     page.wait_for_selector("#resends-none")
     assert orm(lambda: Resend.objects.get(notice=n).status) == Resend.Status.APPROVED
@@ -165,5 +179,13 @@ def test_the_official_on_the_phone_and_the_lists(official_world, page, live_serv
     page.wait_for_selector("#audit-table")
     table = page.inner_text("#audit-table")
     assert "안내문 다시 보내기 승인" in table and "종이 우편" in table and "2,930원" in table
-    shot(page, "32-audit-filtered")
+    shot(page, "46-audit-filtered")
+    assert page.console_errors == []
+    logout(page)
+
+    # the system administrator's account list downloads too
+    browser_login(page, f"sysadmin-{HOME}")
+    page.goto("/staff/users/")
+    assert page.locator("#users-xlsx").is_visible()
+    shot(page, "53-users")
     assert page.console_errors == []

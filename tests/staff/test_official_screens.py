@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from _staff_helpers import (
     HOME,
     add_money_world,
+    add_payment_uploads,
     add_rewards_world,
     add_unmatched_payment,
     as_,
@@ -389,6 +390,64 @@ def test_reward_lists_download(world, client, clock):
                     "staff.reward_clawbacks_xlsx"}
     page = text(client.get(reverse("staff:rewards_actions")))
     assert 'id="actions-xlsx"' in page and "(1건, 최근 것부터)" in page
+
+
+def test_the_reward_peoples_lists_download_masked_for_a_member_and_page(world, client, clock):
+    from jingsu.rewards import services as rw
+
+    r = add_rewards_world(world, clock)
+    rw.add_civilian(HOME, name="김민수", address="서울특별시 중랑구 면목로 123", birth_date=date(1980, 1, 2),
+                    actor="setup", clock=clock)
+    as_(client, world, "committee_member")  # view_rewards without reveal_personal_data
+    officials = rows_of(workbook(client.get(reverse("staff:rewards_officials_xlsx")))["공무원"])
+    assert officials[0][:3] == ["번호", "성명", "직급"] and r.collector.name in [row[1] for row in officials[1:]]
+    civilians = rows_of(workbook(client.get(reverse("staff:rewards_civilians_xlsx")))["민간인 신고자"])
+    assert civilians[1][1] == "김*수" and "123" not in civilians[1][2] and civilians[1][3] == "****-**-**"
+    findings = rows_of(workbook(client.get(reverse("staff:rewards_findings_xlsx")))["발굴"])
+    assert findings[1][4] != "주식회사 숨은" and findings[1][4].startswith("주")
+    assert findings[1][5] == str(r.collector) and findings[1][10] == "미확인"
+    assert last_download("staff.reward_civilians_xlsx").detail["masked"] is True
+    as_(client, world, "clerk")  # may reveal: names in full
+    civilians = rows_of(workbook(client.get(reverse("staff:rewards_civilians_xlsx")))["민간인 신고자"])
+    assert civilians[1][1] == "김민수" and civilians[1][2] == "서울특별시 중랑구 면목로 123"
+    for name, table, button in (("staff:rewards_officials", "officials-table", "officials-xlsx"),
+                                ("staff:rewards_civilians", "civilians-table", "civilians-xlsx"),
+                                ("staff:rewards_findings", "findings-table", "findings-xlsx")):
+        page = text(client.get(reverse(name)))
+        assert f'id="{table}"' in page and f'id="{button}"' in page, name
+    assert "(1명)" in text(client.get(reverse("staff:rewards_civilians")))
+
+
+def test_campaigns_uploads_and_accounts_download_and_page(world, client, clock):
+    add_money_world(world, clock)
+    add_payment_uploads(world, clock)
+    RollUpload.objects.bulk_create(RollUpload(
+        jurisdiction_id=HOME, uploaded_by=world.users["clerk"], actor=world.users["clerk"].get_username(),
+        original_name=f"roll-{i:02}.csv", stored_name=f"page-{i}.csv", size=10, status=RollUpload.Status.DONE,
+        rows=100 + i, created_at=clock.now() + timedelta(minutes=i)) for i in range(21))
+    as_(client, world, "clerk")
+    campaigns = rows_of(workbook(client.get(reverse("staff:campaign_list_xlsx")))["캠페인"])
+    assert campaigns[0][:3] == ["번호", "이름", "종류"] and [row[1] for row in campaigns[1:]] == ["11월 체납안내"]
+    assert 'id="campaigns-xlsx"' in text(client.get(reverse("staff:campaign_list")))
+
+    first = text(client.get(reverse("staff:roll_upload")))
+    assert "1 / 2쪽 (전체 21건)" in first and "roll-20.csv" in first and "roll-00.csv" not in first
+    assert "roll-00.csv" in text(client.get(reverse("staff:roll_upload") + "?page=2"))
+    uploads = rows_of(workbook(client.get(reverse("staff:roll_uploads_xlsx")))["체납 자료 파일"])
+    assert len(uploads) == 22 and uploads[1][2] == "roll-20.csv" and uploads[1][5] == 120
+    files = rows_of(workbook(client.get(reverse("staff:money_files_xlsx")))["수납 파일"])
+    assert [row[2] for row in files[1:]] == ["수납-20261123.csv"] and files[1][8] == 524_800  # HOME's only
+    assert 'id="pay-uploads-xlsx"' in text(client.get(reverse("staff:money_file_upload")))
+
+    as_(client, world, "sysadmin")
+    users = rows_of(workbook(client.get(reverse("staff:users_xlsx")))["직원 계정"])
+    assert users[0] == ["아이디", "이름", "역할", "상태", "로그인 잠김", "마지막 로그인", "만든 때"]
+    assert {row[0] for row in users[1:]} == {u.get_username() for u in world.users.values()
+                                             if u.staff_profile.jurisdiction_id == HOME}
+    assert 'id="users-xlsx"' in text(client.get(reverse("staff:users")))
+    assert {a.action for a in AuditLog.objects.filter(action__in=[
+        "staff.campaign_list_xlsx", "staff.roll_uploads_xlsx", "staff.payment_uploads_xlsx", "staff.users_xlsx"])} \
+        == {"staff.campaign_list_xlsx", "staff.roll_uploads_xlsx", "staff.payment_uploads_xlsx", "staff.users_xlsx"}
 
 
 # --- 3. print ----------------------------------------------------------------------------------------------------------

@@ -63,13 +63,18 @@ def csv_writer(fh: Any, **kwargs: Any) -> SafeCsvWriter:
     return SafeCsvWriter(fh, **kwargs)
 
 
+def xml_text(text: str) -> str:
+    """Text without the control characters XML cannot hold (a spreadsheet refuses the file otherwise)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
 def xlsx_cell(ws: Any, value: Any) -> Any:
     """A cell for `ws.append`: text typed as text (data_type 's'), numbers as numbers."""
     from openpyxl.cell import WriteOnlyCell
 
     value = safe_value(value)
     if isinstance(value, str):
-        value = _XML_ILLEGAL.sub("", value)
+        value = xml_text(value)
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # never 'f' (formula) or 'e' (error value such as #N/A)

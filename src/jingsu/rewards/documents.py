@@ -8,6 +8,7 @@ twice. Taxpayer names and addresses are masked on the ledgers (principle 3); off
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date
@@ -242,7 +243,23 @@ def page_count(html: str, *, landscape: bool = False) -> int:
 
 
 def pdf(html: str, *, landscape: bool = False) -> bytes:
-    return render_document(html, landscape=landscape).write_pdf()
+    """The PDF of `html`. WeasyPrint takes 0.5–0.9 s for these documents (Korean line breaking through Pango:
+    docs/benchmarks.md "Console pages"), so the bytes are kept in the `documents` cache under the SHA-256 of
+    everything that goes into them — the HTML (rendered from the records on every request), the stylesheet, the page
+    orientation and WeasyPrint's version. A changed record changes the HTML and so the key: a kept PDF is never
+    stale, and one asked for again (the ledger opened twice, a claim printed for the committee) comes back at once."""
+    import weasyprint
+    from django.core.cache import caches
+
+    key = "jingsu:reward-pdf:" + hashlib.sha256(
+        "\0".join((weasyprint.__version__, PRINT_CSS, str(landscape), html)).encode()).hexdigest()
+    cache = caches["documents"]
+    kept = cache.get(key)
+    if kept is not None:
+        return bytes(kept)
+    data = bytes(render_document(html, landscape=landscape).write_pdf())
+    cache.set(key, data)
+    return data
 
 
 def ledger_html(jurisdiction: str, year: int) -> str:

@@ -45,6 +45,7 @@ from jingsu.staff.access import (
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsCheckboxes, krds_classes
+from jingsu.staff.paging import page_of
 
 NO_CHANNEL = [("", "(없음)")]
 SEED_SALT = "jingsu.staff.campaign-control-seed"
@@ -288,9 +289,13 @@ def split_rows(split: Any) -> dict[str, Any]:
 
 @staff_view("view_reports")
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    rows = list(Campaign.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
-                .select_related("template").order_by("-created_at", "-id")[:200])
-    return render(request, "staff/campaigns/list.html", {"campaigns": rows})
+    page, query = page_of(request, campaign_rows(request.jurisdiction))  # type: ignore[attr-defined]
+    return render(request, "staff/campaigns/list.html", {"campaigns": page, "page": page, "query": query})
+
+
+def campaign_rows(jurisdiction: Any) -> Any:
+    """The campaign list, newest first: the screen pages it, the XLSX holds all of it."""
+    return Campaign.objects.filter(jurisdiction=jurisdiction).select_related("template").order_by("-created_at", "-id")
 
 
 @staff_view("prepare_campaign")

@@ -19,16 +19,19 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from jingsu.clock import SEOUL
 from jingsu.core import audit
-from jingsu.core.exports import xlsx_cell
+from jingsu.core.exports import safe_text, safe_value, xml_text
+from jingsu.core.files import private_dir
 from jingsu.core.formats import kdate
 from jingsu.delivery.paper import mask_name
 from jingsu.rewards.documents import mask_address
@@ -96,66 +99,76 @@ def _local(value: datetime) -> datetime:
     return local.replace(tzinfo=None)
 
 
-def _cell(ws: Any, value: Any, kind: str) -> Any:
-    """A safe cell with the format a person reads: text as text, times and dates as 2026. 12. 5., numbers with
-    separators (years without)."""
-    if isinstance(value, datetime):
-        value = _local(value)
-    cell = xlsx_cell(ws, value)
-    if isinstance(value, str):
-        cell.number_format = FORMATS["text"]
-    elif isinstance(value, datetime):
-        cell.number_format = FORMATS["datetime"]
-    elif isinstance(value, date):
-        cell.number_format = FORMATS["date"]
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        cell.number_format = FORMATS["year"] if kind == "year" else FORMATS["won"]
-    return cell
+class _Writer:
+    """Cells into an XlsxWriter sheet with the format a person reads: text as text (never a formula: every value
+    goes through `core.exports.safe_value`), times and dates as 2026. 12. 5., numbers with separators (years
+    without)."""
+
+    def __init__(self, wb: Any) -> None:
+        self.formats = {kind: wb.add_format({"num_format": code}) for kind, code in FORMATS.items()}
+        self.bold = wb.add_format({"bold": True, "num_format": "@"})
+
+    def row(self, ws: Any, r: int, values: Sequence[Any], kinds: Sequence[str]) -> None:
+        for c, (value, kind) in enumerate(zip(values, kinds, strict=False)):
+            self.cell(ws, r, c, value, kind)
+
+    def cell(self, ws: Any, r: int, c: int, value: Any, kind: str) -> None:
+        value = safe_value(value)
+        if value is None or value == "":
+            return  # an empty cell
+        if isinstance(value, datetime):
+            ws.write_datetime(r, c, _local(value), self.formats["datetime"])
+        elif isinstance(value, date):
+            ws.write_datetime(r, c, value, self.formats["date"])
+        elif isinstance(value, bool):
+            ws.write_boolean(r, c, value)
+        elif isinstance(value, int | float | Decimal):
+            ws.write_number(r, c, value, self.formats["year" if kind == "year" else "won"])
+        elif isinstance(value, time):
+            ws.write_string(r, c, value.strftime("%H:%M"), self.formats["text"])
+        else:
+            ws.write_string(r, c, xml_text(value), self.formats["text"])
 
 
 def workbook(sheets: Sequence[Sheet], info: Sequence[tuple[str, Any]]) -> bytes:
-    """The workbook: one sheet per list (header row frozen, widths per column), then 내려받기 정보."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """The workbook: one sheet per list (header row frozen, widths per column), then 내려받기 정보.
 
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
+    Written by XlsxWriter row by row (`constant_memory`: a row is flushed to a temporary file in the private
+    `var/tmp/` as soon as the next begins, so a 200,000-row list does not sit in memory); 2.5–3× faster than
+    openpyxl's write-only mode (docs/benchmarks.md "Console pages")."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    tmp = private_dir(settings.VAR_DIR / "tmp")
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "tmpdir": str(tmp), "strings_to_formulas": False,
+                                   "strings_to_urls": False, "strings_to_numbers": False})
+    w = _Writer(wb)
     for sheet in sheets:
-        ws = wb.create_sheet(sheet.title[:31])
+        ws = wb.add_worksheet(sheet.title[:31])
         for i, col in enumerate(sheet.columns):
-            ws.column_dimensions[_letter(i)].width = col.width
-        ws.freeze_panes = "A2"
-        header = []
-        for col in sheet.columns:
-            c = WriteOnlyCell(ws, value=col.header)
-            c.font = bold
-            c.data_type = "s"
-            header.append(c)
-        ws.append(header)
+            ws.set_column(i, i, col.width)
+        ws.freeze_panes(1, 0)
+        for c, col in enumerate(sheet.columns):
+            ws.write_string(0, c, xml_text(safe_text(col.header)), w.bold)
+        kinds = [col.kind for col in sheet.columns]
         for row in sheet.rows:
             if sheet.written >= MAX_ROWS:
                 sheet.cut = True
                 break
-            ws.append([_cell(ws, v, col.kind) for v, col in zip(row, sheet.columns, strict=False)])
             sheet.written += 1
-    ws = wb.create_sheet("내려받기 정보")
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 70
-    for label, value in info:
-        ws.append([xlsx_cell(ws, label), _cell(ws, value, "datetime" if isinstance(value, datetime) else "text")])
+            w.row(ws, sheet.written, row, kinds)
+    ws = wb.add_worksheet("내려받기 정보")
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 70)
+    r = 0
+    for r, (label, value) in enumerate(info):
+        w.row(ws, r, [label, value], ["text", "datetime" if isinstance(value, datetime) else "text"])
     for sheet in sheets:
-        ws.append([xlsx_cell(ws, "건수"), xlsx_cell(ws, f"{sheet.title}: {sheet.written:,}건"
-                                                     + (f" (처음 {MAX_ROWS:,}건까지만 담음)" if sheet.cut else ""))])
-    buf = io.BytesIO()
-    wb.save(buf)
+        r += 1
+        w.row(ws, r, ["건수", f"{sheet.title}: {sheet.written:,}건"
+                            + (f" (처음 {MAX_ROWS:,}건까지만 담음)" if sheet.cut else "")], ["text", "text"])
+    wb.close()
     return buf.getvalue()
-
-
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
 
 
 def conditions_text(filters: Sequence[tuple[str, str]]) -> str:

@@ -11,6 +11,11 @@ safe cells, Korean headers, number formats, masking of personal data without `re
 | `money/refunds.xlsx` | manage_payments | 환급 대상 |
 | `money/reconciliation.xlsx?date=` | manage_payments | 일일 대사 (the summary tables and the day's payments) |
 | `rewards/actions.xlsx`, `cases.xlsx?year=`, `claims.xlsx`, `clawbacks.xlsx` | view_rewards | 포상금 lists |
+| `rewards/officials.xlsx`, `civilians.xlsx`, `findings.xlsx` | view_rewards | the reward process's people and 숨은 세원 발굴 |
+| `campaigns.xlsx` | view_reports | the campaign list |
+| `rolls/uploads.xlsx` | import_roll | roll files uploaded |
+| `money/files.xlsx` | manage_payments | 수납 files uploaded |
+| `users.xlsx` | manage_users | the office's staff accounts |
 """
 
 from __future__ import annotations
@@ -25,12 +30,22 @@ from django.urls import path
 from jingsu.core.formats import kdate
 from jingsu.payments.models import Payment, Refund, channel_label, matched_by_label, source_label
 from jingsu.rewards.models import Claim, Clawback
-from jingsu.staff import audit_labels, money_views, queries, rewards_views, views
+from jingsu.staff import (
+    audit_labels,
+    campaign_views,
+    money_views,
+    queries,
+    rewards_setup_views,
+    rewards_views,
+    services,
+    user_views,
+    views,
+)
 from jingsu.staff.access import console_today, scoped_or_404, staff_view
 from jingsu.staff.access import jurisdiction_of as _j
 from jingsu.staff.downloads import Col, People, Sheet, xlsx_response
 from jingsu.staff.forms import SearchForm
-from jingsu.staff.models import RollUpload
+from jingsu.staff.models import PaymentUpload, RollUpload
 
 # --- taxpayers -------------------------------------------------------------------------------------------------------
 
@@ -248,6 +263,116 @@ def reward_clawbacks_xlsx(request: HttpRequest) -> HttpResponse:
                          sheets=[Sheet("환수", cols, rows)], people=people)
 
 
+@staff_view("view_rewards")
+def reward_officials_xlsx(request: HttpRequest) -> HttpResponse:
+    """The officials registered for rewards: staff of the office, named with their post; accounts masked as on the
+    screen (the full number goes only into the transfer file)."""
+    cols = [Col("번호", "count", 8), Col("성명", width=12), Col("직급", width=12), Col("부서", width=20),
+            Col("국", width=16), Col("국장급 이상", width=10), Col("거래은행", width=12), Col("계좌번호", width=18),
+            Col("예금주", width=12), Col("상태", width=8), Col("등록일", "datetime", 18)]
+    rows = ([o.pk, o.name, o.rank, o.department, o.bureau, "예" if o.director_or_above else "아니요", o.bank_display,
+             o.account_masked or "미등록", o.account_holder, "사용" if o.active else "비활성", o.created_at]
+            for o in rewards_setup_views.officials_of(_j(request)).iterator(chunk_size=2000))
+    return xlsx_response(request, action="staff.reward_officials_xlsx", title="포상금 대상 공무원",
+                         filename="포상금대상공무원", sheets=[Sheet("공무원", cols, rows)])
+
+
+@staff_view("view_rewards")
+def reward_civilians_xlsx(request: HttpRequest) -> HttpResponse:
+    """Civilian informants: private people, so name and address masked without `reveal_personal_data`; the birth
+    date and the account are always the masked copies the screen shows."""
+    people = People(request)
+    cols = [Col("번호", width=12), Col("성명", width=12), Col("주소", width=40), Col("생년월일", width=12),
+            Col("거래은행", width=12), Col("계좌번호", width=18), Col("예금주", width=12), Col("등록일", "datetime", 18)]
+    rows = ([c.payee_key, people.name(c.name), people.address(c.address), c.birth_date_masked or "", c.bank_display,
+             c.account_masked or "미등록", people.name(c.account_holder), c.created_at]
+            for c in rewards_setup_views.civilians_of(_j(request)).iterator(chunk_size=2000))
+    return xlsx_response(request, action="staff.reward_civilians_xlsx", title="민간인 신고자",
+                         filename="민간인신고자", sheets=[Sheet("민간인 신고자", cols, rows)], people=people)
+
+
+@staff_view("view_rewards")
+def reward_findings_xlsx(request: HttpRequest) -> HttpResponse:
+    """숨은 세원 발굴 (별지 제2호서식's rows): the taxpayer's name masked without `reveal_personal_data`."""
+    people = People(request)
+    cols = [Col("번호", "count", 8), Col("구분", width=14), Col("발굴세원", width=30), Col("세목", width=10),
+            Col("납세의무자", width=12), Col("발굴자", width=24), Col("부과액(원)", "won", 14),
+            Col("탈루세액 등(원)", "won", 14), Col("징수액(원)", "won", 14), Col("징수일", "date", 12),
+            Col("징수 확인", width=14), Col("안건", width=8)]
+    findings = rewards_setup_views.findings_of(_j(request))
+    with_case = set(findings.filter(cases__isnull=False).values_list("pk", flat=True))
+
+    def data() -> Any:
+        for f in findings.iterator(chunk_size=2000):
+            finder = (str(f.official) if f.official else f"민간인 {people.name(f.civilian.name if f.civilian else '')}")
+            yield [f.pk, f.get_category_display(), f.source_description, f.tax_item, people.name(f.taxpayer_name),
+                   finder, f.assessed, f.evaded, f.collected if f.confirmed_by else None, f.collected_on,
+                   f.confirmed_by or "미확인",
+                   "있음" if f.pk in with_case else "없음"]
+
+    return xlsx_response(request, action="staff.reward_findings_xlsx", title="숨은 세원 발굴",
+                         filename="숨은세원발굴", sheets=[Sheet("발굴", cols, data())], people=people)
+
+
+# --- campaigns, uploads, accounts ------------------------------------------------------------------------------------
+
+
+@staff_view("view_reports")
+def campaign_list_xlsx(request: HttpRequest) -> HttpResponse:
+    cols = [Col("번호", "count", 8), Col("이름", width=30), Col("종류", width=16), Col("기준일", "date", 12),
+            Col("납부기한", "date", 12), Col("상태", width=10), Col("만든 사람", width=20), Col("승인한 사람", width=20),
+            Col("만든 때", "datetime", 18)]
+    rows = ([c.pk, c.name, c.get_kind_display(), c.as_of, c.pay_by, c.get_status_display(),
+             audit_labels.actor_label(c.created_by), audit_labels.actor_label(c.approved_by) if c.approved_by else "",
+             c.created_at]
+            for c in campaign_views.campaign_rows(_j(request)).iterator(chunk_size=2000))
+    return xlsx_response(request, action="staff.campaign_list_xlsx", title="안내 캠페인 목록", filename="안내캠페인",
+                         sheets=[Sheet("캠페인", cols, rows)])
+
+
+_UPLOAD_COLS = [Col("번호", "count", 8), Col("올린 때", "datetime", 18), Col("파일 이름", width=36),
+                Col("올린 사람", width=20), Col("상태", width=10)]
+
+
+@staff_view("import_roll")
+def roll_uploads_xlsx(request: HttpRequest) -> HttpResponse:
+    cols = [*_UPLOAD_COLS, Col("자료 행", "count", 10), Col("오류", "count", 10), Col("가져온 사람", width=20)]
+    rows = ([u.pk, u.created_at, u.original_name, audit_labels.actor_label(u.actor), u.get_status_display(), u.rows,
+             u.total_errors, audit_labels.actor_label(u.confirmed_by) if u.confirmed_by else ""]
+            for u in RollUpload.objects.filter(jurisdiction=_j(request)).order_by("-created_at", "-pk")
+            .iterator(chunk_size=2000))
+    return xlsx_response(request, action="staff.roll_uploads_xlsx", title="올린 체납 자료", filename="체납자료파일",
+                         sheets=[Sheet("체납 자료 파일", cols, rows)])
+
+
+@staff_view("manage_payments")
+def payment_uploads_xlsx(request: HttpRequest) -> HttpResponse:
+    cols = [*_UPLOAD_COLS, Col("형식", width=10), Col("수납 경로", width=12), Col("건수", "count", 10),
+            Col("금액(원)", "won", 16), Col("오류", "count", 10), Col("가져온 사람", width=20)]
+    rows = ([u.pk, u.created_at, u.original_name, audit_labels.actor_label(u.actor), u.get_status_display(),
+             u.get_layout_display(), u.get_source_display(), u.records, u.amount, u.total_errors,
+             audit_labels.actor_label(u.confirmed_by) if u.confirmed_by else ""]
+            for u in PaymentUpload.objects.filter(jurisdiction=_j(request)).order_by("-created_at", "-pk")
+            .iterator(chunk_size=2000))
+    return xlsx_response(request, action="staff.payment_uploads_xlsx", title="올린 수납 파일", filename="수납파일",
+                         sheets=[Sheet("수납 파일", cols, rows)])
+
+
+@staff_view("manage_users")
+def users_xlsx(request: HttpRequest) -> HttpResponse:
+    """The office's accounts, as the screen shows them: no password, no set-up link."""
+    profiles = user_views.staff_accounts(_j(request))
+    locked = services.locked_usernames(list(profiles.values_list("user__username", flat=True)))
+    cols = [Col("아이디", width=20), Col("이름", width=14), Col("역할", width=16), Col("상태", width=10),
+            Col("로그인 잠김", width=10), Col("마지막 로그인", "datetime", 18), Col("만든 때", "datetime", 18)]
+    rows = ([p.user.get_username(), p.display_name, p.role_obj.name,
+             "사용 중" if p.user.is_active else "사용 중지", "잠김" if p.user.get_username() in locked else "",
+             p.user.last_login, p.created_at]
+            for p in profiles.iterator(chunk_size=2000))
+    return xlsx_response(request, action="staff.users_xlsx", title="직원 계정", filename="직원계정",
+                         sheets=[Sheet("직원 계정", cols, rows)])
+
+
 urlpatterns = [
     path("taxpayers/results.xlsx", taxpayer_search_xlsx, name="taxpayer_search_xlsx"),
     path("audit.xlsx", audit_log_xlsx, name="audit_log_xlsx"),
@@ -259,4 +384,11 @@ urlpatterns = [
     path("rewards/cases.xlsx", reward_cases_xlsx, name="rewards_cases_xlsx"),
     path("rewards/claims.xlsx", reward_claims_xlsx, name="rewards_claims_xlsx"),
     path("rewards/clawbacks.xlsx", reward_clawbacks_xlsx, name="rewards_clawbacks_xlsx"),
+    path("rewards/officials.xlsx", reward_officials_xlsx, name="rewards_officials_xlsx"),
+    path("rewards/civilians.xlsx", reward_civilians_xlsx, name="rewards_civilians_xlsx"),
+    path("rewards/findings.xlsx", reward_findings_xlsx, name="rewards_findings_xlsx"),
+    path("campaigns.xlsx", campaign_list_xlsx, name="campaign_list_xlsx"),
+    path("rolls/uploads.xlsx", roll_uploads_xlsx, name="roll_uploads_xlsx"),
+    path("money/files.xlsx", payment_uploads_xlsx, name="money_files_xlsx"),
+    path("users.xlsx", users_xlsx, name="users_xlsx"),
 ]

@@ -19,6 +19,7 @@ from jingsu.staff import payment_uploads, tasks
 from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.models import PaymentUpload
+from jingsu.staff.paging import page_of
 from jingsu.staff.roll_views import ERRORS_PER_PAGE, RECENT, _background
 
 
@@ -65,9 +66,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             jurisdiction=request.jurisdiction, user=request.user)  # type: ignore[attr-defined]
         _background(tasks.validate_payment_upload, record.pk)
         return redirect("staff:money_file_detail", payment_upload_id=record.pk)
-    recent = PaymentUpload.objects.filter(jurisdiction=request.jurisdiction)[:RECENT]  # type: ignore[attr-defined]
+    recent, query = page_of(request, PaymentUpload.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
+                            .order_by("-created_at", "-pk"), RECENT)
     return render(request, "staff/money/file_upload.html", {
-        "form": form, "recent": recent, "limit": file_size(payment_uploads.max_bytes()),
+        "form": form, "recent": recent, "page": recent, "query": query, "limit": file_size(payment_uploads.max_bytes()),
     }, status=400 if request.method == "POST" else 200)
 
 

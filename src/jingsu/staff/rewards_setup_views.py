@@ -40,6 +40,7 @@ from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
 from jingsu.staff.access import scoped_or_404, staff_view
+from jingsu.staff.paging import page_of
 from jingsu.staff.rewards_views import (
     DateInput,
     _apply_error,
@@ -257,8 +258,13 @@ def _refused(response: HttpResponse) -> HttpResponse:
 
 
 def _officials_page(request: HttpRequest, form: OfficialForm | None = None) -> HttpResponse:
-    rows = Official.objects.filter(jurisdiction=_j(request)).order_by("-active", "bureau", "department", "name")
-    return render(request, TEMPLATES + "officials.html", {"rows": rows, "form": form or OfficialForm()})
+    page, query = page_of(request, officials_of(_j(request)))
+    return render(request, TEMPLATES + "officials.html", {"rows": page, "page": page, "query": query,
+                                                          "form": form or OfficialForm()})
+
+
+def officials_of(jurisdiction: Any) -> Any:
+    return Official.objects.filter(jurisdiction=jurisdiction).order_by("-active", "bureau", "department", "name", "pk")
 
 
 @staff_view("view_rewards")
@@ -292,9 +298,14 @@ def official_new(request: HttpRequest) -> HttpResponse:
 
 
 def _civilians_page(request: HttpRequest, form: CivilianForm | None = None) -> HttpResponse:
-    rows = [{"c": c, "address": mask_address(c.address)}
-            for c in Civilian.objects.filter(jurisdiction=_j(request)).order_by("name", "pk")]
-    return render(request, TEMPLATES + "civilians.html", {"rows": rows, "form": form or CivilianForm()})
+    page, query = page_of(request, civilians_of(_j(request)))
+    rows = [{"c": c, "address": mask_address(c.address)} for c in page]
+    return render(request, TEMPLATES + "civilians.html", {"rows": rows, "page": page, "query": query,
+                                                          "form": form or CivilianForm()})
+
+
+def civilians_of(jurisdiction: Any) -> Any:
+    return Civilian.objects.filter(jurisdiction=jurisdiction).order_by("name", "pk")
 
 
 @staff_view("view_rewards")
@@ -425,13 +436,22 @@ def member_end_term(request: HttpRequest, member_id: int) -> HttpResponse:
 
 
 def _findings_page(request: HttpRequest, form: FindingForm | None = None) -> HttpResponse:
-    rows = []
-    for f in (HiddenRevenueFinding.objects.filter(jurisdiction=_j(request))
-              .select_related("official", "civilian", "levy").order_by("-created_at", "-pk")):
-        rows.append({"f": f, "taxpayer": mask_name(f.taxpayer_name),
-                     "finder": str(f.official) if f.official else f"민간인 {f.civilian.name if f.civilian else ''}",
-                     "has_case": f.cases.exists()})
-    return render(request, TEMPLATES + "findings.html", {"rows": rows, "form": form or FindingForm(request)})
+    page, query = page_of(request, findings_of(_j(request)))
+    with_case = set(HiddenRevenueFinding.objects.filter(pk__in=[f.pk for f in page], cases__isnull=False)
+                    .values_list("pk", flat=True))
+    rows = [{"f": f, "taxpayer": mask_name(f.taxpayer_name), "finder": finder_of(f), "has_case": f.pk in with_case}
+            for f in page]
+    return render(request, TEMPLATES + "findings.html", {"rows": rows, "page": page, "query": query,
+                                                         "form": form or FindingForm(request)})
+
+
+def findings_of(jurisdiction: Any) -> Any:
+    return (HiddenRevenueFinding.objects.filter(jurisdiction=jurisdiction)
+            .select_related("official", "civilian", "levy").order_by("-created_at", "-pk"))
+
+
+def finder_of(f: HiddenRevenueFinding) -> str:
+    return str(f.official) if f.official else f"민간인 {f.civilian.name if f.civilian else ''}"
 
 
 @staff_view("view_rewards")

@@ -17,7 +17,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -623,8 +624,9 @@ def decision_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def _claims_page(request: HttpRequest, **forms_: Any) -> HttpResponse:
     j = _j(request)
     year = _year(request)
-    claims = list(Claim.objects.filter(jurisdiction=j).select_related("decision", "batch").order_by("-pk"))
-    claimed = {(c.decision_id, c.payee_key) for c in claims}
+    all_claims = Claim.objects.filter(jurisdiction=j)
+    claims, query = page_of(request, all_claims.select_related("decision", "batch").order_by("-pk"))
+    claimed = set(all_claims.values_list("decision_id", "payee_key"))
     decisions = []
     for d in Decision.objects.filter(jurisdiction=j).select_related("meeting__committee").order_by("-decided_on"):
         totals: dict[str, int] = {}
@@ -638,13 +640,11 @@ def _claims_page(request: HttpRequest, **forms_: Any) -> HttpResponse:
                 name = key
             payees.append({"key": key, "name": name, "amount": amount, "claimed": (d.pk, key) in claimed})
         decisions.append({"d": d, "payees": payees})
-    batches = list(TransferBatch.objects.filter(jurisdiction=j).order_by("-pk"))
-    for b in batches:
-        b.rows = [c for c in claims if c.batch_id == b.pk]  # type: ignore[attr-defined]
-        b.total = sum(c.amount for c in b.rows)  # type: ignore[attr-defined]
+    batches = list(TransferBatch.objects.filter(jurisdiction=j).order_by("-pk")
+                   .annotate(claim_count=Count("claims"), total=Coalesce(Sum("claims__amount"), 0)))
     budget_year = year
     return render(request, "staff/rewards/claims.html", {
-        "year": year, "claims": claims, "decisions": decisions, "batches": batches,
+        "year": year, "claims": claims, "page": claims, "query": query, "decisions": decisions, "batches": batches,
         "budget": RewardBudget.objects.filter(jurisdiction=j, year=budget_year).first(),
         "remaining": rewards.budget_remaining(j.code, budget_year),
         "claim_form": forms_.get("claim_form") or ClaimForm(request),
@@ -799,8 +799,13 @@ def batch_paid(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 def _clawbacks_page(request: HttpRequest, form: ClawbackForm | None = None) -> HttpResponse:
-    rows = Clawback.objects.filter(jurisdiction=_j(request)).select_related("claim").order_by("-notified_on", "-pk")
-    return render(request, "staff/rewards/clawbacks.html", {"rows": rows, "form": form or ClawbackForm(request)})
+    page, query = page_of(request, clawbacks_of(_j(request)))
+    return render(request, "staff/rewards/clawbacks.html", {"rows": page, "page": page, "query": query,
+                                                            "form": form or ClawbackForm(request)})
+
+
+def clawbacks_of(jurisdiction: Any) -> Any:
+    return Clawback.objects.filter(jurisdiction=jurisdiction).select_related("claim").order_by("-notified_on", "-pk")
 
 
 @staff_view("view_rewards")

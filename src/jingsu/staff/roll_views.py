@@ -20,6 +20,7 @@ from jingsu.core.formats import file_size
 from jingsu.staff import roll_uploads, tasks
 from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.models import RollUpload
+from jingsu.staff.paging import page_of
 
 ERRORS_PER_PAGE = 200
 RECENT = 20
@@ -83,8 +84,9 @@ def upload(request: HttpRequest) -> HttpResponse:
                                            user=request.user)
         _background(tasks.validate_roll_upload, record.pk)
         return redirect("staff:roll_detail", upload_id=record.pk)
-    recent = RollUpload.objects.filter(jurisdiction=request.jurisdiction)[:RECENT]  # type: ignore[attr-defined]
-    return render(request, "staff/roll/upload.html", {"form": form, "recent": recent,
+    recent, query = page_of(request, RollUpload.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
+                            .order_by("-created_at", "-pk"), RECENT)
+    return render(request, "staff/roll/upload.html", {"form": form, "recent": recent, "page": recent, "query": query,
                                                       "limit": _mb(roll_uploads.max_bytes()), "limits": limits()},
                   status=400 if request.method == "POST" else 200)
 

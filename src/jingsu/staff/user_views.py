@@ -39,6 +39,7 @@ from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import jurisdiction_of as _j
 from jingsu.staff.access import public_view, scoped_or_404, staff_view
 from jingsu.staff.models import AccountNotice, AccountRequest, AccountSetupToken, StaffProfile
+from jingsu.staff.paging import page_of
 from jingsu.staff.roles import DATA_ROLES, ROLE_BY_CODE, ROLE_CHOICES, ROLES
 
 USERNAME_MAX = 150
@@ -129,16 +130,22 @@ def _account_page(request: HttpRequest, profile: StaffProfile, *, role_form: Rol
 # --- views -----------------------------------------------------------------------------------------------------------
 
 
+def staff_accounts(jurisdiction: Any) -> Any:
+    """The office's accounts by username: the screen pages them, the XLSX holds all."""
+    return StaffProfile.objects.filter(jurisdiction=jurisdiction).select_related("user").order_by("user__username")
+
+
 @staff_view("manage_users")
 def user_list(request: HttpRequest) -> HttpResponse:
-    profiles = list(StaffProfile.objects.filter(jurisdiction=_j(request)).select_related("user")
-                    .order_by("user__username"))
-    locked = services.locked_usernames([p.user.get_username() for p in profiles])
-    rows = [{"p": p, "u": p.user, "locked": p.user.get_username() in locked} for p in profiles]
+    profiles = staff_accounts(_j(request))
+    locked = services.locked_usernames(list(profiles.values_list("user__username", flat=True)))
+    page, query = page_of(request, profiles)
+    rows = [{"p": p, "u": p.user, "locked": p.user.get_username() in locked} for p in page]
     pending = list(AccountRequest.objects.filter(jurisdiction=_j(request), status=AccountRequest.Status.PENDING)
                    .select_related("profile__user").order_by("requested_at", "id"))
     return render(request, "staff/users/list.html", {
-        "rows": rows, "active_count": sum(1 for r in rows if r["u"].is_active), "locked_count": len(locked),
+        "rows": rows, "page": page, "query": query, "total": page.paginator.count,
+        "active_count": profiles.filter(user__is_active=True).count(), "locked_count": len(locked),
         "pending": pending,
     })
 
