@@ -764,10 +764,13 @@ def _property(f: Facts, as_of: date, trace: Trace | None) -> tuple[dict[str, Any
 # the typed API
 
 
-def evaluate(facts: Facts, as_of: date, trace: Trace | None = None) -> Evaluation:
-    """Every measure for `facts` on `as_of` (deterministic: no clock). Raises `NoRuleForDate` (field ``as_of``)."""
+def evaluate(facts: Facts, as_of: date, trace: Trace | None = None,
+             measures: Iterable[str] = MEASURES) -> Evaluation:
+    """The `measures` (default: all) for `facts` on `as_of` (deterministic: no clock). Raises `NoRuleForDate`
+    (field ``as_of``) when a rule a measure needs has no version for the date."""
     outcomes: dict[str, Outcome] = {}
-    for name, fn in _MEASURE_FUNCS.items():
+    for name in measures:
+        fn = _MEASURE_FUNCS[name]
         ok, reasons, step, details = fn(facts, as_of, trace)
         outcomes[name] = Outcome(name, ok, tuple(reasons), step, next_change(facts, as_of, name, ok), details)
     return Evaluation(as_of, facts.jurisdiction, outcomes, _seizure_release(facts, as_of, trace),
@@ -782,7 +785,7 @@ def outcome_json(o: Outcome) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------
 # JSON input
 
-_TOP = ("jurisdiction", "as_of", "levies", "payments", "licensed_business", "exceptions", "exit_ban",
+_TOP = ("jurisdiction", "as_of", "measures", "levies", "payments", "licensed_business", "exceptions", "exit_ban",
         "credit_exclusions", "disclosure", "plate", "seizures", "property")
 _LEVY = ("id", "tax_item", "amount", "due_date", "demand_due_date", "early_collection", "appeal_pending",
          "installment", "vehicle")
@@ -898,6 +901,16 @@ def _parse_levy(raw: object, where: str, seen: set[str], as_of: date) -> Levy:
                 _sub_bool(o, "appeal_pending", where), _sub_bool(o, "installment", where), vehicle)
 
 
+def parse_measures(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The optional ``measures`` list (default: all of `MEASURES`)."""
+    raw = data.get("measures")
+    if raw is None:
+        return MEASURES
+    if not isinstance(raw, list) or not raw or any(m not in MEASURES for m in raw) or len(set(raw)) != len(raw):
+        raise InputError("measures", f"measures는 다음 중 하나 이상의 목록이어야 합니다 (중복 없이): {', '.join(MEASURES)}")
+    return tuple(raw)
+
+
 def parse(data: Mapping[str, Any]) -> tuple[Facts, date]:
     """The calculator's JSON input → (`Facts`, as-of date); `InputError` names the JSON field."""
     check_fields(dict(data), _TOP)
@@ -993,7 +1006,7 @@ def parse(data: Mapping[str, Any]) -> tuple[Facts, date]:
 def calculate(data: dict[str, Any], trace: Trace | None) -> dict[str, Any]:
     """``enforcement``: every measure for one taxpayer on `as_of` (docs/calc.md §14)."""
     facts, as_of = parse(data)
-    ev = evaluate(facts, as_of, trace)
+    ev = evaluate(facts, as_of, trace, parse_measures(data))
     active = _active(facts, as_of)
     return {
         "as_of": as_of,
