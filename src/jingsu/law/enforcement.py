@@ -458,7 +458,7 @@ def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
     details: dict[str, Any] = {"base": base, "min_amount": amount_min, "excluded_levies": [lv.id for lv in appealed]}
     candidate = base >= amount_min
     if not candidate:
-        reasons.append(Reason(f"지방세징수법 제11조①; {ref_a}", "min_amount",
+        reasons.append(Reason(ref_a, "min_amount",
                               f"체납 발생일부터 1년이 지난 지방세가 {_won(base)}으로 {_won(amount_min)} 미만입니다"
                               + (" (심판청구등이 계속 중인 체납은 제외)" if appealed else "")))
     for text in _recognised(f.disclosure_exclusions, table):
@@ -466,7 +466,7 @@ def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
     rereview: date | None = None
     if f.disclosure_notified_on is None:
         if candidate:
-            reasons.append(Reason(f"지방세징수법 제11조③; {ref_n}", "notice",
+            reasons.append(Reason(ref_n, "notice",
                                   "명단공개 대상자임을 알리는 통지(소명 기회)가 아직 없습니다"))
     else:
         rereview = period_end(f.disclosure_notified_on, notice_months) + timedelta(days=1)
