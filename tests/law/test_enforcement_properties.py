@@ -4,17 +4,24 @@
   통지), no measure that did not qualify starts to qualify.
 - ``next_change`` is exact: the answer on that day differs from today's, and on every day before it is today's.
 - The evaluation is deterministic (no clock): the same facts and date give the same outcome.
+- A 구 조례 amount within the statutory range overrides the national one; outside it is a parameter error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jingsu.law import enforcement as enf
+from jingsu.law import params
+from jingsu.law.errors import ParamSchemaError
 
 START = date(2023, 3, 14)  # every encoded rule has a version from here on (the 명단공개 납부비율 gap ends)
 ITEMS = ["14", "15", "18", "10"]
@@ -110,3 +117,46 @@ def test_publication_day_is_third_wednesday_of_november() -> None:
     assert enf.publication_date("11260", date(2024, 11, 20)) == date(2024, 11, 20)
     assert enf.publication_date("11260", date(2024, 11, 21)) == date(2025, 11, 19)
     assert enf.publication_date("11260", date(2019, 6, 1)) is None  # practice not encoded before 2020
+
+
+# 조례 amounts (제7조③: 30만–100만원) --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ordinance_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    (tmp_path / "kr").mkdir()
+    shutil.copy(params.PARAMS_DIR / "kr" / "enforcement.yaml", tmp_path / "kr" / "enforcement.yaml")
+    monkeypatch.setattr(params, "PARAMS_DIR", tmp_path)
+    params.clear_cache()
+    yield tmp_path
+    params.clear_cache()
+
+
+def _ordinance(root: Path, jurisdiction: str, amount: int) -> None:
+    (root / jurisdiction).mkdir()
+    (root / jurisdiction / "enforcement.yaml").write_text(
+        "license:\n  min_amount:\n    type: won\n    values:\n"
+        f"      - {{from: 2020-01-01, ref: \"구세 조례 (test)\", value: {amount}}}\n", encoding="utf-8")
+
+
+def _three(amount_each: int, jurisdiction: str) -> enf.Facts:
+    return enf.Facts(jurisdiction=jurisdiction, licensed_business=True, levies=tuple(
+        enf.Levy(f"L{i}", "14", amount_each, date(2026, 1 + i, 1)) for i in range(3)))
+
+
+def test_ordinance_amount_within_the_range_overrides(ordinance_params: Path) -> None:
+    _ordinance(ordinance_params, "11260", 600_000)
+    on = date(2026, 11, 2)
+    below = enf.evaluate(_three(199_999, "11260"), on, measures=["license_suspension"]).measures["license_suspension"]
+    assert not below.qualifies and below.reasons[0].article == "구세 조례 (test)"
+    assert enf.evaluate(_three(200_000, "11260"), on, measures=["license_suspension"]).measures[
+        "license_suspension"].qualifies
+    # the national 30만원 still applies elsewhere
+    assert enf.evaluate(_three(100_000, "11350"), on, measures=["license_suspension"]).measures[
+        "license_suspension"].qualifies
+
+
+def test_ordinance_amount_outside_the_range_is_a_parameter_error(ordinance_params: Path) -> None:
+    _ordinance(ordinance_params, "11560", 1_000_001)
+    with pytest.raises(ParamSchemaError, match="outside the range"):
+        enf.evaluate(_three(400_000, "11560"), date(2026, 11, 2), measures=["license_suspension"])
