@@ -44,6 +44,7 @@ CALCULATOR_MODULES = [
     "jingsu.law.reward",
     "jingsu.law.vehicle_tax",
     "jingsu.law.resident_individual_tax",
+    "jingsu.law.enforcement",
 ]
 
 _loaded = False
