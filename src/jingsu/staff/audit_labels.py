@@ -16,6 +16,7 @@ that every action written anywhere in src has its label and every model its reco
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from typing import Any
@@ -283,8 +284,10 @@ _CASE = re.compile(r"^case-(\d+)$")
 _PAYEE = re.compile(r"^(official|civilian):(\d+)$")
 
 
+@functools.cache
 def _value_tables() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """(per key: code → label, and every code → label) from the models' own choices and label tables."""
+    """(per key: code → label, and every code → label) from the models' own choices and label tables; built once
+    per process (the audit log's XLSX reads thousands of rows: rebuilding them per row was 60 % of its time)."""
     from jingsu.assistance.models import CallbackRequest
     from jingsu.delivery.models import AttemptStatus, Channel
     from jingsu.notices.models import Campaign, MailClass, Notice
@@ -351,7 +354,8 @@ def _channel_table(action: str) -> dict[str, str]:
 class _Renderer:
     def __init__(self, action: str) -> None:
         self.action = action
-        self.per_key, self.every = _value_tables()
+        per_key, self.every = _value_tables()
+        self.per_key = dict(per_key)  # the kind and channel tables below depend on the action
         self.per_key["kind"] = _kind_table(action)
         self.per_key["channel"] = self.per_key["channels"] = self.per_key["by_channel"] = _channel_table(action)
 
