@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "jingsu.assistance",
     "jingsu.rewards",
     "jingsu.staff",
+    "jingsu.ops",  # the entry points: management commands and the demo
 ]
 
 MIDDLEWARE = [

@@ -27,9 +27,9 @@ from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, ManualClock, today
 from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction, Sender
 from jingsu.delivery import services as delivery
-from jingsu.demo import rewards as demo_rewards
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
+from jingsu.ops.demo import rewards as demo_rewards
 from jingsu.payments import services as payments
 from jingsu.payments.accounts import import_pool
 from jingsu.payments.models import VirtualAccount
