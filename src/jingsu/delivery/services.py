@@ -34,6 +34,7 @@ from jingsu.core.db import insert_rows, update_rows
 from jingsu.core.models import Holiday
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import TRANSITIONS, AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.resend import RESENDABLE
 from jingsu.notices.documents import Alert, render_alert
 from jingsu.notices.models import Campaign, Notice
 from jingsu.providers.base import (
@@ -325,9 +326,7 @@ def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: 
 
     First the attempts of resends a person asked for (delivery.resend: by one channel, at once, whatever the state
     of the campaign but paused or cancelled), then the campaigns' own."""
-    from jingsu.delivery import resend
-
-    handed = resend.send_pending(providers, clock=clock, limit=limit)
+    handed = send_resends(providers, clock=clock, limit=limit)
     campaigns = sendable_campaigns(clock.now())
     if not campaigns:
         return 0
@@ -337,6 +336,24 @@ def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: 
             if not attempts:
                 break
             _send_batch(channel, attempts, providers, clock)
+            handed += len(attempts)
+    return handed
+
+
+def send_resends(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: int = 10_000,
+                 attempt_ids: Sequence[int] | None = None) -> int:
+    """Hand queued electronic resend attempts (delivery.resend; of campaigns not paused or cancelled) to their
+    providers, in provider-sized batches; `attempt_ids` narrows to these. Returns how many were handed over."""
+    where = Q(resend__isnull=False, notice__campaign__status__in=RESENDABLE)
+    if attempt_ids is not None:
+        where &= Q(pk__in=list(attempt_ids))
+    handed = 0
+    for channel in ELECTRONIC:
+        while handed < limit:
+            attempts = claim(channel, SEND_BATCH, now=clock.now(), where=where)
+            if not attempts:
+                break
+            _send_batch(channel, attempts, providers, clock, fresh=True)
             handed += len(attempts)
     return handed
 
@@ -717,13 +734,6 @@ def sweep_stuck(*, clock: Clock = DEFAULT_CLOCK, older_than: timedelta = timedel
         if a.move(S.QUEUED, at=now, code="SWEPT"):
             count += 1
     return count
-
-
-# --- paper -----------------------------------------------------------------------------------------------------------
-
-
-# Moved to jingsu.delivery.paper (PDFs, manifest, PrintBatch rows); kept here so existing callers keep working.
-from jingsu.delivery.paper import print_batch  # noqa: E402,F401
 
 
 def campaign_status(campaign: Campaign) -> dict[str, Any]:

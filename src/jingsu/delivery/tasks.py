@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from jingsu.delivery import control, services
+from jingsu.delivery import control, paper, services
 from jingsu.providers.registry import configured_providers
 
 
@@ -41,7 +41,7 @@ def complete_finished() -> list[int]:
 
 @shared_task(name="jingsu.delivery.print_batch", acks_late=True)
 def print_batch() -> int:
-    return services.print_batch(configured_providers())
+    return paper.print_batch(configured_providers())
 
 
 @shared_task(name="jingsu.payments.read_bank_feed", acks_late=True)
