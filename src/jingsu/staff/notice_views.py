@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from jingsu.core import audit
+from jingsu.core.http import client_ip
 from jingsu.delivery import resend as resends
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent, Resend
 from jingsu.delivery.paper import mask_name
@@ -33,8 +34,8 @@ from jingsu.notices.models import Campaign, Notice
 from jingsu.staff import downloads
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
 from jingsu.staff.access import actor as _actor
-from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import jurisdiction_of as _j
+from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.paging import page_of
 
