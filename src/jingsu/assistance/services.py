@@ -33,10 +33,10 @@ from jingsu.core import audit
 from jingsu.core.models import Holiday
 from jingsu.law.dates import add_months
 from jingsu.law.procedure import next_working_day
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.models import Notice
-from jingsu.payments import numbers
 
 #: The first installment falls due this many days after approval, the next ones a month apart (moved off holidays,
 #: 지방세기본법 제24조). The office's practice, not a legal figure.

@@ -27,6 +27,7 @@ from jingsu.core.models import Jurisdiction
 from jingsu.law.procedure import demand_payment_deadline, next_working_day
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy, Owed, owed
+from jingsu.levies.numbers import payment_number
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.documents import (
     ALERT_TITLE_MAX,
@@ -37,7 +38,6 @@ from jingsu.notices.documents import (
     render_alert,
 )
 from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
-from jingsu.payments.numbers import payment_number
 
 
 class CampaignError(Exception):

@@ -24,9 +24,10 @@ from django.db.models import QuerySet
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import levy_penalty
-from jingsu.payments import attribution, numbers
+from jingsu.payments import attribution
 from jingsu.payments.models import Allocation, FeedCursor, Payment, Refund, VirtualAccount
 from jingsu.providers.base import BankTransaction, ProviderSet
 

@@ -33,9 +33,9 @@ from jingsu.core import audit
 from jingsu.core.http import client_ip
 from jingsu.delivery.models import Channel
 from jingsu.delivery.paper import mask_name
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
-from jingsu.payments import numbers
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
 from jingsu.payments.models import (
     Allocation,
