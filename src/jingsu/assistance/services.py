@@ -2,7 +2,8 @@
 
 Citizen side (from the portal, after identity verification): `request_installments`, `request_callback`.
 Staff side (permission manage_payments): `approve_plan`, `reject_plan`, `cancel_plan`, `close_callback`.
-Money: `levies_for_number` and `after_allocation` are called by jingsu.payments.services when a payment carries an
+Money: `levies_for_number` and `after_allocation` are called by jingsu.payments.services (through payments.hooks,
+where AssistanceConfig.ready plugs them in: payments is a floor below) when a payment carries an
 installment's 전자납부번호 (it is allocated to the plan's levies by the usual 지방세징수법 제4조 order, then credited
 to the installments in order) and after every allocation (a plan whose levies are all paid is 완납).
 The dispatch cycle: `run_cycle` — hand the bills of newly approved installments to the bank, tell the citizen by SMS
