@@ -1,6 +1,6 @@
 # jingsu — two commands do everything on a fresh Debian machine with Python 3.11:
 #   make demo   set up .venv and the system packages, migrate, run the end-to-end demo
-#   make test   set up the same, run the whole test suite (ruff, mypy, pytest)
+#   make test   set up the same, run the whole test suite (ruff, mypy, lint-imports, pytest)
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -35,6 +35,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -q
 
 bench: setup

@@ -68,6 +68,7 @@ def main() -> int:
 
     from jingsu.clock import SEOUL, ManualClock
     from jingsu.core.models import Jurisdiction
+    from jingsu.delivery import paper
     from jingsu.delivery import services as delivery
     from jingsu.delivery.models import AttemptStatus, DeliveryAttempt
     from jingsu.notices import services as notices
@@ -135,7 +136,7 @@ def main() -> int:
         for _ in range(20):
             delivery.sweep_stuck(clock=settle_clock, older_than=timedelta(0))
             delivery.send_queued(providers, clock=settle_clock, limit=10**9)
-            delivery.print_batch(providers, clock=settle_clock)
+            paper.print_batch(providers, clock=settle_clock)
             if not _open_work(DeliveryAttempt, AttemptStatus):
                 break
         inspect = sim.control.inspect(counts=True)

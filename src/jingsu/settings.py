@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "jingsu.assistance",
     "jingsu.rewards",
     "jingsu.staff",
+    "jingsu.ops",  # the entry points: management commands and the demo
 ]
 
 MIDDLEWARE = [
@@ -116,7 +117,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "jingsu.staff.access.client_ip"
+AXES_CLIENT_IP_CALLABLE = "jingsu.core.http.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 JINGSU_TRUSTED_PROXY_COUNT = int(os.environ.get("JINGSU_TRUSTED_PROXY_COUNT", "0"))

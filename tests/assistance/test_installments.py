@@ -16,9 +16,9 @@ from jingsu.assistance.models import Installment, InstallmentPlan, InstallmentRu
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
 from jingsu.law.procedure import next_working_day
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Notice
-from jingsu.payments import numbers
 from jingsu.payments import services as payments
 from jingsu.payments.models import Payment
 

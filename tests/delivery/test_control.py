@@ -11,7 +11,7 @@ from _delivery_helpers import build_campaign
 from _clock import T0
 from jingsu.clock import SEOUL, ManualClock
 from jingsu.core.models import AuditLog
-from jingsu.delivery import control
+from jingsu.delivery import control, paper
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
 from jingsu.notices.models import Campaign, Notice
@@ -45,7 +45,7 @@ def cycle(clock, providers, sim) -> None:
     delivery.poll_statuses(providers, clock=clock)
     delivery.fallback_due(clock=clock)
     delivery.send_queued(providers, clock=clock)
-    delivery.print_batch(providers, clock=clock, pdf=False)
+    paper.print_batch(providers, clock=clock, pdf=False)
     control.complete_finished(clock=clock)
 
 
@@ -103,7 +103,7 @@ def test_a_paused_campaign_hands_nothing_over_until_it_is_resumed(jungnang, prov
     queued = DeliveryAttempt.objects.filter(notice__campaign=campaign, status=S.QUEUED).count()
     assert queued == 3
     assert delivery.send_queued(providers, clock=clock) == 0
-    assert delivery.print_batch(providers, clock=clock, pdf=False) == 0  # the paper waits too (NGUYEN: 수신거부)
+    assert paper.print_batch(providers, clock=clock, pdf=False) == 0  # the paper waits too (NGUYEN: 수신거부)
     assert DeliveryAttempt.objects.filter(notice__campaign=campaign, status=S.QUEUED).count() == queued
     pause = AuditLog.objects.get(action="campaign.pause", target_id=str(campaign.pk))
     assert pause.detail["reason"] == "문구 확인" and pause.detail["queued"] == 3
@@ -112,7 +112,7 @@ def test_a_paused_campaign_hands_nothing_over_until_it_is_resumed(jungnang, prov
 
     control.resume_campaign(campaign, actor="lead", clock=clock)
     assert delivery.send_queued(providers, clock=clock) >= 2
-    assert delivery.print_batch(providers, clock=clock, pdf=False) >= 1
+    assert paper.print_batch(providers, clock=clock, pdf=False) >= 1
     assert not DeliveryAttempt.objects.filter(notice__campaign=campaign, status=S.QUEUED).exists()
     with pytest.raises(CampaignError, match="재개할 수 없습니다"):
         control.resume_campaign(campaign, actor="lead", clock=clock)
@@ -152,7 +152,7 @@ def test_cancelling_stops_what_has_not_gone_out_and_keeps_what_has(jungnang, pro
     assert log.detail["reason"] == "대상 조건 잘못 설정" and log.detail["from"] == "sending"
 
     # nothing more goes out for it: no paper, and no fallback for the sent ones even past every deadline
-    assert delivery.print_batch(providers, clock=clock, pdf=False) == 0
+    assert paper.print_batch(providers, clock=clock, pdf=False) == 0
     before = DeliveryAttempt.objects.filter(notice__campaign=campaign).count()
     for _ in range(20):
         clock.advance(timedelta(hours=12))

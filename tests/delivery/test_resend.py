@@ -57,7 +57,7 @@ def test_sms_goes_at_once_with_the_next_sequence_and_one_attempt_per_request(jun
     row = AuditLog.objects.get(action="delivery.resend")
     assert row.actor == "clerk" and row.target_id == str(n.pk) and row.detail["channel"] == "sms"
     # sent at once, whatever the campaign's window; the read deadline runs from this send
-    assert resend.send_pending(providers, clock=clock, attempt_ids=[a.pk]) == 1
+    assert delivery.send_resends(providers, clock=clock, attempt_ids=[a.pk]) == 1
     a.refresh_from_db()
     assert a.status == AttemptStatus.ACCEPTED and a.external_id and a.tries == 1
     assert a.read_deadline == clock.now() + timedelta(days=campaign.read_deadline_days)
@@ -111,7 +111,7 @@ def test_a_resend_never_queues_a_next_channel(jungnang, providers, sim, clock):
     campaign = sent_campaign(clock, jungnang, providers)
     n = kim(campaign)
     r = resend.request_resend(n, "sms", reason="문자로 다시 보냄", actor="clerk", key="k-5", clock=clock)
-    resend.send_pending(providers, clock=clock)
+    delivery.send_resends(providers, clock=clock)
     r.attempt.refresh_from_db()
     top = n.attempts.order_by("-sequence").first()
     assert top.pk == r.attempt.pk
@@ -127,7 +127,7 @@ def test_a_failed_resend_queues_nothing_and_leaves_the_notice_as_it_was(jungnang
 
     n = kim(sent_campaign(clock, jungnang, providers))
     r = resend.request_resend(n, "sms", reason="문자로 다시 보냄", actor="clerk", key="k-6", clock=clock)
-    assert resend.send_pending(providers, clock=clock, attempt_ids=[r.attempt_id]) == 1
+    assert delivery.send_resends(providers, clock=clock, attempt_ids=[r.attempt_id]) == 1
     a = DeliveryAttempt.objects.get(pk=r.attempt_id)
     assert a.status == AttemptStatus.ACCEPTED
     status = Notice.objects.get(pk=n.pk).status

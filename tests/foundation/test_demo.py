@@ -43,7 +43,7 @@ def events_after(now: datetime) -> list[str]:
 
 
 def test_history_ends_at_the_last_ten_oclock_not_after_now():
-    from jingsu.demo.run import history_start
+    from jingsu.ops.demo.run import history_start
 
     assert history_start(NOW, 20) == datetime(2026, 11, 14, 10, 0, tzinfo=SEOUL)  # 12. 4. 10:00 − 20 days
     assert history_start(NOW.replace(hour=15), 20) == datetime(2026, 11, 15, 10, 0, tzinfo=SEOUL)
@@ -51,7 +51,7 @@ def test_history_ends_at_the_last_ten_oclock_not_after_now():
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_demo_runs_the_whole_pipeline(tmp_path):
-    from jingsu.demo.run import run_demo
+    from jingsu.ops.demo.run import run_demo
 
     out = io.StringIO()
     result = run_demo(taxpayers=150, out=tmp_path, seed=11, days=20, stdout=out, clock=ManualClock(NOW))
@@ -98,7 +98,7 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
 def test_demo_runs_again_on_the_same_database(tmp_path):
     """A second demo is a second simulator, i.e. a new bank feed whose sequence starts again at 1: its payments must
     be read from the start, not skipped as already seen (the feed position is kept per feed)."""
-    from jingsu.demo.run import run_demo
+    from jingsu.ops.demo.run import run_demo
     from jingsu.payments.models import FeedCursor
 
     first = run_demo(taxpayers=80, out=tmp_path / "1", seed=5, days=10, stdout=io.StringIO(), clock=ManualClock(NOW))

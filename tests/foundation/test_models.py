@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from jingsu.delivery.models import AttemptStatus, DeliveryAttempt, IllegalTransition
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices import services as notices
-from jingsu.payments import numbers
 from jingsu.rolls.importer import import_roll
 
 SMALL = Path(__file__).parent.parent / "fixtures" / "roll_small.csv"

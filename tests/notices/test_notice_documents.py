@@ -359,8 +359,8 @@ def test_a_template_missing_a_required_item_blocks_approval(tmp_path, clock, off
 def test_default_templates_can_be_approved_by_a_second_person(kind, clock, office):
     import_roll(SMALL, jurisdiction_code="11260", clock=clock)
     if kind == Campaign.Kind.REFUND:  # a 환급금 안내 needs a refund to tell about: overpay one levy
+        from jingsu.levies import numbers
         from jingsu.levies.models import Levy
-        from jingsu.payments import numbers
         from jingsu.payments.services import record_payment
 
         levy = Levy.objects.order_by("pk").first()

@@ -73,7 +73,7 @@ def test_the_office_command_sets_shows_and_audits(jungnang):
 
 @pytest.mark.django_db
 def test_the_demo_sets_jungnang_tax_office_and_team():
-    from jingsu.demo.run import set_demo_office
+    from jingsu.ops.demo.run import set_demo_office
 
     sender = set_demo_office(Jurisdiction.objects.get(code="11260"))
     assert sender.name == "중랑구 세무1과 체납징수팀" and sender.phone.startswith("02-")

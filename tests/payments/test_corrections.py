@@ -15,8 +15,8 @@ from django.db.models import Sum
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
-from jingsu.payments import numbers
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
 from jingsu.payments.models import Allocation, Payment, Refund
 from jingsu.payments.services import BANK_FEED, record_payment

@@ -19,8 +19,8 @@ from django.db import connection, transaction
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
-from jingsu.payments import numbers
 from jingsu.payments.files import PaymentFileError, import_payment_file
 from jingsu.payments.models import Allocation, FeedCursor, Payment
 from jingsu.payments.services import BANK_FEED, read_bank_feed

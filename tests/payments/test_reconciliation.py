@@ -10,8 +10,9 @@ from django.core.management import CommandError, call_command
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
-from jingsu.payments import accounts, numbers
+from jingsu.payments import accounts
 from jingsu.payments.files import PaymentFileError, Record, import_payment_file, parse, render_fixed
 from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund, VirtualAccount
 from jingsu.payments.services import BANK_FEED, PaymentError, match_by_hand, record_payment

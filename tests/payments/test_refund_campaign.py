@@ -11,11 +11,11 @@ import pytest
 from _clock import T0
 from jingsu.clock import SEOUL
 from jingsu.delivery import services as delivery
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices import services as notices
 from jingsu.notices.documents import document_hash, render_html
 from jingsu.notices.models import Campaign, Notice, NoticeLine
-from jingsu.payments import numbers
 from jingsu.payments.models import Refund
 from jingsu.payments.services import BANK_FEED, record_payment
 from jingsu.providers.registry import simulator_providers

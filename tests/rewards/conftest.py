@@ -10,8 +10,8 @@ import pytest
 
 from jingsu.clock import SEOUL
 from jingsu.core import crypto
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
-from jingsu.payments import numbers
 from jingsu.payments.models import Payment
 from jingsu.payments.services import reconcile
 from jingsu.rewards import services

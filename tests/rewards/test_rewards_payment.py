@@ -176,3 +176,39 @@ def test_cancelled_levy_is_detected_once_and_not_netted(ydp_committee, paid_case
     assert later_claim.amount == 150_000
     assert services.reward_summary(YDP, 2026)["clawbacks"] == {"count": 1, "total": 150_000, "open": 150_000,
                                                                 "netted": 0}
+
+
+# --- what payments asks of rewards (through payments.hooks: payments is a floor below and does not import rewards) --
+
+
+def test_a_reduction_that_gives_back_rewarded_money_claws_the_reward_back(ydp_committee, paid_case, clock):
+    from jingsu.payments.corrections import reduce_levy
+
+    case, claim = _paid_claim(ydp_committee, paid_case, clock)
+    levy = case.levy
+    reduce_levy(levy, principal=4_000_000, education_tax=levy.education_tax, city_area_tax=levy.city_area_tax,
+                reason="과세표준 정정", actor="t", clock=clock)
+    [c] = Clawback.objects.filter(claim=claim)
+    assert (c.kind, c.principal, c.interest) == (Clawback.Kind.REFUNDED, 30_000, 0)  # 1,000,000 × 3/100
+    assert c.refund.amount == 1_000_000 and c.refund.reason == "감액 정정: 과세표준 정정"
+
+
+def test_a_match_by_hand_a_reward_case_rests_on_cannot_be_undone(make_levy, official, clock):
+    from datetime import datetime, time
+
+    from jingsu.clock import SEOUL
+    from jingsu.payments.models import Payment
+    from jingsu.payments.services import PaymentError, match_by_hand, reconcile, unmatch_by_hand
+
+    levy = make_levy(principal=2_000_000)
+    payment = reconcile(Payment.objects.create(
+        jurisdiction_id=YDP, source="test", external_id="by-hand-1", amount=2_000_000, channel="bank",
+        received_at=datetime.combine(date(2026, 3, 10), time(11, 0), tzinfo=SEOUL), created_at=clock.now()),
+        clock=clock)
+    assert payment.status == Payment.Status.UNMATCHED
+    match_by_hand(payment, levy=levy, actor="clerk", reason="입금자 확인 완료", clock=clock)
+    services.record_action(levy, kind="seizure", taken_on=date(2026, 3, 2), official=official("징수자"), actor="t",
+                           clock=clock)
+    services.open_arrears_cases(YDP, 2026, levy=levy, actor="t", clock=clock)
+    with pytest.raises(PaymentError, match="포상금 안건의 징수 실적"):
+        unmatch_by_hand(payment, actor="clerk", reason="다른 납세자의 입금이었음", clock=clock)

@@ -97,7 +97,7 @@ class MoneyWorld:
 
 
 def unknown_payment_number(jurisdiction: str) -> str:
-    from jingsu.payments import numbers
+    from jingsu.levies import numbers
 
     return numbers.payment_number(jurisdiction, "14", 2026, UNKNOWN_LEVY_SERIAL)
 
@@ -185,7 +185,7 @@ def add_rewards_people(world: World, clock) -> RewardsWorld:
 def pay_levy(levy, on: date, clock):
     """The levy's whole outstanding amount paid by its 전자납부번호, reconciled by jingsu.payments."""
     from jingsu.clock import SEOUL
-    from jingsu.payments import numbers
+    from jingsu.levies import numbers
     from jingsu.payments.services import reconcile
 
     levy.refresh_from_db()

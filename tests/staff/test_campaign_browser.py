@@ -17,7 +17,7 @@ from _staff_helpers import HOME, browser_login, orm, shot
 from _browser import SCREENSHOTS
 from _clock import T0
 from jingsu.core.models import AuditLog
-from jingsu.delivery import control
+from jingsu.delivery import control, paper
 from jingsu.delivery import services as delivery
 from jingsu.notices.models import Campaign, Notice
 from jingsu.providers.registry import simulator_providers
@@ -114,7 +114,7 @@ def _run(page, clock, sim):
             delivery.poll_statuses(providers, clock=clock)
             delivery.fallback_due(clock=clock)
             delivery.send_queued(providers, clock=clock)
-            delivery.print_batch(providers, clock=clock, pdf=False)
+            paper.print_batch(providers, clock=clock, pdf=False)
             return control.complete_finished(clock=clock)
 
         if orm(turn):

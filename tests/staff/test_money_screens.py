@@ -24,9 +24,9 @@ from openpyxl import load_workbook
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
-from jingsu.payments import numbers
 from jingsu.payments.files import import_payment_file
 from jingsu.payments.models import Allocation, Payment, PaymentFile, Refund
 from jingsu.payments.services import record_payment

@@ -11,7 +11,7 @@ from _staff_helpers import HOME, OTHER, as_, no_inline, text
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jingsu.core.models import AuditLog
-from jingsu.payments import numbers
+from jingsu.levies import numbers
 from jingsu.payments.files import import_payment_file
 from jingsu.payments.models import Payment, PaymentFile
 from jingsu.staff import access, payment_uploads

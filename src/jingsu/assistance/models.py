@@ -100,7 +100,7 @@ class InstallmentPlan(models.Model):
 
 
 class Installment(models.Model):
-    """One installment of an approved plan, with its own 전자납부번호 (payments.numbers.installment_number)."""
+    """One installment of an approved plan, with its own 전자납부번호 (levies.numbers.installment_number)."""
 
     plan = models.ForeignKey(InstallmentPlan, on_delete=models.CASCADE, related_name="installments")
     sequence = models.PositiveSmallIntegerField("회차")

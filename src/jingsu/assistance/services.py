@@ -2,7 +2,8 @@
 
 Citizen side (from the portal, after identity verification): `request_installments`, `request_callback`.
 Staff side (permission manage_payments): `approve_plan`, `reject_plan`, `cancel_plan`, `close_callback`.
-Money: `levies_for_number` and `after_allocation` are called by jingsu.payments.services when a payment carries an
+Money: `levies_for_number` and `after_allocation` are called by jingsu.payments.services (through payments.hooks,
+where AssistanceConfig.ready plugs them in: payments is a floor below) when a payment carries an
 installment's 전자납부번호 (it is allocated to the plan's levies by the usual 지방세징수법 제4조 order, then credited
 to the installments in order) and after every allocation (a plan whose levies are all paid is 완납).
 The dispatch cycle: `run_cycle` — hand the bills of newly approved installments to the bank, tell the citizen by SMS
@@ -33,10 +34,10 @@ from jingsu.core import audit
 from jingsu.core.models import Holiday
 from jingsu.law.dates import add_months
 from jingsu.law.procedure import next_working_day
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.models import Notice
-from jingsu.payments import numbers
 
 #: The first installment falls due this many days after approval, the next ones a month apart (moved off holidays,
 #: 지방세기본법 제24조). The office's practice, not a legal figure.

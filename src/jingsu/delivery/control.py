@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef, Q
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.notices.hooks import money
 from jingsu.notices.models import Campaign, Notice
 from jingsu.notices.services import CampaignError
 from jingsu.providers.base import ProviderSet
@@ -179,14 +180,8 @@ def cancel_campaign(campaign: Campaign, *, actor: str, reason: str, clock: Clock
 
 def _unnotify_refunds(c: Campaign) -> None:
     """Refunds marked notified by this campaign go back to pending unless a notice that went out (of any campaign)
-    told the taxpayer about them."""
-    from jingsu.payments.models import Refund
-
-    told = Notice.objects.filter(lines__levy_id=OuterRef("levy_id"), control_group=False,
-                                 campaign__kind=Campaign.Kind.REFUND).exclude(
-        status__in=(Notice.Status.CANCELLED, Notice.Status.PENDING))
-    (Refund.objects.filter(status=Refund.Status.NOTIFIED, levy__notice_lines__notice__campaign=c)
-     .filter(~Exists(told)).update(status=Refund.Status.PENDING))
+    told the taxpayer about them (payments.campaigns.refunds_withdrawn, through notices.hooks)."""
+    money().refunds_withdrawn(c)
 
 
 def settled() -> Q:

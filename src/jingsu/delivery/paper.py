@@ -45,6 +45,8 @@ from jingsu.delivery.models import (
     PublicNotice,
     ReturnedMail,
 )
+from jingsu.delivery.resend import RESENDABLE, resend_mail_classes
+from jingsu.delivery.services import claim
 from jingsu.korean import josa
 from jingsu.law.procedure import public_notice_served
 from jingsu.notices.models import Campaign, Notice
@@ -107,9 +109,6 @@ def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, regis
     `registered`: None follows each campaign's mail_class; True/False forces 등기/일반 for this run. If rendering
     or the post office fails, the claimed attempts go back to `queued` (the next run tries again with the same keys;
     the post office de-duplicates on them) and the batch is marked failed."""
-    from jingsu.delivery.resend import RESENDABLE, resend_mail_classes
-    from jingsu.delivery.services import claim
-
     # only campaigns that are sending: a paused or cancelled campaign's paper waits (delivery.control); a resend a
     # person asked for (and a second person approved) goes with the next batch unless its campaign is paused or
     # cancelled (delivery.resend)

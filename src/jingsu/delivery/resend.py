@@ -7,7 +7,7 @@
     approve_resend(resend, actor=…)          → a second person (not the requester) lets it go
                                                (`delivery.resend_approve`); reject_resend refuses it
                                                (`delivery.resend_reject`)
-    send_pending(providers, clock=…)         → hands queued electronic resend attempts to their provider; called by
+    services.send_resends(providers, clock=…) → hands queued electronic resend attempts to their provider; called by
                                                `services.send_queued` (the dispatch cycle, the Celery task) and by
                                                the console right after a resend is queued. Paper resends go with the
                                                next print batch (`paper.print_batches`).
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 
 from jingsu.clock import DEFAULT_CLOCK, Clock
 from jingsu.core import audit
@@ -35,7 +35,6 @@ from jingsu.delivery.costs import UNIT_COST, paper_cost
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, Resend
 from jingsu.korean import josa
 from jingsu.notices.models import Campaign, Notice
-from jingsu.providers.base import ProviderSet
 from jingsu.taxpayers.models import TaxpayerCI
 
 log = logging.getLogger(__name__)
@@ -236,26 +235,6 @@ def reject_resend(resend: Resend, *, actor: str, reason: str = "", clock: Clock 
                                           "requested_by": locked.requested_by})
     locked.refresh_from_db()
     return locked
-
-
-def send_pending(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: int = 10_000,
-                 attempt_ids: Sequence[int] | None = None) -> int:
-    """Hand queued electronic resend attempts (of campaigns not paused or cancelled) to their providers, in the
-    provider-sized batches of `services`; `attempt_ids` narrows to these. Returns how many were handed over."""
-    from jingsu.delivery.services import ELECTRONIC, SEND_BATCH, _send_batch, claim
-
-    where = Q(resend__isnull=False, notice__campaign__status__in=RESENDABLE)
-    if attempt_ids is not None:
-        where &= Q(pk__in=list(attempt_ids))
-    handed = 0
-    for channel in ELECTRONIC:
-        while handed < limit:
-            attempts = claim(channel, SEND_BATCH, now=clock.now(), where=where)
-            if not attempts:
-                break
-            _send_batch(channel, attempts, providers, clock, fresh=True)
-            handed += len(attempts)
-    return handed
 
 
 def resend_mail_classes(attempt_ids: Sequence[int]) -> dict[int, str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +34,9 @@ from jingsu.core.db import insert_rows, update_rows
 from jingsu.core.models import Holiday
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import TRANSITIONS, AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.resend import RESENDABLE
 from jingsu.notices.documents import Alert, render_alert
+from jingsu.notices.hooks import money
 from jingsu.notices.models import Campaign, Notice
 from jingsu.providers.base import (
     CiRequest,
@@ -209,7 +211,7 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
         Notice.objects.filter(campaign=campaign, status=Notice.Status.PENDING).select_related("taxpayer")
     )
     resolve_ci([n.taxpayer for n in notices], providers, clock=clock)
-    register_bills(campaign, providers, clock=clock)
+    money().register_bills(campaign, providers, clock=clock)
     ci = _ci_of(notices)
     now = clock.now()
     summary = StartSummary(0)
@@ -230,45 +232,12 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
         )
         Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
         if campaign.kind == Campaign.Kind.REFUND:  # the refunds this campaign tells about are now notified
-            from jingsu.payments.models import Refund
-
-            Refund.objects.filter(status=Refund.Status.PENDING, levy__notice_lines__notice__campaign=campaign,
-                                  levy__notice_lines__notice__control_group=False).update(
-                status=Refund.Status.NOTIFIED)
+            money().refunds_notified(campaign)
         audit.record("campaign.send", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail={"attempts": len(rows), "by_channel": summary.by_channel})
     summary.attempts = len(rows)
     campaign.status = Campaign.Status.SENDING
     return summary
-
-
-def _bill_due(notice: Notice) -> date:
-    """The bill's due date is the notice's one 납부기한 (what its document prints), never a date of its own."""
-    if notice.pay_by is None:  # approval refuses a campaign without one (notices.services.template_problems)
-        raise ValueError(f"캠페인 {notice.campaign_id}에 납부기한이 없습니다.")
-    return notice.pay_by
-
-
-def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> None:
-    """Tell the payment network what can be paid (one bill per notice line, due on the notice's 납부기한), so a
-    payment carries our number."""
-    from jingsu.notices.models import NoticeLine
-    from jingsu.payments import accounts
-    from jingsu.providers.base import Bill
-
-    # a line with nothing to pay (a refund line of a 환급금 안내) is no bill
-    lines = (NoticeLine.objects.filter(notice__campaign=campaign, total__gt=0)
-             .select_related("notice", "notice__campaign", "levy"))
-    taxpayers = list(lines.values_list("notice__taxpayer_id", flat=True).distinct())
-    # one 가상계좌 per taxpayer from the bank's pool (none when the pool is empty: 전자납부번호 only)
-    va = accounts.assign(taxpayers, jurisdiction=campaign.jurisdiction_id, clock=clock)
-    bills = [
-        Bill(payment_number=line.payment_number, virtual_account=va.get(line.notice.taxpayer_id, ""),
-             amount=line.total, due_date=_bill_due(line.notice), payload=line.notice.reference)
-        for line in lines.iterator(chunk_size=2000)
-    ]
-    for start in range(0, len(bills), 1000):
-        providers.bank.register_bills(bills[start:start + 1000])
 
 
 # --- sending ---------------------------------------------------------------------------------------------------------
@@ -325,9 +294,7 @@ def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: 
 
     First the attempts of resends a person asked for (delivery.resend: by one channel, at once, whatever the state
     of the campaign but paused or cancelled), then the campaigns' own."""
-    from jingsu.delivery import resend
-
-    handed = resend.send_pending(providers, clock=clock, limit=limit)
+    handed = send_resends(providers, clock=clock, limit=limit)
     campaigns = sendable_campaigns(clock.now())
     if not campaigns:
         return 0
@@ -337,6 +304,24 @@ def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: 
             if not attempts:
                 break
             _send_batch(channel, attempts, providers, clock)
+            handed += len(attempts)
+    return handed
+
+
+def send_resends(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: int = 10_000,
+                 attempt_ids: Sequence[int] | None = None) -> int:
+    """Hand queued electronic resend attempts (delivery.resend; of campaigns not paused or cancelled) to their
+    providers, in provider-sized batches; `attempt_ids` narrows to these. Returns how many were handed over."""
+    where = Q(resend__isnull=False, notice__campaign__status__in=RESENDABLE)
+    if attempt_ids is not None:
+        where &= Q(pk__in=list(attempt_ids))
+    handed = 0
+    for channel in ELECTRONIC:
+        while handed < limit:
+            attempts = claim(channel, SEND_BATCH, now=clock.now(), where=where)
+            if not attempts:
+                break
+            _send_batch(channel, attempts, providers, clock, fresh=True)
             handed += len(attempts)
     return handed
 
@@ -717,13 +702,6 @@ def sweep_stuck(*, clock: Clock = DEFAULT_CLOCK, older_than: timedelta = timedel
         if a.move(S.QUEUED, at=now, code="SWEPT"):
             count += 1
     return count
-
-
-# --- paper -----------------------------------------------------------------------------------------------------------
-
-
-# Moved to jingsu.delivery.paper (PDFs, manifest, PrintBatch rows); kept here so existing callers keep working.
-from jingsu.delivery.paper import print_batch  # noqa: E402,F401
 
 
 def campaign_status(campaign: Campaign) -> dict[str, Any]:

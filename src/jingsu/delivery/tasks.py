@@ -1,11 +1,12 @@
-"""Thin Celery wrappers around the delivery and payment services. Each can run twice or die halfway without harm:
-attempts are claimed with SKIP LOCKED, moves are guarded, and providers de-duplicate on the attempt's key."""
+"""Thin Celery wrappers around the delivery services (the bank feed's is in payments/tasks.py). Each can run twice or
+die halfway without harm: attempts are claimed with SKIP LOCKED, moves are guarded, and providers de-duplicate on
+the attempt's key."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from jingsu.delivery import control, services
+from jingsu.delivery import control, paper, services
 from jingsu.providers.registry import configured_providers
 
 
@@ -41,11 +42,4 @@ def complete_finished() -> list[int]:
 
 @shared_task(name="jingsu.delivery.print_batch", acks_late=True)
 def print_batch() -> int:
-    return services.print_batch(configured_providers())
-
-
-@shared_task(name="jingsu.payments.read_bank_feed", acks_late=True)
-def read_bank_feed() -> int:
-    from jingsu.payments.services import read_bank_feed as read
-
-    return read(configured_providers()).new
+    return paper.print_batch(configured_providers())

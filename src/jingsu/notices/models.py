@@ -155,7 +155,7 @@ class Notice(models.Model):
     @property
     def pay_by(self) -> date | None:
         """The notice's one 납부기한: its campaign's. The document prints it, the bank and the gateway hold it for
-        the bills (delivery.services.register_bills), the portal and the console show it."""
+        the bills (payments.campaigns.register_bills), the portal and the console show it."""
         return self.campaign.pay_by
 
 

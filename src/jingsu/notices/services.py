@@ -27,6 +27,7 @@ from jingsu.core.models import Jurisdiction
 from jingsu.law.procedure import demand_payment_deadline, next_working_day
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy, Owed, owed
+from jingsu.levies.numbers import payment_number
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.documents import (
     ALERT_TITLE_MAX,
@@ -36,8 +37,8 @@ from jingsu.notices.documents import (
     missing_required_items,
     render_alert,
 )
+from jingsu.notices.hooks import money
 from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
-from jingsu.payments.numbers import payment_number
 
 
 class CampaignError(Exception):
@@ -147,9 +148,7 @@ def select_arrears(campaign: Campaign) -> Any:
     statuses = [Levy.Status.NORMAL, *f.get("include_statuses", [])]
     qs = qs.filter(status__in=statuses)
     if campaign.kind == Campaign.Kind.REFUND:
-        from jingsu.payments.models import Refund
-
-        pending = Refund.objects.filter(jurisdiction=campaign.jurisdiction, status=Refund.Status.PENDING)
+        pending = money().pending_refunds(campaign.jurisdiction_id)
         qs = Levy.objects.filter(jurisdiction=campaign.jurisdiction).filter(
             Q(pk__in=pending.values("levy_id")) | Q(pk__in=qs.values("pk"), taxpayer_id__in=pending.values(
                 "taxpayer_id")))
@@ -275,11 +274,8 @@ def _pending_refunds(campaign: Campaign) -> dict[int, int]:
     """levy id → pending refund, for a 환급금 안내 campaign (empty for every other kind)."""
     if campaign.kind != Campaign.Kind.REFUND:
         return {}
-    from jingsu.payments.models import Refund
-
     out: dict[int, int] = {}
-    for levy_id, amount in Refund.objects.filter(jurisdiction_id=campaign.jurisdiction_id,
-                                                 status=Refund.Status.PENDING).values_list("levy_id", "amount"):
+    for levy_id, amount in money().pending_refunds(campaign.jurisdiction_id).values_list("levy_id", "amount"):
         out[levy_id] = out.get(levy_id, 0) + amount
     return out
 

@@ -31,7 +31,7 @@ from jingsu.core import audit
 from jingsu.core.formats import won
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import levy_penalty
-from jingsu.payments import attribution
+from jingsu.payments import attribution, hooks
 from jingsu.payments.models import Allocation, Payment, Refund
 
 AMOUNTS = ("principal", "education_tax", "city_area_tax")
@@ -176,18 +176,6 @@ def reduce_levy(levy: Levy, *, principal: int, education_tax: int, city_area_tax
         audit.record("levy.reduce", actor=actor, jurisdiction=levy.jurisdiction_id, target_type="levy",
                      target_id=levy.tax_number, reason=reason, clock=clock,
                      detail={"before": plan.before, "after": plan.after, "refund": plan.refund})
-        _claw_back_rewards(levy, by_payment, reason=reason, actor=actor, clock=clock)
+        for returned in hooks.money_returned:  # jingsu.rewards: the clawbacks of rewards that rested on it
+            returned(levy, by_payment, reason=reason, actor=actor, clock=clock)
     return plan
-
-
-def _claw_back_rewards(levy: Levy, by_payment: dict[int, int], *, reason: str, actor: str, clock: Clock) -> None:
-    """Money given back that a decided collection reward rested on: record it there, which opens the clawbacks."""
-    from jingsu.rewards.models import RewardCase
-    from jingsu.rewards.services import record_collection_refund
-
-    for payment_id, amount in by_payment.items():
-        payment = Payment.objects.get(pk=payment_id)
-        if RewardCase.objects.filter(payments=payment, status=RewardCase.Status.DECIDED).exists():
-            record_collection_refund(levy.jurisdiction_id, amount=amount, refunded_on=today(clock),
-                                     reason=f"감액 정정: {reason}", payment=payment, levy=levy, actor=actor,
-                                     clock=clock)

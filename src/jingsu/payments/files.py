@@ -21,7 +21,7 @@ from django.db import transaction
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
 from jingsu.korean import josa
-from jingsu.payments import numbers
+from jingsu.levies import numbers
 from jingsu.payments.models import Payment, PaymentFile
 from jingsu.payments.services import BANK_FEED, record_payment
 from jingsu.providers.base import MAX_AMOUNT, MAX_AMOUNT_DIGITS

@@ -43,9 +43,9 @@ from django.db.models import Q
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, SystemClock
 from jingsu.core import audit
 from jingsu.law.tax_items import TAX_ITEMS
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices.models import NoticeLine
-from jingsu.payments import numbers
 from jingsu.payments.models import GatewayOrder, GatewayRejection, Payment
 from jingsu.payments.services import BANK_FEED, record_payment
 from jingsu.providers.base import GatewayNotice, GatewayNoticeRejected, PaymentGateway, ProviderSet

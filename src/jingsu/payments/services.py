@@ -24,9 +24,10 @@ from django.db.models import QuerySet
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import levy_penalty
-from jingsu.payments import attribution, numbers
+from jingsu.payments import attribution, hooks
 from jingsu.payments.models import Allocation, FeedCursor, Payment, Refund, VirtualAccount
 from jingsu.providers.base import BankTransaction, ProviderSet
 
@@ -210,8 +211,6 @@ def unmatch_by_hand(payment: Payment, *, actor: str, reason: str, clock: Clock =
     reversed is the payment's net allocation per levy and head, so earlier reversals (a 감액 정정, a match undone
     before) are taken into account. Refused when the money has gone further: a refund already told or paid, or a
     reward case resting on the payment."""
-    from jingsu.rewards.models import RewardCase
-
     if len(reason.strip()) < 5:
         raise PaymentError("수기 대사 취소 사유를 5자 이상 적어 주십시오.")
     with transaction.atomic():
@@ -228,8 +227,9 @@ def unmatch_by_hand(payment: Payment, *, actor: str, reason: str, clock: Clock =
         refunds = list(Refund.objects.select_for_update().filter(payment=locked))
         if any(r.status != Refund.Status.PENDING for r in refunds):
             raise PaymentError("이 수납의 환급금을 이미 안내했거나 지급해 대사를 취소할 수 없습니다.")
-        if RewardCase.objects.filter(payments=locked).exists():
-            raise PaymentError("이 수납은 포상금 안건의 징수 실적이라 대사를 취소할 수 없습니다.")
+        for refusal in hooks.unmatch_refusals:  # jingsu.rewards: a reward case resting on the payment
+            if refused := refusal(locked):
+                raise PaymentError(refused)
         levy_ids = sorted({a.levy_id for a in allocations if a.levy_id is not None})
         levies = {lv.pk: lv for lv in Levy.objects.select_for_update().filter(pk__in=levy_ids)}
         field_of = {Allocation.Head.ENFORCEMENT_COST: "enforcement_cost_paid", Allocation.Head.TAX: "paid_amount",
@@ -267,11 +267,10 @@ def _match(payment: Payment) -> tuple[list[Levy], str, str]:
     if payment.payment_number:
         if numbers.is_installment(payment.payment_number):
             # an installment of a 분할 납부 (jingsu.assistance): the plan's outstanding levies
-            from jingsu.assistance.services import levies_for_number
-
-            levies = levies_for_number(payment.payment_number, jurisdiction=j)
-            if levies:
-                return levies, "installment", ""
+            for installment_levies in hooks.installment_levies:
+                levies = installment_levies(payment.payment_number, jurisdiction=j)
+                if levies:
+                    return levies, "installment", ""
         if numbers.is_valid(payment.payment_number):
             levy = (Levy.objects.select_for_update()
                     .filter(pk=numbers.levy_id_of(payment.payment_number), jurisdiction=j).first())
@@ -349,9 +348,8 @@ def _allocate(payment: Payment, levies: list[Levy], *, matched_by: str, actor: s
     payment.matched_by = matched_by
     payment.save(update_fields=["status", "unmatched_reason", "matched_by"])
     _credit_notices(levies, payment)
-    from jingsu.assistance.services import after_allocation
-
-    after_allocation(payment, levies, matched_by=matched_by, clock=clock)
+    for after_allocation in hooks.after_allocation:  # jingsu.assistance: the installment credited
+        after_allocation(payment, levies, matched_by=matched_by, clock=clock)
     by_head: dict[str, int] = {}
     for a in allocations:
         by_head[a.head] = by_head.get(a.head, 0) + a.amount

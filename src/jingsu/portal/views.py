@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.core.http import client_ip
 from jingsu.delivery.models import Channel
 from jingsu.korean import josa
 from jingsu.notices.documents import document_context, render_pdf
@@ -28,7 +29,6 @@ from jingsu.portal import services
 from jingsu.portal.services import PortalError, StaleLink
 from jingsu.providers.base import ProviderError, ProviderSet
 from jingsu.providers.registry import configured_providers
-from jingsu.staff.access import client_ip
 
 SESSION_KEY = "portal_verified"  # notice ids verified in this browser session
 RATE_WINDOW = 600  # verification requests per address per 10 minutes: settings.JINGSU_PORTAL_RATE_LIMIT

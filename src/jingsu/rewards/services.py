@@ -750,6 +750,26 @@ def record_collection_refund(jurisdiction: Jurisdiction | str, *, amount: int, r
     return refund, clawbacks
 
 
+def claw_back_on_reduction(levy: Levy, by_payment: dict[int, int], *, reason: str, actor: str, clock: Clock) -> None:
+    """A 감액 정정 gave money back (payments.corrections, through payments.hooks.money_returned; `by_payment` payment
+    id → won): where a decided collection reward rested on the payment, record it there, which opens the
+    clawbacks."""
+    for payment_id, amount in by_payment.items():
+        payment = Payment.objects.get(pk=payment_id)
+        if RewardCase.objects.filter(payments=payment, status=RewardCase.Status.DECIDED).exists():
+            record_collection_refund(levy.jurisdiction_id, amount=amount, refunded_on=clock_today(clock),
+                                     reason=f"감액 정정: {reason}", payment=payment, levy=levy, actor=actor,
+                                     clock=clock)
+
+
+def unmatch_refusal(payment: Payment) -> str:
+    """Why a match made by hand may not be undone (payments.services.unmatch_by_hand, through
+    payments.hooks.unmatch_refusals): the payment is the collection a reward case rests on."""
+    if RewardCase.objects.filter(payments=payment).exists():
+        return "이 수납은 포상금 안건의 징수 실적이라 대사를 취소할 수 없습니다."
+    return ""
+
+
 def detect_cancelled_levies(jurisdiction: Jurisdiction | str, *, as_of: date, actor: str,
                             clock: Clock = DEFAULT_CLOCK) -> list[Clawback]:
     """A levy behind a paid reward that was cancelled (부과취소: 이중부과 등) means its collection is refunded: record

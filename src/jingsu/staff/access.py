@@ -84,20 +84,6 @@ def scoped_or_404(request: HttpRequest, model: type[M], **lookup: Any) -> M:
     return get_object_or_404(model, jurisdiction=request.jurisdiction, **lookup)  # type: ignore[attr-defined]
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address for lockout and the access log.
-
-    REMOTE_ADDR only: behind a reverse proxy, set JINGSU_TRUSTED_PROXY_COUNT=n to take the n-th address from the
-    right of X-Forwarded-For (the proxies' own additions); a client-supplied header is never trusted blindly.
-    """
-    count = getattr(settings, "JINGSU_TRUSTED_PROXY_COUNT", 0)
-    if count:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-        if len(forwarded) >= count:
-            return forwarded[-count]
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
 # --- shared by the console's views ---------------------------------------------------------------------------------
 
 

@@ -23,13 +23,14 @@ from django.views.decorators.http import require_http_methods
 from jingsu.assistance import services as assistance
 from jingsu.assistance.models import CallbackRequest, InstallmentPlan, rule_for
 from jingsu.core import audit
+from jingsu.core.http import client_ip
 from jingsu.delivery.paper import mask_name
 from jingsu.law.errors import NoRuleForDate
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
 from jingsu.staff.access import actor as _actor
-from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
+from jingsu.staff.access import scoped_or_404, staff_view
 
 LIST_LIMIT = 200
 RECENT = 30

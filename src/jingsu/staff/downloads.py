@@ -33,9 +33,10 @@ from jingsu.core import audit
 from jingsu.core.exports import safe_text, safe_value, xml_text
 from jingsu.core.files import private_dir
 from jingsu.core.formats import kdate
+from jingsu.core.http import client_ip
 from jingsu.delivery.paper import mask_name
 from jingsu.rewards.documents import mask_address
-from jingsu.staff.access import CONSOLE_CLOCK, client_ip
+from jingsu.staff.access import CONSOLE_CLOCK
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows one download holds at most (a spreadsheet opens 1,048,576); the info sheet says when a list was cut.

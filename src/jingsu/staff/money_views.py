@@ -30,11 +30,12 @@ from django.views.decorators.http import require_http_methods
 
 from jingsu.clock import SEOUL
 from jingsu.core import audit
+from jingsu.core.http import client_ip
 from jingsu.delivery.models import Channel
 from jingsu.delivery.paper import mask_name
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
-from jingsu.payments import numbers
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
 from jingsu.payments.models import (
     Allocation,
@@ -51,9 +52,9 @@ from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
 )
 from jingsu.staff.access import actor as _actor
-from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
+from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.paging import page_of
 

@@ -24,17 +24,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from jingsu.core import audit
+from jingsu.core.http import client_ip
 from jingsu.delivery import resend as resends
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent, Resend
 from jingsu.delivery.paper import mask_name
-from jingsu.delivery.services import portal_link
+from jingsu.delivery.services import portal_link, send_resends
 from jingsu.korean import josa
 from jingsu.notices.models import Campaign, Notice
 from jingsu.staff import downloads
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
 from jingsu.staff.access import actor as _actor
-from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import jurisdiction_of as _j
+from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.paging import page_of
 
@@ -107,7 +108,7 @@ def _send_now(resend: Resend) -> str:
     from jingsu.providers.registry import configured_providers
 
     try:
-        resends.send_pending(configured_providers(), clock=_clock, attempt_ids=[resend.attempt_id])
+        send_resends(configured_providers(), clock=_clock, attempt_ids=[resend.attempt_id])
     except RuntimeError:  # no provider address here: the dispatch cycle sends it
         return "발송 주기에서 곧 보냅니다."
     except ProviderError as exc:  # the attempt stays queued; the dispatch cycle tries again with the same key

@@ -12,10 +12,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import DeliveryAttempt, DeliveryEvent, Resend
+from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices.models import Notice, NoticeLine
-from jingsu.payments import numbers
 from jingsu.payments.models import Payment
 from jingsu.rewards.models import EnforcementAction
 from jingsu.taxpayers.models import Taxpayer

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from jingsu.core import audit
 from jingsu.core.formats import kdate
+from jingsu.core.http import client_ip
 from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.rewards import documents
@@ -50,9 +51,9 @@ from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
 )
 from jingsu.staff.access import actor as _actor
-from jingsu.staff.access import client_ip, scoped_or_404, staff_view
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
+from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.paging import page_of
 
 

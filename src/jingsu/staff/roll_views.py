@@ -32,8 +32,7 @@ def _background(task: Any, upload_id: int) -> None:
     Without one: the step waits in the database and the dispatch cycle takes it up (`roll_uploads.run_pending`)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return
-    from jingsu.celery_app import app  # noqa: F401 — the configured app (broker) becomes the current one
-
+    # the configured Celery app (its broker) is the current one: jingsu.wsgi loads it before any view runs
     transaction.on_commit(lambda: task.delay(upload_id))
 
 

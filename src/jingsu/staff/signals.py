@@ -10,7 +10,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from jingsu.core import audit
-from jingsu.staff.access import client_ip
+from jingsu.core.http import client_ip
 
 
 def _jurisdiction_of(username: str) -> str | None:

@@ -20,13 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jingsu.clock import SEOUL
 from jingsu.core import audit
 from jingsu.core.formats import kdate
+from jingsu.core.http import client_ip
 from jingsu.core.models import AuditLog
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
 from jingsu.staff import audit_labels, queries
 from jingsu.staff.access import (
     CONSOLE_CLOCK,
-    client_ip,
     console_today,
     public_view,
     scoped_or_404,

@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 
 from jingsu.assistance import services as assistance
-from jingsu.delivery import control
+from jingsu.delivery import control, paper
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
 from jingsu.providers.base import BankFeedError, ProviderError
@@ -112,7 +112,7 @@ class Command(BaseCommand):
         self.step("다음 채널", lambda: delivery.fallback_due(), None)
         sent += self.step("재발송", lambda: delivery.send_queued(providers, limit=10**9), 0)
         if not opts["no_paper"]:
-            sent += self.step("종이", lambda: delivery.print_batch(providers), 0)
+            sent += self.step("종이", lambda: paper.print_batch(providers), 0)
         # a feed line jingsu refuses (BankFeedError) stops the feed before it, not the cycle
         self.step("수납", lambda: payments.read_bank_feed(providers), None, also=(BankFeedError,))
         # 분할 납부: the bills of newly approved installments to the bank, reminders before their due dates

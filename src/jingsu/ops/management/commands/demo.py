@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from jingsu.demo.run import run_demo
+from jingsu.ops.demo.run import run_demo
 
 
 class Command(BaseCommand):

@@ -26,10 +26,11 @@ from typing import TextIO
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, ManualClock, today
 from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction, Sender
+from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
-from jingsu.demo import rewards as demo_rewards
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
+from jingsu.ops.demo import rewards as demo_rewards
 from jingsu.payments import services as payments
 from jingsu.payments.accounts import import_pool
 from jingsu.payments.models import VirtualAccount
@@ -116,7 +117,7 @@ def run_demo(
         say("    첫 채널: " + ", ".join(f"{k} {v:,}" for k, v in sorted(started_send.by_channel.items())))
         delivery.send_queued(providers, clock=clock, limit=10**9)
         print_dir = out / "print"
-        delivery.print_batch(providers, clock=clock, out_dir=print_dir, pdf=False)
+        paper.print_batch(providers, clock=clock, out_dir=print_dir, pdf=False)
 
         say(f"5/6 {days}일 동안 (처음 사흘은 3시간, 이후 12시간 간격): 상태 조회 → 재발송 → 종이 → 수납")
         feed_total = payments.FeedSummary()
@@ -130,7 +131,7 @@ def run_demo(
             delivery.poll_statuses(providers, clock=clock)
             delivery.fallback_due(clock=clock)
             delivery.send_queued(providers, clock=clock, limit=10**9)
-            delivery.print_batch(providers, clock=clock, out_dir=print_dir, pdf=False)
+            paper.print_batch(providers, clock=clock, out_dir=print_dir, pdf=False)
             feed = payments.read_bank_feed(providers, clock=clock)
             for field in ("received", "new", "duplicates", "matched", "unmatched", "amount"):
                 setattr(feed_total, field, getattr(feed_total, field) + getattr(feed, field))
