@@ -39,7 +39,7 @@ from jingsu.core.db import DeferredUpdate, insert_rows, select_by_keys
 from jingsu.core.models import Jurisdiction
 from jingsu.law.errors import InputError, NoRuleForDate
 from jingsu.levies.models import Levy
-from jingsu.levies.penalties import LevyPenalties
+from jingsu.levies.penalties import LevyPenalties, PenaltyBasis
 from jingsu.rolls import validation as v
 from jingsu.rolls.reader import RollFileError, RollSource, iter_rows, open_roll
 from jingsu.taxpayers.models import Taxpayer
@@ -286,16 +286,7 @@ def checked_batches(
 def _prepare(parsed: ParsedRow, penalty: LevyPenalties, as_of: date) -> None:
     tp, lv = parsed.taxpayer, parsed.levy
     tp["hash"] = crypto.lookup_hash(tp["digits"])
-    lv["penalty"] = penalty(
-        liability_date=lv["liability_date"],
-        due_date=lv["due_date"],
-        tax_item=lv["tax_item"],
-        principal=lv["principal"],
-        city_area_tax=lv["city_area_tax"],
-        education_tax=lv["education_tax"],
-        assessment=lv["assessment"],
-        status=lv["status"],
-    )
+    lv["penalty"] = penalty(PenaltyBasis.of_row(lv))
     lv["penalty_as_of"] = as_of
 
 
