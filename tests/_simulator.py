@@ -1,7 +1,7 @@
 """The simulator as the test directories share it: a `sim` fixture per seed, and `providers` over it.
 
 A conftest takes both: ``sim = simulator(seed=11)`` and ``from _simulator import providers``. A test module may
-still define its own `sim` (per test, with faults, …), and `providers` then talks to that one.
+still define its own `sim` (with faults, …), and `providers` then talks to that one.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from jingsu.simulator.process import SimulatorProcess
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2)
 
 
-def simulator(seed: int) -> Callable[..., Any]:
-    """A module-scoped `sim` fixture: one simulator per test module, started at the tests' moment with `seed`."""
+def simulator(seed: int, scope: str = "module") -> Callable[..., Any]:
+    """A `sim` fixture: one simulator per test module (or per test, `scope="function"`), started at the tests'
+    moment with `seed`."""
 
-    @pytest.fixture(scope="module", name="sim")
+    @pytest.fixture(scope=scope, name="sim")
     def sim() -> Iterator[SimulatorProcess]:
         with SimulatorProcess(start=T0, seed=seed) as s:
             yield s
