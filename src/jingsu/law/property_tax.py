@@ -154,6 +154,7 @@ class _Rules:
     burden_bands: tuple[tuple[int, int, int], ...] | None = None
     city_nd: tuple[int, int] | None = None
     edu_nd: tuple[int, int] | None = None
+    small_int: int | None = None  # `small_limit` when the year has one
 
 
 def _int_rows(table: Brackets | Fraction) -> tuple[tuple[int, int, int, int], ...]:
@@ -276,6 +277,7 @@ def _resolve_rules(jurisdiction: str, tax_year: int, obj: str, klass: str) -> _R
         burden_bands=_int_bands(transitional_or_house),
         city_nd=None if isinstance(city, _Missing) else (_frac(city).numerator, _frac(city).denominator),
         edu_nd=None if isinstance(edu, _Missing) else (_frac(edu).numerator, _frac(edu).denominator),
+        small_int=None if isinstance(small, _Missing) else _int(small),
         on=on,
         jurisdiction=jurisdiction,
         obj=obj,
@@ -366,9 +368,15 @@ def property_tax(
     cap_nd: tuple[int, int] | None = None  # 4. 제122조, for the 본세 and the 도시지역분 (step 5)
     if previous_tax is not None or previous_city_area_tax is not None:
         cap_nd = _burden_nd(r, obj, standard_value, existing_house)
-    tax = _burden_capped_tax(r, computed, previous_tax, cap_nd, trace)  # 4. 제122조, 7. 10원 미만 절사
-    # 5. 제112조
-    city_tax = _city_area_tax(r, city_area, base, previous_city_area_tax, cap_nd, not_included, trace)
+    if previous_tax is not None or trace is not None:  # 4. 제122조, 7. 10원 미만 절사
+        tax = _burden_capped_tax(r, computed, previous_tax, cap_nd, trace)
+    else:  # the fast path: nothing to cap, nothing to record — only the 절사
+        tax = computed - computed % 10
+    city_tax = 0  # 5. 제112조: land, buildings and houses in the 도시지역 only
+    if city_area and obj in CITY_AREA_OBJECTS:
+        city_tax = _city_area_tax(r, base, previous_city_area_tax, cap_nd, not_included, trace)
+    elif trace is not None:
+        trace.add("도시지역분", "지방세법 제112조①", {"대상": obj, "city_area": city_area}, 0)
     education = _education_tax(r, tax, partial, missing, trace)  # 6. 제151조
     exempt = _small_amount_exempt(r, tax + city_tax, partial, missing, trace)  # 8. 제119조
 
@@ -490,18 +498,15 @@ def _burden_capped_tax(
 
 
 def _city_area_tax(
-    r: _Rules, city_area: bool, base: int, previous_city_area_tax: int | None, cap_nd: tuple[int, int] | None,
+    r: _Rules, base: int, previous_city_area_tax: int | None, cap_nd: tuple[int, int] | None,
     not_included: list[dict[str, str]], trace: Trace | None,
 ) -> int:
-    """5. 도시지역분 (지방세법 제112조①2호, from 2011) of land, a building or a house (제112조①) in the 도시지역
-    (`city_area`): base × its rate, capped on its own (제122조 괄호) against `previous_city_area_tax`, 10원 미만 절사.
-    In a year without it (2010) the separate 도시계획세 is not computed but reported in `not_included`; a year with
-    neither raises `NoRuleForDate`."""
-    if not city_area or r.obj not in CITY_AREA_OBJECTS:
-        if trace is not None:
-            trace.add("도시지역분", "지방세법 제112조①", {"대상": r.obj, "city_area": city_area}, 0)
-        return 0
-    if r.city_nd is None:
+    """5. 도시지역분 (지방세법 제112조①2호, from 2011) of land, a building or a house (제112조①) in the 도시지역:
+    base × its rate, capped on its own (제122조 괄호) against `previous_city_area_tax`, 10원 미만 절사. In a year
+    without it (2010) the separate 도시계획세 is not computed but reported in `not_included`; a year with neither
+    raises `NoRuleForDate`."""
+    nd = r.city_nd
+    if nd is None:
         assert isinstance(r.city_rate, _Missing)
         if r.city_separate is None:
             raise r.city_rate.error
@@ -511,30 +516,31 @@ def _city_area_tax(
             trace.add("도시지역분 — 이 해에는 없음 (도시계획세는 별도 세목, 계산하지 않음)", r.city_separate.ref,
                       {"대상": r.obj, "city_area": True, "과세기준일": r.on}, 0)
         return 0
-    ct = base * r.city_nd[0] // r.city_nd[1]
+    ct = base * nd[0] // nd[1]
     if previous_city_area_tax is not None and cap_nd is not None:
         ct = min(ct, previous_city_area_tax * cap_nd[0] // cap_nd[1])
     city_tax = ct - ct % 10
     if trace is not None:
         trace.add("도시지역분", _cite("지방세법 제112조①2호", r.city_ref), {"과세표준": base,
-                  "세율": Fraction(*r.city_nd), "직전연도 도시지역분": previous_city_area_tax}, city_tax)
+                  "세율": Fraction(*nd), "직전연도 도시지역분": previous_city_area_tax}, city_tax)
     return city_tax
 
 
 def _education_tax(r: _Rules, tax: int, partial: bool, missing: list[str], trace: Trace | None) -> int | None:
     """6. 지방교육세 (지방세법 제151조①6호): 20% of the 재산세 본세 (not of the 도시지역분), 10원 미만 절사.
     None (with `partial`) when the year has no rate."""
-    if r.edu_nd is None:
+    nd = r.edu_nd
+    if nd is None:
         assert isinstance(r.education_rate, _Missing)
         if not partial:
             raise r.education_rate.error
         missing.append("property_tax.education.rate")
         return None
-    e = tax * r.edu_nd[0] // r.edu_nd[1]
+    e = tax * nd[0] // nd[1]
     education = e - e % 10
     if trace is not None:
         trace.add("지방교육세", _cite("지방세법 제151조①6호", r.education_ref), {"재산세": tax,
-                  "세율": Fraction(*r.edu_nd)}, education)
+                  "세율": Fraction(*nd)}, education)
     return education
 
 
@@ -543,10 +549,11 @@ def _small_amount_exempt(
 ) -> bool | None:
     """8. 소액 징수면제 (지방세법 제119조): true when the notice's 재산세 (본세 + 도시지역분) is under the limit.
     None (with `partial`) when the year has no limit."""
-    small = r.small_limit
-    if isinstance(small, _Missing):
+    small = r.small_int
+    if small is None:
+        assert isinstance(r.small_limit, _Missing)
         if not partial:
-            raise small.error
+            raise r.small_limit.error
         missing.append("property_tax.small_amount.limit")
         return None
     exempt = amount < small
