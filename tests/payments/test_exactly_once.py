@@ -10,14 +10,12 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
@@ -25,28 +23,11 @@ from jingsu.payments.files import PaymentFileError, import_payment_file
 from jingsu.payments.models import Allocation, FeedCursor, Payment
 from jingsu.payments.services import BANK_FEED, read_bank_feed
 from jingsu.providers.base import BankFeedError
-from jingsu.providers.http import RetryPolicy
-from jingsu.providers.registry import simulator_providers
 from jingsu.rolls.importer import import_roll
-from jingsu.simulator.process import SimulatorProcess
 
 ROLL = Path(__file__).parent.parent / "fixtures" / "roll_small.csv"
-T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SEOUL)  # = the `clock` fixture's start
 LIVE = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
-
-
-@pytest.fixture
-def sim():
-    with SimulatorProcess(seed=12, start=T0) as s:
-        yield s
-
-
-@pytest.fixture
-def providers(sim):
-    p = simulator_providers(sim.url, timeout=5.0, retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2))
-    yield p
-    p.bank.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

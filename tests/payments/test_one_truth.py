@@ -19,10 +19,7 @@ from jingsu.notices.models import Notice, NoticeLine
 from jingsu.payments import gateway
 from jingsu.payments.models import GatewayOrder
 from jingsu.portal.services import owed_today
-from jingsu.providers.http import RetryPolicy
-from jingsu.providers.registry import simulator_providers
 from jingsu.rolls.importer import import_roll
-from jingsu.simulator.process import SimulatorProcess
 from jingsu.staff import access
 from jingsu.staff import services as staff_services
 
@@ -30,21 +27,6 @@ ROLL = Path(__file__).parent.parent / "fixtures" / "roll_small.csv"
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=SEOUL)  # = the `clock` fixture's start
 TODAY = T0.date()
 LEVY = "11260-14-2024-0000001"  # 김민준's 재산세 2024
-FAST = RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2)
-
-
-@pytest.fixture
-def sim():
-    with SimulatorProcess(seed=12, start=T0) as s:
-        yield s
-
-
-@pytest.fixture
-def providers(sim):
-    p = simulator_providers(sim.url, timeout=5.0, retry=FAST)
-    yield p
-    p.bank.close()  # type: ignore[attr-defined]
-    p.gateway.close()  # type: ignore[union-attr]
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from jingsu.simulator.process import SimulatorProcess
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "delivery"))
 from _delivery_helpers import build_campaign  # noqa: E402
+from test_portal_citizen import pay_in_full
 
 from _clock import T0
 
@@ -130,7 +131,6 @@ def test_citizen_flow_sender_numbers_requests_reopened_link_and_paid(world, live
 
     from jingsu.assistance import services as assistance
     from jingsu.assistance.models import CallbackRequest, InstallmentPlan
-    from jingsu.payments import services as payments
     from jingsu.portal.models import NoticeAccess
 
     sim, clock = world
@@ -194,17 +194,7 @@ def test_citizen_flow_sender_numbers_requests_reopened_link_and_paid(world, live
         page.get_by_role("button", name="확인", exact=True).click()
         assert "분할 납부 일정 (3회)" in page.inner_text("main")
         # paid in full at the bank: the page says so, no warning, no buttons, no account; the 납부확인서
-        today = clock.now().astimezone(SEOUL).date()
-
-        def pay_all() -> None:
-            for i, ln in enumerate(notice.lines.select_related("levy")):
-                owed = ln.levy.owed(today).total
-                if owed:
-                    payments.record_payment(source="bank-feed", external_id=f"TXB{i}", received_at=clock.now(),
-                                            amount=owed, channel="e-payment", payment_number=ln.payment_number,
-                                            virtual_account="", tax_number="", jurisdiction=None, clock=clock)
-
-        orm(pay_all)
+        orm(lambda: pay_in_full(notice, clock))
         page.reload()
         main = page.inner_text("main")
         assert "모두 납부하셨습니다" in main and "체납처분 예고" not in main and "가상계좌" not in main

@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from test_rewards_payment import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +29,7 @@ def test_decision_is_the_calculator_output_and_reruns(real_law, make_levy, pay, 
         pay(lv, 3_000_000, date(2026, 3, 10))
         levies[kind] = lv
     cases = services.open_arrears_cases("11560", 2026, actor="t", clock=clock)
-    committee, members = ydp_committee
-    meeting = services.create_meeting(committee, held_on=date(2026, 4, 15), actor="t", clock=clock)
-    for c in cases:
-        services.put_on_agenda(meeting, c, actor="t", clock=clock)
-    for m in members[:4]:
-        services.record_attendance(meeting, m, actor="t", clock=clock)
-        for c in cases:
-            services.record_vote(meeting, c, m, in_favour=True, actor="t", clock=clock)
-    decision = services.decide_meeting(meeting, actor="t", clock=clock)
+    decision = decide(ydp_committee, clock, cases, held_on=date(2026, 4, 15))
     out = io.StringIO()
     assert calc_main(["reward"], io.StringIO(json.dumps(decision.calculator_input)), out) == 0
     rerun = json.loads(out.getvalue())

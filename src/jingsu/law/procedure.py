@@ -38,6 +38,19 @@ def _days(jurisdiction: str, path: str, on: date, field: str) -> tuple[int, str]
     return p.value, p.ref
 
 
+def _after_days(
+    jurisdiction: str, path: str, start: date, field: str, step: str, start_label: str,
+    calendar: HolidayCalendar | None, trace: Trace | None, rule: str = "deadline",
+) -> date:
+    """`start` plus the days of ``procedure.<path>`` (the trace step `step`), then the next day not closed under
+    `rule` (`next_working_day`). `field` names the input whose date selected the versions."""
+    n, ref = _days(jurisdiction, path, start, field)
+    raw = start + timedelta(days=n)
+    if trace is not None:
+        trace.add(step, ref, {start_label: start, "일수": n}, raw)
+    return next_working_day(jurisdiction, raw, rule=rule, calendar=calendar, trace=trace, field=field)
+
+
 def next_working_day(
     jurisdiction: str, d: date, *, rule: str = "deadline", calendar: HolidayCalendar | None = None,
     trace: Trace | None = None, field: str | None = None,
@@ -72,33 +85,24 @@ def latest_notice_due_date(
 ) -> date:
     """Latest 납부기한 that may be set on a 고지 of `notice_date`: 지방세징수법 제14조 (30일 이내), narrowed for 구세 of
     중랑구 by 조례 제12조 (15일 이내) — the jurisdiction's own value wins over the national one; then 제24조."""
-    n, ref = _days(jurisdiction, "notice_due_days", notice_date, "notice_date")
-    raw = notice_date + timedelta(days=n)
-    if trace is not None:
-        trace.add("납부기한 지정", ref, {"고지일": notice_date, "일수": n}, raw)
-    return next_working_day(jurisdiction, raw, calendar=calendar, trace=trace, field="notice_date")
+    return _after_days(jurisdiction, "notice_due_days", notice_date, "notice_date", "납부기한 지정", "고지일",
+                       calendar, trace)
 
 
 def demand_issue_deadline(
     jurisdiction: str, due_date: date, *, calendar: HolidayCalendar | None = None, trace: Trace | None = None
 ) -> date:
     """Last day to issue the 독촉장: 납부기한이 지난 날부터 50일 이내 (지방세징수법 제32조①); a 통지 기한, so 제24조."""
-    n, ref = _days(jurisdiction, "demand_issue_days", due_date, "due_date")
-    raw = due_date + timedelta(days=n)
-    if trace is not None:
-        trace.add("독촉장 발급기한", ref, {"납부기한": due_date, "일수": n}, raw)
-    return next_working_day(jurisdiction, raw, calendar=calendar, trace=trace, field="due_date")
+    return _after_days(jurisdiction, "demand_issue_days", due_date, "due_date", "독촉장 발급기한", "납부기한",
+                       calendar, trace)
 
 
 def demand_payment_deadline(
     jurisdiction: str, issue_date: date, *, calendar: HolidayCalendar | None = None, trace: Trace | None = None
 ) -> date:
     """Latest 납부기한 on a 독촉장 issued on `issue_date`: 발급일부터 20일 이내 (지방세징수법 제32조③); then 제24조."""
-    n, ref = _days(jurisdiction, "demand_pay_days", issue_date, "demand_issue_date")
-    raw = issue_date + timedelta(days=n)
-    if trace is not None:
-        trace.add("독촉장 납부기한", ref, {"발급일": issue_date, "일수": n}, raw)
-    return next_working_day(jurisdiction, raw, calendar=calendar, trace=trace, field="demand_issue_date")
+    return _after_days(jurisdiction, "demand_pay_days", issue_date, "demand_issue_date", "독촉장 납부기한", "발급일",
+                       calendar, trace)
 
 
 def due_date_after_late_arrival(
@@ -133,12 +137,8 @@ def public_notice_served(
 ) -> date:
     """공시송달: deemed served 14 days after the 공고 (지방세기본법 제33조①). Not a 기한 of 제24조: the end of a period,
     moved off a Saturday or 공휴일 by 민법 제161조 (지방세기본법 제23조) — [I], docs/calc.md §6."""
-    n, ref = _days(jurisdiction, "public_notice_days", posted, "posted_date")
-    raw = posted + timedelta(days=n)
-    if trace is not None:
-        trace.add("공시송달 효력", ref, {"공고일": posted, "일수": n}, raw)
-    return next_working_day(jurisdiction, raw, rule="period_end", calendar=calendar, trace=trace,
-                            field="posted_date")
+    return _after_days(jurisdiction, "public_notice_days", posted, "posted_date", "공시송달 효력", "공고일",
+                       calendar, trace, rule="period_end")
 
 
 def appeal_deadline(
@@ -146,11 +146,8 @@ def appeal_deadline(
 ) -> date:
     """Last day of the 이의신청 (처분의 통지를 받은 날부터 90일 이내, 지방세기본법 제90조): a 청구 기한, so 제24조.
     The 포상금 조례 (영등포·중랑 제8조② 단서) wait for this 불복청구기간 before paying a 제3조4–6호 reward."""
-    n, ref = _days(jurisdiction, "appeal_days", notified, "notified_date")
-    raw = notified + timedelta(days=n)
-    if trace is not None:
-        trace.add("이의신청 기간", ref, {"통지일": notified, "일수": n}, raw)
-    return next_working_day(jurisdiction, raw, calendar=calendar, trace=trace, field="notified_date")
+    return _after_days(jurisdiction, "appeal_days", notified, "notified_date", "이의신청 기간", "통지일",
+                       calendar, trace)
 
 
 @calculator(NAME)

@@ -7,7 +7,8 @@ old 지방세법 (법률 제9924호, 세율 제188조, 세부담상한 제195조
 params/11260/property_tax.yaml (2010, 중랑구세 조례 제21조·제22조, which recite the national rates). Articles below
 are those of the current law; the trace cites each version's own `ref`.
 
-Steps (each is a trace step):
+Steps (each a function of its own — `_tax_base`, `_tax_base_cap`, `_computed_tax`, `_burden_capped_tax`,
+`_city_area_tax`, `_education_tax`, `_small_amount_exempt`, `_schedule` — and each a trace step):
 
 1. 과세표준 (제110조): 시가표준액 × 공정시장가액비율 — land and buildings 70%, houses 60%, 1세대1주택 45% (2022) and
    43/44/45% by 시가표준액 band (2023~2026; 시행령 제109조①2호 단서), ships and aircraft 100% (제110조②).
@@ -93,6 +94,8 @@ ART_RATE = {
     ("aircraft", "general"): "지방세법 제111조①5호",
 }
 
+ONE_HOUSE_RATIO_REF = "지방세법 시행령 제109조①2호 단서 (1세대1주택)"
+
 MAX_AMOUNT = 10**16  # 1경 원: far above any real 시가표준액; guards against absurd input
 
 
@@ -118,6 +121,8 @@ class _Missing:
 class _Rules:
     on: date
     jurisdiction: str
+    obj: str
+    rate_article: str  # the article of the object's and class's rate (`ART_RATE`)
     table: Brackets | Fraction  # the standard rate (brackets or flat)
     table_ref: str
     ratio: Fraction
@@ -126,7 +131,7 @@ class _Rules:
     one_house_table: Brackets | None  # None: no 특례 that year
     one_house_limit: int
     one_house_ref: str
-    base_cap_rate: Fraction | None
+    base_cap_rate: Fraction | None  # None: no 과세표준상한 that year for this object
     burden_cap: Fraction | Bands | None  # None: no cap that year for this object
     burden_cap_ref: str
     burden_cap_transitional: Bands | None
@@ -144,10 +149,12 @@ class _Rules:
     one_rows: tuple[tuple[int, int, int, int], ...] | None = None
     ratio_nd: tuple[int, int] = (1, 1)
     one_ratio_bands: tuple[tuple[int, int, int], ...] | None = None  # (over, n, d), highest first
+    base_cap_nd: tuple[int, int] = (0, 1)
     burden_nd: tuple[int, int] | None = None
     burden_bands: tuple[tuple[int, int, int], ...] | None = None
     city_nd: tuple[int, int] | None = None
     edu_nd: tuple[int, int] | None = None
+    small_int: int | None = None  # `small_limit` when the year has one
 
 
 def _int_rows(table: Brackets | Fraction) -> tuple[tuple[int, int, int, int], ...]:
@@ -160,13 +167,6 @@ def _int_bands(bands: Bands | None) -> tuple[tuple[int, int, int], ...] | None:
     if bands is None:
         return None
     return tuple((b.over, b.rate.numerator, b.rate.denominator) for b in reversed(bands.rows))
-
-
-def _apply_rows(rows: tuple[tuple[int, int, int, int], ...], x: int) -> int:
-    for over, base, n, d in rows:
-        if x > over:
-            return base + (x - over) * n // d
-    return 0
 
 
 def _band(bands: tuple[tuple[int, int, int], ...], x: int) -> tuple[int, int]:
@@ -188,8 +188,33 @@ def _opt(jurisdiction: str, path: str, on: date, field_name: str) -> params.Para
         return _Missing(e)
 
 
-@functools.lru_cache(maxsize=4096)
+_RULES: dict[tuple[str, int, str, str], _Rules] = {}
+_RULES_MAX = 4096
+
+
 def _rules(jurisdiction: str, tax_year: int, obj: str, klass: str) -> _Rules:
+    """The rules of (jurisdiction, tax year, object, class), resolved once and kept in `_RULES`, which the hot
+    path reads directly: an entry there is also proof that the object and class are valid."""
+    key = (jurisdiction, tax_year, obj, klass)
+    r = _RULES.get(key)
+    if r is None:
+        if klass not in CLASSES.get(obj, ()):
+            raise _kind_error(obj, klass)
+        r = _resolve_rules(jurisdiction, tax_year, obj, klass)
+        if len(_RULES) >= _RULES_MAX:
+            _RULES.clear()
+        _RULES[key] = r
+    return r
+
+
+def _kind_error(obj: str, klass: str) -> InputError:
+    """An object or class that 제105조 (과세대상) and 제111조① (its classes) do not know."""
+    if obj not in CLASSES:
+        return InputError("object", f"과세대상이 올바르지 않습니다: {obj!r} (가능: {', '.join(CLASSES)})")
+    return InputError("class", f"{obj}의 구분이 올바르지 않습니다: {klass!r} (가능: {', '.join(CLASSES[obj])})")
+
+
+def _resolve_rules(jurisdiction: str, tax_year: int, obj: str, klass: str) -> _Rules:
     on = date(tax_year, 6, 1)  # 과세기준일 (지방세법 제114조)
     rate_p = _get(jurisdiction, f"rates.{obj}.{klass}", on)
     if rate_p.value is None:
@@ -247,12 +272,16 @@ def _rules(jurisdiction: str, tax_year: int, obj: str, klass: str) -> _Rules:
         one_rows=None if one_table is None else _int_rows(one_table),
         ratio_nd=(ratio_p.value.numerator, ratio_p.value.denominator),
         one_ratio_bands=_int_bands(one_ratio),
+        base_cap_nd=(0, 1) if base_cap_rate is None else (base_cap_rate.numerator, base_cap_rate.denominator),
         burden_nd=(burden.numerator, burden.denominator) if isinstance(burden, Fraction) else None,
         burden_bands=_int_bands(transitional_or_house),
         city_nd=None if isinstance(city, _Missing) else (_frac(city).numerator, _frac(city).denominator),
         edu_nd=None if isinstance(edu, _Missing) else (_frac(edu).numerator, _frac(edu).denominator),
+        small_int=None if isinstance(small, _Missing) else _int(small),
         on=on,
         jurisdiction=jurisdiction,
+        obj=obj,
+        rate_article=ART_RATE[(obj, klass)],
         table=table,
         table_ref=rate_p.ref,
         ratio=ratio_p.value,
@@ -293,10 +322,6 @@ def _int(p: params.Param) -> int:
     return p.value
 
 
-def _t10(x: int) -> int:
-    return x - x % 10
-
-
 # ---------------------------------------------------------------------------------------------------------
 # the typed function
 
@@ -333,57 +358,127 @@ def property_tax(
     schedule: bool = True,
     trace: Trace | None = None,
 ) -> PropertyTaxResult:
-    """재산세 for one object (see the module docstring for the rules and their articles)."""
-    if klass not in CLASSES.get(obj, ()):
-        if obj not in CLASSES:
-            raise InputError("object", f"과세대상이 올바르지 않습니다: {obj!r} (가능: {', '.join(CLASSES)})")
-        raise InputError("class", f"{obj}의 구분이 올바르지 않습니다: {klass!r} (가능: {', '.join(CLASSES[obj])})")
-    r = _rules(jurisdiction, tax_year, obj, klass)
+    """재산세 for one object: the steps below, in the order of the module docstring, each with its article."""
+    r = _RULES.get((jurisdiction, tax_year, obj, klass)) or _rules(jurisdiction, tax_year, obj, klass)
     missing: list[str] = []
+    not_included: list[dict[str, str]] = []
 
-    # 1. 과세표준 (1원 미만 버림)
-    rn, rd = r.ratio_nd
-    ratio_ref = r.ratio_ref
-    if one_house and r.one_ratio_bands is not None:
-        rn, rd = _band(r.one_ratio_bands, standard_value)
-        ratio_ref = "지방세법 시행령 제109조①2호 단서 (1세대1주택)"
-    base = standard_value * rn // rd
-    if trace is not None:
-        trace.add("과세표준", _cite("지방세법 제110조", ratio_ref), {"시가표준액": standard_value,
-                  "공정시장가액비율": Fraction(rn, rd), "과세기준일": r.on, "1세대1주택": one_house}, base)
-
-    # 2. 주택 과세표준상한
-    if r.base_cap_rate is not None:
-        prev_sv = standard_value if previous_standard_value is None else previous_standard_value
-        cn, cd = r.base_cap_rate.numerator, r.base_cap_rate.denominator
-        # 직전연도 시가표준액 × 비율 + 과세표준 × 상한율, exact, then 1원 미만 버림
-        cap = (prev_sv * rn * cd + base * cn * rd) // (rd * cd)
-        if trace is not None:
-            trace.add("과세표준상한", "지방세법 제110조③, 시행령 제109조의2", {
-                "직전연도 시가표준액": prev_sv, "공정시장가액비율": Fraction(rn, rd), "과세표준": base,
-                "과세표준상한율": r.base_cap_rate}, cap)
-        if cap < base:
-            base = cap
-
-    # 3. 산출세액
-    rows = r.rows
-    table: Brackets | Fraction = r.table
-    table_ref = r.table_ref
-    if one_house and r.one_rows is not None and standard_value <= r.one_house_limit:
-        rows = r.one_rows
-        assert r.one_house_table is not None
-        table = r.one_house_table
-        table_ref = r.one_house_ref
-    computed = _apply_rows(rows, base)
-    if trace is not None:
-        trace.add("산출세액", _cite(ART_RATE[(obj, klass)], table_ref), {"과세표준": base, "세율": _show(table)},
-                  computed)
-
-    # 4. 세부담상한 (본세)
-    capped = computed
-    cap_nd: tuple[int, int] | None = None
+    base = _tax_base(r, standard_value, one_house, previous_standard_value, trace)  # 1., 2. 제110조
+    computed = _computed_tax(r, base, standard_value, one_house, trace)  # 3. 제111조, 제111조의2
+    cap_nd: tuple[int, int] | None = None  # 4. 제122조, for the 본세 and the 도시지역분 (step 5)
     if previous_tax is not None or previous_city_area_tax is not None:
         cap_nd = _burden_nd(r, obj, standard_value, existing_house)
+    if previous_tax is not None or trace is not None:  # 4. 제122조, 7. 10원 미만 절사
+        tax = _burden_capped_tax(r, computed, previous_tax, cap_nd, trace)
+    else:  # the fast path: nothing to cap, nothing to record — only the 절사
+        tax = computed - computed % 10
+    city_tax = 0  # 5. 제112조: land, buildings and houses in the 도시지역 only
+    if city_area and obj in CITY_AREA_OBJECTS:
+        city_tax = _city_area_tax(r, base, previous_city_area_tax, cap_nd, not_included, trace)
+    elif trace is not None:
+        trace.add("도시지역분", "지방세법 제112조①", {"대상": obj, "city_area": city_area}, 0)
+    education = _education_tax(r, tax, partial, missing, trace)  # 6. 제151조
+    exempt = _small_amount_exempt(r, tax + city_tax, partial, missing, trace)  # 8. 제119조
+
+    total: int | None
+    if exempt is None or education is None:
+        total = None
+    elif exempt:
+        total = 0
+    else:
+        total = tax + city_tax + education
+    result = PropertyTaxResult(base, computed, tax, education, city_tax, total, exempt, None, missing, not_included)
+    if schedule and total is not None:  # 9., 10. 제115조, 제118조
+        result.due = _schedule(r, obj, tax_year, tax, city_tax, education or 0, bool(exempt), missing, partial,
+                               trace)
+    elif schedule:
+        missing.append("property_tax.due (depends on the missing rules)")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the steps of `property_tax`, one function each (numbered as in the module docstring)
+
+
+def _tax_base(
+    r: _Rules, standard_value: int, one_house: bool, previous_standard_value: int | None, trace: Trace | None,
+) -> int:
+    """1. 과세표준 (지방세법 제110조): 시가표준액 × 공정시장가액비율 (시행령 제109조①; 1세대1주택 by band, 2호 단서),
+    1원 미만 버림 (국고금 관리법 제47조②); for a house, then its 상한 (step 2)."""
+    bands = r.one_ratio_bands if one_house else None
+    rn, rd = r.ratio_nd if bands is None else _band(bands, standard_value)
+    base = standard_value * rn // rd
+    if trace is not None:
+        ratio_ref = r.ratio_ref if bands is None else ONE_HOUSE_RATIO_REF
+        trace.add("과세표준", _cite("지방세법 제110조", ratio_ref), {"시가표준액": standard_value,
+                  "공정시장가액비율": Fraction(rn, rd), "과세기준일": r.on, "1세대1주택": one_house}, base)
+    if r.base_cap_rate is not None:
+        return _tax_base_cap(r, base, rn, rd, standard_value, previous_standard_value, trace)
+    return base
+
+
+def _tax_base_cap(
+    r: _Rules, base: int, rn: int, rd: int, standard_value: int, previous_standard_value: int | None,
+    trace: Trace | None,
+) -> int:
+    """2. 주택 과세표준상한 (지방세법 제110조③, 시행령 제109조의2; from 2024, only when `r.base_cap_rate`):
+    min(base, 직전연도 시가표준액 × this year's 비율 + base × 상한율). Without a 직전연도 시가표준액 this year's is used,
+    so the cap never binds."""
+    prev_sv = standard_value if previous_standard_value is None else previous_standard_value
+    cn, cd = r.base_cap_nd
+    # 직전연도 시가표준액 × 비율 + 과세표준 × 상한율, exact, then 1원 미만 버림
+    cap = (prev_sv * rn * cd + base * cn * rd) // (rd * cd)
+    if trace is not None:
+        trace.add("과세표준상한", "지방세법 제110조③, 시행령 제109조의2", {
+            "직전연도 시가표준액": prev_sv, "공정시장가액비율": Fraction(rn, rd), "과세표준": base,
+            "과세표준상한율": r.base_cap_rate}, cap)
+    return cap if cap < base else base
+
+
+def _show(table: Brackets | Fraction) -> Any:
+    if isinstance(table, Fraction):
+        return table
+    return [{"초과": b.over, "기본": b.base, "세율": b.rate} for b in table.rows]
+
+
+def _computed_tax(r: _Rules, base: int, standard_value: int, one_house: bool, trace: Trace | None) -> int:
+    """3. 산출세액 (지방세법 제111조, 제111조의2, 제113조): the table of the object and class (`ART_RATE`); a
+    1세대1주택 within the 시가표준액 limit takes the 특례 table (제111조의2). Floored to whole won."""
+    one_rows = r.one_rows if one_house and standard_value <= r.one_house_limit else None
+    computed = 0
+    for over, at, n, d in r.rows if one_rows is None else one_rows:  # highest bracket first
+        if base > over:
+            computed = at + (base - over) * n // d
+            break
+    if trace is not None:
+        if one_rows is not None:
+            assert r.one_house_table is not None
+            trace.add("산출세액", _cite(r.rate_article, r.one_house_ref), {
+                "과세표준": base, "세율": _show(r.one_house_table)}, computed)
+        else:
+            trace.add("산출세액", _cite(r.rate_article, r.table_ref), {"과세표준": base, "세율": _show(r.table)},
+                      computed)
+    return computed
+
+
+def _burden_nd(r: _Rules, obj: str, standard_value: int, existing_house: bool) -> tuple[int, int] | None:
+    """The 세부담상한 ratio for this object (None: no cap): 150% (제122조 본문); houses by band (각 호, until 2023;
+    2024–2028 only for `existing_house`, 부칙 <제19230호> 제15조)."""
+    if obj != "house":
+        return r.burden_nd
+    if r.burden_bands is None:
+        return None
+    if r.burden_cap_transitional is not None and not existing_house:
+        return None
+    return _band(r.burden_bands, standard_value)
+
+
+def _burden_capped_tax(
+    r: _Rules, computed: int, previous_tax: int | None, cap_nd: tuple[int, int] | None, trace: Trace | None,
+) -> int:
+    """4. 세부담상한 of the 본세 (지방세법 제122조) when a 직전연도 세액상당액 is given (시행령 제118조), then
+    7. its 10원 미만 절사 (지방세기본법 제59조, 국고금 관리법 제47조①): the 재산세 본세."""
+    capped = computed
     if previous_tax is not None:
         if cap_nd is not None:
             limit = previous_tax * cap_nd[0] // cap_nd[1]
@@ -399,102 +494,80 @@ def property_tax(
     tax = capped - capped % 10
     if trace is not None:
         trace.add("10원 미만 절사 (재산세)", "지방세기본법 제59조, 국고금 관리법 제47조①", {"세액": capped}, tax)
+    return tax
 
-    # 5. 도시지역분 (from 2011; before, the separate 도시계획세 — reported, not computed)
-    city_tax = 0
-    not_included: list[dict[str, str]] = []
-    if city_area and obj in CITY_AREA_OBJECTS and r.city_nd is None:
+
+def _city_area_tax(
+    r: _Rules, base: int, previous_city_area_tax: int | None, cap_nd: tuple[int, int] | None,
+    not_included: list[dict[str, str]], trace: Trace | None,
+) -> int:
+    """5. 도시지역분 (지방세법 제112조①2호, from 2011) of land, a building or a house (제112조①) in the 도시지역:
+    base × its rate, capped on its own (제122조 괄호) against `previous_city_area_tax`, 10원 미만 절사. In a year
+    without it (2010) the separate 도시계획세 is not computed but reported in `not_included`; a year with neither
+    raises `NoRuleForDate`."""
+    nd = r.city_nd
+    if nd is None:
         assert isinstance(r.city_rate, _Missing)
         if r.city_separate is None:
             raise r.city_rate.error
-        note = {"tax": "도시계획세", "field": "city_area", "reason": str(r.city_separate.value),
-                "ref": r.city_separate.ref}
-        not_included.append(note)
+        not_included.append({"tax": "도시계획세", "field": "city_area", "reason": str(r.city_separate.value),
+                             "ref": r.city_separate.ref})
         if trace is not None:
             trace.add("도시지역분 — 이 해에는 없음 (도시계획세는 별도 세목, 계산하지 않음)", r.city_separate.ref,
-                      {"대상": obj, "city_area": city_area, "과세기준일": r.on}, 0)
-    elif city_area and obj in CITY_AREA_OBJECTS:
-        assert r.city_nd is not None
-        ct = base * r.city_nd[0] // r.city_nd[1]
-        if previous_city_area_tax is not None and cap_nd is not None:
-            ct = min(ct, previous_city_area_tax * cap_nd[0] // cap_nd[1])
-        city_tax = ct - ct % 10
-        if trace is not None:
-            trace.add("도시지역분", _cite("지방세법 제112조①2호", r.city_ref), {"과세표준": base,
-                      "세율": Fraction(*r.city_nd), "직전연도 도시지역분": previous_city_area_tax}, city_tax)
-    elif trace is not None:
-        trace.add("도시지역분", "지방세법 제112조①", {"대상": obj, "city_area": city_area}, 0)
+                      {"대상": r.obj, "city_area": True, "과세기준일": r.on}, 0)
+        return 0
+    ct = base * nd[0] // nd[1]
+    if previous_city_area_tax is not None and cap_nd is not None:
+        ct = min(ct, previous_city_area_tax * cap_nd[0] // cap_nd[1])
+    city_tax = ct - ct % 10
+    if trace is not None:
+        trace.add("도시지역분", _cite("지방세법 제112조①2호", r.city_ref), {"과세표준": base,
+                  "세율": Fraction(*nd), "직전연도 도시지역분": previous_city_area_tax}, city_tax)
+    return city_tax
 
-    # 6. 지방교육세
-    education: int | None
-    if r.edu_nd is None:
+
+def _education_tax(r: _Rules, tax: int, partial: bool, missing: list[str], trace: Trace | None) -> int | None:
+    """6. 지방교육세 (지방세법 제151조①6호): 20% of the 재산세 본세 (not of the 도시지역분), 10원 미만 절사.
+    None (with `partial`) when the year has no rate."""
+    nd = r.edu_nd
+    if nd is None:
         assert isinstance(r.education_rate, _Missing)
         if not partial:
             raise r.education_rate.error
-        education = None
         missing.append("property_tax.education.rate")
-    else:
-        e = tax * r.edu_nd[0] // r.edu_nd[1]
-        education = e - e % 10
-        if trace is not None:
-            trace.add("지방교육세", _cite("지방세법 제151조①6호", r.education_ref), {"재산세": tax,
-                      "세율": Fraction(*r.edu_nd)}, education)
+        return None
+    e = tax * nd[0] // nd[1]
+    education = e - e % 10
+    if trace is not None:
+        trace.add("지방교육세", _cite("지방세법 제151조①6호", r.education_ref), {"재산세": tax,
+                  "세율": Fraction(*nd)}, education)
+    return education
 
-    # 8. 소액 징수면제
-    exempt: bool | None
-    small = r.small_limit
-    if isinstance(small, _Missing):
+
+def _small_amount_exempt(
+    r: _Rules, amount: int, partial: bool, missing: list[str], trace: Trace | None,
+) -> bool | None:
+    """8. 소액 징수면제 (지방세법 제119조): true when the notice's 재산세 (본세 + 도시지역분) is under the limit.
+    None (with `partial`) when the year has no limit."""
+    small = r.small_int
+    if small is None:
+        assert isinstance(r.small_limit, _Missing)
         if not partial:
-            raise small.error
-        exempt = None
+            raise r.small_limit.error
         missing.append("property_tax.small_amount.limit")
-    else:
-        exempt = tax + city_tax < small
-        if trace is not None:
-            trace.add("소액 징수면제", _cite("지방세법 제119조", r.small_ref), {"재산세(본세+도시지역분)": tax + city_tax,
-                      "기준(미만)": small}, exempt)
-
-    total: int | None
-    if exempt is None or education is None:
-        total = None
-    elif exempt:
-        total = 0
-    else:
-        total = tax + city_tax + education
-    result = PropertyTaxResult(base, computed, tax, education, city_tax, total, exempt, None, missing, not_included)
-
-    # 9./10. 납기 and 분할납부
-    if schedule and total is not None:
-        result.due = _schedule(r, obj, tax_year, tax, city_tax, education or 0, bool(exempt), missing, partial,
-                               trace)
-    elif schedule:
-        missing.append("property_tax.due (depends on the missing rules)")
-    return result
-
-
-def _burden_nd(r: _Rules, obj: str, standard_value: int, existing_house: bool) -> tuple[int, int] | None:
-    """The 세부담상한 ratio for this object (None: no cap): 150% (제122조 본문); houses by band (각 호, until 2023;
-    2024–2028 only for `existing_house`, 부칙 <제19230호> 제15조)."""
-    if obj != "house":
-        return r.burden_nd
-    if r.burden_bands is None:
         return None
-    if r.burden_cap_transitional is not None and not existing_house:
-        return None
-    return _band(r.burden_bands, standard_value)
-
-
-def _show(table: Brackets | Fraction) -> Any:
-    if isinstance(table, Fraction):
-        return table
-    return [{"초과": b.over, "기본": b.base, "세율": b.rate} for b in table.rows]
+    exempt = amount < small
+    if trace is not None:
+        trace.add("소액 징수면제", _cite("지방세법 제119조", r.small_ref), {"재산세(본세+도시지역분)": amount,
+                  "기준(미만)": small}, exempt)
+    return exempt
 
 
 def _schedule(
     r: _Rules, obj: str, tax_year: int, tax: int, city: int, edu: int, exempt: bool, missing: list[str],
     partial: bool, trace: Trace | None,
 ) -> list[dict[str, Any]] | None:
-    """납기 (지방세법 제115조①) with the 분할납부 option of each notice (제118조, 시행령 제116조)."""
+    """9. 납기 (지방세법 제115조①) with 10. the 분할납부 option of each notice (제118조, 시행령 제116조)."""
     if exempt:
         return []
     july = (date(tax_year, 7, 16), date(tax_year, 7, 31))
@@ -701,5 +774,5 @@ def fair_market_ratio(
     r = _rules(jurisdiction, tax_year, obj, klass)
     if one_house and r.one_ratio_bands is not None:
         n, d = _band(r.one_ratio_bands, standard_value)
-        return Fraction(n, d), "지방세법 시행령 제109조①2호 단서 (1세대1주택)"
+        return Fraction(n, d), ONE_HOUSE_RATIO_REF
     return r.ratio, r.ratio_ref

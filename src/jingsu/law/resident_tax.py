@@ -28,6 +28,7 @@ Output: ``tax_item``, ``base_date``, ``regime``, ``floor_area_m2``, ``area_exemp
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -135,47 +136,7 @@ def _property(
 ) -> dict[str, Any]:
     """주민세 재산분 (2010~2020). 균등분 is a separate 세목: basic_tax is 0 here."""
     _capital(data, kind or "corporation")  # validated, but 재산분 does not depend on it
-    area_int = int(area)
-    if area_int != area:
-        # No sourced rule for the 끝수 of 연면적 in the 재산분 years is encoded: this lookup raises NoRuleForDate
-        # (field floor_area_m2) until a version of resident_tax.property.area_fraction is added.
-        frac_p = get_param(j, "resident_tax.property.area_fraction", on, "floor_area_m2")
-        if param_value(frac_p, str, frac_p.path) != "drop":  # pragma: no cover
-            raise InputError("floor_area_m2", "알 수 없는 연면적 끝수 규정")
-        if trace is not None:
-            trace.add("연면적 1㎡ 미만 버림", frac_p.ref, {"floor_area_m2": area}, area_int)
-    exempt_p = get_param(j, "resident_tax.property.exempt_area", on, "tax_year")
-    exempt_area = param_value(exempt_p, int, exempt_p.path)
-    exempt = area_int <= exempt_area
-    if trace is not None:
-        trace.add(
-            "재산분 면세점",
-            exempt_p.ref,
-            {"floor_area_m2": area_int, "exempt_area_m2": exempt_area},
-            "면세" if exempt else "과세",
-        )
-    area_tax = 0
-    if not exempt:
-        rate_p = get_param(j, "resident_tax.property.area_rate", on, "tax_year")
-        rate = param_value(rate_p, int, rate_p.path)
-        multiplier = Fraction(1)
-        mult_ref = ""
-        if polluting:
-            mult_p = get_param(j, "resident_tax.property.polluting_multiplier", on, "tax_year")
-            multiplier = param_value(mult_p, Fraction, mult_p.path)
-            mult_ref = mult_p.ref
-        raw = mul_floor(area_int * rate, multiplier)
-        area_tax = trunc10(raw)
-        if trace is not None:
-            trace.add(
-                "재산분 세액 = 연면적 × 1㎡당 세율 × 배수",
-                rate_p.ref + (f"; {mult_ref}" if mult_ref else ""),
-                {"floor_area_m2": area_int, "rate_per_m2": rate, "multiplier": multiplier},
-                raw,
-            )
-            trace.add(
-                "10원 미만 절사", "지방세기본법 제59조, 국고금 관리법 제47조①", {"amount": raw}, area_tax
-            )
+    exempt, area_tax = _area_tax(j, on, area, polluting, PROPERTY_AREA, trace)
     return {
         "tax_item": "resident-property",
         "regime": "property",
@@ -186,6 +147,76 @@ def _property(
         "basic_tax": 0,
         "tax": area_tax,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class _AreaPart:
+    """How one regime taxes the 연면적: where its parameters are and what its trace steps are called."""
+
+    params: str  # the parameter prefix: resident_tax.property | resident_tax.business
+    fraction_always: bool  # the 끝수 rule is looked up for every area (사업소분), or only for a fractional one (재산분)
+    exempt_step: str
+    tax_step: str
+    multiplier: bool  # a 오염물질 배출 사업소: × polluting_multiplier (재산분), or its own polluting_area_rate (사업소분)
+
+
+# 재산분 (2010~2020): 지방세법 (2010.1.1 개정) 제176조의4, 지방세법 (법률 제10221호) 제80~84조
+PROPERTY_AREA = _AreaPart(
+    "resident_tax.property", False, "재산분 면세점", "재산분 세액 = 연면적 × 1㎡당 세율 × 배수", True
+)
+# 사업소분 연면적분 (2021~): 지방세법 제81조·제82조 <개정 2020.12.29>
+BUSINESS_AREA = _AreaPart(
+    "resident_tax.business", True, "연면적분 면세 (330㎡ 이하)", "연면적분 = 연면적 × 1㎡당 세율", False
+)
+
+
+def _area_tax(
+    j: str, on: date, area: Decimal, polluting: bool, part: _AreaPart, trace: Trace | None
+) -> tuple[bool, int]:
+    """The 연면적 part of either regime, in its order: 1㎡ 미만 버림 → 면세점 (연면적 ≤ 330㎡: nothing) → 연면적 ×
+    1㎡당 세율 (× 배수) → 10원 미만 절사. Returns (exempt, area tax)."""
+    area_int = int(area)  # Decimal → int truncates toward zero; area ≥ 0
+    if part.fraction_always or area_int != area:
+        # 재산분: no sourced rule for the 끝수 of 연면적 in those years is encoded, so a fractional area raises
+        # NoRuleForDate (field floor_area_m2) until a version of resident_tax.property.area_fraction is added.
+        frac_p = get_param(j, f"{part.params}.area_fraction", on, "floor_area_m2")
+        frac_rule = param_value(frac_p, str, frac_p.path)
+        if frac_rule != "drop":  # pragma: no cover - only "drop" is defined
+            raise InputError("floor_area_m2", f"알 수 없는 연면적 끝수 규정: {frac_rule}")
+        if trace is not None and area_int != area:
+            trace.add("연면적 1㎡ 미만 버림", frac_p.ref, {"floor_area_m2": area}, area_int)
+
+    exempt_p = get_param(j, f"{part.params}.exempt_area", on, "tax_year")
+    exempt_area = param_value(exempt_p, int, exempt_p.path)
+    exempt = area_int <= exempt_area
+    if trace is not None:
+        trace.add(
+            part.exempt_step,
+            exempt_p.ref,
+            {"floor_area_m2": area_int, "exempt_area_m2": exempt_area},
+            "면세" if exempt else "과세",
+        )
+    if exempt:
+        return True, 0
+    own_rate = polluting and not part.multiplier  # 사업소분: the polluting 사업소's own 1㎡당 세율
+    rate_p = get_param(j, f"{part.params}.{'polluting_area_rate' if own_rate else 'area_rate'}", on, "tax_year")
+    rate = param_value(rate_p, int, rate_p.path)
+    multiplier, ref = Fraction(1), rate_p.ref
+    if polluting and part.multiplier:  # 재산분: the 1㎡당 세율 × 배수
+        mult_p = get_param(j, f"{part.params}.polluting_multiplier", on, "tax_year")
+        multiplier = param_value(mult_p, Fraction, mult_p.path)
+        ref = f"{ref}; {mult_p.ref}"
+    raw = mul_floor(area_int * rate, multiplier)
+    area_tax = trunc10(raw)
+    if trace is not None:
+        inputs: dict[str, Any] = {"floor_area_m2": area_int, "rate_per_m2": rate}
+        if part.multiplier:
+            inputs["multiplier"] = multiplier
+        else:
+            inputs["polluting"] = polluting
+        trace.add(part.tax_step, ref, inputs, raw)
+        trace.add("10원 미만 절사", "지방세기본법 제59조, 국고금 관리법 제47조①", {"amount": raw}, area_tax)
+    return False, area_tax
 
 
 def _basic_key(j: str, on: date, kind: str, capital: int | None, trace: Trace | None) -> tuple[str, str]:
@@ -242,41 +273,7 @@ def _business(
     if trace is not None:
         trace.add("기본세율 세액", f"{art} ({basic_p.ref})", {"taxpayer_kind": kind, "band": key}, basic_tax)
 
-    frac_p = get_param(j, "resident_tax.business.area_fraction", on, "floor_area_m2")
-    frac_rule = param_value(frac_p, str, frac_p.path)
-    if frac_rule != "drop":  # pragma: no cover - only "drop" is defined
-        raise InputError("floor_area_m2", f"알 수 없는 연면적 끝수 규정: {frac_rule}")
-    area_int = int(area)  # Decimal → int truncates toward zero; area ≥ 0
-    if trace is not None and area_int != area:
-        trace.add("연면적 1㎡ 미만 버림", frac_p.ref, {"floor_area_m2": area}, area_int)
-
-    exempt_p = get_param(j, "resident_tax.business.exempt_area", on, "tax_year")
-    exempt_area = param_value(exempt_p, int, exempt_p.path)
-    exempt = area_int <= exempt_area
-    if trace is not None:
-        trace.add(
-            "연면적분 면세 (330㎡ 이하)",
-            exempt_p.ref,
-            {"floor_area_m2": area_int, "exempt_area_m2": exempt_area},
-            "면세" if exempt else "과세",
-        )
-    area_tax = 0
-    if not exempt:
-        path = "resident_tax.business.polluting_area_rate" if polluting else "resident_tax.business.area_rate"
-        rate_p = get_param(j, path, on, "tax_year")
-        rate = param_value(rate_p, int, path)
-        raw = area_int * rate
-        area_tax = trunc10(raw)
-        if trace is not None:
-            trace.add(
-                "연면적분 = 연면적 × 1㎡당 세율",
-                rate_p.ref,
-                {"floor_area_m2": area_int, "rate_per_m2": rate, "polluting": polluting},
-                raw,
-            )
-            trace.add(
-                "10원 미만 절사", "지방세기본법 제59조, 국고금 관리법 제47조①", {"amount": raw}, area_tax
-            )
+    exempt, area_tax = _area_tax(j, on, area, polluting, BUSINESS_AREA, trace)
     tax = trunc10(basic_tax + area_tax)
     if trace is not None:
         trace.add(

@@ -13,7 +13,7 @@ from django.db.models.functions import ExtractYear, Greatest
 
 from jingsu.core.models import Jurisdiction
 from jingsu.law.tax_items import TAX_ITEMS
-from jingsu.levies.penalties import LevyPenalties
+from jingsu.levies.penalties import LevyPenalties, PenaltyBasis
 from jingsu.taxpayers.models import Taxpayer
 
 TAX_ITEM_CHOICES = [(item.code, item.name) for item in TAX_ITEMS.values()]
@@ -151,10 +151,7 @@ class Levy(models.Model):
         penalty = self.penalty
         if as_of is not None and self.status in self.OPEN_STATUSES:
             calc = penalties or LevyPenalties(jurisdiction=self.jurisdiction_id, as_of=as_of, maxsize=8)
-            penalty = max(penalty, calc(
-                liability_date=self.liability_date, due_date=self.due_date, tax_item=self.tax_item,
-                principal=self.principal, city_area_tax=self.city_area_tax, education_tax=self.education_tax,
-                assessment=self.assessment, status=self.status))
+            penalty = max(penalty, calc(PenaltyBasis.of(self)))
         return owed(enforcement_cost=self.enforcement_cost, enforcement_cost_paid=self.enforcement_cost_paid,
                     billed_amount=self.billed_amount, paid_amount=self.paid_amount, penalty=penalty,
                     penalty_paid=self.penalty_paid)

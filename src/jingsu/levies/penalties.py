@@ -17,8 +17,10 @@ Not computed here (the levy's penalty stays 0, and docs/calc.md says so):
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from jingsu.law.fine_penalty import fine_penalty
 from jingsu.law.penalty import late_penalty
@@ -27,55 +29,39 @@ from jingsu.law.tax_items import TAX_ITEMS
 #: (liability_date, due_date, amount, assessment) → jingsu.law.penalty.late_penalty(...).penalty
 LatePenalty = Callable[[date, date, int, str], int]
 
-
-def levy_penalty(
-    *,
-    jurisdiction: str,
-    liability_date: date,
-    due_date: date,
-    tax_item: str,
-    principal: int,
-    city_area_tax: int,
-    education_tax: int,
-    assessment: str,
-    status: str,
-    as_of: date,
-) -> int:
-    """Total penalty on one levy as of `as_of` (0 before the due date has passed). For many levies of one
-    jurisdiction and date, use one `LevyPenalties` instead (it remembers the law's answers)."""
-    return LevyPenalties(jurisdiction=jurisdiction, as_of=as_of, maxsize=8)(
-        liability_date=liability_date, due_date=due_date, tax_item=tax_item, principal=principal,
-        city_area_tax=city_area_tax, education_tax=education_tax, assessment=assessment, status=status)
-
-
 PARKING_FINE = "41"
 
 
-def _levy_penalty(
-    late: LatePenalty,
-    jurisdiction: str,
-    as_of: date,
-    liability_date: date,
-    due_date: date,
-    tax_item: str,
-    principal: int,
-    city_area_tax: int,
-    education_tax: int,
-    assessment: str,
-    status: str,
-) -> int:
-    if as_of <= due_date or status == "deferred":
-        return 0
-    if tax_item == PARKING_FINE:
-        return fine_penalty(jurisdiction=jurisdiction, due_date=due_date, principal=principal, as_of=as_of).penalty
-    if TAX_ITEMS[tax_item].nature != "local-tax":
-        return 0
-    total = 0
-    for amount in (principal + city_area_tax, education_tax):
-        if amount <= 0:
-            continue
-        total += late(liability_date, due_date, amount, assessment)
-    return total
+@dataclass(frozen=True, slots=True)
+class PenaltyBasis:
+    """What the penalty on one levy depends on, besides its jurisdiction and the day it is computed for."""
+
+    liability_date: date  # 납세의무 성립일
+    due_date: date  # 납부기한
+    tax_item: str  # 세목 code (jingsu.law.tax_items)
+    principal: int  # 본세
+    city_area_tax: int  # 도시지역분 (counted with the 본세)
+    education_tax: int  # 지방교육세 (a 세목 of its own)
+    assessment: str  # 신고구분
+    status: str  # the levy's status ("deferred": 징수유예)
+
+    @classmethod
+    def of(cls, levy: Any) -> PenaltyBasis:
+        """From a `Levy`, or a row with the same attribute names (the notice build's named tuples)."""
+        return cls(levy.liability_date, levy.due_date, levy.tax_item, levy.principal, levy.city_area_tax,
+                   levy.education_tax, levy.assessment, levy.status)
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> PenaltyBasis:
+        """From a levy as the roll importer holds it (a dict keyed by the `Levy` field names)."""
+        return cls(row["liability_date"], row["due_date"], row["tax_item"], row["principal"], row["city_area_tax"],
+                   row["education_tax"], row["assessment"], row["status"])
+
+
+def levy_penalty(basis: PenaltyBasis, *, jurisdiction: str, as_of: date) -> int:
+    """Total penalty on one levy as of `as_of` (0 before the due date has passed). For many levies of one
+    jurisdiction and date, use one `LevyPenalties` instead (it remembers the law's answers)."""
+    return LevyPenalties(jurisdiction=jurisdiction, as_of=as_of, maxsize=8)(basis)
 
 
 class LevyPenalties:
@@ -103,20 +89,21 @@ class LevyPenalties:
                 assessment=assessment,  # type: ignore[arg-type]
             ).penalty
 
-        self._late = late
+        self._late: LatePenalty = late
 
-    def __call__(
-        self,
-        *,
-        liability_date: date,
-        due_date: date,
-        tax_item: str,
-        principal: int,
-        city_area_tax: int,
-        education_tax: int,
-        assessment: str,
-        status: str,
-    ) -> int:
+    def __call__(self, basis: PenaltyBasis) -> int:
         """The same as `levy_penalty` with this instance's jurisdiction and `as_of`."""
-        return _levy_penalty(self._late, self.jurisdiction, self.as_of, liability_date, due_date, tax_item, principal, city_area_tax,
-                             education_tax, assessment, status)
+        as_of, due_date = self.as_of, basis.due_date
+        if as_of <= due_date or basis.status == "deferred":
+            return 0
+        if basis.tax_item == PARKING_FINE:
+            return fine_penalty(jurisdiction=self.jurisdiction, due_date=due_date, principal=basis.principal,
+                                as_of=as_of).penalty
+        if TAX_ITEMS[basis.tax_item].nature != "local-tax":
+            return 0
+        total = 0
+        for amount in (basis.principal + basis.city_area_tax, basis.education_tax):
+            if amount <= 0:
+                continue
+            total += self._late(basis.liability_date, due_date, amount, basis.assessment)
+        return total

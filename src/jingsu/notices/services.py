@@ -28,7 +28,7 @@ from jingsu.law.procedure import demand_payment_deadline, next_working_day
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy, Owed, owed
 from jingsu.levies.numbers import payment_number
-from jingsu.levies.penalties import LevyPenalties
+from jingsu.levies.penalties import LevyPenalties, PenaltyBasis
 from jingsu.notices.documents import (
     ALERT_TITLE_MAX,
     TemplateError,
@@ -211,11 +211,7 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
                 if lv.status == Levy.Status.PAID:  # paid in full (a refund line): nothing owed, no penalty runs
                     lines.append((lv, Owed(0, 0, 0)))
                     continue
-                penalty = penalties(
-                    liability_date=lv.liability_date, due_date=lv.due_date, tax_item=lv.tax_item,
-                    principal=lv.principal, city_area_tax=lv.city_area_tax, education_tax=lv.education_tax,
-                    assessment=lv.assessment, status=lv.status,
-                )
+                penalty = penalties(PenaltyBasis.of(lv))
                 # the one definition (as Levy.owed(as_of)), on plain rows
                 lines.append((lv, owed(
                     enforcement_cost=lv.enforcement_cost, enforcement_cost_paid=lv.enforcement_cost_paid,

@@ -20,7 +20,7 @@ points here (rolls.importer).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +30,7 @@ from jingsu.clock import DEFAULT_CLOCK, Clock, today
 from jingsu.core import audit
 from jingsu.core.formats import won
 from jingsu.levies.models import Levy
-from jingsu.levies.penalties import levy_penalty
+from jingsu.levies.penalties import PenaltyBasis, levy_penalty
 from jingsu.payments import attribution, hooks
 from jingsu.payments.models import Allocation, Payment, Refund
 
@@ -98,10 +98,9 @@ def plan_reduction(levy: Levy, *, principal: int, education_tax: int, city_area_
     if billed == levy.billed_amount:
         raise CorrectionError("principal", "고지세액이 그대로입니다: 바뀌는 금액이 없습니다.")
     as_of = levy.penalty_as_of or today(clock)
-    penalty = levy_penalty(
-        jurisdiction=levy.jurisdiction_id, liability_date=levy.liability_date, due_date=levy.due_date,
-        tax_item=levy.tax_item, principal=principal, city_area_tax=city_area_tax, education_tax=education_tax,
-        assessment=levy.assessment, status=levy.status, as_of=as_of)
+    basis = replace(PenaltyBasis.of(levy), principal=principal, city_area_tax=city_area_tax,
+                    education_tax=education_tax)
+    penalty = levy_penalty(basis, jurisdiction=levy.jurisdiction_id, as_of=as_of)
     penalty = min(penalty, levy.penalty)  # a correction downwards never raises the penalty charged
     tax_booked = _booked(levy, Allocation.Head.TAX)
     penalty_booked = _booked(levy, Allocation.Head.PENALTY)

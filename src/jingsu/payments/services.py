@@ -26,7 +26,7 @@ from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
-from jingsu.levies.penalties import levy_penalty
+from jingsu.levies.penalties import PenaltyBasis, levy_penalty
 from jingsu.payments import attribution, hooks
 from jingsu.payments.models import Allocation, FeedCursor, Payment, Refund, VirtualAccount
 from jingsu.providers.base import BankTransaction, ProviderSet
@@ -307,11 +307,7 @@ def _allocate(payment: Payment, levies: list[Levy], *, matched_by: str, actor: s
     paid_on = payment.received_at.astimezone(SEOUL).date()
     levies = sorted(levies, key=lambda lv: (lv.tax_number, lv.pk))
     for levy in levies:
-        owed = levy_penalty(
-            jurisdiction=levy.jurisdiction_id, liability_date=levy.liability_date, due_date=levy.due_date,
-            tax_item=levy.tax_item, principal=levy.principal, city_area_tax=levy.city_area_tax,
-            education_tax=levy.education_tax, assessment=levy.assessment, status=levy.status, as_of=paid_on,
-        )
+        owed = levy_penalty(PenaltyBasis.of(levy), jurisdiction=levy.jurisdiction_id, as_of=paid_on)
         levy.penalty = max(levy.penalty, owed)
         levy.penalty_as_of = paid_on
     remaining = payment.amount

@@ -25,6 +25,17 @@ def sign(secret: str | bytes, timestamp: str | int, body: str | bytes) -> str:
     return hmac.new(_bytes(secret), msg, hashlib.sha256).hexdigest()
 
 
+def signed_headers(secret: str | bytes, timestamp: str | int, body: str | bytes) -> dict[str, str]:
+    """The headers of a signed JSON callback (what the simulated KT and payment gateway send, and what
+    :func:`verify_signature` checks on the receiving side)."""
+    ts = str(timestamp)
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        TIMESTAMP_HEADER: ts,
+        SIGNATURE_HEADER: sign(secret, ts, body),
+    }
+
+
 def verify_signature(
     secret: str | bytes,
     timestamp: str | int | None,

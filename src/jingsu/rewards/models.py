@@ -10,7 +10,7 @@ the operations (docs/rewards-operations.md).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 
@@ -38,16 +38,27 @@ def mask_account(number: str) -> str:
     return "*" * (len(digits) - 4) + digits[-4:]
 
 
-class _BankAccount(models.Model):
-    """A payee's bank account (제8조③: payment by transfer to the payee's account); the number is encrypted."""
+class _Payee(models.Model):
+    """Someone a reward is paid to — an `Official` or a `Civilian` — of one jurisdiction, with their bank account
+    (제8조③: payment by transfer to the payee's account; the number is encrypted)."""
+
+    #: The first part of `payee_key` ("official", "civilian"): awards and claims name their payee by that key.
+    PAYEE_KIND: ClassVar[str]
 
     bank = models.CharField("거래은행", max_length=30, blank=True)
     account_encrypted = models.TextField(blank=True)
     account_masked = models.CharField("계좌번호(마스킹)", max_length=30, blank=True)
     account_holder = models.CharField("예금주", max_length=50, blank=True)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("성명", max_length=50)
+    created_at = models.DateTimeField()
 
     class Meta:
         abstract = True
+
+    @property
+    def payee_key(self) -> str:
+        return f"{self.PAYEE_KIND}:{self.pk}"
 
     @property
     def bank_display(self) -> str:
@@ -68,41 +79,31 @@ class _BankAccount(models.Model):
         return crypto.decrypt(self.account_encrypted) if self.account_encrypted else ""
 
 
-class Official(_BankAccount):
+class Official(_Payee):
     """직원: an official who collects, finds revenue or sits on the committee."""
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField("성명", max_length=50)
+    PAYEE_KIND = "official"
+
     rank = models.CharField("직급", max_length=30)
     department = models.CharField("부서", max_length=50)
     bureau = models.CharField("국", max_length=50, blank=True)
     director_or_above = models.BooleanField("국장급 이상", default=False)
     active = models.BooleanField(default=True)
-    created_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"{self.department} {self.rank} {self.name}"
 
-    @property
-    def payee_key(self) -> str:
-        return f"official:{self.pk}"
 
-
-class Civilian(_BankAccount):
+class Civilian(_Payee):
     """민간인: an informant or other civilian claimant. The date of birth (별지 제2호서식) is stored encrypted."""
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField("성명", max_length=50)
+    PAYEE_KIND = "civilian"
+
     address = models.CharField("주소", max_length=200)
     birth_date_encrypted = models.TextField(blank=True)
-    created_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def payee_key(self) -> str:
-        return f"civilian:{self.pk}"
 
     def set_birth_date(self, value: date | None) -> None:
         self.birth_date_encrypted = crypto.encrypt(value.isoformat()) if value else ""

@@ -39,7 +39,7 @@ from jingsu.core.db import DeferredUpdate, insert_rows, select_by_keys
 from jingsu.core.models import Jurisdiction
 from jingsu.law.errors import InputError, NoRuleForDate
 from jingsu.levies.models import Levy
-from jingsu.levies.penalties import LevyPenalties
+from jingsu.levies.penalties import LevyPenalties, PenaltyBasis
 from jingsu.rolls import validation as v
 from jingsu.rolls.reader import RollFileError, RollSource, iter_rows, open_roll
 from jingsu.taxpayers.models import Taxpayer
@@ -286,16 +286,7 @@ def checked_batches(
 def _prepare(parsed: ParsedRow, penalty: LevyPenalties, as_of: date) -> None:
     tp, lv = parsed.taxpayer, parsed.levy
     tp["hash"] = crypto.lookup_hash(tp["digits"])
-    lv["penalty"] = penalty(
-        liability_date=lv["liability_date"],
-        due_date=lv["due_date"],
-        tax_item=lv["tax_item"],
-        principal=lv["principal"],
-        city_area_tax=lv["city_area_tax"],
-        education_tax=lv["education_tax"],
-        assessment=lv["assessment"],
-        status=lv["status"],
-    )
+    lv["penalty"] = penalty(PenaltyBasis.of_row(lv))
     lv["penalty_as_of"] = as_of
 
 
@@ -501,6 +492,18 @@ def _parse_valid_row(
     state.tax_numbers[tax_number] = row
     if seen is None:
         state.taxpayers[digits] = (row, kind, name)
+    return _parsed_row(row, digits, kind, name, address, postal_code, mobile, e_service, opt_out,
+                       tax_number, item, year, period, obj, principal, education, city, liability, original_due, due,
+                       assessment, status)
+
+
+def _parsed_row(
+    row: int, digits: str, kind: str, name: str, address: str, postal_code: str, mobile: str, e_service: bool,
+    opt_out: bool, tax_number: str, item: str, year: int, period: str, obj: str, principal: int, education: int,
+    city: int, liability: date, original_due: date, due: date | None, assessment: str, status: str,
+) -> ParsedRow:
+    """The taxpayer and levy of a valid row, from its validated cells (in the roll's column order), as both parsers
+    give them: the 고지세액 is the sum of its heads, and the 납부기한 is the 납기 when the roll has none."""
     return ParsedRow(
         row=row,
         taxpayer={
@@ -537,7 +540,6 @@ def _parse_row_reporting(
 ) -> ParsedRow | None:
     """The general path: validates every cell and records every error of the row in `state`."""
     errors_before = state.total_errors
-    values: dict[str, Any] = {}
 
     if "\x00extra" in cells:
         state.add(RowError(row, "", "열 제목보다 칸이 많습니다."))
@@ -568,10 +570,10 @@ def _parse_row_reporting(
     tax_number = take("과세번호", v.tax_number) if present("과세번호") else None
     name = take("성명", _text, "성명") if present("성명") else None
     address = take("주소", _text, "주소") if present("주소") else None
-    values["postal_code"] = take("우편번호", V_POSTAL) or ""
-    values["mobile"] = take("휴대전화", v.mobile) or ""
-    values["e_service"] = take("전자송달신청", V_YES_NO, False)
-    values["opt_out"] = take("수신거부", V_YES_NO, False)
+    postal_code = take("우편번호", V_POSTAL) or ""
+    mobile = take("휴대전화", v.mobile) or ""
+    e_service = take("전자송달신청", V_YES_NO, False)
+    opt_out = take("수신거부", V_YES_NO, False)
     item = take("세목코드", V_TAX_ITEM) if present("세목코드") else None
     year = take("과세연도", V_TAX_YEAR, as_of) if present("과세연도") else None
     if item is not None and year is not None:
@@ -612,36 +614,9 @@ def _parse_row_reporting(
 
     if state.total_errors != errors_before:
         return None
-    billed = principal + education + city
-    return ParsedRow(
-        row=row,
-        taxpayer={
-            "digits": digits,
-            "kind": kind,
-            "name": name,
-            "address": address,
-            "postal_code": values["postal_code"],
-            "mobile": values["mobile"],
-            "e_service": values["e_service"],
-            "opt_out": values["opt_out"],
-        },
-        levy={
-            "tax_number": tax_number,
-            "tax_item": item,
-            "tax_year": year,
-            "period": period,
-            "object_description": obj,
-            "principal": principal,
-            "education_tax": education,
-            "city_area_tax": city,
-            "billed_amount": billed,
-            "liability_date": liability,
-            "original_due_date": original_due,
-            "due_date": due or original_due,
-            "assessment": assessment,
-            "status": status,
-        },
-    )
+    return _parsed_row(row, digits, kind, name, address, postal_code, mobile, e_service, opt_out,
+                       tax_number, item, year, period, obj, principal, education, city, liability, original_due, due,
+                       assessment, status)
 
 
 # --- plan and write ------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from jingsu.providers.signing import signed_headers
 from jingsu.simulator.clock import SimClock
 from jingsu.simulator.state import BadRequest, Bank, Stats, _str, iso
 from jingsu.simulator.world import KST, World
@@ -241,16 +241,8 @@ class Gateway:
             attempts += 1
             now_s = self.clock.now().timestamp()
             ts = str(int(now_s) + skew)
-            req = urllib.request.Request(
-                url,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json; charset=utf-8",
-                    TIMESTAMP_HEADER: ts,
-                    SIGNATURE_HEADER: sign(secret, ts, body),
-                },
-            )
+            headers = signed_headers(secret, ts, body)
+            req = urllib.request.Request(url, data=body, method="POST", headers=headers)
             try:
                 with urllib.request.urlopen(req, timeout=5) as resp:
                     status, raw = resp.status, resp.read()

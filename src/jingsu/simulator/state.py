@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from jingsu.providers.signing import sign
+from jingsu.providers.signing import signed_headers
 from jingsu.simulator.clock import SimClock
 from jingsu.simulator.world import KST, World
 
@@ -712,16 +712,8 @@ class CallbackDispatcher:
         delays = (0.05, 0.2, 0.5, 1.0)
         for attempt in range(len(delays) + 1):
             ts = str(int(self.clock.now().timestamp()))
-            req = urllib.request.Request(
-                url,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json; charset=utf-8",
-                    "X-Timestamp": ts,
-                    "X-Signature": sign(self.secret, ts, body),
-                },
-            )
+            headers = signed_headers(self.secret, ts, body)
+            req = urllib.request.Request(url, data=body, method="POST", headers=headers)
             try:
                 with urllib.request.urlopen(req, timeout=5) as resp:
                     if 200 <= resp.status < 300:
