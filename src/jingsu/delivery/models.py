@@ -21,14 +21,8 @@ from datetime import datetime
 from django.db import models, transaction
 
 from jingsu.core.formats import kdate
-from jingsu.notices.models import Notice
-
-
-class Channel(models.TextChoices):
-    KAKAO = "kakao", "카카오톡 전자문서"
-    KT = "kt", "KT 공인알림문자"
-    SMS = "sms", "문자 메시지"
-    PAPER = "paper", "종이 우편"
+from jingsu.notices.models import Channel, Notice
+from jingsu.providers.base import MailClass
 
 
 class AttemptStatus(models.TextChoices):
@@ -200,9 +194,7 @@ class ReceiptRejection(models.Model):
 class PrintBatch(models.Model):
     """One daily bulk-mail batch of one jurisdiction and one mail class: PDFs + manifest under `directory`."""
 
-    class MailClass(models.TextChoices):
-        ORDINARY = "ordinary", "일반"
-        REGISTERED = "registered", "등기"
+    MailClass = MailClass
 
     class Status(models.TextChoices):
         RENDERING = "rendering", "출력물 생성 중"
@@ -212,7 +204,7 @@ class PrintBatch(models.Model):
     batch_id = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
-    mail_class = models.CharField(max_length=10, choices=MailClass.choices)
+    mail_class = models.CharField(max_length=10, choices=[(m.value, m.short) for m in MailClass])
     count = models.PositiveIntegerField(default=0)  # items in the manifest
     accepted = models.PositiveIntegerField(default=0)  # items the post office accepted
     directory = models.CharField(max_length=500, blank=True)

@@ -55,7 +55,6 @@ S = AttemptStatus
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_HEADER = ["일련번호", "우편물번호", "우편물구분", "우편번호", "주소", "수취인", "면수", "문서해시", "파일명"]
-MAIL_CLASS_KO = {MailClass.ORDINARY: "일반", MailClass.REGISTERED: "등기"}
 
 
 def default_out_dir() -> Path:
@@ -68,7 +67,8 @@ def default_out_dir() -> Path:
 def campaign_mail_class(campaign: Campaign) -> MailClass:
     """The campaign's 우편 종류 (notices.Campaign.mail_class, default 일반)."""
     value = str(getattr(campaign, "mail_class", "") or MailClass.ORDINARY)
-    return MailClass.REGISTERED if value in ("registered", "등기") else MailClass.ORDINARY
+    registered = MailClass.REGISTERED
+    return registered if value in (registered, registered.short) else MailClass.ORDINARY
 
 
 _PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
@@ -130,7 +130,7 @@ def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, regis
         if registered is not None:
             mail = MailClass.REGISTERED if registered else MailClass.ORDINARY
         elif a.pk in resent:
-            mail = MailClass.REGISTERED if resent[a.pk] == "registered" else MailClass.ORDINARY
+            mail = MailClass.REGISTERED if resent[a.pk] == MailClass.REGISTERED else MailClass.ORDINARY
         else:
             mail = campaign_mail_class(n.campaign)
         groups[(n.jurisdiction_id, mail)].append(a)
@@ -178,7 +178,7 @@ def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdi
                 file_hash = hashlib.sha256(content).hexdigest()
             else:
                 name, pages, file_hash = "", "", n.doc_hash
-            rows.append([serial, a.key, MAIL_CLASS_KO[mail], t.postal_code, t.address, t.name, pages, file_hash,
+            rows.append([serial, a.key, mail.short, t.postal_code, t.address, t.name, pages, file_hash,
                          name])
             items.append(MailItem(key=a.key, mail_class=mail, postal_code=t.postal_code, address=t.address,
                                   recipient=t.name, pages=min(pages, 50) if isinstance(pages, int) else 1,

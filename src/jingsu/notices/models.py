@@ -11,18 +11,21 @@ from django.db import models
 
 from jingsu.core.models import Jurisdiction, Sender
 from jingsu.levies.models import Levy
+from jingsu.providers.base import MailClass
 from jingsu.taxpayers.models import Taxpayer
 
-CHANNELS = ("kakao", "kt", "sms", "paper")
+
+class Channel(models.TextChoices):
+    """The channels a notice goes by, in the default order (the one definition; delivery.models uses it)."""
+
+    KAKAO = "kakao", "카카오톡 전자문서"
+    KT = "kt", "KT 공인알림문자"
+    SMS = "sms", "문자 메시지"
+    PAPER = "paper", "종이 우편"
 
 
 def default_channels() -> list[str]:
-    return list(CHANNELS)
-
-
-class MailClass(models.TextChoices):
-    ORDINARY = "ordinary", "일반우편"
-    REGISTERED = "registered", "등기우편"
+    return list(Channel.values)
 
 
 class Campaign(models.Model):

@@ -36,7 +36,15 @@ from jingsu.notices.documents import (
     missing_required_items,
     render_alert,
 )
-from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
+from jingsu.notices.models import (
+    Campaign,
+    Channel,
+    MailClass,
+    Notice,
+    NoticeLine,
+    NoticeTemplate,
+    default_channels,
+)
 from jingsu.payments.numbers import payment_number
 
 
@@ -85,10 +93,10 @@ def create_campaign(
         raise CampaignError("대조군 비율은 0–50% 사이여야 합니다.")
     if not 1 <= read_deadline_days <= 30:
         raise CampaignError("열람 기한은 1–30일 사이여야 합니다.")
-    channels = list(CHANNELS) if channels is None else list(channels)
-    if not channels or len(set(channels)) != len(channels) or set(channels) - set(CHANNELS):
-        raise CampaignError(f"발송 채널은 {', '.join(CHANNELS)} 중에서 중복 없이 골라야 합니다.")
-    if "paper" in channels and channels[-1] != "paper":
+    channels = default_channels() if channels is None else list(channels)
+    if not channels or len(set(channels)) != len(channels) or set(channels) - set(Channel.values):
+        raise CampaignError(f"발송 채널은 {', '.join(Channel.values)} 중에서 중복 없이 골라야 합니다.")
+    if Channel.PAPER in channels and channels[-1] != Channel.PAPER:
         raise CampaignError("종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
     if mail_class not in MailClass.values:
         raise CampaignError(f"알 수 없는 우편 종류: {mail_class}")
