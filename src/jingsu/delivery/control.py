@@ -30,7 +30,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
-from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
 from jingsu.notices.services import CampaignError
 from jingsu.providers.base import ProviderSet
@@ -145,16 +145,8 @@ def cancel_campaign(campaign: Campaign, *, actor: str, reason: str, clock: Clock
     with transaction.atomic():
         c = _locked(campaign)
         _require(c, CANCELLABLE, "취소할")
-        queued = list(DeliveryAttempt.objects.filter(notice__campaign=c, status=S.QUEUED)
-                      .values_list("pk", "status"))
-        ids = [pk for pk, _ in queued]
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start:start + 5000]
-            DeliveryAttempt.objects.filter(pk__in=chunk, status=S.QUEUED).update(
-                status=S.CANCELLED, result_code="CANCELLED", updated_at=now)
-            DeliveryEvent.objects.bulk_create([DeliveryEvent(attempt_id=pk, from_status=S.QUEUED,
-                                                             to_status=S.CANCELLED, at=now, code="CANCELLED")
-                                               for pk in chunk])
+        ids = DeliveryAttempt.move_where(DeliveryAttempt.objects.filter(notice__campaign=c), S.CANCELLED, at=now,
+                                         code="CANCELLED", sources=(S.QUEUED,))
         handed = DeliveryAttempt.objects.filter(notice_id=OuterRef("pk")).exclude(
             status__in=(S.QUEUED, S.CANCELLED))
         never_sent = (Notice.objects.filter(campaign=c, status__in=(Notice.Status.PENDING, Notice.Status.IN_DELIVERY))

@@ -33,7 +33,7 @@ from jingsu.core import audit, crypto
 from jingsu.core.db import insert_rows, update_rows
 from jingsu.core.models import Holiday
 from jingsu.delivery.costs import UNIT_COST
-from jingsu.delivery.models import TRANSITIONS, AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.models import ATTEMPT_MACHINE, AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.documents import Alert, render_alert
 from jingsu.notices.models import Campaign, Notice
 from jingsu.providers.base import (
@@ -307,15 +307,9 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         attempts = list(qs[:limit])
-        ids = [a.pk for a in attempts]
-        if not ids:
+        if not attempts:
             return []
-        DeliveryAttempt.objects.filter(pk__in=ids).update(status=S.SENDING, updated_at=now)
-        DeliveryEvent.objects.bulk_create(
-            [DeliveryEvent(attempt_id=a.pk, from_status=a.status, to_status=S.SENDING, at=now) for a in attempts]
-        )
-    for a in attempts:
-        a.status = S.SENDING
+        DeliveryAttempt.move_many([(a, S.SENDING) for a in attempts], at=now)
     return attempts
 
 
@@ -378,25 +372,22 @@ def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], re
     ones make way for the notice's next channel; transient failures go back to `queued` with the same key, until an
     attempt has had MAX_TRIES, when the notice moves on to its next channel.
     """
-    moved: dict[str, list[DeliveryAttempt]] = {S.ACCEPTED: [], S.REJECTED: [], S.QUEUED: []}
+    moves: list[tuple[DeliveryAttempt, str]] = []
     for a in attempts:
         r = results.get(a.key) or SendResult(a.key, SendOutcome.RETRY, code="NO_ANSWER")
         campaign = notices[a.notice_id].campaign
         a.tries += 1
-        a.updated_at = now
         if r.outcome == SendOutcome.ACCEPTED:
-            a.status, a.result_code, a.external_id, a.sent_at = S.ACCEPTED, r.code or "", r.external_id or "", now
+            to, a.result_code, a.external_id, a.sent_at = S.ACCEPTED, r.code or "", r.external_id or "", now
             a.read_deadline = first_sent.get(a.notice_id, now) + timedelta(days=campaign.read_deadline_days)
             a.fallback_at = now + timedelta(hours=campaign.fallback_hours)
         elif r.outcome == SendOutcome.REJECTED:
-            a.status, a.result_code = S.REJECTED, r.code or "REJECTED"
+            to, a.result_code = S.REJECTED, r.code or "REJECTED"
         elif a.tries >= MAX_TRIES:  # the provider stays down: give up this channel, nothing is lost
-            a.status, a.result_code = S.REJECTED, r.code or "RETRY"
+            to, a.result_code = S.REJECTED, r.code or "RETRY"
         else:
-            a.status, a.result_code = S.QUEUED, r.code or "RETRY"
-        moved[a.status].append(a)
-    fields = ["status", "result_code", "tries", "updated_at", "external_id", "sent_at", "read_deadline",
-              "fallback_at"]
+            to, a.result_code = S.QUEUED, r.code or "RETRY"
+        moves.append((a, to))
     with transaction.atomic():
         still_ours = set(
             DeliveryAttempt.objects.select_for_update()
@@ -404,17 +395,12 @@ def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], re
         )
         if len(still_ours) != len(attempts):
             log.warning("%d attempts were moved by another process meanwhile", len(attempts) - len(still_ours))
-        for status in moved:
-            moved[status] = group = [a for a in moved[status] if a.pk in still_ours]
-            if not group:
-                continue
-            update_rows(DeliveryAttempt._meta.db_table, fields,
-                        [(*(getattr(a, f) for f in fields), a.pk) for a in group])
-            DeliveryEvent.objects.bulk_create(
-                [DeliveryEvent(attempt_id=a.pk, from_status=S.SENDING, to_status=status, at=now, code=a.result_code)
-                 for a in group]
-            )
-        queue_next_many([(a, notices[a.notice_id]) for a in moved[S.REJECTED]], now)
+            moves = [(a, to) for a, to in moves if a.pk in still_ours]
+        # the history's code is the result code each attempt gets
+        DeliveryAttempt.move_many([(a, to, {"code": a.result_code}) for a, to in moves], at=now,
+                                  fields=["result_code", "tries", "external_id", "sent_at", "read_deadline",
+                                          "fallback_at"])
+        queue_next_many([(a, notices[a.notice_id]) for a, to in moves if to == S.REJECTED], now)
 
 
 def _first_sent(notice_ids: Sequence[int]) -> dict[int, datetime]:
@@ -590,42 +576,36 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
     with transaction.atomic():
         attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
                     .filter(pk__in={pk for pk, _ in reports}).order_by("pk")}
-        events: list[DeliveryEvent] = []
+        moves: list[tuple[DeliveryAttempt, str, dict[str, str]]] = []
+        status: dict[int, str] = {}  # where each attempt stands after the reports applied so far
         moved: dict[int, DeliveryAttempt] = {}
         ended: list[tuple[DeliveryAttempt, str]] = []
         applied: set[int] = set()
         for index, (pk, report) in enumerate(reports):
             a = attempts.get(pk)
             target = STATE_TO_STATUS.get(report.state)
-            if a is None or target is None or target not in REACHABLE[a.status]:
+            if a is None or target is None or target not in REACHABLE[status.get(pk, a.status)]:
                 continue
             bad_time = _implausible_report_time(report, a, now)
             if bad_time:  # a read before the send, a receipt in the future: refused, never applied (Kakao, KT)
                 log.warning("provider report refused: %s for attempt %s (%s)", bad_time, pk, a.channel)
                 continue
-            code = report.code or ""
+            note = {"code": report.code or ""}
             if target in (S.DELIVERED, S.READ):
                 a.delivered_at = a.delivered_at or report.delivered_at or now
             if target == S.READ:
                 a.read_at = report.read_at or now
-                if a.status == S.ACCEPTED:  # delivered and read reported at once: both moves go into the history
-                    events.append(DeliveryEvent(attempt_id=pk, from_status=a.status, to_status=S.DELIVERED, at=now,
-                                                code=code))
-                    a.status = S.DELIVERED
-            events.append(DeliveryEvent(attempt_id=pk, from_status=a.status, to_status=target, at=now, code=code))
-            a.status, a.updated_at = target, now
-            if code:
-                a.result_code = code
+                if status.get(pk, a.status) == S.ACCEPTED:  # delivered and read at once: both moves in the history
+                    moves.append((a, S.DELIVERED, note))
+            moves.append((a, target, note))
+            status[pk] = target
             moved[pk] = a
             applied.add(index)
             if target in (S.FAILED, S.EXPIRED):
                 ended.append((a, target))
         if not moved:
             return set()
-        fields = ["status", "result_code", "delivered_at", "read_at", "updated_at"]
-        update_rows(DeliveryAttempt._meta.db_table, fields,
-                    [(*(getattr(a, f) for f in fields), a.pk) for a in moved.values()])
-        DeliveryEvent.objects.bulk_create(events)
+        DeliveryAttempt.move_many(moves, at=now, fields=["result_code", "delivered_at", "read_at"])
         _update_notices(list(moved.values()), now)
         resends = _resend_attempts(a.pk for a, _ in ended) if ended else set()
         for a, target in ended:
@@ -666,19 +646,8 @@ def _update_notices(attempts: list[DeliveryAttempt], now: datetime) -> None:
                 [(n.status, n.delivered_at, n.read_at, n.pk) for n in changed.values()])
 
 
-def _reachable(status: str) -> frozenset[str]:
-    """Every status an attempt in `status` can still reach; a report never moves an attempt backwards."""
-    seen: set[str] = set()
-    frontier = [status]
-    while frontier:
-        for nxt in TRANSITIONS[frontier.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                frontier.append(nxt)
-    return frozenset(seen)
-
-
-REACHABLE: dict[str, frozenset[str]] = {status: _reachable(status) for status in TRANSITIONS}
+#: Every status an attempt in a status can still reach; a report never moves an attempt backwards.
+REACHABLE: dict[str, frozenset[str]] = {status: ATTEMPT_MACHINE.reachable(status) for status in ATTEMPT_MACHINE.table}
 
 
 def _has_successor(a: DeliveryAttempt) -> bool:
