@@ -57,6 +57,7 @@ SEND_BATCH = 100  # documents per provider request (Kakao bulk, KT reqs[])
 MAX_TRIES = 5
 ELECTRONIC = (Channel.KAKAO, Channel.KT, Channel.SMS)
 S = AttemptStatus
+SYSTEM = "system:delivery"  # who moves notices on the providers' word (their history's actor)
 
 
 # --- CI ------------------------------------------------------------------------------------------------------------
@@ -214,6 +215,11 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
     now = clock.now()
     summary = StartSummary(0)
     with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status == Campaign.Status.APPROVED:
+            locked.move(Campaign.Status.SENDING, at=now, actor=actor)
+        elif locked.status != Campaign.Status.SENDING:  # cancelled or paused meanwhile
+            raise ValueError("승인된 캠페인만 발송할 수 있습니다.")
         rows = []
         for n in notices:
             first = channel_plan(campaign, n.taxpayer, ci.get(n.taxpayer_id, ""))[0]
@@ -225,10 +231,9 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
              "created_at", "updated_at"],
             rows,
         )
-        Notice.objects.filter(pk__in=[n.pk for n in notices], status=Notice.Status.PENDING).update(
-            status=Notice.Status.IN_DELIVERY
-        )
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
+        # the notices loaded above: every pending one of the campaign (none becomes pending after the build)
+        Notice.move_where(Notice.objects.filter(campaign=campaign), Notice.Status.IN_DELIVERY, at=now, actor=actor,
+                          sources=(Notice.Status.PENDING,))
         if campaign.kind == Campaign.Kind.REFUND:  # the refunds this campaign tells about are now notified
             from jingsu.payments.models import Refund
 
@@ -238,7 +243,7 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
         audit.record("campaign.send", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail={"attempts": len(rows), "by_channel": summary.by_channel})
     summary.attempts = len(rows)
-    campaign.status = Campaign.Status.SENDING
+    campaign.refresh_from_db(fields=["status"])
     return summary
 
 
@@ -613,8 +618,8 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
                 continue
             notice = Notice.objects.select_related("campaign", "taxpayer").get(pk=a.notice_id)
             if a.channel == Channel.PAPER:
-                if notice.status != Notice.Status.READ:
-                    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.UNDELIVERABLE)
+                if Notice.MACHINE.allows(notice.status, Notice.Status.UNDELIVERABLE):  # a read notice stays read
+                    notice.move(Notice.Status.UNDELIVERABLE, at=now, actor=SYSTEM, reason=a.result_code)
             elif notice.read_at is None and not _has_successor(a):
                 queue_next(a, notice, now, paper_now=target == S.EXPIRED)
     return applied
@@ -628,22 +633,26 @@ def _update_notices(attempts: list[DeliveryAttempt], now: datetime) -> None:
         return
     notices = {n.pk: n for n in Notice.objects.select_for_update().filter(pk__in={a.notice_id for a in touched})
                .order_by("pk").only("id", "status", "delivered_at", "read_at")}
+    status = {pk: n.status for pk, n in notices.items()}  # where each notice goes
     changed = {}
     for a in touched:
         n = notices[a.notice_id]
-        before = (n.status, n.delivered_at, n.read_at)
+        before = (status[n.pk], n.delivered_at, n.read_at)
         if n.delivered_at is None or (a.delivered_at and a.delivered_at < n.delivered_at):
             n.delivered_at = a.delivered_at
         if a.status == S.READ:
             if n.read_at is None or (a.read_at and a.read_at < n.read_at):
                 n.read_at = a.read_at
-            n.status = Notice.Status.READ
-        elif n.status == Notice.Status.IN_DELIVERY:
-            n.status = Notice.Status.DELIVERED
-        if (n.status, n.delivered_at, n.read_at) != before:
+            if Notice.MACHINE.allows(status[n.pk], Notice.Status.READ):
+                status[n.pk] = Notice.Status.READ
+        elif status[n.pk] == Notice.Status.IN_DELIVERY:
+            status[n.pk] = Notice.Status.DELIVERED
+        if (status[n.pk], n.delivered_at, n.read_at) != before:
             changed[n.pk] = n
-    update_rows(Notice._meta.db_table, ["status", "delivered_at", "read_at"],
-                [(n.status, n.delivered_at, n.read_at, n.pk) for n in changed.values()])
+    staying = [(n.delivered_at, n.read_at, pk) for pk, n in changed.items() if status[pk] == n.status]
+    Notice.move_many([(n, status[pk]) for pk, n in changed.items() if status[pk] != n.status], at=now, actor=SYSTEM,
+                     fields=["delivered_at", "read_at"])
+    update_rows(Notice._meta.db_table, ["delivered_at", "read_at"], staying)  # a notice's first dates, no move
 
 
 #: Every status an attempt in a status can still reach; a report never moves an attempt backwards.

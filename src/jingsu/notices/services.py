@@ -272,10 +272,10 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
         _flush(notices, pending_lines)
         if summary.notices == 0:
             raise CampaignError("조건에 맞는 체납자가 없습니다. 대상 조건을 확인하세요.")
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.BUILT, issuer=header.issuer)
+        locked.move(Campaign.Status.BUILT, at=now, actor=actor, issuer=header.issuer)
         audit.record("campaign.build", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail=summary.__dict__)
-    campaign.status, campaign.issuer = Campaign.Status.BUILT, header.issuer
+    campaign.refresh_from_db(fields=["status", "issuer"])
     return summary
 
 
@@ -340,10 +340,9 @@ def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_C
     if problems:
         raise CampaignError("승인할 수 없습니다. " + " / ".join(problems))
     with transaction.atomic():
-        moved = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.BUILT).update(
-            status=Campaign.Status.APPROVED, approved_by=actor, approved_at=clock.now()
-        )
-        if not moved:
+        now = clock.now()
+        if current.status != Campaign.Status.BUILT or not current.move(
+                Campaign.Status.APPROVED, at=now, actor=actor, approved_by=actor, approved_at=now):
             raise CampaignError("대상이 확정된(승인 대기) 캠페인만 승인할 수 있습니다.")
         audit.record("campaign.approve", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock)
