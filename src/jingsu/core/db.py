@@ -55,17 +55,21 @@ def select_by_keys(
     return out
 
 
-def update_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, key: str = "id") -> None:
-    """`UPDATE table SET col = … WHERE key = …` for many rows: each row is the new values in `columns` order followed
-    by the key. Sent with executemany (pipelined by psycopg 3), which beats Django's CASE-based bulk_update by far.
-    Run inside a transaction, on rows the caller has locked."""
+def update_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, key: str = "id",
+                where: Sequence[str] = ()) -> int:
+    """`UPDATE table SET col = … WHERE key = … [AND w = …]` for many rows: each row is the new values in `columns`
+    order followed by the key and the values of the `where` columns (a guard: the row is updated only if it still
+    holds them). Sent with executemany (pipelined by psycopg 3), which beats Django's CASE-based bulk_update by far.
+    Run inside a transaction, on rows the caller has locked. Returns the number of rows updated."""
     rows = list(rows)
     if not rows:
-        return
+        return 0
     q = connection.ops.quote_name
     assignments = ", ".join(f"{q(c)} = %s" for c in columns)
+    guard = "".join(f" AND {q(c)} = %s" for c in where)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {q(table)} SET {assignments} WHERE {q(key)} = %s", rows)
+        cursor.executemany(f"UPDATE {q(table)} SET {assignments} WHERE {q(key)} = %s{guard}", rows)
+        return cursor.rowcount
 
 
 

@@ -1,10 +1,6 @@
 """Controlling a campaign once it is approved: schedule it, pause and resume its sending, cancel what has not gone out,
-and mark it completed when every notice has reached an end.
-
-    built ──approve──▶ approved ──start (now, or at scheduled_at)──▶ sending ◀──resume── paused
-                           │                                           │  └──pause──────────▲
-                           │                                           └──(every notice at an end)──▶ completed
-    built / approved / sending / paused ──cancel──▶ cancelled
+and mark it completed when every notice has reached an end. The moves these make are in the campaign's transition
+table (notices.models.CAMPAIGN_TRANSITIONS, with its picture); each goes through `Campaign.move`.
 
 - **Pause** stops the campaign's electronic sending and its paper: `services.sendable_campaigns` and the paper
   claim (`paper.print_batches`) only take attempts of campaigns in `sending`. Attempts already handed over go on
@@ -30,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
-from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.hooks import money
 from jingsu.notices.models import Campaign, Notice
 from jingsu.notices.services import CampaignError
@@ -39,7 +35,7 @@ from jingsu.providers.base import ProviderSet
 S = AttemptStatus
 CS = Campaign.Status
 
-CANCELLABLE = (CS.BUILT, CS.APPROVED, CS.SENDING, CS.PAUSED)
+CANCELLABLE = Campaign.MACHINE.sources(CS.CANCELLED)  # built, approved, sending, paused
 # An attempt in one of these has been handed over to a provider (or the post office).
 HANDED_OVER = (S.ACCEPTED, S.DELIVERED, S.READ, S.EXPIRED, S.FAILED)
 
@@ -54,6 +50,11 @@ def _locked(campaign: Campaign) -> Campaign:
 def _require(c: Campaign, allowed: tuple[str, ...], doing: str) -> None:
     if c.status not in allowed:
         raise CampaignError(f"'{c.get_status_display()}' 상태의 캠페인은 {doing} 수 없습니다.")
+
+
+def _require_move(c: Campaign, to: str, doing: str) -> None:
+    """The campaign's table allows it to move to `to` from where it is, or a refusal in Korean."""
+    _require(c, Campaign.MACHINE.sources(to), doing)
 
 
 def schedule_campaign(campaign: Campaign, at: datetime, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Campaign:
@@ -107,13 +108,12 @@ def pause_campaign(campaign: Campaign, *, actor: str, reason: str = "", clock: C
     """발송 일시 중지: nothing more of this campaign is handed over until it is resumed."""
     with transaction.atomic():
         c = _locked(campaign)
-        _require(c, (CS.SENDING,), "일시 중지할")
-        c.status = CS.PAUSED
-        c.save(update_fields=["status"])
+        _require_move(c, CS.PAUSED, "일시 중지할")
+        c.move(CS.PAUSED, at=clock.now(), actor=actor, reason=reason.strip())
         waiting = DeliveryAttempt.objects.filter(notice__campaign=c, status=S.QUEUED).count()
         audit.record("campaign.pause", actor=actor, jurisdiction=c.jurisdiction_id, target=c, clock=clock,
                      detail={"reason": reason.strip(), "queued": waiting})
-    campaign.status = c.status
+    campaign.refresh_from_db(fields=["status"])
     return c
 
 
@@ -121,11 +121,10 @@ def resume_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CL
     """발송 재개: the paused campaign sends again (inside its send window)."""
     with transaction.atomic():
         c = _locked(campaign)
-        _require(c, (CS.PAUSED,), "재개할")
-        c.status = CS.SENDING
-        c.save(update_fields=["status"])
+        _require(c, (CS.PAUSED,), "재개할")  # approved → sending is a start, not a resume
+        c.move(CS.SENDING, at=clock.now(), actor=actor)
         audit.record("campaign.resume", actor=actor, jurisdiction=c.jurisdiction_id, target=c, clock=clock)
-    campaign.status = c.status
+    campaign.refresh_from_db(fields=["status"])
     return c
 
 
@@ -145,36 +144,24 @@ def cancel_campaign(campaign: Campaign, *, actor: str, reason: str, clock: Clock
     now = clock.now()
     with transaction.atomic():
         c = _locked(campaign)
-        _require(c, CANCELLABLE, "취소할")
-        queued = list(DeliveryAttempt.objects.filter(notice__campaign=c, status=S.QUEUED)
-                      .values_list("pk", "status"))
-        ids = [pk for pk, _ in queued]
-        for start in range(0, len(ids), 5000):
-            chunk = ids[start:start + 5000]
-            DeliveryAttempt.objects.filter(pk__in=chunk, status=S.QUEUED).update(
-                status=S.CANCELLED, result_code="CANCELLED", updated_at=now)
-            DeliveryEvent.objects.bulk_create([DeliveryEvent(attempt_id=pk, from_status=S.QUEUED,
-                                                             to_status=S.CANCELLED, at=now, code="CANCELLED")
-                                               for pk in chunk])
+        _require_move(c, CS.CANCELLED, "취소할")
+        ids = DeliveryAttempt.move_where(DeliveryAttempt.objects.filter(notice__campaign=c), S.CANCELLED, at=now,
+                                         code="CANCELLED", sources=(S.QUEUED,))
         handed = DeliveryAttempt.objects.filter(notice_id=OuterRef("pk")).exclude(
             status__in=(S.QUEUED, S.CANCELLED))
-        never_sent = (Notice.objects.filter(campaign=c, status__in=(Notice.Status.PENDING, Notice.Status.IN_DELIVERY))
-                      .filter(~Exists(handed)))
-        cancelled_ids = list(never_sent.values_list("pk", flat=True))
-        for start in range(0, len(cancelled_ids), 5000):
-            Notice.objects.filter(pk__in=cancelled_ids[start:start + 5000]).update(status=Notice.Status.CANCELLED)
+        cancelled_ids = Notice.move_where(Notice.objects.filter(campaign=c).filter(~Exists(handed)),
+                                          Notice.Status.CANCELLED, at=now, actor=actor, reason=reason,
+                                          sources=(Notice.Status.PENDING, Notice.Status.IN_DELIVERY))
         if c.kind == Campaign.Kind.REFUND and cancelled_ids:
             _unnotify_refunds(c)
         sent = Notice.objects.filter(campaign=c, control_group=False).exclude(status=Notice.Status.CANCELLED).count()
         before = c.status
-        c.status = CS.CANCELLED
-        c.scheduled_at = None
-        c.save(update_fields=["status", "scheduled_at"])
+        c.move(CS.CANCELLED, at=now, actor=actor, reason=reason, scheduled_at=None)
         summary = CancelSummary(attempts=len(ids), notices=len(cancelled_ids), already_sent=sent)
         audit.record("campaign.cancel", actor=actor, jurisdiction=c.jurisdiction_id, target=c, clock=clock,
                      detail={"reason": reason, "from": before, "attempts": summary.attempts,
                              "notices": summary.notices, "already_sent": summary.already_sent})
-    campaign.status = c.status
+    campaign.refresh_from_db(fields=["status", "scheduled_at"])
     return summary
 
 
@@ -206,7 +193,7 @@ def complete_finished(*, clock: Clock = DEFAULT_CLOCK) -> list[int]:
         if not finished(c):
             continue
         with transaction.atomic():
-            if Campaign.objects.filter(pk=c.pk, status=CS.SENDING).update(status=CS.COMPLETED):
+            if c.move(CS.COMPLETED, at=clock.now(), actor="system:dispatch"):
                 audit.record("campaign.complete", actor="system:dispatch", jurisdiction=c.jurisdiction_id,
                              target=c, clock=clock, detail={"notices": dict(_notice_counts(c))})
                 done.append(c.pk)

@@ -11,24 +11,27 @@ Status machine of an attempt (docs/architecture.md has the picture):
 
 A move is an UPDATE … WHERE status = <expected>; if another worker moved the row first, nothing happens (rowcount
 0), so a task that runs twice is harmless. The idempotency key is fixed when the attempt is created and sent with
-every retry; the provider de-duplicates on it, so nothing is sent twice.
+every retry; the provider de-duplicates on it, so nothing is sent twice. `TRANSITIONS` is the table; `move` moves one
+attempt, `move_many` a batch the caller has locked (claiming, recording the providers' answers and reports),
+`move_where` the attempts a condition selects (cancelling a campaign): all through jingsu.core.states, with a
+`DeliveryEvent` per move.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any, ClassVar
 
-from django.db import models, transaction
+from django.db import models
 
 from jingsu.core.formats import kdate
-from jingsu.notices.models import Notice
-
-
-class Channel(models.TextChoices):
-    KAKAO = "kakao", "카카오톡 전자문서"
-    KT = "kt", "KT 공인알림문자"
-    SMS = "sms", "문자 메시지"
-    PAPER = "paper", "종이 우편"
+from jingsu.core.states import (
+    IllegalTransition as IllegalTransition,  # raised by move; its callers import it here
+)
+from jingsu.core.states import Machine, Mover
+from jingsu.notices.models import Channel, Notice
+from jingsu.providers.base import MailClass
 
 
 class AttemptStatus(models.TextChoices):
@@ -77,14 +80,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REJECTED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-FINAL = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
-
-
-class IllegalTransition(Exception):
-    pass
+ATTEMPT_MACHINE = Machine("delivery attempt", TRANSITIONS, initial={S.QUEUED})  # also DeliveryAttempt.MACHINE
+FINAL = ATTEMPT_MACHINE.final
 
 
 class DeliveryAttempt(models.Model):
+    MACHINE: ClassVar[Machine] = ATTEMPT_MACHINE
+
     notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="attempts")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     sequence = models.PositiveSmallIntegerField()  # 1 for the first channel tried, 2 for the next …
@@ -115,20 +117,22 @@ class DeliveryAttempt(models.Model):
 
     def move(self, to: str, *, at: datetime, code: str = "", **fields: object) -> bool:
         """Guarded transition from the status this instance holds. Returns False if another process moved it first."""
-        frm = self.status
-        if to not in TRANSITIONS[frm]:
-            raise IllegalTransition(f"{frm} → {to} ({self.key})")
-        values = {"status": to, "updated_at": at, **fields}
-        if code:
-            values["result_code"] = code
-        with transaction.atomic():
-            moved = DeliveryAttempt.objects.filter(pk=self.pk, status=frm).update(**values)
-            if not moved:
-                return False
-            DeliveryEvent.objects.create(attempt_id=self.pk, from_status=frm, to_status=to, at=at, code=code)
-        for name, value in values.items():
-            setattr(self, name, value)
-        return True
+        return ATTEMPT_MOVES.move(self, to, at=at, notes={"code": code}, fields=fields)
+
+    @classmethod
+    def move_many(cls, moves: Iterable[tuple[DeliveryAttempt, str] | tuple[DeliveryAttempt, str, Mapping[str, str]]],
+                  *, at: datetime, code: str = "", fields: Sequence[str] = ()) -> int:
+        """Move attempts the caller has locked, each from the status its instance holds: (attempt, to) or
+        (attempt, to, {"code": …}); an attempt may appear more than once (its moves in order). A non-empty code is
+        the attempt's result_code; `fields`: further columns written from each instance (jingsu.core.states)."""
+        return ATTEMPT_MOVES.move_many(moves, at=at, notes={"code": code}, fields=fields)
+
+    @classmethod
+    def move_where(cls, queryset: models.QuerySet[DeliveryAttempt], to: str, *, at: datetime, code: str = "",
+                   sources: Iterable[str] | None = None, values: Mapping[str, Any] | None = None) -> list[int]:
+        """Move the attempts `queryset` selects that are in a status the table allows `to` from (or in `sources`);
+        returns their ids (jingsu.core.states)."""
+        return ATTEMPT_MOVES.move_where(queryset, to, at=at, notes={"code": code}, sources=sources, values=values)
 
 
 class DeliveryEvent(models.Model):
@@ -145,6 +149,10 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id}: {self.from_status}→{self.to_status}"
+
+
+ATTEMPT_MOVES = Mover(ATTEMPT_MACHINE, DeliveryAttempt, DeliveryEvent, owner="attempt_id", notes=("code",),
+                      stamp="updated_at", code_field="result_code")
 
 
 # --- receipts (provider callbacks) ---------------------------------------------------------------------------------
@@ -200,9 +208,7 @@ class ReceiptRejection(models.Model):
 class PrintBatch(models.Model):
     """One daily bulk-mail batch of one jurisdiction and one mail class: PDFs + manifest under `directory`."""
 
-    class MailClass(models.TextChoices):
-        ORDINARY = "ordinary", "일반"
-        REGISTERED = "registered", "등기"
+    MailClass = MailClass
 
     class Status(models.TextChoices):
         RENDERING = "rendering", "출력물 생성 중"
@@ -212,7 +218,7 @@ class PrintBatch(models.Model):
     batch_id = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
-    mail_class = models.CharField(max_length=10, choices=MailClass.choices)
+    mail_class = models.CharField(max_length=10, choices=[(m.value, m.short) for m in MailClass])
     count = models.PositiveIntegerField(default=0)  # items in the manifest
     accepted = models.PositiveIntegerField(default=0)  # items the post office accepted
     directory = models.CharField(max_length=500, blank=True)

@@ -57,7 +57,6 @@ S = AttemptStatus
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_HEADER = ["일련번호", "우편물번호", "우편물구분", "우편번호", "주소", "수취인", "면수", "문서해시", "파일명"]
-MAIL_CLASS_KO = {MailClass.ORDINARY: "일반", MailClass.REGISTERED: "등기"}
 
 
 def default_out_dir() -> Path:
@@ -70,7 +69,8 @@ def default_out_dir() -> Path:
 def campaign_mail_class(campaign: Campaign) -> MailClass:
     """The campaign's 우편 종류 (notices.Campaign.mail_class, default 일반)."""
     value = str(getattr(campaign, "mail_class", "") or MailClass.ORDINARY)
-    return MailClass.REGISTERED if value in ("registered", "등기") else MailClass.ORDINARY
+    registered = MailClass.REGISTERED
+    return registered if value in (registered, registered.short) else MailClass.ORDINARY
 
 
 _PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
@@ -129,7 +129,7 @@ def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, regis
         if registered is not None:
             mail = MailClass.REGISTERED if registered else MailClass.ORDINARY
         elif a.pk in resent:
-            mail = MailClass.REGISTERED if resent[a.pk] == "registered" else MailClass.ORDINARY
+            mail = MailClass.REGISTERED if resent[a.pk] == MailClass.REGISTERED else MailClass.ORDINARY
         else:
             mail = campaign_mail_class(n.campaign)
         groups[(n.jurisdiction_id, mail)].append(a)
@@ -177,7 +177,7 @@ def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdi
                 file_hash = hashlib.sha256(content).hexdigest()
             else:
                 name, pages, file_hash = "", "", n.doc_hash
-            rows.append([serial, a.key, MAIL_CLASS_KO[mail], t.postal_code, t.address, t.name, pages, file_hash,
+            rows.append([serial, a.key, mail.short, t.postal_code, t.address, t.name, pages, file_hash,
                          name])
             items.append(MailItem(key=a.key, mail_class=mail, postal_code=t.postal_code, address=t.address,
                                   recipient=t.name, pages=min(pages, 50) if isinstance(pages, int) else 1,
@@ -201,17 +201,24 @@ def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdi
         batch.refresh_from_db()
         return batch
     rejected = {r.key: r for r in receipt.rejected}
+    on_paper: list[int] = []
+    refused: dict[str, list[int]] = defaultdict(list)  # the post office's code → notices
     with transaction.atomic():
         for a in group:
             r = rejected.get(a.key)
             if r is None:
                 a.move(S.ACCEPTED, at=now, external_id=batch_id, sent_at=now, tries=a.tries + 1)
-                Notice.objects.filter(pk=a.notice_id, status=Notice.Status.IN_DELIVERY).update(
-                    status=Notice.Status.PAPER)
+                on_paper.append(a.notice_id)
             else:
                 a.move(S.REJECTED, at=now, code=r.code or "REJECTED", tries=a.tries + 1)
                 if a.pk not in (resent or ()):  # a refused resend leaves the notice as it was
-                    Notice.objects.filter(pk=a.notice_id).update(status=Notice.Status.UNDELIVERABLE)
+                    refused[a.result_code].append(a.notice_id)
+        # the notices, in bulk: on paper if still in delivery; undeliverable when refused (a read one stays read)
+        Notice.move_where(Notice.objects.filter(pk__in=on_paper), Notice.Status.PAPER, at=now, actor="system:delivery",
+                          reason=batch_id, sources=(Notice.Status.IN_DELIVERY,))
+        for code, ids in refused.items():
+            Notice.move_where(Notice.objects.filter(pk__in=ids), Notice.Status.UNDELIVERABLE, at=now, actor="system:delivery",
+                              reason=code)
         accepted = len(group) - len(rejected)
         PrintBatch.objects.filter(pk=batch.pk).update(
             status=PrintBatch.Status.SUBMITTED, accepted=accepted, manifest_path=str(manifest),
@@ -329,6 +336,7 @@ def import_returns(rows: Sequence[ReturnRow], *, source: str = ReturnedMail.Sour
         if unknown:
             raise ReturnsRejected([(0, f"우편물번호 {k}에 해당하는 종이 발송이 없습니다.") for k in unknown])
         existing = set(ReturnedMail.objects.filter(attempt__in=attempts.values()).values_list("attempt_id", flat=True))
+        returned: dict[str, list[int]] = defaultdict(list)  # reason → notices
         for r in rows:
             a = attempts[r.key]
             if a.pk in existing:
@@ -340,12 +348,14 @@ def import_returns(rows: Sequence[ReturnRow], *, source: str = ReturnedMail.Sour
             elif a.status != S.FAILED:
                 raise ReturnsRejected([(0, f"우편물번호 {josa(r.key, '은')} '{a.get_status_display()}' 상태라 반송 처리할 수 "
                                            "없습니다.")])
-            Notice.objects.filter(pk=a.notice_id).exclude(status=Notice.Status.READ).update(
-                status=Notice.Status.UNDELIVERABLE)
+            returned[r.reason].append(a.notice_id)
             ReturnedMail.objects.create(attempt=a, notice_id=a.notice_id, returned_on=r.returned_on, reason=r.reason,
                                         source=source, imported_at=now)
             summary.new += 1
             summary.notices.append(a.notice_id)
+        for reason, ids in returned.items():  # a read notice stays read
+            Notice.move_where(Notice.objects.filter(pk__in=ids), Notice.Status.UNDELIVERABLE, at=now, actor=actor,
+                              reason=reason)
         if summary.new:
             audit.record("delivery.import_returns", actor=actor, jurisdiction=None, target_type="delivery.returnedmail",
                          target_id=f"{summary.new} rows", clock=clock,

@@ -35,6 +35,7 @@ from jingsu.delivery.costs import UNIT_COST, paper_cost
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, Resend
 from jingsu.korean import josa
 from jingsu.notices.models import Campaign, Notice
+from jingsu.providers.base import MailClass
 from jingsu.taxpayers.models import TaxpayerCI
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,10 @@ _OPTIONS: dict[str, tuple[str, str, str, int, bool]] = {
     "kakao": (Channel.KAKAO, "", str(Channel.KAKAO.label), UNIT_COST[Channel.KAKAO], False),
     "sms": (Channel.SMS, "", str(Channel.SMS.label), UNIT_COST[Channel.SMS], False),
     "kt": (Channel.KT, "", str(Channel.KT.label), UNIT_COST[Channel.KT], True),
-    "paper": (Channel.PAPER, "ordinary", "종이 우편(일반)", paper_cost(False), True),
-    "registered": (Channel.PAPER, "registered", "종이 우편(등기)", paper_cost(True), True),
+    "paper": (Channel.PAPER, MailClass.ORDINARY, f"{Channel.PAPER.label}({MailClass.ORDINARY.short})",
+              paper_cost(False), True),
+    "registered": (Channel.PAPER, MailClass.REGISTERED, f"{Channel.PAPER.label}({MailClass.REGISTERED.short})",
+                   paper_cost(True), True),
 }
 CODES = tuple(_OPTIONS)
 
@@ -205,7 +208,7 @@ def approve_resend(resend: Resend, *, actor: str, clock: Clock = DEFAULT_CLOCK) 
         why = problem(locked.notice, pending_ok=locked)
         if why:
             raise ResendError(why)
-        code = "registered" if locked.mail_class == "registered" else (
+        code = "registered" if locked.mail_class == MailClass.REGISTERED else (
             "paper" if locked.channel == Channel.PAPER else locked.channel)
         _option(locked.notice, code)  # still reachable by that channel
         now = clock.now()

@@ -33,7 +33,12 @@ from jingsu.core import audit, crypto
 from jingsu.core.db import insert_rows, update_rows
 from jingsu.core.models import Holiday
 from jingsu.delivery.costs import UNIT_COST
-from jingsu.delivery.models import TRANSITIONS, AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
+from jingsu.delivery.models import (
+    ATTEMPT_MACHINE,
+    AttemptStatus,
+    Channel,
+    DeliveryAttempt,
+)
 from jingsu.delivery.resend import RESENDABLE
 from jingsu.notices.documents import Alert, render_alert
 from jingsu.notices.hooks import money
@@ -59,6 +64,7 @@ SEND_BATCH = 100  # documents per provider request (Kakao bulk, KT reqs[])
 MAX_TRIES = 5
 ELECTRONIC = (Channel.KAKAO, Channel.KT, Channel.SMS)
 S = AttemptStatus
+SYSTEM = "system:delivery"  # who moves notices on the providers' word (their history's actor)
 
 
 # --- CI ------------------------------------------------------------------------------------------------------------
@@ -216,6 +222,11 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
     now = clock.now()
     summary = StartSummary(0)
     with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status == Campaign.Status.APPROVED:
+            locked.move(Campaign.Status.SENDING, at=now, actor=actor)
+        elif locked.status != Campaign.Status.SENDING:  # cancelled or paused meanwhile
+            raise ValueError("승인된 캠페인만 발송할 수 있습니다.")
         rows = []
         for n in notices:
             first = channel_plan(campaign, n.taxpayer, ci.get(n.taxpayer_id, ""))[0]
@@ -227,16 +238,15 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
              "created_at", "updated_at"],
             rows,
         )
-        Notice.objects.filter(pk__in=[n.pk for n in notices], status=Notice.Status.PENDING).update(
-            status=Notice.Status.IN_DELIVERY
-        )
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.SENDING)
+        # the notices loaded above: every pending one of the campaign (none becomes pending after the build)
+        Notice.move_where(Notice.objects.filter(campaign=campaign), Notice.Status.IN_DELIVERY, at=now, actor=actor,
+                          sources=(Notice.Status.PENDING,))
         if campaign.kind == Campaign.Kind.REFUND:  # the refunds this campaign tells about are now notified
             money().refunds_notified(campaign)
         audit.record("campaign.send", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail={"attempts": len(rows), "by_channel": summary.by_channel})
     summary.attempts = len(rows)
-    campaign.status = Campaign.Status.SENDING
+    campaign.refresh_from_db(fields=["status"])
     return summary
 
 
@@ -276,15 +286,9 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         attempts = list(qs[:limit])
-        ids = [a.pk for a in attempts]
-        if not ids:
+        if not attempts:
             return []
-        DeliveryAttempt.objects.filter(pk__in=ids).update(status=S.SENDING, updated_at=now)
-        DeliveryEvent.objects.bulk_create(
-            [DeliveryEvent(attempt_id=a.pk, from_status=a.status, to_status=S.SENDING, at=now) for a in attempts]
-        )
-    for a in attempts:
-        a.status = S.SENDING
+        DeliveryAttempt.move_many([(a, S.SENDING) for a in attempts], at=now)
     return attempts
 
 
@@ -363,25 +367,22 @@ def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], re
     ones make way for the notice's next channel; transient failures go back to `queued` with the same key, until an
     attempt has had MAX_TRIES, when the notice moves on to its next channel.
     """
-    moved: dict[str, list[DeliveryAttempt]] = {S.ACCEPTED: [], S.REJECTED: [], S.QUEUED: []}
+    moves: list[tuple[DeliveryAttempt, str]] = []
     for a in attempts:
         r = results.get(a.key) or SendResult(a.key, SendOutcome.RETRY, code="NO_ANSWER")
         campaign = notices[a.notice_id].campaign
         a.tries += 1
-        a.updated_at = now
         if r.outcome == SendOutcome.ACCEPTED:
-            a.status, a.result_code, a.external_id, a.sent_at = S.ACCEPTED, r.code or "", r.external_id or "", now
+            to, a.result_code, a.external_id, a.sent_at = S.ACCEPTED, r.code or "", r.external_id or "", now
             a.read_deadline = first_sent.get(a.notice_id, now) + timedelta(days=campaign.read_deadline_days)
             a.fallback_at = now + timedelta(hours=campaign.fallback_hours)
         elif r.outcome == SendOutcome.REJECTED:
-            a.status, a.result_code = S.REJECTED, r.code or "REJECTED"
+            to, a.result_code = S.REJECTED, r.code or "REJECTED"
         elif a.tries >= MAX_TRIES:  # the provider stays down: give up this channel, nothing is lost
-            a.status, a.result_code = S.REJECTED, r.code or "RETRY"
+            to, a.result_code = S.REJECTED, r.code or "RETRY"
         else:
-            a.status, a.result_code = S.QUEUED, r.code or "RETRY"
-        moved[a.status].append(a)
-    fields = ["status", "result_code", "tries", "updated_at", "external_id", "sent_at", "read_deadline",
-              "fallback_at"]
+            to, a.result_code = S.QUEUED, r.code or "RETRY"
+        moves.append((a, to))
     with transaction.atomic():
         still_ours = set(
             DeliveryAttempt.objects.select_for_update()
@@ -389,17 +390,12 @@ def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], re
         )
         if len(still_ours) != len(attempts):
             log.warning("%d attempts were moved by another process meanwhile", len(attempts) - len(still_ours))
-        for status in moved:
-            moved[status] = group = [a for a in moved[status] if a.pk in still_ours]
-            if not group:
-                continue
-            update_rows(DeliveryAttempt._meta.db_table, fields,
-                        [(*(getattr(a, f) for f in fields), a.pk) for a in group])
-            DeliveryEvent.objects.bulk_create(
-                [DeliveryEvent(attempt_id=a.pk, from_status=S.SENDING, to_status=status, at=now, code=a.result_code)
-                 for a in group]
-            )
-        queue_next_many([(a, notices[a.notice_id]) for a in moved[S.REJECTED]], now)
+            moves = [(a, to) for a, to in moves if a.pk in still_ours]
+        # the history's code is the result code each attempt gets
+        DeliveryAttempt.move_many([(a, to, {"code": a.result_code}) for a, to in moves], at=now,
+                                  fields=["result_code", "tries", "external_id", "sent_at", "read_deadline",
+                                          "fallback_at"])
+        queue_next_many([(a, notices[a.notice_id]) for a, to in moves if to == S.REJECTED], now)
 
 
 def _first_sent(notice_ids: Sequence[int]) -> dict[int, datetime]:
@@ -575,42 +571,36 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
     with transaction.atomic():
         attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
                     .filter(pk__in={pk for pk, _ in reports}).order_by("pk")}
-        events: list[DeliveryEvent] = []
+        moves: list[tuple[DeliveryAttempt, str, dict[str, str]]] = []
+        status: dict[int, str] = {}  # where each attempt stands after the reports applied so far
         moved: dict[int, DeliveryAttempt] = {}
         ended: list[tuple[DeliveryAttempt, str]] = []
         applied: set[int] = set()
         for index, (pk, report) in enumerate(reports):
             a = attempts.get(pk)
             target = STATE_TO_STATUS.get(report.state)
-            if a is None or target is None or target not in REACHABLE[a.status]:
+            if a is None or target is None or target not in REACHABLE[status.get(pk, a.status)]:
                 continue
             bad_time = _implausible_report_time(report, a, now)
             if bad_time:  # a read before the send, a receipt in the future: refused, never applied (Kakao, KT)
                 log.warning("provider report refused: %s for attempt %s (%s)", bad_time, pk, a.channel)
                 continue
-            code = report.code or ""
+            note = {"code": report.code or ""}
             if target in (S.DELIVERED, S.READ):
                 a.delivered_at = a.delivered_at or report.delivered_at or now
             if target == S.READ:
                 a.read_at = report.read_at or now
-                if a.status == S.ACCEPTED:  # delivered and read reported at once: both moves go into the history
-                    events.append(DeliveryEvent(attempt_id=pk, from_status=a.status, to_status=S.DELIVERED, at=now,
-                                                code=code))
-                    a.status = S.DELIVERED
-            events.append(DeliveryEvent(attempt_id=pk, from_status=a.status, to_status=target, at=now, code=code))
-            a.status, a.updated_at = target, now
-            if code:
-                a.result_code = code
+                if status.get(pk, a.status) == S.ACCEPTED:  # delivered and read at once: both moves in the history
+                    moves.append((a, S.DELIVERED, note))
+            moves.append((a, target, note))
+            status[pk] = target
             moved[pk] = a
             applied.add(index)
             if target in (S.FAILED, S.EXPIRED):
                 ended.append((a, target))
         if not moved:
             return set()
-        fields = ["status", "result_code", "delivered_at", "read_at", "updated_at"]
-        update_rows(DeliveryAttempt._meta.db_table, fields,
-                    [(*(getattr(a, f) for f in fields), a.pk) for a in moved.values()])
-        DeliveryEvent.objects.bulk_create(events)
+        DeliveryAttempt.move_many(moves, at=now, fields=["result_code", "delivered_at", "read_at"])
         _update_notices(list(moved.values()), now)
         resends = _resend_attempts(a.pk for a, _ in ended) if ended else set()
         for a, target in ended:
@@ -618,8 +608,8 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
                 continue
             notice = Notice.objects.select_related("campaign", "taxpayer").get(pk=a.notice_id)
             if a.channel == Channel.PAPER:
-                if notice.status != Notice.Status.READ:
-                    Notice.objects.filter(pk=notice.pk).update(status=Notice.Status.UNDELIVERABLE)
+                if Notice.MACHINE.allows(notice.status, Notice.Status.UNDELIVERABLE):  # a read notice stays read
+                    notice.move(Notice.Status.UNDELIVERABLE, at=now, actor=SYSTEM, reason=a.result_code)
             elif notice.read_at is None and not _has_successor(a):
                 queue_next(a, notice, now, paper_now=target == S.EXPIRED)
     return applied
@@ -633,37 +623,30 @@ def _update_notices(attempts: list[DeliveryAttempt], now: datetime) -> None:
         return
     notices = {n.pk: n for n in Notice.objects.select_for_update().filter(pk__in={a.notice_id for a in touched})
                .order_by("pk").only("id", "status", "delivered_at", "read_at")}
+    status = {pk: n.status for pk, n in notices.items()}  # where each notice goes
     changed = {}
     for a in touched:
         n = notices[a.notice_id]
-        before = (n.status, n.delivered_at, n.read_at)
+        before = (status[n.pk], n.delivered_at, n.read_at)
         if n.delivered_at is None or (a.delivered_at and a.delivered_at < n.delivered_at):
             n.delivered_at = a.delivered_at
         if a.status == S.READ:
             if n.read_at is None or (a.read_at and a.read_at < n.read_at):
                 n.read_at = a.read_at
-            n.status = Notice.Status.READ
-        elif n.status == Notice.Status.IN_DELIVERY:
-            n.status = Notice.Status.DELIVERED
-        if (n.status, n.delivered_at, n.read_at) != before:
+            if Notice.MACHINE.allows(status[n.pk], Notice.Status.READ):
+                status[n.pk] = Notice.Status.READ
+        elif status[n.pk] == Notice.Status.IN_DELIVERY:
+            status[n.pk] = Notice.Status.DELIVERED
+        if (status[n.pk], n.delivered_at, n.read_at) != before:
             changed[n.pk] = n
-    update_rows(Notice._meta.db_table, ["status", "delivered_at", "read_at"],
-                [(n.status, n.delivered_at, n.read_at, n.pk) for n in changed.values()])
+    staying = [(n.delivered_at, n.read_at, pk) for pk, n in changed.items() if status[pk] == n.status]
+    Notice.move_many([(n, status[pk]) for pk, n in changed.items() if status[pk] != n.status], at=now, actor=SYSTEM,
+                     fields=["delivered_at", "read_at"])
+    update_rows(Notice._meta.db_table, ["delivered_at", "read_at"], staying)  # a notice's first dates, no move
 
 
-def _reachable(status: str) -> frozenset[str]:
-    """Every status an attempt in `status` can still reach; a report never moves an attempt backwards."""
-    seen: set[str] = set()
-    frontier = [status]
-    while frontier:
-        for nxt in TRANSITIONS[frontier.pop()]:
-            if nxt not in seen:
-                seen.add(nxt)
-                frontier.append(nxt)
-    return frozenset(seen)
-
-
-REACHABLE: dict[str, frozenset[str]] = {status: _reachable(status) for status in TRANSITIONS}
+#: Every status an attempt in a status can still reach; a report never moves an attempt backwards.
+REACHABLE: dict[str, frozenset[str]] = {status: ATTEMPT_MACHINE.reachable(status) for status in ATTEMPT_MACHINE.table}
 
 
 def _has_successor(a: DeliveryAttempt) -> bool:

@@ -1,32 +1,55 @@
-"""Campaigns (one mailing), notices (one per taxpayer, bundling their arrears) and notice lines (one per levy)."""
+"""Campaigns (one mailing), notices (one per taxpayer, bundling their arrears) and notice lines (one per levy).
+
+A campaign and a notice each have a status machine (`CAMPAIGN_MACHINE`, `NOTICE_MACHINE`, drawn below; the attempt's
+is in delivery.models): the table is the one place that says which moves exist, `move` / `move_many` / `move_where`
+(jingsu.core.states) the one way a status changes, with a history row per move (`CampaignEvent`, `NoticeEvent`).
+
+    campaign:  draft ─build─▶ built ─approve─▶ approved ─start (now, or at scheduled_at)─▶ sending
+               sending ─pause─▶ paused ─resume─▶ sending
+               sending ─complete (every notice it sent is settled)─▶ completed
+               built, approved, sending, paused ─cancel─▶ cancelled
+
+    notice:    pending ─start─▶ in_delivery ─▶ delivered | paper | read | undeliverable
+               delivered, paper ─▶ read | undeliverable
+               undeliverable ─▶ read (read after all, by a channel still open)
+               pending, in_delivery ─cancel (nothing of it went out)─▶ cancelled
+               control (the held-out group): never sent, never moves
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date, time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from jingsu.core.models import Jurisdiction, Sender
+from jingsu.core.states import Machine, Mover
 from jingsu.levies.models import Levy
+from jingsu.providers.base import MailClass
 from jingsu.taxpayers.models import Taxpayer
 
-CHANNELS = ("kakao", "kt", "sms", "paper")
+
+class Channel(models.TextChoices):
+    """The channels a notice goes by, in the default order (the one definition; delivery.models uses it)."""
+
+    KAKAO = "kakao", "카카오톡 전자문서"
+    KT = "kt", "KT 공인알림문자"
+    SMS = "sms", "문자 메시지"
+    PAPER = "paper", "종이 우편"
 
 
 def default_channels() -> list[str]:
-    return list(CHANNELS)
-
-
-class MailClass(models.TextChoices):
-    ORDINARY = "ordinary", "일반우편"
-    REGISTERED = "registered", "등기우편"
+    return list(Channel.values)
 
 
 class Campaign(models.Model):
     MailClass = MailClass
+    MACHINE: ClassVar[Machine]  # CAMPAIGN_MACHINE, below
 
     class Kind(models.TextChoices):
         ARREARS = "arrears", "체납안내문"
@@ -100,8 +123,56 @@ class Campaign(models.Model):
         jurisdiction's current office, team and phone."""
         return Sender.from_issuer(self.issuer) if self.issuer else self.jurisdiction.sender
 
+    def move(self, to: str, *, at: datetime, actor: str = "", reason: str = "", **fields: Any) -> bool:
+        """Guarded move from the status this instance holds, with its history row (jingsu.core.states). Returns
+        False if another process moved the campaign first; raises IllegalTransition for a move the table lacks."""
+        return CAMPAIGN_MOVES.move(self, to, at=at, notes={"actor": actor, "reason": reason}, fields=fields)
+
+    @classmethod
+    def move_many(cls, moves: Iterable[tuple[Campaign, str]], *, at: datetime, actor: str = "", reason: str = "",
+                  fields: Sequence[str] = ()) -> int:
+        """Move campaigns the caller has locked, each from the status its instance holds (jingsu.core.states)."""
+        return CAMPAIGN_MOVES.move_many(moves, at=at, notes={"actor": actor, "reason": reason}, fields=fields)
+
+
+CS = Campaign.Status
+#: The campaign's moves (the picture is in the module docstring; the operations in notices.services — build,
+#: approve —, delivery.services — start — and delivery.control — schedule's start, pause, resume, cancel, complete).
+CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
+    CS.DRAFT: frozenset({CS.BUILT}),
+    CS.BUILT: frozenset({CS.APPROVED, CS.CANCELLED}),
+    CS.APPROVED: frozenset({CS.SENDING, CS.CANCELLED}),
+    CS.SENDING: frozenset({CS.PAUSED, CS.COMPLETED, CS.CANCELLED}),
+    CS.PAUSED: frozenset({CS.SENDING, CS.CANCELLED}),
+    CS.COMPLETED: frozenset(),
+    CS.CANCELLED: frozenset(),
+}
+CAMPAIGN_MACHINE = Campaign.MACHINE = Machine("campaign", CAMPAIGN_TRANSITIONS, initial={CS.DRAFT})
+
+
+class CampaignEvent(models.Model):
+    """History: one row per status move of a campaign (who, and why when a reason was given)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, blank=True)  # a user name, or "system:<component>"
+    reason = models.TextField(blank=True)  # a person's reason, or what moved it (a provider's code, a batch)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.from_status}→{self.to_status}"
+
+
+CAMPAIGN_MOVES = Mover(CAMPAIGN_MACHINE, Campaign, CampaignEvent, owner="campaign_id", notes=("actor", "reason"))
+
 
 class Notice(models.Model):
+    MACHINE: ClassVar[Machine]  # NOTICE_MACHINE, below
+
     class Status(models.TextChoices):
         PENDING = "pending", "발송 대기"
         CONTROL = "control", "대조군(미발송)"
@@ -157,6 +228,65 @@ class Notice(models.Model):
         """The notice's one 납부기한: its campaign's. The document prints it, the bank and the gateway hold it for
         the bills (payments.campaigns.register_bills), the portal and the console show it."""
         return self.campaign.pay_by
+
+    def move(self, to: str, *, at: datetime, actor: str = "", reason: str = "", **fields: Any) -> bool:
+        """Guarded move from the status this instance holds, with its history row (jingsu.core.states). Returns
+        False if another process moved the notice first; raises IllegalTransition for a move the table lacks."""
+        return NOTICE_MOVES.move(self, to, at=at, notes={"actor": actor, "reason": reason}, fields=fields)
+
+    @classmethod
+    def move_many(cls, moves: Iterable[tuple[Notice, str]], *, at: datetime, actor: str = "", reason: str = "",
+                  fields: Sequence[str] = ()) -> int:
+        """Move notices the caller has locked, each from the status its instance holds; `fields`: further columns
+        written from each instance (jingsu.core.states)."""
+        return NOTICE_MOVES.move_many(moves, at=at, notes={"actor": actor, "reason": reason}, fields=fields)
+
+    @classmethod
+    def move_where(cls, queryset: models.QuerySet[Notice], to: str, *, at: datetime, actor: str = "",
+                   reason: str = "", sources: Iterable[str] | None = None,
+                   values: Mapping[str, Any] | None = None) -> list[int]:
+        """Move the notices `queryset` selects that are in a status the table allows `to` from (or in `sources`);
+        returns their ids (jingsu.core.states)."""
+        return NOTICE_MOVES.move_where(queryset, to, at=at, notes={"actor": actor, "reason": reason},
+                                       sources=sources, values=values)
+
+
+NS = Notice.Status
+#: The notice's moves (the picture is in the module docstring). Delivery moves it: started (delivery.services),
+#: delivered or read (the provider reports, `apply_reports`), on paper or undeliverable (delivery.paper, a failed
+#: paper attempt), cancelled with its campaign when nothing of it went out (delivery.control). A read notice stays
+#: read; a notice of the control group is never sent.
+NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
+    NS.PENDING: frozenset({NS.IN_DELIVERY, NS.CANCELLED}),
+    NS.CONTROL: frozenset(),
+    NS.IN_DELIVERY: frozenset({NS.DELIVERED, NS.READ, NS.PAPER, NS.UNDELIVERABLE, NS.CANCELLED}),
+    NS.DELIVERED: frozenset({NS.READ, NS.UNDELIVERABLE}),
+    NS.PAPER: frozenset({NS.READ, NS.UNDELIVERABLE}),
+    NS.UNDELIVERABLE: frozenset({NS.READ}),
+    NS.READ: frozenset(),
+    NS.CANCELLED: frozenset(),
+}
+NOTICE_MACHINE = Notice.MACHINE = Machine("notice", NOTICE_TRANSITIONS, initial={NS.PENDING, NS.CONTROL})
+
+
+class NoticeEvent(models.Model):
+    """History: one row per status move of a notice (the attempts' own moves are delivery.DeliveryEvent)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16)
+    to_status = models.CharField(max_length=16)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150, blank=True)  # a user name, or "system:<component>"
+    reason = models.TextField(blank=True)  # a person's reason, or what moved it (a provider's code, a batch)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.from_status}→{self.to_status}"
+
+
+NOTICE_MOVES = Mover(NOTICE_MACHINE, Notice, NoticeEvent, owner="notice_id", notes=("actor", "reason"))
 
 
 class NoticeLine(models.Model):

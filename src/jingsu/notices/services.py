@@ -38,7 +38,15 @@ from jingsu.notices.documents import (
     render_alert,
 )
 from jingsu.notices.hooks import money
-from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
+from jingsu.notices.models import (
+    Campaign,
+    Channel,
+    MailClass,
+    Notice,
+    NoticeLine,
+    NoticeTemplate,
+    default_channels,
+)
 
 
 class CampaignError(Exception):
@@ -86,10 +94,10 @@ def create_campaign(
         raise CampaignError("대조군 비율은 0–50% 사이여야 합니다.")
     if not 1 <= read_deadline_days <= 30:
         raise CampaignError("열람 기한은 1–30일 사이여야 합니다.")
-    channels = list(CHANNELS) if channels is None else list(channels)
-    if not channels or len(set(channels)) != len(channels) or set(channels) - set(CHANNELS):
-        raise CampaignError(f"발송 채널은 {', '.join(CHANNELS)} 중에서 중복 없이 골라야 합니다.")
-    if "paper" in channels and channels[-1] != "paper":
+    channels = default_channels() if channels is None else list(channels)
+    if not channels or len(set(channels)) != len(channels) or set(channels) - set(Channel.values):
+        raise CampaignError(f"발송 채널은 {', '.join(Channel.values)} 중에서 중복 없이 골라야 합니다.")
+    if Channel.PAPER in channels and channels[-1] != Channel.PAPER:
         raise CampaignError("종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
     if mail_class not in MailClass.values:
         raise CampaignError(f"알 수 없는 우편 종류: {mail_class}")
@@ -259,10 +267,10 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLO
         _flush(notices, pending_lines)
         if summary.notices == 0:
             raise CampaignError("조건에 맞는 체납자가 없습니다. 대상 조건을 확인하세요.")
-        Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.BUILT, issuer=header.issuer)
+        locked.move(Campaign.Status.BUILT, at=now, actor=actor, issuer=header.issuer)
         audit.record("campaign.build", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail=summary.__dict__)
-    campaign.status, campaign.issuer = Campaign.Status.BUILT, header.issuer
+    campaign.refresh_from_db(fields=["status", "issuer"])
     return summary
 
 
@@ -324,10 +332,9 @@ def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_C
     if problems:
         raise CampaignError("승인할 수 없습니다. " + " / ".join(problems))
     with transaction.atomic():
-        moved = Campaign.objects.filter(pk=campaign.pk, status=Campaign.Status.BUILT).update(
-            status=Campaign.Status.APPROVED, approved_by=actor, approved_at=clock.now()
-        )
-        if not moved:
+        now = clock.now()
+        if current.status != Campaign.Status.BUILT or not current.move(
+                Campaign.Status.APPROVED, at=now, actor=actor, approved_by=actor, approved_at=now):
             raise CampaignError("대상이 확정된(승인 대기) 캠페인만 승인할 수 있습니다.")
         audit.record("campaign.approve", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock)

@@ -129,9 +129,34 @@ class SmsGateway(Protocol):
 # --- post office bulk mail (우편 대량발송) ------------------------------------------------------------------------
 
 
-class MailClass(enum.StrEnum):
-    ORDINARY = "ordinary"  # 일반우편
-    REGISTERED = "registered"  # 등기
+class _LabelledEnumType(enum.EnumType):
+    """`choices` and `values` on the class, as Django's TextChoices has them (no Django here)."""
+
+    @property
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(m.value, m.label) for m in cls]  # type: ignore[attr-defined]
+
+    @property
+    def values(cls) -> list[str]:
+        return [m.value for m in cls]
+
+
+class MailClass(enum.StrEnum, metaclass=_LabelledEnumType):
+    """우편 종류, the one definition: a campaign's (notices.Campaign.mail_class), a resend's, a print batch's and the
+    post office's. `label` is the name the console shows (일반우편), `short` the one the print manifest and a print
+    batch carry (일반)."""
+
+    label: str
+    short: str
+
+    ORDINARY = "ordinary", "일반우편", "일반"
+    REGISTERED = "registered", "등기우편", "등기"
+
+    def __new__(cls, value: str, label: str, short: str) -> MailClass:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label, member.short = label, short
+        return member
 
 
 @dataclass(frozen=True, slots=True)

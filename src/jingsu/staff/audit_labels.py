@@ -193,7 +193,7 @@ TARGET_LABELS: dict[str, str] = {
     "taxpayers.taxpayer": "납세자", "taxpayers.taxpayerci": "연계정보",
     "levies.levy": "부과 건", "levy": "부과 건",
     "notices.campaign": "캠페인", "notices.noticetemplate": "안내문 서식", "notices.notice": "안내문",
-    "notices.noticeline": "안내문 부과 건",
+    "notices.noticeline": "안내문 부과 건", "notices.campaignevent": "캠페인 상태 기록", "notices.noticeevent": "안내문 상태 기록",
     "delivery.deliveryattempt": "발송 시도", "delivery.deliveryevent": "발송 기록", "delivery.receiptevent": "수신 통지",
     "delivery.receiptrejection": "거부된 수신 통지", "delivery.printbatch": "인쇄 묶음", "delivery.printitem": "인쇄물",
     "delivery.returnedmail": "반송 우편", "delivery.publicnotice": "공시송달", "delivery.resend": "다시 보내기 요청",

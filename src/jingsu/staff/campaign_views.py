@@ -38,7 +38,7 @@ from jingsu.korean import josa
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy
 from jingsu.notices import services as campaigns
-from jingsu.notices.models import CHANNELS, Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
+from jingsu.notices.models import Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
 )
@@ -75,13 +75,13 @@ class CampaignForm(forms.Form):
         label="포함할 상태", required=False, widget=KrdsCheckboxes,
         choices=[(s.value, s.label) for s in campaigns.EXCLUDED_BY_DEFAULT],
         help_text="징수유예·분할납부·불복 중인 부과 건은 고르지 않으면 빠집니다.")
-    channel_1 = forms.ChoiceField(label="1순위 채널", choices=Channel.choices, initial=CHANNELS[0],
+    channel_1 = forms.ChoiceField(label="1순위 채널", choices=Channel.choices, initial=Channel.values[0],
                                   help_text="카카오톡·KT는 연계정보로 받는 사람을 찾을 수 있을 때만 씁니다. 안 되면 다음 순위로 넘어갑니다.")
-    channel_2 = forms.ChoiceField(label="2순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[1],
+    channel_2 = forms.ChoiceField(label="2순위 채널", choices=NO_CHANNEL + Channel.choices, initial=Channel.values[1],
                                   required=False)
-    channel_3 = forms.ChoiceField(label="3순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[2],
+    channel_3 = forms.ChoiceField(label="3순위 채널", choices=NO_CHANNEL + Channel.choices, initial=Channel.values[2],
                                   required=False)
-    channel_4 = forms.ChoiceField(label="4순위 채널", choices=NO_CHANNEL + Channel.choices, initial=CHANNELS[3],
+    channel_4 = forms.ChoiceField(label="4순위 채널", choices=NO_CHANNEL + Channel.choices, initial=Channel.values[3],
                                   required=False, help_text="열람 기한이 지나도 읽지 않으면 마지막에는 종이 우편으로 보냅니다.")
     fallback_hours = forms.IntegerField(label="다음 채널까지 기다릴 시간(시간)", min_value=1, max_value=168, initial=24,
                                         help_text="도달했지만 읽지 않은 안내문을 이 시간 뒤 다음 채널로 보냅니다 (1–168).")
@@ -114,7 +114,7 @@ class CampaignForm(forms.Form):
     )
     # what the live preview fills in when the page has not sent a field (the service's defaults)
     PREVIEW_DEFAULTS = {"kind": Campaign.Kind.ARREARS, "control_share": "0", "name": "미리보기",
-                        "channel_1": CHANNELS[0], "fallback_hours": "24", "read_deadline_days": "7",
+                        "channel_1": Channel.values[0], "fallback_hours": "24", "read_deadline_days": "7",
                         "send_window_start": "09:00", "send_window_end": "20:00", "mail_class": MailClass.ORDINARY}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

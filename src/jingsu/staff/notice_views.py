@@ -30,7 +30,7 @@ from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, Deli
 from jingsu.delivery.paper import mask_name
 from jingsu.delivery.services import portal_link, send_resends
 from jingsu.korean import josa
-from jingsu.notices.models import Campaign, Notice
+from jingsu.notices.models import Campaign, MailClass, Notice
 from jingsu.staff import downloads
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
 from jingsu.staff.access import actor as _actor
@@ -148,8 +148,8 @@ def notice_resend(request: HttpRequest, notice_id: int) -> HttpResponse:
                                    clock=_clock)
     except resends.ResendError as e:
         return _resend_page(request, notice, form, status=400, error=str(e))
-    label = Channel(r.channel).label if r.channel != Channel.PAPER else (
-        "종이 우편(등기)" if r.mail_class == "registered" else "종이 우편(일반)")
+    mail = MailClass.REGISTERED if r.mail_class == MailClass.REGISTERED else MailClass.ORDINARY
+    label = Channel(r.channel).label if r.channel != Channel.PAPER else f"{Channel.PAPER.label}({mail.short})"
     if r.status == Resend.Status.PENDING:
         messages.success(request, f"{josa(label, '으로')} 다시 보내기를 요청했습니다. 비용({r.cost:,}원)이 드는 채널이라 "
                                   "다른 직원(팀장)이 승인하면 보냅니다.")
