@@ -36,15 +36,14 @@ def clock() -> ManualClock:
 
 @pytest.fixture(autouse=True)
 def _process_clock(clock):
-    """Every test lives at its own moment: the process's clock (`jingsu.clock.DEFAULT_CLOCK`, what a command or a
-    service called without a clock reads) is the test's `clock` while the test runs — never the real date, so the
-    suite passes on any day (run it under `faketime` a year ahead or back). Child processes get their moment
-    explicitly (the simulator's `--start`, the demo's clock)."""
-    from jingsu.clock import set_process_clock
+    """Every test lives at its own moment: the process's runtime (`jingsu.core.runtime`: what views, commands and
+    tasks hand to services) is on the test's `clock` while the test runs — never the real date, so the suite passes
+    on any day (run it under `faketime` a year ahead or back). Child processes get their moment explicitly (the
+    simulator's `--start`, the demo's clock)."""
+    from jingsu.core.runtime import Runtime, installed, secrets_from_settings
 
-    previous = set_process_clock(clock)
-    yield
-    set_process_clock(previous)
+    with installed(Runtime(clock=clock, secrets=secrets_from_settings())):
+        yield
 
 
 @pytest.fixture

@@ -11,12 +11,13 @@ os.umask(0o077)  # files at rest are private (jingsu.core.files)
 application = get_wsgi_application()
 
 
-def _refuse_unsafe_secrets() -> None:
-    """gunicorn (and any WSGI server) loads this module: with DEBUG off it does not start with missing or published
-    secrets (jingsu.core.checks)."""
-    from jingsu.core.checks import enforce_at_startup
+def _bootstrap() -> None:
+    """gunicorn (and any WSGI server) loads this module: the process's runtime is built here, once (clock, providers,
+    secrets: jingsu.core.runtime), and with DEBUG off the process does not start with missing or published secrets
+    (jingsu.core.checks)."""
+    from jingsu.core.runtime import bootstrap
 
-    enforce_at_startup()
+    bootstrap(enforce_secrets=True)
 
 
-_refuse_unsafe_secrets()
+_bootstrap()

@@ -13,7 +13,7 @@ import pytest
 from _delivery_helpers import build_campaign
 
 from _clock import T0
-from jingsu.delivery import receipts
+from jingsu.core.runtime import installed, runtime
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import (
     AttemptStatus,
@@ -37,8 +37,8 @@ def test_simulator_posts_callbacks_to_the_live_server(live_server, clock, jungna
     with SimulatorProcess(start=T0, seed=5) as sim:
         sim.control.set_clock(clock.now())
         sim.control.set_faults(rate=0.0, callback_rate=1.0)  # every callback batch reordered, half posted twice
-        previous = receipts.set_clock(sim.control.clock())
-        try:
+        # the callback endpoint on the simulator's clock (callbacks carry sim time)
+        with installed(runtime().with_clock(sim.control.clock())):
             providers = simulator_providers(sim.url, timeout=5.0, kt_callback_url=f"{live_server.url}/callbacks/kt",
                                             retry=RetryPolicy(attempts=3, base_delay=0.02, max_delay=0.2))
             campaign = build_campaign(clock, jungnang)
@@ -92,5 +92,3 @@ def test_simulator_posts_callbacks_to_the_live_server(live_server, clock, jungna
             assert sorted(ReceiptRejection.objects.values_list("reason", flat=True)) == [
                 "bad_signature", "stale_timestamp", "unknown_key"]
             assert DeliveryEvent.objects.count() == events
-        finally:
-            receipts.set_clock(previous)

@@ -13,6 +13,7 @@ import pytest
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.core.runtime import installed, runtime
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.levies.models import Levy
 from jingsu.notices import services as notices
@@ -45,12 +46,11 @@ def sim():
 @pytest.fixture
 def pg(sim, live_server):
     """Providers against the simulator; the notice endpoint on the simulator's clock (notices carry sim time)."""
-    previous = gateway.set_clock(sim.control.clock())
     sim.control.pg_faults(None)
     providers = simulator_providers(sim.url, timeout=5.0, retry=FAST)
-    yield providers
+    with installed(runtime().with_clock(sim.control.clock())):
+        yield providers
     sim.control.pg_faults(None)
-    gateway.set_clock(previous)
     providers.bank.close()  # type: ignore[attr-defined]
     providers.gateway.close()  # type: ignore[union-attr]
 

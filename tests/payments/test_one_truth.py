@@ -20,7 +20,6 @@ from jingsu.payments import gateway
 from jingsu.payments.models import GatewayOrder
 from jingsu.portal.services import owed_today
 from jingsu.rolls.importer import import_roll
-from jingsu.staff import access
 from jingsu.staff import services as staff_services
 
 ROLL = Path(__file__).parent.parent / "fixtures" / "roll_small.csv"
@@ -47,11 +46,7 @@ def _console_page(client, clock, taxpayer_id: int) -> str:
     user = staff_services.create_staff_user("clerk-11260", jurisdiction="11260", role="clerk",
                                             password="시험-비밀번호-1234").user
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    previous = access.set_clock(clock)
-    try:
-        r = client.get(f"/staff/taxpayers/{taxpayer_id}/")
-    finally:
-        access.set_clock(previous)
+    r = client.get(f"/staff/taxpayers/{taxpayer_id}/")
     assert r.status_code == 200
     return r.content.decode()
 

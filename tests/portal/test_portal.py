@@ -40,13 +40,11 @@ def portal(sim, clock, jungnang, monkeypatch):
     sim.control.set_clock(clock.now())
     providers = simulator_providers(sim.url)
     monkeypatch.setattr(views, "providers", lambda: providers)
-    previous = views.set_clock(clock)
     cache.clear()
     campaign = build_campaign(clock, jungnang)
     delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
     delivery.send_queued(providers, clock=clock)
     yield campaign
-    views.set_clock(previous)
 
 
 def notice_of(name: str) -> Notice:

@@ -14,11 +14,11 @@ import pytest
 
 from _browser import chromium_page, orm, shot
 from jingsu.clock import SEOUL, ManualClock
+from jingsu.core.runtime import installed, runtime
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Notice
-from jingsu.payments import gateway
 from jingsu.payments.models import GatewayOrder, Payment
 from jingsu.portal import views
 from jingsu.providers.registry import simulator_providers
@@ -49,16 +49,14 @@ def world(live_server, settings, monkeypatch):
         settings.JINGSU_PROVIDER_URL = sim.url
         providers = simulator_providers(sim.url, pg_secret=settings.JINGSU_PG_SECRET)
         monkeypatch.setattr(views, "providers", lambda: providers)
-        previous = (views.set_clock(clock), gateway.set_clock(clock))
         cache.clear()
         Jurisdiction.objects.filter(code="11260").update(office_name="중랑구 세무1과", office_team="체납징수팀",
                                                          office_phone="02-2094-1234")
         campaign = build_campaign(clock, Jurisdiction.objects.get(code="11260"))
         delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
         delivery.send_queued(providers, clock=clock)
-        yield sim, clock
-        views.set_clock(previous[0])
-        gateway.set_clock(previous[1])
+        with installed(runtime().with_clock(clock)):  # the portal and /callbacks/pg on this clock
+            yield sim, clock
 
 
 def test_intermediary_link_verify_read_pay_and_see_it_paid(world, live_server):

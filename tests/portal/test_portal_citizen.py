@@ -52,7 +52,6 @@ def portal(sim, clock, jungnang, monkeypatch, tmp_path):
     sim.control.set_clock(clock.now())
     providers = simulator_providers(sim.url)
     monkeypatch.setattr(views, "providers", lambda: providers)
-    previous = views.set_clock(clock)
     cache.clear()
     pool = tmp_path / "pool.csv"
     pool.write_text("은행코드,가상계좌번호\n" + "".join(f"088,5600000000{i:04d}\n" for i in range(5)), encoding="utf-8")
@@ -61,7 +60,6 @@ def portal(sim, clock, jungnang, monkeypatch, tmp_path):
     delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
     delivery.send_queued(providers, clock=clock)
     yield providers
-    views.set_clock(previous)
 
 
 def notice_of(name: str) -> Notice:

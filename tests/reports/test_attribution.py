@@ -20,7 +20,6 @@ from jingsu.notices.models import Notice, NoticeLine
 from jingsu.payments.models import Allocation, Payment
 from jingsu.payments.services import record_payment
 from jingsu.reports.effects import campaign_effects, period_effects, render_xlsx
-from jingsu.staff import access
 from jingsu.staff import services as staff_services
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "delivery"))
@@ -94,12 +93,8 @@ def test_a_payment_on_a_levy_of_two_campaigns_counts_once(overlapping, clock, cl
     user = staff_services.create_staff_user("chief-11260", jurisdiction="11260", role="section_chief",
                                             password="시험-비밀번호-1234").user
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    previous = access.set_clock(clock)
-    try:
-        page = client.get("/staff/effects/period/?start=2026-11-01&end=2026-11-30").content.decode()
-        campaign_page = client.get(f"/staff/effects/campaigns/{b.pk}/").content.decode()
-    finally:
-        access.set_clock(previous)
+    page = client.get("/staff/effects/period/?start=2026-11-01&end=2026-11-30").content.decode()
+    campaign_page = client.get(f"/staff/effects/campaigns/{b.pk}/").content.decode()
     assert re.search(r'id="fx-paid">([^<]+)<', page).group(1) == f"2건 · {won(120_000)}"
     assert re.search(r'id="fx-paid">([^<]+)<', campaign_page).group(1) == f"1건 · {won(50_000)}"
 

@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from _staff_helpers import HOME, browser_login, orm, shot
 
-from jingsu.staff import access
-
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "formats" / "samples"
@@ -96,10 +94,8 @@ def layout_world(browser_world, clock, tmp_path, settings):
 def layout_page(layout_world, live_server, clock):
     from _browser import chromium_page
 
-    previous = access.set_clock(clock)
-    with chromium_page(live_server.url) as pg:
+    with chromium_page(live_server.url) as pg:  # the console on the runtime's clock: the test's
         yield pg
-    access.set_clock(previous)
 
 
 def test_console_layout_at_1366(layout_page, layout_world, clock):

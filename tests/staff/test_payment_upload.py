@@ -14,7 +14,7 @@ from jingsu.core.models import AuditLog
 from jingsu.levies import numbers
 from jingsu.payments.files import import_payment_file
 from jingsu.payments.models import Payment, PaymentFile
-from jingsu.staff import access, payment_uploads
+from jingsu.staff import payment_uploads
 from jingsu.staff.models import PaymentUpload
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "formats" / "samples"
@@ -25,9 +25,7 @@ HEADER = "거래번호,수납일시,금액,전자납부번호,가상계좌,과�
 @pytest.fixture(autouse=True)
 def _steps(clock, tmp_path, settings):
     settings.VAR_DIR = tmp_path / "var"
-    previous = access.set_clock(clock)
     yield
-    access.set_clock(previous)
 
 
 def work():

@@ -23,7 +23,7 @@ from django.db import connection
 from jingsu.core import childproc
 from jingsu.core.models import AuditLog
 from jingsu.levies.models import Levy
-from jingsu.staff import access, roll_uploads
+from jingsu.staff import roll_uploads
 from jingsu.staff.models import RollUpload
 
 S = RollUpload.Status
@@ -36,9 +36,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 @pytest.fixture(autouse=True)
 def _steps(clock, tmp_path, settings):
     settings.VAR_DIR = tmp_path / "var"
-    previous = access.set_clock(clock)
     yield
-    access.set_clock(previous)
 
 
 def good_csv(serial: str = "7") -> bytes:

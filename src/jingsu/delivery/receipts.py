@@ -17,11 +17,11 @@ record hits the unique constraint and is acknowledged without effect. Records ar
 ``services.apply_report``, which never moves an attempt backwards — a 40 수신성공 arriving after a 60 열람확인 is a
 no-op — so the order of arrival does not matter.
 
-Time: the view asks ``get_clock()`` — a module-level clock provider, the process's ``DEFAULT_CLOCK`` unless
-``set_clock`` replaced it. The simulator stamps callbacks with *sim* time by default, so a process that drives the
-simulator's clock (the tests, the demo) sets this clock to the simulator's (``SimulatorControl(url).clock()``) or to its ManualClock that it
-keeps in step; a deployment against the real KT (or `jingsu serve`, whose simulator runs at real speed from the
-present moment) keeps the system clock.
+Time: the view reads the process's runtime clock (``jingsu.core.runtime``). The simulator stamps callbacks with
+*sim* time by default, so a process that drives the simulator's clock (the tests) installs a runtime on the
+simulator's clock (``SimulatorControl(url).clock()``) or on its ManualClock that it keeps in step; a deployment
+against the real KT (or `jingsu serve`, whose simulator runs at real speed from the present moment) keeps the system
+clock. The verifying adapter comes from ``jingsu.providers.registry`` with the runtime's secret.
 """
 
 from __future__ import annotations
@@ -31,50 +31,24 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.core.runtime import runtime
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, ReceiptEvent, ReceiptRejection
 from jingsu.providers.base import CallbackRejected, StatusReport
+from jingsu.providers.registry import kt_callback_verifier
 from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, implausible_time, verify_signature
 
 log = logging.getLogger("jingsu.delivery.receipts")
 
-# --- the clock the callback endpoint uses --------------------------------------------------------------------------
-
-_clock: Clock = DEFAULT_CLOCK
-
-
-def get_clock() -> Clock:
-    return _clock
-
-
-def set_clock(clock: Clock | None) -> Clock:
-    """Replace the endpoint's clock (None: back to the process's clock). Returns the previous one."""
-    global _clock
-    previous = _clock
-    _clock = clock if clock is not None else DEFAULT_CLOCK
-    return previous
-
-
 # --- the KT adapter that verifies and decodes ----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _kt_adapter(secret: str) -> Any:
-    from jingsu.providers.http import KtAdapter, KtConfig
-
-    # parse_callback makes no HTTP call; the base URL is only needed to build the adapter
-    base = (settings.JINGSU_PROVIDER_URL or "http://kt.invalid").rstrip("/") + "/kt"
-    return KtAdapter(KtConfig(base_url=base, callback_secret=secret))
-
-
 def kt_adapter() -> Any:
-    return _kt_adapter(settings.JINGSU_KT_CALLBACK_SECRET)
+    return kt_callback_verifier(runtime().secrets.kt_callback)
 
 
 # --- handling one callback -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from jingsu.core.runtime import runtime
 from jingsu.delivery import receipts
 
 
@@ -15,8 +16,8 @@ def kt_callback(request: HttpRequest) -> JsonResponse:
     """POST /callbacks/kt — KT 공인알림문자 result callback (BC-AG-SN-010), signed with X-Timestamp/X-Signature.
 
     200: verified (applied, or a duplicate acknowledged); 401: bad signature or stale timestamp; 404: unknown src_key;
-    400: malformed. The clock is `receipts.get_clock()` (see jingsu.delivery.receipts)."""
+    400: malformed. The clock is the runtime's (see jingsu.delivery.receipts)."""
     result = receipts.handle_kt_callback(
-        request.body, request.headers, now=receipts.get_clock().now(), remote=request.META.get("REMOTE_ADDR", "")
+        request.body, request.headers, now=runtime().clock.now(), remote=request.META.get("REMOTE_ADDR", "")
     )
     return JsonResponse(result.body(), status=result.status, json_dumps_params={"ensure_ascii": False})

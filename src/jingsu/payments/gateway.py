@@ -2,7 +2,7 @@
 
     redirect_url = start_payment(notice_line, providers, return_url=...)      # the citizen's browser goes there
     ... the citizen approves at the gateway; the gateway POSTs a signed notice to /callbacks/pg (views.py) ...
-    result = handle_notice(request.body, request.headers, now=get_clock().now())
+    result = handle_notice(request.body, request.headers, now=runtime().clock.now())
 
 The amount asked is what the levy owes on the day, `Levy.owed(today)` (체납처분비 + tax + the penalty as of today
 from jingsu.law): the same figure the notice, the portal and the console show, and what `services._allocate` clears
@@ -33,15 +33,15 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, SystemClock
+from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
 from jingsu.core import audit
+from jingsu.core.runtime import runtime
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
@@ -49,6 +49,7 @@ from jingsu.notices.models import NoticeLine
 from jingsu.payments.models import GatewayOrder, GatewayRejection, Payment
 from jingsu.payments.services import BANK_FEED, record_payment
 from jingsu.providers.base import GatewayNotice, GatewayNoticeRejected, PaymentGateway, ProviderSet
+from jingsu.providers.registry import pg_notice_verifier
 from jingsu.providers.signing import TIMESTAMP_HEADER, implausible_time
 
 log = logging.getLogger("jingsu.payments.gateway")
@@ -59,25 +60,6 @@ CHANNEL = "easy-pay"
 
 class GatewayError(Exception):
     """A payment cannot be started (nothing owed, no gateway configured). The message is for the citizen."""
-
-
-# --- the clock the notice endpoint uses ------------------------------------------------------------------------------
-
-_clock: Clock = SystemClock()
-
-
-def get_clock() -> Clock:
-    return _clock
-
-
-def set_clock(clock: Clock | None) -> Clock:
-    """Replace the endpoint's clock (None: the system clock); returns the previous one. The simulator stamps notices
-    with sim time by default, so a process driving the simulator's clock sets this to the same clock (as for
-    jingsu.delivery.receipts)."""
-    global _clock
-    previous = _clock
-    _clock = clock if clock is not None else SystemClock()
-    return previous
 
 
 class _FixedClock:
@@ -189,19 +171,9 @@ class NoticeResult:
         return out
 
 
-@lru_cache(maxsize=4)
-def _adapter(secret: str) -> Any:
-    from jingsu.providers.http import GatewayConfig, PaymentGatewayAdapter
-
-    # parse_notice makes no HTTP call; the base URL is only needed to build the adapter
-    base = (settings.JINGSU_PROVIDER_URL or "http://pg.invalid").rstrip("/") + "/pg"
-    return PaymentGatewayAdapter(GatewayConfig(base_url=base, notice_secret=secret))
-
-
 def notice_adapter() -> PaymentGateway:
-    from jingsu.providers.registry import pg_secret
-
-    return _adapter(pg_secret())  # type: ignore[no-any-return]
+    """The verifier of the gateway's notices, from the registry, with the runtime's secret."""
+    return pg_notice_verifier(runtime().secrets.pg)  # type: ignore[no-any-return]
 
 
 def _reject(reason: str, *, body: bytes, headers: Mapping[str, str], remote: str, now: datetime,

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from jingsu.core.runtime import runtime
 from jingsu.payments import gateway
 from jingsu.payments.models import GatewayOrder
 
@@ -20,8 +21,8 @@ def gateway_notice(request: HttpRequest) -> JsonResponse:
 
     200: applied, a duplicate or a cancellation; 401: bad signature or stale timestamp; 400: malformed, unknown
     order, amount/전자납부번호/tid not the order's. The JSON body carries a Korean message. The clock is
-    `gateway.get_clock()`."""
-    result = gateway.handle_notice(request.body, request.headers, now=gateway.get_clock().now(),
+    the runtime's (jingsu.core.runtime)."""
+    result = gateway.handle_notice(request.body, request.headers, now=runtime().clock.now(),
                                    remote=request.META.get("REMOTE_ADDR", ""))
     return JsonResponse(result.body(), status=result.status, json_dumps_params={"ensure_ascii": False})
 

@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core.http import client_ip
+from jingsu.core.runtime import runtime
 from jingsu.delivery.models import Channel
 from jingsu.korean import josa
 from jingsu.notices.documents import document_context, render_pdf
@@ -28,24 +29,17 @@ from jingsu.notices.models import Notice, NoticeLine
 from jingsu.portal import services
 from jingsu.portal.services import PortalError, StaleLink
 from jingsu.providers.base import ProviderError, ProviderSet
-from jingsu.providers.registry import configured_providers
 
 SESSION_KEY = "portal_verified"  # notice ids verified in this browser session
 RATE_WINDOW = 600  # verification requests per address per 10 minutes: settings.JINGSU_PORTAL_RATE_LIMIT
 
-_clock: Clock = DEFAULT_CLOCK
-
-
-def set_clock(clock: Clock | None) -> Clock:
-    """Tests and the demo move time; returns the previous clock."""
-    global _clock
-    previous = _clock
-    _clock = clock or DEFAULT_CLOCK
-    return previous
+def _clock() -> Clock:
+    """The portal's clock: the process runtime's (jingsu.core.runtime)."""
+    return runtime().clock
 
 
 def providers() -> ProviderSet:
-    return configured_providers()
+    return runtime().providers()
 
 
 def _gateway_available() -> bool:
@@ -101,7 +95,7 @@ def notice(request: HttpRequest, token: str) -> HttpResponse:
                                                         "notice": n}, status=429)
         try:
             services.verify_intermediary_token(n, channel=channel, external_id=external_id, token=ott,
-                                               providers=providers(), remote=remote, clock=_clock)
+                                               providers=providers(), remote=remote, clock=_clock())
         except StaleLink as e:  # opened again: not a failed try; ask to reopen it, or use the SMS way in
             request.session["portal_message"] = str(e)
             request.session["portal_reopen"] = e.channel
@@ -113,14 +107,14 @@ def notice(request: HttpRequest, token: str) -> HttpResponse:
             _mark_verified(request, n)
         # the one-time token never stays in the address bar or in the history
         return HttpResponseRedirect(reverse("portal:notice", args=[token]))
-    now = _clock.now()
+    now = _clock().now()
     deadline = services.read_deadline(n)
     if deadline is not None and now > deadline:
         return _page(request, "portal/expired.html", {"notice": n, "deadline": deadline,
                                                        "contact": services.sender_contact(n)}, status=410)
     if not _verified(request, n):
         return _verify_page(request, n)
-    services.touch_viewed(n, remote=remote, clock=_clock)
+    services.touch_viewed(n, remote=remote, clock=_clock())
     # the document is immutable (its content is what the stored hash covers): render its context once per notice
     key = f"portal:doc:{n.pk}:{n.doc_hash}"
     ctx = cache.get(key)
@@ -175,7 +169,7 @@ def _masked(mobile: str) -> str:
 
 def _verify_page(request: HttpRequest, n: Notice, *, message: str = "", sent_to: str = "",
                  status: int = 200) -> HttpResponse:
-    now = _clock.now()
+    now = _clock().now()
     until = services.locked_until(n, now)
     return _page(request, "portal/verify.html", {
         "notice": n, "office": n.campaign.jurisdiction, "identity_label": services.identity_label(n),
@@ -204,7 +198,7 @@ def send_code(request: HttpRequest, token: str) -> HttpResponse:
         return refusal
     try:
         sent_to = services.send_code(n, identity=request.POST.get("identity", ""), providers=providers(),
-                                     remote=client_ip(request), clock=_clock)
+                                     remote=client_ip(request), clock=_clock())
     except PortalError as e:
         return _verify_page(request, n, message=str(e), status=423 if e.locked else 400)
     except ProviderError:
@@ -219,7 +213,7 @@ def verify_code(request: HttpRequest, token: str) -> HttpResponse:
     if n is None:
         return refusal
     try:
-        services.verify_code(n, code=request.POST.get("code", ""), remote=client_ip(request), clock=_clock)
+        services.verify_code(n, code=request.POST.get("code", ""), remote=client_ip(request), clock=_clock())
     except PortalError as e:
         return _verify_page(request, n, message=str(e), sent_to="" if e.locked else "등록된 번호",
                             status=423 if e.locked else 400)
@@ -248,13 +242,13 @@ def receipt_pdf(request: HttpRequest, token: str) -> HttpResponse:
     n = services.notice_by_token(token)
     if n is None or not _verified(request, n):
         return _not_found(request) if n is None else HttpResponseRedirect(reverse("portal:notice", args=[token]))
-    now = _clock.now()
+    now = _clock().now()
     owed = services.owed_today(n, now.astimezone(SEOUL).date())
     if not owed or not all(o.paid for o in owed):
         request.session["portal_message"] = "납부확인서는 모두 납부하신 뒤에 받으실 수 있습니다."
         return HttpResponseRedirect(reverse("portal:notice", args=[token]))
     audit.record("portal.receipt", actor=f"citizen@{client_ip(request)}", jurisdiction=n.jurisdiction_id, target=n,
-                 clock=_clock)
+                 clock=_clock())
     response = HttpResponse(render_receipt_pdf(n, now), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{n.reference}-receipt.pdf"'
     return response
@@ -286,7 +280,7 @@ def request_installments(request: HttpRequest, token: str) -> HttpResponse:
         request.session["portal_message"] = "분할 횟수를 골라 주십시오."
     else:
         try:
-            plan = ask(n, count=count, remote=client_ip(request), clock=_clock)
+            plan = ask(n, count=count, remote=client_ip(request), clock=_clock())
         except AssistanceError as e:
             request.session["portal_message"] = str(e)
         else:
@@ -308,7 +302,7 @@ def request_callback(request: HttpRequest, token: str) -> HttpResponse:
         return refusal  # type: ignore[return-value]
     try:
         ask(n, reason=request.POST.get("reason", ""), preferred_time=request.POST.get("preferred_time", ""),
-            note=request.POST.get("note", ""), remote=client_ip(request), clock=_clock)
+            note=request.POST.get("note", ""), remote=client_ip(request), clock=_clock())
     except AssistanceError as e:
         request.session["portal_message"] = str(e)
     else:
@@ -333,7 +327,7 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("portal:notice", args=[token]))
     return_url = request.build_absolute_uri(reverse("portal:paid", args=[token]))
     try:
-        url = start_payment(line, providers(), return_url=return_url, clock=_clock)
+        url = start_payment(line, providers(), return_url=return_url, clock=_clock())
     except (GatewayError, ProviderError) as e:
         request.session["portal_message"] = str(e) if isinstance(e, GatewayError) else \
             "간편결제 기관과 연결할 수 없습니다. 다른 납부 방법을 이용해 주십시오."

@@ -1,4 +1,5 @@
-"""Which adapters a process uses. Services receive a ProviderSet; nothing else constructs adapters."""
+"""Which adapters a process uses. Services receive a ProviderSet; nothing else constructs adapters (the callback
+endpoints' verifiers included: `kt_callback_verifier`, `pg_notice_verifier`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,30 @@ def pg_secret() -> str:
     return getattr(settings, "JINGSU_PG_SECRET", None) or os.environ.get("JINGSU_PG_SECRET") or ""
 
 
+@lru_cache(maxsize=4)
+def kt_callback_verifier(secret: str) -> Any:
+    """The KT adapter that verifies and decodes result callbacks (POST /callbacks/kt) with `secret`. parse_callback
+    makes no HTTP call; the base URL is only needed to build the adapter."""
+    from django.conf import settings
+
+    from jingsu.providers.http import KtAdapter, KtConfig
+
+    base = (settings.JINGSU_PROVIDER_URL or "http://kt.invalid").rstrip("/") + "/kt"
+    return KtAdapter(KtConfig(base_url=base, callback_secret=secret))
+
+
+@lru_cache(maxsize=4)
+def pg_notice_verifier(secret: str) -> Any:
+    """The payment gateway adapter that verifies and decodes its notices (POST /callbacks/pg) with `secret`.
+    parse_notice makes no HTTP call; the base URL is only needed to build the adapter."""
+    from django.conf import settings
+
+    from jingsu.providers.http import GatewayConfig, PaymentGatewayAdapter
+
+    base = (settings.JINGSU_PROVIDER_URL or "http://pg.invalid").rstrip("/") + "/pg"
+    return PaymentGatewayAdapter(GatewayConfig(base_url=base, notice_secret=secret))
+
+
 # The adapters are built once per process (connection pools, rate limiters). A test that changes the settings they
 # are built from gets new ones: Django sends `setting_changed` for override_settings and pytest-django's `settings`.
 _PROVIDER_SETTINGS = ("JINGSU_PROVIDER_URL", "JINGSU_PROVIDER_TIMEOUT", "JINGSU_PROVIDER_RATE_LIMITS", "REDIS_URL",
@@ -54,6 +79,8 @@ _PROVIDER_SETTINGS = ("JINGSU_PROVIDER_URL", "JINGSU_PROVIDER_TIMEOUT", "JINGSU_
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
     if setting in _PROVIDER_SETTINGS:
         configured_providers.cache_clear()
+        kt_callback_verifier.cache_clear()
+        pg_notice_verifier.cache_clear()
 
 
 def _connect() -> None:

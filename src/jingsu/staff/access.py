@@ -29,7 +29,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 
-from jingsu.clock import DEFAULT_CLOCK, Clock, today
+from jingsu.clock import today
+from jingsu.core.runtime import runtime
 from jingsu.staff.roles import PERMISSIONS
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
@@ -88,23 +89,14 @@ def scoped_or_404(request: HttpRequest, model: type[M], **lookup: Any) -> M:
 
 
 class ConsoleClock:
-    """The console's clock: the system clock, or the one tests and the demo set (`set_clock`). One object shared by
-    every view module, so that a test moving time moves it for all of them."""
-
-    def __init__(self) -> None:
-        self.inner: Clock = DEFAULT_CLOCK
+    """The console's clock: the runtime's (jingsu.core.runtime), read at each call — no slot of its own, so the
+    console lives at the moment the process's runtime is at (the tests': their clock)."""
 
     def now(self) -> datetime:
-        return self.inner.now()
+        return runtime().clock.now()
 
 
 CONSOLE_CLOCK = ConsoleClock()
-
-
-def set_clock(clock: Clock | None) -> Clock:
-    """Tests and the demo move time; returns the previous clock."""
-    previous, CONSOLE_CLOCK.inner = CONSOLE_CLOCK.inner, clock or DEFAULT_CLOCK
-    return previous
 
 
 def console_today() -> date:
