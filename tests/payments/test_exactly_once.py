@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from jingsu.core.models import AuditLog
+from jingsu.core.runtime import runtime
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.payments.files import PaymentFileError, import_payment_file
@@ -106,7 +107,7 @@ def test_two_dispatchers_on_one_bank_feed_both_stay_alive_and_book_every_payment
 @pytest.mark.skipif(not POSTGRES, reason="SKIP LOCKED is PostgreSQL's; SQLite's IMMEDIATE transactions queue instead")
 def test_a_feed_cursor_held_by_another_process_is_skipped_not_read_twice(sim, providers, numbers_by_levy):
     sim.control.bank_add([{"transaction_id": "TXHELD1", "amount": 1_000, "payment_number": numbers_by_levy[0]}])
-    read_bank_feed(providers)  # creates the cursor, books the first
+    read_bank_feed(providers, clock=runtime().clock)  # creates the cursor, books the first
     sim.control.bank_add([{"transaction_id": "TXHELD2", "amount": 2_000, "payment_number": numbers_by_levy[0]}])
     holding, release = threading.Event(), threading.Event()
 
@@ -123,13 +124,13 @@ def test_a_feed_cursor_held_by_another_process_is_skipped_not_read_twice(sim, pr
     t.start()
     assert holding.wait(10)
     try:
-        summary = read_bank_feed(providers)
+        summary = read_bank_feed(providers, clock=runtime().clock)
         assert summary.busy and summary.received == 0
         assert not Payment.objects.filter(external_id="TXHELD2").exists()
     finally:
         release.set()
         t.join()
-    summary = read_bank_feed(providers)
+    summary = read_bank_feed(providers, clock=runtime().clock)
     assert (summary.busy, summary.new) == (False, 1)
 
 
@@ -141,10 +142,10 @@ def test_a_feed_cursor_held_by_another_process_is_skipped_not_read_twice(sim, pr
 def test_a_feed_line_with_an_amount_that_is_not_ascii_digits_in_range_is_not_booked(sim, providers, numbers_by_levy,
                                                                                      amount):
     sim.control.bank_add([{"transaction_id": "TXOK", "amount": 3_000, "payment_number": numbers_by_levy[0]}])
-    read_bank_feed(providers)
+    read_bank_feed(providers, clock=runtime().clock)
     sim.control.bank_add([{"transaction_id": "TXBAD", "amount": amount, "payment_number": numbers_by_levy[0]}])
     with pytest.raises(BankFeedError, match=r"2번 거래\(TXBAD\) 금액: "):
-        read_bank_feed(providers)
+        read_bank_feed(providers, clock=runtime().clock)
     assert list(Payment.objects.values_list("external_id", "amount")) == [("TXOK", 3_000)]
     assert FeedCursor.objects.get().position == 1  # the feed stops before the line, to be read again
 
@@ -167,14 +168,14 @@ def test_dispatch_reports_a_refused_feed_line_and_goes_on(sim, providers, number
 def test_a_feed_line_with_references_that_do_not_fit_is_not_booked(sim, providers, numbers_by_levy, line, field):
     sim.control.bank_add([{"transaction_id": "TXREF", "amount": 1_000, **line}])
     with pytest.raises(BankFeedError, match=rf"1번 거래\(TXREF\) {field}: "):
-        read_bank_feed(providers)
+        read_bank_feed(providers, clock=runtime().clock)
     assert not Payment.objects.exists()
 
 
 @LIVE
 def test_a_string_of_ascii_digits_is_an_amount(sim, providers, numbers_by_levy):
     sim.control.bank_add([{"transaction_id": "TXSTR", "amount": "0001000", "payment_number": numbers_by_levy[0]}])
-    assert read_bank_feed(providers).new == 1
+    assert read_bank_feed(providers, clock=runtime().clock).new == 1
     assert Payment.objects.get().amount == 1_000
 
 

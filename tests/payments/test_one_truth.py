@@ -44,7 +44,7 @@ def sent(clock, jungnang, providers):
 
 def _console_page(client, clock, taxpayer_id: int) -> str:
     user = staff_services.create_staff_user("clerk-11260", jurisdiction="11260", role="clerk",
-                                            password="시험-비밀번호-1234").user
+                                            password="시험-비밀번호-1234", clock=clock).user
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     r = client.get(f"/staff/taxpayers/{taxpayer_id}/")
     assert r.status_code == 200

@@ -104,14 +104,14 @@ def test_matching_by_hand_needs_a_reason_and_is_audited(clock, roll):
     unknown = numbers.payment_number("11260", "14", 2024, 999_999)
     q = pay(clock, 5_000, pn=unknown)
     with pytest.raises(PaymentError, match="사유"):
-        match_by_hand(q, levy=roll[A], actor="담당자", reason="")
-    match_by_hand(q, levy=roll[A], actor="담당자", reason="납세자 전화 확인: 번호 오기")
+        match_by_hand(q, levy=roll[A], actor="담당자", reason="", clock=clock)
+    match_by_hand(q, levy=roll[A], actor="담당자", reason="납세자 전화 확인: 번호 오기", clock=clock)
     q.refresh_from_db()
     assert q.status == Payment.Status.MATCHED and q.matched_by == "manual"
     row = AuditLog.objects.get(action="payment.match_by_hand")
     assert row.actor == "담당자" and "번호 오기" in row.reason
     with pytest.raises(PaymentError, match="이미"):
-        match_by_hand(q, levy=roll[A], actor="담당자", reason="두 번째 시도입니다")
+        match_by_hand(q, levy=roll[A], actor="담당자", reason="두 번째 시도입니다", clock=clock)
 
 
 @pytest.mark.django_db

@@ -74,9 +74,9 @@ def build_world(clock, tmp_path: Path) -> World:
                   other_taxpayer=Taxpayer.objects.get(jurisdiction=other, name="김민준"))
     for role in ROLES:
         world.users[role.code] = services.create_staff_user(
-            f"{role.code}-{HOME}", jurisdiction=home, role=role.code, password=PASSWORD).user
+            f"{role.code}-{HOME}", jurisdiction=home, role=role.code, password=PASSWORD, clock=clock).user
     world.other_clerk = services.create_staff_user(f"clerk-{OTHER}", jurisdiction=other, role="clerk",
-                                                   password=PASSWORD).user
+                                                   password=PASSWORD, clock=clock).user
     world.no_profile = get_user_model().objects.create_user("no-profile", password=PASSWORD)
     return world
 

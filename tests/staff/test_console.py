@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import AuditLog
+from jingsu.core.runtime import runtime
 from jingsu.staff import queries
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -180,8 +181,8 @@ def test_reveal_needs_a_reason_and_is_audited(world, client):
 def test_audit_log_page_shows_only_own_jurisdiction(world, client):
     from jingsu.core import audit
 
-    audit.record("test.other", actor="someone", jurisdiction=world.other, reason="다른 구의 기록")
-    audit.record("test.home", actor="someone", jurisdiction=world.home, reason="우리 구의 기록")
+    audit.record("test.other", actor="someone", jurisdiction=world.other, reason="다른 구의 기록", clock=runtime().clock)
+    audit.record("test.home", actor="someone", jurisdiction=world.home, reason="우리 구의 기록", clock=runtime().clock)
     client.force_login(world.users["auditor"], backend=BACKEND)
     text = client.get(reverse("staff:audit_log")).content.decode()
     assert "우리 구의 기록" in text and "다른 구의 기록" not in text

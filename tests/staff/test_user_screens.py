@@ -15,6 +15,7 @@ from django.urls import reverse
 from jingsu.clock import SEOUL
 from jingsu.core.formats import kdate
 from jingsu.core.models import AuditLog
+from jingsu.core.runtime import runtime
 from jingsu.staff import services
 from jingsu.staff.models import AccountNotice, AccountSetupToken, StaffProfile
 from jingsu.staff.roles import DATA_PERMISSIONS, DATA_ROLES, ROLE_BY_CODE, ROLES
@@ -74,7 +75,7 @@ def test_home_links_to_the_account_list(world, client):
 def second_admin(world):
     """Another 시스템관리자 of the same jurisdiction (the checker of account requests)."""
     return services.create_staff_user(f"sysadmin2-{HOME}", jurisdiction=world.home, role="sysadmin",
-                                      password=PASSWORD).user
+                                      password=PASSWORD, clock=runtime().clock).user
 
 
 def as_user(u) -> Client:

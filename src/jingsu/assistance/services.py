@@ -29,7 +29,7 @@ from jingsu.assistance.models import (
     Rule,
     rule_for,
 )
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, today
+from jingsu.clock import SEOUL, Clock, today
 from jingsu.core import audit
 from jingsu.core.models import Holiday
 from jingsu.law.dates import add_months
@@ -107,7 +107,7 @@ def latest_plan(notice: Notice) -> InstallmentPlan | None:
 # --- 분할 납부: the citizen asks ---------------------------------------------------------------------------------------
 
 
-def request_installments(notice: Notice, *, count: int, remote: str, clock: Clock = DEFAULT_CLOCK) -> InstallmentPlan:
+def request_installments(notice: Notice, *, count: int, remote: str, clock: Clock) -> InstallmentPlan:
     """A verified citizen asks to pay the notice's arrears in `count` installments; the request waits for an official."""
     now = clock.now()
     total = owed_now(notice, today(clock))
@@ -144,7 +144,7 @@ def _locked(plan: InstallmentPlan, status: str) -> InstallmentPlan:
     return locked
 
 
-def approve_plan(plan: InstallmentPlan, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> InstallmentPlan:
+def approve_plan(plan: InstallmentPlan, *, actor: str, clock: Clock) -> InstallmentPlan:
     """Approve a request: the installments of what the notice owes today, each with its own 전자납부번호 and due date;
     the plan's open levies become 분할납부."""
     now = clock.now()
@@ -182,7 +182,7 @@ def approve_plan(plan: InstallmentPlan, *, actor: str, clock: Clock = DEFAULT_CL
     return locked
 
 
-def reject_plan(plan: InstallmentPlan, *, actor: str, reason: str, clock: Clock = DEFAULT_CLOCK) -> InstallmentPlan:
+def reject_plan(plan: InstallmentPlan, *, actor: str, reason: str, clock: Clock) -> InstallmentPlan:
     reason = reason.strip()
     if len(reason) < 2:
         raise AssistanceError("반려 사유를 적어 주십시오.")
@@ -196,7 +196,7 @@ def reject_plan(plan: InstallmentPlan, *, actor: str, reason: str, clock: Clock 
     return locked
 
 
-def cancel_plan(plan: InstallmentPlan, *, actor: str, reason: str, clock: Clock = DEFAULT_CLOCK) -> InstallmentPlan:
+def cancel_plan(plan: InstallmentPlan, *, actor: str, reason: str, clock: Clock) -> InstallmentPlan:
     """End an approved plan (e.g. after missed installments): its levies are 정상 again (money already paid stays
     allocated; the installments' numbers still take money, which goes to the levies)."""
     reason = reason.strip()
@@ -307,7 +307,7 @@ def decision_text(plan: InstallmentPlan) -> str:
     return f"[{sender.name}] {what}: {portal_link(plan.notice)} 문의: {sender.contact}"
 
 
-def send_decisions(providers: object, *, clock: Clock = DEFAULT_CLOCK) -> int:
+def send_decisions(providers: object, *, clock: Clock) -> int:
     """Tell each citizen whose request was approved or rejected, once (key fixed per plan)."""
     from jingsu.providers.base import SendOutcome, SmsMessage
 
@@ -332,7 +332,7 @@ def send_decisions(providers: object, *, clock: Clock = DEFAULT_CLOCK) -> int:
     return sent
 
 
-def register_bills(providers: object, *, clock: Clock = DEFAULT_CLOCK) -> int:
+def register_bills(providers: object, *, clock: Clock) -> int:
     """Hand the installments of approved plans whose bills are not yet with the bank to it (one bill per installment,
     due on its date), so a payment with their numbers is accepted. Registering twice is harmless (the bank keys
     bills by number)."""
@@ -372,7 +372,7 @@ def reminder_text(notice: Notice) -> str:
             f"{portal_link(notice)} 문의: {sender.contact}")
 
 
-def send_reminders(providers: object, *, clock: Clock = DEFAULT_CLOCK) -> int:
+def send_reminders(providers: object, *, clock: Clock) -> int:
     """The reminder SMS for every unpaid installment of a running plan due within REMIND_BEFORE, once (key fixed per
     installment: the SMS gateway keeps one message per key, so a cycle that dies after sending and runs again sends
     nothing twice). Only from 09:00 to 20:00 and not on holidays."""
@@ -411,7 +411,7 @@ def send_reminders(providers: object, *, clock: Clock = DEFAULT_CLOCK) -> int:
     return sent
 
 
-def run_cycle(providers: object, *, clock: Clock = DEFAULT_CLOCK) -> CycleSummary:
+def run_cycle(providers: object, *, clock: Clock) -> CycleSummary:
     """The dispatch cycle's 분할 납부 step."""
     return CycleSummary(bills=register_bills(providers, clock=clock), decisions=send_decisions(providers, clock=clock),
                         reminders=send_reminders(providers, clock=clock))
@@ -421,7 +421,7 @@ def run_cycle(providers: object, *, clock: Clock = DEFAULT_CLOCK) -> CycleSummar
 
 
 def request_callback(notice: Notice, *, reason: str, preferred_time: str, note: str = "", remote: str,
-                     clock: Clock = DEFAULT_CLOCK) -> CallbackRequest:
+                     clock: Clock) -> CallbackRequest:
     """A verified citizen asks the team to call back (to the mobile number on record)."""
     if reason not in CallbackRequest.Reason.values:
         raise AssistanceError("상담 사유를 골라 주십시오.")
@@ -448,7 +448,7 @@ def open_callback(notice: Notice) -> CallbackRequest | None:
     return CallbackRequest.objects.filter(notice=notice, status=CallbackRequest.Status.OPEN).first()
 
 
-def close_callback(req: CallbackRequest, *, actor: str, outcome: str, clock: Clock = DEFAULT_CLOCK) -> CallbackRequest:
+def close_callback(req: CallbackRequest, *, actor: str, outcome: str, clock: Clock) -> CallbackRequest:
     """The official called back: the request is done, with what came of it."""
     outcome = " ".join(outcome.split())
     if len(outcome) < 2:

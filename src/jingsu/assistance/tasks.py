@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from jingsu.core.runtime import runtime
 from jingsu.providers.registry import configured_providers
 
 
@@ -11,4 +12,4 @@ from jingsu.providers.registry import configured_providers
 def run_cycle() -> dict[str, int]:
     from jingsu.assistance.services import run_cycle as run
 
-    return run(configured_providers()).__dict__
+    return run(configured_providers(), clock=runtime().clock).__dict__

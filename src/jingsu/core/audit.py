@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.clock import Clock
 from jingsu.core.models import AuditLog, Jurisdiction
 
 
@@ -18,7 +18,7 @@ def record(
     target_id: str = "",
     reason: str = "",
     detail: dict[str, Any] | None = None,
-    clock: Clock = DEFAULT_CLOCK,
+    clock: Clock,
 ) -> AuditLog:
     if target is not None:
         target_type = target_type or target._meta.label_lower

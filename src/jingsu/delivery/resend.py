@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.clock import Clock
 from jingsu.core import audit
 from jingsu.delivery.costs import UNIT_COST, paper_cost
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, Resend
@@ -157,7 +157,7 @@ def _queue(resend: Resend, now: object) -> DeliveryAttempt:
 
 
 def request_resend(notice: Notice, code: str, *, reason: str, actor: str, key: str,
-                   clock: Clock = DEFAULT_CLOCK) -> Resend:
+                   clock: Clock) -> Resend:
     """Ask for the notice to go again by `code` (see `options`). Kakao and SMS are queued at once; KT and paper wait
     for `approve_resend` by someone else. The same `key` again returns the first request (nothing new)."""
     reason = (reason or "").strip()
@@ -196,7 +196,7 @@ def request_resend(notice: Notice, code: str, *, reason: str, actor: str, key: s
     return resend
 
 
-def approve_resend(resend: Resend, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Resend:
+def approve_resend(resend: Resend, *, actor: str, clock: Clock) -> Resend:
     """A second person lets a pending request go: its attempt is queued. The requester cannot approve."""
     with transaction.atomic():
         locked = Resend.objects.select_for_update().select_related("notice", "notice__campaign",
@@ -223,7 +223,7 @@ def approve_resend(resend: Resend, *, actor: str, clock: Clock = DEFAULT_CLOCK) 
     return locked
 
 
-def reject_resend(resend: Resend, *, actor: str, reason: str = "", clock: Clock = DEFAULT_CLOCK) -> Resend:
+def reject_resend(resend: Resend, *, actor: str, reason: str = "", clock: Clock) -> Resend:
     """Refuse a pending request (nothing is sent)."""
     with transaction.atomic():
         locked = Resend.objects.select_for_update().get(pk=resend.pk)

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.clock import Clock
 from jingsu.core import audit
 from jingsu.korean import josa
 from jingsu.payments.files import FileProblem, PaymentFileError
 from jingsu.payments.models import VirtualAccount
 
 
-def import_pool(path: Path, *, jurisdiction: str, actor: str, clock: Clock = DEFAULT_CLOCK) -> int:
+def import_pool(path: Path, *, jurisdiction: str, actor: str, clock: Clock) -> int:
     """Add the accounts of a pool file; all or nothing. Accounts already in the pool are an error (named)."""
     data = path.read_bytes()
     try:
@@ -64,7 +64,7 @@ def import_pool(path: Path, *, jurisdiction: str, actor: str, clock: Clock = DEF
     return len(accounts)
 
 
-def assign(taxpayer_ids: list[int], *, jurisdiction: str, clock: Clock = DEFAULT_CLOCK) -> dict[int, str]:
+def assign(taxpayer_ids: list[int], *, jurisdiction: str, clock: Clock) -> dict[int, str]:
     """The account of each taxpayer, drawing free accounts from the pool for those without one.
 
     Taxpayers left without an account when the pool runs dry are simply absent from the result (they pay with the

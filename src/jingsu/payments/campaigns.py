@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.clock import Clock
 from jingsu.notices.models import Campaign, Notice, NoticeLine
 from jingsu.payments import accounts
 from jingsu.payments.models import Refund
@@ -27,7 +27,7 @@ def _bill_due(notice: Notice) -> date:
     return notice.pay_by
 
 
-def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> None:
+def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock) -> None:
     """Tell the payment network what can be paid (one bill per notice line, due on the notice's 납부기한), so a
     payment carries our number."""
     # a line with nothing to pay (a refund line of a 환급금 안내) is no bill

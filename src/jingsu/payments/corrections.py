@@ -26,7 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
-from jingsu.clock import DEFAULT_CLOCK, Clock, today
+from jingsu.clock import Clock, today
 from jingsu.core import audit
 from jingsu.core.formats import won
 from jingsu.levies.models import Levy
@@ -82,7 +82,7 @@ class Reduction:
 
 
 def plan_reduction(levy: Levy, *, principal: int, education_tax: int, city_area_tax: int,
-                   clock: Clock = DEFAULT_CLOCK) -> Reduction:
+                   clock: Clock) -> Reduction:
     """What lowering `levy` to these amounts does; raises CorrectionError for what the record forbids."""
     new = {"principal": principal, "education_tax": education_tax, "city_area_tax": city_area_tax}
     labels = {"principal": "본세", "education_tax": "지방교육세", "city_area_tax": "도시지역분"}
@@ -139,7 +139,7 @@ def _booked(levy: Levy, head: str) -> dict[int, int]:
 
 
 def reduce_levy(levy: Levy, *, principal: int, education_tax: int, city_area_tax: int, reason: str, actor: str,
-                clock: Clock = DEFAULT_CLOCK) -> Reduction:
+                clock: Clock) -> Reduction:
     """Make the correction `plan_reduction` describes: all of it or nothing; audited with `reason`."""
     reason = reason.strip()
     if not reason:

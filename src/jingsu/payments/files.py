@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit
 from jingsu.korean import josa
 from jingsu.levies import numbers
@@ -249,7 +249,7 @@ def _record(n: int, v: dict[str, str], problems: list[FileProblem]) -> Record | 
 
 
 def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: str = "bank", actor: str,
-                        clock: Clock = DEFAULT_CLOCK, name: str | None = None,
+                        clock: Clock, name: str | None = None,
                         progress: Progress | None = None) -> ImportResult:
     """Import a bank/수납 file: all lines booked (each transaction once) or, on any bad line, none. `name` is the
     file's name as the office knows it (default: the path's); `progress(records)` is called every PROGRESS_EVERY

@@ -39,7 +39,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit
 from jingsu.core.runtime import runtime
 from jingsu.law.tax_items import TAX_ITEMS
@@ -90,7 +90,7 @@ def start_payment(
     *,
     return_url: str,
     notify_url: str | None = None,
-    clock: Clock = DEFAULT_CLOCK,
+    clock: Clock,
     actor: str = "citizen",
 ) -> str:
     """Create (or reuse) a gateway order for what the levy owes today; returns the URL to send the browser to.
@@ -274,7 +274,7 @@ def _cancel(order: GatewayOrder, notice: GatewayNotice, clock: Clock) -> NoticeR
     return NoticeResult(status=200, result="duplicate", code="duplicate", order=order)
 
 
-def settle_from_bank_feed(*, clock: Clock = DEFAULT_CLOCK) -> int:
+def settle_from_bank_feed(*, clock: Clock) -> int:
     """Mark open orders paid whose money the bank feed has already booked (their notice was lost or refused).
     Returns how many; safe to run at any time."""
     done = 0

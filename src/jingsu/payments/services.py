@@ -22,7 +22,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
@@ -46,7 +46,7 @@ class FeedSummary:
     busy: bool = False  # another process held the feed's cursor: it reads the feed, this one did not
 
 
-def read_bank_feed(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, page: int = 1000) -> FeedSummary:
+def read_bank_feed(providers: ProviderSet, *, clock: Clock, page: int = 1000) -> FeedSummary:
     """Read every new transaction from the bank feed, record and reconcile each. Safe to run again at any time, and
     in several processes at once: the feed's cursor row is claimed for each page (SELECT … FOR UPDATE SKIP LOCKED on
     PostgreSQL; SQLite's IMMEDIATE transactions serialise writers), so one process reads a page while another skips
@@ -93,7 +93,7 @@ def _record_page(txs: list[BankTransaction], summary: FeedSummary, clock: Clock)
             summary.matched += 1
 
 
-def record_transaction(tx: BankTransaction, *, source: str, clock: Clock = DEFAULT_CLOCK,
+def record_transaction(tx: BankTransaction, *, source: str, clock: Clock,
                        jurisdiction: str | None = None) -> tuple[Payment, bool]:
     """Record one bank transaction (once: the same transaction id again is ignored) and reconcile it."""
     return record_payment(
@@ -104,7 +104,7 @@ def record_transaction(tx: BankTransaction, *, source: str, clock: Clock = DEFAU
 
 def record_payment(*, source: str, external_id: str, received_at: datetime, amount: int, channel: str,
                    payment_number: str, virtual_account: str, tax_number: str, jurisdiction: str | None,
-                   clock: Clock = DEFAULT_CLOCK, actor: str | None = None) -> tuple[Payment, bool]:
+                   clock: Clock, actor: str | None = None) -> tuple[Payment, bool]:
     """Record one payment once per (source, external_id) and reconcile it; (payment, created)."""
     if jurisdiction is None and payment_number and numbers.is_valid(payment_number):
         jurisdiction = payment_number[:5]
@@ -142,7 +142,7 @@ def record_payment(*, source: str, external_id: str, received_at: datetime, amou
     return payment, True
 
 
-def reconcile(payment: Payment, *, clock: Clock = DEFAULT_CLOCK) -> Payment:
+def reconcile(payment: Payment, *, clock: Clock) -> Payment:
     """Match a payment to its levies (전자납부번호, 가상계좌, 과세번호) and allocate it by 지방세징수법 제4조."""
     with transaction.atomic():
         levies, matched_by, reason = _match(payment)
@@ -157,7 +157,7 @@ def reconcile(payment: Payment, *, clock: Clock = DEFAULT_CLOCK) -> Payment:
 
 
 def match_by_hand(payment: Payment, *, levy: Levy | None = None, taxpayer_id: int | None = None, actor: str,
-                  reason: str, clock: Clock = DEFAULT_CLOCK) -> Payment:
+                  reason: str, clock: Clock) -> Payment:
     """A person matches an unmatched payment to a levy, or to all of a taxpayer's outstanding levies, with a reason."""
     if len(reason.strip()) < 5:
         raise PaymentError("수기 대사 사유를 5자 이상 적어 주십시오.")
@@ -187,7 +187,7 @@ class _Preview(Exception):
 
 
 def preview_match(payment: Payment, *, levy: Levy | None = None, taxpayer_id: int | None = None,
-                  clock: Clock = DEFAULT_CLOCK) -> list[tuple[str, str, int]]:
+                  clock: Clock) -> list[tuple[str, str, int]]:
     """What `match_by_hand` would allocate — (과세번호, head, amount) in order — by making the match inside a savepoint
     and rolling it back: the preview is the real rule, not a second copy of it. Raises PaymentError as the match
     would."""
@@ -204,7 +204,7 @@ def preview_match(payment: Payment, *, levy: Levy | None = None, taxpayer_id: in
     return shown
 
 
-def unmatch_by_hand(payment: Payment, *, actor: str, reason: str, clock: Clock = DEFAULT_CLOCK) -> Payment:
+def unmatch_by_hand(payment: Payment, *, actor: str, reason: str, clock: Clock) -> Payment:
     """Undo a match made by hand: reversal allocations (each of the payment's allocations once more with the opposite
     sign; nothing is edited or deleted), the levies' paid amounts taken back (a levy that was 완납 by it is 정상
     again), its pending refunds cancelled, and the payment back in the unmatched queue with the reason. What is

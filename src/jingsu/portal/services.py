@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit, crypto
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.delivery.services import apply_reports
@@ -157,7 +157,7 @@ def _succeed(notice: Notice, how: str, *, remote: str, clock: Clock) -> None:
 
 
 def verify_intermediary_token(notice: Notice, *, channel: str, external_id: str, token: str,
-                              providers: ProviderSet, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
+                              providers: ProviderSet, remote: str, clock: Clock) -> None:
     """Verify an intermediary's one-time token with its adapter, report the read back and record it."""
     now = clock.now()
     error = None
@@ -210,7 +210,7 @@ def _code_hash(notice: Notice, code: str) -> str:
 
 
 def send_code(notice: Notice, *, identity: str, providers: ProviderSet, remote: str,
-              clock: Clock = DEFAULT_CLOCK) -> str:
+              clock: Clock) -> str:
     """Check 생년월일 / 사업자등록번호; send a code to the number on record. Returns the masked number it went to."""
     now = clock.now()
     _check_not_locked(notice, now)
@@ -242,7 +242,7 @@ def send_code(notice: Notice, *, identity: str, providers: ProviderSet, remote: 
     return f"{mobile[:3]}-****-{mobile[-4:]}"
 
 
-def verify_code(notice: Notice, *, code: str, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
+def verify_code(notice: Notice, *, code: str, remote: str, clock: Clock) -> None:
     now = clock.now()
     code = code.strip()
     with transaction.atomic():
@@ -325,7 +325,7 @@ def paid_so_far(notice: Notice) -> tuple[int, datetime | None]:
     return int(agg["total"] or 0), agg["last"]
 
 
-def touch_viewed(notice: Notice, *, remote: str, clock: Clock = DEFAULT_CLOCK) -> None:
+def touch_viewed(notice: Notice, *, remote: str, clock: Clock) -> None:
     audit.record("portal.view", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id, target=notice,
                  clock=clock)
 

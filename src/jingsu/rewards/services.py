@@ -15,7 +15,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.clock import today as clock_today
 from jingsu.core import audit
 from jingsu.core.formats import kdate
@@ -72,7 +72,7 @@ def payee_by_key(key: str) -> Payee:
 
 def add_official(jurisdiction: Jurisdiction | str, *, name: str, rank: str, department: str, bureau: str = "",
                  director_or_above: bool = False, bank: str = "", account: str = "", holder: str = "",
-                 actor: str, clock: Clock = DEFAULT_CLOCK) -> Official:
+                 actor: str, clock: Clock) -> Official:
     code = _jurisdiction_code(jurisdiction)
     if not name.strip():
         raise RewardError("name", "성명을 입력하세요.")
@@ -87,7 +87,7 @@ def add_official(jurisdiction: Jurisdiction | str, *, name: str, rank: str, depa
 
 def add_civilian(jurisdiction: Jurisdiction | str, *, name: str, address: str, birth_date: date | None = None,
                  bank: str = "", account: str = "", holder: str = "", actor: str,
-                 clock: Clock = DEFAULT_CLOCK) -> Civilian:
+                 clock: Clock) -> Civilian:
     code = _jurisdiction_code(jurisdiction)
     if not name.strip() or not address.strip():
         # 영등포 제2조⑥: 신고는 성명 및 주소를 적은 문서로 한다.
@@ -113,7 +113,7 @@ def not_in_future(field: str, label: str, value: date | None, clock: Clock) -> N
 
 def record_action(levy: Levy, *, kind: str, taken_on: date, official: Official | None = None,
                   civilian: Civilian | None = None, deferred_until: date | None = None, notes: str = "",
-                  actor: str, clock: Clock = DEFAULT_CLOCK) -> EnforcementAction:
+                  actor: str, clock: Clock) -> EnforcementAction:
     """Record an enforcement action (압류, 영치, 관허사업 제한, 고발, 은닉재산 신고, 배당 수령, 배당이의, 징수유예)."""
     if kind not in EnforcementAction.Kind.values:
         raise RewardError("kind", f"알 수 없는 처분 종류입니다: {kind} (가능: {', '.join(EnforcementAction.Kind.values)})")
@@ -140,7 +140,7 @@ def record_action(levy: Levy, *, kind: str, taken_on: date, official: Official |
 
 def record_finding(jurisdiction: Jurisdiction | str, *, category: str, tax_item: str, source_description: str,
                    taxpayer_name: str, official: Official | None = None, civilian: Civilian | None = None,
-                   actor: str, clock: Clock = DEFAULT_CLOCK, **fields: Any) -> HiddenRevenueFinding:
+                   actor: str, clock: Clock, **fields: Any) -> HiddenRevenueFinding:
     """Record a hidden-revenue finding (별지 제2호서식 row)."""
     code = _jurisdiction_code(jurisdiction)
     if category not in HiddenRevenueFinding.Category.values:
@@ -163,7 +163,7 @@ def record_finding(jurisdiction: Jurisdiction | str, *, category: str, tax_item:
 
 def confirm_finding_collection(finding: HiddenRevenueFinding, *, collected: int, collected_on: date,
                                confirmed_by: str, final_on: date | None = None, actor: str,
-                               clock: Clock = DEFAULT_CLOCK) -> HiddenRevenueFinding:
+                               clock: Clock) -> HiddenRevenueFinding:
     """징수확인(팀장): the money of a finding was received."""
     if collected <= 0:
         raise RewardError("collected", "징수액은 0보다 커야 합니다.")
@@ -208,7 +208,7 @@ def _add_claimants(case: RewardCase, claimants: list[tuple[Payee, str, bool]]) -
 
 
 def open_case(jurisdiction: Jurisdiction | str, *, merit_type: str, title: str, facts: dict[str, Any],
-              claimants: list[tuple[Payee, str, bool]], actor: str, clock: Clock = DEFAULT_CLOCK,
+              claimants: list[tuple[Payee, str, bool]], actor: str, clock: Clock,
               levy: Levy | None = None, finding: HiddenRevenueFinding | None = None,
               payments: list[Payment] | None = None, collected: int = 0, collected_on: date | None = None,
               collection_year: int | None = None, appeal_period_end: date | None = None,
@@ -231,7 +231,7 @@ def open_case(jurisdiction: Jurisdiction | str, *, merit_type: str, title: str, 
     return case
 
 
-def open_arrears_cases(jurisdiction: Jurisdiction | str, year: int, *, actor: str, clock: Clock = DEFAULT_CLOCK,
+def open_arrears_cases(jurisdiction: Jurisdiction | str, year: int, *, actor: str, clock: Clock,
                        levy: Levy | None = None, collector: Payee | None = None) -> list[RewardCase]:
     """Open a case for every derived arrears merit of `year` that has a collector and no case yet.
 
@@ -263,7 +263,7 @@ def open_arrears_cases(jurisdiction: Jurisdiction | str, year: int, *, actor: st
     return opened
 
 
-def open_finding_case(finding: HiddenRevenueFinding, *, actor: str, clock: Clock = DEFAULT_CLOCK,
+def open_finding_case(finding: HiddenRevenueFinding, *, actor: str, clock: Clock,
                       claimants: list[tuple[Payee, str, bool]] | None = None) -> RewardCase:
     """The case of a hidden-revenue finding (제3조4–6호), with the facts the calculator needs."""
     cat = finding.category
@@ -293,7 +293,7 @@ def open_finding_case(finding: HiddenRevenueFinding, *, actor: str, clock: Clock
 
 
 def create_committee(jurisdiction: Jurisdiction | str, *, bureau: str, name: str = "", actor: str,
-                     clock: Clock = DEFAULT_CLOCK) -> Committee:
+                     clock: Clock) -> Committee:
     code = _jurisdiction_code(jurisdiction)
     with transaction.atomic():
         committee = Committee.objects.create(jurisdiction_id=code, bureau=bureau,
@@ -305,7 +305,7 @@ def create_committee(jurisdiction: Jurisdiction | str, *, bureau: str, name: str
 def add_member(committee: Committee, *, name: str, role: str = "member", kind: str = "internal",
                term_start: date, term_end: date | None = None, official: Official | None = None,
                civilian: Civilian | None = None, position: str = "", actor: str,
-               clock: Clock = DEFAULT_CLOCK) -> CommitteeMember:
+               clock: Clock) -> CommitteeMember:
     if role not in CommitteeMember.Role.values:
         raise RewardError("role", f"역할은 {', '.join(CommitteeMember.Role.values)} 중 하나입니다.")
     if kind not in CommitteeMember.Kind.values:
@@ -326,7 +326,7 @@ def add_member(committee: Committee, *, name: str, role: str = "member", kind: s
 
 
 def end_member_term(member: CommitteeMember, *, term_end: date, actor: str,
-                    clock: Clock = DEFAULT_CLOCK) -> CommitteeMember:
+                    clock: Clock) -> CommitteeMember:
     """End a member's term (임기 종료: 사임, 인사이동, 해촉) on `term_end`, the last day served. The term can only be
     shortened, and not to before a meeting the member attended (the roll of that meeting would change)."""
     with transaction.atomic():
@@ -351,7 +351,7 @@ def end_member_term(member: CommitteeMember, *, term_end: date, actor: str,
     return locked
 
 
-def create_meeting(committee: Committee, *, held_on: date, actor: str, clock: Clock = DEFAULT_CLOCK) -> Meeting:
+def create_meeting(committee: Committee, *, held_on: date, actor: str, clock: Clock) -> Meeting:
     with transaction.atomic():
         meeting = Meeting.objects.create(committee=committee, held_on=held_on, created_by=actor,
                                          created_at=clock.now())
@@ -372,7 +372,7 @@ def _barred_reason(meeting: Meeting, member: CommitteeMember) -> str | None:
     return None
 
 
-def put_on_agenda(meeting: Meeting, case: RewardCase, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> RewardCase:
+def put_on_agenda(meeting: Meeting, case: RewardCase, *, actor: str, clock: Clock) -> RewardCase:
     meeting.require_open()
     if case.jurisdiction_id != meeting.committee.jurisdiction_id:
         raise RewardError("case", "다른 지자체의 안건입니다.")
@@ -394,7 +394,7 @@ def put_on_agenda(meeting: Meeting, case: RewardCase, *, actor: str, clock: Cloc
 
 
 def record_attendance(meeting: Meeting, member: CommitteeMember, *, actor: str,
-                      clock: Clock = DEFAULT_CLOCK) -> Attendance:
+                      clock: Clock) -> Attendance:
     meeting.require_open()
     not_in_future("held_on", "회의일", meeting.held_on, clock)
     if member.committee_id != meeting.committee_id:
@@ -414,7 +414,7 @@ def record_attendance(meeting: Meeting, member: CommitteeMember, *, actor: str,
 
 
 def record_vote(meeting: Meeting, case: RewardCase, member: CommitteeMember, *, in_favour: bool, actor: str,
-                clock: Clock = DEFAULT_CLOCK) -> Vote:
+                clock: Clock) -> Vote:
     meeting.require_open()
     not_in_future("held_on", "회의일", meeting.held_on, clock)
     if case.meeting_id != meeting.pk:
@@ -456,7 +456,7 @@ def calculator_input(jurisdiction: str, decided_on: date, cases: list[RewardCase
     return {"jurisdiction": jurisdiction, "decided_on": decided_on.isoformat(), "merits": merits}
 
 
-def decide_meeting(meeting: Meeting, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Decision:
+def decide_meeting(meeting: Meeting, *, actor: str, clock: Clock) -> Decision:
     """의결: check the roll, the quorum and each item's two-thirds, compute the approved items through the law
     module (decided_on = the meeting date) and store everything immutably."""
     meeting.require_open()
@@ -520,7 +520,7 @@ def payee_cases(decision: Decision, payee_key: str) -> list[RewardCase]:
 
 
 def submit_claim(decision: Decision, payee: Payee, *, submitted_on: date, actor: str,
-                 clock: Clock = DEFAULT_CLOCK) -> Claim:
+                 clock: Clock) -> Claim:
     """별지 제3호서식 지급신청 (제7조): the payee's awards under one decision; the decision is attached."""
     not_in_future("submitted_on", "신청일", submitted_on, clock)
     key = payee.payee_key
@@ -553,7 +553,7 @@ def submit_claim(decision: Decision, payee: Payee, *, submitted_on: date, actor:
 
 
 def set_budget(jurisdiction: Jurisdiction | str, year: int, amount: int, *, actor: str,
-               clock: Clock = DEFAULT_CLOCK) -> RewardBudget:
+               clock: Clock) -> RewardBudget:
     code = _jurisdiction_code(jurisdiction)
     if amount < 0:
         raise RewardError("amount", "예산액은 0 이상이어야 합니다.")
@@ -598,7 +598,7 @@ def _money_received(case: RewardCase, as_of: date) -> bool:
     return case.collected_on is not None and case.collected_on <= as_of
 
 
-def schedule_claim(claim: Claim, *, as_of: date, actor: str, clock: Clock = DEFAULT_CLOCK) -> Claim:
+def schedule_claim(claim: Claim, *, as_of: date, actor: str, clock: Clock) -> Claim:
     """Approve a claim for payment in `as_of`'s year, or carry it to the next year when that year's budget cannot
     cover it (제8조① 단서). Refused while 제8조② says it cannot be paid yet."""
     if claim.status not in (Claim.Status.SUBMITTED, Claim.Status.CARRIED):
@@ -628,7 +628,7 @@ def schedule_claim(claim: Claim, *, as_of: date, actor: str, clock: Clock = DEFA
 
 
 def create_transfer_batch(jurisdiction: Jurisdiction | str, *, year: int, created_on: date, actor: str,
-                          clock: Clock = DEFAULT_CLOCK) -> TransferBatch:
+                          clock: Clock) -> TransferBatch:
     code = _jurisdiction_code(jurisdiction)
     not_in_future("created_on", "작성일", created_on, clock)
     with transaction.atomic():
@@ -644,7 +644,7 @@ def create_transfer_batch(jurisdiction: Jurisdiction | str, *, year: int, create
     return batch
 
 
-def mark_batch_paid(batch: TransferBatch, *, paid_on: date, actor: str, clock: Clock = DEFAULT_CLOCK) -> TransferBatch:
+def mark_batch_paid(batch: TransferBatch, *, paid_on: date, actor: str, clock: Clock) -> TransferBatch:
     not_in_future("paid_on", "지급일", paid_on, clock)
     with transaction.atomic():
         locked = TransferBatch.objects.select_for_update().get(pk=batch.pk)
@@ -662,7 +662,7 @@ def mark_batch_paid(batch: TransferBatch, *, paid_on: date, actor: str, clock: C
 
 
 def open_fraud_clawback(claim: Claim, *, notified_on: date, reason: str, actor: str,
-                        clock: Clock = DEFAULT_CLOCK) -> Clawback:
+                        clock: Clock) -> Clawback:
     """제9조①③: the whole reward, plus interest from the day it was paid to the day of the clawback notice."""
     not_in_future("notified_on", "환수 통지일", notified_on, clock)
     if claim.status != Claim.Status.PAID or claim.paid_on is None:
@@ -713,7 +713,7 @@ def refunded_reward(claim: Claim, refunded_case: RewardCase, refunded_amount: in
 
 def record_collection_refund(jurisdiction: Jurisdiction | str, *, amount: int, refunded_on: date, reason: str,
                              payment: Payment | None = None, levy: Levy | None = None, actor: str,
-                             clock: Clock = DEFAULT_CLOCK) -> tuple[CollectionRefund, list[Clawback]]:
+                             clock: Clock) -> tuple[CollectionRefund, list[Clawback]]:
     """Collected money given back (이중부과 등 행정착오). Every paid reward that rested on it gets a clawback
     without interest (제9조②), opened at once (the refund date is the notice date)."""
     code = _jurisdiction_code(jurisdiction)
@@ -771,7 +771,7 @@ def unmatch_refusal(payment: Payment) -> str:
 
 
 def detect_cancelled_levies(jurisdiction: Jurisdiction | str, *, as_of: date, actor: str,
-                            clock: Clock = DEFAULT_CLOCK) -> list[Clawback]:
+                            clock: Clock) -> list[Clawback]:
     """A levy behind a paid reward that was cancelled (부과취소: 이중부과 등) means its collection is refunded: record
     the refund once per case and open the clawbacks. Safe to run again (a case already refunded is skipped)."""
     code = _jurisdiction_code(jurisdiction)
@@ -789,7 +789,7 @@ def detect_cancelled_levies(jurisdiction: Jurisdiction | str, *, as_of: date, ac
 
 
 def mark_clawback_collected(clawback: Clawback, *, collected_on: date, actor: str,
-                            clock: Clock = DEFAULT_CLOCK) -> Clawback:
+                            clock: Clock) -> Clawback:
     not_in_future("collected_on", "환수일", collected_on, clock)
     with transaction.atomic():
         if clawback.status != Clawback.Status.OPEN:
@@ -859,5 +859,5 @@ def format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def today(clock: Clock = DEFAULT_CLOCK) -> date:
+def today(clock: Clock) -> date:
     return clock_today(clock)

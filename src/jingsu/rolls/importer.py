@@ -33,7 +33,7 @@ from typing import Any
 
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK, Clock, today
+from jingsu.clock import Clock, today
 from jingsu.core import audit, crypto
 from jingsu.core.db import DeferredUpdate, insert_rows, select_by_keys
 from jingsu.core.models import Jurisdiction
@@ -150,7 +150,7 @@ def import_roll(
     jurisdiction_code: str,
     encoding: str | None = None,
     actor: str = "system:import-roll",
-    clock: Clock = DEFAULT_CLOCK,
+    clock: Clock,
     batch_size: int = BATCH_SIZE,
     progress: Any = None,
     worker: bool | None = None,
@@ -229,11 +229,11 @@ def import_roll(
     return summary
 
 
-def preview_writer(jurisdiction: Jurisdiction, now: datetime, summary: ImportSummary) -> _Writer:
+def preview_writer(jurisdiction: Jurisdiction, now: datetime, summary: ImportSummary, *, clock: Clock) -> _Writer:
     """The importer's planner without writing (the console's validation): `write(batch)` fills `summary` with what
     the import would do; owner changes are listed there (to be confirmed), not refused; `errors` holds the record's
     refusals (amounts below what was paid)."""
-    return _Writer(jurisdiction, now, summary, writing=False, allow_owner_change=True)
+    return _Writer(jurisdiction, now, summary, writing=False, allow_owner_change=True, clock=clock)
 
 
 @dataclass
@@ -669,7 +669,7 @@ class _Writer:
         confirmed_owner_changes: frozenset[str] | None = None,
         actor: str = "",
         reason: str = "",
-        clock: Clock = DEFAULT_CLOCK,
+        clock: Clock,
     ) -> None:
         self.jurisdiction = jurisdiction
         self.now = now

@@ -213,7 +213,7 @@ def _preview(upload: RollUpload, batches: Any) -> Any:
     jurisdiction = Jurisdiction.objects.get(code=upload.jurisdiction_id)
     summary = importer.ImportSummary(jurisdiction=jurisdiction.code, file="", encoding=None,
                                      as_of=today(_clock).isoformat(), dry_run=True)
-    writer = importer.preview_writer(jurisdiction, _clock.now(), summary)
+    writer = importer.preview_writer(jurisdiction, _clock.now(), summary, clock=_clock)
     for item in batches:
         if isinstance(item, importer.Checked):
             item.errors = sorted([*item.errors, *writer.errors], key=lambda e: e.row)

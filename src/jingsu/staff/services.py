@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK, REAL_CLOCK, Clock
+from jingsu.clock import REAL_CLOCK, Clock
 from jingsu.core import audit
 from jingsu.core.models import Jurisdiction
 from jingsu.staff.models import AccountNotice, AccountRequest, AccountSetupToken, StaffProfile
@@ -35,7 +35,7 @@ def create_staff_user(
     password: str | None,
     display_name: str = "",
     actor: str = "system:staff",
-    clock: Clock = DEFAULT_CLOCK,
+    clock: Clock,
 ) -> StaffProfile:
     """A user with a profile and the role's group, at once. `password=None` makes an account that cannot log in yet.
 
@@ -55,7 +55,7 @@ def create_staff_user(
     return profile
 
 
-def reset_password(profile: StaffProfile, password: str, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> None:
+def reset_password(profile: StaffProfile, password: str, *, actor: str, clock: Clock) -> None:
     """Set a password directly (`jingsu serve --reset-passwords` for the demo users). The console never shows or
     sets a password: a reset is a request another administrator approves (`request_password_reset`), whose
     approval issues a set-up link. The owner is told all the same."""
@@ -67,7 +67,7 @@ def reset_password(profile: StaffProfile, password: str, *, actor: str, clock: C
                      detail={"username": profile.user.get_username()}, clock=clock)
 
 
-def change_own_password(profile: StaffProfile, password: str, *, clock: Clock = DEFAULT_CLOCK) -> None:
+def change_own_password(profile: StaffProfile, password: str, *, clock: Clock) -> None:
     """The owner changes their own password (the console's 내 계정 → 비밀번호 바꾸기, after the current one was
     checked and Django's validators passed). Audited without the password."""
     with transaction.atomic():
@@ -105,7 +105,7 @@ def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def issue_setup_link(profile: StaffProfile, purpose: str, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> str:
+def issue_setup_link(profile: StaffProfile, purpose: str, *, actor: str, clock: Clock) -> str:
     """A new one-time link for the account (earlier unused links are revoked). Returns the raw token — the only
     copy: the database keeps its SHA-256. Call inside the caller's transaction."""
     now = clock.now()
@@ -120,7 +120,7 @@ def issue_setup_link(profile: StaffProfile, purpose: str, *, actor: str, clock: 
     return raw
 
 
-def valid_setup_token(raw: str, *, clock: Clock = DEFAULT_CLOCK) -> AccountSetupToken | None:
+def valid_setup_token(raw: str, *, clock: Clock) -> AccountSetupToken | None:
     """The link's row if it is unused, not revoked, not expired and its account active; else None."""
     if not raw or len(raw) > 100:
         return None
@@ -131,7 +131,7 @@ def valid_setup_token(raw: str, *, clock: Clock = DEFAULT_CLOCK) -> AccountSetup
     return token
 
 
-def complete_setup(raw: str, password: str, *, clock: Clock = DEFAULT_CLOCK) -> StaffProfile:
+def complete_setup(raw: str, password: str, *, clock: Clock) -> StaffProfile:
     """The owner sets their password through the link (the caller has run Django's password validators). The
     link is locked and marked used in the same transaction, so it works once."""
     with transaction.atomic():
@@ -154,7 +154,7 @@ def complete_setup(raw: str, password: str, *, clock: Clock = DEFAULT_CLOCK) -> 
 
 
 def create_account(username: str, *, jurisdiction: Jurisdiction | str, role: str, display_name: str = "",
-                   actor: str, clock: Clock = DEFAULT_CLOCK) -> AccountRequest:
+                   actor: str, clock: Clock) -> AccountRequest:
     """An account made in the console: no password and no role, plus a pending request for `role`. When another
     시스템관리자 approves it, the account gets the role and that approver gets the one-time set-up link for the owner
     (`approve_request`). The creator never sees a password or a usable link."""
@@ -187,7 +187,7 @@ def _reset_now(profile: StaffProfile, *, actor: str, clock: Clock, requested_by:
     return issue_setup_link(profile, AccountSetupToken.Purpose.RESET, actor=actor, clock=clock)
 
 
-def reset_own_password(profile: StaffProfile, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> str:
+def reset_own_password(profile: StaffProfile, *, actor: str, clock: Clock) -> str:
     """An administrator resetting their own password: no second approver needed (the link is for themselves)."""
     if _username(profile) != actor:
         raise StaffAccountError("다른 사람의 비밀번호 초기화는 다른 시스템관리자의 승인이 필요합니다.")
@@ -196,7 +196,7 @@ def reset_own_password(profile: StaffProfile, *, actor: str, clock: Clock = DEFA
         return _reset_now(profile, actor=actor, clock=clock)
 
 
-def unseen_notices(user: AbstractBaseUser, *, clock: Clock = DEFAULT_CLOCK) -> list[AccountNotice]:
+def unseen_notices(user: AbstractBaseUser, *, clock: Clock) -> list[AccountNotice]:
     """The owner's notices not yet shown, marked seen now (the first screen after login shows them)."""
     notices = list(AccountNotice.objects.filter(user=user, seen_at=None).order_by("created_at", "id"))
     if notices:
@@ -226,7 +226,7 @@ def _new_request(profile: StaffProfile, kind: str, role: str, *, actor: str, clo
 
 
 def request_role(profile: StaffProfile, role: str, *, actor: str,
-                 clock: Clock = DEFAULT_CLOCK) -> AccountRequest | None:
+                 clock: Clock) -> AccountRequest | None:
     """Ask for the account to get `role`. Nothing changes until another 시스템관리자 approves; the account keeps its
     present role meanwhile (a new account: none). Returns None when the account already has that role.
 
@@ -243,7 +243,7 @@ def request_role(profile: StaffProfile, role: str, *, actor: str,
         return _new_request(profile, AccountRequest.Kind.ROLE, role, actor=actor, clock=clock)
 
 
-def request_password_reset(profile: StaffProfile, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> AccountRequest:
+def request_password_reset(profile: StaffProfile, *, actor: str, clock: Clock) -> AccountRequest:
     """Ask for another account's password to be reset. The password keeps working until another 시스템관리자
     approves; then it stops, the owner is told, and the approver gets the set-up link. (To stop an account at once,
     deactivate it: that needs no second person.)"""
@@ -293,18 +293,18 @@ def _decide(req: AccountRequest, *, actor: str, clock: Clock, approve: bool) -> 
     return Decision(req, raw)
 
 
-def approve_request(req: AccountRequest, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Decision:
+def approve_request(req: AccountRequest, *, actor: str, clock: Clock) -> Decision:
     """Another 시스템관리자 approves: a role is given now; a reset is made now. The requester and the account's
     owner are refused. The set-up link, when one is issued, goes to this approver."""
     return _decide(req, actor=actor, clock=clock, approve=True)
 
 
-def reject_request(req: AccountRequest, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Decision:
+def reject_request(req: AccountRequest, *, actor: str, clock: Clock) -> Decision:
     """Any 시스템관리자 (the requester too: a withdrawal) rejects; nothing changes."""
     return _decide(req, actor=actor, clock=clock, approve=False)
 
 
-def set_active(profile: StaffProfile, active: bool, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> bool:
+def set_active(profile: StaffProfile, active: bool, *, actor: str, clock: Clock) -> bool:
     """Deactivate (the account can no longer log in; its open sessions stop working) or reactivate an account.
     Returns False when it already was so. An administrator cannot deactivate their own account."""
     with transaction.atomic():
@@ -339,7 +339,7 @@ def locked_usernames(usernames: list[str], *, clock: Clock = REAL_CLOCK) -> set[
     return {r["username"] for r in rows if (r["failures"] or 0) >= settings.AXES_FAILURE_LIMIT}
 
 
-def unlock(profile: StaffProfile, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> int:
+def unlock(profile: StaffProfile, *, actor: str, clock: Clock) -> int:
     """Lift a django-axes lockout of the account's username early (its failed attempts are deleted, wherever they
     came from). Returns the number of attempt records removed. An address locked by failures under other usernames
     stays locked (`jingsu axes_reset_ip`)."""

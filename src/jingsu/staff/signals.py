@@ -11,6 +11,7 @@ from django.dispatch import receiver
 
 from jingsu.core import audit
 from jingsu.core.http import client_ip
+from jingsu.core.runtime import runtime
 
 
 def _jurisdiction_of(username: str) -> str | None:
@@ -28,7 +29,7 @@ def _ip(request: Any) -> str:
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     username = user.get_username()
     audit.record("staff.login", actor=username, jurisdiction=_jurisdiction_of(username),
-                 detail={"ip": _ip(request)})
+                 detail={"ip": _ip(request)}, clock=runtime().clock)
 
 
 @receiver(user_logged_out, dispatch_uid="jingsu.staff.audit_logout")
@@ -37,14 +38,14 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         return
     username = user.get_username()
     audit.record("staff.logout", actor=username, jurisdiction=_jurisdiction_of(username),
-                 detail={"ip": _ip(request)})
+                 detail={"ip": _ip(request)}, clock=runtime().clock)
 
 
 @receiver(user_login_failed, dispatch_uid="jingsu.staff.audit_login_failed")
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username") or "")[:100]
     audit.record("staff.login_failed", actor=username or "(빈 아이디)", jurisdiction=_jurisdiction_of(username),
-                 detail={"ip": _ip(request)})
+                 detail={"ip": _ip(request)}, clock=runtime().clock)
 
 
 @receiver(user_locked_out, dispatch_uid="jingsu.staff.audit_lockout")
@@ -52,4 +53,4 @@ def _locked_out(sender: Any, request: Any, username: str | None = None, ip_addre
                 **kwargs: Any) -> None:
     name = str(username or "")[:100]
     audit.record("staff.lockout", actor=name or "(빈 아이디)", jurisdiction=_jurisdiction_of(name),
-                 detail={"ip": ip_address or _ip(request)})
+                 detail={"ip": ip_address or _ip(request)}, clock=runtime().clock)

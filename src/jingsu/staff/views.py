@@ -145,7 +145,7 @@ def taxpayer_search(request: HttpRequest) -> HttpResponse:
                                       registration_hash=saved.get("hash"))
     # Access log: who searched, how, and how many came back — not the query (it may be a name).
     audit.record("staff.taxpayer_search", actor=request.user.get_username(), jurisdiction=j,
-                 detail={"by": result.by, "count": result.total, "page": result.page, "ip": client_ip(request)})
+                 detail={"by": result.by, "count": result.total, "page": result.page, "ip": client_ip(request)}, clock=CONSOLE_CLOCK)
     # a full registration number is not echoed into the form
     form = SearchForm(initial={"by": saved["by"], "q": saved.get("q", "")})
     return render(request, "staff/taxpayer_search.html",
@@ -157,7 +157,7 @@ def taxpayer_search(request: HttpRequest) -> HttpResponse:
 def taxpayer_detail(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
     taxpayer = scoped_or_404(request, Taxpayer, pk=taxpayer_id)
     audit.record("staff.taxpayer_view", actor=request.user.get_username(), jurisdiction=taxpayer.jurisdiction_id,
-                 target=taxpayer, detail={"ip": client_ip(request)})
+                 target=taxpayer, detail={"ip": client_ip(request)}, clock=CONSOLE_CLOCK)
     return render(request, "staff/taxpayer_detail.html", {"file": queries.taxpayer_file(taxpayer, console_today()), "t": taxpayer})
 
 
@@ -173,7 +173,7 @@ def taxpayer_reveal(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
     revealed = ""
     if request.method == "POST" and form.is_valid():
         digits = taxpayer_services.reveal_registration_number(
-            taxpayer, actor=request.user.get_username(), reason=form.cleaned_data["reason"])
+            taxpayer, actor=request.user.get_username(), reason=form.cleaned_data["reason"], clock=CONSOLE_CLOCK)
         revealed = queries.format_registration_number(digits)
     return render(request, "staff/taxpayer_reveal.html", {"t": taxpayer, "form": form, "revealed": revealed})
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.clock import Clock
 from jingsu.core import audit
 from jingsu.taxpayers.models import Taxpayer
 
 
-def reveal_registration_number(taxpayer: Taxpayer, *, actor: str, reason: str, clock: Clock = DEFAULT_CLOCK) -> str:
+def reveal_registration_number(taxpayer: Taxpayer, *, actor: str, reason: str, clock: Clock) -> str:
     """The plaintext registration number, for a stated reason; writes an audit row first."""
     if not reason.strip():
         raise ValueError("열람 사유를 입력해야 합니다.")

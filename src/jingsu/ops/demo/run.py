@@ -23,7 +23,7 @@ from datetime import time as time_of_day
 from pathlib import Path
 from typing import TextIO
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock, ManualClock, today
+from jingsu.clock import SEOUL, Clock, ManualClock, today
 from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction, Sender
 from jingsu.delivery import paper
@@ -62,7 +62,7 @@ def run_demo(
     days: int = 37,
     control_share: int = 10,
     stdout: TextIO = sys.stdout,
-    clock: Clock = DEFAULT_CLOCK,
+    clock: Clock,
 ) -> DemoResult:
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, today
+from jingsu.clock import SEOUL, today
 from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction
+from jingsu.core.runtime import runtime
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery_services
 from jingsu.korean import josa
@@ -114,7 +115,7 @@ class Command(BaseCommand):
             if opts.get(key) is not None
         }
         campaign = services.create_campaign(
-            jurisdiction, name=opts["name"], kind=opts["kind"], as_of=opts["as_of"] or today(DEFAULT_CLOCK),
+            jurisdiction, name=opts["name"], kind=opts["kind"], as_of=opts["as_of"] or today(runtime().clock),
             actor=opts["actor"], filters=filters, control_share=opts["control_share"],
             read_deadline_days=opts["read_deadline_days"], fallback_hours=opts["fallback_hours"],
             channels=opts["channels"], mail_class=opts["mail_class"], pay_by=opts["pay_by"],

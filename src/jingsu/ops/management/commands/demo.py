@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from jingsu.core.runtime import runtime
 from jingsu.ops.demo.run import run_demo
 
 
@@ -21,6 +22,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **opts: object) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        result = run_demo(taxpayers=int(opts["taxpayers"]), out=opts["out"], seed=int(opts["seed"]),  # type: ignore[arg-type, call-overload]
+        result = run_demo(clock=runtime().clock, taxpayers=int(opts["taxpayers"]), out=opts["out"], seed=int(opts["seed"]),  # type: ignore[arg-type, call-overload]
                           jurisdiction=str(opts["jurisdiction"]), stdout=self.stdout)
         self.stdout.write(f"데모 완료: {result.seconds:.1f}초")

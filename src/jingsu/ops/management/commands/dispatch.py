@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
 
 from jingsu.assistance import services as assistance
+from jingsu.core.runtime import runtime
 from jingsu.delivery import control, paper
 from jingsu.delivery import services as delivery
 from jingsu.payments import services as payments
@@ -114,9 +115,9 @@ class Command(BaseCommand):
         if not opts["no_paper"]:
             sent += self.step("종이", lambda: paper.print_batch(providers), 0)
         # a feed line jingsu refuses (BankFeedError) stops the feed before it, not the cycle
-        self.step("수납", lambda: payments.read_bank_feed(providers), None, also=(BankFeedError,))
+        self.step("수납", lambda: payments.read_bank_feed(providers, clock=runtime().clock), None, also=(BankFeedError,))
         # 분할 납부: the bills of newly approved installments to the bank, reminders before their due dates
-        self.step("분할 납부", lambda: assistance.run_cycle(providers), None, also=(ProviderError,))
+        self.step("분할 납부", lambda: assistance.run_cycle(providers, clock=runtime().clock), None, also=(ProviderError,))
         self.step("완료 처리", lambda: control.complete_finished(), [])
         self.step("체납 자료 정리", lambda: roll_uploads.sweep_stuck(), 0)
         self.step("수납 파일 정리", lambda: payment_uploads.sweep_stuck(), 0)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jingsu.clock import DEFAULT_CLOCK, today
+from jingsu.clock import today
 from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction
+from jingsu.core.runtime import runtime
 from jingsu.rolls.generate import generate_roll
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         out: Path = opts["out"]  # type: ignore[assignment]
         if out.suffix.lower() not in (".csv", ".xlsx"):
             raise CommandError("--out은 .csv 또는 .xlsx 파일이어야 합니다.", returncode=2)
-        as_of = date.fromisoformat(str(opts["today"])) if opts["today"] else today(DEFAULT_CLOCK)
+        as_of = date.fromisoformat(str(opts["today"])) if opts["today"] else today(runtime().clock)
         out.parent.mkdir(parents=True, exist_ok=True)
         summary = generate_roll(jurisdiction=code, taxpayers=count, seed=int(opts["seed"]), out=out,  # type: ignore[call-overload]
                                 today=as_of, encoding=str(opts["encoding"]))

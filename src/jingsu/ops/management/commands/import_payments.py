@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.core.runtime import runtime
 from jingsu.payments.files import PaymentFileError, import_payment_file
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"파일이 없습니다: {path}")
         try:
             r = import_payment_file(path, jurisdiction=opts["jurisdiction"], layout=opts["format"],
-                                    source=opts["source"], actor=opts["actor"])
+                                    source=opts["source"], actor=opts["actor"], clock=runtime().clock)
         except PaymentFileError as e:
             if opts["json"]:
                 self.stdout.write(json.dumps({"error": str(e), "problems": [

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jingsu.clock import DEFAULT_CLOCK, today
+from jingsu.clock import today
 from jingsu.core.formats import kdate
+from jingsu.core.runtime import runtime
 from jingsu.delivery import paper
 
 
@@ -40,7 +41,7 @@ class Command(BaseCommand):
 
         if not opts["file"] and not opts["fetch_since"] and not opts["publish"]:
             raise CommandError("FILE, --fetch-since 또는 --publish 중 하나가 필요합니다.", returncode=2)
-        clock = DEFAULT_CLOCK
+        clock = runtime().clock
         actor = opts["actor"]
         if opts["file"]:
             try:

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from jingsu.core.childproc import idle_in_transaction_timeout, import_idle_seconds
 from jingsu.core.formats import kdate, won
+from jingsu.core.runtime import runtime
 from jingsu.rolls.importer import ImportSummary, RollRejected, import_roll
 
 #: Changed rows and owner changes listed by the text summary (all counts are complete; --json lists more).
@@ -50,7 +51,7 @@ class Command(BaseCommand):
                     path, jurisdiction_code=str(opts["jurisdiction"]), encoding=opts["encoding"],  # type: ignore[arg-type]
                     actor="cli:import-roll", progress=progress, dry_run=dry_run,
                     allow_owner_change=bool(opts["confirm_owner_change"]),
-                    owner_change_reason=str(opts["reason"] or ""),
+                    owner_change_reason=str(opts["reason"] or ""), clock=runtime().clock,
                 )
         except RollRejected as rejected:
             if as_json:

@@ -20,9 +20,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from jingsu.clock import DEFAULT_CLOCK
 from jingsu.core import audit
 from jingsu.core.models import Jurisdiction
+from jingsu.core.runtime import runtime
 
 PHONE = re.compile(r"^(0\d{1,2}-\d{3,4}-\d{4}|1\d{3}-\d{4})$")  # 02-2094-1234, 031-123-4567, 1588-1234
 
@@ -61,7 +61,7 @@ class Command(BaseCommand):
             raise CommandError("분할 납부 최대 횟수는 2 이상이어야 합니다.")
         if changes.get("installment_min") is not None and changes["installment_min"] < 0:
             raise CommandError("회당 최소 금액은 0원 이상이어야 합니다.")
-        clock = DEFAULT_CLOCK
+        clock = runtime().clock
         with transaction.atomic():
             sender = {f: changes[k].strip() for k, f in (("office", "office_name"), ("team", "office_team"),
                                                          ("phone", "office_phone")) if k in changes}

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.core.runtime import runtime
 from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
@@ -69,7 +70,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--tax-number: 과세번호 {opts['tax_number']}인 부과 건이 없습니다.")
         try:
             match_by_hand(payment, levy=levy, taxpayer_id=opts["taxpayer"], actor=opts["actor"],
-                          reason=opts["reason"])
+                          reason=opts["reason"], clock=runtime().clock)
         except PaymentError as e:
             raise CommandError(str(e)) from None
         payment.refresh_from_db()

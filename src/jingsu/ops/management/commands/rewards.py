@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.core import audit
 from jingsu.core.formats import kdate
+from jingsu.core.runtime import runtime
 from jingsu.korean import josa
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
@@ -249,13 +250,13 @@ class Command(BaseCommand):
     def do_official_add(self, o: dict[str, Any], actor: str) -> None:
         x = services.add_official(o["jurisdiction"], name=o["name"], rank=o["rank"], department=o["department"],
                                   bureau=o["bureau"], director_or_above=o["director"], bank=o["bank"],
-                                  account=o["account"], holder=o["holder"], actor=actor)
+                                  account=o["account"], holder=o["holder"], actor=actor, clock=runtime().clock)
         self.out(f"직원 {x.pk} ({x.payee_key}) {x}")
 
     def do_civilian_add(self, o: dict[str, Any], actor: str) -> None:
         x = services.add_civilian(o["jurisdiction"], name=o["name"], address=o["address"],
                                   birth_date=_date(o["birth_date"]) if o["birth_date"] else None, bank=o["bank"],
-                                  account=o["account"], holder=o["holder"], actor=actor)
+                                  account=o["account"], holder=o["holder"], actor=actor, clock=runtime().clock)
         self.out(f"민간인 {x.pk} ({x.payee_key}) {x.name}")
 
     def do_record_action(self, o: dict[str, Any], actor: str) -> None:
@@ -267,7 +268,7 @@ class Command(BaseCommand):
             official=_get(Official, o["official"], "직원") if o["official"] else None,
             civilian=_get(Civilian, o["civilian"], "민간인") if o["civilian"] else None,
             deferred_until=_date(o["deferred_until"]) if o["deferred_until"] else None, notes=o["notes"],
-            actor=actor)
+            actor=actor, clock=runtime().clock)
         self.out(f"처분 {a.pk}: {a}")
 
     def do_finding(self, o: dict[str, Any], actor: str) -> None:
@@ -278,14 +279,14 @@ class Command(BaseCommand):
             civilian=_get(Civilian, o["civilian"], "민간인") if o["civilian"] else None,
             due_on=_date(o["due_on"]) if o["due_on"] else None, assessed=o["assessed"], evaded=o["evaded"],
             assessment_notified_on=_date(o["notified_on"]) if o["notified_on"] else None,
-            prosecuted=o["prosecuted"], verified=o["verified"], actor=actor)
+            prosecuted=o["prosecuted"], verified=o["verified"], actor=actor, clock=runtime().clock)
         self.out(f"세원발굴 {f.pk}: {f}")
 
     def do_finding_collected(self, o: dict[str, Any], actor: str) -> None:
         f = services.confirm_finding_collection(
             _get(HiddenRevenueFinding, o["finding"], "세원발굴"), collected=o["collected"],
             collected_on=_date(o["on"]), confirmed_by=o["confirmed_by"],
-            final_on=_date(o["final_on"]) if o["final_on"] else None, actor=actor)
+            final_on=_date(o["final_on"]) if o["final_on"] else None, actor=actor, clock=runtime().clock)
         self.out(f"징수 확인: {f} {f.collected:,}원")
 
     def do_cases(self, o: dict[str, Any], actor: str) -> None:
@@ -296,24 +297,24 @@ class Command(BaseCommand):
                 raise CommandError(f"--tax-number: 과세번호 {josa(o['tax_number'], '을')} 찾을 수 없습니다.")
         collector = services.payee_by_key(o["collector"]) if o["collector"] else None
         cases = services.open_arrears_cases(o["jurisdiction"], o["year"], levy=levy, collector=collector,
-                                            actor=actor)
+                                            actor=actor, clock=runtime().clock)
         for c in cases:
             self.out(f"{c.number}: {c.title}")
         self.out(f"새 안건 {len(cases)}건")
 
     def do_finding_case(self, o: dict[str, Any], actor: str) -> None:
-        c = services.open_finding_case(_get(HiddenRevenueFinding, o["finding"], "세원발굴"), actor=actor)
+        c = services.open_finding_case(_get(HiddenRevenueFinding, o["finding"], "세원발굴"), actor=actor, clock=runtime().clock)
         self.out(f"{c.number}: {c.title}")
 
     def do_proposal_case(self, o: dict[str, Any], actor: str) -> None:
         facts = {"amount": o["amount"]} if o["amount"] is not None else {}
         c = services.open_case(o["jurisdiction"], merit_type="proposal", title=o["title"], facts=facts,
-                               claimants=[(services.payee_by_key(o["payee"]), "1", True)], actor=actor)
+                               claimants=[(services.payee_by_key(o["payee"]), "1", True)], actor=actor, clock=runtime().clock)
         self.out(f"{c.number}: {c.title}")
 
     # committee
     def do_committee_add(self, o: dict[str, Any], actor: str) -> None:
-        c = services.create_committee(o["jurisdiction"], bureau=o["bureau"], name=o["name"], actor=actor)
+        c = services.create_committee(o["jurisdiction"], bureau=o["bureau"], name=o["name"], actor=actor, clock=runtime().clock)
         self.out(f"위원회 {c.pk}: {c}")
 
     def do_member_add(self, o: dict[str, Any], actor: str) -> None:
@@ -321,7 +322,7 @@ class Command(BaseCommand):
             _get(Committee, o["committee"], "위원회"), name=o["name"], role=o["role"], kind=o["kind"],
             term_start=_date(o["term_start"]), term_end=_date(o["term_end"]) if o["term_end"] else None,
             official=_get(Official, o["official"], "직원") if o["official"] else None, position=o["position"],
-            actor=actor)
+            actor=actor, clock=runtime().clock)
         self.out(f"위원 {m.pk}: {m}")
 
     def do_committee_check(self, o: dict[str, Any], actor: str) -> None:
@@ -331,19 +332,19 @@ class Command(BaseCommand):
         self.out("\n".join(problems) if problems else "구성이 조례에 맞습니다.")
 
     def do_meeting(self, o: dict[str, Any], actor: str) -> None:
-        m = services.create_meeting(_get(Committee, o["committee"], "위원회"), held_on=_date(o["on"]), actor=actor)
+        m = services.create_meeting(_get(Committee, o["committee"], "위원회"), held_on=_date(o["on"]), actor=actor, clock=runtime().clock)
         self.out(f"회의 {m.pk}: {m}")
 
     def do_agenda(self, o: dict[str, Any], actor: str) -> None:
         meeting = _get(Meeting, o["meeting"], "회의")
         for pk in o["case"]:
-            services.put_on_agenda(meeting, _get(RewardCase, pk, "안건"), actor=actor)
+            services.put_on_agenda(meeting, _get(RewardCase, pk, "안건"), actor=actor, clock=runtime().clock)
         self.out(f"안건 {len(o['case'])}건 상정")
 
     def do_attend(self, o: dict[str, Any], actor: str) -> None:
         meeting = _get(Meeting, o["meeting"], "회의")
         for pk in o["member"]:
-            services.record_attendance(meeting, _get(CommitteeMember, pk, "위원"), actor=actor)
+            services.record_attendance(meeting, _get(CommitteeMember, pk, "위원"), actor=actor, clock=runtime().clock)
         self.out(f"출석 {len(o['member'])}명 기록")
 
     def do_vote(self, o: dict[str, Any], actor: str) -> None:
@@ -351,11 +352,11 @@ class Command(BaseCommand):
         case = _get(RewardCase, o["case"], "안건")
         for pk in o["member"]:
             services.record_vote(meeting, case, _get(CommitteeMember, pk, "위원"), in_favour=not o["against"],
-                                 actor=actor)
+                                 actor=actor, clock=runtime().clock)
         self.out(f"표결 {len(o['member'])}명 기록 ({'반대' if o['against'] else '찬성'})")
 
     def do_decide(self, o: dict[str, Any], actor: str) -> None:
-        d = services.decide_meeting(_get(Meeting, o["meeting"], "회의"), actor=actor)
+        d = services.decide_meeting(_get(Meeting, o["meeting"], "회의"), actor=actor, clock=runtime().clock)
         for item in d.items.select_related("case").order_by("case_id"):
             self.out(f"{item.case.number}: {'가결' if item.approved else '부결'} {item.amount:,}원 — {item.reason}")
         self.out(f"심사결정 {d.pk}: 합계 {d.total:,}원")
@@ -370,7 +371,7 @@ class Command(BaseCommand):
     # claims and payment
     def do_claim(self, o: dict[str, Any], actor: str) -> None:
         c = services.submit_claim(_get(Decision, o["decision"], "심사결정"), services.payee_by_key(o["payee"]),
-                                  submitted_on=_date(o["on"]), actor=actor)
+                                  submitted_on=_date(o["on"]), actor=actor, clock=runtime().clock)
         self.out(f"지급신청 {c.pk}: {c}")
         if o["pdf"]:
             Path(o["pdf"]).write_bytes(documents.claim_pdf(c))
@@ -378,32 +379,32 @@ class Command(BaseCommand):
             Path(o["xlsx"]).write_bytes(documents.claim_xlsx(c))
 
     def do_budget(self, o: dict[str, Any], actor: str) -> None:
-        b = services.set_budget(o["jurisdiction"], o["year"], o["amount"], actor=actor)
+        b = services.set_budget(o["jurisdiction"], o["year"], o["amount"], actor=actor, clock=runtime().clock)
         self.out(f"예산 {b}")
 
     def do_schedule(self, o: dict[str, Any], actor: str) -> None:
         for pk in o["claim"]:
-            c = services.schedule_claim(_get(Claim, pk, "지급신청"), as_of=_date(o["on"]), actor=actor)
+            c = services.schedule_claim(_get(Claim, pk, "지급신청"), as_of=_date(o["on"]), actor=actor, clock=runtime().clock)
             self.out(f"지급신청 {c.pk}: {c.get_status_display()} ({c.budget_year}년)")
 
     def do_batch(self, o: dict[str, Any], actor: str) -> None:
-        b = services.create_transfer_batch(o["jurisdiction"], year=o["year"], created_on=_date(o["on"]), actor=actor)
+        b = services.create_transfer_batch(o["jurisdiction"], year=o["year"], created_on=_date(o["on"]), actor=actor, clock=runtime().clock)
         self.out(f"이체 묶음 {b.pk}: {b.claims.count()}건")
 
     def do_transfer_file(self, o: dict[str, Any], actor: str) -> None:
         batch = _get(TransferBatch, o["batch"], "이체 묶음")
         Path(o["out"]).write_bytes(documents.transfer_file(batch))
         audit.record("reward.batch.transfer-file", actor=actor, jurisdiction=batch.jurisdiction_id, target=batch,
-                     reason="이체 파일(계좌번호 포함) 작성")
+                     reason="이체 파일(계좌번호 포함) 작성", clock=runtime().clock)
         self.out(f"이체 파일: {o['out']}")
 
     def do_mark_paid(self, o: dict[str, Any], actor: str) -> None:
-        b = services.mark_batch_paid(_get(TransferBatch, o["batch"], "이체 묶음"), paid_on=_date(o["on"]), actor=actor)
+        b = services.mark_batch_paid(_get(TransferBatch, o["batch"], "이체 묶음"), paid_on=_date(o["on"]), actor=actor, clock=runtime().clock)
         self.out(f"이체 묶음 {b.pk}: 지급 완료 {kdate(b.paid_on)}")
 
     def do_clawback(self, o: dict[str, Any], actor: str) -> None:
         c = services.open_fraud_clawback(_get(Claim, o["claim"], "지급신청"), notified_on=_date(o["notified_on"]),
-                                         reason=o["reason"], actor=actor)
+                                         reason=o["reason"], actor=actor, clock=runtime().clock)
         self.out(f"환수 {c.pk}: 원금 {c.principal:,}원 + 이자 {c.interest:,}원 = {c.total:,}원")
 
     def do_refund(self, o: dict[str, Any], actor: str) -> None:
@@ -413,13 +414,13 @@ class Command(BaseCommand):
             levy = Levy.objects.filter(jurisdiction_id=o["jurisdiction"], tax_number=o["tax_number"]).first()
         _, clawbacks = services.record_collection_refund(
             o["jurisdiction"], amount=o["amount"], refunded_on=_date(o["on"]), reason=o["reason"], payment=payment,
-            levy=levy, actor=actor)
+            levy=levy, actor=actor, clock=runtime().clock)
         for c in clawbacks:
             self.out(f"환수 {c.pk}: {c.total:,}원 (이자 없음)")
         self.out(f"환수 {len(clawbacks)}건")
 
     def do_detect_refunds(self, o: dict[str, Any], actor: str) -> None:
-        clawbacks = services.detect_cancelled_levies(o["jurisdiction"], as_of=_date(o["on"]), actor=actor)
+        clawbacks = services.detect_cancelled_levies(o["jurisdiction"], as_of=_date(o["on"]), actor=actor, clock=runtime().clock)
         self.out(f"환수 {len(clawbacks)}건")
 
     def do_ledger(self, o: dict[str, Any], actor: str) -> None:

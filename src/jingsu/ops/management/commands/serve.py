@@ -39,6 +39,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jingsu.clock import SystemClock
 from jingsu.core.checks import enforce_at_startup
 from jingsu.core.models import Jurisdiction
+from jingsu.core.runtime import runtime
 from jingsu.staff import services
 from jingsu.staff.models import StaffProfile
 from jingsu.staff.roles import ROLE_BY_CODE, ROLES
@@ -62,12 +63,12 @@ def ensure_demo_users(jurisdiction: Jurisdiction, *, reset_passwords: bool = Fal
         if user is None:
             password = services.generate_password()
             services.create_staff_user(username, jurisdiction=jurisdiction, role=role.code, password=password,
-                                       display_name=f"시연 {role.name}", actor="system:serve")
+                                       display_name=f"시연 {role.name}", actor="system:serve", clock=runtime().clock)
             rows.append((role.name, username, password))
         elif reset_passwords:
             password = services.generate_password()
             profile = StaffProfile.objects.get(user=user)
-            services.reset_password(profile, password, actor="system:serve")
+            services.reset_password(profile, password, actor="system:serve", clock=runtime().clock)
             rows.append((role.name, username, password))
         else:
             rows.append((role.name, username, ""))
