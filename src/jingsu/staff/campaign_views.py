@@ -40,7 +40,7 @@ from jingsu.levies.models import Levy
 from jingsu.notices import services as campaigns
 from jingsu.notices.models import Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
 from jingsu.staff.access import (
-    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+    CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import scoped_or_404, staff_view

@@ -49,7 +49,7 @@ from jingsu.payments.models import (
 from jingsu.payments.services import PaymentError, match_by_hand, preview_match, unmatch_by_hand
 from jingsu.reports import effects as fx
 from jingsu.staff.access import (
-    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+    CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today

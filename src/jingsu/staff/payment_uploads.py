@@ -36,7 +36,7 @@ from jingsu.payments import files
 from jingsu.payments.models import PaymentFile
 from jingsu.staff import roll_uploads
 from jingsu.staff.access import (
-    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+    CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
 from jingsu.staff.models import PaymentUpload
 

@@ -48,7 +48,7 @@ from jingsu.rewards.models import (
     TransferBatch,
 )
 from jingsu.staff.access import (
-    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+    CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today

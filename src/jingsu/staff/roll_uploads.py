@@ -47,7 +47,7 @@ from jingsu.core.models import Jurisdiction
 from jingsu.rolls import importer
 from jingsu.rolls.reader import RollFileError, open_roll
 from jingsu.staff.access import (
-    CONSOLE_CLOCK as _clock,  # one clock for the console; tests move it (access.set_clock)
+    CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
 from jingsu.staff.models import RollUpload
 
