@@ -95,7 +95,7 @@ def main() -> int:
                           start=now) as sim:
         providers = simulator_providers(sim.url, timeout=2.0)
         sim.control.set_faults(0.0)
-        delivery.start_campaign(campaign, providers, actor="chaos:checker")
+        delivery.start_campaign(campaign, providers, actor="chaos:checker", clock=clock)
         sim.control.set_faults(args.fault_rate)
         worker_env = {**env, "JINGSU_PROVIDER_URL": sim.url}
         log = (var / "workers.log").open("w")

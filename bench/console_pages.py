@@ -137,7 +137,7 @@ def _prepare(code: str) -> dict[str, Any]:
         user = get_user_model().objects.filter(username=name).first()
         if user is None:
             user = services.create_staff_user(name, jurisdiction=j, role=role.code,
-                                              password=secrets.token_urlsafe(16)).user
+                                              password=secrets.token_urlsafe(16), clock=DEFAULT_CLOCK).user
         users[role.code] = user
     now = DEFAULT_CLOCK.now()
     if not RollUpload.objects.filter(jurisdiction=j).exists():

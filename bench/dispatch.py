@@ -72,7 +72,7 @@ def main() -> int:
                                                status__in=(AttemptStatus.QUEUED, AttemptStatus.SENDING))
     with SimulatorProcess(seed=5, start=now) as sim:
         providers = simulator_providers(sim.url)
-        delivery.start_campaign(campaign, providers, actor="bench:checker")
+        delivery.start_campaign(campaign, providers, actor="bench:checker", clock=clock)
         queued = open_work.count()
         worker_env = {**env, "JINGSU_PROVIDER_URL": sim.url}
         t = time.monotonic()

@@ -236,14 +236,14 @@ def test_the_campaign_command_sets_the_policy_and_schedules_pauses_and_cancels(j
 
 
 @pytest.mark.django_db
-def test_paper_must_be_the_last_channel(jungnang):
+def test_paper_must_be_the_last_channel(jungnang, clock):
     from datetime import date
 
     from jingsu.notices import services as notices
 
     with pytest.raises(CampaignError, match="종이 우편은 마지막 순위여야"):
         notices.create_campaign(jungnang, name="순서", kind="arrears", as_of=date(2026, 11, 23), actor="maker",
-                                channels=["kakao", "paper", "sms"])
+                                channels=["kakao", "paper", "sms"], clock=clock)
     c = notices.create_campaign(jungnang, name="순서", kind="arrears", as_of=date(2026, 11, 23), actor="maker",
-                                channels=["sms", "kakao"])
+                                channels=["sms", "kakao"], clock=clock)
     assert c.channels == ["sms", "kakao"]  # paper need not be listed: it is always the last resort

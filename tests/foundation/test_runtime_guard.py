@@ -9,12 +9,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src" / "jingsu"
 
 # Modules that still default `clock`, with the reason. Keep this list short; it only shrinks.
-PENDING = {
-    "delivery/services.py": "status writes being rewritten on branch `states` (issue #15 item 3); converted after it",
-    "delivery/control.py": "status writes being rewritten on branch `states` (issue #15 item 3); converted after it",
-    "delivery/paper.py": "status writes being rewritten on branch `states` (issue #15 item 3); converted after it",
-    "notices/services.py": "status writes being rewritten on branch `states` (issue #15 item 3); converted after it",
-}
+PENDING: dict[str, str] = {}  # modules not yet converted, with the reason (none left)
 
 # Single signatures that keep a defaulted clock, with the reason.
 ALLOWED = {

@@ -83,15 +83,15 @@ def test_an_empty_selection_is_a_form_error_and_nothing_is_created(world, client
     assert not Campaign.objects.filter(name="빈 캠페인").exists()
 
 
-def test_the_team_lead_approves_and_the_maker_cannot(world, client):
+def test_the_team_lead_approves_and_the_maker_cannot(world, client, clock):
     c = create_through_form(client, world)
     # the clerk lacks approve_campaign
     assert as_(client, world).post(reverse("staff:campaign_approve", args=[c.pk])).status_code == 403
     # someone with approve_campaign who built it himself gets the maker-checker refusal
     lead = world.users["team_lead"]
     own = notices.create_campaign(world.home, name="팀장이 만든 캠페인", kind="arrears", as_of=date(2026, 11, 23),
-                                  actor=lead.get_username())
-    notices.build_campaign(own, actor=lead.get_username())
+                                  actor=lead.get_username(), clock=clock)
+    notices.build_campaign(own, actor=lead.get_username(), clock=clock)
     r = as_(client, world, "team_lead").post(reverse("staff:campaign_approve", args=[own.pk]))
     assert r.status_code == 400
     assert "캠페인을 만든 사람은 승인할 수 없습니다" in text(r)
@@ -107,10 +107,10 @@ def test_the_team_lead_approves_and_the_maker_cannot(world, client):
     assert "send-button" in text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
 
 
-def test_sending_without_a_provider_address_shows_a_korean_message(world, client, settings):
+def test_sending_without_a_provider_address_shows_a_korean_message(world, client, settings, clock):
     settings.JINGSU_PROVIDER_URL = ""
     c = create_through_form(client, world)
-    notices.approve_campaign(c, actor="checker")
+    notices.approve_campaign(c, actor="checker", clock=clock)
     r = as_(client, world, "team_lead").post(reverse("staff:campaign_send", args=[c.pk]))
     assert r.status_code == 503
     assert "JINGSU_PROVIDER_URL" in text(r) and "발송할 수 없습니다" in text(r)
@@ -118,7 +118,7 @@ def test_sending_without_a_provider_address_shows_a_korean_message(world, client
     assert c.status == Campaign.Status.APPROVED
 
 
-def test_sending_with_a_provider_error_shows_a_korean_message(world, client, monkeypatch):
+def test_sending_with_a_provider_error_shows_a_korean_message(world, client, monkeypatch, clock):
     from jingsu.providers import registry
     from jingsu.providers.base import ProviderError
 
@@ -127,15 +127,15 @@ def test_sending_with_a_provider_error_shows_a_korean_message(world, client, mon
 
     monkeypatch.setattr(registry, "configured_providers", down)
     c = create_through_form(client, world)
-    notices.approve_campaign(c, actor="checker")
+    notices.approve_campaign(c, actor="checker", clock=clock)
     r = as_(client, world, "team_lead").post(reverse("staff:campaign_send", args=[c.pk]))
     assert r.status_code == 502 and "발송 기관과 통신하지 못했습니다" in text(r)
 
 
-def test_another_jurisdictions_campaign_is_404_and_roles_without_permission_403(world, client):
+def test_another_jurisdictions_campaign_is_404_and_roles_without_permission_403(world, client, clock):
     other = notices.create_campaign(world.other, name="노원 캠페인", kind="arrears", as_of=date(2026, 11, 23),
-                                    actor="maker")
-    notices.build_campaign(other, actor="maker")
+                                    actor="maker", clock=clock)
+    notices.build_campaign(other, actor="maker", clock=clock)
     for name in ("staff:campaign_detail", "staff:campaign_status"):
         assert as_(client, world).get(reverse(name, args=[other.pk])).status_code == 404
     assert as_(client, world, "team_lead").post(reverse("staff:campaign_approve", args=[other.pk])).status_code == 404

@@ -24,7 +24,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.hooks import money
@@ -57,7 +57,7 @@ def _require_move(c: Campaign, to: str, doing: str) -> None:
     _require(c, Campaign.MACHINE.sources(to), doing)
 
 
-def schedule_campaign(campaign: Campaign, at: datetime, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Campaign:
+def schedule_campaign(campaign: Campaign, at: datetime, *, actor: str, clock: Clock) -> Campaign:
     """발송 예약: an approved campaign starts by itself at `at` (an aware time, not in the past). Scheduling again
     moves the time."""
     if at.tzinfo is None:
@@ -75,7 +75,7 @@ def schedule_campaign(campaign: Campaign, at: datetime, *, actor: str, clock: Cl
     return c
 
 
-def unschedule_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Campaign:
+def unschedule_campaign(campaign: Campaign, *, actor: str, clock: Clock) -> Campaign:
     """발송 예약 취소: the campaign stays approved and waits for a person to send it."""
     with transaction.atomic():
         c = _locked(campaign)
@@ -91,7 +91,7 @@ def unschedule_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAUL
     return c
 
 
-def start_scheduled(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> list[int]:
+def start_scheduled(providers: ProviderSet, *, clock: Clock) -> list[int]:
     """Start every approved campaign whose 예약 time has come (the dispatch cycle runs this). The send is recorded
     as done by the person who scheduled it. Returns the started campaigns' ids."""
     from jingsu.delivery.services import start_campaign
@@ -104,7 +104,7 @@ def start_scheduled(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> 
     return started
 
 
-def pause_campaign(campaign: Campaign, *, actor: str, reason: str = "", clock: Clock = DEFAULT_CLOCK) -> Campaign:
+def pause_campaign(campaign: Campaign, *, actor: str, reason: str = "", clock: Clock) -> Campaign:
     """발송 일시 중지: nothing more of this campaign is handed over until it is resumed."""
     with transaction.atomic():
         c = _locked(campaign)
@@ -117,7 +117,7 @@ def pause_campaign(campaign: Campaign, *, actor: str, reason: str = "", clock: C
     return c
 
 
-def resume_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Campaign:
+def resume_campaign(campaign: Campaign, *, actor: str, clock: Clock) -> Campaign:
     """발송 재개: the paused campaign sends again (inside its send window)."""
     with transaction.atomic():
         c = _locked(campaign)
@@ -135,7 +135,7 @@ class CancelSummary:
     already_sent: int  # notices that had gone out and stay as they are
 
 
-def cancel_campaign(campaign: Campaign, *, actor: str, reason: str, clock: Clock = DEFAULT_CLOCK) -> CancelSummary:
+def cancel_campaign(campaign: Campaign, *, actor: str, reason: str, clock: Clock) -> CancelSummary:
     """발송 취소: cancel what has not gone out (see the module docstring). A reason of at least 5 characters is
     required; it is kept in the audit log."""
     reason = reason.strip()
@@ -186,7 +186,7 @@ def finished(campaign: Campaign) -> bool:
     return p.settled == p.target
 
 
-def complete_finished(*, clock: Clock = DEFAULT_CLOCK) -> list[int]:
+def complete_finished(*, clock: Clock) -> list[int]:
     """Mark sending campaigns whose every notice has reached an end as completed (the dispatch cycle runs this)."""
     done = []
     for c in Campaign.objects.filter(status=CS.SENDING).order_by("id"):

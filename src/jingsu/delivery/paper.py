@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit
 from jingsu.core.exports import csv_writer
 from jingsu.core.files import private_dir, write_private, write_private_text
@@ -98,7 +98,7 @@ def _write_manifest(path: Path, rows: Iterable[Sequence[Any]]) -> None:
     write_private(path, buf.getvalue().encode("utf-8-sig"))  # UTF-8 with BOM: opens correctly in Excel; 0600
 
 
-def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, registered: bool | None = None,
+def print_batches(providers: ProviderSet, *, clock: Clock, registered: bool | None = None,
                   out_dir: Path | str | None = None, pdf: bool = True) -> list[PrintBatch]:
     """Claim every queued paper attempt and hand it to the post office, one batch per jurisdiction and mail class.
 
@@ -140,7 +140,7 @@ def print_batches(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, regis
     return batches
 
 
-def print_batch(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, registered: bool | None = None,
+def print_batch(providers: ProviderSet, *, clock: Clock, registered: bool | None = None,
                 out_dir: Path | str | None = None, pdf: bool = True) -> int:
     """`print_batches`, returning the number of items the post office accepted (what the dispatcher counts)."""
     return sum(b.accepted for b in print_batches(providers, clock=clock, registered=registered, out_dir=out_dir,
@@ -324,7 +324,7 @@ def read_returns_file(path: Path | str, *, today: date) -> list[ReturnRow]:
 
 
 def import_returns(rows: Sequence[ReturnRow], *, source: str = ReturnedMail.Source.FILE, actor: str,
-                   clock: Clock = DEFAULT_CLOCK) -> ReturnsSummary:
+                   clock: Clock) -> ReturnsSummary:
     """Record returned mail in one transaction: the paper attempt → failed (guarded; code = reason), the notice →
     undeliverable, one ReturnedMail row per attempt. Unknown keys raise ReturnsRejected and nothing is written."""
     now = clock.now()
@@ -364,7 +364,7 @@ def import_returns(rows: Sequence[ReturnRow], *, source: str = ReturnedMail.Sour
     return summary
 
 
-def fetch_returns(providers: ProviderSet, since: date, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> ReturnsSummary:
+def fetch_returns(providers: ProviderSet, since: date, *, actor: str, clock: Clock) -> ReturnsSummary:
     """Returns from the post office's API since `since`; keys that are not ours are skipped (logged)."""
     returned = providers.post.returns(since)
     ours = set(DeliveryAttempt.objects.filter(channel=Channel.PAPER, key__in=[r.key for r in returned])
@@ -404,7 +404,7 @@ PUBLIC_LIST_HEADER = ["순번", "성명", "과세번호", "세목", "과세연�
 
 
 def create_public_notices(jurisdiction: Jurisdiction | str, published_on: date, actor: str, *,
-                          clock: Clock = DEFAULT_CLOCK, out_dir: Path | str | None = None) -> PublicNoticeList:
+                          clock: Clock, out_dir: Path | str | None = None) -> PublicNoticeList:
     """Publish (공시송달) every returned, unread notice of the jurisdiction that has no public notice yet, and write the
     list of everything published on `published_on` (HTML and CSV). Running it again creates nothing new."""
     j = jurisdiction if isinstance(jurisdiction, Jurisdiction) else Jurisdiction.objects.get(code=jurisdiction)

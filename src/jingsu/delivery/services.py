@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 
-from jingsu.clock import DEFAULT_CLOCK, SEOUL, Clock
+from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit, crypto
 from jingsu.core.db import insert_rows, update_rows
 from jingsu.core.models import Holiday
@@ -70,7 +70,7 @@ SYSTEM = "system:delivery"  # who moves notices on the providers' word (their hi
 # --- CI ------------------------------------------------------------------------------------------------------------
 
 
-def resolve_ci(taxpayers: Iterable[Taxpayer], providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK,
+def resolve_ci(taxpayers: Iterable[Taxpayer], providers: ProviderSet, *, clock: Clock,
                batch: int = 1000) -> int:
     """Ask the identity agency for the CI of individuals that have none on record yet. Returns how many were asked."""
     todo = [t for t in taxpayers if t.is_individual and not hasattr(t, "_ci_checked")]
@@ -208,7 +208,7 @@ class StartSummary:
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
-def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> StartSummary:
+def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, clock: Clock) -> StartSummary:
     """Approved → sending: look up CI, register the bills with the payment network, and queue the first attempt of
     every notice outside the control group. Running it again does nothing."""
     if campaign.status not in (Campaign.Status.APPROVED, Campaign.Status.SENDING):
@@ -292,7 +292,7 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
     return attempts
 
 
-def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: int = 10_000) -> int:
+def send_queued(providers: ProviderSet, *, clock: Clock, limit: int = 10_000) -> int:
     """Send queued electronic attempts of campaigns inside their send window, in provider-sized batches.
     Returns how many were handed over; attempts outside the window wait in `queued`.
 
@@ -312,7 +312,7 @@ def send_queued(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: 
     return handed
 
 
-def send_resends(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK, limit: int = 10_000,
+def send_resends(providers: ProviderSet, *, clock: Clock, limit: int = 10_000,
                  attempt_ids: Sequence[int] | None = None) -> int:
     """Hand queued electronic resend attempts (delivery.resend; of campaigns not paused or cancelled) to their
     providers, in provider-sized batches; `attempt_ids` narrows to these. Returns how many were handed over."""
@@ -499,7 +499,7 @@ STATE_TO_STATUS = {
 }
 
 
-def poll_statuses(providers: ProviderSet, *, clock: Clock = DEFAULT_CLOCK) -> int:
+def poll_statuses(providers: ProviderSet, *, clock: Clock) -> int:
     """Ask the providers about the open attempts (accepted or delivered) of notices not yet read, and apply what
     they say. Once a notice is read, its other open attempts no longer decide anything.
 
@@ -653,7 +653,7 @@ def _has_successor(a: DeliveryAttempt) -> bool:
     return DeliveryAttempt.objects.filter(notice_id=a.notice_id, sequence__gt=a.sequence).exists()
 
 
-def fallback_due(*, clock: Clock = DEFAULT_CLOCK) -> int:
+def fallback_due(*, clock: Clock) -> int:
     """Queue the next channel for notices still unread after `fallback_hours` on their latest channel, and paper for
     those past the read deadline. Returns how many attempts were queued."""
     now = clock.now()
@@ -675,7 +675,7 @@ def fallback_due(*, clock: Clock = DEFAULT_CLOCK) -> int:
     return queued
 
 
-def sweep_stuck(*, clock: Clock = DEFAULT_CLOCK, older_than: timedelta = timedelta(minutes=10)) -> int:
+def sweep_stuck(*, clock: Clock, older_than: timedelta = timedelta(minutes=10)) -> int:
     """Attempts left in `sending` by a worker that died go back to `queued`; they are sent again with the same key,
     and the provider answers with what it already accepted (nothing is sent twice)."""
     now = clock.now()

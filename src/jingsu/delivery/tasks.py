@@ -6,40 +6,41 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from jingsu.core.runtime import runtime
 from jingsu.delivery import control, paper, services
 from jingsu.providers.registry import configured_providers
 
 
 @shared_task(name="jingsu.delivery.send_queued", acks_late=True)
 def send_queued(limit: int = 10_000) -> int:
-    return services.send_queued(configured_providers(), limit=limit)
+    return services.send_queued(configured_providers(), limit=limit, clock=runtime().clock)
 
 
 @shared_task(name="jingsu.delivery.poll_statuses", acks_late=True)
 def poll_statuses() -> int:
-    return services.poll_statuses(configured_providers())
+    return services.poll_statuses(configured_providers(), clock=runtime().clock)
 
 
 @shared_task(name="jingsu.delivery.fallback_due", acks_late=True)
 def fallback_due() -> int:
-    return services.fallback_due()
+    return services.fallback_due(clock=runtime().clock)
 
 
 @shared_task(name="jingsu.delivery.sweep_stuck", acks_late=True)
 def sweep_stuck() -> int:
-    return services.sweep_stuck()
+    return services.sweep_stuck(clock=runtime().clock)
 
 
 @shared_task(name="jingsu.delivery.start_scheduled", acks_late=True)
 def start_scheduled() -> list[int]:
-    return control.start_scheduled(configured_providers())
+    return control.start_scheduled(configured_providers(), clock=runtime().clock)
 
 
 @shared_task(name="jingsu.delivery.complete_finished", acks_late=True)
 def complete_finished() -> list[int]:
-    return control.complete_finished()
+    return control.complete_finished(clock=runtime().clock)
 
 
 @shared_task(name="jingsu.delivery.print_batch", acks_late=True)
 def print_batch() -> int:
-    return paper.print_batch(configured_providers())
+    return paper.print_batch(configured_providers(), clock=runtime().clock)

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 
-from jingsu.clock import DEFAULT_CLOCK, Clock
+from jingsu.clock import Clock
 from jingsu.core import audit
 from jingsu.core.db import insert_rows
 from jingsu.core.models import Jurisdiction
@@ -68,7 +68,7 @@ def create_campaign(
     control_share: int = 0,
     read_deadline_days: int = 7,
     fallback_hours: int = 24,
-    clock: Clock = DEFAULT_CLOCK,
+    clock: Clock,
     template: NoticeTemplate | None = None,
     pay_by: date | None = None,
     send_window_start: time | None = None,
@@ -177,7 +177,7 @@ class BuildSummary:
     total_amount: int
 
 
-def build_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLOCK, batch_size: int = 5000) -> BuildSummary:
+def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: int = 5000) -> BuildSummary:
     """Create one notice per selected taxpayer bundling all their selected arrears. Idempotent: a built campaign
     is not built again."""
     if campaign.status != Campaign.Status.DRAFT:
@@ -322,7 +322,7 @@ def template_problems(campaign: Campaign, *, today: date) -> list[str]:
     return problems
 
 
-def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock = DEFAULT_CLOCK) -> Campaign:
+def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock) -> Campaign:
     """Maker-checker: the person who built a campaign cannot approve it. A campaign whose template misses a required
     item (지방세징수법 제12조 and the office's own: 체납처분 예고, 이의신청 안내, 문의처) cannot be approved."""
     if actor == campaign.created_by:
@@ -346,7 +346,7 @@ TEMPLATE_FIELDS = ("name", "alert_title", "alert_text", "sms_text", "document_ti
                    "source_name", "required_items")
 
 
-def add_template_version(kind: str, *, actor: str, clock: Clock = DEFAULT_CLOCK, based_on: NoticeTemplate | None = None,
+def add_template_version(kind: str, *, actor: str, clock: Clock, based_on: NoticeTemplate | None = None,
                          active: bool = True, **fields: Any) -> NoticeTemplate:
     """A new version of the template for `kind` (version = highest + 1), copying `based_on` (default: the latest
     version) and replacing the given fields. Alert placeholders are checked when it is saved."""

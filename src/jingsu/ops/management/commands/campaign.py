@@ -121,16 +121,17 @@ class Command(BaseCommand):
             channels=opts["channels"], mail_class=opts["mail_class"], pay_by=opts["pay_by"],
             send_window_start=opts["send_window"][0] if opts["send_window"] else None,
             send_window_end=opts["send_window"][1] if opts["send_window"] else None,
+            clock=runtime().clock,
         )
         self.stdout.write(f"캠페인 {campaign.pk} 생성: {campaign.name} ({campaign.get_kind_display()})")
 
     def _build(self, opts: dict[str, Any]) -> None:
-        summary = services.build_campaign(self._campaign(opts["campaign"]), actor=opts["actor"])
+        summary = services.build_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], clock=runtime().clock)
         self.stdout.write(f"대상 확정: 안내문 {summary.notices:,}건 (대조군 {summary.control:,}건), "
                           f"체납 {summary.lines:,}건, {won(summary.total_amount)}")
 
     def _approve(self, opts: dict[str, Any]) -> None:
-        campaign = services.approve_campaign(self._campaign(opts["campaign"]), actor=opts["actor"])
+        campaign = services.approve_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], clock=runtime().clock)
         self.stdout.write(f"승인: 캠페인 {campaign.pk} ({campaign.approved_by})")
 
     def _send(self, opts: dict[str, Any]) -> None:
@@ -143,12 +144,12 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc), returncode=2) from None
         try:
-            started = delivery.start_campaign(campaign, providers, actor=opts["actor"])
+            started = delivery.start_campaign(campaign, providers, actor=opts["actor"], clock=runtime().clock)
         except ValueError as exc:
             raise CommandError(str(exc), returncode=2) from None
         self.stdout.write("발송 시작: " + ", ".join(f"{k} {v:,}" for k, v in sorted(started.by_channel.items())))
         if settings.CELERY_TASK_ALWAYS_EAGER:
-            sent = delivery.send_queued(providers, limit=10**9)
+            sent = delivery.send_queued(providers, limit=10**9, clock=runtime().clock)
             self.stdout.write(f"전송 {sent:,}건 (발송 가능 시간대가 아니면 대기합니다)")
         else:
             from jingsu.delivery.tasks import send_queued
@@ -158,23 +159,23 @@ class Command(BaseCommand):
 
     def _schedule(self, opts: dict[str, Any]) -> None:
         at = opts["at"] if opts["at"].tzinfo else opts["at"].replace(tzinfo=SEOUL)
-        c = control.schedule_campaign(self._campaign(opts["campaign"]), at, actor=opts["actor"])
+        c = control.schedule_campaign(self._campaign(opts["campaign"]), at, actor=opts["actor"], clock=runtime().clock)
         self.stdout.write(f"발송 예약: 캠페인 {c.pk}, {at.astimezone(SEOUL):%Y-%m-%d %H:%M} (jingsu dispatch가 시작합니다)")
 
     def _unschedule(self, opts: dict[str, Any]) -> None:
-        c = control.unschedule_campaign(self._campaign(opts["campaign"]), actor=opts["actor"])
+        c = control.unschedule_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], clock=runtime().clock)
         self.stdout.write(f"발송 예약 취소: 캠페인 {c.pk}")
 
     def _pause(self, opts: dict[str, Any]) -> None:
-        c = control.pause_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], reason=opts["reason"])
+        c = control.pause_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], reason=opts["reason"], clock=runtime().clock)
         self.stdout.write(f"일시 중지: 캠페인 {c.pk}")
 
     def _resume(self, opts: dict[str, Any]) -> None:
-        c = control.resume_campaign(self._campaign(opts["campaign"]), actor=opts["actor"])
+        c = control.resume_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], clock=runtime().clock)
         self.stdout.write(f"발송 재개: 캠페인 {c.pk}")
 
     def _cancel(self, opts: dict[str, Any]) -> None:
-        s = control.cancel_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], reason=opts["reason"])
+        s = control.cancel_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], reason=opts["reason"], clock=runtime().clock)
         self.stdout.write(f"취소: 나가지 않은 안내문 {s.notices:,}건, 대기 중인 발송 {s.attempts:,}건 취소 "
                           f"(이미 나간 안내문 {s.already_sent:,}건은 그대로)")
 

@@ -104,21 +104,21 @@ class Command(BaseCommand):
         """One turn; returns how many attempts and paper items were handed over."""
         from datetime import timedelta
 
-        self.step("재시도 정리", lambda: delivery.sweep_stuck(older_than=timedelta(seconds=opts["stuck_after"])), 0)
-        self.step("예약 발송", lambda: control.start_scheduled(providers), [])
-        sent = self.step("발송", lambda: delivery.send_queued(providers, limit=10**9), 0)
+        self.step("재시도 정리", lambda: delivery.sweep_stuck(older_than=timedelta(seconds=opts["stuck_after"]), clock=runtime().clock), 0)
+        self.step("예약 발송", lambda: control.start_scheduled(providers, clock=runtime().clock), [])
+        sent = self.step("발송", lambda: delivery.send_queued(providers, limit=10**9, clock=runtime().clock), 0)
         if opts["send_only"]:
             return sent
-        self.step("상태 조회", lambda: delivery.poll_statuses(providers), None)
-        self.step("다음 채널", lambda: delivery.fallback_due(), None)
-        sent += self.step("재발송", lambda: delivery.send_queued(providers, limit=10**9), 0)
+        self.step("상태 조회", lambda: delivery.poll_statuses(providers, clock=runtime().clock), None)
+        self.step("다음 채널", lambda: delivery.fallback_due(clock=runtime().clock), None)
+        sent += self.step("재발송", lambda: delivery.send_queued(providers, limit=10**9, clock=runtime().clock), 0)
         if not opts["no_paper"]:
-            sent += self.step("종이", lambda: paper.print_batch(providers), 0)
+            sent += self.step("종이", lambda: paper.print_batch(providers, clock=runtime().clock), 0)
         # a feed line jingsu refuses (BankFeedError) stops the feed before it, not the cycle
         self.step("수납", lambda: payments.read_bank_feed(providers, clock=runtime().clock), None, also=(BankFeedError,))
         # 분할 납부: the bills of newly approved installments to the bank, reminders before their due dates
         self.step("분할 납부", lambda: assistance.run_cycle(providers, clock=runtime().clock), None, also=(ProviderError,))
-        self.step("완료 처리", lambda: control.complete_finished(), [])
+        self.step("완료 처리", lambda: control.complete_finished(clock=runtime().clock), [])
         self.step("체납 자료 정리", lambda: roll_uploads.sweep_stuck(), 0)
         self.step("수납 파일 정리", lambda: payment_uploads.sweep_stuck(), 0)
         if settings.CELERY_TASK_ALWAYS_EAGER:  # with a broker, the workers run them as tasks

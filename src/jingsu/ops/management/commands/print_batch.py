@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.core.runtime import runtime
 from jingsu.delivery import paper
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             providers = configured_providers()
         except RuntimeError as exc:
             raise CommandError(str(exc), returncode=2) from None
-        batches = paper.print_batches(providers, registered=opts["registered"], out_dir=opts["out"])
+        batches = paper.print_batches(providers, registered=opts["registered"], out_dir=opts["out"], clock=runtime().clock)
         if not batches:
             self.stdout.write("보낼 종이 우편이 없습니다.")
         for b in batches:
