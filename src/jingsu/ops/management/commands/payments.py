@@ -95,9 +95,9 @@ class Command(BaseCommand):
                                             ("city_area_tax", levy.city_area_tax))}
         try:
             if opts["dry_run"]:
-                plan = plan_reduction(levy, **amounts)
+                plan = plan_reduction(levy, **amounts, clock=runtime().clock)
             else:
-                plan = reduce_levy(levy, **amounts, reason=opts["reason"], actor=opts["actor"])
+                plan = reduce_levy(levy, **amounts, reason=opts["reason"], actor=opts["actor"], clock=runtime().clock)
         except CorrectionError as e:
             raise CommandError(f"--{e.field.replace('_', '-')}: {e}") from None
         if opts["json"]:
