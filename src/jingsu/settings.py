@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "jingsu.portal",
     "jingsu.assistance",
     "jingsu.rewards",
+    "jingsu.enforcement",
     "jingsu.staff",
     "jingsu.ops",  # the entry points: management commands and the demo
 ]
