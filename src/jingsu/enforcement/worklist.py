@@ -184,6 +184,10 @@ class CaseStage:
     count: int
     arrears: int = 0
 
+    @property
+    def measure_name(self) -> str:
+        return MEASURE_LABELS.get(self.measure, (self.measure, ""))[0]
+
 
 @dataclass
 class Worklist:
