@@ -152,3 +152,16 @@ def test_dong_of():
     assert dong_of("서울 중랑구 면목동 123-4") == "면목동"
     assert dong_of("서울특별시 영등포구 여의대로 1 101동 202호") == ""
     assert dong_of("") == ""
+
+
+@pytest.mark.django_db
+def test_disclosure_with_a_recorded_notice_waits_for_the_explanation_period(make_taxpayer, make_levy):
+    tp = make_taxpayer("통지받음")
+    make_levy(tp, due=DUE, principal=15_000_000)
+    notified = date(2026, 11, 2)  # 소명 기간: 6개월, 재심의 2027-05-03부터
+    rec = {tp.pk: {"disclosure_notified_on": notified, "disclosure_notified_arrears": 16_000_000}}
+    d = worklist(YDP, TODAY, today=TODAY, within_days=30, recorded=rec).measures["disclosure"]
+    assert _ids(d.qualifying + d.check + d.soon) == set()  # in the 소명 기간, not within 30 days
+    d = worklist(YDP, TODAY, today=TODAY, within_days=200, recorded=rec).measures["disclosure"]
+    assert _ids(d.soon) == {tp.pk} and d.soon[0].next_change == date(2027, 5, 3)
+    assert "소명 기간 중" in d.soon[0].reason_text

@@ -56,8 +56,11 @@ def _assume_exit(f: law.Facts, on: date) -> law.Facts:
 
 
 def _assume_notified(f: law.Facts, on: date) -> law.Facts:
-    # notified long before, nothing notified to compare payments with: only the amount, the period and the
-    # exclusions are left to decide
+    # not notified in the record: as if notified long before with nothing notified to compare payments with, so
+    # only the amount, the period and the exclusions are left to decide. A 통지 the office recorded stays: its
+    # 소명 기간 and 납부 비율 are the law's to judge.
+    if f.disclosure_notified_on is not None:
+        return f
     return replace(f, disclosure_notified_on=date(on.year - 10, 1, 1), disclosure_notified_arrears=None)
 
 
@@ -76,9 +79,9 @@ FINDINGS: dict[str, Finding] = {
     "exit_ban": Finding(frozenset({"conditions", "unsecured"}),
                         "시행령 제15조① 각 호에 해당하는지, 조세채권을 확보할 수 없고 체납처분을 회피할 우려가 "
                         "있는지 (지방세징수법 제8조①)", _assume_exit),
-    "disclosure": Finding(frozenset({"notice", "explanation_period", "paid_ratio"}),
-                          "지방세심의위원회 심의와 명단공개 대상자 통지(소명 기회 6개월) 여부, 통지 후 납부 비율 "
-                          "(지방세징수법 제11조③, 시행령 제19조①)", _assume_notified),
+    "disclosure": Finding(frozenset({"notice"}),
+                          "지방세심의위원회 심의를 거쳐 명단공개 대상자임을 통지(소명 기회 6개월)하였는지 "
+                          "(지방세징수법 제11조③)", _assume_notified),
 }
 
 _DONG = re.compile(r"\(([^()]*)\)\s*$")
