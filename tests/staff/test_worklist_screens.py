@@ -117,3 +117,22 @@ def test_the_xlsx_is_masked_and_audited(world, client, debtor):
     assert log.detail["masked"] is True and "체납액 이상: 40,000,000원" in log.detail["filters"]
     clerk = as_(client, world, "clerk").get(reverse(XLSX), {"min_amount": "40000000"})
     assert NAME in xlsx_text(clerk.content)[0]
+
+
+@pytest.mark.django_db
+def test_a_long_list_is_paged_with_its_conditions(world, client, clock):
+    people = Taxpayer.objects.bulk_create(Taxpayer(
+        jurisdiction_id=HOME, kind="individual", name=f"체납{i:03d}", registration_hash=f"h{i}",
+        registration_encrypted="", registration_masked="700101-1******", address="서울 중랑구 묵동 1 (묵동)",
+        created_at=clock.now(), updated_at=clock.now()) for i in range(105))
+    Levy.objects.bulk_create(Levy(
+        jurisdiction_id=HOME, taxpayer=tp, tax_number=f"{HOME}-14-2025-8{i:06d}", tax_item="14", tax_year=2025,
+        period="정기", principal=100_000, billed_amount=100_000, liability_date=date(2025, 1, 1),
+        original_due_date=date(2025, 9, 30), due_date=date(2025, 9, 30), created_at=clock.now(),
+        updated_at=clock.now()) for i, tp in enumerate(people))
+    c = as_(client, world, "clerk")
+    first = text(c.get(reverse(URL), {"dong": "묵동", "measure": "license_refusal"}))
+    assert first.count('class="worklist-qualifying"') == 100 and "1 / 2쪽 (전체 105건)" in first
+    assert "dong=%EB%AC%B5%EB%8F%99&amp;measure=license_refusal&amp;page=2" in first
+    second = text(c.get(reverse(URL), {"dong": "묵동", "measure": "license_refusal", "page": "2"}))
+    assert second.count('class="worklist-qualifying"') == 5
