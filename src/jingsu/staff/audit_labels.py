@@ -138,6 +138,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.campaign_recipients": "캠페인 받는 사람 목록 열람",
     "staff.taxpayer_search_xlsx": "납세자 검색 결과 내려받기",
     "staff.audit_log_xlsx": "감사 기록 내려받기",
+    "staff.enforcement_worklist_xlsx": "체납처분 대상 내려받기",
     "staff.roll_errors_xlsx": "체납 자료 오류 목록 내려받기",
     "staff.unmatched_xlsx": "미확인 수납 내려받기",
     "staff.refunds_xlsx": "환급 대상 내려받기",

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, str] = {
     "approve_campaign": "안내 캠페인 승인·발송(작성자와 다른 사람)",
     "manage_payments": "미확인 수납 처리·환급 안내",
     "view_reports": "효과 보고서 조회",
+    "view_enforcement_worklist": "체납처분 대상 조회·내려받기",
     "view_rewards": "포상금 대장·안건·위원회·지급 조회(읽기 전용)",
     "manage_rewards": "포상금 대장·지급 준비",
     "vote_committee": "공적심사위원회 심사·의결",
@@ -45,19 +46,20 @@ class Role:
 ROLES: tuple[Role, ...] = (
     Role("clerk", "담당자", "체납 자료를 가져오고 안내 캠페인을 준비합니다.", frozenset({
         "use_console", "view_taxpayer", "reveal_personal_data", "import_roll", "prepare_campaign",
-        "manage_payments", "view_reports", "view_rewards", "manage_rewards",
+        "manage_payments", "view_reports", "view_rewards", "manage_rewards", "view_enforcement_worklist",
     })),
     Role("team_lead", "팀장", "담당자가 준비한 캠페인을 승인합니다(만든 사람과 승인하는 사람은 다릅니다).", frozenset({
         "use_console", "view_taxpayer", "reveal_personal_data", "approve_campaign", "view_reports", "view_rewards",
+        "view_enforcement_worklist",
     })),
     Role("section_chief", "과장", "부서의 현황과 효과를 봅니다.", frozenset({
-        "use_console", "view_taxpayer", "view_reports", "view_rewards",
+        "use_console", "view_taxpayer", "view_reports", "view_rewards", "view_enforcement_worklist",
     })),
     Role("committee_member", "공적심사위원", "세입징수 포상금 공적심사에 참여합니다.", frozenset({
         "use_console", "view_rewards", "vote_committee",
     })),
     Role("auditor", "감사", "모든 기록을 읽기만 하고 감사 기록을 봅니다.", frozenset({
-        "use_console", "view_taxpayer", "view_reports", "view_rewards", "view_audit_log",
+        "use_console", "view_taxpayer", "view_reports", "view_rewards", "view_audit_log", "view_enforcement_worklist",
     })),
     Role("sysadmin", "시스템관리자", "직원 계정과 역할을 관리하고 감사 기록을 봅니다.", frozenset({
         "use_console", "manage_users", "view_audit_log",
@@ -73,7 +75,7 @@ NO_ROLE = Role("none", "역할 없음", "역할이 아직 승인되지 않았습
 #: Permissions that see or change taxpayer data, money or rewards. A role holding any of them is a data role.
 DATA_PERMISSIONS: frozenset[str] = frozenset({
     "view_taxpayer", "reveal_personal_data", "import_roll", "prepare_campaign", "approve_campaign",
-    "manage_payments", "view_reports", "view_rewards", "manage_rewards", "vote_committee",
+    "manage_payments", "view_reports", "view_rewards", "manage_rewards", "vote_committee", "view_enforcement_worklist",
 })
 
 #: The data roles: 담당자, 팀장, 과장, 공적심사위원, 감사 (every role but 시스템관리자). Granting any role — a data role,

@@ -12,6 +12,7 @@ from jingsu.staff import money_views as mv
 from jingsu.staff import notice_views as nv
 from jingsu.staff import rewards_views as rv
 from jingsu.staff import roll_views as rolv
+from jingsu.staff import worklist_views as wlv
 
 app_name = "staff"
 
@@ -58,6 +59,9 @@ urlpatterns = [
     path("effects/campaigns/<int:campaign_id>/", mv.effects_campaign, name="effects_campaign"),
     path("effects/campaigns/<int:campaign_id>/effects.xlsx", mv.effects_campaign_xlsx, name="effects_campaign_xlsx"),
     # 세입징수 포상금 (docs/staff-console.md "Rewards screens"): screens need view_rewards, changes their own permission
+    # 체납처분 대상 (view_enforcement_worklist): staff/worklist_views.py, docs/enforcement.md
+    path("enforcement/", wlv.worklist_view, name="enforcement_worklist"),
+    path("enforcement/worklist.xlsx", wlv.worklist_xlsx, name="enforcement_worklist_xlsx"),
     path("rewards/", rv.home, name="rewards_home"),
     path("rewards/ledgers/", rv.ledgers, name="rewards_ledgers"),
     path("rewards/ledgers/ledger.xlsx", rv.ledger_xlsx, name="rewards_ledger_xlsx"),
