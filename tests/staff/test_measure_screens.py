@@ -13,9 +13,11 @@ from django.urls import reverse
 from test_words import _names, pdf_texts, problems, visible_text  # noqa: F401 (pdf_texts: a fixture)
 
 from jingsu.core.formats import kdate
+from jingsu.core.models import AuditLog
 from jingsu.law.enforcement import explanation_period_end
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign
+from jingsu.staff.audit_labels import detail_items
 from jingsu.taxpayers.models import Taxpayer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("console_clock")]
@@ -71,6 +73,19 @@ def test_the_console_shows_each_enforcement_step_in_korean(world, client, clock,
     # 명단공개: the 소명 기간's last day, by jingsu.law
     detail = visible_text(text(client.get(reverse("staff:campaign_detail", args=[made["disclosure"].pk]))))
     assert f"소명 기간 끝나는 날 {kdate(explanation_period_end('11260', AS_OF))}" in detail
+
+
+def test_the_audit_log_reads_an_enforcement_step_in_korean(world, clock):
+    made = _measures(world, clock)
+    plate = made[Campaign.Kind.PLATE]
+    create = AuditLog.objects.get(action="campaign.create", target_id=str(plate.pk))
+    items = dict(detail_items("campaign.create", create.detail))
+    assert items["종류"] == "번호판 영치 예고" and items["조치 예정일"] == kdate(DATES[Campaign.Kind.PLATE])
+    assert items["우편 종류"] == "등기우편" and items["지정 대상 납세자 수"] == f"{len(plate.targets)}"
+    build = AuditLog.objects.get(action="campaign.build", target_id=str(plate.pk))
+    assert "체납액이 없어 뺀 납세자" in dict(detail_items("campaign.build", build.detail))
+    arrears = AuditLog.objects.filter(action="campaign.build").exclude(target_id__in=[str(c.pk) for c in made.values()])
+    assert all("skipped" not in a.detail for a in arrears)
 
 
 def test_the_wizard_offers_only_the_kinds_built_from_arrears(world, client):

@@ -352,7 +352,7 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
             raise CampaignError("조건에 맞는 체납자가 없습니다. 대상 조건을 확인하세요.")
         locked.move(Campaign.Status.BUILT, at=now, actor=actor, issuer=header.issuer)
         audit.record("campaign.build", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
-                     clock=clock, detail=summary.__dict__)
+                     clock=clock, detail={k: v for k, v in summary.__dict__.items() if v is not None})
     campaign.refresh_from_db(fields=["status", "issuer"])
     return summary
 
