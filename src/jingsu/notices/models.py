@@ -88,7 +88,7 @@ class Campaign(models.Model):
         # The enforcement steps are 서류 the office serves under 지방세기본법 제28조① (교부·우편·전자송달): a 명단공개
         # 통지 starts the 소명 기간 of 지방세징수법 제11조③, and the 예고 of 제7조·제9조 and of 번호판 영치 (지방세법
         # 제131조, 시행령 제128조) announce a measure that restricts the taxpayer's rights. Like a 고지서·독촉장 they go
-        # electronically only to a taxpayer who applied for 전자송달 (지방세기본법 제30조①⑦), and otherwise on paper,
+        # electronically only to a taxpayer who applied for 전자송달 (지방세기본법 제30조⑦), and otherwise on paper,
         # by registered mail (MEASURE_MAIL_CLASS), so that delivery can be proved (docs/notices.md).
         Kind.DISCLOSURE: LegalNature.FORMAL,
         Kind.LICENSE: LegalNature.FORMAL,
