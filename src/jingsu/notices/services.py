@@ -183,8 +183,8 @@ def create_campaign(
     return campaign
 
 
-#: The channels of an enforcement step, in order: the two 공인전자문서중계자 (their 유통증명 proves delivery and reading,
-#: 「전자문서 및 전자거래 기본법」의 공인전자문서중계자), then registered paper. A plain SMS is left out: it proves nothing of the
+#: The channels of an enforcement step, in order: the two 공인전자문서중계자 of 「전자문서 및 전자거래 기본법」 (their
+#: 유통증명 records delivery and reading), then registered paper. A plain SMS is left out: it proves nothing of the
 #: document it links to.
 MEASURE_CHANNELS = (Channel.KAKAO, Channel.KT, Channel.PAPER)
 
