@@ -90,6 +90,9 @@ def test_each_kind_builds_for_the_given_taxpayers_and_states_measure_date_and_ba
         assert until == date(2027, 5, 23)  # 통지일 2026-11-23 + 6개월 (민법 제157조·제160조), by jingsu.law
         assert "소명 기간 끝나는 날" in html and kdate(until) in html
         assert f"통지일({kdate(AS_OF)}) 다음 날부터 {kdate(until)}까지" in html
+        assert "체납액의 50% 이상을 납부하시면 명단을 공개하지 않습니다 (같은 법 시행령 제19조제1항제1호)" in html
+    assert f"소명자료 제출과 문의: {sender.contact}" in html
+    assert "지방세기본법 제28조에 따라 송달하는 서류" in html
     # the measure, its date and its basis are part of the hashed content
     content = json.loads(documents.notice_canonical_content(notice))
     assert content["measure"]["on"] == measure_on.isoformat() and content["measure"]["basis"] == basis

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from django.template import engines
@@ -36,6 +37,7 @@ from jingsu.core.formats import won
 from jingsu.core.models import Sender
 from jingsu.korean import AMBIGUOUS
 from jingsu.korean import particle as korean_particle
+from jingsu.law import params
 from jingsu.law.enforcement import explanation_period_end
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.notices.models import (
@@ -237,8 +239,8 @@ MEASURES: dict[str, MeasureWording] = {
             "지방자치단체의 정보통신망에 공개됩니다 (같은 조 제4항).",
         ),
         explanation=(
-            "이 통지를 받은 날부터 6개월의 소명 기간 안에 체납액을 납부하거나, 공개하지 않을 사유(회생계획에 따른 "
-            "납부, 물적납세의무에 관한 체납 등, 같은 법 시행령 제19조제1항)를 소명할 자료를 문의처에 제출할 수 있습니다.",
+            "소명 기간 안에 체납액을 납부하거나, 공개하지 않을 사유(회생계획에 따른 납부, 물적납세의무에 관한 체납 등, "
+            "같은 법 시행령 제19조제1항)를 소명할 자료를 문의처에 제출할 수 있습니다.",
         ),
     ),
     Campaign.Kind.LICENSE: MeasureWording(
@@ -304,7 +306,14 @@ def measure_content(campaign: Campaign) -> dict[str, Any] | None:
     if campaign.kind == Campaign.Kind.DISCLOSURE:
         out["notified_on"] = campaign.as_of.isoformat()
         out["explanation_until"] = explanation_period_end(campaign.jurisdiction_id, campaign.as_of).isoformat()
+        out["paid_ratio"] = _percent(params.typed_value(
+            params.get(campaign.jurisdiction_id, "enforcement.disclosure.paid_ratio", campaign.as_of), Fraction))
     return out
+
+
+def _percent(r: Fraction) -> str:
+    x = r * 100
+    return f"{x.numerator}%" if x.denominator == 1 else f"{float(x):g}%"
 
 
 def _measure_context(kind: str, measure: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -318,6 +327,9 @@ def _measure_context(kind: str, measure: dict[str, Any] | None) -> dict[str, Any
         until = ymd(date.fromisoformat(measure["explanation_until"]))
         explanation.insert(0, f"소명 기간: 통지일({ymd(date.fromisoformat(measure['notified_on']))}) 다음 날부터 "
                               f"{until}까지")
+    if measure.get("paid_ratio"):
+        explanation.append(f"통지일부터 이 통지에 적힌 체납액의 {measure['paid_ratio']} 이상을 납부하시면 명단을 공개하지 "
+                           "않습니다 (같은 법 시행령 제19조제1항제1호).")
     explanation.append(_PAY_FIRST)
     return {
         "name": measure["name"],
@@ -595,7 +607,8 @@ def sample_context(template: NoticeTemplate) -> dict[str, Any]:
                           "on": "2027-01-15"}
         if template.kind == Campaign.Kind.DISCLOSURE:
             until = explanation_period_end("11260", date(2026, 11, 23))
-            doc["measure"] |= {"notified_on": "2026-11-23", "explanation_until": until.isoformat()}
+            doc["measure"] |= {"notified_on": "2026-11-23", "explanation_until": until.isoformat(),
+                               "paid_ratio": "50%"}
     kind = Campaign.Kind(template.kind)
     return _context_from_canonical(doc, template, kind.label,
                                    Campaign.LegalNature(Campaign.NATURE_OF_KIND[kind]).label)
