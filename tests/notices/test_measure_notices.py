@@ -82,6 +82,11 @@ def test_each_kind_builds_for_the_given_taxpayers_and_states_measure_date_and_ba
     assert name in html and label in html and basis in html
     assert f"<strong>{kdate(measure_on)}</strong>" in html
     assert "소명" in html and "납부장소와 방법" in html and "전자납부번호" in html
+    assert "{" not in html.split("<body>")[1]  # every figure of the law filled in
+    if kind in (K.LICENSE, K.CREDIT):
+        assert "3회 이상 체납" in html  # 제7조②, 제9조①2호, from the law's parameters
+    if kind in (K.DISCLOSURE, K.CREDIT):
+        assert "체납 발생일부터 1년이 지" in html  # 제11조①, 제9조①1호
     assert "중랑구" in html  # the sender, as set for the jurisdiction
     sender = jungnang.sender
     assert f"{sender.name} · 전화 {sender.phone}" in html

@@ -215,13 +215,20 @@ APPEAL: dict[str, list[str]] = {
 @dataclass(frozen=True)
 class MeasureWording:
     """What one enforcement step says: the measure, the label of its date, the legal basis (law and article) and
-    the paragraphs on what happens and how to avoid it (소명, 납부)."""
+    the paragraphs on what happens and how to avoid it (소명, 납부). `what` may name the law's figures as `{age}`
+    (a period, e.g. "1년") and `{count}` (체납 횟수): `terms` reads them from jingsu.law's parameters as of the
+    notice's date (never typed here) and the canonical content carries them."""
 
     name: str
     date_label: str
     basis: str
     what: tuple[str, ...]
     explanation: tuple[str, ...]
+    terms: tuple[tuple[str, str], ...] = ()  # placeholder → parameter path (enforcement.yaml), as of the 통지일
+
+
+def _months(n: int) -> str:
+    return f"{n // 12}년" if n % 12 == 0 else f"{n}개월"
 
 
 _PAY_FIRST = "예정일 전까지 체납액을 모두 납부하시면 이 조치를 하지 않습니다. 납부 방법은 아래 '납부장소와 방법'을 보세요."
@@ -231,8 +238,9 @@ MEASURES: dict[str, MeasureWording] = {
         name="고액·상습체납자 명단공개",
         date_label="공개 예정일",
         basis="「지방세징수법」 제11조, 같은 법 시행령 제19조",
+        terms=(("age", "enforcement.disclosure.age_months"),),
         what=(
-            "체납 발생일부터 1년이 지난 지방세가 「지방세징수법」 제11조제1항의 기준금액 이상이어서, 지방세심의위원회의 "
+            "체납 발생일부터 {age}이 지난 지방세가 「지방세징수법」 제11조제1항의 기준금액 이상이어서, 지방세심의위원회의 "
             "심의를 거쳐 귀하를 명단공개 대상자로 정하였음을 같은 조 제3항에 따라 알려 드립니다.",
             "소명 기간이 지난 뒤 지방세심의위원회가 체납액의 납부이행 등을 고려하여 다시 심의하고, 공개대상자로 "
             "선정되면 성명(상호)·나이·직업·주소, 체납액의 세목·납부기한·체납 요지 등이 관보·공보 또는 행정안전부와 "
@@ -247,9 +255,10 @@ MEASURES: dict[str, MeasureWording] = {
         name="관허사업의 제한 (허가등의 거부, 사업의 정지 또는 허가등의 취소 요구)",
         date_label="제한 요구 예정일",
         basis="「지방세징수법」 제7조, 같은 법 시행령 제9조·제12조",
+        terms=(("count", "enforcement.license.min_count"),),
         what=(
             "지방세를 체납한 자에게는 허가·인가·면허·등록 및 그 갱신(허가등)을 하지 않도록 주무관청에 요구할 수 있고 "
-            "(「지방세징수법」 제7조제1항), 허가등을 받아 경영하는 사업에서 3회 이상 체납하고 체납액이 기준금액 이상이면 "
+            "(「지방세징수법」 제7조제1항), 허가등을 받아 경영하는 사업에서 {count}회 이상 체납하고 체납액이 기준금액 이상이면 "
             "그 사업의 정지 또는 허가등의 취소를 요구할 수 있습니다 (같은 조 제2항).",
             "예정일까지 납부하지 않으면 귀하의 관허사업에 대하여 주무관청에 위의 요구를 할 예정임을 미리 알려 드립니다.",
         ),
@@ -276,8 +285,9 @@ MEASURES: dict[str, MeasureWording] = {
         name="체납자료의 신용정보집중기관 제공",
         date_label="제공 예정일",
         basis="「지방세징수법」 제9조, 같은 법 시행령 제16조",
+        terms=(("age", "enforcement.credit.age_months"), ("count", "enforcement.credit.count")),
         what=(
-            "체납 발생일부터 1년이 지나고 체납액이 기준금액 이상이거나, 1년에 3회 이상 체납하고 체납액이 기준금액 "
+            "체납 발생일부터 {age}이 지나고 체납액이 기준금액 이상이거나, 1년에 {count}회 이상 체납하고 체납액이 기준금액 "
             "이상이면 「신용정보의 이용 및 보호에 관한 법률」에 따른 종합신용정보집중기관 등이 요구할 때 체납자료를 "
             "제공할 수 있습니다 (「지방세징수법」 제9조제1항).",
             "체납자료가 제공되면 금융거래 등에서 불이익을 받을 수 있습니다.",
@@ -303,6 +313,12 @@ def measure_content(campaign: Campaign) -> dict[str, Any] | None:
         "basis": wording.basis,
         "on": campaign.measure_on.isoformat() if campaign.measure_on else None,
     }
+    if wording.terms:
+        terms = {}
+        for key, path in wording.terms:
+            n = params.typed_value(params.get(campaign.jurisdiction_id, path, campaign.as_of), int)
+            terms[key] = _months(n) if key == "age" else str(n)
+        out["terms"] = terms
     if campaign.kind == Campaign.Kind.DISCLOSURE:
         out["notified_on"] = campaign.as_of.isoformat()
         out["explanation_until"] = explanation_period_end(campaign.jurisdiction_id, campaign.as_of).isoformat()
@@ -336,7 +352,7 @@ def _measure_context(kind: str, measure: dict[str, Any] | None) -> dict[str, Any
         "date_label": wording.date_label,
         "on": ymd(on) if on else "",
         "basis": measure["basis"],
-        "what": list(wording.what),
+        "what": [para.format(**measure.get("terms", {})) for para in wording.what],
         "explanation": explanation,
         "explanation_until": until,
     }
@@ -604,7 +620,7 @@ def sample_context(template: NoticeTemplate) -> dict[str, Any]:
     }
     if template.kind in MEASURES:
         doc["measure"] = {"name": MEASURES[template.kind].name, "basis": MEASURES[template.kind].basis,
-                          "on": "2027-01-15"}
+                          "on": "2027-01-15", "terms": {"age": "1년", "count": "3"}}
         if template.kind == Campaign.Kind.DISCLOSURE:
             until = explanation_period_end("11260", date(2026, 11, 23))
             doc["measure"] |= {"notified_on": "2026-11-23", "explanation_until": until.isoformat(),
