@@ -445,6 +445,13 @@ def publication_date(jurisdiction: str, earliest: date) -> date | None:
     return d if d >= earliest else _nth_weekday(earliest.year + 1, month, nth, weekday)
 
 
+def explanation_period_end(jurisdiction: str, notified_on: date) -> date:
+    """The last day of the 명단공개 소명 기간: 통지일부터 `disclosure.notice_months`(6)개월 (제11조③; 민법 제157조 — the
+    통지일 itself is not counted — and 제160조). 재심의 may start the next day. The 사전 통지 prints this date."""
+    months, _ = _int(jurisdiction, "disclosure.notice_months", notified_on)
+    return period_end(notified_on, months)
+
+
 def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
     amount_min, ref_a = _ranged_won(f.jurisdiction, "disclosure.min_amount", "disclosure.ordinance_range", on)
     months, ref_m = _int(f.jurisdiction, "disclosure.age_months", on)
@@ -469,7 +476,7 @@ def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
             reasons.append(Reason(ref_n, "notice",
                                   "명단공개 대상자임을 알리는 통지(소명 기회)가 아직 없습니다"))
     else:
-        rereview = period_end(f.disclosure_notified_on, notice_months) + timedelta(days=1)
+        rereview = explanation_period_end(f.jurisdiction, f.disclosure_notified_on) + timedelta(days=1)
         details["rereview_from"] = rereview
         if on < rereview:
             reasons.append(Reason(ref_n, "explanation_period",

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from django.template import engines
@@ -36,6 +37,8 @@ from jingsu.core.formats import won
 from jingsu.core.models import Sender
 from jingsu.korean import AMBIGUOUS
 from jingsu.korean import particle as korean_particle
+from jingsu.law import params
+from jingsu.law.enforcement import explanation_period_end
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.notices.models import (
     ALERT_PLACEHOLDERS,
@@ -59,13 +62,19 @@ REQUIRED_ITEMS: dict[str, str] = {
     "enforcement_warning": "체납처분 예고",
     "appeal": "이의신청 안내",
     "contact": "문의처",
+    "measure": "예고하는 조치와 그 날짜·법적 근거",
+    "explanation": "소명·납부 방법",
 }
 #: Kinds whose document must carry the 체납처분 예고.
 ENFORCEMENT_KINDS = frozenset({Campaign.Kind.ARREARS, Campaign.Kind.DEMAND, Campaign.Kind.PARKING})
+#: Items only the enforcement steps (Campaign.MEASURE_KINDS) carry.
+MEASURE_ITEMS = frozenset({"measure", "explanation"})
 
 
 def required_items_for(kind: str) -> list[str]:
-    return [k for k in REQUIRED_ITEMS if k != "enforcement_warning" or kind in ENFORCEMENT_KINDS]
+    return [k for k in REQUIRED_ITEMS
+            if (k != "enforcement_warning" or kind in ENFORCEMENT_KINDS)
+            and (k not in MEASURE_ITEMS or kind in Campaign.MEASURE_KINDS)]
 
 
 _ITEM_MARK = re.compile(r'data-item="([a-z_]+)"')
@@ -196,7 +205,158 @@ APPEAL: dict[str, list[str]] = {
         "서면으로 이의제기를 할 수 있습니다. 이의제기 기간이 지나 확정된 과태료는 이의제기를 할 수 없습니다.",
         "자세한 절차는 문의처로 연락하세요.",
     ],
+    # the steps of an enforcement case rest on the 지방세 owed: the appeal is the tax's (their 소명 is the measure's)
+    **{kind: _TAX_APPEAL for kind in Campaign.MEASURE_KINDS},
 }
+
+# --- the enforcement steps: the measure each one announces (its wording; its dates are the campaign's) -------------
+
+
+@dataclass(frozen=True)
+class MeasureWording:
+    """What one enforcement step says: the measure, the label of its date, the legal basis (law and article) and
+    the paragraphs on what happens and how to avoid it (소명, 납부). `what` may name the law's figures as `{age}`
+    (a period, e.g. "1년") and `{count}` (체납 횟수): `terms` reads them from jingsu.law's parameters as of the
+    notice's date (never typed here) and the canonical content carries them."""
+
+    name: str
+    date_label: str
+    basis: str
+    what: tuple[str, ...]
+    explanation: tuple[str, ...]
+    terms: tuple[tuple[str, str], ...] = ()  # placeholder → parameter path (enforcement.yaml), as of the 통지일
+
+
+def _months(n: int) -> str:
+    return f"{n // 12}년" if n % 12 == 0 else f"{n}개월"
+
+
+_PAY_FIRST = "예정일 전까지 체납액을 모두 납부하시면 이 조치를 하지 않습니다. 납부 방법은 아래 '납부장소와 방법'을 보세요."
+
+MEASURES: dict[str, MeasureWording] = {
+    Campaign.Kind.DISCLOSURE: MeasureWording(
+        name="고액·상습체납자 명단공개",
+        date_label="공개 예정일",
+        basis="「지방세징수법」 제11조, 같은 법 시행령 제19조",
+        terms=(("age", "enforcement.disclosure.age_months"),),
+        what=(
+            "체납 발생일부터 {age}이 지난 지방세가 「지방세징수법」 제11조제1항의 기준금액 이상이어서, 지방세심의위원회의 "
+            "심의를 거쳐 귀하를 명단공개 대상자로 정하였음을 같은 조 제3항에 따라 알려 드립니다.",
+            "소명 기간이 지난 뒤 지방세심의위원회가 체납액의 납부이행 등을 고려하여 다시 심의하고, 공개대상자로 "
+            "선정되면 성명(상호)·나이·직업·주소, 체납액의 세목·납부기한·체납 요지 등이 관보·공보 또는 행정안전부와 "
+            "지방자치단체의 정보통신망에 공개됩니다 (같은 조 제4항).",
+        ),
+        explanation=(
+            "소명 기간 안에 체납액을 납부하거나, 공개하지 않을 사유(회생계획에 따른 납부, 물적납세의무에 관한 체납 등, "
+            "같은 법 시행령 제19조제1항)를 소명할 자료를 문의처에 제출할 수 있습니다.",
+        ),
+    ),
+    Campaign.Kind.LICENSE: MeasureWording(
+        name="관허사업의 제한 (허가등의 거부, 사업의 정지 또는 허가등의 취소 요구)",
+        date_label="제한 요구 예정일",
+        basis="「지방세징수법」 제7조, 같은 법 시행령 제9조·제12조",
+        terms=(("count", "enforcement.license.min_count"),),
+        what=(
+            "지방세를 체납한 자에게는 허가·인가·면허·등록 및 그 갱신(허가등)을 하지 않도록 주무관청에 요구할 수 있고 "
+            "(「지방세징수법」 제7조제1항), 허가등을 받아 경영하는 사업에서 {count}회 이상 체납하고 체납액이 기준금액 이상이면 "
+            "그 사업의 정지 또는 허가등의 취소를 요구할 수 있습니다 (같은 조 제2항).",
+            "예정일까지 납부하지 않으면 귀하의 관허사업에 대하여 주무관청에 위의 요구를 할 예정임을 미리 알려 드립니다.",
+        ),
+        explanation=(
+            "재해·도난으로 재산에 심한 손실을 입은 경우, 사업에 심한 손해를 입은 경우, 질병·중상해로 납부가 곤란한 "
+            "경우 등 같은 법 시행령 제9조의 사유가 있으면 예정일 전까지 그 사유를 소명할 자료를 문의처에 제출해 주세요.",
+        ),
+    ),
+    Campaign.Kind.PLATE: MeasureWording(
+        name="자동차등록번호판 영치",
+        date_label="영치 예정일",
+        basis="「지방세법」 제131조, 같은 법 시행령 제128조",
+        what=(
+            "자동차세를 체납하여 독촉기한까지 납부하지 않으면 「지방세법」 제131조제1항과 같은 법 시행령 "
+            "제128조제2항에 따라 자동차등록번호판을 영치합니다. 번호판이 영치된 자동차는 운행할 수 없습니다.",
+            "영치한 뒤에도 체납된 자동차세를 납부하면 번호판을 돌려 드립니다 (같은 법 시행령 제128조제4항).",
+        ),
+        explanation=(
+            "직접적인 생계유지 목적으로 쓰는 자동차이면 같은 법 제131조제2항에 따라 영치의 일시 해제를 신청할 수 "
+            "있습니다. 이미 납부하셨거나 차량을 처분하셨다면 문의처로 알려 주세요.",
+        ),
+    ),
+    Campaign.Kind.CREDIT: MeasureWording(
+        name="체납자료의 신용정보집중기관 제공",
+        date_label="제공 예정일",
+        basis="「지방세징수법」 제9조, 같은 법 시행령 제16조",
+        terms=(("age", "enforcement.credit.age_months"), ("count", "enforcement.credit.count")),
+        what=(
+            "체납 발생일부터 {age}이 지나고 체납액이 기준금액 이상이거나, 1년에 {count}회 이상 체납하고 체납액이 기준금액 "
+            "이상이면 「신용정보의 이용 및 보호에 관한 법률」에 따른 종합신용정보집중기관 등이 요구할 때 체납자료를 "
+            "제공할 수 있습니다 (「지방세징수법」 제9조제1항).",
+            "체납자료가 제공되면 금융거래 등에서 불이익을 받을 수 있습니다.",
+        ),
+        explanation=(
+            "재해·도난, 사업의 현저한 손실 등 같은 법 시행령 제16조제1항의 사유가 있거나 체납처분이 유예된 경우에는 "
+            "제공하지 않으니, 해당하면 예정일 전까지 소명할 자료를 문의처에 제출해 주세요.",
+        ),
+    ),
+}
+
+
+def measure_content(campaign: Campaign) -> dict[str, Any] | None:
+    """The measure part of an enforcement step's canonical content (None for every other kind, whose content is
+    unchanged): the measure's date, its legal basis and, for 명단공개, the 통지일 (the campaign's 기준일, the
+    document's date) and the last day of the 소명 기간 — 통지일부터 6개월, computed by jingsu.law
+    (`law.enforcement.explanation_period_end`), never here."""
+    wording = MEASURES.get(campaign.kind)
+    if wording is None:
+        return None
+    out: dict[str, Any] = {
+        "name": wording.name,
+        "basis": wording.basis,
+        "on": campaign.measure_on.isoformat() if campaign.measure_on else None,
+    }
+    if wording.terms:
+        terms = {}
+        for key, path in wording.terms:
+            n = params.typed_value(params.get(campaign.jurisdiction_id, path, campaign.as_of), int)
+            terms[key] = _months(n) if key == "age" else str(n)
+        out["terms"] = terms
+    if campaign.kind == Campaign.Kind.DISCLOSURE:
+        out["notified_on"] = campaign.as_of.isoformat()
+        out["explanation_until"] = explanation_period_end(campaign.jurisdiction_id, campaign.as_of).isoformat()
+        out["paid_ratio"] = _percent(params.typed_value(
+            params.get(campaign.jurisdiction_id, "enforcement.disclosure.paid_ratio", campaign.as_of), Fraction))
+    return out
+
+
+def _percent(r: Fraction) -> str:
+    x = r * 100
+    return f"{x.numerator}%" if x.denominator == 1 else f"{float(x):g}%"
+
+
+def _measure_context(kind: str, measure: dict[str, Any] | None) -> dict[str, Any] | None:
+    if measure is None:
+        return None
+    wording = MEASURES[kind]
+    on = date.fromisoformat(measure["on"]) if measure.get("on") else None
+    explanation = list(wording.explanation)
+    until = ""
+    if measure.get("explanation_until"):
+        until = ymd(date.fromisoformat(measure["explanation_until"]))
+        explanation.insert(0, f"소명 기간: 통지일({ymd(date.fromisoformat(measure['notified_on']))}) 다음 날부터 "
+                              f"{until}까지")
+    if measure.get("paid_ratio"):
+        explanation.append(f"통지일부터 이 통지에 적힌 체납액의 {measure['paid_ratio']} 이상을 납부하시면 명단을 공개하지 "
+                           "않습니다 (같은 법 시행령 제19조제1항제1호).")
+    explanation.append(_PAY_FIRST)
+    return {
+        "name": measure["name"],
+        "date_label": wording.date_label,
+        "on": ymd(on) if on else "",
+        "basis": measure["basis"],
+        "what": [para.format(**measure.get("terms", {})) for para in wording.what],
+        "explanation": explanation,
+        "explanation_until": until,
+    }
+
 
 BASIS_NOTE = (
     "세액은 고지세액(본세 + 지방교육세 + 도시지역분)에서 이미 납부한 금액을 뺀 미납 세액에 가산금·납부지연가산세를 "
@@ -289,6 +449,9 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
             "total": sum(x["total"] for x in line_list),
         },
     }
+    measure = measure_content(campaign)
+    if measure is not None:  # only the enforcement steps carry it, so every other document's content is unchanged
+        doc["measure"] = measure
     refund = sum(x.get("refund", 0) for x in line_list)
     if refund:
         doc["totals"]["refund"] = refund
@@ -420,6 +583,7 @@ def _context_from_canonical(doc: dict[str, Any], template: NoticeTemplate, kind_
         "payment_places": PAYMENT_PLACES,
         "enforcement_warning": ENFORCEMENT_WARNING.get(kind, []),
         "appeal": APPEAL[kind],
+        "measure": _measure_context(kind, doc.get("measure")),
     }
 
 
@@ -454,6 +618,13 @@ def sample_context(template: NoticeTemplate) -> dict[str, Any]:
         "lines": lines,
         "totals": {k: sum(x[k] for x in lines) for k in ("tax_due", "penalty", "total")},
     }
+    if template.kind in MEASURES:
+        doc["measure"] = {"name": MEASURES[template.kind].name, "basis": MEASURES[template.kind].basis,
+                          "on": "2027-01-15", "terms": {"age": "1년", "count": "3"}}
+        if template.kind == Campaign.Kind.DISCLOSURE:
+            until = explanation_period_end("11260", date(2026, 11, 23))
+            doc["measure"] |= {"notified_on": "2026-11-23", "explanation_until": until.isoformat(),
+                               "paid_ratio": "50%"}
     kind = Campaign.Kind(template.kind)
     return _context_from_canonical(doc, template, kind.label,
                                    Campaign.LegalNature(Campaign.NATURE_OF_KIND[kind]).label)

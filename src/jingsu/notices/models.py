@@ -57,6 +57,12 @@ class Campaign(models.Model):
         REFUND = "refund", "환급금 안내"
         PARKING = "parking", "주정차 과태료 체납안내"
         DEMAND = "demand", "독촉장"
+        # Citizen-facing steps of an enforcement case (issue 16): built for a given list of taxpayers, not from an
+        # arrears filter (notices.services.create_campaign(taxpayers=…, measure_on=…)); docs/notices.md.
+        DISCLOSURE = "disclosure", "명단공개 사전 통지"
+        LICENSE = "license", "관허사업 제한 예고"
+        PLATE = "plate", "번호판 영치 예고"
+        CREDIT = "credit", "신용정보 제공 예고"
 
     class LegalNature(models.TextChoices):
         NOTICE = "notice", "안내문"
@@ -79,7 +85,20 @@ class Campaign(models.Model):
         Kind.REFUND: LegalNature.NOTICE,
         Kind.PARKING: LegalNature.NOTICE,
         Kind.DEMAND: LegalNature.FORMAL,
+        # The enforcement steps are 서류 the office serves under 지방세기본법 제28조① (교부·우편·전자송달): a 명단공개
+        # 통지 starts the 소명 기간 of 지방세징수법 제11조③, and the 예고 of 제7조·제9조 and of 번호판 영치 (지방세법
+        # 제131조, 시행령 제128조) announce a measure that restricts the taxpayer's rights. Like a 고지서·독촉장 they go
+        # electronically only to a taxpayer who applied for 전자송달 (지방세기본법 제30조⑦), and otherwise on paper,
+        # by registered mail (MEASURE_MAIL_CLASS), so that delivery can be proved (docs/notices.md).
+        Kind.DISCLOSURE: LegalNature.FORMAL,
+        Kind.LICENSE: LegalNature.FORMAL,
+        Kind.PLATE: LegalNature.FORMAL,
+        Kind.CREDIT: LegalNature.FORMAL,
     }
+    #: The kinds that announce an enforcement measure: their targets are given (`targets`), they print the measure's
+    #: date (`measure_on`) and go on paper by registered mail.
+    MEASURE_KINDS = frozenset({Kind.DISCLOSURE, Kind.LICENSE, Kind.PLATE, Kind.CREDIT})
+    MEASURE_MAIL_CLASS = MailClass.REGISTERED
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="campaigns")
     name = models.CharField("캠페인 이름", max_length=100)
@@ -113,9 +132,18 @@ class Campaign(models.Model):
     # carries it, so a later change of the office's name, team or number does not change a registered document
     # (docs/notices.md "Canonical content and hash"). Empty before the build.
     issuer = models.JSONField("발신 기관(대상 확정 당시)", default=dict, blank=True)
+    # The enforcement kinds (MEASURE_KINDS): the taxpayers the case named (ids; the build makes one notice for each
+    # that still owes), and the day the announced measure is to be taken (공개·제한 요구·영치·제공 예정일).
+    targets = models.JSONField("지정 대상 납세자", default=list, blank=True)
+    measure_on = models.DateField("조치 예정일", null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_measure(self) -> bool:
+        """An enforcement step (명단공개 사전 통지, 관허사업 제한 예고 …): given targets, a measure date."""
+        return self.kind in self.MEASURE_KINDS
 
     @property
     def sender(self) -> Sender:

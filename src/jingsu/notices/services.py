@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +25,8 @@ from jingsu.clock import Clock
 from jingsu.core import audit
 from jingsu.core.db import insert_rows
 from jingsu.core.models import Jurisdiction
+from jingsu.korean import josa
+from jingsu.law.enforcement import VEHICLE_TAX, explanation_period_end, publication_date
 from jingsu.law.procedure import demand_payment_deadline, next_working_day
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy, Owed, owed
@@ -47,6 +50,7 @@ from jingsu.notices.models import (
     NoticeTemplate,
     default_channels,
 )
+from jingsu.taxpayers.models import Taxpayer
 
 
 class CampaignError(Exception):
@@ -74,13 +78,41 @@ def create_campaign(
     send_window_start: time | None = None,
     send_window_end: time | None = None,
     channels: list[str] | None = None,
-    mail_class: str = MailClass.ORDINARY,
+    mail_class: str | None = None,
     control_seed: int | None = None,
+    taxpayers: Iterable[Taxpayer | int] | None = None,
+    measure_on: date | None = None,
 ) -> Campaign:
     """A draft campaign. Without `template`, the latest active version for the kind is used. Without `pay_by`, the
     납부기한 printed on the notices is as_of + 14 days (a 독촉장's must fall within 20 days of issue, 지방세징수법
     제32조③; approval checks it). `control_seed` draws the control group (random when not given): the console's
-    wizard passes the seed its preview used, so the group it previewed is the group that is built."""
+    wizard passes the seed its preview used, so the group it previewed is the group that is built.
+
+    The enforcement steps (Campaign.MEASURE_KINDS: 명단공개 사전 통지, 관허사업 제한 예고, 번호판 영치 예고, 신용정보
+    제공 예고) are not built from a filter but for `taxpayers` (the ones an enforcement case names; the build makes
+    one notice for each that still owes), and print `measure_on`, the day the measure is to be taken (for 명단공개
+    the 공개 예정일; without it, the practice publication day after the 소명 기간, jingsu.law). They have no control
+    group, go electronically only to 전자송달 applicants and otherwise by registered mail (`MEASURE_CHANNELS`,
+    Campaign.MEASURE_MAIL_CLASS; docs/notices.md)."""
+    if kind in Campaign.MEASURE_KINDS:
+        targets = _measure_targets(jurisdiction, kind, taxpayers, as_of, measure_on, filters, control_share)
+        if kind == Campaign.Kind.DISCLOSURE and measure_on is None:
+            measure_on = publication_date(jurisdiction.code,
+                                          explanation_period_end(jurisdiction.code, as_of) + timedelta(days=1))
+            if measure_on is None:
+                raise CampaignError("공개 예정일을 정할 수 없습니다. 조치 예정일을 입력하세요.")
+        if mail_class is None:
+            mail_class = Campaign.MEASURE_MAIL_CLASS
+        elif mail_class != Campaign.MEASURE_MAIL_CLASS:
+            raise CampaignError(f"{Campaign.Kind(kind).label}의 종이 우편은 등기우편이어야 합니다 (송달을 증명해야 합니다).")
+        if channels is None:
+            channels = list(MEASURE_CHANNELS)
+    elif taxpayers is not None or measure_on is not None:
+        raise CampaignError("대상 납세자와 조치 예정일은 체납처분 예고·통지 캠페인에만 지정합니다.")
+    else:
+        targets = []
+    if mail_class is None:
+        mail_class = MailClass.ORDINARY
     filters = dict(filters or {})
     unknown = set(filters) - FILTER_KEYS
     if unknown:
@@ -137,12 +169,51 @@ def create_campaign(
             pay_by=pay_by,
             channels=channels,
             mail_class=mail_class,
+            targets=targets,
+            measure_on=measure_on,
             **window,
         )
+        detail = {"kind": kind, "filters": filters, "control_share": control_share,
+                  "template": [template.kind, template.version], "channels": channels}
+        if targets:
+            detail |= {"targets": len(targets), "measure_on": measure_on.isoformat() if measure_on else None,
+                       "mail_class": mail_class}
         audit.record("campaign.create", actor=actor, jurisdiction=jurisdiction, target=campaign, clock=clock,
-                     detail={"kind": kind, "filters": filters, "control_share": control_share,
-                             "template": [template.kind, template.version], "channels": channels})
+                     detail=detail)
     return campaign
+
+
+#: The channels of an enforcement step, in order: the two 공인전자문서중계자 of 「전자문서 및 전자거래 기본법」 (their
+#: 유통증명 records delivery and reading), then registered paper. A plain SMS is left out: it proves nothing of the
+#: document it links to.
+MEASURE_CHANNELS = (Channel.KAKAO, Channel.KT, Channel.PAPER)
+
+
+def _measure_targets(jurisdiction: Jurisdiction, kind: str, taxpayers: Iterable[Taxpayer | int] | None,
+                     as_of: date, measure_on: date | None, filters: dict[str, Any] | None,
+                     control_share: int) -> list[int]:
+    """The checked taxpayer ids of an enforcement step (its `targets`), or CampaignError."""
+    label = Campaign.Kind(kind).label
+    if filters:
+        raise CampaignError(f"{josa(label, '은')} 대상 조건이 아니라 대상 납세자를 지정하여 만듭니다.")
+    if control_share:
+        raise CampaignError(f"{label}에는 대조군을 둘 수 없습니다 (모든 대상자에게 알려야 합니다).")
+    ids = sorted({t if isinstance(t, int) else t.pk for t in (taxpayers or [])})
+    if not ids:
+        raise CampaignError(f"{label}의 대상 납세자를 지정하세요.")
+    found = set(Taxpayer.objects.filter(jurisdiction=jurisdiction, pk__in=ids).values_list("pk", flat=True))
+    if len(found) != len(ids):
+        raise CampaignError(f"이 자치단체의 납세자가 아닙니다: {', '.join(str(i) for i in ids if i not in found)}")
+    if measure_on is None and kind != Campaign.Kind.DISCLOSURE:
+        raise CampaignError(f"{label}의 조치 예정일을 입력하세요.")
+    if measure_on is not None and measure_on <= as_of:
+        raise CampaignError(f"조치 예정일({measure_on:%Y-%m-%d})은 통지 기준일({as_of:%Y-%m-%d}) 뒤여야 합니다.")
+    if kind == Campaign.Kind.DISCLOSURE and measure_on is not None:
+        until = explanation_period_end(jurisdiction.code, as_of)
+        if measure_on <= until:
+            raise CampaignError(f"공개 예정일({measure_on:%Y-%m-%d})은 소명 기간이 끝난 날({until:%Y-%m-%d}) 뒤여야 "
+                                "합니다 (지방세징수법 제11조③).")
+    return ids
 
 
 def select_arrears(campaign: Campaign) -> Any:
@@ -160,6 +231,11 @@ def select_arrears(campaign: Campaign) -> Any:
         qs = Levy.objects.filter(jurisdiction=campaign.jurisdiction).filter(
             Q(pk__in=pending.values("levy_id")) | Q(pk__in=qs.values("pk"), taxpayer_id__in=pending.values(
                 "taxpayer_id")))
+    if campaign.kind in Campaign.MEASURE_KINDS:
+        # the taxpayers the case named, with what they owe; a 번호판 영치 예고 is about the 자동차세 arrears only
+        qs = qs.filter(taxpayer_id__in=campaign.targets)
+        if campaign.kind == Campaign.Kind.PLATE:
+            qs = qs.filter(tax_item=VEHICLE_TAX)
     if f.get("tax_items"):
         qs = qs.filter(tax_item__in=f["tax_items"])
     if f.get("min_age") is not None:
@@ -175,6 +251,8 @@ class BuildSummary:
     control: int
     lines: int
     total_amount: int
+    # an enforcement step's targets that owed nothing the build could carry (paid meanwhile): no notice for them
+    skipped: list[int] | None = None
 
 
 def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: int = 5000) -> BuildSummary:
@@ -265,11 +343,16 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
                 _flush(notices, pending_lines)
                 notices, pending_lines = [], []
         _flush(notices, pending_lines)
+        if campaign.is_measure:
+            built = set(Notice.objects.filter(campaign=campaign).values_list("taxpayer_id", flat=True))
+            summary.skipped = [t for t in campaign.targets if t not in built]
         if summary.notices == 0:
+            if campaign.is_measure:
+                raise CampaignError("지정한 납세자에게 알릴 체납액이 남아 있지 않습니다.")
             raise CampaignError("조건에 맞는 체납자가 없습니다. 대상 조건을 확인하세요.")
         locked.move(Campaign.Status.BUILT, at=now, actor=actor, issuer=header.issuer)
         audit.record("campaign.build", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
-                     clock=clock, detail=summary.__dict__)
+                     clock=clock, detail={k: v for k, v in summary.__dict__.items() if v is not None})
     campaign.refresh_from_db(fields=["status", "issuer"])
     return summary
 
@@ -319,6 +402,12 @@ def template_problems(campaign: Campaign, *, today: date) -> list[str]:
     elif campaign.kind == Campaign.Kind.DEMAND and campaign.pay_by > demand_payment_deadline(
             campaign.jurisdiction_id, today):
         problems.append("독촉장의 납부기한은 발급일부터 20일 이내여야 합니다(지방세징수법 제32조③).")
+    if campaign.is_measure:
+        if campaign.measure_on is None or campaign.measure_on <= today:
+            problems.append("조치 예정일이 정해지지 않았거나 이미 지났습니다.")
+        if campaign.kind == Campaign.Kind.DISCLOSURE and campaign.as_of < today:
+            # the 통지일 printed (and the 소명 기간 counted from it) must not be earlier than the day it goes out
+            problems.append(f"명단공개 사전 통지의 통지일({campaign.as_of:%Y-%m-%d})이 지났습니다. 새로 만드세요.")
     return problems
 
 
@@ -369,3 +458,46 @@ def add_template_version(kind: str, *, actor: str, clock: Clock, based_on: Notic
         audit.record("template.create", actor=actor, jurisdiction=None, target=template, clock=clock,
                      detail={"kind": kind, "version": template.version})
     return template
+
+
+# --- the enforcement steps' notices and their evidence ------------------------------------------------------------
+
+
+def notices_by_taxpayer(campaign: Campaign) -> dict[int, Notice]:
+    """taxpayer id → the campaign's notice to them: how an enforcement case finds the notice of its step (a notice
+    stores its taxpayer, and its campaign the kind and the measure's date)."""
+    return {n.taxpayer_id: n for n in campaign.notices.all()}
+
+
+class Evidence(NamedTuple):
+    """One fact of a notice's delivery (유통증명): when, what happened (Korean), by which channel (its label, "" for
+    the notice as a whole) and the intermediary's or post office's id for the item ("" when none)."""
+
+    when: datetime
+    what: str
+    channel: str
+    intermediary_id: str
+
+
+def evidence(notice: Notice) -> list[Evidence]:
+    """The notice's delivery and reading as evidence for its enforcement case, oldest first: the document fixed with
+    its hash (the build), each move of each delivery attempt (발송 중, 접수, 도달, 열람, 송달 실패 … by channel, with the
+    intermediary's id: the 공인전자문서중계자's document id, or the registered-mail number) and each move of the
+    notice itself (NoticeEvent). Read from the history rows only; nothing is inferred."""
+    out = [Evidence(notice.created_at, f"문서 확정 (해시 SHA-256 {notice.doc_hash})", "", "")]
+    # the attempts are delivery's (a floor above): read through the reverse relation, without importing it
+    attempts = getattr(notice, "attempts", None)
+    if attempts is not None:
+        labels = dict(attempts.model._meta.get_field("status").flatchoices)
+        channels = dict(Channel.choices)
+        for a in attempts.prefetch_related("events").order_by("sequence", "pk"):
+            channel = str(channels.get(a.channel, a.channel))
+            out += [Evidence(e.at, f"{channel} {labels.get(e.to_status, '상태 변경')}", channel, a.external_id)
+                    for e in a.events.all()]
+    # after the attempts' at the same moment: the notice moves on its attempt's word
+    out += [Evidence(e.at, f"문서 {NOTICE_STATUS_LABELS.get(e.to_status, '상태 변경')}", "", "")
+            for e in notice.events.all()]
+    return sorted(out, key=lambda x: x.when)  # stable: equal times keep the order above
+
+
+NOTICE_STATUS_LABELS = {str(k): str(v) for k, v in Notice.Status.choices}

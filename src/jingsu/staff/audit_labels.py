@@ -247,7 +247,7 @@ DETAIL_KEYS: dict[str, str] = {
     "items": "건수", "jurisdiction": "지자체", "kind": "종류", "levies": "부과 건", "levies_created": "새 부과 건",
     "levies_unchanged": "그대로인 부과 건", "levies_updated": "바뀐 부과 건", "levy": "부과 건", "levy_fields": "바뀐 부과 건 항목",
     "limit_seconds": "제한 시간(초)", "lines": "부과 건 수", "locked": "잠김", "mail_class": "우편 종류", "masked": "개인정보 가림",
-    "matched": "찾은 건수", "matched_by": "대사 기준", "max_age": "체납 연차 상한", "max_amount": "체납액 상한",
+    "matched": "찾은 건수", "measure_on": "조치 예정일", "matched_by": "대사 기준", "max_age": "체납 연차 상한", "max_amount": "체납액 상한",
     "meeting": "회의", "member": "위원", "method": "방법", "min_age": "체납 연차 하한", "min_amount": "체납액 하한",
     "new": "새로 기록", "notice": "안내문", "notices": "안내문", "office_name": "발신 부서", "office_phone": "문의 전화",
     "office_team": "담당 팀", "order_id": "주문 번호", "owner_change_reason": "납세자 정정 사유",
@@ -256,8 +256,8 @@ DETAIL_KEYS: dict[str, str] = {
     "principal": "본세", "published_on": "게시일", "purpose": "용도", "queued": "대기", "reason": "사유",
     "recorded": "기록된 금액", "records": "건수", "refund": "환급", "rejected": "거부", "remaining": "남은 예산",
     "report": "보고서", "request_id": "요청 번호", "requested_by": "요청한 사람", "role": "역할", "roll": "재적",
-    "row": "행", "rows": "행 수", "seq": "통지 순번", "sequence": "발송 차수", "size": "크기", "source": "수납 경로", "status": "상태",
-    "taken_on": "처분일", "tax": "본세 등", "tax_items": "세목", "taxpayer_fields": "바뀐 납세자 항목",
+    "row": "행", "rows": "행 수", "skipped": "체납액이 없어 뺀 납세자", "seq": "통지 순번", "sequence": "발송 차수", "size": "크기", "source": "수납 경로", "status": "상태",
+    "taken_on": "처분일", "targets": "지정 대상 납세자 수", "tax": "본세 등", "tax_items": "세목", "taxpayer_fields": "바뀐 납세자 항목",
     "taxpayers": "납세자", "taxpayers_created": "새 납세자", "taxpayers_unchanged": "그대로인 납세자",
     "taxpayers_updated": "바뀐 납세자", "template": "서식", "term_end": "임기 종료일", "tid": "결제 거래 번호",
     "to": "이후", "token_id": "설정 링크 번호", "total": "합계", "total_amount": "합계 금액", "total_arrears": "체납액 합계",
@@ -277,7 +277,7 @@ AMOUNT_PARENTS = frozenset({"before", "after", "refund"})
 YEAR_KEYS = frozenset({"year", "budget_year", "tax_year"})
 #: Keys whose numbers are record numbers ("3번").
 NUMBER_KEYS = frozenset({"levy", "levies", "meeting", "member", "claim", "decision", "payment", "campaign",
-                         "request_id", "token_id", "seq", "notice"})
+                         "request_id", "token_id", "seq", "notice", "skipped"})
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")

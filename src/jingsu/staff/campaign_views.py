@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from csp.constants import NONE as NONE_SRC
@@ -31,6 +31,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from jingsu.clock import SEOUL
 from jingsu.clock import today as clock_today
 from jingsu.core import audit
+from jingsu.core.formats import kdate
 from jingsu.delivery import control
 from jingsu.delivery.models import AttemptStatus, Channel
 from jingsu.delivery.services import expected_split
@@ -38,6 +39,7 @@ from jingsu.korean import josa
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy
 from jingsu.notices import services as campaigns
+from jingsu.notices.documents import MEASURES, measure_content
 from jingsu.notices.models import Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
@@ -54,10 +56,15 @@ LINK_SHOWN = "(열람 주소)"
 CHANNEL_STEPS = 4
 
 
+#: The kinds the wizard offers: those built from arrears filters. The enforcement steps (Campaign.MEASURE_KINDS) are
+#: made from an enforcement case, for its taxpayers and the measure's date (notices.services.create_campaign).
+WIZARD_KINDS = [(v, label) for v, label in Campaign.Kind.choices if v not in Campaign.MEASURE_KINDS]
+
+
 class CampaignForm(forms.Form):
     """The new-campaign wizard's fields, grouped in `STEPS` (one fieldset each on the page)."""
 
-    kind = forms.ChoiceField(label="종류", choices=Campaign.Kind.choices, initial=Campaign.Kind.ARREARS)
+    kind = forms.ChoiceField(label="종류", choices=WIZARD_KINDS, initial=Campaign.Kind.ARREARS)
     name = forms.CharField(label="캠페인 이름", max_length=100)
     as_of = forms.DateField(label="기준일", widget=forms.DateInput(attrs={"type": "date"}),
                             help_text="체납액과 가산금·납부지연가산세를 이 날짜 기준으로 계산합니다.")
@@ -119,7 +126,8 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = NoticeTemplate.objects.filter(active=True).order_by("kind", "-version")
+        self.fields["template"].queryset = NoticeTemplate.objects.filter(active=True).exclude(
+            kind__in=Campaign.MEASURE_KINDS).order_by("kind", "-version")
         self.fields["template"].label_from_instance = (  # type: ignore[attr-defined]
             lambda t: f"{Campaign.Kind(t.kind).label} {t.version}판 — {t.name}")
         krds_classes(self)  # KRDS inputs, as the console's other forms (issue #14)
@@ -302,7 +310,7 @@ def campaign_rows(jurisdiction: Any) -> Any:
 def campaign_new(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST: create_campaign + build_campaign, then the campaign's page."""
     initial: dict[str, Any] = {"as_of": clock_today(_clock), "control_seed": CampaignForm.new_seed()}
-    if request.GET.get("kind") in Campaign.Kind.values:  # e.g. the 환급 대상 page's link to a 환급금 안내
+    if request.GET.get("kind") in dict(WIZARD_KINDS):  # e.g. the 환급 대상 page's link to a 환급금 안내
         initial["kind"] = request.GET["kind"]
     form = CampaignForm(request.POST) if request.method == "POST" else CampaignForm(initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -449,6 +457,22 @@ def describe_filters(filters: dict[str, Any]) -> str:
     return " · ".join(parts) or "(조건 없음: 모든 체납)"
 
 
+def describe_targets(c: Campaign) -> str:
+    """An enforcement step's targets in words: the taxpayers its case named."""
+    return f"체납처분 사건에서 지정한 납세자 {len(c.targets):,}명"
+
+
+def measure_rows(c: Campaign) -> list[tuple[str, str]]:
+    """What an enforcement step announces, for the campaign page: the measure, its date, its basis and, for
+    명단공개, the last day of the 소명 기간 (jingsu.law)."""
+    wording, content = MEASURES[c.kind], measure_content(c) or {}
+    rows = [("예고하는 조치", wording.name), (wording.date_label, kdate(c.measure_on) or "—"),
+            ("법적 근거", wording.basis)]
+    if content.get("explanation_until"):
+        rows.append(("소명 기간 끝나는 날", kdate(date.fromisoformat(content["explanation_until"]))))
+    return rows
+
+
 def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str = "",
             schedule_form: ScheduleForm | None = None, cancel_form: CancelForm | None = None) -> HttpResponse:
     from jingsu.notices.documents import TemplateError, document_context, render_alert
@@ -472,7 +496,8 @@ def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str 
         "campaign": c, "S": Campaign.Status, "totals": totals, "alert": alert, "alert_error": alert_error,
         "document": document, "progress": _status_payload(c), "error": error,
         "channels": [channel_labels.get(ch, ch) for ch in c.channels],
-        "filters_text": describe_filters(c.filters),
+        "filters_text": describe_targets(c) if c.is_measure else describe_filters(c.filters),
+        "measure": measure_rows(c) if c.is_measure else None,
         "problems": campaigns.template_problems(c, today=clock_today(_clock)) if c.status == Campaign.Status.BUILT
         else [],
         "schedule_form": schedule_form or ScheduleForm(),

@@ -55,7 +55,9 @@ class Command(BaseCommand):
 
         create = sub.add_parser("create", help="캠페인 만들기")
         create.add_argument("--jurisdiction", required=True)
-        create.add_argument("--kind", required=True, choices=Campaign.Kind.values)
+        # the enforcement steps (Campaign.MEASURE_KINDS) are made from an enforcement case, for its taxpayers
+        create.add_argument("--kind", required=True,
+                            choices=[k for k in Campaign.Kind.values if k not in Campaign.MEASURE_KINDS])
         create.add_argument("--name", required=True)
         create.add_argument("--as-of", type=date.fromisoformat, help="기준일 YYYY-MM-DD (기본: 오늘)")
         create.add_argument("--tax-items", type=_int_list, help="세목 코드, 쉼표로 구분 (예: 14,15)")
