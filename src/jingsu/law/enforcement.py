@@ -321,7 +321,7 @@ def _license_suspension(f: Facts, on: date, trace: Trace | None) -> _Result:
     reasons: list[Reason] = []
     if not f.licensed_business:
         reasons.append(Reason("지방세징수법 제7조②", "licensed_business",
-                              "허가등을 받아 사업을 경영하는 자가 아닙니다 (licensed_business)"))
+                              "허가등을 받아 사업을 경영하는 자로 확인되지 않았습니다"))
     if len(active) < n_min:
         reasons.append(Reason(f"{ref_n}", "min_count",
                               f"체납 횟수가 {len(active)}회입니다 — {n_min}회 이상이어야 합니다 (납세고지서 1매를 1회로 계산)"))
@@ -352,11 +352,11 @@ def _exit_ban(f: Facts, on: date, trace: Trace | None) -> _Result:
     if not conditions:
         reasons.append(Reason(ref_c, "conditions",
                               "시행령 제15조① 각 호(국외 이주·송금·국외자산·명단공개·국외 출입·사해행위 소송) 중 해당하는 "
-                              "항목이 없습니다 (exit_ban.conditions)"))
+                              "항목이 확인되지 않았습니다"))
     if not f.exit_unsecured:
         reasons.append(Reason("지방세징수법 시행령 제15조①", "unsecured",
                               "압류·공매, 담보 제공, 보증인의 납세보증서 등으로 조세채권을 확보할 수 없고 체납처분을 회피할 "
-                              "우려가 있다고 인정되지 않았습니다 (exit_ban.unsecured)"))
+                              "우려가 있다고 인정되지 않았습니다"))
     ok = not reasons
     _step(trace, "출국금지 요청", f"{ref_a}; {ref_c}",
           {"체납액": total, "기준 금액": amount_min, "해당 항목": sorted(f.exit_conditions),
@@ -532,7 +532,7 @@ def _plate(f: Facts, on: date, trace: Trace | None) -> _Result:
         for lv in levies:
             if lv.installment:
                 reasons.append(Reason("지방세징수법 제25조의2·제28조③", "installment",
-                                      f"{car}: {lv.id}은(는) 징수유예(분할납부) 중입니다"))
+                                      f"{car}: {josa(lv.id, '은')} 징수유예(분할납부) 중입니다"))
             elif lv.demand_due_date is None:
                 reasons.append(Reason(rule.ref, "demand",
                                       f"{car}: {lv.id}의 독촉장이 발급되지 않았습니다 (독촉기간 내 미납이 영치 요건)"))
