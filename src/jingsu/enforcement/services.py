@@ -76,6 +76,17 @@ _BOOL_FIELDS = {"licensed_business", "exit_unsecured", "exit_secured", "prescrip
                 "plate_release_extended"}
 _INT_FIELDS = {"disclosure_notified_arrears"}
 RECORDABLE = frozenset(_DATE_FIELDS | _SET_FIELDS | _BOOL_FIELDS | _INT_FIELDS | {"seizures", "demand_due_dates"})
+#: the facts an office records, in words (the console's labels, the audit log's "바뀐 사실")
+FACT_LABELS: dict[str, str] = {
+    "licensed_business": "허가등을 받아 사업을 경영함", "license_exceptions": "관허사업 제한 예외사유",
+    "exit_conditions": "출국금지 요청 사유(시행령 제15조①)", "exit_unsecured": "조세채권 확보 불가·체납처분 회피 우려",
+    "exit_banned_since": "출국금지일", "exit_secured": "압류·담보 제공 등으로 출국금지 사유 해소",
+    "prescription_complete": "소멸시효 완성", "credit_exclusions": "신용정보 제공 제외 사유",
+    "disclosure_notified_on": "명단공개 통지일", "disclosure_notified_arrears": "통지 당시 체납액",
+    "disclosure_exclusions": "명단공개 제외 사유", "plate_impounded_on": "번호판 영치일",
+    "plate_livelihood": "생계유지 목적 차량", "plate_release_from": "일시 해제 시작일",
+    "plate_release_extended": "일시 해제 연장", "seizures": "압류", "demand_due_dates": "독촉장 납부기한",
+}
 _SENT = (Notice.Status.IN_DELIVERY, Notice.Status.DELIVERED, Notice.Status.READ, Notice.Status.PAPER,
          Notice.Status.UNDELIVERABLE)
 
@@ -307,8 +318,7 @@ def _apply(case: EnforcementCase, to: str, *, on: date, reason: str, actor: str,
             actions.append(action.pk)
     audit.record("enforcement.case.move", actor=approved_by or actor, jurisdiction=case.jurisdiction_id, target=case,
                  clock=clock, reason=reason,
-                 detail={"from": frm, "to": to, "on": on.isoformat(), "requested_by": actor,
-                         "approved_by": approved_by, "reward_actions": actions})
+                 detail={"from": frm, "to": to, "on": on.isoformat(), "reward_actions": actions})
     _recheck(case, on)
     return case
 
@@ -402,7 +412,9 @@ def record_facts(case: EnforcementCase, facts: Mapping[str, Any], *, reason: str
         case.recorded = {k: v for k, v in rec.items() if v is not None}
         case.save(update_fields=["recorded"])
         audit.record("enforcement.case.facts", actor=actor, jurisdiction=case.jurisdiction_id, target=case,
-                     clock=clock, reason=reason.strip(), detail={"before": before, "after": case.recorded})
+                     clock=clock, reason=reason.strip(),
+                     detail={"changed": [FACT_LABELS.get(k, k) for k in sorted(encoded)], "evaluation": {
+                         "before": before, "after": case.recorded}})
         _recheck(case, today(clock))
     return case
 
@@ -454,7 +466,8 @@ def recheck(case: EnforcementCase, *, clock: Clock, actor: str = "system:enforce
         _recheck(case, today(clock))
         if case.release_ready and not was:
             audit.record("enforcement.case.release_ready", actor=actor, jurisdiction=case.jurisdiction_id,
-                         target=case, clock=clock, detail={"reasons": case.check_reasons})
+                         target=case, clock=clock,
+                         detail={"reasons": [f"{r['message']} ({r['article']})" for r in case.check_reasons]})
     return case.release_ready
 
 
@@ -464,4 +477,4 @@ def after_allocation(payment: Payment, levies: list[Levy], *, matched_by: str, c
     taxpayers = {lv.taxpayer_id for lv in levies}
     for case in (EnforcementCase.objects.filter(taxpayer_id__in=taxpayers).exclude(status__in=FINAL)
                  .order_by("pk")):
-        recheck(case, clock=clock, actor=f"system:payment:{payment.pk}")
+        recheck(case, clock=clock, actor="system:reconcile")
