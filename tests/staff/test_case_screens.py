@@ -112,3 +112,23 @@ def test_the_clerk_moves_and_closes_with_a_reason(world, cases, client, clock):
     r = client.post(url, {"action": "move", "to": "closed", "reason": "체납액 정리 계획 변경"}, follow=True)
     assert "종결 단계로 넘겼습니다" in _text(r)
     assert EnforcementCase.objects.get(pk=cases.case.pk).status == "closed"
+
+
+@pytest.mark.django_db
+def test_recording_facts_on_the_case_page_keeps_what_the_form_shows(world, cases, client, clock):
+    from jingsu.enforcement import services
+
+    services.reject(cases.request, actor=world.users["team_lead"].username, reason="보완", clock=clock)
+    client.force_login(world.users["clerk"], backend=BACKEND)
+    url = reverse("staff:enforcement_case", args=[cases.case.pk])
+    page = _text(client.get(url))
+    codes = [c for c in ("foreign-assets", "remittance") if f'value="{c}"' in page]
+    assert codes  # the 시행령 제15조① cases are on the form
+    assert "facts-form" in page
+    r = client.post(url, {"action": "facts", "reason": "현장 확인", "licensed_business": "on",
+                          "exit_conditions": codes[:1]}, follow=True)
+    assert "기록한 사실을 고쳤습니다" in _text(r)
+    recorded = EnforcementCase.objects.get(pk=cases.case.pk).recorded
+    assert recorded["licensed_business"] is True and recorded["plate_livelihood"] is False
+    assert recorded["exit_conditions"] == codes[:1]
+    assert "허가등을 받아 사업을 경영함" in _text(client.get(url))

@@ -12,3 +12,4 @@ class EnforcementConfig(AppConfig):
 
         # payments (a floor below) calls this without importing enforcement: money recorded re-checks the cases
         hooks.plug(hooks.after_allocation, services.after_allocation)
+        hooks.plug(hooks.money_returned, services.money_returned)

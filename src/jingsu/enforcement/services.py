@@ -478,3 +478,10 @@ def after_allocation(payment: Payment, levies: list[Levy], *, matched_by: str, c
     for case in (EnforcementCase.objects.filter(taxpayer_id__in=taxpayers).exclude(status__in=FINAL)
                  .order_by("pk")):
         recheck(case, clock=clock, actor="system:reconcile")
+
+
+def money_returned(levy: Levy, by_payment: dict[int, int], *, reason: str, actor: str, clock: Clock) -> None:
+    """jingsu.payments.hooks.money_returned: a 감액 정정 gave money back — the taxpayer's open cases are re-checked."""
+    for case in (EnforcementCase.objects.filter(taxpayer_id=levy.taxpayer_id).exclude(status__in=FINAL)
+                 .order_by("pk")):
+        recheck(case, clock=clock, actor=actor)

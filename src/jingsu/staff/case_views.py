@@ -186,6 +186,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "officials": Official.objects.filter(jurisdiction=case.jurisdiction_id, active=True).order_by("name"),
         "check_reasons": _reasons(case.check_reasons), "is_open": case.status not in FINAL,
         "own_request": pending is not None and pending.requested_by == _actor(request),
+        "exit_conditions": sorted(_exit_conditions(case.jurisdiction_id, today).items()),
+        "recorded_conditions": set(case.recorded.get("exit_conditions") or []),
     })
 
 
