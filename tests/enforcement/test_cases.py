@@ -154,6 +154,9 @@ def test_exit_ban_request_and_the_release_after_payment(clock):
     pay(clock, lv, 25_000_000)  # below 3천만원 left
     case.refresh_from_db()
     assert case.release_ready and any("제8조③" in r["article"] for r in case.check_reasons)
+    _move(case, CS.RELEASED, clock)
+    case.refresh_from_db()
+    assert (case.status, case.release_ready, case.closed_on) == (CS.RELEASED, False, TODAY)
 
 
 @pytest.mark.django_db
@@ -198,6 +201,19 @@ def test_seizure_payment_shows_the_release_reason_of_article_63(clock):
     case.refresh_from_db()
     assert case.release_ready
     assert [r["article"] for r in case.check_reasons] == ["지방세징수법 제63조①1호"]
+    _move(case, CS.RELEASED, clock)
+    assert EnforcementCase.objects.get(pk=case.pk).status == CS.RELEASED
+
+
+@pytest.mark.django_db
+def test_recorded_facts_are_checked_by_name(clock):
+    tp = taxpayer(clock)
+    levy(clock, tp, principal=20_000_000)
+    with pytest.raises(CaseError, match="기록할 수 없는 사실"):
+        _open(tp, M.LICENSE_REFUSAL, clock, levies=[])
+    with pytest.raises(CaseError, match="날짜가 올바르지"):
+        _open(tp, M.DISCLOSURE, clock, disclosure_notified_on="2026-13-01")
+    assert not EnforcementCase.objects.exists()
 
 
 # --- maker-checker and the automatic checks ------------------------------------------------------------------
