@@ -186,7 +186,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "officials": Official.objects.filter(jurisdiction=case.jurisdiction_id, active=True).order_by("name"),
         "check_reasons": _reasons(case.check_reasons), "is_open": case.status not in FINAL,
         "own_request": pending is not None and pending.requested_by == _actor(request),
-        "exit_conditions": sorted(_exit_conditions(case.jurisdiction_id, today).items()),
+        "exit_conditions": _exit_conditions(case.jurisdiction_id, today),
         "recorded_conditions": set(case.recorded.get("exit_conditions") or []),
     })
 
@@ -213,9 +213,11 @@ def _fact_value(v: Any) -> str:
 # --- opening a case ---------------------------------------------------------------------------------------------
 
 
-def _exit_conditions(jurisdiction: str, on: date) -> dict[str, str]:
+def _exit_conditions(jurisdiction: str, on: date) -> list[tuple[str, str]]:
+    """The 시행령 제15조① cases in force on `on`, (code, text), in the order of the 호."""
     p = params.find(jurisdiction, "enforcement.exit_ban.conditions", on)
-    return dict(p.value) if p is not None and isinstance(p.value, dict) else {}
+    table = {str(k): str(v) for k, v in p.value.items()} if p is not None and isinstance(p.value, dict) else {}
+    return sorted(table.items(), key=lambda kv: kv[1])
 
 
 def _facts_from(request: HttpRequest) -> dict[str, Any]:
@@ -273,7 +275,7 @@ def case_open(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
     return render(request, "staff/enforcement/case_open.html", {
         "t": taxpayer, "taxpayer_masked": mask_name(taxpayer.name), "rows": rows, "error": error, "today": today,
         "open_cases": open_cases, "levies": levies, "measures": M.choices,
-        "exit_conditions": sorted(_exit_conditions(taxpayer.jurisdiction_id, today).items()),
+        "exit_conditions": _exit_conditions(taxpayer.jurisdiction_id, today),
     })
 
 
