@@ -324,7 +324,7 @@ def _apply(case: EnforcementCase, to: str, *, on: date, reason: str, actor: str,
 
 
 def _locked(case: EnforcementCase) -> EnforcementCase:
-    return EnforcementCase.objects.select_for_update().select_related("taxpayer").get(pk=case.pk)
+    return EnforcementCase.objects.select_for_update(of=("self",)).select_related("taxpayer").get(pk=case.pk)
 
 
 def move(case: EnforcementCase, to: str, *, reason: str, actor: str, clock: Clock, on: date,
@@ -458,10 +458,21 @@ def _recheck(case: EnforcementCase, on: date) -> None:
     case.save(update_fields=["release_ready", "check_reasons", "checked_on"])
 
 
-def recheck(case: EnforcementCase, *, clock: Clock, actor: str = "system:enforcement") -> bool:
-    """Run the automatic check for today; the audit row when the case becomes 해제 가능. Returns the flag."""
+def recheck(case: EnforcementCase, *, clock: Clock, actor: str = "system:enforcement", wait: bool = True) -> bool:
+    """Run the automatic check for today; the audit row when the case becomes 해제 가능. Returns the flag.
+
+    `wait=False` (the payments hooks): a case another transaction holds (an approval in progress) is skipped rather
+    than waited for — a payment never waits on, or deadlocks with, a console action; that case's flag is refreshed at
+    its next move, payment or recorded fact."""
     with transaction.atomic():
-        case = _locked(case)
+        if wait:
+            case = _locked(case)
+        else:
+            held = (EnforcementCase.objects.select_for_update(skip_locked=True, of=("self",)).select_related("taxpayer")
+                    .filter(pk=case.pk).first())
+            if held is None:
+                return case.release_ready
+            case = held
         was = case.release_ready
         _recheck(case, today(clock))
         if case.release_ready and not was:
@@ -477,11 +488,11 @@ def after_allocation(payment: Payment, levies: list[Levy], *, matched_by: str, c
     taxpayers = {lv.taxpayer_id for lv in levies}
     for case in (EnforcementCase.objects.filter(taxpayer_id__in=taxpayers).exclude(status__in=FINAL)
                  .order_by("pk")):
-        recheck(case, clock=clock, actor="system:reconcile")
+        recheck(case, clock=clock, actor="system:reconcile", wait=False)
 
 
 def money_returned(levy: Levy, by_payment: dict[int, int], *, reason: str, actor: str, clock: Clock) -> None:
     """jingsu.payments.hooks.money_returned: a 감액 정정 gave money back — the taxpayer's open cases are re-checked."""
     for case in (EnforcementCase.objects.filter(taxpayer_id=levy.taxpayer_id).exclude(status__in=FINAL)
                  .order_by("pk")):
-        recheck(case, clock=clock, actor=actor)
+        recheck(case, clock=clock, actor=actor, wait=False)
