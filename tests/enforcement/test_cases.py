@@ -107,6 +107,11 @@ def test_disclosure_from_selection_to_publication_and_release(clock):
     published = case.events.get(to_status=CS.PUBLISHED)
     assert published.actor == "clerk" and published.evaluation_data["qualifies"] is True
     assert published.on == TODAY and published.reason
+    actions = list(AuditLog.objects.filter(target_type="enforcement.enforcementcase", target_id=str(case.pk))
+                   .order_by("pk").values_list("action", flat=True))
+    assert actions == ["enforcement.case.open", "enforcement.case.move", "enforcement.case.move",
+                       "enforcement.case.move", "enforcement.case.request", "enforcement.case.move",
+                       "enforcement.case.move"]
 
 
 @pytest.mark.django_db

@@ -311,3 +311,15 @@ def test_no_status_is_written_outside_its_machine():
 def test_the_machine_classes_exist(module):
     tree = ast.parse((SRC / module).read_text("utf-8"))
     assert MACHINE_CLASSES[module] <= {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+
+
+def test_an_enforcement_cases_stage_is_guarded_too():
+    source = (
+        "def f(case, qs):\n"
+        "    case.status = EnforcementCase.Status.RELEASED\n"
+        "    EnforcementCase.objects.filter(pk=1).update(status='closed')\n"
+        "    EnforcementCase.objects.create(status=EnforcementCase.Status.SEIZED)\n"
+        "    EnforcementCase.objects.create(status=EnforcementCase.Status.SELECTED)\n"
+        "    case.move(EnforcementCase.Status.SEIZED, at=now, actor='a', reason='r', on=d)\n"
+    )
+    assert [line for line, _ in status_writes(source)] == [2, 3, 4]
