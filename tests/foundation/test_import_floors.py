@@ -30,6 +30,7 @@ def test_every_command_is_an_entry_point_of_ops():
 
 def test_the_upper_floors_are_plugged_into_the_hooks_of_the_lower():
     from jingsu.assistance import services as assistance
+    from jingsu.enforcement import services as enforcement
     from jingsu.notices import hooks as notice_hooks
     from jingsu.payments import campaigns
     from jingsu.payments import hooks as payment_hooks
@@ -37,6 +38,7 @@ def test_the_upper_floors_are_plugged_into_the_hooks_of_the_lower():
 
     assert notice_hooks.money() is campaigns
     assert payment_hooks.installment_levies == [assistance.levies_for_number]
-    assert payment_hooks.after_allocation == [assistance.after_allocation]
+    # enforcement: money recorded or given back re-checks the taxpayer's enforcement cases (해제 가능)
+    assert payment_hooks.after_allocation == [assistance.after_allocation, enforcement.after_allocation]
     assert payment_hooks.unmatch_refusals == [rewards.unmatch_refusal]
-    assert payment_hooks.money_returned == [rewards.claw_back_on_reduction]
+    assert payment_hooks.money_returned == [rewards.claw_back_on_reduction, enforcement.money_returned]

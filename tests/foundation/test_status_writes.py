@@ -1,7 +1,7 @@
 """Every status change of a campaign, a notice or a delivery attempt goes through its state machine (issue #15).
 
-The three models' transition tables (notices.models CAMPAIGN_TRANSITIONS and NOTICE_TRANSITIONS, delivery.models
-TRANSITIONS) say which moves exist; `move` / `move_many` / `move_where` (jingsu.core.states) are the only writes of
+The models' transition tables (notices.models CAMPAIGN_TRANSITIONS and NOTICE_TRANSITIONS, delivery.models
+TRANSITIONS, enforcement.models TRANSITIONS — one per measure) say which moves exist; `move` / `move_many` / `move_where` (jingsu.core.states) are the only writes of
 their `status`, each with a history row. This check walks the syntax tree of every module under src/jingsu and fails
 on a status written anywhere else:
 
@@ -25,9 +25,10 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "jingsu"
 
-OURS = {"Campaign", "Notice", "DeliveryAttempt"}
+OURS = {"Campaign", "Notice", "DeliveryAttempt", "EnforcementCase"}
 #: Where the machines are: the model classes (by module, relative to src/jingsu) and whole modules.
-MACHINE_CLASSES = {"notices/models.py": {"Campaign", "Notice"}, "delivery/models.py": {"DeliveryAttempt"}}
+MACHINE_CLASSES = {"notices/models.py": {"Campaign", "Notice"}, "delivery/models.py": {"DeliveryAttempt"},
+                   "enforcement/models.py": {"EnforcementCase"}}
 MACHINE_MODULES = {"core/states.py": "the machines' writer (Machine, Mover)"}
 EXEMPT_DIRS = {
     "migrations": "a migration works on historical models, outside the running code's machines",
@@ -37,8 +38,10 @@ EXEMPT_DIRS = {
 }
 #: Our status enums (also reached through a module's alias: S = AttemptStatus, CS = Campaign.Status …) → the initial
 #: statuses of their machine, as member names.
-INITIAL = {"AttemptStatus": {"QUEUED"}, "Campaign.Status": {"DRAFT"}, "Notice.Status": {"PENDING", "CONTROL"}}
-OWNER_OF_ENUM = {"AttemptStatus": "DeliveryAttempt", "Campaign.Status": "Campaign", "Notice.Status": "Notice"}
+INITIAL = {"AttemptStatus": {"QUEUED"}, "Campaign.Status": {"DRAFT"}, "Notice.Status": {"PENDING", "CONTROL"},
+           "EnforcementCase.Status": {"SELECTED"}}
+OWNER_OF_ENUM = {"AttemptStatus": "DeliveryAttempt", "Campaign.Status": "Campaign", "Notice.Status": "Notice",
+                 "EnforcementCase.Status": "EnforcementCase"}
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -308,3 +311,15 @@ def test_no_status_is_written_outside_its_machine():
 def test_the_machine_classes_exist(module):
     tree = ast.parse((SRC / module).read_text("utf-8"))
     assert MACHINE_CLASSES[module] <= {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+
+
+def test_an_enforcement_cases_stage_is_guarded_too():
+    source = (
+        "def f(case, qs):\n"
+        "    case.status = EnforcementCase.Status.RELEASED\n"
+        "    EnforcementCase.objects.filter(pk=1).update(status='closed')\n"
+        "    EnforcementCase.objects.create(status=EnforcementCase.Status.SEIZED)\n"
+        "    EnforcementCase.objects.create(status=EnforcementCase.Status.SELECTED)\n"
+        "    case.move(EnforcementCase.Status.SEIZED, at=now, actor='a', reason='r', on=d)\n"
+    )
+    assert [line for line, _ in status_writes(source)] == [2, 3, 4]

@@ -82,6 +82,7 @@ def object_ids(world) -> dict[str, tuple[int, int]]:
         "callback_id": (world.assistance.callback.pk, world.assistance.other_callback.pk),  # 상담 요청
         "notice_id": (world.resends[0].notice_id, world.resends[1].notice_id),  # 포털 주소, 다시 보내기
         "resend_id": (world.resends[0].pk, world.resends[1].pk),  # (notice_views)
+        "case_id": (world.enforcement.case.pk, world.enforcement.other_case.pk),  # 체납처분 사건 (case_views)
     }
 
 
@@ -98,6 +99,9 @@ def world(world, clock):
 
     add_assistance_world(world, clock)  # a 분할 납부 request and a 상담 요청 per jurisdiction
     add_resends(world, clock)  # a pending resend per jurisdiction for the notice and resend URLs
+    from _enforcement_world import add_enforcement_world
+
+    add_enforcement_world(world, clock)  # a 체납처분 case with a pending request per jurisdiction
     return world
 
 

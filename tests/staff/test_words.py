@@ -133,6 +133,9 @@ def world(world, clock):
 
     add_assistance_world(world, clock)  # the 분할 납부 and 상담 요청 screens
     add_resends(world, clock)
+    from _enforcement_world import add_enforcement_world
+
+    add_enforcement_world(world, clock)  # a 체납처분 case with a pending request per jurisdiction
     return world
 
 

@@ -124,6 +124,13 @@ ACTION_LABELS: dict[str, str] = {
     "reward.clawback.open": "포상금 환수 통지",
     "reward.clawback.collect": "포상금 환수 완료",
     "reward.refund.record": "징수액 환급 기록",
+    # enforcement cases (체납처분·행정제재)
+    "enforcement.case.open": "체납처분 사건 열기",
+    "enforcement.case.move": "체납처분 사건 단계 변경",
+    "enforcement.case.request": "체납처분 단계 변경 요청",
+    "enforcement.case.reject": "체납처분 단계 변경 반려",
+    "enforcement.case.facts": "체납처분 사건 사실 기록",
+    "enforcement.case.release_ready": "체납처분 해제 가능",
     # the console and its accounts
     "staff.login": "로그인",
     "staff.login_failed": "로그인 실패",
@@ -176,7 +183,7 @@ AREA_LABELS: dict[str, str] = {
     "campaign": "캠페인", "template": "안내문 서식", "delivery": "발송", "taxpayer": "납세자", "levy": "부과 건",
     "payment": "수납", "virtual_account": "가상계좌", "gateway": "간편결제", "portal": "안내문 열람",
     "roll": "체납 자료", "reward": "포상금", "staff": "직원 콘솔", "installment": "분할 납부", "callback": "상담 요청",
-    "jurisdiction": "지자체",
+    "jurisdiction": "지자체", "enforcement": "체납처분",
 }
 
 
@@ -216,6 +223,8 @@ TARGET_LABELS: dict[str, str] = {
     "staff.accountnotice": "계정 알림", "staff.rollupload": "체납 자료 파일",
     "staff.paymentupload": "수납 파일", "roll": "체납 자료 파일",
     "auth.user": "직원 계정",
+    "enforcement.enforcementcase": "체납처분 사건", "enforcement.caseevent": "체납처분 사건 단계 기록",
+    "enforcement.moverequest": "체납처분 단계 변경 요청",
 }
 
 
@@ -264,9 +273,12 @@ DETAIL_KEYS: dict[str, str] = {
     "total_penalty": "가산금·가산세 합계", "total_tax": "세액 합계", "type": "구분", "unchanged": "변경 없음",
     "unmatched": "미확인", "until": "잠김 끝", "username": "아이디", "version": "판", "via": "경로",
     "was": "이전 상태", "year": "연도",
+    "measure": "처분", "on": "단계 일자", "request": "단계 변경 요청", "reward_actions": "포상금 체납처분 기록",
+    "reasons": "해제 사유", "changed": "바뀐 사실",
 }
 #: Keys not shown: the stored file's random server name (the upload's record has it).
-HIDDEN_KEYS = frozenset({"stored"})
+#: and an enforcement case's evaluation snapshot (the law's answer in codes; the case's history shows it in words).
+HIDDEN_KEYS = frozenset({"stored", "evaluation"})
 #: Keys whose whole numbers are amounts (won); under AMOUNT_PARENTS every number is.
 AMOUNT_KEYS = frozenset({
     "amount", "remaining", "total", "collected", "tax", "penalty", "enforcement", "recorded", "feed", "paid",
@@ -277,7 +289,7 @@ AMOUNT_PARENTS = frozenset({"before", "after", "refund"})
 YEAR_KEYS = frozenset({"year", "budget_year", "tax_year"})
 #: Keys whose numbers are record numbers ("3번").
 NUMBER_KEYS = frozenset({"levy", "levies", "meeting", "member", "claim", "decision", "payment", "campaign",
-                         "request_id", "token_id", "seq", "notice", "skipped"})
+                         "request_id", "token_id", "seq", "notice", "skipped", "request", "reward_actions"})
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -291,6 +303,7 @@ def _value_tables() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     per process (the audit log's XLSX reads thousands of rows: rebuilding them per row was 60 % of its time)."""
     from jingsu.assistance.models import CallbackRequest
     from jingsu.delivery.models import AttemptStatus, Channel
+    from jingsu.enforcement.models import EnforcementCase
     from jingsu.notices.models import Campaign, MailClass, Notice
     from jingsu.payments import models as pay
     from jingsu.rewards import models as rw
@@ -318,8 +331,10 @@ def _value_tables() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
         "method": {**choices(Channel), "sms-code": "문자 인증번호"},
         "reason": {"used": "이미 연 링크", "expired": "인증 시간이 지난 링크", **choices(CallbackRequest.Reason)},
         "status": {**choices(pay.GatewayOrder.Status), "paid": "결제 완료", "cancelled": "결제 취소"},
+        "measure": choices(EnforcementCase.Measure),
     }
     every = {
+        **choices(EnforcementCase.Status),
         **choices(Campaign.Kind, Campaign.Status, Notice.Status, AttemptStatus, Channel, MailClass,
                   rw.RewardCase.MeritType, rw.RewardCase.Status, rw.HiddenRevenueFinding.Category,
                   rw.CommitteeMember.Kind, rw.Clawback.Kind),

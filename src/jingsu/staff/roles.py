@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, str] = {
     "view_rewards": "포상금 대장·안건·위원회·지급 조회(읽기 전용)",
     "manage_rewards": "포상금 대장·지급 준비",
     "vote_committee": "공적심사위원회 심사·의결",
+    "manage_enforcement": "체납처분 사건 열기·단계 변경 요청",
+    "approve_enforcement": "체납처분 사건의 권리 제한 단계 승인·반려(요청한 사람과 다른 사람)",
     "view_audit_log": "감사 기록 조회",
     "manage_users": "직원 계정·역할 관리",
 }
@@ -47,11 +49,13 @@ ROLES: tuple[Role, ...] = (
     Role("clerk", "담당자", "체납 자료를 가져오고 안내 캠페인을 준비합니다.", frozenset({
         "use_console", "view_taxpayer", "reveal_personal_data", "import_roll", "prepare_campaign",
         "manage_payments", "view_reports", "view_rewards", "manage_rewards", "view_enforcement_worklist",
+        "manage_enforcement",
     })),
-    Role("team_lead", "팀장", "담당자가 준비한 캠페인을 승인합니다(만든 사람과 승인하는 사람은 다릅니다).", frozenset({
-        "use_console", "view_taxpayer", "reveal_personal_data", "approve_campaign", "view_reports", "view_rewards",
-        "view_enforcement_worklist",
-    })),
+    Role("team_lead", "팀장", "담당자가 준비한 캠페인과 체납처분 단계를 승인합니다(요청한 사람과 승인하는 사람은 다릅니다).",
+         frozenset({
+             "use_console", "view_taxpayer", "reveal_personal_data", "approve_campaign", "view_reports",
+             "view_rewards", "view_enforcement_worklist", "approve_enforcement",
+         })),
     Role("section_chief", "과장", "부서의 현황과 효과를 봅니다.", frozenset({
         "use_console", "view_taxpayer", "view_reports", "view_rewards", "view_enforcement_worklist",
     })),
@@ -76,6 +80,7 @@ NO_ROLE = Role("none", "역할 없음", "역할이 아직 승인되지 않았습
 DATA_PERMISSIONS: frozenset[str] = frozenset({
     "view_taxpayer", "reveal_personal_data", "import_roll", "prepare_campaign", "approve_campaign",
     "manage_payments", "view_reports", "view_rewards", "manage_rewards", "vote_committee", "view_enforcement_worklist",
+    "manage_enforcement", "approve_enforcement",
 })
 
 #: The data roles: 담당자, 팀장, 과장, 공적심사위원, 감사 (every role but 시스템관리자). Granting any role — a data role,

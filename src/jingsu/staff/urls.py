@@ -7,6 +7,7 @@ from django.urls import path
 
 from jingsu.staff import assistance_views, payment_upload_views, rewards_setup_views, user_views, views
 from jingsu.staff import campaign_views as cv
+from jingsu.staff import case_views as enf
 from jingsu.staff import export_views as xv
 from jingsu.staff import money_views as mv
 from jingsu.staff import notice_views as nv
@@ -103,3 +104,5 @@ urlpatterns += payment_upload_views.urlpatterns
 urlpatterns += nv.urlpatterns
 # XLSX downloads of the lists (issue #14): staff/export_views.py, rules in staff/downloads.py
 urlpatterns += xv.urlpatterns
+# 체납처분 사건 (issue #16): cases by measure and stage, one case, opening, the approval queue (staff/case_views.py)
+urlpatterns += enf.urlpatterns

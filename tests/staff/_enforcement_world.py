@@ -1,0 +1,28 @@
+"""The enforcement cases the console tests walk: in each jurisdiction, a 관허사업 허가 제한 case of 김민준 moved to
+제한 예고 with a pending request for 제한 요청 (by the clerk, for the team lead's approval queue)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from jingsu.clock import today
+from jingsu.enforcement import services
+from jingsu.rewards import services as rewards
+
+
+def add_enforcement_world(world, clock) -> SimpleNamespace:
+    on = today(clock)
+    out = []
+    for tp, clerk in ((world.taxpayer, world.users["clerk"]), (world.other_taxpayer, world.other_clerk)):
+        official = rewards.add_official(tp.jurisdiction_id, name="한지민", rank="지방세무주사", department="세무1과",
+                                        bureau="재정국", director_or_above=False, bank="국민은행",
+                                        account="123-45-67890123", actor=world.users["clerk"].username, clock=clock)
+        case = services.open_case(tp, "license_refusal", on=on, reason="고액 체납 정리", actor=clerk.username,
+                                  clock=clock)
+        services.move(case, "forewarned", reason="제한 예고 발송", actor=clerk.username, clock=clock, on=on)
+        request = services.move(case, "requested", reason="주무관청에 제한 요청", actor=clerk.username, clock=clock,
+                                on=on, official=official)
+        out.append(SimpleNamespace(case=case, request=request, official=official))
+    world.enforcement = SimpleNamespace(case=out[0].case, other_case=out[1].case, request=out[0].request,
+                                        official=out[0].official)
+    return world.enforcement
