@@ -39,13 +39,13 @@ from jingsu.staff.models import UploadBase
 
 log = logging.getLogger(__name__)
 
-S = UploadBase.Status
+Status = UploadBase.Status
 #: Errors kept on the upload for the report (the total is always kept).
 ERROR_KEEP = 1000
 #: Why an import that met a change since validation wrote nothing.
 CHANGED_SINCE_VALIDATION = "가져오지 않았습니다: 검증 후 달라진 점이 있습니다. 아무것도 기록하지 않았습니다."
 #: The states after which the progress page stops polling.
-FINISHED = (S.INVALID, S.VALIDATED, S.DONE, S.FAILED)
+FINISHED = (Status.INVALID, Status.VALIDATED, Status.DONE, Status.FAILED)
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ def validation_limits() -> childproc.Limits:
 def stuck_after() -> dict[str, timedelta]:
     """How long a claimed step may run before the sweeper takes it for dead: a validation a little longer than its
     own wall timeout; an import JINGSU_ROLL_IMPORT_STUCK_SECONDS (default 4 hours)."""
-    return {S.VALIDATING: timedelta(seconds=validation_limits().wall_seconds + 300),
-            S.IMPORTING: timedelta(seconds=float(getattr(settings, "JINGSU_ROLL_IMPORT_STUCK_SECONDS", 4 * 3600)))}
+    return {Status.VALIDATING: timedelta(seconds=validation_limits().wall_seconds + 300),
+            Status.IMPORTING: timedelta(seconds=float(getattr(settings, "JINGSU_ROLL_IMPORT_STUCK_SECONDS", 4 * 3600)))}
 
 
 # --- 1. upload -------------------------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def store(kind: Kind, chunks: Any, *, original_name: str, extensions: tuple[str,
     stored_name, size, digest = write_private(chunks, kind.upload_dir(), suffix(original_name, extensions))
     upload = kind.model.objects.create(
         jurisdiction=jurisdiction, uploaded_by=user, actor=user.get_username(), original_name=original_name[:255],
-        stored_name=stored_name, size=size, status=S.UPLOADED, created_at=clock.now(),
+        stored_name=stored_name, size=size, status=Status.UPLOADED, created_at=clock.now(),
         **({"sha256": digest} if keep_sha256 else {}), **(fields or {}))
     audit.record(f"{kind.audit}.upload", actor=upload.actor, jurisdiction=jurisdiction, target=upload, clock=clock,
                  detail={"file": upload.original_name, "size": size, **(detail or {}), "stored": stored_name})
@@ -141,14 +141,14 @@ def validate(kind: Kind, upload_id: int, *, clock: Clock, check_file: Callable[.
     (errors, total, figures for the model) — and, when the file is clean, `check_record(upload)` against the
     database. Keeps the report; returns the new status."""
     model = kind.model
-    claimed = model.objects.filter(pk=upload_id, status__in=[S.UPLOADED, S.VALIDATING]).update(
-        status=S.VALIDATING, claimed_at=clock.now())
+    claimed = model.objects.filter(pk=upload_id, status__in=[Status.UPLOADED, Status.VALIDATING]).update(
+        status=Status.VALIDATING, claimed_at=clock.now())
     upload = model.objects.get(pk=upload_id)
     if not claimed:
         return upload.status
 
     def progress(passed: int) -> None:
-        model.objects.filter(pk=upload_id, status=S.VALIDATING).update(**{kind.checked_field: passed})
+        model.objects.filter(pk=upload_id, status=Status.VALIDATING).update(**{kind.checked_field: passed})
 
     try:
         errors, total_errors, figures = childproc.run_limited(
@@ -156,21 +156,22 @@ def validate(kind: Kind, upload_id: int, *, clock: Clock, check_file: Callable[.
             limits=validation_limits(), what="검증", on_progress=progress)
     except childproc.ChildFailed as failed:
         log.error("%s %s: validation stopped (%s) %s", kind.log_name, upload_id, failed.kind, failed.detail)
-        model.objects.filter(pk=upload_id, status=S.VALIDATING).update(
-            status=S.FAILED, finished_at=clock.now(),
+        model.objects.filter(pk=upload_id, status=Status.VALIDATING).update(
+            status=Status.FAILED, finished_at=clock.now(),
             failure=f"{failed.reason} 아무것도 기록하지 않았습니다. 파일을 확인하고 다시 올려 주세요.")
         kind.remove_file(upload)
-        return S.FAILED
+        return Status.FAILED
     if not total_errors:
         # the file passed the child's checks within its limits: now compare it with the record (this reads the
         # database, so it runs here, not in the child)
         errors, total_errors = check_record(upload)
-    status = S.INVALID if total_errors else S.VALIDATED
     model.objects.filter(pk=upload_id).update(
-        status=status, total_errors=total_errors, errors=errors[:ERROR_KEEP], validated_at=clock.now(), **figures)
-    if status == S.INVALID:
+        status=Status.INVALID if total_errors else Status.VALIDATED, total_errors=total_errors,
+        errors=errors[:ERROR_KEEP], validated_at=clock.now(), **figures)
+    if total_errors:
         kind.remove_file(upload)
-    return status
+        return Status.INVALID
+    return Status.VALIDATED
 
 
 # --- 3. confirm and import (all or nothing) --------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def validate(kind: Kind, upload_id: int, *, clock: Clock, check_file: Callable[.
 
 def can_confirm(kind: Kind, upload: UploadBase) -> bool:
     """Validated without a single problem (or an import that failed and may be tried again)."""
-    return (upload.status in (S.VALIDATED, S.FAILED) and upload.validated_at is not None
+    return (upload.status in (Status.VALIDATED, Status.FAILED) and upload.validated_at is not None
             and upload.total_errors == 0 and kind.stored_path(upload).exists())
 
 
@@ -186,7 +187,7 @@ def start_import(kind: Kind, upload: UploadBase, *, actor: str, clock: Clock, de
                  fields: dict[str, Any] | None = None, reason: str = "") -> bool:
     """The confirmation: validated → importing (guarded: a second click changes nothing). Audited."""
     moved = kind.model.objects.filter(pk=upload.pk, status=upload.status).update(
-        status=S.IMPORTING, confirmed_by=actor, failure="", started_at=clock.now(), finished_at=None,
+        status=Status.IMPORTING, confirmed_by=actor, failure="", started_at=clock.now(), finished_at=None,
         claimed_at=None, **{kind.done_field: 0}, **(fields or {}))
     if moved:
         audit.record(f"{kind.audit}.upload.confirm", actor=actor, jurisdiction=upload.jurisdiction_id,
@@ -201,7 +202,7 @@ def run_import(kind: Kind, upload_id: int, *, clock: Clock,
     of a finished upload — keeping its result, or why it failed: `rejected` (the file or the record changed since
     validation, with `rejected_errors(exc)`) or any other error."""
     model = kind.model
-    claimed = model.objects.filter(pk=upload_id, status=S.IMPORTING, claimed_at__isnull=True).update(
+    claimed = model.objects.filter(pk=upload_id, status=Status.IMPORTING, claimed_at__isnull=True).update(
         claimed_at=clock.now())
     upload = model.objects.get(pk=upload_id)
     if not claimed:  # another worker has it, or it is no longer to import
@@ -214,20 +215,20 @@ def run_import(kind: Kind, upload_id: int, *, clock: Clock,
         progress.close()
         errors, total = rejected_errors(exc)
         model.objects.filter(pk=upload_id).update(
-            status=S.FAILED, failure=CHANGED_SINCE_VALIDATION, total_errors=total, errors=errors[:ERROR_KEEP],
+            status=Status.FAILED, failure=CHANGED_SINCE_VALIDATION, total_errors=total, errors=errors[:ERROR_KEEP],
             finished_at=clock.now())
-        return S.FAILED
+        return Status.FAILED
     except Exception as exc:  # noqa: BLE001 — the transaction is rolled back; kept on the upload
         progress.close()
         log.exception("%s %s: import failed", kind.log_name, upload_id)
         model.objects.filter(pk=upload_id).update(
-            status=S.FAILED, finished_at=clock.now(),
+            status=Status.FAILED, finished_at=clock.now(),
             failure=f"가져오는 중 오류가 났습니다 ({type(exc).__name__}). 아무것도 기록하지 않았습니다. 다시 확정할 수 있습니다.")
-        return S.FAILED
+        return Status.FAILED
     progress.close()
-    model.objects.filter(pk=upload_id).update(status=S.DONE, finished_at=clock.now(), **done)
+    model.objects.filter(pk=upload_id).update(status=Status.DONE, finished_at=clock.now(), **done)
     kind.remove_file(upload)
-    return S.DONE
+    return Status.DONE
 
 
 # --- the work without a broker, and the sweeper ----------------------------------------------------------------------
@@ -236,10 +237,10 @@ def run_import(kind: Kind, upload_id: int, *, clock: Clock,
 def run_pending(kind: Kind, validate_one: Callable[[int], str], import_one: Callable[[int], str]) -> int:
     """Run the steps that wait for a worker (no broker: the dispatch cycle calls this). Returns how many ran."""
     ran = 0
-    for pk in kind.model.objects.filter(status=S.UPLOADED).order_by("id").values_list("pk", flat=True):
+    for pk in kind.model.objects.filter(status=Status.UPLOADED).order_by("id").values_list("pk", flat=True):
         validate_one(pk)
         ran += 1
-    for pk in (kind.model.objects.filter(status=S.IMPORTING, claimed_at__isnull=True).order_by("id")
+    for pk in (kind.model.objects.filter(status=Status.IMPORTING, claimed_at__isnull=True).order_by("id")
                .values_list("pk", flat=True)):
         import_one(pk)
         ran += 1
@@ -256,13 +257,13 @@ def sweep_stuck(kind: Kind, *, clock: Clock) -> int:
     swept = 0
     for status, limit in stuck_after().items():
         cutoff = now - limit
-        started = "created_at" if status == S.VALIDATING else "started_at"
+        started = "created_at" if status == Status.VALIDATING else "started_at"
         waiting = model.objects.filter(status=status, claimed_at__isnull=True, **{f"{started}__lt": cutoff})
         for upload in [*model.objects.filter(status=status, claimed_at__lt=cutoff), *waiting]:
             minutes = int(limit.total_seconds() // 60)
-            step = "검증이" if status == S.VALIDATING else "가져오기가"
+            step = "검증이" if status == Status.VALIDATING else "가져오기가"
             moved = model.objects.filter(pk=upload.pk, status=status, claimed_at=upload.claimed_at).update(
-                status=S.FAILED, finished_at=now,
+                status=Status.FAILED, finished_at=now,
                 failure=f"{step} {minutes:,}분 안에 끝나지 않아 중단된 것으로 보고 실패로 처리했습니다."
                         " 가져오기는 전부 아니면 전무이므로 기록된 것은 없습니다. 파일을 다시 올려 주세요.")
             if not moved:
@@ -301,7 +302,7 @@ class ProgressWriter:
         self.pending = self.pool.submit(self._write, done)
 
     def _write(self, done: int) -> None:
-        self.model.objects.filter(pk=self.upload_id, status=S.IMPORTING).update(**{self.field: done})
+        self.model.objects.filter(pk=self.upload_id, status=Status.IMPORTING).update(**{self.field: done})
 
     def close(self) -> None:
         if self.pool is not None:
