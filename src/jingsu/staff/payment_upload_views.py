@@ -40,16 +40,11 @@ class PaymentUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_file(self) -> Any:
-        f = self.cleaned_data["file"]
-        if not (f.name or "").lower().endswith(payment_uploads.EXTENSIONS):
-            raise forms.ValidationError("CSV(.csv) 또는 고정 길이(.txt, .dat) 파일만 올릴 수 있습니다.")
-        limit = payment_uploads.max_bytes()
-        if f.size > limit:
-            raise forms.ValidationError(f"파일이 너무 큽니다: {file_size(limit)}까지 올릴 수 있습니다 "
-                                        f"(올린 파일 {file_size(f.size)}). 파일을 나누어 올리세요.")
-        if f.size == 0:
-            raise forms.ValidationError("파일이 비어 있습니다.")
-        return f
+        return upload_views.checked_file(
+            self.cleaned_data["file"], extensions=payment_uploads.EXTENSIONS, limit=payment_uploads.max_bytes(),
+            wrong_extension="CSV(.csv) 또는 고정 길이(.txt, .dat) 파일만 올릴 수 있습니다.",
+            too_big=lambda limit, size: (f"파일이 너무 큽니다: {file_size(limit)}까지 올릴 수 있습니다 "
+                                         f"(올린 파일 {file_size(size)}). 파일을 나누어 올리세요."))
 
 
 @staff_view("manage_payments")

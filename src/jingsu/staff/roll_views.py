@@ -43,18 +43,11 @@ class RollUploadForm(forms.Form):
     )
 
     def clean_file(self) -> Any:
-        f = self.cleaned_data["file"]
-        name = f.name or ""
-        if not name.lower().endswith(roll_uploads.EXTENSIONS):
-            raise forms.ValidationError("CSV(.csv), XLSX(.xlsx) 또는 XLS(.xls) 파일만 올릴 수 있습니다.")
-        limit = roll_uploads.max_bytes()
-        if f.size > limit:
-            raise forms.ValidationError(
-                f"파일이 너무 큽니다: {_mb(limit)}까지 올릴 수 있습니다 (올린 파일 {_mb(f.size)}). "
-                "파일을 나누어 올리거나 시스템 관리자에게 문의하세요.")
-        if f.size == 0:
-            raise forms.ValidationError("파일이 비어 있습니다.")
-        return f
+        return upload_views.checked_file(
+            self.cleaned_data["file"], extensions=roll_uploads.EXTENSIONS, limit=roll_uploads.max_bytes(),
+            wrong_extension="CSV(.csv), XLSX(.xlsx) 또는 XLS(.xls) 파일만 올릴 수 있습니다.",
+            too_big=lambda limit, size: (f"파일이 너무 큽니다: {_mb(limit)}까지 올릴 수 있습니다 (올린 파일 {_mb(size)}). "
+                                         "파일을 나누어 올리거나 시스템 관리자에게 문의하세요."))
 
 
 @staff_view("import_roll")

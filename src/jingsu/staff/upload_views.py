@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -29,6 +30,19 @@ def background(task: Any, upload_id: int) -> None:
         return
     # the configured Celery app (its broker) is the current one: jingsu.wsgi loads it before any view runs
     transaction.on_commit(lambda: task.delay(upload_id))
+
+
+def checked_file(f: Any, *, extensions: tuple[str, ...], limit: int, wrong_extension: str,
+                 too_big: Callable[[int, int], str]) -> Any:
+    """An upload form's file, refused (in Korean) for another extension, a size over `limit` (`too_big(limit,
+    size)` says so) or no bytes."""
+    if not (f.name or "").lower().endswith(extensions):
+        raise forms.ValidationError(wrong_extension)
+    if f.size > limit:
+        raise forms.ValidationError(too_big(limit, f.size))
+    if f.size == 0:
+        raise forms.ValidationError("파일이 비어 있습니다.")
+    return f
 
 
 def recent(request: HttpRequest, model: type[UploadBase]) -> dict[str, Any]:
