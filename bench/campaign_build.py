@@ -24,11 +24,9 @@ import subprocess
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
-from _support import cpu_model, fresh_database
+from _support import ROOT, bench_env, cpu_model, fresh_database, start_django
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 23)
 
 
@@ -38,10 +36,9 @@ def main() -> int:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_build")
     p.add_argument("--child-build", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
-    env = {**os.environ, "DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var"),
-           "DJANGO_SETTINGS_MODULE": "jingsu.settings"}
+    env = bench_env(args.database_url)
     if args.child_build:
-        os.environ.update(env)
+        start_django(env, migrate=False)
         return _child_build()
 
     roll = ROOT / "var" / "bench" / f"roll-tp{args.taxpayers}.csv"
@@ -64,10 +61,7 @@ def main() -> int:
         return 1
     build = json.loads(child.stdout.strip().splitlines()[-1])
 
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    start_django(env, migrate=False)
     copy = _raw_copy()
     report = {
         "benchmark": "campaign_build",
@@ -84,9 +78,6 @@ def main() -> int:
 
 
 def _child_build() -> int:
-    import django
-
-    django.setup()
     from jingsu.clock import SEOUL, ManualClock
     from jingsu.core.models import Jurisdiction
     from jingsu.notices import services

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import subprocess
@@ -33,12 +32,8 @@ import sys
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from datetime import time as dtime
-from pathlib import Path
 
-from _support import fresh_database
-
-ROOT = Path(__file__).resolve().parent.parent
+from _support import ROOT, bench_env, fresh_database, roll_campaign, start_django
 
 
 def main() -> int:
@@ -54,41 +49,23 @@ def main() -> int:
 
     var = ROOT / "var" / "chaos"
     var.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var"),
-           "JINGSU_PROVIDER_TIMEOUT": "2", "DJANGO_SETTINGS_MODULE": "jingsu.settings"}
+    env = bench_env(args.database_url, JINGSU_PROVIDER_TIMEOUT="2")
     fresh_database(args.database_url)
-    os.environ.update(env)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    start_django(env)
 
     from jingsu.clock import SEOUL, ManualClock
-    from jingsu.core.models import Jurisdiction
     from jingsu.delivery import paper
     from jingsu.delivery import services as delivery
     from jingsu.delivery.models import AttemptStatus, DeliveryAttempt
-    from jingsu.notices import services as notices
-    from jingsu.notices.models import Campaign, Notice
+    from jingsu.notices.models import Notice
     from jingsu.providers.registry import simulator_providers
-    from jingsu.rolls.generate import generate_roll
-    from jingsu.rolls.importer import import_roll
     from jingsu.simulator.process import SimulatorProcess
 
     now = datetime.now(SEOUL)
     clock = ManualClock(now)
-    roll = var / f"roll-{args.notices}.csv"
-    generate_roll(jurisdiction="11260", taxpayers=args.notices, seed=args.seed, out=roll, today=now.date())
-    import_roll(roll, jurisdiction_code="11260", clock=clock)
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="chaos", kind="arrears",
-                                       as_of=now.date(), actor="chaos:maker", clock=clock)
-    notices.build_campaign(campaign, actor="chaos:maker", clock=clock)
-    notices.approve_campaign(campaign, actor="chaos:checker", clock=clock)
-    Campaign.objects.filter(pk=campaign.pk).update(send_window_start=dtime(0), send_window_end=dtime(0))
-    campaign.refresh_from_db()
+    campaign = roll_campaign(var / f"roll-{args.notices}.csv", clock, taxpayers=args.notices, seed=args.seed,
+                             as_of=now.date(), cached=False, name="chaos", maker="chaos:maker",
+                             checker="chaos:checker", open_window=True)
 
     started = time.monotonic()
     with SimulatorProcess(seed=args.seed, fault_rate=args.fault_rate, hang_seconds=3.0, slow_seconds=0.5,

@@ -21,7 +21,6 @@ assertions in tests). Results go to docs/benchmarks.md by hand.
 from __future__ import annotations
 
 import argparse
-import base64
 import cProfile
 import io
 import json
@@ -34,9 +33,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _support import cpu_model, fresh_database
+from _support import (
+    JURISDICTION,
+    ROOT,
+    bench_env,
+    cpu_model,
+    fresh_database,
+    production_secrets,
+    start_django,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "var" / "bench"
 # roles tried in this order for each page: the first that holds its permission
 ROLE_ORDER = ["clerk", "team_lead", "section_chief", "auditor", "committee_member", "sysadmin"]
@@ -44,14 +50,9 @@ TARGET_MS = 300.0
 
 
 def _keys(path: Path, reuse: bool) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
     if reuse and path.exists():
         return json.loads(path.read_text())
-    keys = {"JINGSU_SECRET_KEY": secrets.token_urlsafe(40), "JINGSU_PII_KEYS": Fernet.generate_key().decode(),
-            "JINGSU_LOOKUP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-            "JINGSU_CI_LOOKUP_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-            "JINGSU_KT_CALLBACK_SECRET": secrets.token_urlsafe(32), "JINGSU_PG_SECRET": secrets.token_urlsafe(32)}
+    keys = production_secrets()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(keys))
     path.chmod(0o600)
@@ -200,12 +201,7 @@ def main() -> int:
     build = not (args.reuse and (db_file is None or db_file.exists()))
     if build:
         fresh_database(args.database_url)
-    env = {"DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var"),
-           "DJANGO_SETTINGS_MODULE": "jingsu.settings", **keys}
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    start_django(bench_env(args.database_url, **keys), migrate=False)  # the demo migrates a new database
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
@@ -214,7 +210,7 @@ def main() -> int:
 
     setup_test_environment()  # the test client's response hooks (templates, context); DEBUG stays off
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    code = "11260"
+    code = JURISDICTION
     if build:
         t0 = time.perf_counter()
         call_command("demo", taxpayers=args.taxpayers, out=BENCH / "console-demo", jurisdiction=code)

@@ -14,17 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from datetime import date, datetime
-from datetime import time as dtime
-from pathlib import Path
 
-from _support import fresh_database
-
-ROOT = Path(__file__).resolve().parent.parent
+from _support import ROOT, bench_env, fresh_database, roll_campaign, start_django
 
 
 def main() -> int:
@@ -33,40 +28,19 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_dispatch")
     args = p.parse_args()
-    env = {**os.environ, "DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var"),
-           "DJANGO_SETTINGS_MODULE": "jingsu.settings"}
+    env = bench_env(args.database_url)
     fresh_database(args.database_url)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    start_django(env)
     from jingsu.clock import SEOUL, ManualClock
-    from jingsu.core.models import Jurisdiction
     from jingsu.delivery import services as delivery
     from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
-    from jingsu.notices import services as notices
-    from jingsu.notices.models import Campaign
     from jingsu.providers.registry import simulator_providers
-    from jingsu.rolls.generate import generate_roll
-    from jingsu.rolls.importer import import_roll
     from jingsu.simulator.process import SimulatorProcess
 
     now = datetime.now(SEOUL)
     clock = ManualClock(now)
-    roll = ROOT / "var" / "bench" / f"roll-dispatch-{args.taxpayers}.csv"
-    roll.parent.mkdir(parents=True, exist_ok=True)
-    if not roll.exists():
-        generate_roll(jurisdiction="11260", taxpayers=args.taxpayers, seed=5, out=roll, today=now.date())
-    import_roll(roll, jurisdiction_code="11260", clock=clock)
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="bench", kind="arrears",
-                                       as_of=now.date(), actor="bench:maker", clock=clock)
-    notices.build_campaign(campaign, actor="bench:maker", clock=clock)
-    notices.approve_campaign(campaign, actor="bench:checker", clock=clock)
-    Campaign.objects.filter(pk=campaign.pk).update(send_window_start=dtime(0), send_window_end=dtime(0))
-    campaign.refresh_from_db()
+    campaign = roll_campaign(ROOT / "var" / "bench" / f"roll-dispatch-{args.taxpayers}.csv", clock,
+                             taxpayers=args.taxpayers, seed=5, as_of=now.date(), open_window=True)
     electronic = (Channel.KAKAO, Channel.KT, Channel.SMS)
     open_work = DeliveryAttempt.objects.filter(channel__in=electronic,
                                                status__in=(AttemptStatus.QUEUED, AttemptStatus.SENDING))

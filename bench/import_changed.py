@@ -46,12 +46,10 @@ import sys
 import threading
 import time
 from datetime import date, datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
 
-from _support import cpu_model, fresh_database
+from _support import ROOT, bench_env, campaign_for, cpu_model, fresh_database, start_django
 
-ROOT = Path(__file__).resolve().parent.parent
 ROWS_PER_TAXPAYER = 1.46  # see bench/import_roll.py
 
 
@@ -135,10 +133,7 @@ def main() -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     roll = out_dir / f"roll-{args.rows}-v3.csv"  # v3: 과세번호 carry the seed (R1)
     changed = out_dir / f"roll-{args.rows}-v3-changed.csv"
-    # children import this checkout's code
-    pythonpath = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var"),
-           "PYTHONPATH": pythonpath, "DJANGO_SETTINGS_MODULE": "jingsu.settings"}
+    env = bench_env(args.database_url)  # children import this checkout's code
     jingsu = [sys.executable, "-m", "jingsu"]
 
     fresh_database(args.database_url)
@@ -167,29 +162,18 @@ def main() -> int:
             "changed_over_new": round(new_s / changed_s, 2)}, ensure_ascii=False))
         return 0
 
-    os.environ.update(env)
-    import django
-
-    django.setup()
+    start_django(env, migrate=False)
     from jingsu.clock import ManualClock, SystemClock
-    from jingsu.core.models import Jurisdiction
     from jingsu.delivery import services as delivery
     from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
     from jingsu.levies.models import Levy
-    from jingsu.notices import services as notices
-    from jingsu.notices.models import Campaign
     from jingsu.providers.registry import simulator_providers
     from jingsu.simulator.process import SimulatorProcess
 
     clock = ManualClock(start)
     wall = SystemClock()  # only to measure: `jingsu dispatch` stamps its history rows with the real clock
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code=args.jurisdiction), name="bench",
-                                       kind="arrears", as_of=start.date(), actor="bench:maker", clock=clock)
     say("building the campaign")
-    notices.build_campaign(campaign, actor="bench:maker", clock=clock)
-    notices.approve_campaign(campaign, actor="bench:checker", clock=clock)
-    Campaign.objects.filter(pk=campaign.pk).update(send_window_start=dtime(0), send_window_end=dtime(0))
-    campaign.refresh_from_db()
+    campaign = campaign_for(clock, as_of=start.date(), jurisdiction=args.jurisdiction, open_window=True)
     electronic = (Channel.KAKAO, Channel.KT, Channel.SMS)
     queued = DeliveryAttempt.objects.filter(channel__in=electronic, status=AttemptStatus.QUEUED)
     handed = DeliveryEvent.objects.filter(

@@ -23,9 +23,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from _support import cpu_model, fresh_database
+from _support import ROOT, bench_env, cpu_model, fresh_database
 
-ROOT = Path(__file__).resolve().parent.parent
 # The generator's mean number of levies per taxpayer: 1–4 levies with weights 70/18/8/4 % (rolls/generate.py,
 # _LEVY_COUNT) → 0.70·1 + 0.18·2 + 0.08·3 + 0.04·4 = 1.46. (It said 2.5 before, so "--rows 1000000" produced a roll of
 # about 585,000 rows; the report always counts the rows actually in the file.)
@@ -42,7 +41,7 @@ def main() -> int:
     out_dir = ROOT / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     roll = out_dir / f"roll-{args.rows}-v2.csv"  # v2: generated with ROWS_PER_TAXPAYER = 1.46
-    env = {**os.environ, "DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var")}
+    env = bench_env(args.database_url)
     jingsu = [sys.executable, "-m", "jingsu"]
 
     fresh_database(args.database_url)

@@ -29,9 +29,15 @@ import threading
 import time
 from pathlib import Path
 
-from _support import cpu_model, fresh_database
+from _support import (
+    ROOT,
+    bench_env,
+    cpu_model,
+    fresh_database,
+    roll_campaign,
+    start_django,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 LUA = """
 local lines = {}
 for line in io.lines(os.getenv("PORTAL_TARGETS")) do
@@ -61,57 +67,27 @@ def main() -> int:
         print("wrk가 필요합니다: apt-get install -y wrk", file=sys.stderr)
         return 2
     fresh_database(args.database_url)
-    env = {**os.environ, "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url,
-           "JINGSU_VAR_DIR": str(ROOT / "var"), "DJANGO_SETTINGS_MODULE": "jingsu.settings",
-           # every request comes from 127.0.0.1: the per-address limit on verification would refuse the bench
-           "JINGSU_PORTAL_RATE_LIMIT": os.environ.get("JINGSU_PORTAL_RATE_LIMIT", "1000000")}
-    # a fresh database: its own random keys and secrets, as production has (gunicorn refuses to start without them
-    # with DEBUG off, and DEBUG would slow every request down); docs/security.md
-    import base64
-    import secrets as _secrets
-
-    from cryptography.fernet import Fernet
-
-    for name, value in (("JINGSU_SECRET_KEY", _secrets.token_urlsafe(40)), ("JINGSU_PII_KEYS", Fernet.generate_key().decode()),
-                        ("JINGSU_LOOKUP_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode()),
-                        ("JINGSU_CI_LOOKUP_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode()),
-                        ("JINGSU_KT_CALLBACK_SECRET", _secrets.token_urlsafe(32)),
-                        ("JINGSU_PG_SECRET", _secrets.token_urlsafe(32))):
-        env.setdefault(name, value)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from datetime import date
-
+    # every request comes from 127.0.0.1: the per-address limit on verification would refuse the bench
+    # a fresh database: its own random keys and secrets, as production has (_support.production_secrets)
+    env = bench_env(args.database_url, REDIS_URL=args.redis_url,
+                    JINGSU_PORTAL_RATE_LIMIT=os.environ.get("JINGSU_PORTAL_RATE_LIMIT", "1000000"))
+    start_django(env)
     from django.conf import settings
     from django.contrib.sessions.backends.cache import SessionStore
     from django.core.cache import cache
-    from django.core.management import call_command
 
     from jingsu.clock import SystemClock, today
-    from jingsu.notices import services as notices
     from jingsu.notices.models import Notice
     from jingsu.portal.models import OneTimeCode
     from jingsu.portal.services import _code_hash
     from jingsu.portal.views import SESSION_KEY
-    from jingsu.rolls.generate import generate_roll
-    from jingsu.rolls.importer import import_roll
 
     assert settings.SESSION_ENGINE.endswith(".cache"), "sessions must live in Redis (REDIS_URL)"
-    call_command("migrate", verbosity=0)
     cache.clear()
     clock = SystemClock()
     work = Path(tempfile.mkdtemp(prefix="jingsu-portal-bench-"))
-    roll = work / "roll.csv"
-    generate_roll(jurisdiction="11260", taxpayers=args.taxpayers, seed=7, out=roll, today=today(clock))
-    import_roll(roll, jurisdiction_code="11260", actor="bench", clock=clock)
-    from jingsu.core.models import Jurisdiction
-
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="bench", kind="arrears",
-                                       as_of=date.today(), actor="maker", clock=clock)
-    notices.build_campaign(campaign, actor="maker", clock=clock)
-    notices.approve_campaign(campaign, actor="checker", clock=clock)
+    campaign = roll_campaign(work / "roll.csv", clock, taxpayers=args.taxpayers, seed=7, as_of=today(clock),
+                             cached=False, import_actor="bench", maker="maker", checker="checker")
     # notices whose taxpayer has a mobile number: only their verification page carries the code form (and its CSRF)
     chosen = list(Notice.objects.filter(campaign=campaign, control_group=False).exclude(taxpayer__mobile="").order_by("?").values_list("pk", "token")[:args.sessions])
     targets = work / "targets.txt"

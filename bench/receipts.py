@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
-from _support import fresh_database
-
-ROOT = Path(__file__).resolve().parent.parent
+from _support import ROOT, bench_env, fresh_database, roll_campaign, start_django
 
 
 def main() -> int:
@@ -29,37 +25,21 @@ def main() -> int:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_receipts")
     args = p.parse_args()
     fresh_database(args.database_url)
-    os.environ.update({"DATABASE_URL": args.database_url, "JINGSU_VAR_DIR": str(ROOT / "var"),
-                       "DJANGO_SETTINGS_MODULE": "jingsu.settings"})
-    import django
-
-    django.setup()
+    start_django(bench_env(args.database_url))
     from django.conf import settings
-    from django.core.management import call_command
     from django.test import Client
 
     settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
-    call_command("migrate", verbosity=0)
     from jingsu.clock import SEOUL, ManualClock
     from jingsu.core.db import insert_rows
-    from jingsu.core.models import Jurisdiction
     from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, DeliveryEvent
-    from jingsu.notices import services as notices
     from jingsu.notices.models import Notice
     from jingsu.providers.signing import sign
-    from jingsu.rolls.generate import generate_roll
-    from jingsu.rolls.importer import import_roll
 
     now = datetime.now(SEOUL)
     clock = ManualClock(now)
-    roll = ROOT / "var" / "bench" / f"roll-receipts-{args.notices}.csv"
-    roll.parent.mkdir(parents=True, exist_ok=True)
-    if not roll.exists():
-        generate_roll(jurisdiction="11260", taxpayers=args.notices, seed=9, out=roll, today=now.date())
-    import_roll(roll, jurisdiction_code="11260", clock=clock)
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="bench", kind="arrears",
-                                       as_of=now.date(), actor="bench:maker", clock=clock)
-    notices.build_campaign(campaign, actor="bench:maker", clock=clock)
+    campaign = roll_campaign(ROOT / "var" / "bench" / f"roll-receipts-{args.notices}.csv", clock,
+                             taxpayers=args.notices, seed=9, as_of=now.date(), checker=None)
     refs = list(Notice.objects.filter(campaign=campaign).values_list("pk", "reference"))
     insert_rows(DeliveryAttempt._meta.db_table,
                 ["notice_id", "channel", "sequence", "key", "status", "external_id", "result_code", "cost", "tries",

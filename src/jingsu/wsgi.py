@@ -3,7 +3,7 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 # The configured Celery app (its broker) becomes the current one before any view runs: the console hands the steps of
-# roll and payment-file uploads to workers (staff.roll_views._background).
+# roll and payment-file uploads to workers (staff.upload_views.background).
 import jingsu.celery_app  # noqa: F401
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jingsu.settings")

@@ -1,9 +1,9 @@
-"""Jurisdictions (지자체) and the audit log."""
+"""Jurisdictions (지자체), the audit log, holidays and the shape of a status history row (`StatusEvent`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 
@@ -113,3 +113,23 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{kdate(self.date)} {self.name}"
+
+
+class StatusEvent(models.Model):
+    """History: one row per status move of a row whose status has a machine (`jingsu.core.states.Mover` writes
+    them): from, to and when (the injected clock's time). A concrete history adds the foreign key to the moved row
+    (named by `OWNER`, its column) and the notes its mover fills (`CampaignEvent`, `NoticeEvent`: actor and reason;
+    `DeliveryEvent`: the provider's code). 16 characters hold every status of every machine."""
+
+    OWNER: ClassVar[str]  # the column naming the moved row, e.g. "attempt_id"
+
+    from_status = models.CharField(max_length=16)
+    to_status = models.CharField(max_length=16)
+    at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{getattr(self, self.OWNER)}: {self.from_status}→{self.to_status}"

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 from django.db import models
 
 from jingsu.core.formats import kdate
+from jingsu.core.models import StatusEvent
 from jingsu.core.states import (
     IllegalTransition as IllegalTransition,  # raised by move; its callers import it here
 )
@@ -135,23 +136,16 @@ class DeliveryAttempt(models.Model):
         return ATTEMPT_MOVES.move_where(queryset, to, at=at, notes={"code": code}, sources=sources, values=values)
 
 
-class DeliveryEvent(models.Model):
-    """History: one row per status move of an attempt."""
+class DeliveryEvent(StatusEvent):
+    """History: one row per status move of an attempt, with the provider's code."""
+
+    OWNER = "attempt_id"
 
     attempt = models.ForeignKey(DeliveryAttempt, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10)
-    to_status = models.CharField(max_length=10)
-    at = models.DateTimeField()
     code = models.CharField(max_length=20, blank=True)
 
-    class Meta:
-        ordering = ["at", "id"]
 
-    def __str__(self) -> str:
-        return f"{self.attempt_id}: {self.from_status}→{self.to_status}"
-
-
-ATTEMPT_MOVES = Mover(ATTEMPT_MACHINE, DeliveryAttempt, DeliveryEvent, owner="attempt_id", notes=("code",),
+ATTEMPT_MOVES = Mover(ATTEMPT_MACHINE, DeliveryAttempt, DeliveryEvent, owner=DeliveryEvent.OWNER, notes=("code",),
                       stamp="updated_at", code_field="result_code")
 
 

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from jingsu.core.models import Jurisdiction, Sender
+from jingsu.core.models import Jurisdiction, Sender, StatusEvent
 from jingsu.core.states import Machine, Mover
 from jingsu.levies.models import Levy
 from jingsu.providers.base import MailClass
@@ -178,24 +178,26 @@ CAMPAIGN_TRANSITIONS: dict[str, frozenset[str]] = {
 CAMPAIGN_MACHINE = Campaign.MACHINE = Machine("campaign", CAMPAIGN_TRANSITIONS, initial={CS.DRAFT})
 
 
-class CampaignEvent(models.Model):
-    """History: one row per status move of a campaign (who, and why when a reason was given)."""
+class ActedEvent(StatusEvent):
+    """A status history row with who moved it and why (`StatusEvent` + actor and reason): a campaign's and a
+    notice's."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=12)
-    to_status = models.CharField(max_length=12)
-    at = models.DateTimeField()
     actor = models.CharField(max_length=150, blank=True)  # a user name, or "system:<component>"
     reason = models.TextField(blank=True)  # a person's reason, or what moved it (a provider's code, a batch)
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id}: {self.from_status}→{self.to_status}"
+    class Meta(StatusEvent.Meta):
+        abstract = True
 
 
-CAMPAIGN_MOVES = Mover(CAMPAIGN_MACHINE, Campaign, CampaignEvent, owner="campaign_id", notes=("actor", "reason"))
+class CampaignEvent(ActedEvent):
+    """History: one row per status move of a campaign (who, and why when a reason was given)."""
+
+    OWNER = "campaign_id"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
+
+
+CAMPAIGN_MOVES = Mover(CAMPAIGN_MACHINE, Campaign, CampaignEvent, owner=CampaignEvent.OWNER, notes=("actor", "reason"))
 
 
 class Notice(models.Model):
@@ -297,24 +299,15 @@ NOTICE_TRANSITIONS: dict[str, frozenset[str]] = {
 NOTICE_MACHINE = Notice.MACHINE = Machine("notice", NOTICE_TRANSITIONS, initial={NS.PENDING, NS.CONTROL})
 
 
-class NoticeEvent(models.Model):
+class NoticeEvent(ActedEvent):
     """History: one row per status move of a notice (the attempts' own moves are delivery.DeliveryEvent)."""
 
+    OWNER = "notice_id"
+
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16)
-    to_status = models.CharField(max_length=16)
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=150, blank=True)  # a user name, or "system:<component>"
-    reason = models.TextField(blank=True)  # a person's reason, or what moved it (a provider's code, a batch)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.notice_id}: {self.from_status}→{self.to_status}"
 
 
-NOTICE_MOVES = Mover(NOTICE_MACHINE, Notice, NoticeEvent, owner="notice_id", notes=("actor", "reason"))
+NOTICE_MOVES = Mover(NOTICE_MACHINE, Notice, NoticeEvent, owner=NoticeEvent.OWNER, notes=("actor", "reason"))
 
 
 class NoticeLine(models.Model):

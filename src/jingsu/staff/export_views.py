@@ -20,6 +20,7 @@ safe cells, Korean headers, number formats, masking of personal data without `re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -45,7 +46,7 @@ from jingsu.staff.access import console_today, scoped_or_404, staff_view
 from jingsu.staff.access import jurisdiction_of as _j
 from jingsu.staff.downloads import Col, People, Sheet, xlsx_response
 from jingsu.staff.forms import SearchForm
-from jingsu.staff.models import PaymentUpload, RollUpload
+from jingsu.staff.models import PaymentUpload, RollUpload, UploadBase
 
 # --- taxpayers -------------------------------------------------------------------------------------------------------
 
@@ -334,28 +335,33 @@ _UPLOAD_COLS = [Col("번호", "count", 8), Col("올린 때", "datetime", 18), Co
                 Col("올린 사람", width=20), Col("상태", width=10)]
 
 
+def _uploads_xlsx(request: HttpRequest, model: type[UploadBase], *, cols: list[Col],
+                  figures: Callable[[Any], list[Any]], action: str, title: str, filename: str,
+                  sheet: str) -> HttpResponse:
+    """A list of the jurisdiction's console uploads, newest first: the shared columns, the kind's `figures`, the
+    errors and who confirmed the import."""
+    cols = [*_UPLOAD_COLS, *cols, Col("오류", "count", 10), Col("가져온 사람", width=20)]
+    rows = ([u.pk, u.created_at, u.original_name, audit_labels.actor_label(u.actor), u.get_status_display(),
+             *figures(u), u.total_errors, audit_labels.actor_label(u.confirmed_by) if u.confirmed_by else ""]
+            for u in model.objects.filter(jurisdiction=_j(request)).order_by("-created_at", "-pk")
+            .iterator(chunk_size=2000))
+    return xlsx_response(request, action=action, title=title, filename=filename, sheets=[Sheet(sheet, cols, rows)])
+
+
 @staff_view("import_roll")
 def roll_uploads_xlsx(request: HttpRequest) -> HttpResponse:
-    cols = [*_UPLOAD_COLS, Col("자료 행", "count", 10), Col("오류", "count", 10), Col("가져온 사람", width=20)]
-    rows = ([u.pk, u.created_at, u.original_name, audit_labels.actor_label(u.actor), u.get_status_display(), u.rows,
-             u.total_errors, audit_labels.actor_label(u.confirmed_by) if u.confirmed_by else ""]
-            for u in RollUpload.objects.filter(jurisdiction=_j(request)).order_by("-created_at", "-pk")
-            .iterator(chunk_size=2000))
-    return xlsx_response(request, action="staff.roll_uploads_xlsx", title="올린 체납 자료", filename="체납자료파일",
-                         sheets=[Sheet("체납 자료 파일", cols, rows)])
+    return _uploads_xlsx(request, RollUpload, cols=[Col("자료 행", "count", 10)], figures=lambda u: [u.rows],
+                         action="staff.roll_uploads_xlsx", title="올린 체납 자료", filename="체납자료파일",
+                         sheet="체납 자료 파일")
 
 
 @staff_view("manage_payments")
 def payment_uploads_xlsx(request: HttpRequest) -> HttpResponse:
-    cols = [*_UPLOAD_COLS, Col("형식", width=10), Col("수납 경로", width=12), Col("건수", "count", 10),
-            Col("금액(원)", "won", 16), Col("오류", "count", 10), Col("가져온 사람", width=20)]
-    rows = ([u.pk, u.created_at, u.original_name, audit_labels.actor_label(u.actor), u.get_status_display(),
-             u.get_layout_display(), u.get_source_display(), u.records, u.amount, u.total_errors,
-             audit_labels.actor_label(u.confirmed_by) if u.confirmed_by else ""]
-            for u in PaymentUpload.objects.filter(jurisdiction=_j(request)).order_by("-created_at", "-pk")
-            .iterator(chunk_size=2000))
-    return xlsx_response(request, action="staff.payment_uploads_xlsx", title="올린 수납 파일", filename="수납파일",
-                         sheets=[Sheet("수납 파일", cols, rows)])
+    return _uploads_xlsx(
+        request, PaymentUpload,
+        cols=[Col("형식", width=10), Col("수납 경로", width=12), Col("건수", "count", 10), Col("금액(원)", "won", 16)],
+        figures=lambda u: [u.get_layout_display(), u.get_source_display(), u.records, u.amount],
+        action="staff.payment_uploads_xlsx", title="올린 수납 파일", filename="수납파일", sheet="수납 파일")
 
 
 @staff_view("manage_users")

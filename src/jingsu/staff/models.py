@@ -123,9 +123,9 @@ class AccountNotice(models.Model):
         ordering = ["-created_at", "-id"]
 
 
-class RollUpload(models.Model):
-    """One arrears roll uploaded in the console (docs/staff-console.md "Roll upload"): the stored file, the
-    importer's validation report and, once confirmed, the import's progress and result.
+class UploadBase(models.Model):
+    """What a roll upload and a 수납 file upload share (jingsu.staff.uploads runs their one lifecycle): the stored
+    file, who uploaded and confirmed it, the status, the validation report and the steps' times.
 
     uploaded → validating → invalid | validated → importing → done | failed (a failed import may be confirmed again:
     the import is all or nothing and the same file twice changes nothing).
@@ -145,22 +145,12 @@ class RollUpload(models.Model):
                                     related_name="+")
     actor = models.CharField(max_length=150)  # username at upload time (kept if the account goes)
     original_name = models.CharField("파일 이름", max_length=255)
-    stored_name = models.CharField(max_length=64, unique=True)  # random, under VAR_DIR/roll-uploads/
+    stored_name = models.CharField(max_length=64, unique=True)  # random, under VAR_DIR/<kind>-uploads/
     size = models.BigIntegerField(default=0)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
-    encoding = models.CharField(max_length=20, blank=True)
-    rows = models.IntegerField(default=0)  # data rows without any problem (validation; the importer's count)
-    taxpayers = models.IntegerField(default=0)  # distinct taxpayers among the valid rows (validation)
-    total_tax = models.BigIntegerField(default=0)  # 본세 + 지방교육세 + 도시지역분 of the rows (validation)
-    rows_checked = models.IntegerField(default=0)  # valid rows passed by validation so far (progress)
-    rows_done = models.IntegerField(default=0)  # rows written so far (import progress)
     total_errors = models.IntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # the first ERROR_KEEP errors: {"row", "column", "message"}
-    summary = models.JSONField(default=dict, blank=True)  # ImportSummary.as_dict() without the file path
-    # The preview made at validation (ImportSummary of a dry run without the file path): new / changed (which
-    # columns) / unchanged per taxpayer and levy, and the levies whose taxpayer would change (to be confirmed).
-    plan = models.JSONField(default=dict, blank=True)
-    owner_change_reason = models.TextField(blank=True)  # the official's reason when confirming owner changes
+    errors = models.JSONField(default=list, blank=True)  # the first ERROR_KEEP problems: {"row", "column", "message"}
+    summary = models.JSONField(default=dict, blank=True)  # the import's result
     failure = models.TextField(blank=True)
     confirmed_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField()
@@ -172,20 +162,37 @@ class RollUpload(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "체납 자료 올림"
+        abstract = True
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"
+        return f"{self.original_name} ({self.get_status_display()})"  # type: ignore[attr-defined]
 
 
-class PaymentUpload(models.Model):
+class RollUpload(UploadBase):
+    """One arrears roll uploaded in the console (docs/staff-console.md "Roll upload"): the stored file, the
+    importer's validation report and, once confirmed, the import's progress and result (`UploadBase`)."""
+
+    encoding = models.CharField(max_length=20, blank=True)
+    rows = models.IntegerField(default=0)  # data rows without any problem (validation; the importer's count)
+    taxpayers = models.IntegerField(default=0)  # distinct taxpayers among the valid rows (validation)
+    total_tax = models.BigIntegerField(default=0)  # 본세 + 지방교육세 + 도시지역분 of the rows (validation)
+    rows_checked = models.IntegerField(default=0)  # valid rows passed by validation so far (progress)
+    rows_done = models.IntegerField(default=0)  # rows written so far (import progress)
+    # summary: ImportSummary.as_dict() without the file path.
+    # The preview made at validation (ImportSummary of a dry run without the file path): new / changed (which
+    # columns) / unchanged per taxpayer and levy, and the levies whose taxpayer would change (to be confirmed).
+    plan = models.JSONField(default=dict, blank=True)
+    owner_change_reason = models.TextField(blank=True)  # the official's reason when confirming owner changes
+
+    class Meta(UploadBase.Meta):
+        verbose_name = "체납 자료 올림"
+
+
+class PaymentUpload(UploadBase):
     """One bank/수납 file uploaded in the console (docs/staff-console.md "수납 파일 가져오기"): the stored file, the
     validation report of `jingsu.payments.files` (every bad line: line, field, reason) and, once confirmed, the
-    import's progress and result. The same states as a roll upload (`RollUpload.Status`): uploaded → validating →
-    invalid | validated → importing → done | failed (a failed import may be confirmed again: it is all or nothing)."""
-
-    Status = RollUpload.Status
+    import's progress and result. The same states and lifecycle as a roll upload (`UploadBase`)."""
 
     class Layout(models.TextChoices):
         CSV = "csv", "CSV"
@@ -196,37 +203,16 @@ class PaymentUpload(models.Model):
         WETAX = "wetax", "위택스 수납 파일"
         COUNTER = "counter", "창구 수납 파일"
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    related_name="+")
-    actor = models.CharField(max_length=150)
-    original_name = models.CharField("파일 이름", max_length=255)
-    stored_name = models.CharField(max_length=64, unique=True)  # random, under VAR_DIR/payment-uploads/
-    size = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)  # of the bytes: the same file twice is refused
     layout = models.CharField("형식", max_length=10, choices=Layout.choices)
     source = models.CharField("수납 경로", max_length=10, choices=Source.choices)
-    status = models.CharField(max_length=20, choices=RollUpload.Status.choices, default=RollUpload.Status.UPLOADED)
     records = models.IntegerField(default=0)  # payment lines (validation)
     amount = models.BigIntegerField(default=0)  # their sum in won (validation)
     lines_checked = models.IntegerField(default=0)  # lines read by validation so far (progress)
     records_done = models.IntegerField(default=0)  # lines booked so far (import progress)
-    total_errors = models.IntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # the first ERROR_KEEP problems: {"row", "column", "message"}
-    summary = models.JSONField(default=dict, blank=True)  # the import's result (new, duplicates, matched, …)
+    # summary: new, duplicates, matched, unmatched, amount, unmatched_lines
     payment_file = models.ForeignKey("payments.PaymentFile", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="+")
-    failure = models.TextField(blank=True)
-    confirmed_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField()
-    validated_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)  # as RollUpload.claimed_at
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(UploadBase.Meta):
         verbose_name = "수납 파일 올림"
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"

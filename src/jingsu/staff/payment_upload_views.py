@@ -8,19 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
 from jingsu.core.formats import file_size
-from jingsu.staff import payment_uploads, tasks
+from jingsu.staff import payment_uploads, tasks, upload_views
 from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.models import PaymentUpload
-from jingsu.staff.paging import page_of
-from jingsu.staff.roll_views import ERRORS_PER_PAGE, RECENT, _background
 
 
 class PaymentUploadForm(forms.Form):
@@ -44,16 +40,11 @@ class PaymentUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_file(self) -> Any:
-        f = self.cleaned_data["file"]
-        if not (f.name or "").lower().endswith(payment_uploads.EXTENSIONS):
-            raise forms.ValidationError("CSV(.csv) 또는 고정 길이(.txt, .dat) 파일만 올릴 수 있습니다.")
-        limit = payment_uploads.max_bytes()
-        if f.size > limit:
-            raise forms.ValidationError(f"파일이 너무 큽니다: {file_size(limit)}까지 올릴 수 있습니다 "
-                                        f"(올린 파일 {file_size(f.size)}). 파일을 나누어 올리세요.")
-        if f.size == 0:
-            raise forms.ValidationError("파일이 비어 있습니다.")
-        return f
+        return upload_views.checked_file(
+            self.cleaned_data["file"], extensions=payment_uploads.EXTENSIONS, limit=payment_uploads.max_bytes(),
+            wrong_extension="CSV(.csv) 또는 고정 길이(.txt, .dat) 파일만 올릴 수 있습니다.",
+            too_big=lambda limit, size: (f"파일이 너무 큽니다: {file_size(limit)}까지 올릴 수 있습니다 "
+                                         f"(올린 파일 {file_size(size)}). 파일을 나누어 올리세요."))
 
 
 @staff_view("manage_payments")
@@ -64,24 +55,17 @@ def upload(request: HttpRequest) -> HttpResponse:
         record = payment_uploads.store_upload(
             f.chunks(), original_name=f.name, layout=form.cleaned_data["layout"], source=form.cleaned_data["source"],
             jurisdiction=request.jurisdiction, user=request.user)  # type: ignore[attr-defined]
-        _background(tasks.validate_payment_upload, record.pk)
+        upload_views.background(tasks.validate_payment_upload, record.pk)
         return redirect("staff:money_file_detail", payment_upload_id=record.pk)
-    recent, query = page_of(request, PaymentUpload.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
-                            .order_by("-created_at", "-pk"), RECENT)
     return render(request, "staff/money/file_upload.html", {
-        "form": form, "recent": recent, "page": recent, "query": query, "limit": file_size(payment_uploads.max_bytes()),
+        "form": form, **upload_views.recent(request, PaymentUpload), "limit": file_size(payment_uploads.max_bytes()),
     }, status=400 if request.method == "POST" else 200)
 
 
 def _detail(request: HttpRequest, record: PaymentUpload) -> HttpResponse:
-    page = Paginator(record.errors or [], ERRORS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "staff/money/file_detail.html", {
-        "upload": record, "S": PaymentUpload.Status, "page": page,
-        "kept_errors": len(record.errors or []),
-        "more_errors": max(0, record.total_errors - len(record.errors or [])),
-        "can_confirm": payment_uploads.can_confirm(record),
-        "progress_written": payment_uploads.status_payload(record)["progress_written"],
-    })
+    return render(request, "staff/money/file_detail.html", upload_views.report(
+        request, record, can_confirm=payment_uploads.can_confirm(record),
+        payload=payment_uploads.status_payload(record)))
 
 
 @staff_view("manage_payments")
@@ -96,20 +80,15 @@ def confirm(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
     if request.method != "POST":
         return _detail(request, record)
     if payment_uploads.start_import(record, actor=request.user.get_username()):
-        _background(tasks.import_payment_upload, record.pk)
+        upload_views.background(tasks.import_payment_upload, record.pk)
     else:
-        record.refresh_from_db()
-        if record.status != PaymentUpload.Status.IMPORTING:
-            messages.error(request, "가져올 수 없는 상태입니다: 오류 없이 검증된 파일만 가져올 수 있습니다.")
+        upload_views.refused(request, record)
     return redirect("staff:money_file_detail", payment_upload_id=record.pk)
 
 
 @staff_view("manage_payments")
 def status(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
-    record = scoped_or_404(request, PaymentUpload, pk=payment_upload_id)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
-    return JsonResponse(payment_uploads.status_payload(record), json_dumps_params={"ensure_ascii": False})
+    return upload_views.status_json(request, PaymentUpload, payment_upload_id, payment_uploads.status_payload)
 
 
 urlpatterns = [

@@ -28,50 +28,28 @@ than its limit — a worker killed in the middle — and deletes the file, which
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
-import secrets
-from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections
 
 from jingsu.clock import today
-from jingsu.core import audit, childproc
-from jingsu.core.files import private_dir
 from jingsu.core.models import Jurisdiction
 from jingsu.rolls import importer
 from jingsu.rolls.reader import RollFileError, open_roll
+from jingsu.staff import uploads
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
 from jingsu.staff.models import RollUpload
-
-log = logging.getLogger(__name__)
+from jingsu.staff.uploads import ERROR_KEEP
+from jingsu.staff.uploads import ProgressWriter as _ProgressWriter  # noqa: F401 — the import's hook (tests spy on it)
 
 S = RollUpload.Status
 EXTENSIONS = (".csv", ".xlsx", ".xls")
-#: Errors kept on the upload for the report (the total is always kept).
-ERROR_KEEP = 1000
-
-
-def validation_limits() -> childproc.Limits:
-    """Time and memory a validation may use (settings JINGSU_ROLL_VALIDATE_*: 30 minutes, 2 GB by default)."""
-    wall = float(getattr(settings, "JINGSU_ROLL_VALIDATE_SECONDS", 1800))
-    return childproc.Limits(wall_seconds=wall, cpu_seconds=int(getattr(settings, "JINGSU_ROLL_VALIDATE_CPU_SECONDS",
-                                                                          wall)),
-                            memory_mb=int(getattr(settings, "JINGSU_ROLL_VALIDATE_MEMORY_MB", 2048)))
-
-
-def stuck_after() -> dict[str, timedelta]:
-    """How long a claimed step may run before the sweeper takes it for dead: a validation a little longer than its
-    own wall timeout; an import JINGSU_ROLL_IMPORT_STUCK_SECONDS (default 4 hours)."""
-    return {S.VALIDATING: timedelta(seconds=validation_limits().wall_seconds + 300),
-            S.IMPORTING: timedelta(seconds=float(getattr(settings, "JINGSU_ROLL_IMPORT_STUCK_SECONDS", 4 * 3600)))}
+KIND = uploads.Kind(model=RollUpload, directory="roll-uploads", audit="roll", log_name="roll upload",
+                    checked_field="rows_checked", done_field="rows_done", audit_claimed_at=True)
 
 
 def max_bytes() -> int:
@@ -79,51 +57,20 @@ def max_bytes() -> int:
 
 
 def upload_dir() -> Path:
-    return Path(settings.VAR_DIR) / "roll-uploads"
+    return KIND.upload_dir()
 
 
 def stored_path(upload: RollUpload) -> Path:
-    return upload_dir() / upload.stored_name
-
-
-def _remove_file(upload: RollUpload) -> None:
-    """The roll holds full registration numbers: it is kept only while it may still be imported."""
-    try:
-        stored_path(upload).unlink()
-    except FileNotFoundError:
-        pass
+    return KIND.stored_path(upload)
 
 
 # --- 1. upload -------------------------------------------------------------------------------------------------------
 
 
-def write_private(chunks: Any, directory: Path, suffix: str) -> tuple[str, int, str]:
-    """Write an uploaded file (an iterable of bytes) under a random name in `directory` (0700; the file 0600, never
-    served). Returns (stored name, size, SHA-256 of the bytes)."""
-    private_dir(directory)  # 0700, an older directory tightened (jingsu.core.files)
-    stored_name = secrets.token_hex(16) + suffix
-    size = 0
-    digest = hashlib.sha256()
-    fd = os.open(directory / stored_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
-    return stored_name, size, digest.hexdigest()
-
-
 def store_upload(chunks: Any, *, original_name: str, jurisdiction: Jurisdiction, user: Any) -> RollUpload:
     """Write the uploaded file (an iterable of bytes) under a random name and record the upload."""
-    suffix = Path(original_name).suffix.lower()
-    if suffix not in EXTENSIONS:
-        raise ValueError(f"unsupported extension {suffix!r}")
-    stored_name, size, _ = write_private(chunks, upload_dir(), suffix)
-    upload = RollUpload.objects.create(
-        jurisdiction=jurisdiction, uploaded_by=user, actor=user.get_username(), original_name=original_name[:255],
-        stored_name=stored_name, size=size, status=S.UPLOADED, created_at=_clock.now())
-    audit.record("roll.upload", actor=upload.actor, jurisdiction=jurisdiction, target=upload,
-                 detail={"file": upload.original_name, "size": size, "stored": stored_name}, clock=_clock)
+    upload: RollUpload = uploads.store(KIND, chunks, original_name=original_name, extensions=EXTENSIONS,
+                                       jurisdiction=jurisdiction, user=user, clock=_clock)
     return upload
 
 
@@ -132,36 +79,10 @@ def store_upload(chunks: Any, *, original_name: str, jurisdiction: Jurisdiction,
 
 def validate_upload(upload_id: int) -> str:
     """Run the importer's validation over the whole file and keep the report. Returns the new status."""
-    claimed = RollUpload.objects.filter(pk=upload_id, status__in=[S.UPLOADED, S.VALIDATING]).update(
-        status=S.VALIDATING, claimed_at=_clock.now())
-    upload = RollUpload.objects.get(pk=upload_id)
-    if not claimed:
-        return upload.status
-
-    def progress(passed: int) -> None:
-        RollUpload.objects.filter(pk=upload_id, status=S.VALIDATING).update(rows_checked=passed)
-
-    try:
-        errors, total_errors, figures = childproc.run_limited(
-            _validate_file, str(stored_path(upload)), upload.jurisdiction_id, today(_clock),
-            limits=validation_limits(), what="검증", on_progress=progress)
-    except childproc.ChildFailed as failed:
-        log.error("roll upload %s: validation stopped (%s) %s", upload_id, failed.kind, failed.detail)
-        RollUpload.objects.filter(pk=upload_id, status=S.VALIDATING).update(
-            status=S.FAILED, finished_at=_clock.now(),
-            failure=f"{failed.reason} 아무것도 기록하지 않았습니다. 파일을 확인하고 다시 올려 주세요.")
-        _remove_file(upload)
-        return S.FAILED
-    if not total_errors:
-        # the file passed the child's checks within its limits: now compare it with the record (this reads the
-        # database, so it runs here, not in the child), writing nothing but the plan
-        errors, total_errors = _preview_clean_file(upload, today(_clock))
-    status = S.INVALID if total_errors else S.VALIDATED
-    RollUpload.objects.filter(pk=upload_id).update(
-        status=status, total_errors=total_errors, errors=errors, validated_at=_clock.now(), **figures)
-    if status == S.INVALID:
-        _remove_file(upload)
-    return status
+    return uploads.validate(
+        KIND, upload_id, clock=_clock, check_file=_validate_file,
+        file_args=lambda upload: (upload.jurisdiction_id, today(_clock)),
+        check_record=lambda upload: _preview_clean_file(upload, today(_clock)))
 
 
 def _validate_file(send: Any, path: str, code: str, as_of: date) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
@@ -189,7 +110,7 @@ def _validate_file(send: Any, path: str, code: str, as_of: date) -> tuple[list[d
     errors, total = list(checked.errors), checked.total_errors
     if not total and checked.rows == 0:
         errors, total = [importer.RowError(0, "", "파일에 데이터 행이 없습니다 (열 제목만 있습니다).")], 1
-    return [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:ERROR_KEEP]], total, figures
+    return uploads.problems_as_dicts(errors[:ERROR_KEEP]), total, figures
 
 
 def _preview_clean_file(upload: RollUpload, as_of: date) -> tuple[list[dict[str, Any]], int]:
@@ -202,8 +123,7 @@ def _preview_clean_file(upload: RollUpload, as_of: date) -> tuple[list[dict[str,
         if isinstance(item, importer.Checked):
             checked = item
     assert checked is not None
-    return ([{"row": e.row, "column": e.column, "message": e.message} for e in checked.errors[:ERROR_KEEP]],
-            checked.total_errors)
+    return uploads.problems_as_dicts(checked.errors[:ERROR_KEEP]), checked.total_errors
 
 
 def _preview(upload: RollUpload, batches: Any) -> Any:
@@ -239,8 +159,7 @@ def _encoding_label(codec: str | None, kind: str) -> str:
 
 def can_confirm(upload: RollUpload) -> bool:
     """Validated without a single problem (or an import that failed and may be tried again)."""
-    return (upload.status in (S.VALIDATED, S.FAILED) and upload.validated_at is not None
-            and upload.total_errors == 0 and stored_path(upload).exists())
+    return uploads.can_confirm(KIND, upload)
 
 
 def owner_changes(upload: RollUpload) -> int:
@@ -276,54 +195,27 @@ def start_import(upload: RollUpload, *, actor: str, owner_change_confirmed: bool
                                                   reason=reason):
         return False
     reason = reason.strip() if owner_changes(upload) else ""
-    moved = RollUpload.objects.filter(pk=upload.pk, status=upload.status).update(
-        status=S.IMPORTING, confirmed_by=actor, rows_done=0, failure="", started_at=_clock.now(), finished_at=None,
-        owner_change_reason=reason, claimed_at=None)
-    if moved:
-        audit.record("roll.upload.confirm", actor=actor, jurisdiction=upload.jurisdiction_id, target=upload,
-                     reason=reason,
-                     detail={"file": upload.original_name, "rows": upload.rows,
-                             "owner_changes": owner_changes(upload)}, clock=_clock)
-    return bool(moved)
+    return uploads.start_import(KIND, upload, actor=actor, clock=_clock, reason=reason,
+                                fields={"owner_change_reason": reason},
+                                detail={"rows": upload.rows, "owner_changes": owner_changes(upload)})
 
 
 def run_import(upload_id: int, *, batch_size: int = importer.BATCH_SIZE) -> str:
     """`import_roll` on the stored file as the user who confirmed; keeps the summary or why it failed."""
-    claimed = RollUpload.objects.filter(pk=upload_id, status=S.IMPORTING, claimed_at__isnull=True).update(
-        claimed_at=_clock.now())
-    upload = RollUpload.objects.get(pk=upload_id)
-    if not claimed:  # another worker has it, or it is no longer to import
-        return upload.status
-    progress = _ProgressWriter(upload_id)
-    confirmed = {entry["tax_number"] for entry in (upload.plan or {}).get("owner_changes") or []}
-    try:
-        with childproc.idle_in_transaction_timeout(childproc.import_idle_seconds()):
-            summary = importer.import_roll(
-                stored_path(upload), jurisdiction_code=upload.jurisdiction_id,
-                actor=upload.confirmed_by or upload.actor, clock=_clock, batch_size=batch_size, progress=progress,
-                allow_owner_change=bool(confirmed and upload.owner_change_reason),
-                owner_change_reason=upload.owner_change_reason, confirmed_owner_changes=confirmed)
-    except importer.RollRejected as rejected:  # the file or the database changed since validation
-        progress.close()
-        RollUpload.objects.filter(pk=upload_id).update(
-            status=S.FAILED, failure="가져오지 않았습니다: 검증 후 달라진 점이 있습니다. 아무것도 기록하지 않았습니다.",
-            total_errors=rejected.total_errors,
-            errors=[{"row": e.row, "column": e.column, "message": e.message} for e in rejected.errors[:ERROR_KEEP]],
-            finished_at=_clock.now())
-        return S.FAILED
-    except Exception as exc:  # noqa: BLE001 — the transaction is rolled back; kept on the upload
-        progress.close()
-        log.exception("roll upload %s: import failed", upload_id)
-        RollUpload.objects.filter(pk=upload_id).update(
-            status=S.FAILED, finished_at=_clock.now(),
-            failure=f"가져오는 중 오류가 났습니다 ({type(exc).__name__}). 아무것도 기록하지 않았습니다. 다시 확정할 수 있습니다.")
-        return S.FAILED
-    progress.close()
-    RollUpload.objects.filter(pk=upload_id).update(
-        status=S.DONE, rows_done=summary.rows, finished_at=_clock.now(),
-        summary={k: v for k, v in summary.as_dict().items() if k != "file"})
-    _remove_file(upload)
-    return S.DONE
+
+    def run(upload: RollUpload, progress: uploads.ProgressWriter) -> dict[str, Any]:
+        confirmed = {entry["tax_number"] for entry in (upload.plan or {}).get("owner_changes") or []}
+        summary = importer.import_roll(
+            stored_path(upload), jurisdiction_code=upload.jurisdiction_id,
+            actor=upload.confirmed_by or upload.actor, clock=_clock, batch_size=batch_size, progress=progress,
+            allow_owner_change=bool(confirmed and upload.owner_change_reason),
+            owner_change_reason=upload.owner_change_reason, confirmed_owner_changes=confirmed)
+        return {"rows_done": summary.rows, "summary": {k: v for k, v in summary.as_dict().items() if k != "file"}}
+
+    return uploads.run_import(
+        KIND, upload_id, clock=_clock, run=run, rejected=importer.RollRejected,
+        rejected_errors=lambda rejected: (uploads.problems_as_dicts(rejected.errors[:ERROR_KEEP]),
+                                          rejected.total_errors))
 
 
 # --- the work without a broker, and the sweeper ----------------------------------------------------------------------
@@ -331,82 +223,12 @@ def run_import(upload_id: int, *, batch_size: int = importer.BATCH_SIZE) -> str:
 
 def run_pending() -> int:
     """Run the steps that wait for a worker (no broker: the dispatch cycle calls this). Returns how many ran."""
-    ran = 0
-    for pk in RollUpload.objects.filter(status=S.UPLOADED).order_by("id").values_list("pk", flat=True):
-        validate_upload(pk)
-        ran += 1
-    for pk in (RollUpload.objects.filter(status=S.IMPORTING, claimed_at__isnull=True).order_by("id")
-               .values_list("pk", flat=True)):
-        run_import(pk)
-        ran += 1
-    return ran
+    return uploads.run_pending(KIND, validate_upload, run_import)
 
 
 def sweep_stuck(*, clock: Any = None) -> int:
-    """Fail the validations and imports whose worker has been at them longer than `stuck_after()` — a worker killed
-    in the middle leaves its step behind — so that the roll can be uploaded again, and delete their files. Audited
-    (`roll.upload.swept`). A step that is still running is unharmed: validation runs under its own timeout, an
-    import is all or nothing and records its true end. Returns how many were failed."""
-    clock = clock or _clock
-    now = clock.now()
-    swept = 0
-    for status, limit in stuck_after().items():
-        cutoff = now - limit
-        started = "created_at" if status == S.VALIDATING else "started_at"
-        waiting = RollUpload.objects.filter(status=status, claimed_at__isnull=True, **{f"{started}__lt": cutoff})
-        for upload in [*RollUpload.objects.filter(status=status, claimed_at__lt=cutoff), *waiting]:
-            minutes = int(limit.total_seconds() // 60)
-            step = "검증이" if status == S.VALIDATING else "가져오기가"
-            moved = RollUpload.objects.filter(pk=upload.pk, status=status, claimed_at=upload.claimed_at).update(
-                status=S.FAILED, finished_at=now,
-                failure=f"{step} {minutes:,}분 안에 끝나지 않아 중단된 것으로 보고 실패로 처리했습니다."
-                        " 가져오기는 전부 아니면 전무이므로 기록된 것은 없습니다. 파일을 다시 올려 주세요.")
-            if not moved:
-                continue
-            _remove_file(upload)
-            audit.record("roll.upload.swept", actor="system:sweeper", jurisdiction=upload.jurisdiction_id,
-                         target=upload, detail={"file": upload.original_name, "was": status,
-                                                "claimed_at": upload.claimed_at.isoformat() if upload.claimed_at
-                                                else None, "limit_seconds": int(limit.total_seconds())},
-                         clock=clock)
-            swept += 1
-    return swept
-
-
-class _ProgressWriter:
-    """import_roll's progress hook (rows written so far, after each batch).
-
-    The import runs in one transaction, so its own connection cannot publish progress: the count is written through
-    a second connection, in a thread of its own, without waiting (a write still under way makes the next one skip).
-    On SQLite the import's transaction holds the only write lock, so nothing is written there until the end.
-    """
-
-    def __init__(self, upload_id: int, *, model: Any = None, field: str = "rows_done") -> None:
-        self.upload_id = upload_id
-        self.model = model or RollUpload  # the payment upload (staff.payment_uploads) reuses this writer
-        self.field = field
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending: Future[Any] | None = None
-        if connection.vendor != "sqlite":
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roll-progress")
-
-    def __call__(self, done: int) -> None:
-        if self.pool is None or (self.pending is not None and not self.pending.done()):
-            return
-        self.pending = self.pool.submit(self._write, done)
-
-    def _write(self, done: int) -> None:
-        self.model.objects.filter(pk=self.upload_id, status=S.IMPORTING).update(**{self.field: done})
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.submit(_close_connections)
-            self.pool.shutdown(wait=True)
-            self.pool = None
-
-
-def _close_connections() -> None:
-    connections.close_all()
+    """Fail roll uploads stuck in validation or import (`uploads.sweep_stuck`, audited `roll.upload.swept`)."""
+    return uploads.sweep_stuck(KIND, clock=clock or _clock)
 
 
 def as_of_label(upload: RollUpload) -> str:
@@ -423,20 +245,6 @@ def as_of_label(upload: RollUpload) -> str:
 
 def status_payload(upload: RollUpload) -> dict[str, Any]:
     """What the progress page polls (staff:roll_status)."""
-    return {
-        "id": upload.pk,
-        "status": upload.status,
-        "status_label": upload.get_status_display(),
-        "finished": upload.status in (S.INVALID, S.VALIDATED, S.DONE, S.FAILED),
-        "rows": upload.rows,
-        "rows_checked": upload.rows_checked,
-        "rows_done": upload.rows_done,
-        "taxpayers": upload.taxpayers,
-        "total_tax": upload.total_tax,
-        "total_errors": upload.total_errors,
-        "summary": upload.summary or None,
-        "as_of_label": as_of_label(upload),
-        "failure": upload.failure,
-        "progress_written": connection.vendor != "sqlite",
-    }
-
+    return uploads.status_payload(upload, {
+        "rows": upload.rows, "rows_checked": upload.rows_checked, "rows_done": upload.rows_done,
+        "taxpayers": upload.taxpayers, "total_tax": upload.total_tax, "as_of_label": as_of_label(upload)})

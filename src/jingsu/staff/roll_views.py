@@ -8,32 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from jingsu.core.exports import xlsx_append
 from jingsu.core.formats import file_size
-from jingsu.staff import roll_uploads, tasks
+from jingsu.staff import roll_uploads, tasks, upload_views
 from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.models import RollUpload
-from jingsu.staff.paging import page_of
-
-ERRORS_PER_PAGE = 200
-RECENT = 20
-
-
-def _background(task: Any, upload_id: int) -> None:
-    """Hand a step to a worker; never run it in this request (a big or hostile file would hold the web worker until
-    its timeout killed it, leaving the upload `validating`). With a broker: a Celery task, sent after the commit.
-    Without one: the step waits in the database and the dispatch cycle takes it up (`roll_uploads.run_pending`)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return
-    # the configured Celery app (its broker) is the current one: jingsu.wsgi loads it before any view runs
-    transaction.on_commit(lambda: task.delay(upload_id))
 
 
 def _mb(size: int) -> str:
@@ -60,18 +43,11 @@ class RollUploadForm(forms.Form):
     )
 
     def clean_file(self) -> Any:
-        f = self.cleaned_data["file"]
-        name = f.name or ""
-        if not name.lower().endswith(roll_uploads.EXTENSIONS):
-            raise forms.ValidationError("CSV(.csv), XLSX(.xlsx) 또는 XLS(.xls) 파일만 올릴 수 있습니다.")
-        limit = roll_uploads.max_bytes()
-        if f.size > limit:
-            raise forms.ValidationError(
-                f"파일이 너무 큽니다: {_mb(limit)}까지 올릴 수 있습니다 (올린 파일 {_mb(f.size)}). "
-                "파일을 나누어 올리거나 시스템 관리자에게 문의하세요.")
-        if f.size == 0:
-            raise forms.ValidationError("파일이 비어 있습니다.")
-        return f
+        return upload_views.checked_file(
+            self.cleaned_data["file"], extensions=roll_uploads.EXTENSIONS, limit=roll_uploads.max_bytes(),
+            wrong_extension="CSV(.csv), XLSX(.xlsx) 또는 XLS(.xls) 파일만 올릴 수 있습니다.",
+            too_big=lambda limit, size: (f"파일이 너무 큽니다: {_mb(limit)}까지 올릴 수 있습니다 (올린 파일 {_mb(size)}). "
+                                         "파일을 나누어 올리거나 시스템 관리자에게 문의하세요."))
 
 
 @staff_view("import_roll")
@@ -81,28 +57,19 @@ def upload(request: HttpRequest) -> HttpResponse:
         f = form.cleaned_data["file"]
         record = roll_uploads.store_upload(f.chunks(), original_name=f.name, jurisdiction=request.jurisdiction,  # type: ignore[attr-defined]
                                            user=request.user)
-        _background(tasks.validate_roll_upload, record.pk)
+        upload_views.background(tasks.validate_roll_upload, record.pk)
         return redirect("staff:roll_detail", upload_id=record.pk)
-    recent, query = page_of(request, RollUpload.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
-                            .order_by("-created_at", "-pk"), RECENT)
-    return render(request, "staff/roll/upload.html", {"form": form, "recent": recent, "page": recent, "query": query,
+    return render(request, "staff/roll/upload.html", {"form": form, **upload_views.recent(request, RollUpload),
                                                       "limit": _mb(roll_uploads.max_bytes()), "limits": limits()},
                   status=400 if request.method == "POST" else 200)
 
 
 def _detail(request: HttpRequest, record: RollUpload, *, status: int = 200, reason: str = "") -> HttpResponse:
-    pages = Paginator(record.errors or [], ERRORS_PER_PAGE)
-    page = pages.get_page(request.GET.get("page"))
     return render(request, "staff/roll/detail.html", {
-        "upload": record,
-        "S": RollUpload.Status,
-        "page": page,
-        "kept_errors": len(record.errors or []),
-        "more_errors": max(0, record.total_errors - len(record.errors or [])),
-        "can_confirm": roll_uploads.can_confirm(record),
+        **upload_views.report(request, record, can_confirm=roll_uploads.can_confirm(record),
+                              payload=roll_uploads.status_payload(record)),
         "active": record.status in (RollUpload.Status.UPLOADED, RollUpload.Status.VALIDATING,
                                     RollUpload.Status.IMPORTING),
-        "progress_written": roll_uploads.status_payload(record)["progress_written"],
         "as_of_label": roll_uploads.as_of_label(record),
         "plan": record.plan or {},
         "owner_changes": roll_uploads.owner_changes(record),
@@ -130,21 +97,16 @@ def confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
         return _detail(request, record, status=400, reason=reason)
     if roll_uploads.start_import(record, actor=request.user.get_username(), owner_change_confirmed=confirmed,
                                  reason=reason):
-        _background(tasks.import_roll_upload, record.pk)
+        upload_views.background(tasks.import_roll_upload, record.pk)
     else:
-        record.refresh_from_db()
-        if record.status != RollUpload.Status.IMPORTING:
-            messages.error(request, "가져올 수 없는 상태입니다: 오류 없이 검증된 파일만 가져올 수 있습니다.")
+        upload_views.refused(request, record)
     return redirect("staff:roll_detail", upload_id=record.pk)
 
 
 @staff_view("import_roll")
 def status(request: HttpRequest, upload_id: int) -> HttpResponse:
     """The progress page's JSON (same permission and jurisdiction as the page; GET only, after the 404 check)."""
-    record = scoped_or_404(request, RollUpload, pk=upload_id)
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET"])
-    return JsonResponse(roll_uploads.status_payload(record), json_dumps_params={"ensure_ascii": False})
+    return upload_views.status_json(request, RollUpload, upload_id, roll_uploads.status_payload)
 
 
 #: The example row of the template (docs/formats/roll.md "예"), by header.

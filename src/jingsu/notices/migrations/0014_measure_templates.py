@@ -83,5 +83,5 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notices", "0012_measure_campaigns")]
+    dependencies = [("notices", "0013_measure_campaigns")]
     operations = [migrations.RunPython(install, uninstall)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notices', '0011_campaign_and_notice_history'),
+        ('notices', '0012_history_status_length'),
     ]
 
     operations = [
