@@ -28,6 +28,7 @@ from jingsu.core.models import Jurisdiction
 from jingsu.core.states import Machine, Mover
 from jingsu.law import enforcement as law
 from jingsu.levies.models import Levy
+from jingsu.notices.models import ActedEvent
 from jingsu.rewards.models import Official
 from jingsu.taxpayers.models import Taxpayer
 
@@ -181,25 +182,17 @@ def stage_label(measure: str, status: str) -> str:
     return _STAGE_NAMES.get((measure, status)) or str(CS(status).label)
 
 
-class CaseEvent(models.Model):
-    """History: one row per stage change of a case (who asked, who approved, why, the stage's date, and what the law
-    said that day — `evaluation`, JSON text)."""
+class CaseEvent(ActedEvent):
+    """History: one row per stage change of a case (`ActedEvent`: from, to, when, who asked and why — a reason is
+    required for a case, the services refuse a blank one), who approved, the stage's date, and what the law said
+    that day — `evaluation`, JSON text."""
+
+    OWNER = "case_id"
 
     case = models.ForeignKey(EnforcementCase, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=16)
-    to_status = models.CharField(max_length=16)
-    at = models.DateTimeField()
-    actor = models.CharField(max_length=150)
-    reason = models.TextField()
     approved_by = models.CharField(max_length=150, blank=True)
     on = models.DateField("단계 일자")
     evaluation = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.case_id}: {self.from_status}→{self.to_status}"
 
     @property
     def evaluation_data(self) -> dict[str, Any]:

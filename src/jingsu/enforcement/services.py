@@ -43,7 +43,6 @@ from jingsu.korean import josa
 from jingsu.law import enforcement as law
 from jingsu.law.errors import LawError
 from jingsu.levies.models import Levy
-from jingsu.notices.models import Campaign, Notice, NoticeLine
 from jingsu.payments.models import Payment
 from jingsu.rewards import services as rewards
 from jingsu.rewards.models import EnforcementAction, Official, RewardError
@@ -87,8 +86,6 @@ FACT_LABELS: dict[str, str] = {
     "plate_livelihood": "생계유지 목적 차량", "plate_release_from": "일시 해제 시작일",
     "plate_release_extended": "일시 해제 연장", "seizures": "압류", "demand_due_dates": "독촉장 납부기한",
 }
-_SENT = (Notice.Status.IN_DELIVERY, Notice.Status.DELIVERED, Notice.Status.READ, Notice.Status.PAPER,
-         Notice.Status.UNDELIVERABLE)
 
 
 class CaseError(Exception):
@@ -143,23 +140,11 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def demand_due_dates(taxpayer: Taxpayer) -> dict[str, date]:
-    """과세번호 → the latest 독촉장 납부기한 jingsu sent for it (a 독촉장 campaign's notice that went out)."""
-    out: dict[str, date] = {}
-    rows = (NoticeLine.objects.filter(levy__taxpayer=taxpayer, notice__campaign__kind=Campaign.Kind.DEMAND,
-                                      notice__status__in=_SENT, notice__campaign__pay_by__isnull=False)
-            .values_list("levy__tax_number", "notice__campaign__pay_by"))
-    for number, pay_by in rows:
-        if number not in out or pay_by > out[number]:
-            out[number] = pay_by
-    return out
-
-
 def case_facts(taxpayer: Taxpayer, on: date, recorded: Mapping[str, Any]) -> law.Facts:
-    """The law's facts for `taxpayer` on `on`: the record (`facts_for`), the 독촉장 deadlines (jingsu's, or the
-    office's `demand_due_dates`), and what the office recorded."""
+    """The law's facts for `taxpayer` on `on`: the record (`facts_for`, with the 독촉장 deadlines of the 독촉장
+    jingsu sent), the office's `demand_due_dates` for levies jingsu sent none for, and what the office recorded."""
     decoded = decode_recorded(recorded)
-    demands = {**demand_due_dates(taxpayer), **(decoded.pop("demand_due_dates", None) or {})}
+    demands = decoded.pop("demand_due_dates", None) or {}
     facts = facts_for(taxpayer, on, recorded={k: v for k, v in decoded.items() if v is not None})
     if demands:
         facts = dataclasses.replace(facts, levies=tuple(
