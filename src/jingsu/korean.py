@@ -1,4 +1,5 @@
-"""Korean particles (조사) chosen by the word before them: `josa("압류", "을")` → "압류를", never "압류을(를)".
+"""How Korean is written for people: amounts (`won`: 1,234,560원), dates (`kdate`: 2026. 11. 23.) and particles (조사)
+chosen by the word before them: `josa("압류", "을")` → "압류를", never "압류을(를)".
 
 One helper for every message, template (`{{ word|josa:"을" }}`, jingsu_format), document and CLI line. Plain Python
 with no Django import, so `jingsu.law` may use it too.
@@ -29,6 +30,7 @@ test_korean.py).
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 # (form after a final consonant, form after a vowel). Forms with 으 also take the vowel form after ㄹ.
 _PAIRS: tuple[tuple[str, str], ...] = (
@@ -152,3 +154,19 @@ def josa(word: object, particle_: str) -> str:
     """`word` followed by the right form of the particle: josa("압류", "을") → "압류를", josa(3, "이") → "3이"."""
     text = str(word)
     return text + particle(text, particle_)
+
+
+def won(amount: int) -> str:
+    """1234560 → '1,234,560원'. The one way an amount is written for people (screens, documents, messages, the
+    law's reasons); `jingsu.core.formats` re-exports it."""
+    return f"{int(amount):,}원"
+
+
+def kdate(d: date | datetime | None) -> str:
+    """2026-11-23 → '2026. 11. 23.'; None → ''. A datetime gives its own date (convert to local time first). The one
+    way a date is written for people; `jingsu.core.formats` re-exports it."""
+    if d is None:
+        return ""
+    if isinstance(d, datetime):
+        d = d.date()
+    return f"{d.year}. {d.month}. {d.day}."

@@ -3,21 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from jingsu.korean import kdate, won
 
-
-def won(amount: int) -> str:
-    """1234560 → '1,234,560원'."""
-    return f"{int(amount):,}원"
-
-
-def kdate(d: date | datetime | None) -> str:
-    """2026-11-23 → '2026. 11. 23.'; None → ''. A datetime gives its own date (convert to local time first)."""
-    if d is None:
-        return ""
-    if isinstance(d, datetime):
-        d = d.date()
-    return f"{d.year}. {d.month}. {d.day}."
+__all__ = ["file_size", "kdate", "won"]
 
 
 def file_size(size: int) -> str:

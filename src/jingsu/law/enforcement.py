@@ -49,7 +49,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from jingsu.korean import josa
+from jingsu.korean import josa, kdate, won
 from jingsu.law import params
 from jingsu.law.calc import calculator, check_fields, field_bool, field_date, field_jurisdiction
 from jingsu.law.dates import add_months, period_end
@@ -203,7 +203,7 @@ def _int(jurisdiction: str, path: str, on: date) -> tuple[int, str]:
     return int(v), p.ref
 
 
-def _ranged_won(jurisdiction: str, path: str, range_path: str, on: date) -> tuple[int, str]:
+def _rangedwon(jurisdiction: str, path: str, range_path: str, on: date) -> tuple[int, str]:
     """A won amount a 조례 may set within a statutory range: a 구/시 value outside it is a parameter error."""
     p = _param(jurisdiction, path, on)
     v = int(params.typed_value(p, int))
@@ -268,10 +268,6 @@ def one_year_passed_on(levy: Levy, months: int = 12) -> date:
     return period_end(levy.due_date, months) + timedelta(days=1)
 
 
-def _won(x: int) -> str:
-    return f"{x:,}원"
-
-
 def _active(facts: Facts, on: date) -> list[Levy]:
     return [lv for lv in facts.levies if lv.in_arrears(on)]
 
@@ -315,7 +311,7 @@ def _license_refusal(f: Facts, on: date, trace: Trace | None) -> _Result:
 def _license_suspension(f: Facts, on: date, trace: Trace | None) -> _Result:
     active = _active(f, on)
     n_min, ref_n = _int(f.jurisdiction, "license.min_count", on)
-    amount_min, ref_a = _ranged_won(f.jurisdiction, "license.min_amount", "license.ordinance_range", on)
+    amount_min, ref_a = _rangedwon(f.jurisdiction, "license.min_amount", "license.ordinance_range", on)
     table, ref_e = _table(f.jurisdiction, "license.exceptions", on)
     total = _total(active)
     reasons: list[Reason] = []
@@ -326,7 +322,7 @@ def _license_suspension(f: Facts, on: date, trace: Trace | None) -> _Result:
         reasons.append(Reason(f"{ref_n}", "min_count",
                               f"체납 횟수가 {len(active)}회입니다 — {n_min}회 이상이어야 합니다 (납세고지서 1매를 1회로 계산)"))
     if total < amount_min:
-        reasons.append(Reason(ref_a, "min_amount", f"체납액 {_won(total)}이 {_won(amount_min)} 미만입니다"))
+        reasons.append(Reason(ref_a, "min_amount", f"체납액 {won(total)}이 {won(amount_min)} 미만입니다"))
     for text in _recognised(f.license_exceptions, table):
         reasons.append(Reason(ref_e, "exception", f"인정된 예외사유가 있습니다: {text}"))
     ok = not reasons
@@ -348,7 +344,7 @@ def _exit_ban(f: Facts, on: date, trace: Trace | None) -> _Result:
     conditions = _recognised(f.exit_conditions, table)
     reasons: list[Reason] = []
     if total < amount_min:
-        reasons.append(Reason(ref_a, "min_amount", f"체납액 {_won(total)}이 {_won(amount_min)} 미만입니다"))
+        reasons.append(Reason(ref_a, "min_amount", f"체납액 {won(total)}이 {won(amount_min)} 미만입니다"))
     if not conditions:
         reasons.append(Reason(ref_c, "conditions",
                               "시행령 제15조① 각 호(국외 이주·송금·국외자산·명단공개·국외 출입·사해행위 소송) 중 해당하는 "
@@ -368,7 +364,7 @@ def _exit_ban(f: Facts, on: date, trace: Trace | None) -> _Result:
             release.append(Reason("지방세징수법 제8조③1호", "paid", "체납액을 전부 납부하였습니다"))
         elif total < amount_min:
             release.append(Reason("지방세징수법 제8조③4호, 시행령 제15조③", "below_threshold",
-                                  f"체납된 지방세가 {_won(amount_min)} 미만({_won(total)})으로 되었습니다"))
+                                  f"체납된 지방세가 {won(amount_min)} 미만({won(total)})으로 되었습니다"))
         if f.exit_secured:
             release.append(Reason("지방세징수법 제8조③2호", "secured", "압류·담보 제공 등으로 출국금지 사유가 해소되었습니다"))
         if f.prescription_complete:
@@ -406,10 +402,10 @@ def _credit(f: Facts, on: date, trace: Trace | None) -> _Result:
     reasons: list[Reason] = []
     if not (ok1 or ok2):
         reasons.append(Reason(f"지방세징수법 제9조①1호; {ref_a}", "min_amount_aged",
-                              f"1호: 체납 발생일부터 1년이 지난 체납액이 {_won(old_total)}으로 {_won(amount_min)} 미만입니다"))
+                              f"1호: 체납 발생일부터 1년이 지난 체납액이 {won(old_total)}으로 {won(amount_min)} 미만입니다"))
         reasons.append(Reason(f"지방세징수법 제9조①2호; {ref_a}", "min_count_year",
-                              f"2호: 최근 1년간 체납이 {len(recent)}회(기준 {count_min}회 이상), 체납액 {_won(total)}"
-                              f"(기준 {_won(amount_min)} 이상)입니다"))
+                              f"2호: 최근 1년간 체납이 {len(recent)}회(기준 {count_min}회 이상), 체납액 {won(total)}"
+                              f"(기준 {won(amount_min)} 이상)입니다"))
     for text in _recognised(f.credit_exclusions, table):
         reasons.append(Reason(ref_x, "exclusion", f"제공하지 않는 경우에 해당합니다: {text}"))
     ok = not reasons
@@ -453,7 +449,7 @@ def explanation_period_end(jurisdiction: str, notified_on: date) -> date:
 
 
 def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
-    amount_min, ref_a = _ranged_won(f.jurisdiction, "disclosure.min_amount", "disclosure.ordinance_range", on)
+    amount_min, ref_a = _rangedwon(f.jurisdiction, "disclosure.min_amount", "disclosure.ordinance_range", on)
     months, ref_m = _int(f.jurisdiction, "disclosure.age_months", on)
     notice_months, ref_n = _int(f.jurisdiction, "disclosure.notice_months", on)
     table, ref_x = _table(f.jurisdiction, "disclosure.exclusions", on)
@@ -466,7 +462,7 @@ def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
     candidate = base >= amount_min
     if not candidate:
         reasons.append(Reason(ref_a, "min_amount",
-                              f"체납 발생일부터 1년이 지난 지방세가 {_won(base)}으로 {_won(amount_min)} 미만입니다"
+                              f"체납 발생일부터 1년이 지난 지방세가 {won(base)}으로 {won(amount_min)} 미만입니다"
                               + (" (심판청구등이 계속 중인 체납은 제외)" if appealed else "")))
     for text in _recognised(f.disclosure_exclusions, table):
         reasons.append(Reason(ref_x, "exclusion", f"공개하지 않는 사유가 있습니다: {text}"))
@@ -480,8 +476,8 @@ def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
         details["rereview_from"] = rereview
         if on < rereview:
             reasons.append(Reason(ref_n, "explanation_period",
-                                  f"소명 기간 중입니다 — 통지일({f.disclosure_notified_on.isoformat()})부터 {notice_months}개월이 "
-                                  f"지난 {rereview.isoformat()}부터 재심의할 수 있습니다"))
+                                  f"소명 기간 중입니다 — 통지일({kdate(f.disclosure_notified_on)})부터 {notice_months}개월이 "
+                                  f"지난 {kdate(rereview)}부터 재심의할 수 있습니다"))
         notified = f.disclosure_notified_arrears or 0
         paid = sum(p.amount for p in f.payments if f.disclosure_notified_on <= p.date <= on)
         details["paid_since_notice"] = paid
@@ -490,7 +486,7 @@ def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
         details["paid_ratio_min"] = ratio
         if notified > 0 and paid >= ratio * notified:
             reasons.append(Reason(ratio_p.ref, "paid_ratio",
-                                  f"통지 후 체납액 {_won(notified)}의 {_pct(ratio)} 이상({_won(paid)})을 납부하였습니다"))
+                                  f"통지 후 체납액 {won(notified)}의 {_pct(ratio)} 이상({won(paid)})을 납부하였습니다"))
     ok = not reasons
     stage = ("not-eligible" if not candidate else "notify" if f.disclosure_notified_on is None
              else "explanation" if rereview is not None and on < rereview else "re-review")
@@ -504,12 +500,12 @@ def _disclosure(f: Facts, on: date, trace: Trace | None) -> _Result:
         pub = details.get("publication_date")
         step = ("지방세심의위원회가 납부이행 등을 고려하여 재심의하고 공개대상자를 선정합니다 (제11조③). 공개는 관보·공보, "
                 "행정안전부·지방자치단체 정보통신망 게시 등으로 합니다 (제11조④)"
-                + (f"; 전국 동시 공개일(관행)은 {pub.isoformat()}입니다." if isinstance(pub, date) else "."))
+                + (f"; 전국 동시 공개일(관행)은 {kdate(pub)}입니다." if isinstance(pub, date) else "."))
     elif stage == "notify" and not any(r.condition == "exclusion" for r in reasons):
         step = ("지방세심의위원회 심의를 거쳐 명단공개 대상자임을 통지하고 소명 기회를 줍니다 (제11조③). 통지에는 납부 촉구와 "
                 "공개 제외 사유의 소명자료 제출 안내를 담습니다 (시행령 제19조②).")
     elif stage == "explanation" and len(reasons) == 1:
-        step = f"소명 기간이 끝난 뒤 {rereview.isoformat() if rereview else ''}부터 재심의할 수 있습니다."
+        step = f"소명 기간이 끝난 뒤 {kdate(rereview)}부터 재심의할 수 있습니다."
     else:
         step = "명단을 공개할 수 없습니다."
     return ok, reasons, step, details
@@ -545,8 +541,8 @@ def _plate(f: Facts, on: date, trace: Trace | None) -> _Result:
                                       f"{car}: {lv.id}의 독촉장이 발급되지 않았습니다 (독촉기간 내 미납이 영치 요건)"))
             else:
                 reasons.append(Reason(rule.ref, "demand_due",
-                                      f"{car}: {lv.id}의 독촉기한({lv.demand_due_date.isoformat()})이 지나지 않았습니다"))
-                warn.append(f"{car} — 독촉기한 {lv.demand_due_date.isoformat()}")
+                                      f"{car}: {lv.id}의 독촉기한({kdate(lv.demand_due_date)})이 지나지 않았습니다"))
+                warn.append(f"{car} — 독촉기한 {kdate(lv.demand_due_date)}")
     if not cars:
         reasons.append(Reason("지방세법 제131조①", "vehicle_arrears", "체납된 자동차세(차량 지정)가 없습니다"))
     ok = any(v["qualifies"] for v in vehicles) and rule.value is True
@@ -562,7 +558,7 @@ def _plate(f: Facts, on: date, trace: Trace | None) -> _Result:
                 "영치하면 납세의무자에게 통지합니다 (③). 직접적인 생계유지 목적의 차량이면 일시 해제를 검토합니다 (제131조②).")
     elif warn:
         step = ("독촉기한까지 납부하지 않으면 번호판을 영치해야 합니다 (시행령 제128조②): 영치 예고(사전 안내)를 보낼 수 "
-                "있습니다 — " + ", ".join(warn) + ".")
+                "있습니다 — " + ", ".join(warn).removesuffix(".") + ".")
     else:
         step = "번호판 영치 요건이 갖추어지지 않았습니다."
     return ok, reasons, step, details
@@ -601,12 +597,12 @@ def _plate_release(f: Facts, on: date, details: dict[str, Any], trace: Trace | N
         _step(trace, "영치 일시 해제 기간", "지방세법 제131조②, 시행령 제128조의2②",
               {"시작일": f.plate_release_from, "연장": f.plate_release_extended}, end)
         if on > end:
-            return f"일시 해제 기간({end.isoformat()}까지)이 끝났습니다 — 번호판을 다시 영치합니다."
+            return f"일시 해제 기간({kdate(end)}까지)이 끝났습니다 — 번호판을 다시 영치합니다."
         if others:
             return ("다른 지방세를 체납하고 있어 일시 해제를 취소하고 다시 영치할 수 있습니다 (시행령 제128조의2④1호).")
-        return (f"일시 해제 중입니다 ({end.isoformat()}까지). 사유가 해소되지 않으면 1회에 한하여 {ext}개월 범위에서 "
+        return (f"일시 해제 중입니다 ({kdate(end)}까지). 사유가 해소되지 않으면 1회에 한하여 {ext}개월 범위에서 "
                 "연장할 수 있습니다 (시행령 제128조의2②)." if not f.plate_release_extended
-                else f"일시 해제(연장) 중입니다 ({end.isoformat()}까지).")
+                else f"일시 해제(연장) 중입니다 ({kdate(end)}까지).")
     if f.plate_livelihood:
         return (f"생계유지 목적의 차량이므로 번호판을 내주고 영치를 {months}개월 이내로 일시 해제할 수 있습니다 "
                 "(지방세법 제131조②, 시행령 제128조의2②; 분할납부 조건을 붙일 수 있음, ③).")
@@ -635,7 +631,7 @@ def _seizure(f: Facts, on: date, trace: Trace | None) -> _Result:
                                   f"{lv.id}: 독촉장이 발급되지 않았습니다 (납부기한이 지난 날부터 50일 이내 발급)"))
             else:
                 why.append(Reason("지방세징수법 제33조①1호", "demand_due",
-                                  f"{lv.id}: 독촉장의 납부기한({lv.demand_due_date.isoformat()})이 지나지 않았습니다"))
+                                  f"{lv.id}: 독촉장의 납부기한({kdate(lv.demand_due_date)})이 지나지 않았습니다"))
         row: dict[str, Any] = {"id": lv.id, "qualifies": ground is not None, "ground": ground, "scope": scope}
         if ground is not None and scope == "vehicle":
             row["note"] = f"독촉 없이 해당 자동차({lv.vehicle})에 한하여 즉시 체납처분할 수 있습니다"
@@ -734,7 +730,7 @@ def _seizure_release(f: Facts, on: date, trace: Trace | None) -> tuple[dict[str,
             limit = period_end(s.seized_on, months)
             if on > limit:
                 must.append(Reason(ref, "not-determined",
-                                   f"압류한 날부터 {months}개월({limit.isoformat()}까지)이 지나도록 지방세를 확정하지 않았습니다"))
+                                   f"압류한 날부터 {months}개월({kdate(limit)}까지)이 지나도록 지방세를 확정하지 않았습니다"))
             else:
                 nxt = limit + timedelta(days=1)
         row = {"id": s.id, "must_release": bool(must), "may_release": bool(may),
@@ -761,7 +757,7 @@ def _property(f: Facts, as_of: date, trace: Trace | None) -> tuple[dict[str, Any
                    "reason": f"조건부 압류금지 재산 — 다른 재산을 제공하면 압류할 수 없습니다: {cond[p.klass]}"}
         else:
             row = {"id": p.id, "seizable": True, "article": ref,
-                   "reason": f"{on.isoformat()}에 시행되던 규정상 압류금지 재산이 아닙니다"}
+                   "reason": f"{kdate(on)}에 시행되던 규정상 압류금지 재산이 아닙니다"}
         _step(trace, "압류금지 재산", str(row["article"]), {"재산": p.id, "분류": p.klass, "압류일": on}, row["seizable"])
         out.append(row)
     return tuple(out)
@@ -844,7 +840,7 @@ def _sub_bool(obj: Mapping[str, Any], key: str, where: str) -> bool:
         raise InputError(f, f"{josa(f, '은')} true 또는 false여야 합니다") from None
 
 
-def _sub_won(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> int | None:
+def _subwon(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> int | None:
     f = f"{where}.{key}"
     v = obj.get(key)
     if v is None:
@@ -890,7 +886,7 @@ def _parse_levy(raw: object, where: str, seen: set[str], as_of: date) -> Levy:
     if not isinstance(item, str) or item not in TAX_ITEMS:
         raise InputError(f"{where}.tax_item", f"{where}.tax_item 값이 올바르지 않습니다: {item!r} "
                                              f"(세목 코드: {', '.join(f'{k} {v.name}' for k, v in TAX_ITEMS.items())})")
-    amount = _sub_won(o, "amount", where)
+    amount = _subwon(o, "amount", where)
     assert amount is not None
     due = _sub_date(o, "due_date", where, required=True, as_of=None)
     assert due is not None
@@ -932,7 +928,7 @@ def parse(data: Mapping[str, Any]) -> tuple[Facts, date]:
         o = _obj(raw, w)
         _unknown(o, ("date", "amount"), w)
         d = _sub_date(o, "date", w, required=True, as_of=as_of)
-        amt = _sub_won(o, "amount", w)
+        amt = _subwon(o, "amount", w)
         assert d is not None and amt is not None
         payments.append(Payment(d, amt))
     exit_o = _obj(data.get("exit_ban") or {}, "exit_ban")
@@ -940,7 +936,7 @@ def parse(data: Mapping[str, Any]) -> tuple[Facts, date]:
     disc = _obj(data.get("disclosure") or {}, "disclosure")
     _unknown(disc, ("notified_on", "notified_arrears", "exclusions"), "disclosure")
     notified_on = _sub_date(disc, "notified_on", "disclosure", required=False, as_of=as_of)
-    notified_arrears = _sub_won(disc, "notified_arrears", "disclosure", required=notified_on is not None)
+    notified_arrears = _subwon(disc, "notified_arrears", "disclosure", required=notified_on is not None)
     if notified_arrears is not None and notified_on is None:
         raise InputError("disclosure.notified_on", "disclosure.notified_arrears를 쓰려면 disclosure.notified_on(통지일)이 필요합니다")
     plate = _obj(data.get("plate") or {}, "plate")
