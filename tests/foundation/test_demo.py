@@ -13,8 +13,10 @@ from django.db.models import Max
 
 from jingsu.clock import SEOUL, ManualClock
 from jingsu.delivery.models import DeliveryAttempt
+from jingsu.enforcement.models import EnforcementCase
 from jingsu.notices.models import Notice
 from jingsu.payments.models import Payment
+from jingsu.rewards.models import EnforcementAction
 
 # a moment before 10:00: the demo's history must end the day before, at the latest
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=SEOUL)
@@ -73,7 +75,7 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     assert e["read"] > 0
     # money: what the bank feed carried is what was recorded, once
     assert e["paid_count"] > 0
-    paid = sum(Payment.objects.values_list("amount", flat=True))
+    paid = sum(Payment.objects.filter(source="bank-feed").values_list("amount", flat=True))
     assert e["payments"]["amount"] == paid > 0
     assert e["cost"] < e["paper_cost"]
     # transfers to the taxpayers' 가상계좌 (drawn from the pool the demo imports) are matched to their levies
@@ -89,6 +91,17 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     up = e["uplift"]
     assert up is not None and up["rate_control"] == e["control_paid_rate"]
     assert up["interval"][0] <= up["difference"] <= up["interval"][1]
+    # enforcement: the worklist written, one case per measure the roll has a taxpayer for, moved by the services;
+    # the impounded plate's 자동차세 paid at the counter makes the case releasable, and it is released
+    assert "체납처분 대상 (" in text
+    assert json.loads((tmp_path / "enforcement-worklist.json").read_text())["schema"] == "jingsu.enforcement.worklist/1"
+    cases = EnforcementCase.objects.all()
+    assert {c.measure for c in cases} >= {"credit_report", "seizure", "plate_impound"}
+    plate = cases.get(measure="plate_impound")
+    assert plate.status == "released" and plate.events.filter(to_status="impounded").exists()
+    assert Payment.objects.filter(source="counter-file").exists()
+    assert not Payment.objects.filter(status=Payment.Status.UNMATCHED).exists()
+    assert EnforcementAction.objects.filter(notes__contains=f"사건 {plate.pk}번").exists()
     # one story: the demo's history ends by the time the demo does — nothing is recorded in the future
     assert events_after(NOW) == []
     assert "2026-12-04 10:00" in text and "2026-12-05" not in text

@@ -30,6 +30,7 @@ from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
+from jingsu.ops.demo import enforcement as demo_enforcement
 from jingsu.ops.demo import rewards as demo_rewards
 from jingsu.payments import services as payments
 from jingsu.payments.accounts import import_pool
@@ -141,6 +142,8 @@ def run_demo(
 
     say("    세입징수 포상금: 징수대장 → 공적심사위원회 → 심사결정 → 지급신청 → 이체")
     reward_text = demo_rewards.review(campaign, reward_demo, clock=clock, out=out)
+    say("    체납처분: 오늘의 대상 목록 → 처분마다 사건 하나를 단계별로 (요청 담당자, 승인 팀장)")
+    enforcement_text = demo_enforcement.run(j, clock=clock, out=out, maker=MAKER, checker=CHECKER, say=say)
     samples = _sample_pdfs(campaign, out / "samples")
     say("6/6 결과")
     effects = campaign_effects(campaign)
@@ -154,6 +157,7 @@ def run_demo(
     stdout.write(f"종이 묶음: {out / 'print'} (목록 manifest.csv; 데모는 PDF를 견본 {len(samples)}건만 만듭니다 → "
                  f"{out / 'samples'}. 실제 인쇄는 `jingsu print-batch`가 안내문마다 PDF를 만듭니다)\n")
     stdout.write("\n" + reward_text + "\n")
+    stdout.write("\n" + enforcement_text + "\n")
     stdout.write(f"\n보고서: {report_html}  /  {report_json}\n")
     return DemoResult(effects, report_html, report_json, time.monotonic() - started)
 
