@@ -3,15 +3,14 @@ reconciliation (so the payments hook runs), and an official for the 포상금 le
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from itertools import count
 
+from _money import pay_levy
 from jingsu.clock import SEOUL
 from jingsu.core import crypto
-from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
-from jingsu.payments.services import reconcile
 from jingsu.rewards import services as rewards
 from jingsu.taxpayers.models import Taxpayer
 
@@ -43,12 +42,7 @@ def pay(clock, lv: Levy, amount: int | None = None, on: date | None = None) -> P
     lv.refresh_from_db()
     on = on or clock.now().astimezone(SEOUL).date()
     amount = amount if amount is not None else lv.owed(on).total
-    number = numbers.payment_number(lv.jurisdiction_id, lv.tax_item, lv.tax_year, lv.pk)
-    payment = Payment.objects.create(
-        jurisdiction_id=lv.jurisdiction_id, source="test", external_id=f"tx-{next(_serial)}",
-        received_at=datetime.combine(on, time(11, 0), tzinfo=SEOUL), amount=amount, channel="bank",
-        payment_number=number, created_at=clock.now())
-    return reconcile(payment, clock=clock)
+    return pay_levy(lv, amount, on, clock=clock)
 
 
 def official(clock, name: str = "김징수", jurisdiction: str = HOME):

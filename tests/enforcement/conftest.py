@@ -9,6 +9,7 @@ from itertools import count
 
 import pytest
 
+from _money import pay_levy
 from jingsu.clock import SEOUL
 from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
@@ -18,7 +19,6 @@ from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices import services as notices
 from jingsu.notices.models import Notice, NoticeLine
 from jingsu.payments.models import Payment
-from jingsu.payments.services import reconcile
 from jingsu.taxpayers.models import Taxpayer
 
 YDP = "11560"
@@ -68,12 +68,7 @@ def make_levy(db, clock):
 @pytest.fixture
 def pay(db, clock):
     def pay(levy: Levy, amount: int, on: date) -> Payment:
-        number = numbers.payment_number(levy.jurisdiction_id, levy.tax_item, levy.tax_year, levy.pk)
-        payment = Payment.objects.create(
-            jurisdiction_id=levy.jurisdiction_id, source="test", external_id=f"tx-{next(_serial)}",
-            received_at=datetime.combine(on, time(11, 0), tzinfo=SEOUL), amount=amount, channel="bank",
-            payment_number=number, created_at=clock.now())
-        return reconcile(payment, clock=clock)
+        return pay_levy(levy, amount, on, clock=clock)
 
     return pay
 

@@ -3,17 +3,15 @@ committee as the ordinance composes it, and a stand-in for the law calculator wh
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from itertools import count
 
 import pytest
 
-from jingsu.clock import SEOUL
+from _money import pay_levy
 from jingsu.core import crypto
-from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
-from jingsu.payments.services import reconcile
 from jingsu.rewards import services
 from jingsu.taxpayers.models import Taxpayer
 
@@ -43,12 +41,7 @@ def make_levy(db, clock):
 @pytest.fixture
 def pay(db, clock):
     def pay(levy: Levy, amount: int, on: date) -> Payment:
-        number = numbers.payment_number(levy.jurisdiction_id, levy.tax_item, levy.tax_year, levy.pk)
-        payment = Payment.objects.create(
-            jurisdiction_id=levy.jurisdiction_id, source="test", external_id=f"tx-{next(_serial)}",
-            received_at=datetime.combine(on, time(11, 0), tzinfo=SEOUL), amount=amount, channel="bank",
-            payment_number=number, created_at=clock.now())
-        return reconcile(payment, clock=clock)
+        return pay_levy(levy, amount, on, clock=clock)
 
     return pay
 
