@@ -19,8 +19,6 @@ ALLOWED = {
     "providers/http.py:build_simulator_adapters": "hands the KT adapter's clock on (see above)",
     "providers/ratelimit.py:__init__": "a rate limiter's clock (durations), not a service's",
     "staff/services.py:locked_usernames": "REAL_CLOCK: django-axes stamps its attempts with the wall clock",
-    "staff/roll_uploads.py:sweep_stuck": "pending: None falls back to the console's (runtime) clock",
-    "staff/payment_uploads.py:sweep_stuck": "pending: None falls back to the console's (runtime) clock",
 }
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 
-from jingsu.clock import SEOUL
+from jingsu.clock import SEOUL, Clock
 from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
 from jingsu.korean import josa
@@ -164,9 +164,9 @@ def run_pending() -> int:
     return uploads.run_pending(KIND, validate_upload, run_import)
 
 
-def sweep_stuck(*, clock: Any = None) -> int:
+def sweep_stuck(*, clock: Clock) -> int:
     """As `roll_uploads.sweep_stuck`, for payment uploads (audited `payment.upload.swept`)."""
-    return uploads.sweep_stuck(KIND, clock=clock or _clock)
+    return uploads.sweep_stuck(KIND, clock=clock)
 
 
 def status_payload(upload: PaymentUpload) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from typing import Any
 
 from django.conf import settings
 
-from jingsu.clock import today
+from jingsu.clock import Clock, today
 from jingsu.core.models import Jurisdiction
 from jingsu.rolls import importer
 from jingsu.rolls.reader import RollFileError, open_roll
@@ -226,9 +226,9 @@ def run_pending() -> int:
     return uploads.run_pending(KIND, validate_upload, run_import)
 
 
-def sweep_stuck(*, clock: Any = None) -> int:
+def sweep_stuck(*, clock: Clock) -> int:
     """Fail roll uploads stuck in validation or import (`uploads.sweep_stuck`, audited `roll.upload.swept`)."""
-    return uploads.sweep_stuck(KIND, clock=clock or _clock)
+    return uploads.sweep_stuck(KIND, clock=clock)
 
 
 def as_of_label(upload: RollUpload) -> str:

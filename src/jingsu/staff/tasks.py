@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from jingsu.core.runtime import runtime
 from jingsu.staff import roll_uploads
 
 
@@ -21,7 +22,7 @@ def import_roll_upload(upload_id: int) -> str:
 @shared_task(name="jingsu.staff.sweep_roll_uploads")
 def sweep_roll_uploads() -> int:
     """Beat: fail uploads stuck in validation or import (their worker died) and delete their files."""
-    return roll_uploads.sweep_stuck()
+    return roll_uploads.sweep_stuck(clock=runtime().clock)
 
 
 # --- 수납 파일 가져오기 (jingsu.staff.payment_uploads): the same steps for bank/수납 files ----------------------------
@@ -45,4 +46,4 @@ def import_payment_upload(upload_id: int) -> str:
 def sweep_payment_uploads() -> int:
     from jingsu.staff import payment_uploads
 
-    return payment_uploads.sweep_stuck()
+    return payment_uploads.sweep_stuck(clock=runtime().clock)

@@ -119,8 +119,8 @@ class Command(BaseCommand):
         # 분할 납부: the bills of newly approved installments to the bank, reminders before their due dates
         self.step("분할 납부", lambda: assistance.run_cycle(providers, clock=runtime().clock), None, also=(ProviderError,))
         self.step("완료 처리", lambda: control.complete_finished(clock=runtime().clock), [])
-        self.step("체납 자료 정리", lambda: roll_uploads.sweep_stuck(), 0)
-        self.step("수납 파일 정리", lambda: payment_uploads.sweep_stuck(), 0)
+        self.step("체납 자료 정리", lambda: roll_uploads.sweep_stuck(clock=runtime().clock), 0)
+        self.step("수납 파일 정리", lambda: payment_uploads.sweep_stuck(clock=runtime().clock), 0)
         if settings.CELERY_TASK_ALWAYS_EAGER:  # with a broker, the workers run them as tasks
             self.step("체납 자료 가져오기", lambda: roll_uploads.run_pending(), 0)
             self.step("수납 파일 가져오기", lambda: payment_uploads.run_pending(), 0)
