@@ -13,6 +13,9 @@ payment or a taken measure does elsewhere. HTTP-free; each operation is one tran
 - `recheck`: the case's "해제 가능" flag and the reasons (e.g. 지방세징수법 제63조① for a seizure whose arrears are
   paid, 지방세법 시행령 제128조④ for a plate): after every move, and when jingsu records money for the taxpayer
   (`after_allocation`, plugged into jingsu.payments.hooks by the app's `ready`).
+- `prepare_notices`: the citizen-facing step of a case (NOTICE_STEP: 명단공개 사전 통지, 관허사업 제한 예고, 번호판
+  영치 예고, 신용정보 제공 예고) as a built campaign of jingsu.notices for the cases' taxpayers, each case linked to
+  its notice; `notice_gate` refuses the move into the step's stage until that notice has gone out.
 - A measure that takes effect (압류, 번호판 영치, 관허사업 제한 요청) is recorded for the 포상금 ledgers: one
   `rewards.EnforcementAction` per levy of the case, on the stage date, by the official the request named.
 """
