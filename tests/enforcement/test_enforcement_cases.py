@@ -4,11 +4,12 @@ that makes a case 해제 가능, and the 포상금 ledgers fed by the measures t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from _enforcement_helpers import levy, official, pay, taxpayer
 
+from _step_notices import send_step_notice
 from jingsu.core.models import AuditLog
 from jingsu.core.states import IllegalTransition
 from jingsu.enforcement import services
@@ -86,32 +87,35 @@ def test_one_open_case_per_taxpayer_and_measure(clock):
 def test_disclosure_from_selection_to_publication_and_release(clock):
     tp = taxpayer(clock)
     levy(clock, tp, principal=20_000_000)
-    case = _open(tp, M.DISCLOSURE, clock, on=date(2026, 5, 1))
-    _move(case, CS.NOTIFIED, clock, on=date(2026, 5, 4))
+    case = _open(tp, M.DISCLOSURE, clock)
+    send_step_notice(case, clock)  # the 명단공개 사전 통지, dated today (its 소명 기간 runs from today)
+    _move(case, CS.NOTIFIED, clock)
     case.refresh_from_db()
-    assert case.recorded["disclosure_notified_on"] == "2026-05-04" and case.recorded["disclosure_notified_arrears"] > 0
-    _move(case, CS.EXPLANATION, clock, on=date(2026, 5, 4))
+    assert case.recorded["disclosure_notified_on"] == "2026-11-23" and case.recorded["disclosure_notified_arrears"] > 0
+    _move(case, CS.EXPLANATION, clock)
+    clock.advance(timedelta(days=(date(2027, 5, 24) - TODAY).days))
     with pytest.raises(CaseError) as e:  # 심의 only after the six months of 소명
-        _move(case, CS.REVIEW, clock, on=date(2026, 11, 4))
+        _move(case, CS.REVIEW, clock, on=date(2027, 5, 23))
     assert "소명 기간" in e.value.message
-    _move(case, CS.REVIEW, clock, on=date(2026, 11, 5))
-    case = _approved(case, CS.PUBLISHED, clock)
+    later = date(2027, 5, 24)
+    _move(case, CS.REVIEW, clock, on=later)
+    case = _approved(case, CS.PUBLISHED, clock, on=later)
     assert case.status == CS.PUBLISHED
-    _move(case, CS.RELEASED, clock)
+    _move(case, CS.RELEASED, clock, on=later)
     case.refresh_from_db()
-    assert case.status == CS.RELEASED and case.closed_on == TODAY
+    assert case.status == CS.RELEASED and case.closed_on == later
     events = list(case.events.values_list("from_status", "to_status", "approved_by"))
     assert events == [(CS.SELECTED, CS.NOTIFIED, ""), (CS.NOTIFIED, CS.EXPLANATION, ""),
                       (CS.EXPLANATION, CS.REVIEW, ""), (CS.REVIEW, CS.PUBLISHED, "lead"),
                       (CS.PUBLISHED, CS.RELEASED, "")]
     published = case.events.get(to_status=CS.PUBLISHED)
     assert published.actor == "clerk" and published.evaluation_data["qualifies"] is True
-    assert published.on == TODAY and published.reason
+    assert published.on == later and published.reason
     actions = list(AuditLog.objects.filter(target_type="enforcement.enforcementcase", target_id=str(case.pk))
                    .order_by("pk").values_list("action", flat=True))
-    assert actions == ["enforcement.case.open", "enforcement.case.move", "enforcement.case.move",
-                       "enforcement.case.move", "enforcement.case.request", "enforcement.case.move",
-                       "enforcement.case.move"]
+    assert actions == ["enforcement.case.open", "enforcement.case.notice", "enforcement.case.move",
+                       "enforcement.case.move", "enforcement.case.move", "enforcement.case.request",
+                       "enforcement.case.move", "enforcement.case.move"]
 
 
 @pytest.mark.django_db
@@ -120,6 +124,7 @@ def test_license_restriction_is_fed_to_the_reward_ledgers(clock):
     levies = [levy(clock, tp, principal=200_000, due=date(2025, d, 10)) for d in (3, 6, 9)]
     case = _open(tp, M.LICENSE_SUSPENSION, clock, licensed_business=True)
     assert set(case.levies.all()) == set(levies)
+    send_step_notice(case, clock)
     _move(case, CS.FOREWARNED, clock)
     who = official(clock)
     case = _approved(case, CS.REQUESTED, clock, official=who)
@@ -135,9 +140,11 @@ def test_license_refusal_and_credit_report_paths(clock):
     big = levy(clock, tp, principal=40_000_000)
     who = official(clock)
     refusal = _open(tp, M.LICENSE_REFUSAL, clock)
+    send_step_notice(refusal, clock)
     _move(refusal, CS.FOREWARNED, clock)
     assert _approved(refusal, CS.REQUESTED, clock, official=who).status == CS.REQUESTED
     credit = _open(tp, M.CREDIT_REPORT, clock)
+    send_step_notice(credit, clock)
     _move(credit, CS.FOREWARNED, clock)
     assert _approved(credit, CS.PROVIDED, clock).status == CS.PROVIDED
     _move(credit, CS.RELEASED, clock)
@@ -171,26 +178,28 @@ def test_plate_impound_with_temporary_release_and_release_when_paid(clock):
     demand = {car.tax_number: "2026-07-31"}
     case = _open(tp, M.PLATE_IMPOUND, clock, on=date(2026, 11, 2), demand_due_dates=demand)
     assert list(case.levies.all()) == [car]
-    _move(case, CS.FOREWARNED, clock, on=date(2026, 11, 2))
+    send_step_notice(case, clock, measure_on=date(2026, 12, 1))  # the 번호판 영치 예고
+    _move(case, CS.FOREWARNED, clock)
+    clock.advance(timedelta(days=30))  # 2026-12-23
     who = official(clock)
     with pytest.raises(CaseError, match="직원"):
-        _move(case, CS.IMPOUNDED, clock, on=date(2026, 11, 10))  # the acting official is needed for the ledgers
-    case = _approved(case, CS.IMPOUNDED, clock, on=date(2026, 11, 10), official=who)
-    assert case.recorded["plate_impounded_on"] == "2026-11-10"
+        _move(case, CS.IMPOUNDED, clock, on=date(2026, 12, 1))  # the acting official is needed for the ledgers
+    case = _approved(case, CS.IMPOUNDED, clock, on=date(2026, 12, 1), official=who)
+    assert case.recorded["plate_impounded_on"] == "2026-12-01"
     action = EnforcementAction.objects.get(kind=EnforcementAction.Kind.PLATE_IMPOUND)
-    assert (action.levy_id, action.taken_on, action.official_id) == (car.pk, date(2026, 11, 10), who.pk)
+    assert (action.levy_id, action.taken_on, action.official_id) == (car.pk, date(2026, 12, 1), who.pk)
     with pytest.raises(CaseError, match="제131조"):
-        _move(case, CS.TEMP_RELEASED, clock, on=date(2026, 11, 12))  # not a livelihood car (not recorded)
+        _move(case, CS.TEMP_RELEASED, clock, on=date(2026, 12, 3))  # not a livelihood car (not recorded)
     services.record_facts(case, {"plate_livelihood": True}, reason="생계형 화물차 확인", actor="clerk", clock=clock)
-    _move(case, CS.TEMP_RELEASED, clock, on=date(2026, 11, 12))
-    case = _approved(case, CS.IMPOUNDED, clock, on=date(2026, 11, 20))  # 다시 영치: no second ledger row
+    _move(case, CS.TEMP_RELEASED, clock, on=date(2026, 12, 3))
+    case = _approved(case, CS.IMPOUNDED, clock, on=date(2026, 12, 11))  # 다시 영치: no second ledger row
     assert EnforcementAction.objects.filter(kind=EnforcementAction.Kind.PLATE_IMPOUND).count() == 1
     assert not case.release_ready
     pay(clock, car)
     case.refresh_from_db()
     assert case.release_ready and case.check_reasons[0]["article"] == "지방세법 시행령 제128조④"
     assert AuditLog.objects.filter(action="enforcement.case.release_ready", target_id=str(case.pk)).exists()
-    _move(case, CS.RELEASED, clock)
+    _move(case, CS.RELEASED, clock, on=date(2026, 12, 23))
 
 
 @pytest.mark.django_db
@@ -229,6 +238,7 @@ def test_the_requester_cannot_approve_their_own_request(clock):
     tp = taxpayer(clock)
     levy(clock, tp, principal=20_000_000)
     case = _open(tp, M.CREDIT_REPORT, clock)
+    send_step_notice(case, clock)
     _move(case, CS.FOREWARNED, clock)
     req = _move(case, CS.PROVIDED, clock)
     with pytest.raises(CaseError, match="본인이 요청한"):
@@ -247,6 +257,7 @@ def test_a_payment_below_the_threshold_blocks_the_next_stage(clock):
     tp = taxpayer(clock)
     levies = [levy(clock, tp, principal=200_000, due=date(2025, d, 10)) for d in (3, 6, 9)]
     case = _open(tp, M.LICENSE_SUSPENSION, clock, licensed_business=True)
+    send_step_notice(case, clock)
     _move(case, CS.FOREWARNED, clock)
     req = _move(case, CS.REQUESTED, clock, official=official(clock))
     pay(clock, levies[0])  # two notices left: below 3회 (제7조②)

@@ -1,10 +1,12 @@
-"""The enforcement cases the console tests walk: in each jurisdiction, a 관허사업 허가 제한 case of 김민준 moved to
-제한 예고 with a pending request for 제한 요청 (by the clerk, for the team lead's approval queue)."""
+"""The enforcement cases the console tests walk: in each jurisdiction, a 관허사업 허가 제한 case of 김민준 whose
+관허사업 제한 예고 was prepared from the case (a campaign, approved by the team lead and handed to delivery), moved to
+제한 예고, with a pending request for 제한 요청 (by the clerk, for the team lead's approval queue)."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+from _step_notices import send_step_notice
 from jingsu.clock import today
 from jingsu.enforcement import services
 from jingsu.rewards import services as rewards
@@ -19,6 +21,7 @@ def add_enforcement_world(world, clock) -> SimpleNamespace:
                                         account="123-45-67890123", actor=world.users["clerk"].username, clock=clock)
         case = services.open_case(tp, "license_refusal", on=on, reason="고액 체납 정리", actor=clerk.username,
                                   clock=clock)
+        send_step_notice(case, clock, actor=clerk.username)  # the 관허사업 제한 예고, approved and handed over
         services.move(case, "forewarned", reason="제한 예고 발송", actor=clerk.username, clock=clock, on=on)
         request = services.move(case, "requested", reason="주무관청에 제한 요청", actor=clerk.username, clock=clock,
                                 on=on, official=official)
@@ -26,3 +29,4 @@ def add_enforcement_world(world, clock) -> SimpleNamespace:
     world.enforcement = SimpleNamespace(case=out[0].case, other_case=out[1].case, request=out[0].request,
                                         official=out[0].official)
     return world.enforcement
+

@@ -3,6 +3,7 @@ moving, the team lead's approval queue, the 해제 가능 flag after a payment, 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 
 import pytest
@@ -132,3 +133,117 @@ def test_recording_facts_on_the_case_page_keeps_what_the_form_shows(world, cases
     assert recorded["licensed_business"] is True and recorded["plate_livelihood"] is False
     assert recorded["exit_conditions"] == codes[:1]
     assert "허가등을 받아 사업을 경영함" in _text(client.get(url))
+
+
+# --- the step notice (사전 통지·예고) and its 유통증명 on the case page; preparing it from a case or the list --------
+
+
+def _debtor(clock, name: str):
+    """A taxpayer of HOME owing 21,000,000원 in three 2025 levies (관허사업 허가 제한, 신용정보 제공 대상)."""
+    from datetime import date
+
+    from jingsu.core import crypto
+    from jingsu.taxpayers.models import Taxpayer
+
+    reg = f"70010112{abs(hash(name)) % 100000:05d}"
+    tp = Taxpayer.objects.create(
+        jurisdiction_id=world_home(), kind="individual", name=name, registration_hash=crypto.lookup_hash(reg),
+        registration_encrypted=crypto.encrypt(reg), registration_masked=crypto.mask_registration_number(reg),
+        address="서울특별시 중랑구 망우로 1 (상봉동)", created_at=clock.now(), updated_at=clock.now())
+    for n, month in enumerate((3, 6, 9)):
+        Levy.objects.create(
+            jurisdiction_id=tp.jurisdiction_id, taxpayer=tp, tax_number=f"{tp.jurisdiction_id}-14-2025-8{tp.pk:03d}{n:03d}",
+            tax_item="14", tax_year=2025, period="정기", principal=7_000_000, billed_amount=7_000_000,
+            liability_date=date(2025, 1, 1), original_due_date=date(2025, month, 10), due_date=date(2025, month, 10),
+            created_at=clock.now(), updated_at=clock.now())
+    return tp
+
+
+def world_home() -> str:
+    from _staff_helpers import HOME
+
+    return HOME
+
+
+@pytest.mark.django_db
+def test_the_case_page_shows_its_notice_and_the_evidence_in_korean(world, cases, client):
+    from test_words import _names, problems, visible_text
+
+    client.force_login(world.users["clerk"], backend=BACKEND)
+    case = EnforcementCase.objects.get(pk=cases.case.pk)
+    page = _text(client.get(reverse("staff:enforcement_case", args=[case.pk])))
+    section = page[page.index('id="case-notice"'):]
+    section = section[:section.index("</section>")]
+    assert "관허사업 제한 예고" in section and "발송 중" in section
+    assert reverse("staff:campaign_detail", args=[case.notice.campaign_id]) in section
+    assert reverse("staff:taxpayer_detail", args=[case.taxpayer_id]) + f"#notice-{case.notice_id}" in section
+    rows = section[section.index('id="evidence-table"'):]
+    assert "문서 확정" in rows and "문서 발송 중" in rows
+    assert re.search(r"<th scope=\"row\" class=\"console-nowrap\">\d{4}\. \d{1,2}\. \d{1,2}\. \d{2}:\d{2}</th>", rows)
+    assert "notice-form" not in section  # the notice went out: nothing to prepare
+    assert problems(visible_text(page), _names(world)) == []
+    listing = _text(client.get(reverse("staff:enforcement_cases")))
+    assert "관허사업 제한 예고" in listing and 'name="cases"' not in listing
+
+
+@pytest.mark.django_db
+def test_preparing_the_notice_from_the_case_and_from_the_list(world, cases, client, clock):
+    from test_words import _names, problems, visible_text
+
+    from jingsu.enforcement import services
+    from jingsu.notices.models import Campaign
+
+    clerk = world.users["clerk"]
+    one, two = _debtor(clock, "나예고"), _debtor(clock, "다예고")
+    on = today(clock)
+    first = services.open_case(one, "credit_report", on=on, reason="고액 체납", actor=clerk.username, clock=clock)
+    second = services.open_case(two, "credit_report", on=on, reason="고액 체납", actor=clerk.username, clock=clock)
+    client.force_login(clerk, backend=BACKEND)
+    url = reverse("staff:enforcement_case", args=[first.pk])
+    page = _text(client.get(url))
+    assert 'id="notice-form"' in page and "신용정보 제공 예고 준비" in page and 'id="notice-none"' in page
+    assert problems(visible_text(page), _names(world) | {"나예고"}) == []
+    # the move waits for the notice, and says which
+    r = _text(client.post(url, {"action": "move", "to": "forewarned", "reason": "예고", "on": ""}, follow=True))
+    assert "신용정보 제공 예고 안내문을 보내야 합니다" in r
+    r = _text(client.post(url, {"action": "notices", "measure_on": ""}, follow=True))
+    assert "조치 예정일을 적어 주십시오" in r and not Campaign.objects.filter(kind="credit").exists()
+    r = _text(client.post(url, {"action": "notices", "measure_on": "2026-12-31"}, follow=True))
+    first.refresh_from_db()
+    campaign = first.notice.campaign
+    assert campaign.kind == "credit" and campaign.status == "built" and f"캠페인 {campaign.pk}번" in r
+    assert "발송 대기" in r and 'id="notice-not-sent"' in r
+    # many cases at once from the list: the ones before their step are offered
+    listing = _text(client.get(reverse("staff:enforcement_cases")))
+    assert f'id="pick-{second.pk}"' in listing and f'id="pick-{first.pk}"' not in listing
+    assert problems(visible_text(listing), _names(world)) == []
+    r = client.post(reverse("staff:enforcement_cases"), {"cases": [second.pk], "measure_on": "2026-12-31"})
+    second.refresh_from_db()
+    assert r.status_code == 302 and r["Location"] == reverse("staff:campaign_detail",
+                                                              args=[second.notice.campaign_id])
+    r = _text(client.post(reverse("staff:enforcement_cases"), {"cases": [cases.case.pk],
+                                                               "measure_on": "2026-12-31"}, follow=True))
+    assert "제한 예고 단계입니다" in r
+    # the team lead may not prepare
+    client.force_login(world.users["team_lead"], backend=BACKEND)
+    third = services.open_case(_debtor(clock, "라예고"), "credit_report", on=on, reason="고액 체납",
+                               actor=clerk.username, clock=clock)
+    r = client.post(reverse("staff:enforcement_case", args=[third.pk]), {"action": "notices",
+                                                                        "measure_on": "2026-12-31"})
+    assert r.status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_worklist_links_the_open_case_instead_of_opening_another(world, cases, client):
+    from test_words import _names, problems, visible_text
+
+    client.force_login(world.users["clerk"], backend=BACKEND)
+    page = _text(client.get(reverse("staff:enforcement_worklist"), {"measure": "license_refusal"}))
+    case_url = reverse("staff:enforcement_case", args=[cases.case.pk])
+    assert f'id="case-link-{world.taxpayer.pk}" ' in page or f'id="case-link-{world.taxpayer.pk}"' in page
+    assert f'href="{case_url}" id="case-link-{world.taxpayer.pk}"' in page
+    assert f'id="case-open-{world.taxpayer.pk}"' not in page
+    assert 'id="worklist-cases"' in page and f'id="open-case-{cases.case.pk}"' in page and "제한 예고" in page
+    assert problems(visible_text(page), _names(world)) == []
+    other = _text(client.get(reverse("staff:enforcement_worklist"), {"measure": "credit_report"}))
+    assert 'id="worklist-case-rows"' not in other

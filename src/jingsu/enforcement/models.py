@@ -28,7 +28,7 @@ from jingsu.core.models import Jurisdiction
 from jingsu.core.states import Machine, Mover
 from jingsu.law import enforcement as law
 from jingsu.levies.models import Levy
-from jingsu.notices.models import ActedEvent
+from jingsu.notices.models import ActedEvent, Notice
 from jingsu.rewards.models import Official
 from jingsu.taxpayers.models import Taxpayer
 
@@ -81,10 +81,12 @@ class EnforcementCase(models.Model):
     release_ready = models.BooleanField("해제 가능", default=False)
     check_reasons = models.JSONField("점검 결과", default=list, blank=True)  # [{article, condition, message}]
     checked_on = models.DateField("점검일", null=True, blank=True)
-    # seam for the notices' 예고 campaign kinds (issue #16 item 4): the notice that carried this case's 사전 통지·예고
-    # (a notices.Notice id, no foreign key yet) and the evidence of its delivery and reading (유통증명), as the
-    # integrator links them.
-    notice_id = models.BigIntegerField("통지 안내문", null=True, blank=True)
+    # the notice that carries this case's 사전 통지·예고 (issue #16 item 4: `services.prepare_notices` makes the
+    # campaign of the measure's kind and links each case to its taxpayer's notice; the move into the notice's stage
+    # needs it to have gone out), and its 유통증명 as it stood when the case moved into that stage (`evidence`: JSON
+    # list of {when, what, channel, intermediary_id}; the case page reads the live one from notices.services).
+    notice = models.ForeignKey(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="enforcement_cases",
+                               verbose_name="통지 안내문")
     evidence = models.JSONField("증빙", default=list, blank=True)
 
     class Meta:

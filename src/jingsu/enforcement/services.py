@@ -13,6 +13,9 @@ payment or a taken measure does elsewhere. HTTP-free; each operation is one tran
 - `recheck`: the case's "해제 가능" flag and the reasons (e.g. 지방세징수법 제63조① for a seizure whose arrears are
   paid, 지방세법 시행령 제128조④ for a plate): after every move, and when jingsu records money for the taxpayer
   (`after_allocation`, plugged into jingsu.payments.hooks by the app's `ready`).
+- `prepare_notices`: the citizen-facing step of a case (NOTICE_STEP: 명단공개 사전 통지, 관허사업 제한 예고, 번호판
+  영치 예고, 신용정보 제공 예고) as a built campaign of jingsu.notices for the cases' taxpayers, each case linked to
+  its notice; `notice_gate` refuses the move into the step's stage until that notice has gone out.
 - A measure that takes effect (압류, 번호판 영치, 관허사업 제한 요청) is recorded for the 포상금 ledgers: one
   `rewards.EnforcementAction` per levy of the case, on the stage date, by the official the request named.
 """
@@ -43,6 +46,8 @@ from jingsu.korean import josa
 from jingsu.law import enforcement as law
 from jingsu.law.errors import LawError
 from jingsu.levies.models import Levy
+from jingsu.notices import services as notices
+from jingsu.notices.models import Campaign, Notice
 from jingsu.payments.models import Payment
 from jingsu.rewards import services as rewards
 from jingsu.rewards.models import EnforcementAction, Official, RewardError
@@ -67,6 +72,18 @@ REWARD_KIND: dict[tuple[str, str], str] = {
     (M.LICENSE_REFUSAL, CS.REQUESTED): EnforcementAction.Kind.LICENSE_RESTRICTION,
     (M.LICENSE_SUSPENSION, CS.REQUESTED): EnforcementAction.Kind.LICENSE_RESTRICTION,
 }
+#: The citizen-facing step of a measure (issue #16 item 4): measure → (the notices campaign kind that carries it,
+#: the stage it opens). `prepare_notices` makes that campaign for cases in the stage before; the move into the stage
+#: needs the case's notice to have gone out (`notice_gate`).
+NOTICE_STEP: dict[str, tuple[str, str]] = {
+    M.DISCLOSURE: (Campaign.Kind.DISCLOSURE, CS.NOTIFIED),
+    M.LICENSE_REFUSAL: (Campaign.Kind.LICENSE, CS.FOREWARNED),
+    M.LICENSE_SUSPENSION: (Campaign.Kind.LICENSE, CS.FOREWARNED),
+    M.PLATE_IMPOUND: (Campaign.Kind.PLATE, CS.FOREWARNED),
+    M.CREDIT_REPORT: (Campaign.Kind.CREDIT, CS.FOREWARNED),
+}
+#: A notice "gone out": handed to an intermediary (발송 중), delivered, read, or posted by registered mail.
+SENT = frozenset({Notice.Status.IN_DELIVERY, Notice.Status.DELIVERED, Notice.Status.READ, Notice.Status.PAPER})
 #: `recorded` keys: the Facts fields an office may record (the levies, payments and jurisdiction are the record's),
 #: and `demand_due_dates` (과세번호 → 독촉장의 납부기한, for 독촉장 jingsu did not send).
 _DATE_FIELDS = {"exit_banned_since", "disclosure_notified_on", "plate_impounded_on", "plate_release_from"}
@@ -260,7 +277,10 @@ def _recorded_after(case: EnforcementCase, to: str, on: date, ev: law.Evaluation
     """The facts a stage records (통지일과 통지 당시의 체납액, 출국금지일, 영치일, 일시 해제일, 압류)."""
     rec = dict(case.recorded)
     if case.measure == M.DISCLOSURE and to == CS.NOTIFIED:
-        rec["disclosure_notified_on"] = on.isoformat()
+        # the 통지일 is the document's date, from which it printed the 소명 기간 (docs/notices.md); the stage date
+        # only when no jingsu notice carries the step
+        notified = case.notice.campaign.as_of if case.notice_id else on
+        rec["disclosure_notified_on"] = notified.isoformat()
         rec["disclosure_notified_arrears"] = int(ev.measures[M.DISCLOSURE].details.get("base", 0))
     elif case.measure == M.EXIT_BAN and to == CS.REQUESTED:
         rec["exit_banned_since"] = on.isoformat()
@@ -282,9 +302,12 @@ def _apply(case: EnforcementCase, to: str, *, on: date, reason: str, actor: str,
     ev = _check_move(case, to, on, case.recorded)
     if approved_by and on < today(clock):
         _check_move(case, to, today(clock), case.recorded)  # money paid since the request also counts
+    notice_gate(case, to, on)
     frm = case.status
     recorded = _recorded_after(case, to, on, ev)
     fields: dict[str, Any] = {"recorded": recorded, "stage_on": on}
+    if case.notice_id and NOTICE_STEP.get(case.measure, ("", ""))[1] == to:
+        fields["evidence"] = evidence_json(case.notice)
     if to in FINAL:
         fields["closed_on"] = on
     if not case.move(to, at=clock.now(), actor=actor, reason=reason, on=on, approved_by=approved_by,
@@ -402,6 +425,122 @@ def record_facts(case: EnforcementCase, facts: Mapping[str, Any], *, reason: str
                          "before": before, "after": case.recorded}})
         _recheck(case, today(clock))
     return case
+
+
+# --- the notice of a step (사전 통지·예고) -------------------------------------------------------------------------
+
+
+def _notice_name(notice: Notice) -> str:
+    return f"캠페인 {notice.campaign_id}번의 {notice.campaign.get_kind_display()} 안내문"
+
+
+def notice_gate(case: EnforcementCase, to: str, on: date) -> None:
+    """The move into the stage a notice opens (NOTICE_STEP: 명단공개 사전 통지, 제한 예고, 영치 예고, 제공 예고) needs
+    the case's notice to have gone out (SENT) and a stage date not before the document's date. The law's own
+    condition of that stage (the 명단공개 `notice`) is waived by PROCEDURAL because the stage *is* the notice; this
+    gate is what proves it was given. Raises CaseError naming the missing notice."""
+    kind, stage = NOTICE_STEP.get(case.measure, ("", ""))
+    if to != stage:
+        return
+    title = Campaign.Kind(kind).label
+    into = josa(stage_label(case.measure, to), "으로")
+    if case.notice_id is None:
+        raise CaseError("to", f"{into} 넘기려면 먼저 {title} 안내문을 보내야 합니다. 이 사건에는 아직 안내문이 없습니다: "
+                              f"사건 화면의 ‘{title} 준비’로 캠페인을 만들고, 캠페인 화면에서 승인받아 발송하십시오.")
+    notice = Notice.objects.select_related("campaign").get(pk=case.notice_id)
+    if notice.status not in SENT:
+        state = notice.get_status_display()
+        if notice.status == Notice.Status.PENDING:
+            state = f"{state} (캠페인: {notice.campaign.get_status_display()})"
+        raise CaseError("to", f"{into} 넘길 수 없습니다: {josa(_notice_name(notice), '이')} 아직 나가지 않았습니다 "
+                              f"(상태: {state}). 캠페인을 승인받아 발송한 뒤에 넘기십시오.")
+    if on < notice.campaign.as_of:
+        raise CaseError("on", f"일자({kdate(on)})가 {_notice_name(notice)}의 작성일({kdate(notice.campaign.as_of)})보다 "
+                              "이릅니다.")
+
+
+def evidence_json(notice: Notice) -> list[dict[str, str]]:
+    """`notices.services.evidence(notice)` as JSON (the case keeps it as it stood at the move into the stage)."""
+    return [{"when": e.when.isoformat(), "what": e.what, "channel": e.channel, "intermediary_id": e.intermediary_id}
+            for e in notices.evidence(notice)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """What `prepare_notices` made: the campaign (built, waiting for approval), the cases linked to a notice, and the
+    cases whose taxpayer got none (owing nothing the build could carry)."""
+
+    campaign: Campaign
+    linked: list[EnforcementCase]
+    skipped: list[EnforcementCase]
+
+
+def prepare_notices(cases: Iterable[EnforcementCase], *, measure_on: date | None, actor: str, clock: Clock,
+                    name: str = "") -> Prepared:
+    """Make and build the campaign of the cases' step (NOTICE_STEP: 명단공개 → 사전 통지, 관허사업 제한 → 제한 예고,
+    번호판 영치 → 영치 예고, 신용정보 제공 → 제공 예고) for their taxpayers, dated today and announcing `measure_on`
+    (for 명단공개 None: the practice publication day after the 소명 기간),
+    and link each case to its taxpayer's notice. Approval and sending stay the campaign's (maker-checker, as for every
+    campaign). One transaction: refused — nothing written — when a case is of another jurisdiction or kind, not in
+    the stage before its notice, already has a notice that is not cancelled, or no longer meets the law's conditions
+    for the step; or when the campaign cannot be made or built (`notices.CampaignError`: a measure date not after
+    today, a 공개 예정일 within the 소명 기간, nobody owing …). Audited per case (`enforcement.case.notice`)."""
+    on = today(clock)
+    ids = sorted({c.pk for c in cases})
+    if not ids:
+        raise CaseError("cases", "안내문을 준비할 사건을 고르십시오.")
+    with transaction.atomic():
+        locked = list(EnforcementCase.objects.select_for_update(of=("self",)).select_related("taxpayer", "jurisdiction")
+                      .filter(pk__in=ids).order_by("pk"))
+        if len(locked) != len(ids):
+            raise CaseError("cases", "찾을 수 없는 사건이 있습니다.")
+        kinds = {NOTICE_STEP.get(c.measure, ("", ""))[0] for c in locked}
+        if "" in kinds:
+            odd = next(c for c in locked if c.measure not in NOTICE_STEP)
+            raise CaseError("cases", f"{josa(odd.get_measure_display(), '은')} 사전 통지·예고 안내문이 없는 처분입니다 "
+                                     f"(사건 {odd.pk}번).")
+        if len(kinds) > 1 or len({c.jurisdiction_id for c in locked}) > 1:
+            raise CaseError("cases", "한 번에 같은 지자체·같은 종류의 처분 사건만 고를 수 있습니다.")
+        kind = Campaign.Kind(kinds.pop())
+        for c in locked:
+            stage = NOTICE_STEP[c.measure][1]
+            if not c.machine.allows(c.status, stage):
+                raise CaseError("cases", f"사건 {c.pk}번은 {c.stage_name} 단계입니다. {kind.label} 안내문은 "
+                                         f"{josa(stage_label(c.measure, stage), '으로')} 넘어가기 전 단계의 사건에만 "
+                                         "준비합니다.")
+            if c.requests.filter(decision=MoveRequest.Decision.PENDING).exists():
+                raise CaseError("cases", f"사건 {c.pk}번에 승인을 기다리는 단계 변경이 있습니다.")
+            if c.notice_id is not None:
+                old = Notice.objects.select_related("campaign").get(pk=c.notice_id)
+                if old.status != Notice.Status.CANCELLED and old.campaign.status != Campaign.Status.CANCELLED:
+                    raise CaseError("cases", f"사건 {c.pk}번에는 이미 {_notice_name(old)}이 있습니다 "
+                                             f"(상태: {old.get_status_display()}).")
+            try:
+                _check_move(c, stage, on, c.recorded)
+            except CaseError as e:
+                raise CaseError("cases", f"사건 {c.pk}번: {e.message}") from None
+        try:
+            campaign = notices.create_campaign(
+                locked[0].jurisdiction, name=(name.strip() or f"{kind.label} (사건 {len(locked)}건)")[:100],
+                kind=kind, as_of=on, actor=actor, clock=clock, taxpayers=[c.taxpayer for c in locked],
+                measure_on=measure_on)
+            notices.build_campaign(campaign, actor=actor, clock=clock)
+        except notices.CampaignError as e:
+            raise CaseError("measure_on", str(e)) from None
+        by_taxpayer = notices.notices_by_taxpayer(campaign)
+        linked, skipped = [], []
+        for c in locked:
+            notice = by_taxpayer.get(c.taxpayer_id)
+            if notice is None:
+                skipped.append(c)
+                continue
+            c.notice = notice
+            c.save(update_fields=["notice"])
+            linked.append(c)
+            audit.record("enforcement.case.notice", actor=actor, jurisdiction=c.jurisdiction_id, target=c, clock=clock,
+                         detail={"campaign": campaign.pk, "notice": notice.pk, "kind": kind.value,
+                                 "measure_on": campaign.measure_on.isoformat() if campaign.measure_on else None})
+    return Prepared(campaign, linked, skipped)
 
 
 # --- the automatic check -----------------------------------------------------------------------------------------

@@ -12,8 +12,11 @@ answers into lists and filters them:
   counted as qualifying. When the assumed answer only changes within N days, the row is in ``soon`` with the
   finding named too.
 
-The lists leave a seam for the cases (issue #16 item 3): `Worklist.cases` is empty here; whoever builds the open
-cases by stage fills it (`CaseStage` rows), and the screen, the XLSX and the JSON show it when it is not empty.
+The open cases (issue #16 item 3, `models.EnforcementCase`) are read with the lists: `Worklist.cases` holds the
+jurisdiction's open cases of the measures asked, by measure and stage (`CaseStage`: the count, the arrears and one
+`CaseRow` per case, for the link to its page), as they stand now — the taxpayer filters do not apply to them, a case
+is worked on whatever its taxpayer owes today. A list row whose taxpayer has an open case of that measure carries it
+(`Row.case_id`, `Row.case_stage`), so the screens link to the case instead of offering to open another.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from django.db.models import Count, Q
+
 from jingsu.law import enforcement as law
 from jingsu.law import params
 from jingsu.law.dates import add_months
@@ -32,6 +37,7 @@ from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.taxpayers.models import Taxpayer
 
 from .facts import facts_by_taxpayer
+from .models import FINAL, EnforcementCase, MoveRequest, stage_label
 
 #: measure → (Korean name, legal basis as the law module cites it)
 MEASURE_LABELS: dict[str, tuple[str, str]] = {
@@ -152,6 +158,8 @@ class Row:
     next_change: date | None  # the law's next change (for "soon": the day it qualifies)
     reasons: tuple[law.Reason, ...] = ()  # why not (yet), when not qualifying
     finding: str = ""  # "확인 필요": the finding the record cannot hold
+    case_id: int | None = None  # the taxpayer's open case of this measure, when there is one
+    case_stage: str = ""  # its stage (Korean)
 
     @property
     def tax_item_names(self) -> str:
@@ -179,13 +187,29 @@ class MeasureList:
 
 
 @dataclass(frozen=True)
+class CaseRow:
+    """One open case in "open cases by stage"."""
+
+    case_id: int
+    taxpayer_id: int
+    name: str  # as recorded; screens and files mask it as the user's role requires
+    stage_on: date  # the date of its current stage
+    opened_on: date
+    arrears: int  # the taxpayer's 체납액 on the worklist's date (0: none)
+    release_ready: bool  # the automatic check's "해제 가능"
+    pending: bool  # a move waits for a second official's approval
+
+
+@dataclass(frozen=True)
 class CaseStage:
-    """One line of "open cases by stage" (filled by the cases, issue #16 item 3): a measure, a stage, how many."""
+    """One line of "open cases by stage" (issue #16 item 3): a measure, a stage, how many, and the cases."""
 
     measure: str
     stage: str  # Korean
     count: int
     arrears: int = 0
+    status: str = ""  # the stage's code (models.EnforcementCase.Status)
+    rows: tuple[CaseRow, ...] = ()
 
     @property
     def measure_name(self) -> str:
@@ -200,7 +224,7 @@ class Worklist:
     filters: Filters
     measures: dict[str, MeasureList]
     taxpayers: int  # taxpayers in arrears that the filters kept
-    cases: tuple[CaseStage, ...] = ()  # the seam for the cases: open cases by stage (empty until they exist)
+    cases: tuple[CaseStage, ...] = ()  # the open cases by measure and stage
 
     @property
     def horizon(self) -> date:
@@ -278,7 +302,37 @@ def worklist(jurisdiction: str, as_of: date, *, today: date, within_days: int = 
                 continue
             if row is not None:
                 getattr(ml, row.status).append(row)
-    return Worklist(jurisdiction, as_of, within_days, filters, lists, kept)
+    cases = open_cases(jurisdiction, wanted, {i: _summary(f, as_of)[0] for i, f in all_facts.items()})
+    by_taxpayer = {(r.taxpayer_id, c.measure): (r.case_id, c.stage) for c in cases for r in c.rows}
+    for ml in lists.values():
+        for status in ("qualifying", "soon", "check"):
+            setattr(ml, status, [_with_case(r, by_taxpayer.get((r.taxpayer_id, ml.measure))) for r in
+                                 getattr(ml, status)])
+    return Worklist(jurisdiction, as_of, within_days, filters, lists, kept, cases)
+
+
+def _with_case(row: Row, case: tuple[int, str] | None) -> Row:
+    return row if case is None else replace(row, case_id=case[0], case_stage=case[1])
+
+
+def open_cases(jurisdiction: str, measures: Iterable[str], arrears: Mapping[int, int]) -> tuple[CaseStage, ...]:
+    """The open cases of `jurisdiction` for `measures`, by measure (in `measures`' order) and stage (in the stages'
+    order), each with its rows (oldest stage date first). `arrears`: taxpayer id → 체납액 (absent: 0)."""
+    wanted = list(measures)
+    stages = list(EnforcementCase.Status.values)
+    qs = (EnforcementCase.objects.filter(jurisdiction_id=jurisdiction, measure__in=wanted).exclude(status__in=FINAL)
+          .select_related("taxpayer").annotate(waiting=Count("requests", filter=Q(
+              requests__decision=MoveRequest.Decision.PENDING))).order_by("stage_on", "pk"))
+    groups: dict[tuple[str, str], list[CaseRow]] = {}
+    for c in qs:
+        groups.setdefault((c.measure, c.status), []).append(CaseRow(
+            case_id=c.pk, taxpayer_id=c.taxpayer_id, name=c.taxpayer.name, stage_on=c.stage_on,
+            opened_on=c.opened_on, arrears=arrears.get(c.taxpayer_id, 0), release_ready=c.release_ready,
+            pending=bool(c.waiting)))
+    return tuple(CaseStage(measure=m, stage=stage_label(m, st), count=len(rows), arrears=sum(r.arrears for r in rows),
+                           status=st, rows=tuple(rows))
+                 for (m, st), rows in sorted(groups.items(), key=lambda kv: (wanted.index(kv[0][0]),
+                                                                             stages.index(kv[0][1]))))
 
 
 def _row(m: str, facts: law.Facts, as_of: date, horizon: date, base: dict[str, Any]) -> Row | None:
@@ -318,6 +372,7 @@ def row_json(r: Row) -> dict[str, Any]:
         "tax_items": list(r.tax_items), "dong": r.dong, "status": r.status, "next_step": r.next_step,
         "next_change": r.next_change.isoformat() if r.next_change else None,
         "reasons": [_reason_json(x) for x in r.reasons], "finding": r.finding or None,
+        "case_id": r.case_id,
     }
 
 
@@ -339,7 +394,12 @@ def as_json(wl: Worklist, *, name: Callable[[str], str] = lambda s: s) -> dict[s
                 "qualifying": rows(ml.qualifying), "soon": rows(ml.soon), "check": rows(ml.check)}
             for m, ml in wl.measures.items()
         },
-        "cases": [{"measure": c.measure, "stage": c.stage, "count": c.count, "arrears": c.arrears} for c in wl.cases],
+        "cases": [{"measure": c.measure, "status": c.status, "stage": c.stage, "count": c.count, "arrears": c.arrears,
+                   "rows": [{"case_id": r.case_id, "taxpayer_id": r.taxpayer_id, "name": name(r.name),
+                             "stage_on": r.stage_on.isoformat(), "opened_on": r.opened_on.isoformat(),
+                             "arrears": r.arrears, "release_ready": r.release_ready, "pending": r.pending}
+                            for r in c.rows]}
+                  for c in wl.cases],
     }
 
 

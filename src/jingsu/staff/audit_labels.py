@@ -131,6 +131,7 @@ ACTION_LABELS: dict[str, str] = {
     "enforcement.case.reject": "체납처분 단계 변경 반려",
     "enforcement.case.facts": "체납처분 사건 사실 기록",
     "enforcement.case.release_ready": "체납처분 해제 가능",
+    "enforcement.case.notice": "체납처분 사전 통지·예고 안내문 준비",
     # the console and its accounts
     "staff.login": "로그인",
     "staff.login_failed": "로그인 실패",

@@ -5,6 +5,9 @@
   history with reasons and approvals, what the law says today (and the "해제 가능" flag with its article), the move
   form (`manage_enforcement`, 담당자), the pending request's approve/reject (`approve_enforcement`, 팀장 — never the
   one who asked), and the facts the office recorded;
+- the notice of the case's step (사전 통지·예고, `services.prepare_notices`): prepared from the case page or, for
+  many cases of one kind at once, from the list (`manage_enforcement`; approval and sending stay on the campaign
+  screens), and shown on the case page with its 유통증명 (`notices.services.evidence`);
 - opening a case from a taxpayer (`manage_enforcement`), with the law's answer for every measure today;
 - the approval queue (`approve_enforcement`).
 
@@ -32,6 +35,8 @@ from jingsu.law import enforcement as law
 from jingsu.law import params
 from jingsu.law.errors import LawError
 from jingsu.levies.models import Levy
+from jingsu.notices import services as notices
+from jingsu.notices.models import Campaign, Notice
 from jingsu.rewards.models import Official
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
 from jingsu.staff.access import actor as _actor
@@ -60,15 +65,60 @@ def _reasons(rows: Any) -> list[dict[str, str]]:
             {"article": r.get("article", ""), "message": r.get("message", "")} for r in rows]
 
 
+def _preparable(case: EnforcementCase) -> bool:
+    """May the case's step notice be prepared now (the services decide; this only chooses what to offer)?"""
+    step = services.NOTICE_STEP.get(case.measure)
+    if step is None or case.status in FINAL or not case.machine.allows(case.status, step[1]):
+        return False
+    n = case.notice
+    return n is None or n.status == Notice.Status.CANCELLED or n.campaign.status == Campaign.Status.CANCELLED
+
+
+def _prepare(request: HttpRequest, rows: list[EnforcementCase]) -> services.Prepared:
+    _need(request, "manage_enforcement")
+    raw = request.POST.get("measure_on", "").strip()
+    measure_on = None
+    if raw:
+        try:
+            measure_on = date.fromisoformat(raw)
+        except ValueError:
+            raise services.CaseError("measure_on", "조치 예정일을 2026-12-05 모양으로 적어 주십시오.") from None
+    elif any(c.measure != M.DISCLOSURE for c in rows):
+        raise services.CaseError("measure_on", "조치 예정일을 적어 주십시오.")
+    done = services.prepare_notices(rows, measure_on=measure_on, actor=_actor(request), clock=_clock,
+                                    name=request.POST.get("name", ""))
+    c = done.campaign
+    text = (f"캠페인 {c.pk}번({c.get_kind_display()})을 만들고 대상을 확정했습니다: 안내문 {len(done.linked)}건. "
+            "캠페인 화면에서 다른 직원의 승인을 받아 발송하십시오.")
+    if done.skipped:
+        text += " 체납액이 없어 안내문을 만들지 않은 사건: " + ", ".join(f"{x.pk}번" for x in done.skipped) + "."
+    messages.success(request, text)
+    return done
+
+
 # --- the list -------------------------------------------------------------------------------------------------------
 
 
 @staff_view("view_taxpayer")
+@require_http_methods(["GET", "POST"])
 def cases(request: HttpRequest) -> HttpResponse:
     j = _j(request)
+    if request.method == "POST":  # 사전 통지·예고 for the cases ticked (one kind of measure)
+        try:
+            ids = [int(x) for x in request.POST.getlist("cases") if x.isdigit()]
+            chosen = list(EnforcementCase.objects.filter(jurisdiction=j, pk__in=ids))
+            if not chosen:
+                raise services.CaseError("cases", "안내문을 준비할 사건을 고르십시오.")
+            done = _prepare(request, chosen)
+        except services.CaseError as e:
+            messages.error(request, e.message)
+        else:
+            if request.user.has_perm("staff.view_reports"):
+                return redirect("staff:campaign_detail", campaign_id=done.campaign.pk)
+        return redirect(request.get_full_path())
     measure, stage = request.GET.get("measure", ""), request.GET.get("stage", "")
     scope = request.GET.get("scope", "open")
-    rows = EnforcementCase.objects.filter(jurisdiction=j).select_related("taxpayer")
+    rows = EnforcementCase.objects.filter(jurisdiction=j).select_related("taxpayer", "notice__campaign")
     counts_q = rows.exclude(status__in=FINAL).values("measure", "status").annotate(n=Count("pk"))
     if measure in M.values:
         rows = rows.filter(measure=measure)
@@ -81,8 +131,10 @@ def cases(request: HttpRequest) -> HttpResponse:
     rows = rows.annotate(pending=Count("requests", filter=Q(requests__decision=MoveRequest.Decision.PENDING)),
                          levy_count=Count("levies", distinct=True)).order_by("-stage_on", "-pk")
     page, query = page_of(request, rows)
+    can_prepare = request.user.has_perm("staff.manage_enforcement")
     for c in page.object_list:
         c.taxpayer_masked = mask_name(c.taxpayer.name)
+        c.preparable = can_prepare and _preparable(c)
     counts: dict[str, list[dict[str, Any]]] = {}
     for row in counts_q:
         counts.setdefault(row["measure"], []).append(
@@ -93,6 +145,7 @@ def cases(request: HttpRequest) -> HttpResponse:
         "page": page, "query": query, "summary": summary, "measures": M.choices, "stages": CS.choices,
         "measure": measure, "stage": stage, "scope": scope, "ready": request.GET.get("ready") == "1",
         "pending_count": MoveRequest.objects.filter(jurisdiction=j, decision=MoveRequest.Decision.PENDING).count(),
+        "any_preparable": any(c.preparable for c in page.object_list), "today": _today(),
     })
 
 
@@ -133,6 +186,8 @@ def _post(request: HttpRequest, case: EnforcementCase) -> None:
         else:
             services.reject(req, actor=_actor(request), reason=reason, clock=_clock)
             messages.success(request, "요청을 반려했습니다.")
+    elif action == "notices":
+        _prepare(request, [case])
     elif action == "facts":
         _need(request, "manage_enforcement")
         services.record_facts(case, _facts_from(request), reason=reason, actor=_actor(request), clock=_clock)
@@ -154,7 +209,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         if nxt == "queue":
             return redirect("staff:enforcement_queue")
         return redirect("staff:enforcement_case", case_id=case.pk)
-    case = EnforcementCase.objects.select_related("taxpayer").get(pk=case.pk)
+    case = EnforcementCase.objects.select_related("taxpayer", "notice__campaign").get(pk=case.pk)
     today = _today()
     levies = list(case.levies.order_by("due_date", "tax_number"))
     for lv in levies:
@@ -188,7 +243,21 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "own_request": pending is not None and pending.requested_by == _actor(request),
         "exit_conditions": _exit_conditions(case.jurisdiction_id, today),
         "recorded_conditions": set(case.recorded.get("exit_conditions") or []),
+        **_notice_context(case),
     })
+
+
+def _notice_context(case: EnforcementCase) -> dict[str, Any]:
+    """The notice of the case's step and its 유통증명, and what the prepare form needs."""
+    step = services.NOTICE_STEP.get(case.measure)
+    out: dict[str, Any] = {"step": None, "notice": case.notice, "evidence": [], "preparable": _preparable(case)}
+    if step is not None:
+        out["step"] = {"kind": Campaign.Kind(step[0]).label, "stage": stage_label(case.measure, step[1]),
+                       "disclosure": case.measure == M.DISCLOSURE}
+    if case.notice is not None:
+        out["evidence"] = notices.evidence(case.notice)
+        out["notice_sent"] = case.notice.status in services.SENT
+    return out
 
 
 def _fact_value(v: Any) -> str:

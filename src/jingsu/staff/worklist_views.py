@@ -136,6 +136,8 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
             "ml": ml, "page": page, "rows": rows, "tabs": [(m, wl.measures[m]) for m in MEASURES],
             "base_query": base, "query": f"{base}&measure={measure}" if base else f"measure={measure}",
             "filter_words": wl.filters.words(),
+            "case_rows": [{"stage": c.stage, "row": r, "name": people.name(r.name)}
+                          for c in wl.cases if c.measure == measure for r in c.rows],
         })
     return render(request, "staff/enforcement/worklist.html", context)
 
@@ -147,13 +149,19 @@ def _show(r: Row, people: People) -> dict[str, Any]:
 COLUMNS = [Col("구분", width=10), Col("납세자 번호", "text", 12), Col("성명", width=12), Col("체납액", "won", 14),
            Col("체납 건수", "count", 9), Col("최초 체납 발생일", "date", 14), Col("세목", width=20), Col("동", width=12),
            Col("변경 예정일", "date", 13), Col("다음 절차", width=60), Col("대상이 아닌 이유", width=50),
-           Col("확인할 사항", width=50)]
+           Col("확인할 사항", width=50), Col("진행 중인 사건", width=22)]
+
+
+CASE_COLUMNS = [Col("처분", width=24), Col("단계", width=16), Col("사건 번호", width=10), Col("납세자 번호", "text", 12),
+                Col("성명", width=12), Col("단계 일자", "date", 13), Col("개시일", "date", 13), Col("체납액", "won", 14),
+                Col("해제 가능", width=9), Col("승인 대기", width=9)]
 
 
 def _sheet_rows(rows: Iterable[Row], name: Callable[[str], str]) -> Iterable[Sequence[Any]]:
     for r in rows:
         yield [STATUS_LABELS[r.status], str(r.taxpayer_id), name(r.name), r.arrears, r.count, r.oldest_arrears_date,
-               r.tax_item_names, r.dong, r.next_change, r.next_step, r.reason_text, r.finding]
+               r.tax_item_names, r.dong, r.next_change, r.next_step, r.reason_text, r.finding,
+               f"{r.case_id}번 ({r.case_stage})" if r.case_id else ""]
 
 
 def worklist_sheets(wl: Worklist, name: Callable[[str], str]) -> list[Sheet]:
@@ -165,6 +173,10 @@ def worklist_sheets(wl: Worklist, name: Callable[[str], str]) -> list[Sheet]:
                                           Col("체납액", "won", 14)],
                             ([MEASURE_LABELS.get(c.measure, (c.measure,))[0], c.stage, c.count, c.arrears]
                              for c in wl.cases)))
+        sheets.append(Sheet("진행 중인 사건", CASE_COLUMNS, (
+            [MEASURE_LABELS.get(c.measure, (c.measure,))[0], c.stage, f"{r.case_id}번", str(r.taxpayer_id),
+             name(r.name), r.stage_on, r.opened_on, r.arrears, "예" if r.release_ready else "",
+             "예" if r.pending else ""] for c in wl.cases for r in c.rows)))
     return sheets
 
 

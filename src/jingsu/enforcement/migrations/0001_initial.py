@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('core', '0004_jurisdiction_office_team'),
         ('levies', '0002_enforcement_cost'),
+        ('notices', '0014_measure_templates'),
         ('rewards', '0002_case_titles_in_korean'),
         ('taxpayers', '0002_encrypt_ci'),
     ]
@@ -31,10 +32,10 @@ class Migration(migrations.Migration):
                 ('release_ready', models.BooleanField(default=False, verbose_name='해제 가능')),
                 ('check_reasons', models.JSONField(blank=True, default=list, verbose_name='점검 결과')),
                 ('checked_on', models.DateField(blank=True, null=True, verbose_name='점검일')),
-                ('notice_id', models.BigIntegerField(blank=True, null=True, verbose_name='통지 안내문')),
                 ('evidence', models.JSONField(blank=True, default=list, verbose_name='증빙')),
                 ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.jurisdiction')),
                 ('levies', models.ManyToManyField(related_name='enforcement_cases', to='levies.levy', verbose_name='대상 부과 건')),
+                ('notice', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='enforcement_cases', to='notices.notice', verbose_name='통지 안내문')),
                 ('taxpayer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enforcement_cases', to='taxpayers.taxpayer')),
             ],
             options={

@@ -59,7 +59,7 @@ def render_text(wl: Worklist) -> str:
     words = wl.filters.words()
     if words:
         out.append("조건: " + ", ".join(f"{k} {v}" for k, v in words))
-    headers = ["구분", "번호", "성명", "체납액", "건수", "최초 체납 발생일", "세목", "동", "변경 예정일"]
+    headers = ["구분", "번호", "성명", "체납액", "건수", "최초 체납 발생일", "세목", "동", "변경 예정일", "사건"]
     for ml in wl.measures.values():
         out.append("")
         out.append(f"■ {ml.name} ({ml.basis}) — 대상 {len(ml.qualifying):,}명, 확인 필요 {len(ml.check):,}명, "
@@ -69,7 +69,8 @@ def render_text(wl: Worklist) -> str:
         if ml.check or any(r.finding for r in ml.soon):
             out.append(f"  확인 필요: {ml.finding}")
         rows = [[STATUS_LABELS[r.status], str(r.taxpayer_id), mask_name(r.name), f"{r.arrears:,}원", f"{r.count:,}",
-                 kdate(r.oldest_arrears_date), r.tax_item_names, r.dong or "—", kdate(r.next_change) or "—"]
+                 kdate(r.oldest_arrears_date), r.tax_item_names, r.dong or "—", kdate(r.next_change) or "—",
+                 f"{r.case_id}번 {r.case_stage}" if r.case_id else "—"]
                 for r in (*ml.qualifying, *ml.check, *ml.soon)]
         if rows:
             out += ["  " + line for line in _table(headers, rows, {3, 4})]
@@ -81,6 +82,12 @@ def render_text(wl: Worklist) -> str:
         out += ["  " + line for line in _table(["처분", "단계", "건수", "체납액"],
                                                [[c.measure_name, c.stage, f"{c.count:,}", f"{c.arrears:,}원"]
                                                 for c in wl.cases], {2, 3})]
+        out.append("")
+        out += ["  " + line for line in _table(
+            ["사건", "처분", "단계", "번호", "성명", "단계 일자", "체납액", "점검"],
+            [[f"{r.case_id}번", c.measure_name, c.stage, str(r.taxpayer_id), mask_name(r.name), kdate(r.stage_on),
+              f"{r.arrears:,}원", "해제 가능" if r.release_ready else ("승인 대기" if r.pending else "—")]
+             for c in wl.cases for r in c.rows], {6})]
     return "\n".join(out) + "\n"
 
 
