@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from django.db.models import Q
@@ -20,6 +20,7 @@ from django.db.models import Q
 from jingsu.clock import SEOUL, Clock, today
 from jingsu.core.formats import kdate, won
 from jingsu.core.models import Jurisdiction
+from jingsu.delivery import services as delivery
 from jingsu.delivery.paper import mask_name
 from jingsu.enforcement import services as cases
 from jingsu.enforcement.models import EnforcementCase, MoveRequest, stage_label
@@ -28,13 +29,17 @@ from jingsu.korean import josa
 from jingsu.law import enforcement as law
 from jingsu.law.procedure import demand_issue_deadline, demand_payment_deadline
 from jingsu.levies.models import Levy
+from jingsu.notices import services as notices
 from jingsu.payments import services as payments
+from jingsu.providers.base import ProviderSet
 from jingsu.rewards.models import Official
 from jingsu.staff.downloads import workbook
 from jingsu.staff.worklist_views import worklist_sheets
 from jingsu.taxpayers.models import Taxpayer
 
 M = EnforcementCase.Measure
+#: the office's choice in the demo, not the law's: the measure comes 30 days after its 예고
+FOREWARNING = timedelta(days=30)
 S = EnforcementCase.Status
 
 
@@ -69,9 +74,11 @@ def _pick(wl: Worklist, measure: str, *, lists: tuple[str, ...] = ("qualifying",
     return None
 
 
-def run(j: Jurisdiction, *, clock: Clock, out: Path, maker: str, checker: str,
+def run(j: Jurisdiction, providers: ProviderSet, *, clock: Clock, out: Path, maker: str, checker: str,
         say: Callable[[str], None]) -> str:
-    """The worklist of `j` on the clock's day (written to `out`) and one case per measure; the summary text."""
+    """The worklist of `j` on the clock's day (written to `out`) and one case per measure; the summary text. A
+    stage that is a 사전 통지 or 예고 waits for its notice to go out: the demo prepares it from the case, the 팀장
+    approves the campaign and it is handed to the intermediaries through `providers` (the simulator)."""
     on = today(clock)
     wl = worklist(j.code, on, today=on, within_days=30)
     (out / "enforcement-worklist.json").write_text(json.dumps(as_json(wl, name=mask_name), ensure_ascii=False,
@@ -89,15 +96,27 @@ def run(j: Jurisdiction, *, clock: Clock, out: Path, maker: str, checker: str,
     taken: set[int] = set(EnforcementCase.objects.filter(jurisdiction=j).values_list("taxpayer_id", flat=True))
     walks: list[Walk] = []
 
+    def notice(case: EnforcementCase) -> None:
+        """The step's notice: prepared from the case, approved by the 팀장, handed to the intermediaries."""
+        measure_on = None if case.measure == M.DISCLOSURE else on + FOREWARNING
+        prepared = cases.prepare_notices([case], measure_on=measure_on, actor=maker, clock=clock,
+                                         name=f"{M(case.measure).label} 안내 (데모)")
+        notices.approve_campaign(prepared.campaign, actor=checker, clock=clock)
+        delivery.start_campaign(prepared.campaign, providers, actor=checker, clock=clock)
+        delivery.send_queued(providers, clock=clock, limit=10**9)
+
     def step(walk: Walk, case: EnforcementCase, to: str, reason: str) -> bool:
         """Move `case` to `to` (a second person approves what restricts rights); False when the law stops it."""
         try:
+            if cases.NOTICE_STEP.get(case.measure, ("", ""))[1] == to:
+                notice(case)
+                walk.stages.append("안내문 발송")
             moved = cases.move(case, to, reason=reason, actor=maker, clock=clock, on=on,
                                official=official if (case.measure, to) in cases.REWARD_KIND else None)
             if isinstance(moved, MoveRequest):
                 cases.approve(moved, actor=checker, clock=clock)
-        except cases.CaseError as e:
-            walk.stopped = f"{josa(stage_label(case.measure, to), '으로')} 넘어가지 않음: {e.message}"
+        except (cases.CaseError, notices.CampaignError) as e:
+            walk.stopped = f"{josa(stage_label(case.measure, to), '으로')} 넘어가지 않음: {e}"
             return False
         case.refresh_from_db()
         walk.stages.append(case.stage_name)

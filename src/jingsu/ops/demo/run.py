@@ -140,10 +140,13 @@ def run_demo(
             if clock.now().hour == 10 and day % 7 == 0:
                 say(f"    {day}일째: 수납 {feed_total.new:,}건 {won(feed_total.amount)}")
 
+        say("    체납처분: 오늘의 대상 목록 → 처분마다 사건 하나를 단계별로 (요청 담당자, 승인 팀장; 예고·사전 통지는 "
+            "안내문을 보낸 뒤)")
+        enforcement_text = demo_enforcement.run(j, providers, clock=clock, out=out, maker=MAKER, checker=CHECKER,
+                                                say=say)
+
     say("    세입징수 포상금: 징수대장 → 공적심사위원회 → 심사결정 → 지급신청 → 이체")
     reward_text = demo_rewards.review(campaign, reward_demo, clock=clock, out=out)
-    say("    체납처분: 오늘의 대상 목록 → 처분마다 사건 하나를 단계별로 (요청 담당자, 승인 팀장)")
-    enforcement_text = demo_enforcement.run(j, clock=clock, out=out, maker=MAKER, checker=CHECKER, say=say)
     samples = _sample_pdfs(campaign, out / "samples")
     say("6/6 결과")
     effects = campaign_effects(campaign)
