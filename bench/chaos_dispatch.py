@@ -83,7 +83,7 @@ def main() -> int:
     roll = var / f"roll-{args.notices}.csv"
     generate_roll(jurisdiction="11260", taxpayers=args.notices, seed=args.seed, out=roll, today=now.date())
     import_roll(roll, jurisdiction_code="11260", clock=clock)
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="chaos", kind="arrears",
+    campaign = notices.create_campaign(Jurisdiction.by_code("11260"), name="chaos", kind="arrears",
                                        as_of=now.date(), actor="chaos:maker", clock=clock)
     notices.build_campaign(campaign, actor="chaos:maker", clock=clock)
     notices.approve_campaign(campaign, actor="chaos:checker", clock=clock)

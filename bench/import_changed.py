@@ -183,7 +183,7 @@ def main() -> int:
 
     clock = ManualClock(start)
     wall = SystemClock()  # only to measure: `jingsu dispatch` stamps its history rows with the real clock
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code=args.jurisdiction), name="bench",
+    campaign = notices.create_campaign(Jurisdiction.by_code(args.jurisdiction), name="bench",
                                        kind="arrears", as_of=start.date(), actor="bench:maker", clock=clock)
     say("building the campaign")
     notices.build_campaign(campaign, actor="bench:maker", clock=clock)

@@ -108,7 +108,7 @@ def main() -> int:
     import_roll(roll, jurisdiction_code="11260", actor="bench", clock=clock)
     from jingsu.core.models import Jurisdiction
 
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="bench", kind="arrears",
+    campaign = notices.create_campaign(Jurisdiction.by_code("11260"), name="bench", kind="arrears",
                                        as_of=date.today(), actor="maker", clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)
     notices.approve_campaign(campaign, actor="checker", clock=clock)

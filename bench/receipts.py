@@ -57,7 +57,7 @@ def main() -> int:
     if not roll.exists():
         generate_roll(jurisdiction="11260", taxpayers=args.notices, seed=9, out=roll, today=now.date())
     import_roll(roll, jurisdiction_code="11260", clock=clock)
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="bench", kind="arrears",
+    campaign = notices.create_campaign(Jurisdiction.by_code("11260"), name="bench", kind="arrears",
                                        as_of=now.date(), actor="bench:maker", clock=clock)
     notices.build_campaign(campaign, actor="bench:maker", clock=clock)
     refs = list(Notice.objects.filter(campaign=campaign).values_list("pk", "reference"))

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jingsu.core.formats import won
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices import services as notices
 from jingsu.notices.models import Notice, NoticeLine
@@ -90,7 +91,7 @@ def test_a_payment_on_a_levy_of_two_campaigns_counts_once(overlapping, clock, cl
     # the XLSX and the dashboard show the same
     summary = {r[0]: r[1] for r in load_workbook(io.BytesIO(render_xlsx(ep)))["요약"].iter_rows(values_only=True)}
     assert summary["납부 금액(원)"] == 120_000 and summary["납부 건수"] == 2
-    user = staff_services.create_staff_user("chief-11260", jurisdiction="11260", role="section_chief",
+    user = staff_services.create_staff_user("chief-11260", jurisdiction=Jurisdiction.by_code("11260"), role="section_chief",
                                             password="시험-비밀번호-1234", clock=clock).user
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get("/staff/effects/period/?start=2026-11-01&end=2026-11-30").content.decode()

@@ -59,7 +59,7 @@ def installments(request: HttpRequest) -> HttpResponse:
         plan.paid_count = sum(1 for i in rows if i.paid)  # type: ignore[attr-defined]
         plan.next_due = next((i for i in rows if not i.paid), None)  # type: ignore[attr-defined]
         plan.missed = [i for i in rows if i.missed(today)]  # type: ignore[attr-defined]
-    missed = list(assistance.missed_installments(j.code, today)[:LIST_LIMIT])
+    missed = list(assistance.missed_installments(j, today)[:LIST_LIMIT])
     for i in missed:
         i.taxpayer_masked = mask_name(i.plan.taxpayer.name)  # type: ignore[attr-defined]
     done = _masked(list(plans.exclude(status__in=InstallmentPlan.OPEN_STATUSES).order_by("-decided_at", "-pk")
@@ -105,7 +105,7 @@ def installment_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "staff/assistance/installment.html", {
         "plan": plan, "taxpayer_masked": mask_name(plan.taxpayer.name), "owed_today":
             assistance.owed_now(plan.notice, today), "proposal": proposal, "proposal_error": proposal_error,
-        "installments": rows, "today": today, "rule": rule_for(plan.jurisdiction_id),
+        "installments": rows, "today": today, "rule": rule_for(plan.jurisdiction),
     })
 
 

@@ -306,10 +306,9 @@ def _kdate(iso: str) -> str:
 @staff_view("view_rewards")
 def ledgers(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    code = _j(request).code
-    one = [replace(r, collected_on=_kdate(r.collected_on)) for r in documents.ledger_one(code, year)]
+    one = [replace(r, collected_on=_kdate(r.collected_on)) for r in documents.ledger_one(_j(request), year)]
     two = [replace(r, due_on=_kdate(r.due_on), collected_on=_kdate(r.collected_on), paid_on=_kdate(r.paid_on))
-           for r in documents.ledger_two(code, year)]
+           for r in documents.ledger_two(_j(request), year)]
     return render(request, "staff/rewards/ledgers.html", {
         "year": year, "one": one, "two": two,
         "one_headers": documents.LedgerOneRow.HEADERS, "two_headers": documents.LedgerTwoRow.HEADERS,
@@ -319,14 +318,14 @@ def ledgers(request: HttpRequest) -> HttpResponse:
 @staff_view("view_rewards")
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     year, code = _year(request), _j(request).code
-    return _download(request, documents.ledger_xlsx(code, year), f"포상금대장-{code}-{year}.xlsx", XLSX,
+    return _download(request, documents.ledger_xlsx(_j(request), year), f"포상금대장-{code}-{year}.xlsx", XLSX,
                      action="reward.ledger.download", detail={"year": year, "format": "xlsx"})
 
 
 @staff_view("view_rewards")
 def ledger_pdf(request: HttpRequest) -> HttpResponse:
     year, code = _year(request), _j(request).code
-    return _download(request, documents.ledger_pdf(code, year), f"포상금대장-{code}-{year}.pdf", "application/pdf",
+    return _download(request, documents.ledger_pdf(_j(request), year), f"포상금대장-{code}-{year}.pdf", "application/pdf",
                      action="reward.ledger.download", detail={"year": year, "format": "pdf"})
 
 
@@ -647,7 +646,7 @@ def _claims_page(request: HttpRequest, **forms_: Any) -> HttpResponse:
     return render(request, "staff/rewards/claims.html", {
         "year": year, "claims": claims, "page": claims, "query": query, "decisions": decisions, "batches": batches,
         "budget": RewardBudget.objects.filter(jurisdiction=j, year=budget_year).first(),
-        "remaining": rewards.budget_remaining(j.code, budget_year),
+        "remaining": rewards.budget_remaining(j, budget_year),
         "claim_form": forms_.get("claim_form") or ClaimForm(request),
         "schedule_form": ScheduleForm(), "schedule_error": forms_.get("schedule_error"),
         "budget_form": forms_.get("budget_form") or BudgetForm(initial={"year": year}),

@@ -73,7 +73,7 @@ def run_demo(
         stdout.write(f"[{time.monotonic() - started:6.1f}s | {clock.now():%Y-%m-%d %H:%M}] {message}\n")
         stdout.flush()
 
-    j = Jurisdiction.objects.get(code=jurisdiction)
+    j = Jurisdiction.by_code(jurisdiction)
     sender = set_demo_office(j)
     say(f"    발신: {sender.contact} (jingsu office {j.code}로 바꿀 수 있습니다)")
     roll = out / f"roll-{jurisdiction}-{taxpayers}.csv"
