@@ -16,7 +16,7 @@ from django.urls import path
 
 from jingsu.core.formats import file_size
 from jingsu.staff import payment_uploads, tasks
-from jingsu.staff.access import scoped_or_404, staff_view
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.models import PaymentUpload
 from jingsu.staff.paging import page_of
@@ -57,16 +57,16 @@ class PaymentUploadForm(forms.Form):
 
 
 @staff_view("manage_payments")
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: StaffRequest) -> HttpResponse:
     form = PaymentUploadForm(request.POST, request.FILES) if request.method == "POST" else PaymentUploadForm()
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
         record = payment_uploads.store_upload(
             f.chunks(), original_name=f.name, layout=form.cleaned_data["layout"], source=form.cleaned_data["source"],
-            jurisdiction=request.jurisdiction, user=request.user)  # type: ignore[attr-defined]
+            jurisdiction=request.jurisdiction, user=request.user)
         _background(tasks.validate_payment_upload, record.pk)
         return redirect("staff:money_file_detail", payment_upload_id=record.pk)
-    recent, query = page_of(request, PaymentUpload.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
+    recent, query = page_of(request, PaymentUpload.objects.filter(jurisdiction=request.jurisdiction)
                             .order_by("-created_at", "-pk"), RECENT)
     return render(request, "staff/money/file_upload.html", {
         "form": form, "recent": recent, "page": recent, "query": query, "limit": file_size(payment_uploads.max_bytes()),
@@ -85,12 +85,12 @@ def _detail(request: HttpRequest, record: PaymentUpload) -> HttpResponse:
 
 
 @staff_view("manage_payments")
-def detail(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+def detail(request: StaffRequest, payment_upload_id: int) -> HttpResponse:
     return _detail(request, scoped_or_404(request, PaymentUpload, pk=payment_upload_id))
 
 
 @staff_view("manage_payments")
-def confirm(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+def confirm(request: StaffRequest, payment_upload_id: int) -> HttpResponse:
     """POST: start the import (all or nothing) in the background. GET shows the report with the button."""
     record = scoped_or_404(request, PaymentUpload, pk=payment_upload_id)
     if request.method != "POST":
@@ -105,7 +105,7 @@ def confirm(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
 
 
 @staff_view("manage_payments")
-def status(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+def status(request: StaffRequest, payment_upload_id: int) -> HttpResponse:
     record = scoped_or_404(request, PaymentUpload, pk=payment_upload_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])

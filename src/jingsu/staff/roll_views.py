@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from jingsu.core.exports import xlsx_append
 from jingsu.core.formats import file_size
 from jingsu.staff import roll_uploads, tasks
-from jingsu.staff.access import scoped_or_404, staff_view
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.models import RollUpload
 from jingsu.staff.paging import page_of
 
@@ -75,15 +75,15 @@ class RollUploadForm(forms.Form):
 
 
 @staff_view("import_roll")
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: StaffRequest) -> HttpResponse:
     form = RollUploadForm(request.POST, request.FILES) if request.method == "POST" else RollUploadForm()
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
-        record = roll_uploads.store_upload(f.chunks(), original_name=f.name, jurisdiction=request.jurisdiction,  # type: ignore[attr-defined]
+        record = roll_uploads.store_upload(f.chunks(), original_name=f.name, jurisdiction=request.jurisdiction,
                                            user=request.user)
         _background(tasks.validate_roll_upload, record.pk)
         return redirect("staff:roll_detail", upload_id=record.pk)
-    recent, query = page_of(request, RollUpload.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
+    recent, query = page_of(request, RollUpload.objects.filter(jurisdiction=request.jurisdiction)
                             .order_by("-created_at", "-pk"), RECENT)
     return render(request, "staff/roll/upload.html", {"form": form, "recent": recent, "page": recent, "query": query,
                                                       "limit": _mb(roll_uploads.max_bytes()), "limits": limits()},
@@ -112,12 +112,12 @@ def _detail(request: HttpRequest, record: RollUpload, *, status: int = 200, reas
 
 
 @staff_view("import_roll")
-def detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+def detail(request: StaffRequest, upload_id: int) -> HttpResponse:
     return _detail(request, scoped_or_404(request, RollUpload, pk=upload_id))
 
 
 @staff_view("import_roll")
-def confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
+def confirm(request: StaffRequest, upload_id: int) -> HttpResponse:
     """POST: start the import (all or nothing) in the background. GET shows the report with the button."""
     record = scoped_or_404(request, RollUpload, pk=upload_id)
     if request.method != "POST":
@@ -139,7 +139,7 @@ def confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @staff_view("import_roll")
-def status(request: HttpRequest, upload_id: int) -> HttpResponse:
+def status(request: StaffRequest, upload_id: int) -> HttpResponse:
     """The progress page's JSON (same permission and jurisdiction as the page; GET only, after the 404 check)."""
     record = scoped_or_404(request, RollUpload, pk=upload_id)
     if request.method not in ("GET", "HEAD"):
@@ -199,11 +199,11 @@ def template_workbook(code: str) -> bytes:
 
 
 @staff_view("import_roll")
-def template(request: HttpRequest) -> HttpResponse:
+def template(request: StaffRequest) -> HttpResponse:
     """GET: the roll template (XLSX): the Korean headers and one example row."""
     from urllib.parse import quote
 
-    code = request.jurisdiction.code  # type: ignore[attr-defined]
+    code = request.jurisdiction.code
     response = HttpResponse(template_workbook(code),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"체납자료-서식-{code}.xlsx"
