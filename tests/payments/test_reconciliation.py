@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.payments import accounts
@@ -184,11 +184,11 @@ def test_fixed_width_cp949_round_trip_and_trailer_checks(clock, roll, tmp_path):
 def test_virtual_account_pool_import_and_assignment(clock, roll, tmp_path):
     good = tmp_path / "pool.csv"
     good.write_text("은행코드,가상계좌번호\n088,56000000000001\n088,560-0000-0000002\n", encoding="utf-8")
-    assert accounts.import_pool(good, jurisdiction="11260", actor="관리자", clock=clock) == 2
+    assert accounts.import_pool(good, jurisdiction=Jurisdiction.by_code("11260"), actor="관리자", clock=clock) == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("은행코드,가상계좌번호\n88,56000000000003\n088,56000000000001\n", encoding="utf-8")
     with pytest.raises(PaymentFileError) as e:
-        accounts.import_pool(bad, jurisdiction="11260", actor="관리자", clock=clock)
+        accounts.import_pool(bad, jurisdiction=Jurisdiction.by_code("11260"), actor="관리자", clock=clock)
     assert {(p.line, p.field) for p in e.value.problems} == {(2, "은행코드"), (3, "가상계좌번호")}
     assert VirtualAccount.objects.count() == 2
     ids = sorted({lv.taxpayer_id for lv in roll.values()})

@@ -72,7 +72,7 @@ def overlapping(clock, jungnang):
 def test_a_payment_on_a_levy_of_two_campaigns_counts_once(overlapping, clock, client):
     a, b, p = overlapping
     ea, eb = campaign_effects(a), campaign_effects(b)
-    ep = period_effects("11260", date(2026, 11, 1), date(2026, 11, 30))
+    ep = period_effects(Jurisdiction.by_code("11260"), date(2026, 11, 1), date(2026, 11, 30))
     assert ep["campaigns"] == [a.pk, b.pk]
     assert (ea["paid_count"], ea["paid_amount"]) == (1, 70_000)
     assert (eb["paid_count"], eb["paid_amount"]) == (1, 50_000)
@@ -109,7 +109,7 @@ def test_the_period_total_is_the_sum_of_distinct_attributed_payments_whatever_th
     _pay(a, "이서연", "-14-2022-", t0 + timedelta(days=9), 10_000, clock, "p-lee-2")
     _pay(a, "이서연", "-14-2022-", t0 + timedelta(days=9), 10_000, clock, "p-lee-2")
     ea, eb = campaign_effects(a), campaign_effects(b)
-    ep = period_effects("11260", date(2026, 11, 1), date(2026, 11, 30))
+    ep = period_effects(Jurisdiction.by_code("11260"), date(2026, 11, 1), date(2026, 11, 30))
     assert (ea["paid_amount"], eb["paid_amount"]) == (70_000, 60_000)
     assert ep["paid_amount"] == ea["paid_amount"] + eb["paid_amount"] == 130_000
     assert ep["seed_table"][-1]["notices"] == ep["notices"]

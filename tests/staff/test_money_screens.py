@@ -23,7 +23,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
@@ -331,7 +331,7 @@ def test_the_period_report_and_its_download(world, money, client):
     as_(client, world)
     default = client.get(reverse("staff:effects_period"))
     assert default.status_code == 200 and "2026. 1. 1. ~ 2026. 11. 23." in text(default)
-    e = period_effects(HOME, datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
+    e = period_effects(Jurisdiction.by_code(HOME), datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
     r = client.get(reverse("staff:effects_period") + "?start=2026-11-01&end=2026-11-30")
     assert r.status_code == 200
     body = text(r)

@@ -501,7 +501,7 @@ def effects_period(request: StaffRequest) -> HttpResponse:
     form, start, end, ok = _period(request)
     if not ok:
         return render(request, "staff/effects/home.html", {"campaigns": _campaigns(request)[:200], "form": form})
-    e = fx.period_effects(_j(request).code, start, end)
+    e = fx.period_effects(_j(request), start, end)
     query = f"?start={start.isoformat()}&end={end.isoformat()}"
     return _effects_page(request, e, form=form, start=start, end=end,
                          xlsx_url=reverse("staff:effects_period_xlsx") + query)
@@ -510,5 +510,5 @@ def effects_period(request: StaffRequest) -> HttpResponse:
 @staff_view("view_reports")
 def effects_period_xlsx(request: StaffRequest) -> HttpResponse:
     _form, start, end, _ok = _period(request)
-    e = fx.period_effects(_j(request).code, start, end)
+    e = fx.period_effects(_j(request), start, end)
     return _xlsx(request, e, f"발송효과-{start.isoformat()}-{end.isoformat()}.xlsx")
