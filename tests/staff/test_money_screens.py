@@ -223,7 +223,7 @@ def test_the_reconciliation_summary_equals_the_rows(world, money, client, clock,
     f = tmp_path / "bank-20261123.csv"
     f.write_bytes(("거래번호,수납일시,금액,전자납부번호,가상계좌,과세번호,납부수단\r\n"
                    f"file-1,20261123150000,10000,,,{levies[2].tax_number},04\r\n").encode("cp949"))
-    import_payment_file(f, jurisdiction=HOME, layout="csv", source="counter", actor="clerk", clock=clock)
+    import_payment_file(f, jurisdiction=Jurisdiction.by_code(HOME), layout="csv", source="counter", actor="clerk", clock=clock)
 
     start = datetime(2026, 11, 23, tzinfo=SEOUL)
     rows = Payment.objects.filter(jurisdiction_id=HOME, received_at__gte=start,

@@ -199,7 +199,7 @@ def run_import(upload_id: int) -> str:
     try:
         with childproc.idle_in_transaction_timeout(childproc.import_idle_seconds()):
             result = files.import_payment_file(
-                stored_path(upload), jurisdiction=upload.jurisdiction_id, layout=upload.layout, source=upload.source,
+                stored_path(upload), jurisdiction=upload.jurisdiction, layout=upload.layout, source=upload.source,
                 actor=upload.confirmed_by or upload.actor, clock=_clock, name=upload.original_name,
                 progress=progress)
     except files.PaymentFileError as exc:  # the record changed since validation (same file, a conflict)
