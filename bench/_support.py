@@ -79,7 +79,7 @@ def campaign_for(clock: Any, *, as_of: date, name: str = "bench", maker: str = "
     from jingsu.notices import services as notices
     from jingsu.notices.models import Campaign
 
-    campaign = notices.create_campaign(Jurisdiction.objects.get(code=jurisdiction), name=name, kind="arrears",
+    campaign = notices.create_campaign(Jurisdiction.by_code(jurisdiction), name=name, kind="arrears",
                                        as_of=as_of, actor=maker, clock=clock)
     notices.build_campaign(campaign, actor=maker, clock=clock)
     if checker is not None:

@@ -83,7 +83,7 @@ def _child_build() -> int:
     from jingsu.notices import services
 
     clock = ManualClock(__import__("datetime").datetime(2026, 11, 23, 10, tzinfo=SEOUL))
-    campaign = services.create_campaign(Jurisdiction.objects.get(code="11260"), name="bench", kind="arrears",
+    campaign = services.create_campaign(Jurisdiction.by_code("11260"), name="bench", kind="arrears",
                                         as_of=AS_OF, actor="bench:maker", clock=clock)
     t = time.monotonic()
     summary = services.build_campaign(campaign, actor="bench:maker", clock=clock)

@@ -131,7 +131,7 @@ def _prepare(code: str) -> dict[str, Any]:
     from jingsu.staff.models import RollUpload
     from jingsu.staff.roles import ROLES
 
-    j = Jurisdiction.objects.get(code=code)
+    j = Jurisdiction.by_code(code)
     users = {}
     for role in ROLES:
         name = f"bench-{role.code}-{code}"

@@ -14,7 +14,7 @@ from _delivery_helpers import build_campaign
 from jingsu.assistance import services as assistance
 from jingsu.assistance.models import Installment, InstallmentPlan, InstallmentRule, Rule
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.law.procedure import next_working_day
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
@@ -111,7 +111,7 @@ def test_request_approve_bills_reminders_payment_and_completion(clock, notice, s
 
     # the second is missed: flagged after its due date
     day_after = rows[1].due_date + timedelta(days=1)
-    assert list(assistance.missed_installments("11260", day_after)) == [rows[1]]
+    assert list(assistance.missed_installments(Jurisdiction.by_code("11260"), day_after)) == [rows[1]]
     assert rows[1].missed(day_after) and not rows[2].missed(day_after)
 
     # the rest paid with the levies' own numbers: every levy 완납, the plan 완납
@@ -124,7 +124,7 @@ def test_request_approve_bills_reminders_payment_and_completion(clock, notice, s
     payments.read_bank_feed(providers, clock=clock)
     plan.refresh_from_db()
     assert plan.status == InstallmentPlan.Status.COMPLETED and plan.completed_at is not None
-    assert list(assistance.missed_installments("11260", day_after)) == []
+    assert list(assistance.missed_installments(Jurisdiction.by_code("11260"), day_after)) == []
 
 
 @pytest.mark.django_db

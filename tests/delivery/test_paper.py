@@ -11,6 +11,7 @@ from _delivery_helpers import build_campaign
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import (
@@ -141,7 +142,7 @@ def test_public_notice_list_masks_names_and_takes_effect_after_14_days(printed, 
     for secret in ("김민준", "850101", "1234566", "면목로", "02100", "010-"):
         assert secret not in text
     # publishing again creates nothing new
-    again = paper.create_public_notices("11260", date(2026, 11, 30), "tester", clock=clock, out_dir=out / "pn")
+    again = paper.create_public_notices(Jurisdiction.by_code("11260"), date(2026, 11, 30), "tester", clock=clock, out_dir=out / "pn")
     assert again.created == 0 and PublicNotice.objects.count() == 2
 
 
@@ -151,7 +152,7 @@ def test_public_notice_whose_14th_day_falls_on_christmas_and_a_weekend_takes_eff
     attempts = DeliveryAttempt.objects.filter(notice__campaign=campaign, channel=Channel.PAPER).order_by("pk")
     f = write_returns(out / "returns.csv", [[a.key, "2026-11-25", "이사불명"] for a in attempts])
     call_command("import_returns", str(f), "--as-of", "2026-11-30", "--out", str(out / "pn"))
-    result = paper.create_public_notices("11260", date(2026, 12, 11), "tester", clock=clock, out_dir=out / "pn")
+    result = paper.create_public_notices(Jurisdiction.by_code("11260"), date(2026, 12, 11), "tester", clock=clock, out_dir=out / "pn")
     assert result.created == 2 and result.effective_on == date(2026, 12, 28)
     assert {p.effective_on for p in PublicNotice.objects.all()} == {date(2026, 12, 28)}
 

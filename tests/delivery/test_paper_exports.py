@@ -11,6 +11,7 @@ import pytest
 from _delivery_helpers import build_campaign
 from django.core.management import call_command
 
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import Channel, DeliveryAttempt
@@ -73,6 +74,6 @@ def test_print_batch_and_public_notice_files_are_private(hostile_batch, clock):
     files = sorted(directory.iterdir())
     assert {f.suffix for f in files} == {".pdf", ".csv"} and len(files) == 3
     assert all(mode(f) == 0o600 for f in files), [(f.name, oct(mode(f))) for f in files]
-    paper.create_public_notices("11260", clock.now().date(), "t", clock=clock, out_dir=out / "pn")
+    paper.create_public_notices(Jurisdiction.by_code("11260"), clock.now().date(), "t", clock=clock, out_dir=out / "pn")
     assert mode(out / "pn") == 0o700
     assert all(mode(f) == 0o600 for f in (out / "pn").iterdir())

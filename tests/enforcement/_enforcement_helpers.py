@@ -9,6 +9,7 @@ from itertools import count
 from _money import pay_levy
 from jingsu.clock import SEOUL
 from jingsu.core import crypto
+from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
 from jingsu.rewards import services as rewards
@@ -46,6 +47,6 @@ def pay(clock, lv: Levy, amount: int | None = None, on: date | None = None) -> P
 
 
 def official(clock, name: str = "김징수", jurisdiction: str = HOME):
-    return rewards.add_official(jurisdiction, name=name, rank="지방세무주사", department="세무1과", bureau="재정국",
+    return rewards.add_official(Jurisdiction.by_code(jurisdiction), name=name, rank="지방세무주사", department="세무1과", bureau="재정국",
                                 director_or_above=False, bank="국민은행", account="123-45-67890123", actor="test",
                                 clock=clock)

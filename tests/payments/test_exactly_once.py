@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
@@ -184,7 +184,7 @@ def test_the_feed_reporting_a_booked_transaction_with_another_amount_changes_not
                                                                                     numbers_by_levy, clock,
                                                                                     tmp_path):
     f = _csv(tmp_path / "bank.csv", [f"TXFILE,20261123100000,1000,{numbers_by_levy[0]},,,02"])
-    import_payment_file(f, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+    import_payment_file(f, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     sim.control.bank_add([{"transaction_id": "TXFILE", "amount": 999_999, "payment_number": numbers_by_levy[0]},
                           {"transaction_id": "TXFILE", "amount": 1_000, "payment_number": numbers_by_levy[0]}])
     s = read_bank_feed(providers, clock=clock)
@@ -206,18 +206,18 @@ def _csv(path: Path, rows: list[str]) -> Path:
 def test_a_second_file_with_the_same_transaction_and_another_amount_is_refused(clock, numbers_by_levy, tmp_path):
     pn = numbers_by_levy[0]
     first = _csv(tmp_path / "first.csv", [f"D1,20261123100000,1000,{pn},,,02"])
-    import_payment_file(first, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+    import_payment_file(first, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     second = _csv(tmp_path / "second.csv", [f"D2,20261123110000,500,{pn},,,02",
                                             f"D1,20261123100000,999999,{pn},,,02"])
     with pytest.raises(PaymentFileError) as e:
-        import_payment_file(second, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+        import_payment_file(second, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     assert [(p.line, p.field) for p in e.value.problems] == [(3, "금액")]
     assert "3행 금액: 거래번호 D1의 수납이 이미 1,000원으로 기록되어 있는데 이 파일에는 999,999원으로 적혀 있습니다" in str(
         e.value)
     assert list(Payment.objects.values_list("external_id", "amount")) == [("D1", 1_000)]  # D2 not booked either
     # the same transaction with the same amount is still one payment, counted as already received
     again = _csv(tmp_path / "again.csv", [f"D1,20261123100000,1000,{pn},,,02", f"D3,20261123120000,700,{pn},,,02"])
-    r = import_payment_file(again, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+    r = import_payment_file(again, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     assert (r.new, r.duplicates) == (1, 1)
 
 
@@ -233,7 +233,7 @@ def test_a_csv_amount_must_be_ascii_digits_within_the_maximum(clock, numbers_by_
     f = _csv(tmp_path / "bad.csv", [f"A1,20261123100000,1000,{numbers_by_levy[0]},,,02",
                                     f"A2,20261123100000,{amount},{numbers_by_levy[0]},,,02"])
     with pytest.raises(PaymentFileError) as e:
-        import_payment_file(f, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+        import_payment_file(f, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     assert [(p.line, p.field) for p in e.value.problems] == [(3, "금액")]
     assert f"3행 금액: {says}" in str(e.value)
     assert not Payment.objects.exists()
@@ -242,7 +242,7 @@ def test_a_csv_amount_must_be_ascii_digits_within_the_maximum(clock, numbers_by_
 @pytest.mark.django_db
 def test_the_largest_amount_is_accepted(clock, numbers_by_levy, tmp_path):
     f = _csv(tmp_path / "big.csv", [f"M1,20261123100000,9999999999999,{numbers_by_levy[0]},,,02"])
-    r = import_payment_file(f, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+    r = import_payment_file(f, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     assert (r.new, r.amount) == (1, 9_999_999_999_999)
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from jingsu.clock import SEOUL
 from jingsu.core.formats import won
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery.services import start_campaign
 from jingsu.levies.models import Levy
 from jingsu.notices import services as notices
@@ -43,7 +44,7 @@ def sent(clock, jungnang, providers):
 
 
 def _console_page(client, clock, taxpayer_id: int) -> str:
-    user = staff_services.create_staff_user("clerk-11260", jurisdiction="11260", role="clerk",
+    user = staff_services.create_staff_user("clerk-11260", jurisdiction=Jurisdiction.by_code("11260"), role="clerk",
                                             password="시험-비밀번호-1234", clock=clock).user
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     r = client.get(f"/staff/taxpayers/{taxpayer_id}/")

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.payments import accounts
@@ -135,14 +135,14 @@ def test_csv_file_is_booked_whole_once(clock, roll, tmp_path):
     pn = number_of(roll[A])
     f = _csv(tmp_path / "수납.csv", [f"F1,20261123100000,1000,{pn},,,02", f"F2,2026-11-23 10:05:00,2000,,,{B},04",
                                      "F3,20261123101000,3000,,,없는과세번호,04"])
-    r = import_payment_file(f, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+    r = import_payment_file(f, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     assert (r.records, r.new, r.matched, r.unmatched, r.amount) == (3, 3, 2, 1, 6_000)
     assert r.unmatched_lines == [(4, "과세번호에 해당하는 부과 건이 없습니다.")]
     with pytest.raises(PaymentFileError, match="이미 가져온 파일"):
-        import_payment_file(f, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+        import_payment_file(f, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     # the same transactions in another file (another bank batch) are not booked again
     g = _csv(tmp_path / "again.csv", [f"F1,20261123100000,1000,{pn},,,02", f"F4,20261123110000,500,{pn},,,02"])
-    r2 = import_payment_file(g, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+    r2 = import_payment_file(g, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     assert (r2.new, r2.duplicates) == (1, 1)
 
 
@@ -152,7 +152,7 @@ def test_a_malformed_line_rejects_the_file_naming_line_and_field(clock, roll, tm
     f = _csv(tmp_path / "bad.csv", [f"B1,20261123100000,1000,{pn},,,02", f"B2,20261123100000,천원,{pn},,,02",
                                     "B3,20261340100000,100,,,,02"])
     with pytest.raises(PaymentFileError) as e:
-        import_payment_file(f, jurisdiction="11260", layout="csv", actor="담당자", clock=clock)
+        import_payment_file(f, jurisdiction=Jurisdiction.by_code("11260"), layout="csv", actor="담당자", clock=clock)
     found = {(p.line, p.field) for p in e.value.problems}
     assert {(3, "금액"), (4, "수납일시"), (4, "전자납부번호")} <= found
     assert "3행 금액" in str(e.value)
@@ -176,7 +176,7 @@ def test_fixed_width_cp949_round_trip_and_trailer_checks(clock, roll, tmp_path):
         parse(short, "fixed")
     f = tmp_path / "fixed.dat"
     f.write_bytes(data)
-    r = import_payment_file(f, jurisdiction="11260", layout="fixed", actor="담당자", clock=clock)
+    r = import_payment_file(f, jurisdiction=Jurisdiction.by_code("11260"), layout="fixed", actor="담당자", clock=clock)
     assert (r.new, r.matched) == (2, 2)
 
 
@@ -184,11 +184,11 @@ def test_fixed_width_cp949_round_trip_and_trailer_checks(clock, roll, tmp_path):
 def test_virtual_account_pool_import_and_assignment(clock, roll, tmp_path):
     good = tmp_path / "pool.csv"
     good.write_text("은행코드,가상계좌번호\n088,56000000000001\n088,560-0000-0000002\n", encoding="utf-8")
-    assert accounts.import_pool(good, jurisdiction="11260", actor="관리자", clock=clock) == 2
+    assert accounts.import_pool(good, jurisdiction=Jurisdiction.by_code("11260"), actor="관리자", clock=clock) == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("은행코드,가상계좌번호\n88,56000000000003\n088,56000000000001\n", encoding="utf-8")
     with pytest.raises(PaymentFileError) as e:
-        accounts.import_pool(bad, jurisdiction="11260", actor="관리자", clock=clock)
+        accounts.import_pool(bad, jurisdiction=Jurisdiction.by_code("11260"), actor="관리자", clock=clock)
     assert {(p.line, p.field) for p in e.value.problems} == {(2, "은행코드"), (3, "가상계좌번호")}
     assert VirtualAccount.objects.count() == 2
     ids = sorted({lv.taxpayer_id for lv in roll.values()})

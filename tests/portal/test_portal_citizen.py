@@ -17,7 +17,7 @@ from django.test import Client
 
 from jingsu.assistance import services as assistance
 from jingsu.assistance.models import CallbackRequest, InstallmentPlan
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.documents import render_alert
@@ -55,7 +55,7 @@ def portal(sim, clock, jungnang, monkeypatch, tmp_path):
     cache.clear()
     pool = tmp_path / "pool.csv"
     pool.write_text("은행코드,가상계좌번호\n" + "".join(f"088,5600000000{i:04d}\n" for i in range(5)), encoding="utf-8")
-    import_pool(pool, jurisdiction="11260", actor="clerk", clock=clock)
+    import_pool(pool, jurisdiction=Jurisdiction.by_code("11260"), actor="clerk", clock=clock)
     campaign = build_campaign(clock, jungnang)
     delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
     delivery.send_queued(providers, clock=clock)

@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jingsu.core.formats import won
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices import services as notices
 from jingsu.notices.models import Notice, NoticeLine
@@ -71,7 +72,7 @@ def overlapping(clock, jungnang):
 def test_a_payment_on_a_levy_of_two_campaigns_counts_once(overlapping, clock, client):
     a, b, p = overlapping
     ea, eb = campaign_effects(a), campaign_effects(b)
-    ep = period_effects("11260", date(2026, 11, 1), date(2026, 11, 30))
+    ep = period_effects(Jurisdiction.by_code("11260"), date(2026, 11, 1), date(2026, 11, 30))
     assert ep["campaigns"] == [a.pk, b.pk]
     assert (ea["paid_count"], ea["paid_amount"]) == (1, 70_000)
     assert (eb["paid_count"], eb["paid_amount"]) == (1, 50_000)
@@ -90,7 +91,7 @@ def test_a_payment_on_a_levy_of_two_campaigns_counts_once(overlapping, clock, cl
     # the XLSX and the dashboard show the same
     summary = {r[0]: r[1] for r in load_workbook(io.BytesIO(render_xlsx(ep)))["요약"].iter_rows(values_only=True)}
     assert summary["납부 금액(원)"] == 120_000 and summary["납부 건수"] == 2
-    user = staff_services.create_staff_user("chief-11260", jurisdiction="11260", role="section_chief",
+    user = staff_services.create_staff_user("chief-11260", jurisdiction=Jurisdiction.by_code("11260"), role="section_chief",
                                             password="시험-비밀번호-1234", clock=clock).user
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get("/staff/effects/period/?start=2026-11-01&end=2026-11-30").content.decode()
@@ -108,7 +109,7 @@ def test_the_period_total_is_the_sum_of_distinct_attributed_payments_whatever_th
     _pay(a, "이서연", "-14-2022-", t0 + timedelta(days=9), 10_000, clock, "p-lee-2")
     _pay(a, "이서연", "-14-2022-", t0 + timedelta(days=9), 10_000, clock, "p-lee-2")
     ea, eb = campaign_effects(a), campaign_effects(b)
-    ep = period_effects("11260", date(2026, 11, 1), date(2026, 11, 30))
+    ep = period_effects(Jurisdiction.by_code("11260"), date(2026, 11, 1), date(2026, 11, 30))
     assert (ea["paid_amount"], eb["paid_amount"]) == (70_000, 60_000)
     assert ep["paid_amount"] == ea["paid_amount"] + eb["paid_amount"] == 130_000
     assert ep["seed_table"][-1]["notices"] == ep["notices"]

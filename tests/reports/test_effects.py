@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Notice
@@ -115,10 +116,10 @@ def test_no_control_group_means_no_uplift_rather_than_the_whole_collection(clock
 
 @pytest.mark.django_db
 def test_period_report_pools_the_campaigns_of_the_period(measured):
-    e = period_effects("11260", date(2026, 11, 1), date(2026, 11, 30))
+    e = period_effects(Jurisdiction.by_code("11260"), date(2026, 11, 1), date(2026, 11, 30))
     assert e["campaigns"] == [measured.pk] and e["notices"] == 2
-    assert period_effects("11260", date(2025, 1, 1), date(2025, 12, 31))["notices"] == 0
-    assert period_effects("11560", date(2026, 11, 1), date(2026, 11, 30))["notices"] == 0
+    assert period_effects(Jurisdiction.by_code("11260"), date(2025, 1, 1), date(2025, 12, 31))["notices"] == 0
+    assert period_effects(Jurisdiction.by_code("11560"), date(2026, 11, 1), date(2026, 11, 30))["notices"] == 0
 
 
 @pytest.mark.django_db

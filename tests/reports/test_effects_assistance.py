@@ -11,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from jingsu.assistance import services as assistance
+from jingsu.core.models import Jurisdiction
 from jingsu.notices.models import Notice
 from jingsu.reports import effects as fx
 
@@ -36,5 +37,5 @@ def test_requests_are_counted_per_campaign(clock, jungnang):
     rows = {r[0]: r[1] for r in load_workbook(io.BytesIO(fx.render_xlsx(e)))["요약"].iter_rows(values_only=True)}
     assert (rows["분할 납부 요청"], rows["분할 납부 승인"], rows["상담 요청"]) == (2, 1, 1)
     # a period report pools them too
-    period = fx.period_effects("11260", campaign.as_of, campaign.as_of)
+    period = fx.period_effects(Jurisdiction.by_code("11260"), campaign.as_of, campaign.as_of)
     assert (period["installments_requested"], period["callbacks_requested"]) == (2, 1)

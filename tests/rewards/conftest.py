@@ -10,6 +10,7 @@ import pytest
 
 from _money import pay_levy
 from jingsu.core import crypto
+from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.payments.models import Payment
 from jingsu.rewards import services
@@ -50,7 +51,7 @@ def pay(db, clock):
 def official(db, clock):
     def make(name: str = "김징수", *, director: bool = False, rank: str = "지방세무주사",
              jurisdiction: str = YDP):
-        return services.add_official(jurisdiction, name=name, rank=rank, department="세무2과", bureau="재정국",
+        return services.add_official(Jurisdiction.by_code(jurisdiction), name=name, rank=rank, department="세무2과", bureau="재정국",
                                      director_or_above=director, bank="국민은행", account="123-45-67890123",
                                      actor="test", clock=clock)
 
@@ -60,7 +61,7 @@ def official(db, clock):
 @pytest.fixture
 def ydp_committee(db, clock, official):
     """영등포 제5조②③: 위원장(소관국장) + 과장급 2명 + 외부 전문가 3명 = 6명."""
-    committee = services.create_committee(YDP, bureau="재정국", actor="test", clock=clock)
+    committee = services.create_committee(Jurisdiction.by_code(YDP), bureau="재정국", actor="test", clock=clock)
     start = date(2025, 1, 1)
     members = [services.add_member(committee, name="국장", role="chair", kind="internal", term_start=start,
                                    official=official("국장", director=True, rank="지방서기관"), actor="test",

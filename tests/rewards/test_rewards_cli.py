@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
+from jingsu.core.models import Jurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.rewards.models import Claim, CommitteeMember, Decision, RewardCase
 
@@ -62,7 +63,7 @@ def test_cli_flow(tmp_path, make_levy, pay, ydp_committee):
 
     run("meeting", "--committee", str(committee.pk), "--on", "2026-05-15")
     m2 = str(committee.meetings.order_by("-pk").first().pk)
-    c2 = services.open_case("11560", merit_type="proposal", title="제안", facts={}, claimants=[(kim, "1", True)],
+    c2 = services.open_case(Jurisdiction.by_code("11560"), merit_type="proposal", title="제안", facts={}, claimants=[(kim, "1", True)],
                             actor="t", clock=runtime().clock)
     CommitteeMember.objects.filter(pk=members[4].pk).update(official=kim)
     run("agenda", "--meeting", m2, "--case", str(c2.pk))

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.rewards import documents, services
 from jingsu.rewards.composition import composition_problems
 from jingsu.rewards.models import Decision, RewardCase, RewardError
@@ -25,7 +25,7 @@ def seizure_case(make_levy, pay, official, clock):
         services.record_action(levy, kind="seizure", taken_on=date(2026, 3, 2), official=collector, actor="t",
                                clock=clock)
         pay(levy, 500_000, date(2026, 3, 10))
-        [case] = services.open_arrears_cases(YDP, 2026, levy=levy, actor="t", clock=clock)
+        [case] = services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, levy=levy, actor="t", clock=clock)
         return case
 
     return make
@@ -51,7 +51,7 @@ def test_ydp_composition(ydp_committee, clock):
 
 
 def test_jungnang_composition_four_to_six_internal(official, clock):
-    committee = services.create_committee("11260", bureau="재무국", actor="t", clock=clock)
+    committee = services.create_committee(Jurisdiction.by_code("11260"), bureau="재무국", actor="t", clock=clock)
     start = date(2025, 1, 1)
     for i, role in enumerate(["chair", "member", "member"]):
         services.add_member(committee, name=f"위원{i}", role=role, term_start=start,
@@ -100,7 +100,7 @@ def test_four_present_two_yes_fails_three_yes_passes(ydp_committee, seizure_case
     assert decision.total == 15_000 and decision.roll_size == 6 and decision.present == 4
     assert AuditLog.objects.filter(action="reward.meeting.decide", target_id=str(decision.pk)).exists()
     # 별지 제1호서식: the decided case shows the ordinance's rate (2년차 100분의 3) and the amount; the rejected none
-    ledger = {r.case: (r.rate, r.reward) for r in documents.ledger_one("11560", 2026)}
+    ledger = {r.case: (r.rate, r.reward) for r in documents.ledger_one(Jurisdiction.by_code("11560"), 2026)}
     assert ledger[b.number] == ("3%", 15_000) and ledger[a.number][0] == ""
     # immutable, and the meeting is closed
     decision.total = 1

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from test_rewards_payment import DAY, decide, paid_case  # noqa: F401  (fixture)
 
+from jingsu.core.models import Jurisdiction
 from jingsu.rewards import documents, services
 
 YDP = "11560"
@@ -37,11 +38,11 @@ def test_ledger_xlsx_writes_hostile_names_and_addresses_as_text(make_levy, pay, 
     services.record_action(levy, kind="seizure", taken_on=date(2026, 1, 5), official=kim, notes="+압류", actor="t",
                            clock=clock)
     pay(levy, 250_000, date(2026, 2, 1))
-    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
-    services.record_finding(YDP, category="unauthorized-use", tax_item="도로점용료", source_description="-2+3",
+    services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock)
+    services.record_finding(Jurisdiction.by_code(YDP), category="unauthorized-use", tax_item="도로점용료", source_description="-2+3",
                             taxpayer_name="\t=1+1", taxpayer_address=LINK, official=kim,
                             assessed=2_000_000, due_on=date(2026, 4, 30), actor="t", clock=clock)
-    wb = load_workbook(io.BytesIO(documents.ledger_xlsx(YDP, 2026)))
+    wb = load_workbook(io.BytesIO(documents.ledger_xlsx(Jurisdiction.by_code(YDP), 2026)))
     one, two = wb["별지1 징수대장"], wb["별지2 과징대장"]
     row = {one.cell(row=2, column=i).value: one.cell(row=3, column=i) for i in range(1, one.max_column + 1)}
     assert row["체납자 성명"].value == "'=" + "*" * (len(CMD) - 2) + "0" and row["체납자 성명"].data_type == "s"
@@ -65,8 +66,8 @@ def test_claim_xlsx_and_transfer_file_write_a_hostile_name_as_text(ydp_committee
     assert form.cell(row=3, column=6).value == 150_000
     for ws in wb.worksheets:
         assert_no_formula(ws)
-    services.set_budget(YDP, 2026, 1_000_000, actor="t", clock=clock)
+    services.set_budget(Jurisdiction.by_code(YDP), 2026, 1_000_000, actor="t", clock=clock)
     services.schedule_claim(claim, as_of=DAY, actor="t", clock=clock)
-    batch = services.create_transfer_batch(YDP, year=2026, created_on=DAY, actor="t", clock=clock)
+    batch = services.create_transfer_batch(Jurisdiction.by_code(YDP), year=2026, created_on=DAY, actor="t", clock=clock)
     lines = documents.transfer_file(batch).decode("cp949").splitlines()
     assert lines[1] == f"국민은행,1234567890123,'{CMD},150000,세입징수포상금2026"

@@ -9,6 +9,8 @@ from datetime import date
 import pytest
 from test_rewards_payment import decide
 
+from jingsu.core.models import Jurisdiction
+
 pytestmark = pytest.mark.django_db
 
 
@@ -28,7 +30,7 @@ def test_decision_is_the_calculator_output_and_reruns(real_law, make_levy, pay, 
         services.record_action(lv, kind=kind, taken_on=date(2026, 3, 2), official=kim, actor="t", clock=clock)
         pay(lv, 3_000_000, date(2026, 3, 10))
         levies[kind] = lv
-    cases = services.open_arrears_cases("11560", 2026, actor="t", clock=clock)
+    cases = services.open_arrears_cases(Jurisdiction.by_code("11560"), 2026, actor="t", clock=clock)
     decision = decide(ydp_committee, clock, cases, held_on=date(2026, 4, 15))
     out = io.StringIO()
     assert calc_main(["reward"], io.StringIO(json.dumps(decision.calculator_input)), out) == 0

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.rewards import documents, services
 from jingsu.rewards.models import Claim, Clawback, RewardError
@@ -38,7 +38,7 @@ def paid_case(make_levy, pay, official, clock):
         services.record_action(levy, kind="seizure", taken_on=date(2026, 3, 2), official=collector, actor="t",
                                clock=clock)
         pay(levy, amount, paid_on)
-        [case] = services.open_arrears_cases(YDP, 2026, levy=levy, actor="t", clock=clock)
+        [case] = services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, levy=levy, actor="t", clock=clock)
         return case, collector
 
     return make
@@ -67,7 +67,7 @@ def test_payment_waits_for_the_money(ydp_committee, paid_case, clock):
     case, kim = paid_case(paid_on=date(2026, 3, 10))
     decision = decide(ydp_committee, clock, [case])
     claim = services.submit_claim(decision, kim, submitted_on=DAY, actor="t", clock=clock)
-    services.set_budget(YDP, 2026, 10_000_000, actor="t", clock=clock)
+    services.set_budget(Jurisdiction.by_code(YDP), 2026, 10_000_000, actor="t", clock=clock)
     blockers = services.payment_blockers(claim, date(2026, 3, 9))
     assert blockers and "수납이 확인되지" in blockers[0]
     assert services.payment_blockers(claim, DAY) == []
@@ -75,7 +75,7 @@ def test_payment_waits_for_the_money(ydp_committee, paid_case, clock):
 
 def test_finding_waits_for_money_and_finality(ydp_committee, official, clock):
     kim = official("발굴자")
-    f = services.record_finding(YDP, category="unauthorized-use", tax_item="도로점용료", source_description="무단점용",
+    f = services.record_finding(Jurisdiction.by_code(YDP), category="unauthorized-use", tax_item="도로점용료", source_description="무단점용",
                                 taxpayer_name="갑", official=kim, assessed=3_000_000,
                                 assessment_notified_on=date(2026, 3, 1), actor="t", clock=clock)
     case = services.open_finding_case(f, actor="t", clock=clock)
@@ -83,7 +83,7 @@ def test_finding_waits_for_money_and_finality(ydp_committee, official, clock):
     assert case.appeal_period_end == date(2026, 6, 1)
     decision = decide(ydp_committee, clock, [case])
     claim = services.submit_claim(decision, kim, submitted_on=DAY, actor="t", clock=clock)
-    services.set_budget(YDP, 2026, 10_000_000, actor="t", clock=clock)
+    services.set_budget(Jurisdiction.by_code(YDP), 2026, 10_000_000, actor="t", clock=clock)
     with pytest.raises(RewardError) as e:
         services.schedule_claim(claim, as_of=date(2026, 5, 20), actor="t", clock=clock)
     assert "수납이 확인되지" in e.value.message and "불복청구기간" in e.value.message
@@ -102,14 +102,14 @@ def test_budget_carry_over_transfer_file_and_paid(ydp_committee, paid_case, offi
     decision = decide(ydp_committee, clock, [a, b])
     ca = services.submit_claim(decision, kim, submitted_on=DAY, actor="t", clock=clock)
     cb = services.submit_claim(decision, lee, submitted_on=DAY, actor="t", clock=clock)
-    services.set_budget(YDP, 2026, 200_000, actor="t", clock=clock)
+    services.set_budget(Jurisdiction.by_code(YDP), 2026, 200_000, actor="t", clock=clock)
     assert services.schedule_claim(ca, as_of=DAY, actor="t", clock=clock).status == Claim.Status.APPROVED
     cb = services.schedule_claim(cb, as_of=DAY, actor="t", clock=clock)
     assert (cb.status, cb.budget_year, cb.carried_from) == (Claim.Status.CARRIED, 2027, 2026)
-    assert services.budget_remaining(YDP, 2026) == 50_000
+    assert services.budget_remaining(Jurisdiction.by_code(YDP), 2026) == 50_000
     with pytest.raises(RewardError):  # not before the year it was carried to
         services.schedule_claim(cb, as_of=date(2026, 12, 1), actor="t", clock=clock)
-    batch = services.create_transfer_batch(YDP, year=2026, created_on=DAY, actor="t", clock=clock)
+    batch = services.create_transfer_batch(Jurisdiction.by_code(YDP), year=2026, created_on=DAY, actor="t", clock=clock)
     data = documents.transfer_file(batch)
     text = data.decode("cp949")
     assert text.splitlines() == ["은행,계좌번호,예금주,금액,적요", "국민은행,1234567890123,김가,150000,세입징수포상금2026"]  # digits only (Official.set_account)
@@ -119,10 +119,10 @@ def test_budget_carry_over_transfer_file_and_paid(ydp_committee, paid_case, offi
     with pytest.raises(RewardError):
         services.mark_batch_paid(batch, paid_on=date(2026, 5, 1), actor="t", clock=clock)
     # next year: the carried claim is paid from the 2027 budget
-    services.set_budget(YDP, 2027, 1_000_000, actor="t", clock=clock)
+    services.set_budget(Jurisdiction.by_code(YDP), 2027, 1_000_000, actor="t", clock=clock)
     cb = services.schedule_claim(cb, as_of=date(2027, 1, 10), actor="t", clock=clock)
     assert (cb.status, cb.budget_year, cb.carried_from) == (Claim.Status.APPROVED, 2027, 2026)
-    summary = services.reward_summary(YDP, 2026)
+    summary = services.reward_summary(Jurisdiction.by_code(YDP), 2026)
     assert summary["paid"] == 150_000 and summary["budget_remaining"] == 50_000
     assert "포상금 요약" in services.format_summary(summary)
     for action in ("reward.claim.submit", "reward.claim.approve", "reward.claim.carry", "reward.batch.create",
@@ -134,9 +134,9 @@ def _paid_claim(ydp_committee, paid_case, clock, **kw):
     case, kim = paid_case(**kw)
     decision = decide(ydp_committee, clock, [case])
     claim = services.submit_claim(decision, kim, submitted_on=DAY, actor="t", clock=clock)
-    services.set_budget(YDP, 2026, 10_000_000, actor="t", clock=clock)
+    services.set_budget(Jurisdiction.by_code(YDP), 2026, 10_000_000, actor="t", clock=clock)
     services.schedule_claim(claim, as_of=DAY, actor="t", clock=clock)
-    batch = services.create_transfer_batch(YDP, year=2026, created_on=DAY, actor="t", clock=clock)
+    batch = services.create_transfer_batch(Jurisdiction.by_code(YDP), year=2026, created_on=DAY, actor="t", clock=clock)
     services.mark_batch_paid(batch, paid_on=date(2026, 5, 1), actor="t", clock=clock)
     claim.refresh_from_db()
     return case, claim
@@ -156,7 +156,7 @@ def test_fraud_clawback_adds_interest(ydp_committee, paid_case, clock):
 def test_refunded_collection_claws_back_without_interest(ydp_committee, paid_case, clock):
     case, claim = _paid_claim(ydp_committee, paid_case, clock)
     payment = case.payments.get()
-    _, [c] = services.record_collection_refund(YDP, amount=5_000_000, refunded_on=date(2026, 6, 1),
+    _, [c] = services.record_collection_refund(Jurisdiction.by_code(YDP), amount=5_000_000, refunded_on=date(2026, 6, 1),
                                                reason="이중부과", payment=payment, actor="t", clock=clock)
     assert (c.kind, c.principal, c.interest, c.total) == (Clawback.Kind.REFUNDED, 150_000, 0, 150_000)
     assert AuditLog.objects.filter(action="reward.clawback.open").count() == 1
@@ -165,16 +165,16 @@ def test_refunded_collection_claws_back_without_interest(ydp_committee, paid_cas
 def test_cancelled_levy_is_detected_once_and_not_netted(ydp_committee, paid_case, official, clock):
     case, claim = _paid_claim(ydp_committee, paid_case, clock)
     Levy.objects.filter(pk=case.levy_id).update(status=Levy.Status.CANCELLED)
-    [c] = services.detect_cancelled_levies(YDP, as_of=date(2026, 7, 1), actor="t", clock=clock)
+    [c] = services.detect_cancelled_levies(Jurisdiction.by_code(YDP), as_of=date(2026, 7, 1), actor="t", clock=clock)
     assert c.total == 150_000 and c.interest == 0
-    assert services.detect_cancelled_levies(YDP, as_of=date(2026, 7, 2), actor="t", clock=clock) == []
+    assert services.detect_cancelled_levies(Jurisdiction.by_code(YDP), as_of=date(2026, 7, 2), actor="t", clock=clock) == []
     # a later reward to the same official is claimed in full: no set-off (제9조 즉시 환수, no set-off authorised)
     later, _ = paid_case(collector=claim.official, paid_on=date(2026, 7, 10))
     decision = decide(ydp_committee, clock, [later], held_on=date(2026, 8, 1))
     later_claim = services.submit_claim(decision, claim.official, submitted_on=date(2026, 8, 2), actor="t",
                                         clock=clock)
     assert later_claim.amount == 150_000
-    assert services.reward_summary(YDP, 2026)["clawbacks"] == {"count": 1, "total": 150_000, "open": 150_000,
+    assert services.reward_summary(Jurisdiction.by_code(YDP), 2026)["clawbacks"] == {"count": 1, "total": 150_000, "open": 150_000,
                                                                 "netted": 0}
 
 
@@ -209,6 +209,6 @@ def test_a_match_by_hand_a_reward_case_rests_on_cannot_be_undone(make_levy, offi
     match_by_hand(payment, levy=levy, actor="clerk", reason="입금자 확인 완료", clock=clock)
     services.record_action(levy, kind="seizure", taken_on=date(2026, 3, 2), official=official("징수자"), actor="t",
                            clock=clock)
-    services.open_arrears_cases(YDP, 2026, levy=levy, actor="t", clock=clock)
+    services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, levy=levy, actor="t", clock=clock)
     with pytest.raises(PaymentError, match="포상금 안건의 징수 실적"):
         unmatch_by_hand(payment, actor="clerk", reason="다른 납세자의 입금이었음", clock=clock)

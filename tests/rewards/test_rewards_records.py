@@ -59,7 +59,7 @@ def test_age_counts_collection_year_minus_due_year_and_current_year_is_not_arrea
 
 def test_hidden_asset_report_by_civilian(make_levy, pay, clock):
     levy = make_levy()
-    informant = services.add_civilian(YDP, name="박제보", address="서울특별시 영등포구 당산로 5",
+    informant = services.add_civilian(Jurisdiction.by_code(YDP), name="박제보", address="서울특별시 영등포구 당산로 5",
                                       birth_date=date(1970, 1, 2), actor="t", clock=clock)
     assert "1970" not in Civilian.objects.get(pk=informant.pk).birth_date_encrypted
     services.record_action(levy, kind="hidden-asset-report", taken_on=date(2026, 1, 5), civilian=informant,
@@ -70,7 +70,7 @@ def test_hidden_asset_report_by_civilian(make_levy, pay, clock):
 
 
 def test_civilian_can_only_report_hidden_assets(make_levy, clock):
-    civ = services.add_civilian(YDP, name="박", address="영등포구", actor="t", clock=clock)
+    civ = services.add_civilian(Jurisdiction.by_code(YDP), name="박", address="영등포구", actor="t", clock=clock)
     with pytest.raises(RewardError) as e:
         services.record_action(make_levy(), kind="seizure", taken_on=date(2026, 1, 1), civilian=civ, actor="t",
                                clock=clock)
@@ -124,7 +124,7 @@ def test_paid_within_a_jingsu_notice_deadline_is_a_regular_notice_collection(mak
     assert method_of(late).method == "other-special"
     # a named collector gets a case, which the calculator will exclude (제2조④1)
     kim = official()
-    [case] = services.open_arrears_cases(YDP, 2026, levy=on_time, collector=kim, actor="t", clock=clock)
+    [case] = services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, levy=on_time, collector=kim, actor="t", clock=clock)
     assert case.facts["method"] == "regular-notice-paid-by-deadline"
     assert case.claimants.get().direct is False
 
@@ -149,10 +149,10 @@ def test_open_cases_is_idempotent_and_groups_instalments(make_levy, pay, officia
     services.record_action(levy, kind="seizure", taken_on=date(2026, 1, 5), official=kim, actor="t", clock=clock)
     pay(levy, 100_000, date(2026, 2, 1))
     pay(levy, 150_000, date(2026, 3, 1))
-    [case] = services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
+    [case] = services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock)
     assert case.collected == 250_000 and case.collected_on == date(2026, 3, 1) and case.payments.count() == 2
     assert case.claimants.get().direct is True
-    assert services.open_arrears_cases(YDP, 2026, actor="t", clock=clock) == []
+    assert services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock) == []
     assert AuditLog.objects.filter(action="reward.case.open").count() == 1
     assert AuditLog.objects.filter(action="reward.action.record").count() == 1
 
@@ -163,19 +163,19 @@ def test_ledger_one_rows_xlsx_and_pdf(make_levy, pay, official, clock):
     services.record_action(levy, kind="seizure", taken_on=date(2026, 1, 5), official=kim, notes="예금 압류",
                            actor="t", clock=clock)
     pay(levy, 250_000, date(2026, 2, 1))
-    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
-    [row] = documents.ledger_one(YDP, 2026)
+    services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock)
+    [row] = documents.ledger_one(Jurisdiction.by_code(YDP), 2026)
     assert row.values()[:9] == ["2026-02-01", "지방세무주사", "김징수", "김*준", "서울특별시 영등포구 여의대로 *",
                                 "2024 정기", levy.tax_number, "재산세", 250_000]
     assert row.merit.startswith("압류 — ") and "예금 압류" in row.merit
-    wb = load_workbook(__import__("io").BytesIO(documents.ledger_xlsx(YDP, 2026)))
+    wb = load_workbook(__import__("io").BytesIO(documents.ledger_xlsx(Jurisdiction.by_code(YDP), 2026)))
     ws = wb["별지1 징수대장"]
     assert ws.cell(row=2, column=1).value == "징수년월일"
     assert ws.cell(row=3, column=7).value == levy.tax_number and ws.cell(row=3, column=9).value == 250_000
-    html = documents.ledger_html(YDP, 2026)
+    html = documents.ledger_html(Jurisdiction.by_code(YDP), 2026)
     assert "지난년도 체납액 징수대장" in html and "김*준" in html and "김민준" not in html
     assert documents.page_count(html, landscape=True) >= 2
-    assert documents.ledger_pdf(YDP, 2026).startswith(b"%PDF")
+    assert documents.ledger_pdf(Jurisdiction.by_code(YDP), 2026).startswith(b"%PDF")
 
 
 def test_a_reward_pdf_is_kept_by_its_content_and_a_changed_record_makes_a_new_one(make_levy, pay, official, clock):
@@ -189,20 +189,20 @@ def test_a_reward_pdf_is_kept_by_its_content_and_a_changed_record_makes_a_new_on
     services.record_action(levy, kind="seizure", taken_on=date(2026, 1, 5), official=official(), actor="t",
                            clock=clock)
     pay(levy, 250_000, date(2026, 2, 1))
-    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
-    first = documents.ledger_pdf(YDP, 2026)
+    services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock)
+    first = documents.ledger_pdf(Jurisdiction.by_code(YDP), 2026)
     key = "jingsu:reward-pdf:" + __import__("hashlib").sha256("\0".join((
-        __import__("weasyprint").__version__, documents.PRINT_CSS, "True", documents.ledger_html(YDP, 2026)))
+        __import__("weasyprint").__version__, documents.PRINT_CSS, "True", documents.ledger_html(Jurisdiction.by_code(YDP), 2026)))
         .encode()).hexdigest()
     assert caches["documents"].get(key) == first
     caches["documents"].set(key, b"%PDF-kept")  # what the cache holds is what comes back: no second rendering
-    assert documents.ledger_pdf(YDP, 2026) == b"%PDF-kept"
+    assert documents.ledger_pdf(Jurisdiction.by_code(YDP), 2026) == b"%PDF-kept"
     other = make_levy(name="이서연")
     services.record_action(other, kind="seizure", taken_on=date(2026, 1, 6), official=official("이징수"), actor="t",
                            clock=clock)
     pay(other, 90_000, date(2026, 2, 2))
-    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
-    again = documents.ledger_pdf(YDP, 2026)
+    services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock)
+    again = documents.ledger_pdf(Jurisdiction.by_code(YDP), 2026)
     assert again.startswith(b"%PDF") and again != first and len(caches["documents"].get(key) or b"") == 9
 
 
@@ -215,8 +215,8 @@ def test_ledger_one_derives_only_the_levies_it_can_show_and_gives_the_same_rows(
     services.record_action(seized, kind="seizure", taken_on=date(2026, 1, 5), official=kim, actor="t", clock=clock)
     for levy in (seized, named, plain):
         pay(levy, 100_000, date(2026, 2, 1))
-    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock)
-    services.open_arrears_cases(YDP, 2026, actor="t", clock=clock, levy=named, collector=lee)  # named by hand
+    services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock)
+    services.open_arrears_cases(Jurisdiction.by_code(YDP), 2026, actor="t", clock=clock, levy=named, collector=lee)  # named by hand
     asked = []
     full = documents.derive_arrears_merits
 
@@ -225,26 +225,26 @@ def test_ledger_one_derives_only_the_levies_it_can_show_and_gives_the_same_rows(
         return full(code, year, levy=levy, levy_ids=levy_ids)
 
     monkeypatch.setattr(documents, "derive_arrears_merits", spy)
-    rows = documents.ledger_one(YDP, 2026)
+    rows = documents.ledger_one(Jurisdiction.by_code(YDP), 2026)
     assert asked == [{seized.pk, named.pk}]
     monkeypatch.setattr(documents, "derive_arrears_merits", lambda code, year, **_: full(code, year))
-    assert rows == documents.ledger_one(YDP, 2026)
+    assert rows == documents.ledger_one(Jurisdiction.by_code(YDP), 2026)
     assert sorted(r.tax_number for r in rows) == sorted([seized.tax_number, named.tax_number])
 
 
 def test_ledger_two_from_findings(official, clock):
     kim = official()
-    informant = services.add_civilian(YDP, name="최제보", address="서울특별시 영등포구 당산로 5 3층",
+    informant = services.add_civilian(Jurisdiction.by_code(YDP), name="최제보", address="서울특별시 영등포구 당산로 5 3층",
                                       birth_date=date(1980, 5, 6), actor="t", clock=clock)
-    services.record_finding(YDP, category="unauthorized-use", tax_item="도로점용료", source_description="무단 적치물",
+    services.record_finding(Jurisdiction.by_code(YDP), category="unauthorized-use", tax_item="도로점용료", source_description="무단 적치물",
                             taxpayer_name="주식회사 갑", taxpayer_address="서울특별시 영등포구 선유로 9", official=kim,
                             assessed=2_000_000, due_on=date(2026, 4, 30), actor="t", clock=clock)
-    f = services.record_finding(YDP, category="informant", tax_item="취득세", source_description="취득 미신고 자료",
+    f = services.record_finding(Jurisdiction.by_code(YDP), category="informant", tax_item="취득세", source_description="취득 미신고 자료",
                                 taxpayer_name="이을", civilian=informant, evaded=30_000_000,
                                 due_on=date(2026, 5, 31), actor="t", clock=clock)
     services.confirm_finding_collection(f, collected=30_000_000, collected_on=date(2026, 6, 20), confirmed_by="정팀장",
                                         actor="t", clock=clock)
-    rows = documents.ledger_two(YDP, 2026)
+    rows = documents.ledger_two(Jurisdiction.by_code(YDP), 2026)
     assert [r.category for r in rows] == ["무단점용·부정사용 부과", "탈루세액 자료 제공"]
     assert rows[1].finder_name == "최제보 (****-**-**)" and rows[1].confirmed_by == "정팀장"
     assert rows[1].finder_rank_or_address == "서울특별시 영등포구 당산로 *"

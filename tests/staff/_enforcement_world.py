@@ -16,7 +16,7 @@ def add_enforcement_world(world, clock) -> SimpleNamespace:
     on = today(clock)
     out = []
     for tp, clerk in ((world.taxpayer, world.users["clerk"]), (world.other_taxpayer, world.other_clerk)):
-        official = rewards.add_official(tp.jurisdiction_id, name="한지민", rank="지방세무주사", department="세무1과",
+        official = rewards.add_official(tp.jurisdiction, name="한지민", rank="지방세무주사", department="세무1과",
                                         bureau="재정국", director_or_above=False, bank="국민은행",
                                         account="123-45-67890123", actor=world.users["clerk"].username, clock=clock)
         case = services.open_case(tp, "license_refusal", on=on, reason="고액 체납 정리", actor=clerk.username,

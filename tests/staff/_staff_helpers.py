@@ -164,15 +164,15 @@ def add_rewards_people(world: World, clock) -> RewardsWorld:
     from jingsu.rewards import services as rw
 
     start = date(2025, 1, 1)
-    collector = rw.add_official(HOME, name="한지민", rank="지방세무주사보", department="세무1과 체납징수팀",
+    collector = rw.add_official(Jurisdiction.by_code(HOME), name="한지민", rank="지방세무주사보", department="세무1과 체납징수팀",
                                 bureau="재무국", bank="088", account="110123456789", actor="setup", clock=clock)
-    chair_o = rw.add_official(HOME, name="이수근", rank="국장", department="재무국", bureau="재무국",
+    chair_o = rw.add_official(Jurisdiction.by_code(HOME), name="이수근", rank="국장", department="재무국", bureau="재무국",
                               director_or_above=True, actor="setup", clock=clock)
-    committee = rw.create_committee(HOME, bureau="재무국", actor="setup", clock=clock)
+    committee = rw.create_committee(Jurisdiction.by_code(HOME), bureau="재무국", actor="setup", clock=clock)
     members = [rw.add_member(committee, name="이수근", role="chair", official=chair_o, position="재무국장",
                              term_start=start, actor="setup", clock=clock)]
     for name, dept in (("김과장", "세무1과장"), ("박과장", "세무2과장"), ("최과장", "징수과장")):
-        o = rw.add_official(HOME, name=name, rank="과장", department=dept, bureau="재무국", actor="setup", clock=clock)
+        o = rw.add_official(Jurisdiction.by_code(HOME), name=name, rank="과장", department=dept, bureau="재무국", actor="setup", clock=clock)
         members.append(rw.add_member(committee, name=name, official=o, position=dept, term_start=start,
                                      actor="setup", clock=clock))
     barred = rw.add_member(committee, name="한지민", official=collector, position="체납징수팀", term_start=start,
@@ -206,21 +206,21 @@ def add_rewards_world(world: World, clock) -> RewardsWorld:
     r = add_rewards_people(world, clock)
     rw.record_action(r.levy, kind="seizure", taken_on=ACTION_DAY, official=r.collector, actor="setup", clock=clock)
     pay_levy(r.levy, PAY_DAY, clock)
-    [case] = rw.open_arrears_cases(HOME, 2026, actor="setup", clock=clock)
+    [case] = rw.open_arrears_cases(Jurisdiction.by_code(HOME), 2026, actor="setup", clock=clock)
     r.meeting = rw.create_meeting(r.committee, held_on=MEETING_DAY, actor="setup", clock=clock)
     rw.put_on_agenda(r.meeting, case, actor="setup", clock=clock)
     for m in r.members:
         rw.record_attendance(r.meeting, m, actor="setup", clock=clock)
         rw.record_vote(r.meeting, case, m, in_favour=True, actor="setup", clock=clock)
     r.decision = rw.decide_meeting(r.meeting, actor="setup", clock=clock)
-    rw.set_budget(HOME, 2026, 1_000_000, actor="setup", clock=clock)
+    rw.set_budget(Jurisdiction.by_code(HOME), 2026, 1_000_000, actor="setup", clock=clock)
     claim = rw.submit_claim(r.decision, r.collector, submitted_on=MEETING_DAY, actor="setup", clock=clock)
     rw.schedule_claim(claim, as_of=MEETING_DAY, actor="setup", clock=clock)
-    r.batch = rw.create_transfer_batch(HOME, year=2026, created_on=MEETING_DAY, actor="setup", clock=clock)
+    r.batch = rw.create_transfer_batch(Jurisdiction.by_code(HOME), year=2026, created_on=MEETING_DAY, actor="setup", clock=clock)
     rw.mark_batch_paid(r.batch, paid_on=MEETING_DAY, actor="setup", clock=clock)
     claim.refresh_from_db()
     r.claim = claim
-    r.finding = rw.record_finding(HOME, category="evasion", tax_item="취득세", source_description="법인 부동산 취득 누락",
+    r.finding = rw.record_finding(Jurisdiction.by_code(HOME), category="evasion", tax_item="취득세", source_description="법인 부동산 취득 누락",
                                   taxpayer_name="주식회사 숨은", official=r.collector, actor="setup",
                                   clock=clock)
     _other_rewards(r, clock)

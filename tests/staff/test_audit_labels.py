@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from jingsu.core.models import Jurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.staff import audit_labels as al
 
@@ -100,7 +101,7 @@ def test_details_read_as_people_write_them():
 def test_who_acted_in_korean(world):
     from jingsu.rewards import services as rw
 
-    official = rw.add_official("11260", name="한지민", rank="주무관", department="세무과", actor="t", clock=runtime().clock)
+    official = rw.add_official(Jurisdiction.by_code("11260"), name="한지민", rank="주무관", department="세무과", actor="t", clock=runtime().clock)
     assert al.actor_label("cli") == "명령줄"
     assert al.actor_label("cli:import-roll") == "명령줄(체납 자료 가져오기)"
     assert al.actor_label("system:reconcile") == "시스템(수납 대사)"

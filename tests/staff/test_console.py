@@ -12,7 +12,7 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.staff import queries
 
@@ -148,7 +148,7 @@ def test_taxpayer_page_shows_the_enforcement_actions_on_its_levies(world, client
     t = world.taxpayer
     client.force_login(world.users["clerk"], backend=BACKEND)
     assert "기록된 체납처분이 없습니다" in client.get(reverse("staff:taxpayer_detail", args=[t.pk])).content.decode()
-    official = rewards.add_official(HOME, name="한지민", rank="지방세무주사보", department="세무1과 체납징수팀",
+    official = rewards.add_official(Jurisdiction.by_code(HOME), name="한지민", rank="지방세무주사보", department="세무1과 체납징수팀",
                                     actor="setup", clock=clock)
     levy = t.levies.order_by("tax_number").first()
     rewards.record_action(levy, kind="seizure", taken_on=date(2026, 10, 5), official=official, actor="setup",

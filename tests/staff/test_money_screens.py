@@ -23,7 +23,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices.models import Campaign
@@ -223,7 +223,7 @@ def test_the_reconciliation_summary_equals_the_rows(world, money, client, clock,
     f = tmp_path / "bank-20261123.csv"
     f.write_bytes(("거래번호,수납일시,금액,전자납부번호,가상계좌,과세번호,납부수단\r\n"
                    f"file-1,20261123150000,10000,,,{levies[2].tax_number},04\r\n").encode("cp949"))
-    import_payment_file(f, jurisdiction=HOME, layout="csv", source="counter", actor="clerk", clock=clock)
+    import_payment_file(f, jurisdiction=Jurisdiction.by_code(HOME), layout="csv", source="counter", actor="clerk", clock=clock)
 
     start = datetime(2026, 11, 23, tzinfo=SEOUL)
     rows = Payment.objects.filter(jurisdiction_id=HOME, received_at__gte=start,
@@ -331,7 +331,7 @@ def test_the_period_report_and_its_download(world, money, client):
     as_(client, world)
     default = client.get(reverse("staff:effects_period"))
     assert default.status_code == 200 and "2026. 1. 1. ~ 2026. 11. 23." in text(default)
-    e = period_effects(HOME, datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
+    e = period_effects(Jurisdiction.by_code(HOME), datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
     r = client.get(reverse("staff:effects_period") + "?start=2026-11-01&end=2026-11-30")
     assert r.status_code == 200
     body = text(r)

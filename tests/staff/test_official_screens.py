@@ -25,7 +25,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from _clock import T0
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, Resend
 from jingsu.delivery.services import portal_link
 from jingsu.notices.models import Notice
@@ -396,7 +396,7 @@ def test_the_reward_peoples_lists_download_masked_for_a_member_and_page(world, c
     from jingsu.rewards import services as rw
 
     r = add_rewards_world(world, clock)
-    rw.add_civilian(HOME, name="김민수", address="서울특별시 중랑구 면목로 123", birth_date=date(1980, 1, 2),
+    rw.add_civilian(Jurisdiction.by_code(HOME), name="김민수", address="서울특별시 중랑구 면목로 123", birth_date=date(1980, 1, 2),
                     actor="setup", clock=clock)
     as_(client, world, "committee_member")  # view_rewards without reveal_personal_data
     officials = rows_of(workbook(client.get(reverse("staff:rewards_officials_xlsx")))["공무원"])

@@ -10,7 +10,7 @@ import pytest
 from _staff_helpers import HOME, OTHER, as_, no_inline, text
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies import numbers
 from jingsu.payments.files import import_payment_file
 from jingsu.payments.models import Payment, PaymentFile
@@ -146,7 +146,7 @@ def test_a_file_imported_between_validation_and_confirmation_fails_the_import(wo
     assert up.status == PaymentUpload.Status.VALIDATED
     path = tmp_path / "cli.csv"
     path.write_bytes(content)
-    import_payment_file(path, jurisdiction=HOME, layout="csv", actor="cli", clock=clock)  # the CLI, meanwhile
+    import_payment_file(path, jurisdiction=Jurisdiction.by_code(HOME), layout="csv", actor="cli", clock=clock)  # the CLI, meanwhile
     confirm(client, up.pk)
     up.refresh_from_db()
     assert up.status == PaymentUpload.Status.FAILED and "검증 후 달라진 점" in up.failure

@@ -54,9 +54,8 @@ class InstallmentRule(models.Model):
         return f"{self.jurisdiction_id}: 최대 {self.max_count}회, 회당 {self.min_amount:,}원 이상"
 
 
-def rule_for(jurisdiction: Jurisdiction | str) -> Rule:
-    code = jurisdiction.code if isinstance(jurisdiction, Jurisdiction) else jurisdiction
-    row = InstallmentRule.objects.filter(jurisdiction_id=code).first()
+def rule_for(jurisdiction: Jurisdiction) -> Rule:
+    row = InstallmentRule.objects.filter(jurisdiction=jurisdiction).first()
     return Rule(row.max_count, row.min_amount) if row else Rule(DEFAULT_MAX_COUNT, DEFAULT_MIN_AMOUNT)
 
 

@@ -31,7 +31,7 @@ from jingsu.assistance.models import (
 )
 from jingsu.clock import SEOUL, Clock, today
 from jingsu.core import audit
-from jingsu.core.models import Holiday
+from jingsu.core.models import Holiday, Jurisdiction
 from jingsu.law.dates import add_months
 from jingsu.law.procedure import next_working_day
 from jingsu.levies import numbers
@@ -113,7 +113,7 @@ def request_installments(notice: Notice, *, count: int, remote: str, clock: Cloc
     total = owed_now(notice, today(clock))
     if total <= 0:
         raise AssistanceError("납부하실 금액이 없습니다.")
-    rule = rule_for(notice.jurisdiction_id)
+    rule = rule_for(notice.jurisdiction)
     allowed = allowed_counts(total, rule)
     if not allowed:
         raise AssistanceError(f"분할 납부는 한 회에 {rule.min_amount:,}원 이상일 때 가능합니다. 한 번에 납부해 주시거나 "
@@ -155,7 +155,7 @@ def approve_plan(plan: InstallmentPlan, *, actor: str, clock: Clock) -> Installm
         total = owed_now(notice, on)
         if total <= 0:
             raise AssistanceError("이미 모두 납부되어 분할할 금액이 없습니다. 요청을 반려해 주십시오.")
-        allowed = allowed_counts(total, rule_for(locked.jurisdiction_id))
+        allowed = allowed_counts(total, rule_for(locked.jurisdiction))
         if locked.count not in allowed:
             raise AssistanceError(f"오늘 금액 {total:,}원은 {locked.count}회로 나눌 수 없습니다 (가능: "
                                   f"{', '.join(f'{n}회' for n in allowed) or '없음'}). 반려 뒤 다시 요청하도록 "
@@ -216,11 +216,11 @@ def cancel_plan(plan: InstallmentPlan, *, actor: str, reason: str, clock: Clock)
     return locked
 
 
-def missed_installments(jurisdiction: str, on: date) -> QuerySet[Installment]:
+def missed_installments(jurisdiction: Jurisdiction, on: date) -> QuerySet[Installment]:
     """Installments of running plans past their due date and not paid in full (the staff screen flags them)."""
     from django.db.models import F
 
-    return (Installment.objects.filter(plan__jurisdiction_id=jurisdiction, plan__status=InstallmentPlan.Status.APPROVED,
+    return (Installment.objects.filter(plan__jurisdiction=jurisdiction, plan__status=InstallmentPlan.Status.APPROVED,
                                        due_date__lt=on, paid_amount__lt=F("amount"))
             .select_related("plan", "plan__taxpayer").order_by("due_date", "pk"))
 

@@ -43,6 +43,14 @@ class Sender:
         return cls(office=issuer.get("office", ""), team=issuer.get("team", ""), phone=issuer.get("phone", ""))
 
 
+class UnknownJurisdiction(LookupError):
+    """A 행정표준코드 no `Jurisdiction` has; the message names the code for the person who typed it."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"관할 코드 '{code}'를 찾을 수 없습니다")
+
+
 class Jurisdiction(models.Model):
     """A local government, identified by its 행정표준코드 (5 digits). Every domain row belongs to one."""
 
@@ -64,6 +72,15 @@ class Jurisdiction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}({self.code})"
+
+    @classmethod
+    def by_code(cls, code: str) -> Jurisdiction:
+        """The one way an entry point (a command, the CLI, a Celery task) turns a code into the jurisdiction that
+        services take; `UnknownJurisdiction` names the code when there is none."""
+        found = cls.objects.filter(code=str(code)).first()
+        if found is None:
+            raise UnknownJurisdiction(str(code))
+        return found
 
     @property
     def sender(self) -> Sender:

@@ -403,11 +403,11 @@ class PublicNoticeList:
 PUBLIC_LIST_HEADER = ["순번", "성명", "과세번호", "세목", "과세연도", "금액", "서류명", "공시송달 사유", "공고일", "효력발생일"]
 
 
-def create_public_notices(jurisdiction: Jurisdiction | str, published_on: date, actor: str, *,
+def create_public_notices(jurisdiction: Jurisdiction, published_on: date, actor: str, *,
                           clock: Clock, out_dir: Path | str | None = None) -> PublicNoticeList:
     """Publish (공시송달) every returned, unread notice of the jurisdiction that has no public notice yet, and write the
     list of everything published on `published_on` (HTML and CSV). Running it again creates nothing new."""
-    j = jurisdiction if isinstance(jurisdiction, Jurisdiction) else Jurisdiction.objects.get(code=jurisdiction)
+    j = jurisdiction
     effective_on = public_notice_served(j.code, published_on)  # 지방세기본법 제33조① (14일), 민법 제161조
     now = clock.now()
     with transaction.atomic():

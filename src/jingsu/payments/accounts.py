@@ -14,12 +14,13 @@ from django.db import IntegrityError, transaction
 
 from jingsu.clock import Clock
 from jingsu.core import audit
+from jingsu.core.models import Jurisdiction
 from jingsu.korean import josa
 from jingsu.payments.files import FileProblem, PaymentFileError
 from jingsu.payments.models import VirtualAccount
 
 
-def import_pool(path: Path, *, jurisdiction: str, actor: str, clock: Clock) -> int:
+def import_pool(path: Path, *, jurisdiction: Jurisdiction, actor: str, clock: Clock) -> int:
     """Add the accounts of a pool file; all or nothing. Accounts already in the pool are an error (named)."""
     data = path.read_bytes()
     try:
@@ -56,7 +57,7 @@ def import_pool(path: Path, *, jurisdiction: str, actor: str, clock: Clock) -> i
     now = clock.now()
     with transaction.atomic():
         VirtualAccount.objects.bulk_create([
-            VirtualAccount(jurisdiction_id=jurisdiction, bank_code=bank, account_number=num, imported_at=now)
+            VirtualAccount(jurisdiction=jurisdiction, bank_code=bank, account_number=num, imported_at=now)
             for _, bank, num in accounts
         ], batch_size=5000)
         audit.record("virtual_account.import", actor=actor, jurisdiction=jurisdiction, clock=clock,

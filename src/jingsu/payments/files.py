@@ -20,6 +20,7 @@ from django.db import transaction
 
 from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit
+from jingsu.core.models import Jurisdiction
 from jingsu.korean import josa
 from jingsu.levies import numbers
 from jingsu.payments.models import Payment, PaymentFile
@@ -248,7 +249,7 @@ def _record(n: int, v: dict[str, str], problems: list[FileProblem]) -> Record | 
     return Record(n, tid, received_at, amount, pn, va.replace("-", ""), v["과세번호"], channel)
 
 
-def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: str = "bank", actor: str,
+def import_payment_file(path: Path, *, jurisdiction: Jurisdiction, layout: str, source: str = "bank", actor: str,
                         clock: Clock, name: str | None = None,
                         progress: Progress | None = None) -> ImportResult:
     """Import a bank/수납 file: all lines booked (each transaction once) or, on any bad line, none. `name` is the
@@ -261,11 +262,12 @@ def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: s
     digest = hashlib.sha256(data).hexdigest()
     if PaymentFile.objects.filter(sha256=digest).exists():
         raise PaymentFileError(f"이미 가져온 파일입니다: {name}")
-    records = parse(data, layout, jurisdiction=jurisdiction)
+    code = jurisdiction.code
+    records = parse(data, layout, jurisdiction=code)
     refuse_conflicts(records, SOURCES[source])
     with transaction.atomic():
         pf = PaymentFile.objects.create(
-            jurisdiction_id=jurisdiction, name=name[:200], sha256=digest, layout=layout, source=source,
+            jurisdiction=jurisdiction, name=name[:200], sha256=digest, layout=layout, source=source,
             records=len(records), amount=sum(r.amount for r in records), imported_by=actor, imported_at=clock.now())
         result = ImportResult(pf, records=len(records))
         for done, r in enumerate(records, start=1):
@@ -274,7 +276,7 @@ def import_payment_file(path: Path, *, jurisdiction: str, layout: str, source: s
             payment, created = record_payment(
                 source=SOURCES[source], external_id=r.transaction_id, received_at=r.received_at, amount=r.amount,
                 channel=r.channel, payment_number=r.payment_number, virtual_account=r.virtual_account,
-                tax_number=r.tax_number, jurisdiction=jurisdiction, clock=clock, actor=actor)
+                tax_number=r.tax_number, jurisdiction=code, clock=clock, actor=actor)
             if not created:
                 # recorded before (another file, the bank feed, or a process racing this import): the same
                 # transaction only if it says the same; otherwise the whole file is refused and rolled back

@@ -151,7 +151,7 @@ def _assistance(n: Notice, owed_total: int, today: date) -> dict[str, Any]:
     installments = []
     if plan is not None and plan.status in (InstallmentPlan.Status.APPROVED, InstallmentPlan.Status.COMPLETED):
         installments = [{"i": i, "missed": i.missed(today)} for i in plan.installments.all()]
-    rule = rule_for(n.jurisdiction_id)
+    rule = rule_for(n.jurisdiction)
     options = [{"count": c, "each": assistance.split(owed_total, c)[-1]}
                for c in assistance.allowed_counts(owed_total, rule)] if owed_total > 0 else []
     return {

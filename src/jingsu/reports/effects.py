@@ -34,6 +34,7 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from jingsu.clock import SEOUL
 from jingsu.core.formats import won
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
@@ -56,12 +57,12 @@ def campaign_effects(campaign: Campaign) -> dict[str, Any]:
     return report
 
 
-def period_effects(jurisdiction: str, start: date, end: date) -> dict[str, Any]:
+def period_effects(jurisdiction: Jurisdiction, start: date, end: date) -> dict[str, Any]:
     """The effect report of every campaign of `jurisdiction` whose 기준일 is within [start, end], pooled."""
     if end < start:
         raise ValueError("기간의 끝이 시작보다 앞섭니다.")
-    campaigns = Campaign.objects.filter(jurisdiction_id=jurisdiction, as_of__gte=start, as_of__lte=end)
-    report = _measure(Notice.objects.filter(campaign__in=campaigns), jurisdiction=jurisdiction)
+    campaigns = Campaign.objects.filter(jurisdiction=jurisdiction, as_of__gte=start, as_of__lte=end)
+    report = _measure(Notice.objects.filter(campaign__in=campaigns), jurisdiction=jurisdiction.code)
     report.update(scope="period", campaign=None, name=f"{start.isoformat()} ~ {end.isoformat()}",
                   period={"from": start.isoformat(), "to": end.isoformat()},
                   campaigns=list(campaigns.order_by("pk").values_list("pk", flat=True)), as_of=end.isoformat())
@@ -444,7 +445,6 @@ def render_xlsx(effects: dict[str, Any]) -> bytes:
     from openpyxl.styles import Font
 
     from jingsu.core.exports import xlsx_append
-    from jingsu.core.models import Jurisdiction
 
     e = effects
     wb = Workbook()

@@ -99,19 +99,20 @@ class LedgerOneRow:
                 self.rate, self.reward if self.reward is not None else "", self.case]
 
 
-def ledger_one(jurisdiction: str, year: int) -> list[LedgerOneRow]:
+def ledger_one(jurisdiction: Jurisdiction, year: int) -> list[LedgerOneRow]:
     """별지 제1호서식 지난년도 체납액 징수대장(포상금 지급대상), collection year `year`: one row per merit derived from
     the records (a levy's collections in the year grouped by method and collector); merits with no collector on
     record appear only when a case was opened for them."""
-    cases = {c.source_key: c for c in RewardCase.objects.filter(jurisdiction_id=jurisdiction, collection_year=year,
+    code = jurisdiction.code
+    cases = {c.source_key: c for c in RewardCase.objects.filter(jurisdiction_id=code, collection_year=year,
                                                                 merit_type="arrears")
              .prefetch_related("claimants__official", "claimants__civilian")}
     # A row needs a collector (an enforcement action on its levy) or a case opened for it: derive only those
     # levies' merits, not every collection of the year (thousands of payments for a few dozen rows; issue #14).
-    levy_ids = set(EnforcementAction.objects.filter(jurisdiction_id=jurisdiction).values_list("levy_id", flat=True))
+    levy_ids = set(EnforcementAction.objects.filter(jurisdiction_id=code).values_list("levy_id", flat=True))
     levy_ids |= {_case_levy(c) for c in cases.values()} - {None}
     rows = []
-    for merit in derive_arrears_merits(jurisdiction, year, levy_ids=levy_ids):
+    for merit in derive_arrears_merits(code, year, levy_ids=levy_ids):
         case = None
         if merit.collector is not None:
             case = cases.get(merit.source_key)
@@ -170,10 +171,10 @@ class LedgerTwoRow:
                 self.reward if self.reward is not None else "", self.paid_on, self.reason]
 
 
-def ledger_two(jurisdiction: str, year: int) -> list[LedgerTwoRow]:
+def ledger_two(jurisdiction: Jurisdiction, year: int) -> list[LedgerTwoRow]:
     """별지 제2호서식 숨은 세원발굴 과징대장(포상금 지급대상): findings recorded, due or collected in `year`."""
     rows = []
-    findings = (HiddenRevenueFinding.objects.filter(jurisdiction_id=jurisdiction)
+    findings = (HiddenRevenueFinding.objects.filter(jurisdiction=jurisdiction)
                 .select_related("official", "civilian").order_by("due_on", "pk"))
     for f in findings:
         years = {d.year for d in (f.due_on, f.collected_on) if d} | {f.created_at.year}
@@ -262,8 +263,8 @@ def pdf(html: str, *, landscape: bool = False) -> bytes:
     return data
 
 
-def ledger_html(jurisdiction: str, year: int) -> str:
-    j = Jurisdiction.objects.get(code=jurisdiction)
+def ledger_html(jurisdiction: Jurisdiction, year: int) -> str:
+    j = jurisdiction
     return render_to_string("rewards/ledgers.html", {
         "jurisdiction": j, "year": year,
         "one_headers": LedgerOneRow.HEADERS, "one_rows": [r.values() for r in ledger_one(jurisdiction, year)],
@@ -271,7 +272,7 @@ def ledger_html(jurisdiction: str, year: int) -> str:
     })
 
 
-def ledger_pdf(jurisdiction: str, year: int) -> bytes:
+def ledger_pdf(jurisdiction: Jurisdiction, year: int) -> bytes:
     return pdf(ledger_html(jurisdiction, year), landscape=True)
 
 
@@ -299,12 +300,12 @@ def _xlsx_bytes(wb: Any) -> bytes:
     return buf.getvalue()
 
 
-def ledger_xlsx(jurisdiction: str, year: int) -> bytes:
+def ledger_xlsx(jurisdiction: Jurisdiction, year: int) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
-    name = Jurisdiction.objects.get(code=jurisdiction).name
+    name = jurisdiction.name
     _xlsx_sheet(wb, "별지1 징수대장", f"{name} {year}년 지난년도 체납액 징수대장(포상금 지급대상) [별지 제1호서식]",
                 LedgerOneRow.HEADERS, [r.values() for r in ledger_one(jurisdiction, year)])
     _xlsx_sheet(wb, "별지2 과징대장", f"{name} {year}년 숨은 세원발굴 과징대장(포상금 지급대상) [별지 제2호서식]",
@@ -331,7 +332,7 @@ def decision_context(decision: Decision) -> dict[str, Any]:
                        "month": f"{year}년 {int(month)}월", "amount": award.amount})
     present = [a.member for a in meeting.attendance.select_related("member").order_by("member_id")]
     return {"decision": decision, "meeting": meeting, "committee": meeting.committee,
-            "jurisdiction": Jurisdiction.objects.get(code=decision.jurisdiction_id), "present": present,
+            "jurisdiction": decision.jurisdiction, "present": present,
             "items": items, "payees": payees}
 
 
@@ -344,7 +345,7 @@ def decision_pdf(decision: Decision) -> bytes:
 
 
 def claim_context(claim: Claim) -> dict[str, Any]:
-    return {"claim": claim, "jurisdiction": Jurisdiction.objects.get(code=claim.jurisdiction_id)}
+    return {"claim": claim, "jurisdiction": claim.jurisdiction}
 
 
 def claim_html(claim: Claim) -> str:

@@ -54,10 +54,6 @@ from jingsu.rewards.models import (
 Payee = Official | Civilian
 
 
-def _jurisdiction_code(jurisdiction: Jurisdiction | str) -> str:
-    return jurisdiction.code if isinstance(jurisdiction, Jurisdiction) else jurisdiction
-
-
 def payee_by_key(key: str) -> Payee:
     kind, _, pk = key.partition(":")
     model = {"official": Official, "civilian": Civilian}.get(kind)
@@ -70,10 +66,10 @@ def payee_by_key(key: str) -> Payee:
 # --- people ---------------------------------------------------------------------------------------------------------
 
 
-def add_official(jurisdiction: Jurisdiction | str, *, name: str, rank: str, department: str, bureau: str = "",
+def add_official(jurisdiction: Jurisdiction, *, name: str, rank: str, department: str, bureau: str = "",
                  director_or_above: bool = False, bank: str = "", account: str = "", holder: str = "",
                  actor: str, clock: Clock) -> Official:
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     if not name.strip():
         raise RewardError("name", "성명을 입력하세요.")
     with transaction.atomic():
@@ -85,10 +81,10 @@ def add_official(jurisdiction: Jurisdiction | str, *, name: str, rank: str, depa
     return official
 
 
-def add_civilian(jurisdiction: Jurisdiction | str, *, name: str, address: str, birth_date: date | None = None,
+def add_civilian(jurisdiction: Jurisdiction, *, name: str, address: str, birth_date: date | None = None,
                  bank: str = "", account: str = "", holder: str = "", actor: str,
                  clock: Clock) -> Civilian:
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     if not name.strip() or not address.strip():
         # 영등포 제2조⑥: 신고는 성명 및 주소를 적은 문서로 한다.
         raise RewardError("address", "민간인 신고자는 성명과 주소가 있어야 합니다 (제2조⑥).")
@@ -138,11 +134,11 @@ def record_action(levy: Levy, *, kind: str, taken_on: date, official: Official |
     return action
 
 
-def record_finding(jurisdiction: Jurisdiction | str, *, category: str, tax_item: str, source_description: str,
+def record_finding(jurisdiction: Jurisdiction, *, category: str, tax_item: str, source_description: str,
                    taxpayer_name: str, official: Official | None = None, civilian: Civilian | None = None,
                    actor: str, clock: Clock, **fields: Any) -> HiddenRevenueFinding:
     """Record a hidden-revenue finding (별지 제2호서식 row)."""
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     if category not in HiddenRevenueFinding.Category.values:
         raise RewardError("category", f"알 수 없는 구분입니다: {category}")
     if (official is None) == (civilian is None):
@@ -207,14 +203,14 @@ def _add_claimants(case: RewardCase, claimants: list[tuple[Payee, str, bool]]) -
             civilian=payee if isinstance(payee, Civilian) else None, share=_share(share), direct=direct)
 
 
-def open_case(jurisdiction: Jurisdiction | str, *, merit_type: str, title: str, facts: dict[str, Any],
+def open_case(jurisdiction: Jurisdiction, *, merit_type: str, title: str, facts: dict[str, Any],
               claimants: list[tuple[Payee, str, bool]], actor: str, clock: Clock,
               levy: Levy | None = None, finding: HiddenRevenueFinding | None = None,
               payments: list[Payment] | None = None, collected: int = 0, collected_on: date | None = None,
               collection_year: int | None = None, appeal_period_end: date | None = None,
               final_on: date | None = None, source_key: str = "") -> RewardCase:
     """A merit for the committee. `claimants` are (payee, share, direct) triples whose shares add up to 1."""
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     if merit_type not in RewardCase.MeritType.values:
         raise RewardError("merit_type", f"알 수 없는 공적 구분입니다: {merit_type}")
     with transaction.atomic():
@@ -231,7 +227,7 @@ def open_case(jurisdiction: Jurisdiction | str, *, merit_type: str, title: str, 
     return case
 
 
-def open_arrears_cases(jurisdiction: Jurisdiction | str, year: int, *, actor: str, clock: Clock,
+def open_arrears_cases(jurisdiction: Jurisdiction, year: int, *, actor: str, clock: Clock,
                        levy: Levy | None = None, collector: Payee | None = None) -> list[RewardCase]:
     """Open a case for every derived arrears merit of `year` that has a collector and no case yet.
 
@@ -240,7 +236,7 @@ def open_arrears_cases(jurisdiction: Jurisdiction | str, year: int, *, actor: st
     """
     if collector is not None and levy is None:
         raise RewardError("levy", "징수자를 직접 지정할 때는 부과 건(과세번호)을 함께 지정하세요.")
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     opened = []
     for merit in derive_arrears_merits(code, year, levy=levy):
         who = merit.collector or collector
@@ -256,7 +252,7 @@ def open_arrears_cases(jurisdiction: Jurisdiction | str, year: int, *, actor: st
         title = arrears_case_title(merit.levy.tax_number, merit.levy.get_tax_item_display(), merit.levy.tax_year,
                                    merit.arrears_age, merit.collected, merit.method)
         opened.append(open_case(
-            code, merit_type="arrears", title=title, facts=merit.facts(), claimants=[(who, "1", direct)],
+            jurisdiction, merit_type="arrears", title=title, facts=merit.facts(), claimants=[(who, "1", direct)],
             actor=actor, clock=clock, levy=merit.levy, payments=[c.payment for c in merit.collections],
             collected=merit.collected, collected_on=merit.collected_on, collection_year=year,
             source_key=merit.source_key))
@@ -282,7 +278,7 @@ def open_finding_case(finding: HiddenRevenueFinding, *, actor: str, clock: Clock
     appeal_end = (appeal_deadline(finding.jurisdiction_id, finding.assessment_notified_on)
                   if finding.assessment_notified_on else None)
     return open_case(
-        finding.jurisdiction_id, merit_type=cat, title=f"{finding.get_category_display()}: {finding.source_description}",
+        finding.jurisdiction, merit_type=cat, title=f"{finding.get_category_display()}: {finding.source_description}",
         facts=facts, claimants=claimants or [(finding.finder, "1", True)], actor=actor, clock=clock,
         levy=finding.levy, finding=finding, collected=finding.collected or finding.assessed,
         collected_on=finding.collected_on, appeal_period_end=appeal_end, final_on=finding.final_on,
@@ -292,9 +288,9 @@ def open_finding_case(finding: HiddenRevenueFinding, *, actor: str, clock: Clock
 # --- committee ------------------------------------------------------------------------------------------------------
 
 
-def create_committee(jurisdiction: Jurisdiction | str, *, bureau: str, name: str = "", actor: str,
+def create_committee(jurisdiction: Jurisdiction, *, bureau: str, name: str = "", actor: str,
                      clock: Clock) -> Committee:
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     with transaction.atomic():
         committee = Committee.objects.create(jurisdiction_id=code, bureau=bureau,
                                              name=name or f"{bureau} 세입징수공적심사위원회", created_at=clock.now())
@@ -552,9 +548,9 @@ def submit_claim(decision: Decision, payee: Payee, *, submitted_on: date, actor:
     return claim
 
 
-def set_budget(jurisdiction: Jurisdiction | str, year: int, amount: int, *, actor: str,
+def set_budget(jurisdiction: Jurisdiction, year: int, amount: int, *, actor: str,
                clock: Clock) -> RewardBudget:
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     if amount < 0:
         raise RewardError("amount", "예산액은 0 이상이어야 합니다.")
     with transaction.atomic():
@@ -565,11 +561,11 @@ def set_budget(jurisdiction: Jurisdiction | str, year: int, amount: int, *, acto
     return budget
 
 
-def budget_remaining(jurisdiction: str, year: int) -> int:
-    budget = RewardBudget.objects.filter(jurisdiction_id=jurisdiction, year=year).first()
+def budget_remaining(jurisdiction: Jurisdiction, year: int) -> int:
+    budget = RewardBudget.objects.filter(jurisdiction=jurisdiction, year=year).first()
     if budget is None:
         return 0
-    committed = (Claim.objects.filter(jurisdiction_id=jurisdiction, budget_year=year, status__in=Claim.COMMITTED)
+    committed = (Claim.objects.filter(jurisdiction=jurisdiction, budget_year=year, status__in=Claim.COMMITTED)
                  .aggregate(s=Sum("amount"))["s"] or 0)
     return budget.amount - committed
 
@@ -612,7 +608,7 @@ def schedule_claim(claim: Claim, *, as_of: date, actor: str, clock: Clock) -> Cl
     with transaction.atomic():
         Claim.objects.select_for_update().filter(pk=claim.pk).first()
         RewardBudget.objects.select_for_update().filter(jurisdiction_id=claim.jurisdiction_id, year=year).first()
-        remaining = budget_remaining(claim.jurisdiction_id, year)
+        remaining = budget_remaining(claim.jurisdiction, year)
         if claim.amount <= remaining:
             claim.status, claim.budget_year = Claim.Status.APPROVED, year
             action = "reward.claim.approve"
@@ -627,9 +623,9 @@ def schedule_claim(claim: Claim, *, as_of: date, actor: str, clock: Clock) -> Cl
     return claim
 
 
-def create_transfer_batch(jurisdiction: Jurisdiction | str, *, year: int, created_on: date, actor: str,
+def create_transfer_batch(jurisdiction: Jurisdiction, *, year: int, created_on: date, actor: str,
                           clock: Clock) -> TransferBatch:
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     not_in_future("created_on", "작성일", created_on, clock)
     with transaction.atomic():
         claims = list(Claim.objects.select_for_update().filter(
@@ -711,12 +707,12 @@ def refunded_reward(claim: Claim, refunded_case: RewardCase, refunded_amount: in
     return min(max(before - now, 0), claim.amount)
 
 
-def record_collection_refund(jurisdiction: Jurisdiction | str, *, amount: int, refunded_on: date, reason: str,
+def record_collection_refund(jurisdiction: Jurisdiction, *, amount: int, refunded_on: date, reason: str,
                              payment: Payment | None = None, levy: Levy | None = None, actor: str,
                              clock: Clock) -> tuple[CollectionRefund, list[Clawback]]:
     """Collected money given back (이중부과 등 행정착오). Every paid reward that rested on it gets a clawback
     without interest (제9조②), opened at once (the refund date is the notice date)."""
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     if payment is None and levy is None:
         raise RewardError("payment", "환급된 수납(또는 부과 건)을 지정하세요.")
     not_in_future("refunded_on", "환급일", refunded_on, clock)
@@ -757,7 +753,7 @@ def claw_back_on_reduction(levy: Levy, by_payment: dict[int, int], *, reason: st
     for payment_id, amount in by_payment.items():
         payment = Payment.objects.get(pk=payment_id)
         if RewardCase.objects.filter(payments=payment, status=RewardCase.Status.DECIDED).exists():
-            record_collection_refund(levy.jurisdiction_id, amount=amount, refunded_on=clock_today(clock),
+            record_collection_refund(levy.jurisdiction, amount=amount, refunded_on=clock_today(clock),
                                      reason=f"감액 정정: {reason}", payment=payment, levy=levy, actor=actor,
                                      clock=clock)
 
@@ -770,11 +766,11 @@ def unmatch_refusal(payment: Payment) -> str:
     return ""
 
 
-def detect_cancelled_levies(jurisdiction: Jurisdiction | str, *, as_of: date, actor: str,
+def detect_cancelled_levies(jurisdiction: Jurisdiction, *, as_of: date, actor: str,
                             clock: Clock) -> list[Clawback]:
     """A levy behind a paid reward that was cancelled (부과취소: 이중부과 등) means its collection is refunded: record
     the refund once per case and open the clawbacks. Safe to run again (a case already refunded is skipped)."""
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     out: list[Clawback] = []
     cases = (RewardCase.objects.filter(jurisdiction_id=code, status=RewardCase.Status.DECIDED,
                                        levy__status=Levy.Status.CANCELLED)
@@ -782,7 +778,7 @@ def detect_cancelled_levies(jurisdiction: Jurisdiction | str, *, as_of: date, ac
     for case in cases:
         if CollectionRefund.objects.filter(jurisdiction_id=code, levy=case.levy).exists():
             continue
-        _, clawbacks = record_collection_refund(code, amount=case.collected, refunded_on=as_of,
+        _, clawbacks = record_collection_refund(jurisdiction, amount=case.collected, refunded_on=as_of,
                                                 reason="부과취소(이중부과 등)", levy=case.levy, actor=actor, clock=clock)
         out.extend(clawbacks)
     return out
@@ -804,9 +800,9 @@ def mark_clawback_collected(clawback: Clawback, *, collected_on: date, actor: st
 # --- summary --------------------------------------------------------------------------------------------------------
 
 
-def reward_summary(jurisdiction: Jurisdiction | str, year: int) -> dict[str, Any]:
+def reward_summary(jurisdiction: Jurisdiction, year: int) -> dict[str, Any]:
     """Figures for the year: cases, decisions, claims by status, budget, paid, clawbacks (not netted, 제9조)."""
-    code = _jurisdiction_code(jurisdiction)
+    code = jurisdiction.code
     cases = RewardCase.objects.filter(jurisdiction_id=code).filter(
         Q(collection_year=year) | Q(created_at__year=year))
     by_status: dict[str, int] = defaultdict(int)
@@ -830,7 +826,7 @@ def reward_summary(jurisdiction: Jurisdiction | str, year: int) -> dict[str, Any
         "claims": claim_status,
         "paid": sum(c.amount for c in claims if c.status == Claim.Status.PAID and c.paid_on and c.paid_on.year == year),
         "budget": budget.amount if budget else 0,
-        "budget_remaining": budget_remaining(code, year),
+        "budget_remaining": budget_remaining(jurisdiction, year),
         "carried_to_next_year": sum(c.amount for c in Claim.objects.filter(
             jurisdiction_id=code, status=Claim.Status.CARRIED, budget_year=year + 1)),
         "clawbacks": {

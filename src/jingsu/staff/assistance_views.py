@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
 from jingsu.assistance import services as assistance
@@ -27,10 +27,10 @@ from jingsu.core.http import client_ip
 from jingsu.delivery.paper import mask_name
 from jingsu.law.errors import NoRuleForDate
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
+from jingsu.staff.access import StaffRequest, act, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
-from jingsu.staff.access import scoped_or_404, staff_view
 
 LIST_LIMIT = 200
 RECENT = 30
@@ -46,7 +46,7 @@ def _masked(rows: list[Any]) -> list[Any]:
 
 
 @staff_view("manage_payments")
-def installments(request: HttpRequest) -> HttpResponse:
+def installments(request: StaffRequest) -> HttpResponse:
     j = _j(request)
     today = _today()
     plans = InstallmentPlan.objects.filter(jurisdiction=j).select_related("taxpayer", "notice__campaign")
@@ -59,7 +59,7 @@ def installments(request: HttpRequest) -> HttpResponse:
         plan.paid_count = sum(1 for i in rows if i.paid)  # type: ignore[attr-defined]
         plan.next_due = next((i for i in rows if not i.paid), None)  # type: ignore[attr-defined]
         plan.missed = [i for i in rows if i.missed(today)]  # type: ignore[attr-defined]
-    missed = list(assistance.missed_installments(j.code, today)[:LIST_LIMIT])
+    missed = list(assistance.missed_installments(j, today)[:LIST_LIMIT])
     for i in missed:
         i.taxpayer_masked = mask_name(i.plan.taxpayer.name)  # type: ignore[attr-defined]
     done = _masked(list(plans.exclude(status__in=InstallmentPlan.OPEN_STATUSES).order_by("-decided_at", "-pk")
@@ -72,26 +72,24 @@ def installments(request: HttpRequest) -> HttpResponse:
 
 @staff_view("manage_payments")
 @require_http_methods(["GET", "POST"])
-def installment_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
+def installment_detail(request: StaffRequest, plan_id: int) -> HttpResponse:
     plan = scoped_or_404(request, InstallmentPlan, pk=plan_id)
     if request.method == "POST":
         action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
-        try:
-            if action == "approve":
-                assistance.approve_plan(plan, actor=_actor(request), clock=_clock)
-                messages.success(request, "분할 납부를 승인했습니다. 다음 발송 주기에 은행에 회차별 고지를 등록하고 "
-                                          "납세자에게 문자로 알립니다.")
-            elif action == "reject":
-                assistance.reject_plan(plan, actor=_actor(request), reason=reason, clock=_clock)
-                messages.success(request, "분할 납부 요청을 반려했습니다. 사유는 납세자의 안내문 화면에 보입니다.")
-            elif action == "cancel":
-                assistance.cancel_plan(plan, actor=_actor(request), reason=reason, clock=_clock)
-                messages.success(request, "분할 납부를 취소했습니다. 부과 건은 정상 상태로 돌아갑니다.")
-            else:
-                messages.error(request, "처리할 일을 고르십시오.")
-        except assistance.AssistanceError as e:
-            messages.error(request, str(e))
-        return redirect("staff:money_installment", plan_id=plan.pk)
+        to = reverse("staff:money_installment", kwargs={"plan_id": plan.pk})
+        refused = assistance.AssistanceError
+        if action == "approve":
+            return act(request, lambda: assistance.approve_plan(plan, actor=_actor(request), clock=_clock),
+                       refused=refused, to=to, done="분할 납부를 승인했습니다. 다음 발송 주기에 은행에 회차별 고지를 "
+                                                    "등록하고 납세자에게 문자로 알립니다.")
+        if action == "reject":
+            return act(request, lambda: assistance.reject_plan(plan, actor=_actor(request), reason=reason, clock=_clock),
+                       refused=refused, to=to, done="분할 납부 요청을 반려했습니다. 사유는 납세자의 안내문 화면에 보입니다.")
+        if action == "cancel":
+            return act(request, lambda: assistance.cancel_plan(plan, actor=_actor(request), reason=reason, clock=_clock),
+                       refused=refused, to=to, done="분할 납부를 취소했습니다. 부과 건은 정상 상태로 돌아갑니다.")
+        messages.error(request, "처리할 일을 고르십시오.")
+        return redirect(to)
     today = _today()
     plan = (InstallmentPlan.objects.select_related("taxpayer", "notice__campaign", "notice__jurisdiction")
             .prefetch_related("installments").get(pk=plan.pk))
@@ -105,7 +103,7 @@ def installment_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "staff/assistance/installment.html", {
         "plan": plan, "taxpayer_masked": mask_name(plan.taxpayer.name), "owed_today":
             assistance.owed_now(plan.notice, today), "proposal": proposal, "proposal_error": proposal_error,
-        "installments": rows, "today": today, "rule": rule_for(plan.jurisdiction_id),
+        "installments": rows, "today": today, "rule": rule_for(plan.jurisdiction),
     })
 
 
@@ -113,7 +111,7 @@ def installment_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 @staff_view("manage_payments")
-def callbacks(request: HttpRequest) -> HttpResponse:
+def callbacks(request: StaffRequest) -> HttpResponse:
     j = _j(request)
     rows = CallbackRequest.objects.filter(jurisdiction=j).select_related("taxpayer", "notice__campaign")
     open_rows = _masked(list(rows.filter(status=CallbackRequest.Status.OPEN).order_by("requested_at", "pk")
@@ -124,7 +122,7 @@ def callbacks(request: HttpRequest) -> HttpResponse:
 
 @staff_view("manage_payments")
 @require_http_methods(["GET", "POST"])
-def callback_detail(request: HttpRequest, callback_id: int) -> HttpResponse:
+def callback_detail(request: StaffRequest, callback_id: int) -> HttpResponse:
     req = scoped_or_404(request, CallbackRequest, pk=callback_id)
     if request.method == "POST":
         try:

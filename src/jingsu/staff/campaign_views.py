@@ -44,8 +44,8 @@ from jingsu.notices.models import Campaign, MailClass, Notice, NoticeLine, Notic
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
-from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsCheckboxes, krds_classes
 from jingsu.staff.paging import page_of
 
@@ -193,7 +193,7 @@ class CampaignForm(forms.Form):
         """notices.services.create_campaign with the form's values (raises CampaignError)."""
         d = self.cleaned_data
         return campaigns.create_campaign(
-            request.jurisdiction, name=name or d["name"], kind=d["kind"], as_of=d["as_of"],  # type: ignore[attr-defined]
+            request.jurisdiction, name=name or d["name"], kind=d["kind"], as_of=d["as_of"],
             actor=_actor(request), filters=self.filters(), control_share=d["control_share"],
             read_deadline_days=d["read_deadline_days"], fallback_hours=d["fallback_hours"], clock=_clock,
             template=d.get("template"), pay_by=d.get("pay_by"), send_window_start=d["send_window_start"],
@@ -296,8 +296,8 @@ def split_rows(split: Any) -> dict[str, Any]:
 
 
 @staff_view("view_reports")
-def campaign_list(request: HttpRequest) -> HttpResponse:
-    page, query = page_of(request, campaign_rows(request.jurisdiction))  # type: ignore[attr-defined]
+def campaign_list(request: StaffRequest) -> HttpResponse:
+    page, query = page_of(request, campaign_rows(request.jurisdiction))
     return render(request, "staff/campaigns/list.html", {"campaigns": page, "page": page, "query": query})
 
 
@@ -307,7 +307,7 @@ def campaign_rows(jurisdiction: Any) -> Any:
 
 
 @staff_view("prepare_campaign")
-def campaign_new(request: HttpRequest) -> HttpResponse:
+def campaign_new(request: StaffRequest) -> HttpResponse:
     """GET: the form. POST: create_campaign + build_campaign, then the campaign's page."""
     initial: dict[str, Any] = {"as_of": clock_today(_clock), "control_seed": CampaignForm.new_seed()}
     if request.GET.get("kind") in dict(WIZARD_KINDS):  # e.g. the 환급 대상 page's link to a 환급금 안내
@@ -329,7 +329,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("prepare_campaign")
-def campaign_preview(request: HttpRequest) -> HttpResponse:
+def campaign_preview(request: StaffRequest) -> HttpResponse:
     """GET: the number of notices and the total the form's conditions give (JSON, for campaign-progress.js)."""
     form = _form_from_query(request)
     if not form.is_valid():
@@ -366,7 +366,7 @@ def _plain(message: str, status: int) -> HttpResponse:
 @staff_view("prepare_campaign")
 @xframe_options_sameorigin
 @csp_replace(SAMPLE_DOCUMENT_CSP)
-def campaign_preview_document(request: HttpRequest) -> HttpResponse:
+def campaign_preview_document(request: StaffRequest) -> HttpResponse:
     """The wizard's step 5: the document the first taxpayer of the form's selection would receive, rendered as sent,
     for the wizard's frame — before anything is built. Audited (it shows one taxpayer's data)."""
     form = _form_from_query(request)
@@ -379,7 +379,7 @@ def campaign_preview_document(request: HttpRequest) -> HttpResponse:
     if not p.document_html:
         return _plain("이 조건에 맞는 체납자가 없어 보여 줄 안내문이 없습니다.", 404)
     audit.record("campaign.preview_document", actor=_actor(request),
-                 jurisdiction=request.jurisdiction, target_type="taxpayers.taxpayer",  # type: ignore[attr-defined]
+                 jurisdiction=request.jurisdiction, target_type="taxpayers.taxpayer",
                  target_id=str(p.taxpayer_id), clock=_clock, detail={"kind": form.cleaned_data["kind"]})
     return HttpResponse(p.document_html, content_type="text/html; charset=utf-8")
 
@@ -507,12 +507,12 @@ def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str 
     }, status=status)
 
 
-def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
+def _campaign(request: StaffRequest, campaign_id: int) -> Campaign:
     return scoped_or_404(request, Campaign, pk=campaign_id)
 
 
 @staff_view("view_reports")
-def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_detail(request: StaffRequest, campaign_id: int) -> HttpResponse:
     return _detail(request, _campaign(request, campaign_id))
 
 
@@ -532,7 +532,7 @@ def _act(request: HttpRequest, campaign_id: int, do: Any) -> HttpResponse:
 
 
 @staff_view("approve_campaign")
-def campaign_approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_approve(request: StaffRequest, campaign_id: int) -> HttpResponse:
     """POST: approve (maker-checker in notices.services)."""
     def do(c: Campaign) -> str:
         campaigns.approve_campaign(c, actor=_actor(request), clock=_clock)
@@ -541,7 +541,7 @@ def campaign_approve(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("approve_campaign")
-def campaign_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_send(request: StaffRequest, campaign_id: int) -> HttpResponse:
     """POST: start sending (delivery.services.start_campaign with the configured providers). GET shows the page."""
     from jingsu.delivery.services import start_campaign
     from jingsu.providers.base import ProviderError
@@ -567,7 +567,7 @@ def campaign_send(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("approve_campaign")
-def campaign_schedule(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_schedule(request: StaffRequest, campaign_id: int) -> HttpResponse:
     """POST `at`: 발송 예약 (delivery.control.schedule_campaign); the dispatch cycle starts it at that time."""
     c = _campaign(request, campaign_id)
     form = ScheduleForm(request.POST if request.method == "POST" else None)
@@ -582,7 +582,7 @@ def campaign_schedule(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("approve_campaign")
-def campaign_unschedule(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_unschedule(request: StaffRequest, campaign_id: int) -> HttpResponse:
     def do(c: Campaign) -> str:
         control.unschedule_campaign(c, actor=_actor(request), clock=_clock)
         return "발송 예약을 취소했습니다. 캠페인은 승인된 상태로 남습니다."
@@ -590,7 +590,7 @@ def campaign_unschedule(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("approve_campaign")
-def campaign_pause(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_pause(request: StaffRequest, campaign_id: int) -> HttpResponse:
     def do(c: Campaign) -> str:
         control.pause_campaign(c, actor=_actor(request), reason=request.POST.get("reason", "")[:200], clock=_clock)
         return "발송을 일시 중지했습니다. 이미 넘긴 안내문은 그대로 진행되고, 남은 안내문은 재개할 때까지 기다립니다."
@@ -598,7 +598,7 @@ def campaign_pause(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("approve_campaign")
-def campaign_resume(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_resume(request: StaffRequest, campaign_id: int) -> HttpResponse:
     def do(c: Campaign) -> str:
         control.resume_campaign(c, actor=_actor(request), clock=_clock)
         return "발송을 재개했습니다."
@@ -606,7 +606,7 @@ def campaign_resume(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("approve_campaign")
-def campaign_cancel(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_cancel(request: StaffRequest, campaign_id: int) -> HttpResponse:
     """POST `reason`: cancel what has not gone out (delivery.control.cancel_campaign)."""
     c = _campaign(request, campaign_id)
     form = CancelForm(request.POST if request.method == "POST" else None)
@@ -623,7 +623,7 @@ def campaign_cancel(request: HttpRequest, campaign_id: int) -> HttpResponse:
 @staff_view("view_reports")
 @xframe_options_sameorigin
 @csp_replace(SAMPLE_DOCUMENT_CSP)
-def campaign_sample(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_sample(request: StaffRequest, campaign_id: int) -> HttpResponse:
     """The sample notice's document exactly as rendered for the intermediary and the printer (its own inline CSS,
     no external resource), for the campaign page's frame. Viewing it is audited: it carries one taxpayer's data."""
     from jingsu.notices.documents import render_html
@@ -638,7 +638,7 @@ def campaign_sample(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("view_reports")
-def campaign_sample_pdf(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_sample_pdf(request: StaffRequest, campaign_id: int) -> HttpResponse:
     """The sample notice as the A4 PDF the post office prints and the portal offers."""
     from jingsu.notices.documents import render_pdf
 
@@ -654,7 +654,7 @@ def campaign_sample_pdf(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("view_reports")
-def campaign_status_json(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_status_json(request: StaffRequest, campaign_id: int) -> HttpResponse:
     """The campaign page's progress (notices by status, attempts by channel and status), polled by the page."""
     c = _campaign(request, campaign_id)
     if request.method not in ("GET", "HEAD"):

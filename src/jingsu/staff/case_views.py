@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods
@@ -39,10 +39,10 @@ from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, Notice
 from jingsu.rewards.models import Official
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
-from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.paging import page_of
 from jingsu.taxpayers.models import Taxpayer
 
@@ -74,7 +74,7 @@ def _preparable(case: EnforcementCase) -> bool:
     return n is None or n.status == Notice.Status.CANCELLED or n.campaign.status == Campaign.Status.CANCELLED
 
 
-def _prepare(request: HttpRequest, rows: list[EnforcementCase]) -> services.Prepared:
+def _prepare(request: StaffRequest, rows: list[EnforcementCase]) -> services.Prepared:
     _need(request, "manage_enforcement")
     raw = request.POST.get("measure_on", "").strip()
     measure_on = None
@@ -101,7 +101,7 @@ def _prepare(request: HttpRequest, rows: list[EnforcementCase]) -> services.Prep
 
 @staff_view("view_taxpayer")
 @require_http_methods(["GET", "POST"])
-def cases(request: HttpRequest) -> HttpResponse:
+def cases(request: StaffRequest) -> HttpResponse:
     j = _j(request)
     if request.method == "POST":  # 사전 통지·예고 for the cases ticked (one kind of measure)
         try:
@@ -152,12 +152,12 @@ def cases(request: HttpRequest) -> HttpResponse:
 # --- one case -------------------------------------------------------------------------------------------------------
 
 
-def _need(request: HttpRequest, permission: str) -> None:
+def _need(request: StaffRequest, permission: str) -> None:
     if not request.user.has_perm(f"staff.{permission}"):
         raise PermissionDenied
 
 
-def _post(request: HttpRequest, case: EnforcementCase) -> None:
+def _post(request: StaffRequest, case: EnforcementCase) -> None:
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     if action == "move":
@@ -198,7 +198,7 @@ def _post(request: HttpRequest, case: EnforcementCase) -> None:
 
 @staff_view("view_taxpayer")
 @require_http_methods(["GET", "POST"])
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: StaffRequest, case_id: int) -> HttpResponse:
     case = scoped_or_404(request, EnforcementCase, pk=case_id)
     if request.method == "POST":
         try:
@@ -289,7 +289,7 @@ def _exit_conditions(jurisdiction: str, on: date) -> list[tuple[str, str]]:
     return sorted(table.items(), key=lambda kv: kv[1])
 
 
-def _facts_from(request: HttpRequest) -> dict[str, Any]:
+def _facts_from(request: StaffRequest) -> dict[str, Any]:
     """The office's findings the forms carry (Facts field names)."""
     out: dict[str, Any] = {}
     for key in ("licensed_business", "exit_unsecured", "plate_livelihood"):
@@ -311,7 +311,7 @@ def _facts_from(request: HttpRequest) -> dict[str, Any]:
 
 @staff_view("manage_enforcement")
 @require_http_methods(["GET", "POST"])
-def case_open(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
+def case_open(request: StaffRequest, taxpayer_id: int) -> HttpResponse:
     taxpayer = scoped_or_404(request, Taxpayer, pk=taxpayer_id)
     today = _today()
     if request.method == "POST":
@@ -352,7 +352,7 @@ def case_open(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
 
 
 @staff_view("approve_enforcement")
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     rows = (MoveRequest.objects.filter(jurisdiction=_j(request), decision=MoveRequest.Decision.PENDING)
             .select_related("case__taxpayer", "official").order_by("requested_at", "pk"))
     page, query = page_of(request, rows)

@@ -36,7 +36,7 @@ from jingsu.core.formats import kdate
 from jingsu.core.http import client_ip
 from jingsu.delivery.paper import mask_name
 from jingsu.rewards.documents import mask_address
-from jingsu.staff.access import CONSOLE_CLOCK
+from jingsu.staff.access import CONSOLE_CLOCK, StaffRequest
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows one download holds at most (a spreadsheet opens 1,048,576); the info sheet says when a list was cut.
@@ -178,12 +178,12 @@ def conditions_text(filters: Sequence[tuple[str, str]]) -> str:
     return ", ".join(shown) or "전체"
 
 
-def xlsx_response(request: HttpRequest, *, action: str, title: str, filename: str, sheets: Sequence[Sheet],
+def xlsx_response(request: StaffRequest, *, action: str, title: str, filename: str, sheets: Sequence[Sheet],
                   filters: Sequence[tuple[str, str]] = (), people: People | None = None,
                   target: Any = None) -> HttpResponse:
     """Write the workbook, audit the download (`action`, a `staff.*_xlsx` code) and answer it as an attachment.
     `people`: the masking used (None: the list holds no personal data of people outside the office)."""
-    j = request.jurisdiction  # type: ignore[attr-defined]
+    j = request.jurisdiction
     now = CONSOLE_CLOCK.now()
     profile = getattr(request, "staff", None)
     who = getattr(profile, "display_name", "") or request.user.get_username()

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
@@ -42,7 +42,7 @@ from jingsu.staff import (
     user_views,
     views,
 )
-from jingsu.staff.access import console_today, scoped_or_404, staff_view
+from jingsu.staff.access import StaffRequest, console_today, scoped_or_404, staff_view
 from jingsu.staff.access import jurisdiction_of as _j
 from jingsu.staff.downloads import Col, People, Sheet, xlsx_response
 from jingsu.staff.forms import SearchForm
@@ -52,7 +52,7 @@ from jingsu.staff.models import PaymentUpload, RollUpload, UploadBase
 
 
 @staff_view("view_taxpayer")
-def taxpayer_search_xlsx(request: HttpRequest) -> HttpResponse:
+def taxpayer_search_xlsx(request: StaffRequest) -> HttpResponse:
     """The saved search `?s=` (views.taxpayer_search keeps it in the session), every page of it. The audit row says
     how the search was made and how many came back — not the query (it may be a name)."""
     saved = request.session.get(views.SEARCHES, {}).get(request.GET.get("s", ""))
@@ -82,7 +82,7 @@ def taxpayer_search_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_audit_log")
-def audit_log_xlsx(request: HttpRequest) -> HttpResponse:
+def audit_log_xlsx(request: StaffRequest) -> HttpResponse:
     """The audit log with the screen's filters (기간, 작업, 사용자, 기록), in words as on the screen."""
     q = views.audit_query(request)
     cols = [Col("일시", "datetime", 18), Col("사용자", width=24), Col("작업", width=22), Col("대상", width=28),
@@ -111,7 +111,7 @@ def _audit_rows(rows: list[Any]) -> Any:
 
 
 @staff_view("import_roll")
-def roll_errors_xlsx(request: HttpRequest, upload_id: int) -> HttpResponse:
+def roll_errors_xlsx(request: StaffRequest, upload_id: int) -> HttpResponse:
     upload = scoped_or_404(request, RollUpload, pk=upload_id)
     cols = [Col("행", "count", 8), Col("열", width=18), Col("사유", width=80)]
     rows = [[e.get("row") or "파일", e.get("column", ""), e.get("message", "")] for e in (upload.errors or [])]
@@ -135,7 +135,7 @@ def _payment_row(p: Payment) -> list[Any]:
 
 
 @staff_view("manage_payments")
-def unmatched_xlsx(request: HttpRequest) -> HttpResponse:
+def unmatched_xlsx(request: StaffRequest) -> HttpResponse:
     rows = money_views.unmatched_payments(_j(request))
     cols = [*_PAYMENT_COLS, Col("미확인 사유", width=40)]
     return xlsx_response(request, action="staff.unmatched_xlsx", title="미확인 수납", filename="미확인수납",
@@ -145,7 +145,7 @@ def unmatched_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("manage_payments")
-def refunds_xlsx(request: HttpRequest) -> HttpResponse:
+def refunds_xlsx(request: StaffRequest) -> HttpResponse:
     people = People(request)
     cols = [Col("발생일", "date", 12), Col("납세자", width=14), Col("등록번호", width=16), Col("과세번호", width=24),
             Col("수납 거래번호", width=22), Col("환급액(원)", "won", 14), Col("사유", width=40), Col("상태", width=10)]
@@ -163,7 +163,7 @@ def refunds_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("manage_payments")
-def reconciliation_xlsx(request: HttpRequest) -> HttpResponse:
+def reconciliation_xlsx(request: StaffRequest) -> HttpResponse:
     """일일 대사 of `?date=` (default today): the screen's tables, one sheet each, and the day's payments."""
     day = money_views._parse_date(request.GET.get("date")) or console_today()
     s = money_views.reconciliation_summary(_j(request), day)
@@ -206,7 +206,7 @@ def _payee(people: People, official: Any, civilian: Any) -> str:
 
 
 @staff_view("view_rewards")
-def reward_actions_xlsx(request: HttpRequest) -> HttpResponse:
+def reward_actions_xlsx(request: StaffRequest) -> HttpResponse:
     people = People(request)
     cols = [Col("처분일", "date", 12), Col("과세번호", width=24), Col("종류", width=18), Col("처분한 사람", width=30),
             Col("유예 후 납부기한", "date", 14), Col("비고", width=30), Col("기록한 사람", width=22),
@@ -219,7 +219,7 @@ def reward_actions_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def reward_cases_xlsx(request: HttpRequest) -> HttpResponse:
+def reward_cases_xlsx(request: StaffRequest) -> HttpResponse:
     year = rewards_views._year(request)
     people = People(request)
     cols = [Col("안건", width=10), Col("구분", width=16), Col("요지", width=40), Col("공적자(지분)", width=36),
@@ -234,7 +234,7 @@ def reward_cases_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def reward_claims_xlsx(request: HttpRequest) -> HttpResponse:
+def reward_claims_xlsx(request: StaffRequest) -> HttpResponse:
     people = People(request)
     cols = [Col("신청 번호", "count", 10), Col("심사결정일", "date", 12), Col("성명", width=14),
             Col("소속(주소)", width=30), Col("직급", width=12), Col("건수", "count", 8), Col("징수액(원)", "won", 14),
@@ -250,7 +250,7 @@ def reward_claims_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def reward_clawbacks_xlsx(request: HttpRequest) -> HttpResponse:
+def reward_clawbacks_xlsx(request: StaffRequest) -> HttpResponse:
     people = People(request)
     cols = [Col("통지일", "date", 12), Col("구분", width=16), Col("대상자", width=14), Col("신청 번호", "count", 10),
             Col("포상금 지급일", "date", 12), Col("원금(원)", "won", 14), Col("이자(원)", "won", 12),
@@ -265,7 +265,7 @@ def reward_clawbacks_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def reward_officials_xlsx(request: HttpRequest) -> HttpResponse:
+def reward_officials_xlsx(request: StaffRequest) -> HttpResponse:
     """The officials registered for rewards: staff of the office, named with their post; accounts masked as on the
     screen (the full number goes only into the transfer file)."""
     cols = [Col("번호", "count", 8), Col("성명", width=12), Col("직급", width=12), Col("부서", width=20),
@@ -279,7 +279,7 @@ def reward_officials_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def reward_civilians_xlsx(request: HttpRequest) -> HttpResponse:
+def reward_civilians_xlsx(request: StaffRequest) -> HttpResponse:
     """Civilian informants: private people, so name and address masked without `reveal_personal_data`; the birth
     date and the account are always the masked copies the screen shows."""
     people = People(request)
@@ -293,7 +293,7 @@ def reward_civilians_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def reward_findings_xlsx(request: HttpRequest) -> HttpResponse:
+def reward_findings_xlsx(request: StaffRequest) -> HttpResponse:
     """숨은 세원 발굴 (별지 제2호서식's rows): the taxpayer's name masked without `reveal_personal_data`."""
     people = People(request)
     cols = [Col("번호", "count", 8), Col("구분", width=14), Col("발굴세원", width=30), Col("세목", width=10),
@@ -319,7 +319,7 @@ def reward_findings_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_reports")
-def campaign_list_xlsx(request: HttpRequest) -> HttpResponse:
+def campaign_list_xlsx(request: StaffRequest) -> HttpResponse:
     cols = [Col("번호", "count", 8), Col("이름", width=30), Col("종류", width=16), Col("기준일", "date", 12),
             Col("납부기한", "date", 12), Col("상태", width=10), Col("만든 사람", width=20), Col("승인한 사람", width=20),
             Col("만든 때", "datetime", 18)]
@@ -335,7 +335,7 @@ _UPLOAD_COLS = [Col("번호", "count", 8), Col("올린 때", "datetime", 18), Co
                 Col("올린 사람", width=20), Col("상태", width=10)]
 
 
-def _uploads_xlsx(request: HttpRequest, model: type[UploadBase], *, cols: list[Col],
+def _uploads_xlsx(request: StaffRequest, model: type[UploadBase], *, cols: list[Col],
                   figures: Callable[[Any], list[Any]], action: str, title: str, filename: str,
                   sheet: str) -> HttpResponse:
     """A list of the jurisdiction's console uploads, newest first: the shared columns, the kind's `figures`, the
@@ -349,14 +349,14 @@ def _uploads_xlsx(request: HttpRequest, model: type[UploadBase], *, cols: list[C
 
 
 @staff_view("import_roll")
-def roll_uploads_xlsx(request: HttpRequest) -> HttpResponse:
+def roll_uploads_xlsx(request: StaffRequest) -> HttpResponse:
     return _uploads_xlsx(request, RollUpload, cols=[Col("자료 행", "count", 10)], figures=lambda u: [u.rows],
                          action="staff.roll_uploads_xlsx", title="올린 체납 자료", filename="체납자료파일",
                          sheet="체납 자료 파일")
 
 
 @staff_view("manage_payments")
-def payment_uploads_xlsx(request: HttpRequest) -> HttpResponse:
+def payment_uploads_xlsx(request: StaffRequest) -> HttpResponse:
     return _uploads_xlsx(
         request, PaymentUpload,
         cols=[Col("형식", width=10), Col("수납 경로", width=12), Col("건수", "count", 10), Col("금액(원)", "won", 16)],
@@ -365,7 +365,7 @@ def payment_uploads_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("manage_users")
-def users_xlsx(request: HttpRequest) -> HttpResponse:
+def users_xlsx(request: StaffRequest) -> HttpResponse:
     """The office's accounts, as the screen shows them: no password, no set-up link."""
     profiles = user_views.staff_accounts(_j(request))
     locked = services.locked_usernames(list(profiles.values_list("user__username", flat=True)))

@@ -51,10 +51,10 @@ from jingsu.reports import effects as fx
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
+from jingsu.staff.access import StaffRequest, act, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
-from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.paging import page_of
 
@@ -118,7 +118,7 @@ def unmatched_payments(jurisdiction: Any) -> Any:
 
 
 @staff_view("manage_payments")
-def unmatched(request: HttpRequest) -> HttpResponse:
+def unmatched(request: StaffRequest) -> HttpResponse:
     qs = unmatched_payments(_j(request))
     totals = qs.aggregate(count=Count("id"), amount=Sum("amount"))
     page, query = page_of(request, qs)
@@ -129,7 +129,7 @@ def unmatched(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("manage_payments")
-def payment_match(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_match(request: StaffRequest, payment_id: int) -> HttpResponse:
     """GET: the payment, a look-up of the levy (?levy_ref=…) and the form; POST: match by hand."""
     payment = scoped_or_404(request, Payment, pk=payment_id)
     levy: Levy | None = None
@@ -198,24 +198,21 @@ class UnmatchForm(forms.Form):
 
 @staff_view("manage_payments")
 @require_http_methods(["GET", "POST"])
-def payment_unmatch(request: HttpRequest, payment_id: int) -> HttpResponse:
+def payment_unmatch(request: StaffRequest, payment_id: int) -> HttpResponse:
     """POST: undo a match made by hand (reversal entries; `payments.services.unmatch_by_hand`); GET: the payment's
     page, where the form is."""
     if request.method != "POST":
         return payment_match(request, payment_id)
     payment = scoped_or_404(request, Payment, pk=payment_id)
     form = UnmatchForm(request.POST)
+    to = reverse("staff:money_payment", args=[payment.pk])
     if not form.is_valid():
         messages.error(request, "대사 취소 사유를 5자 이상 적어 주십시오.")
-    else:
-        try:
-            unmatch_by_hand(payment, actor=_actor(request), reason=form.cleaned_data["reason"], clock=_clock)
-        except PaymentError as e:
-            messages.error(request, str(e))
-        else:
-            messages.success(request, f"수납 {payment.external_id}의 수기 대사를 취소했습니다. 미확인 목록으로 "
-                                      "돌아갔습니다.")
-    return redirect(reverse("staff:money_payment", args=[payment.pk]))
+        return redirect(to)
+    return act(request, lambda: unmatch_by_hand(payment, actor=_actor(request), reason=form.cleaned_data["reason"],
+                                                clock=_clock),
+               refused=PaymentError, to=to,
+               done=f"수납 {payment.external_id}의 수기 대사를 취소했습니다. 미확인 목록으로 돌아갔습니다.")
 
 
 # --- money: 감액 정정 (a levy lowered after money was booked on it) ----------------------------------------------------
@@ -238,7 +235,7 @@ class ReduceForm(forms.Form):
 
 
 @staff_view("manage_payments")
-def levy_reduce(request: HttpRequest, levy_id: int) -> HttpResponse:
+def levy_reduce(request: StaffRequest, levy_id: int) -> HttpResponse:
     """GET: the levy and the form; POST 미리 보기: what the correction does (nothing written); POST 정정: do it."""
     levy = scoped_or_404(request, Levy, pk=levy_id)
     plan = None
@@ -281,7 +278,7 @@ def pending_refunds(jurisdiction: Any) -> Any:
 
 
 @staff_view("manage_payments")
-def refunds(request: HttpRequest) -> HttpResponse:
+def refunds(request: StaffRequest) -> HttpResponse:
     j = _j(request)
     pending = pending_refunds(j)
     by_status = {row["status"]: row for row in Refund.objects.filter(jurisdiction=j).values("status")
@@ -338,7 +335,7 @@ def reconciliation_summary(jurisdiction: Any, day: date) -> dict[str, Any]:
 
 
 @staff_view("manage_payments")
-def reconciliation(request: HttpRequest) -> HttpResponse:
+def reconciliation(request: StaffRequest) -> HttpResponse:
     raw = request.GET.get("date", "")
     day = _parse_date(raw)
     error = ""
@@ -464,7 +461,7 @@ def _effects_page(request: HttpRequest, e: dict[str, Any], **extra: Any) -> Http
     return render(request, "staff/effects/report.html", {"e": e, "v": _view_model(e), "charts": _charts(e), **extra})
 
 
-def _xlsx(request: HttpRequest, e: dict[str, Any], filename: str, target: Any = None) -> HttpResponse:
+def _xlsx(request: StaffRequest, e: dict[str, Any], filename: str, target: Any = None) -> HttpResponse:
     audit.record("staff.effects_xlsx", actor=_actor(request), jurisdiction=_j(request), target=target, clock=_clock,
                  detail={"report": e["name"], "ip": client_ip(request)})
     response = HttpResponse(fx.render_xlsx(e), content_type=XLSX)
@@ -473,12 +470,12 @@ def _xlsx(request: HttpRequest, e: dict[str, Any], filename: str, target: Any = 
 
 
 @staff_view("view_reports")
-def effects_home(request: HttpRequest) -> HttpResponse:
+def effects_home(request: StaffRequest) -> HttpResponse:
     form, _start, _end, _ok = _period(request)
     return render(request, "staff/effects/home.html", {"campaigns": _campaigns(request)[:200], "form": form})
 
 
-def _campaigns(request: HttpRequest) -> Any:
+def _campaigns(request: StaffRequest) -> Any:
     return (Campaign.objects.filter(jurisdiction=_j(request)).exclude(status=Campaign.Status.DRAFT)
             .annotate(n=Count("notices", filter=Q(notices__control_group=False)),
                       control=Count("notices", filter=Q(notices__control_group=True)))
@@ -486,7 +483,7 @@ def _campaigns(request: HttpRequest) -> Any:
 
 
 @staff_view("view_reports")
-def effects_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def effects_campaign(request: StaffRequest, campaign_id: int) -> HttpResponse:
     campaign = scoped_or_404(request, Campaign, pk=campaign_id)
     e = fx.campaign_effects(campaign)
     return _effects_page(request, e, campaign=campaign,
@@ -494,24 +491,24 @@ def effects_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("view_reports")
-def effects_campaign_xlsx(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def effects_campaign_xlsx(request: StaffRequest, campaign_id: int) -> HttpResponse:
     campaign = scoped_or_404(request, Campaign, pk=campaign_id)
     return _xlsx(request, fx.campaign_effects(campaign), f"발송효과-캠페인{campaign.pk}.xlsx", target=campaign)
 
 
 @staff_view("view_reports")
-def effects_period(request: HttpRequest) -> HttpResponse:
+def effects_period(request: StaffRequest) -> HttpResponse:
     form, start, end, ok = _period(request)
     if not ok:
         return render(request, "staff/effects/home.html", {"campaigns": _campaigns(request)[:200], "form": form})
-    e = fx.period_effects(_j(request).code, start, end)
+    e = fx.period_effects(_j(request), start, end)
     query = f"?start={start.isoformat()}&end={end.isoformat()}"
     return _effects_page(request, e, form=form, start=start, end=end,
                          xlsx_url=reverse("staff:effects_period_xlsx") + query)
 
 
 @staff_view("view_reports")
-def effects_period_xlsx(request: HttpRequest) -> HttpResponse:
+def effects_period_xlsx(request: StaffRequest) -> HttpResponse:
     _form, start, end, _ok = _period(request)
-    e = fx.period_effects(_j(request).code, start, end)
+    e = fx.period_effects(_j(request), start, end)
     return _xlsx(request, e, f"발송효과-{start.isoformat()}-{end.isoformat()}.xlsx")

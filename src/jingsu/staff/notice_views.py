@@ -33,16 +33,16 @@ from jingsu.korean import josa
 from jingsu.notices.models import Campaign, MailClass, Notice
 from jingsu.staff import downloads
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
+from jingsu.staff.access import StaffRequest, act, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import jurisdiction_of as _j
-from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.paging import page_of
 
 log = logging.getLogger(__name__)
 
 
-def _notice(request: HttpRequest, notice_id: int) -> Notice:
+def _notice(request: StaffRequest, notice_id: int) -> Notice:
     return scoped_or_404(request, Notice, pk=notice_id)
 
 
@@ -58,7 +58,7 @@ def _history(notice: Notice) -> list[DeliveryAttempt]:
 
 @staff_view("reveal_personal_data")
 @require_http_methods(["GET", "POST"])
-def notice_link(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_link(request: StaffRequest, notice_id: int) -> HttpResponse:
     """GET: what the button does; POST: the notice's portal address, shown in this response only and audited as an
     access to personal data (`staff.notice_link_view`): it is the address of one taxpayer's notice."""
     notice = _notice(request, notice_id)
@@ -134,7 +134,7 @@ def _resend_page(request: HttpRequest, notice: Notice, form: ResendForm | None =
 
 @staff_view("prepare_campaign")
 @require_http_methods(["GET", "POST"])
-def notice_resend(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_resend(request: StaffRequest, notice_id: int) -> HttpResponse:
     """GET: the notice's delivery history and the form; POST: send it again (`resend.request_resend`)."""
     notice = _notice(request, notice_id)
     if request.method != "POST":
@@ -175,7 +175,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_taxpayer")
-def resend_list(request: HttpRequest) -> HttpResponse:
+def resend_list(request: StaffRequest) -> HttpResponse:
     """다시 보내기 요청: those waiting for approval, then the latest decided (100 a page). Names are masked here
     (the taxpayer page, audited, shows them)."""
     base = (Resend.objects.filter(jurisdiction=_j(request)).select_related("notice", "notice__taxpayer",
@@ -189,40 +189,32 @@ def resend_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _decided(request: HttpRequest, resend_id: int) -> Resend:
+def _decided(request: StaffRequest, resend_id: int) -> Resend:
     return scoped_or_404(request, Resend, pk=resend_id)
 
 
 @staff_view("approve_campaign")
 @require_http_methods(["GET", "POST"])
-def resend_approve(request: HttpRequest, resend_id: int) -> HttpResponse:
+def resend_approve(request: StaffRequest, resend_id: int) -> HttpResponse:
     r = _decided(request, resend_id)
     if request.method != "POST":
         return resend_list(request)
-    try:
-        r = resends.approve_resend(r, actor=_actor(request), clock=_clock)
-    except resends.ResendError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, f"{mask_name(r.notice.taxpayer.name)}님 안내문의 다시 보내기를 승인했습니다. {_send_now(r)}")
-    return _back(request)
+    return act(request, lambda: resends.approve_resend(r, actor=_actor(request), clock=_clock),
+               refused=resends.ResendError, to=_back(request),
+               done=lambda r: f"{mask_name(r.notice.taxpayer.name)}님 안내문의 다시 보내기를 승인했습니다. {_send_now(r)}")
 
 
 @staff_view("approve_campaign")
 @require_http_methods(["GET", "POST"])
-def resend_reject(request: HttpRequest, resend_id: int) -> HttpResponse:
+def resend_reject(request: StaffRequest, resend_id: int) -> HttpResponse:
     r = _decided(request, resend_id)
     if request.method != "POST":
         return resend_list(request)
     form = DecideForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        resends.reject_resend(r, actor=_actor(request), reason=reason, clock=_clock)
-    except resends.ResendError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, "다시 보내기 요청을 반려했습니다. 아무것도 보내지 않습니다.")
-    return _back(request)
+    return act(request, lambda: resends.reject_resend(r, actor=_actor(request), reason=reason, clock=_clock),
+               refused=resends.ResendError, to=_back(request),
+               done="다시 보내기 요청을 반려했습니다. 아무것도 보내지 않습니다.")
 
 
 # --- a campaign's recipients -----------------------------------------------------------------------------------------
@@ -268,7 +260,7 @@ def _label(choices: Any, value: str | None) -> str:
 
 
 @staff_view("view_reports")
-def campaign_recipients(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_recipients(request: StaffRequest, campaign_id: int) -> HttpResponse:
     campaign = scoped_or_404(request, Campaign, pk=campaign_id)
     rows, filters, values = _recipients(request, campaign)
     page, query = page_of(request, rows)
@@ -289,7 +281,7 @@ def campaign_recipients(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 
 @staff_view("view_reports")
-def campaign_recipients_xlsx(request: HttpRequest, campaign_id: int) -> HttpResponse:
+def campaign_recipients_xlsx(request: StaffRequest, campaign_id: int) -> HttpResponse:
     campaign = scoped_or_404(request, Campaign, pk=campaign_id)
     rows, filters, _values = _recipients(request, campaign)
     people = downloads.People(request)

@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
 from jingsu.core.formats import file_size
 from jingsu.staff import payment_uploads, tasks, upload_views
-from jingsu.staff.access import scoped_or_404, staff_view
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.forms import KrdsRadios
 from jingsu.staff.models import PaymentUpload
 
@@ -48,13 +48,13 @@ class PaymentUploadForm(forms.Form):
 
 
 @staff_view("manage_payments")
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: StaffRequest) -> HttpResponse:
     form = PaymentUploadForm(request.POST, request.FILES) if request.method == "POST" else PaymentUploadForm()
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
         record = payment_uploads.store_upload(
             f.chunks(), original_name=f.name, layout=form.cleaned_data["layout"], source=form.cleaned_data["source"],
-            jurisdiction=request.jurisdiction, user=request.user)  # type: ignore[attr-defined]
+            jurisdiction=request.jurisdiction, user=request.user)
         upload_views.background(tasks.validate_payment_upload, record.pk)
         return redirect("staff:money_file_detail", payment_upload_id=record.pk)
     return render(request, "staff/money/file_upload.html", {
@@ -62,19 +62,19 @@ def upload(request: HttpRequest) -> HttpResponse:
     }, status=400 if request.method == "POST" else 200)
 
 
-def _detail(request: HttpRequest, record: PaymentUpload) -> HttpResponse:
+def _detail(request: StaffRequest, record: PaymentUpload) -> HttpResponse:
     return render(request, "staff/money/file_detail.html", upload_views.report(
         request, record, can_confirm=payment_uploads.can_confirm(record),
         payload=payment_uploads.status_payload(record)))
 
 
 @staff_view("manage_payments")
-def detail(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+def detail(request: StaffRequest, payment_upload_id: int) -> HttpResponse:
     return _detail(request, scoped_or_404(request, PaymentUpload, pk=payment_upload_id))
 
 
 @staff_view("manage_payments")
-def confirm(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+def confirm(request: StaffRequest, payment_upload_id: int) -> HttpResponse:
     """POST: start the import (all or nothing) in the background. GET shows the report with the button."""
     record = scoped_or_404(request, PaymentUpload, pk=payment_upload_id)
     if request.method != "POST":
@@ -87,7 +87,7 @@ def confirm(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
 
 
 @staff_view("manage_payments")
-def status(request: HttpRequest, payment_upload_id: int) -> HttpResponse:
+def status(request: StaffRequest, payment_upload_id: int) -> HttpResponse:
     return upload_views.status_json(request, PaymentUpload, payment_upload_id, payment_uploads.status_payload)
 
 

@@ -145,7 +145,7 @@ def run_import(upload_id: int) -> str:
 
     def run(upload: PaymentUpload, progress: uploads.ProgressWriter) -> dict[str, Any]:
         result = files.import_payment_file(
-            stored_path(upload), jurisdiction=upload.jurisdiction_id, layout=upload.layout, source=upload.source,
+            stored_path(upload), jurisdiction=upload.jurisdiction, layout=upload.layout, source=upload.source,
             actor=upload.confirmed_by or upload.actor, clock=_clock, name=upload.original_name, progress=progress)
         summary = {"records": result.records, "new": result.new, "duplicates": result.duplicates,
                    "matched": result.matched, "unmatched": result.unmatched, "amount": result.amount,

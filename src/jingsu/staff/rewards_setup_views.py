@@ -36,10 +36,10 @@ from jingsu.rewards.models import (
     RewardError,
 )
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
-from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.paging import page_of
 from jingsu.staff.rewards_views import (
     DateInput,
@@ -257,7 +257,7 @@ def _refused(response: HttpResponse) -> HttpResponse:
 # --- officials -------------------------------------------------------------------------------------------------------
 
 
-def _officials_page(request: HttpRequest, form: OfficialForm | None = None) -> HttpResponse:
+def _officials_page(request: StaffRequest, form: OfficialForm | None = None) -> HttpResponse:
     page, query = page_of(request, officials_of(_j(request)))
     return render(request, TEMPLATES + "officials.html", {"rows": page, "page": page, "query": query,
                                                           "form": form or OfficialForm()})
@@ -268,13 +268,13 @@ def officials_of(jurisdiction: Any) -> Any:
 
 
 @staff_view("view_rewards")
-def officials(request: HttpRequest) -> HttpResponse:
+def officials(request: StaffRequest) -> HttpResponse:
     return _officials_page(request)
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def official_new(request: HttpRequest) -> HttpResponse:
+def official_new(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _officials_page(request)
     form = OfficialForm(request.POST)
@@ -297,7 +297,7 @@ def official_new(request: HttpRequest) -> HttpResponse:
 # --- civilians -------------------------------------------------------------------------------------------------------
 
 
-def _civilians_page(request: HttpRequest, form: CivilianForm | None = None) -> HttpResponse:
+def _civilians_page(request: StaffRequest, form: CivilianForm | None = None) -> HttpResponse:
     page, query = page_of(request, civilians_of(_j(request)))
     rows = [{"c": c, "address": mask_address(c.address)} for c in page]
     return render(request, TEMPLATES + "civilians.html", {"rows": rows, "page": page, "query": query,
@@ -309,13 +309,13 @@ def civilians_of(jurisdiction: Any) -> Any:
 
 
 @staff_view("view_rewards")
-def civilians(request: HttpRequest) -> HttpResponse:
+def civilians(request: StaffRequest) -> HttpResponse:
     return _civilians_page(request)
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def civilian_new(request: HttpRequest) -> HttpResponse:
+def civilian_new(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _civilians_page(request)
     form = CivilianForm(request.POST)
@@ -337,7 +337,7 @@ def civilian_new(request: HttpRequest) -> HttpResponse:
 # --- committees and members ------------------------------------------------------------------------------------------
 
 
-def _committee_new_page(request: HttpRequest, form: CommitteeForm | None = None) -> HttpResponse:
+def _committee_new_page(request: StaffRequest, form: CommitteeForm | None = None) -> HttpResponse:
     committees = Committee.objects.filter(jurisdiction=_j(request)).order_by("pk")
     return render(request, TEMPLATES + "committee_new.html", {
         "committees": committees, "form": form or CommitteeForm(request)})
@@ -345,7 +345,7 @@ def _committee_new_page(request: HttpRequest, form: CommitteeForm | None = None)
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def committee_new(request: HttpRequest) -> HttpResponse:
+def committee_new(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _committee_new_page(request)
     form = CommitteeForm(request, request.POST)
@@ -378,18 +378,18 @@ def _members_page(request: HttpRequest, committee: Committee, *, form: MemberFor
     })
 
 
-def _committee(request: HttpRequest, committee_id: int) -> Committee:
+def _committee(request: StaffRequest, committee_id: int) -> Committee:
     return scoped_or_404(request, Committee, pk=committee_id)
 
 
 @staff_view("view_rewards")
-def committee_members(request: HttpRequest, committee_id: int) -> HttpResponse:
+def committee_members(request: StaffRequest, committee_id: int) -> HttpResponse:
     return _members_page(request, _committee(request, committee_id))
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def member_new(request: HttpRequest, committee_id: int) -> HttpResponse:
+def member_new(request: StaffRequest, committee_id: int) -> HttpResponse:
     committee = _committee(request, committee_id)
     if request.method != "POST":
         return _members_page(request, committee)
@@ -411,7 +411,7 @@ def member_new(request: HttpRequest, committee_id: int) -> HttpResponse:
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def member_end_term(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_end_term(request: StaffRequest, member_id: int) -> HttpResponse:
     member = get_object_or_404(CommitteeMember.objects.select_related("committee"), pk=member_id,
                                committee__jurisdiction=_j(request))
     committee = member.committee
@@ -435,7 +435,7 @@ def member_end_term(request: HttpRequest, member_id: int) -> HttpResponse:
 # --- hidden-revenue findings (별지 제2호서식) ---------------------------------------------------------------------------
 
 
-def _findings_page(request: HttpRequest, form: FindingForm | None = None) -> HttpResponse:
+def _findings_page(request: StaffRequest, form: FindingForm | None = None) -> HttpResponse:
     page, query = page_of(request, findings_of(_j(request)))
     with_case = set(HiddenRevenueFinding.objects.filter(pk__in=[f.pk for f in page], cases__isnull=False)
                     .values_list("pk", flat=True))
@@ -455,13 +455,13 @@ def finder_of(f: HiddenRevenueFinding) -> str:
 
 
 @staff_view("view_rewards")
-def findings(request: HttpRequest) -> HttpResponse:
+def findings(request: StaffRequest) -> HttpResponse:
     return _findings_page(request)
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def finding_new(request: HttpRequest) -> HttpResponse:
+def finding_new(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _findings_page(request)
     form = FindingForm(request, request.POST)
@@ -507,7 +507,7 @@ def _finding_page(request: HttpRequest, finding: HiddenRevenueFinding,
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def finding_collected(request: HttpRequest, finding_id: int) -> HttpResponse:
+def finding_collected(request: StaffRequest, finding_id: int) -> HttpResponse:
     """징수 확인: the money of a finding was received (confirmed by the team lead, whose name is recorded)."""
     finding = scoped_or_404(request, HiddenRevenueFinding, pk=finding_id)
     if request.method != "POST":

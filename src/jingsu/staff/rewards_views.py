@@ -50,10 +50,10 @@ from jingsu.rewards.models import (
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import console_today as _today
 from jingsu.staff.access import jurisdiction_of as _j
-from jingsu.staff.access import scoped_or_404, staff_view
 from jingsu.staff.paging import page_of
 
 
@@ -66,7 +66,7 @@ def _year(request: HttpRequest) -> int:
     return year if 2000 <= year <= 2100 else _today().year
 
 
-def _download(request: HttpRequest, body: bytes, filename: str, content_type: str, *, action: str,
+def _download(request: StaffRequest, body: bytes, filename: str, content_type: str, *, action: str,
               target: Any = None, detail: dict[str, Any] | None = None, reason: str = "") -> HttpResponse:
     audit.record(action, actor=_actor(request), jurisdiction=_j(request), target=target, clock=_clock,
                  reason=reason, detail={**(detail or {}), "ip": client_ip(request)})
@@ -122,7 +122,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-def _person_choices(request: HttpRequest, *, civilians: bool = False) -> list[tuple[str, str]]:
+def _person_choices(request: StaffRequest, *, civilians: bool = False) -> list[tuple[str, str]]:
     j = _j(request)
     choices = [("", "— 선택 —")]
     choices += [(f"official:{o.pk}", str(o)) for o in Official.objects.filter(jurisdiction=j, active=True)
@@ -133,7 +133,7 @@ def _person_choices(request: HttpRequest, *, civilians: bool = False) -> list[tu
     return choices
 
 
-def _person(request: HttpRequest, key: str) -> Official | Civilian | None:
+def _person(request: StaffRequest, key: str) -> Official | Civilian | None:
     if not key:
         return None
     kind, _, pk = key.partition(":")
@@ -281,7 +281,7 @@ class ClawbackForm(_Form):
 
 
 @staff_view("view_rewards")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     year = _year(request)
     summary = rewards.reward_summary(_j(request), year)
     cases = [(RewardCase.Status(k).label, v) for k, v in sorted(summary["cases"].items())]
@@ -304,12 +304,11 @@ def _kdate(iso: str) -> str:
 
 
 @staff_view("view_rewards")
-def ledgers(request: HttpRequest) -> HttpResponse:
+def ledgers(request: StaffRequest) -> HttpResponse:
     year = _year(request)
-    code = _j(request).code
-    one = [replace(r, collected_on=_kdate(r.collected_on)) for r in documents.ledger_one(code, year)]
+    one = [replace(r, collected_on=_kdate(r.collected_on)) for r in documents.ledger_one(_j(request), year)]
     two = [replace(r, due_on=_kdate(r.due_on), collected_on=_kdate(r.collected_on), paid_on=_kdate(r.paid_on))
-           for r in documents.ledger_two(code, year)]
+           for r in documents.ledger_two(_j(request), year)]
     return render(request, "staff/rewards/ledgers.html", {
         "year": year, "one": one, "two": two,
         "one_headers": documents.LedgerOneRow.HEADERS, "two_headers": documents.LedgerTwoRow.HEADERS,
@@ -317,16 +316,16 @@ def ledgers(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+def ledger_xlsx(request: StaffRequest) -> HttpResponse:
     year, code = _year(request), _j(request).code
-    return _download(request, documents.ledger_xlsx(code, year), f"포상금대장-{code}-{year}.xlsx", XLSX,
+    return _download(request, documents.ledger_xlsx(_j(request), year), f"포상금대장-{code}-{year}.xlsx", XLSX,
                      action="reward.ledger.download", detail={"year": year, "format": "xlsx"})
 
 
 @staff_view("view_rewards")
-def ledger_pdf(request: HttpRequest) -> HttpResponse:
+def ledger_pdf(request: StaffRequest) -> HttpResponse:
     year, code = _year(request), _j(request).code
-    return _download(request, documents.ledger_pdf(code, year), f"포상금대장-{code}-{year}.pdf", "application/pdf",
+    return _download(request, documents.ledger_pdf(_j(request), year), f"포상금대장-{code}-{year}.pdf", "application/pdf",
                      action="reward.ledger.download", detail={"year": year, "format": "pdf"})
 
 
@@ -338,7 +337,7 @@ def enforcement_actions(jurisdiction: Any) -> Any:
             .select_related("levy", "official", "civilian").order_by("-taken_on", "-pk"))
 
 
-def _actions_page(request: HttpRequest, form: ActionForm | None = None) -> HttpResponse:
+def _actions_page(request: StaffRequest, form: ActionForm | None = None) -> HttpResponse:
     page, query = page_of(request, enforcement_actions(_j(request)))
     return render(request, "staff/rewards/actions.html", {
         "rows": list(page), "page": page, "query": query, "form": form or ActionForm(request),
@@ -346,13 +345,13 @@ def _actions_page(request: HttpRequest, form: ActionForm | None = None) -> HttpR
 
 
 @staff_view("view_rewards")
-def actions(request: HttpRequest) -> HttpResponse:
+def actions(request: StaffRequest) -> HttpResponse:
     return _actions_page(request)
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def action_record(request: HttpRequest) -> HttpResponse:
+def action_record(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _actions_page(request)
     form = ActionForm(request, request.POST)
@@ -390,7 +389,7 @@ def reward_cases(jurisdiction: Any, year: int) -> Any:
             .order_by("pk"))
 
 
-def _cases_page(request: HttpRequest, year: int, form: OpenCasesForm | None = None) -> HttpResponse:
+def _cases_page(request: StaffRequest, year: int, form: OpenCasesForm | None = None) -> HttpResponse:
     page, query = page_of(request, reward_cases(_j(request), year))
     return render(request, "staff/rewards/cases.html", {
         "year": year, "rows": list(page), "page": page, "query": query,
@@ -399,13 +398,13 @@ def _cases_page(request: HttpRequest, year: int, form: OpenCasesForm | None = No
 
 
 @staff_view("view_rewards")
-def cases(request: HttpRequest) -> HttpResponse:
+def cases(request: StaffRequest) -> HttpResponse:
     return _cases_page(request, _year(request))
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def cases_open(request: HttpRequest) -> HttpResponse:
+def cases_open(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _cases_page(request, _year(request))
     form = OpenCasesForm(request, request.POST)
@@ -440,7 +439,7 @@ def _problems(committee: Committee, on: date) -> list[str]:
         return [e.message]
 
 
-def _committee_page(request: HttpRequest, form: MeetingForm | None = None) -> HttpResponse:
+def _committee_page(request: StaffRequest, form: MeetingForm | None = None) -> HttpResponse:
     on = _today()
     committees = []
     for c in Committee.objects.filter(jurisdiction=_j(request)).order_by("pk"):
@@ -455,13 +454,13 @@ def _committee_page(request: HttpRequest, form: MeetingForm | None = None) -> Ht
 
 
 @staff_view("view_rewards")
-def committee(request: HttpRequest) -> HttpResponse:
+def committee(request: StaffRequest) -> HttpResponse:
     return _committee_page(request)
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _committee_page(request)
     form = MeetingForm(request, request.POST)
@@ -474,7 +473,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     return _committee_page(request, form)
 
 
-def _meeting(request: HttpRequest, meeting_id: int) -> Meeting:
+def _meeting(request: StaffRequest, meeting_id: int) -> Meeting:
     return get_object_or_404(Meeting.objects.select_related("committee"), pk=meeting_id,
                              committee__jurisdiction=_j(request))
 
@@ -518,13 +517,13 @@ def _meeting_page(request: HttpRequest, meeting: Meeting, **forms_: Any) -> Http
 
 
 @staff_view("view_rewards")
-def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_detail(request: StaffRequest, meeting_id: int) -> HttpResponse:
     return _meeting_page(request, _meeting(request, meeting_id))
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def meeting_agenda(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_agenda(request: StaffRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
     if request.method != "POST":
         return _meeting_page(request, meeting)
@@ -543,7 +542,7 @@ def meeting_agenda(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @staff_view("vote_committee")
 @require_http_methods(["GET", "POST"])
-def meeting_attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_attendance(request: StaffRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
     if request.method != "POST":
         return _meeting_page(request, meeting)
@@ -562,7 +561,7 @@ def meeting_attendance(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @staff_view("vote_committee")
 @require_http_methods(["GET", "POST"])
-def meeting_votes(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_votes(request: StaffRequest, meeting_id: int) -> HttpResponse:
     """The vote grid: one choice (찬성/반대/기록 안 함) per agenda item and present member; each is recorded once."""
     meeting = _meeting(request, meeting_id)
     if request.method != "POST":
@@ -596,7 +595,7 @@ def meeting_votes(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @staff_view("vote_committee")
 @require_http_methods(["GET", "POST"])
-def meeting_decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def meeting_decide(request: StaffRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
     if request.method != "POST":
         return _meeting_page(request, meeting)
@@ -610,7 +609,7 @@ def meeting_decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def decision_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+def decision_pdf(request: StaffRequest, meeting_id: int) -> HttpResponse:
     meeting = _meeting(request, meeting_id)
     decision = Decision.objects.filter(meeting=meeting).first()
     if decision is None:
@@ -622,7 +621,7 @@ def decision_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
 # --- 6. claims and payment -------------------------------------------------------------------------------------------
 
 
-def _claims_page(request: HttpRequest, **forms_: Any) -> HttpResponse:
+def _claims_page(request: StaffRequest, **forms_: Any) -> HttpResponse:
     j = _j(request)
     year = _year(request)
     all_claims = Claim.objects.filter(jurisdiction=j)
@@ -647,7 +646,7 @@ def _claims_page(request: HttpRequest, **forms_: Any) -> HttpResponse:
     return render(request, "staff/rewards/claims.html", {
         "year": year, "claims": claims, "page": claims, "query": query, "decisions": decisions, "batches": batches,
         "budget": RewardBudget.objects.filter(jurisdiction=j, year=budget_year).first(),
-        "remaining": rewards.budget_remaining(j.code, budget_year),
+        "remaining": rewards.budget_remaining(j, budget_year),
         "claim_form": forms_.get("claim_form") or ClaimForm(request),
         "schedule_form": ScheduleForm(), "schedule_error": forms_.get("schedule_error"),
         "budget_form": forms_.get("budget_form") or BudgetForm(initial={"year": year}),
@@ -658,7 +657,7 @@ def _claims_page(request: HttpRequest, **forms_: Any) -> HttpResponse:
 
 
 @staff_view("view_rewards")
-def claims(request: HttpRequest) -> HttpResponse:
+def claims(request: StaffRequest) -> HttpResponse:
     return _claims_page(request)
 
 
@@ -668,7 +667,7 @@ def _back_to_claims(request: HttpRequest, anchor: str = "") -> HttpResponse:
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def claim_submit(request: HttpRequest) -> HttpResponse:
+def claim_submit(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _claims_page(request)
     form = ClaimForm(request, request.POST)
@@ -688,19 +687,19 @@ def claim_submit(request: HttpRequest) -> HttpResponse:
     return _claims_page(request, claim_form=form)
 
 
-def _claim(request: HttpRequest, claim_id: int) -> Claim:
+def _claim(request: StaffRequest, claim_id: int) -> Claim:
     return scoped_or_404(request, Claim, pk=claim_id)
 
 
 @staff_view("view_rewards")
-def claim_pdf(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_pdf(request: StaffRequest, claim_id: int) -> HttpResponse:
     claim = _claim(request, claim_id)
     return _download(request, documents.claim_pdf(claim), f"지급신청서-{claim.pk}.pdf", "application/pdf",
                      action="reward.claim.download", target=claim, detail={"format": "pdf"})
 
 
 @staff_view("view_rewards")
-def claim_xlsx(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_xlsx(request: StaffRequest, claim_id: int) -> HttpResponse:
     claim = _claim(request, claim_id)
     return _download(request, documents.claim_xlsx(claim), f"지급신청서-{claim.pk}.xlsx", XLSX,
                      action="reward.claim.download", target=claim, detail={"format": "xlsx"})
@@ -708,7 +707,7 @@ def claim_xlsx(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def claim_schedule(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_schedule(request: StaffRequest, claim_id: int) -> HttpResponse:
     """지급 확정: approved in the year of the date, or carried to the next year when the budget is short."""
     claim = _claim(request, claim_id)
     if request.method != "POST":
@@ -730,7 +729,7 @@ def claim_schedule(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def budget(request: HttpRequest) -> HttpResponse:
+def budget(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _claims_page(request)
     form = BudgetForm(request.POST)
@@ -748,7 +747,7 @@ def budget(request: HttpRequest) -> HttpResponse:
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def batch_create(request: HttpRequest) -> HttpResponse:
+def batch_create(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _claims_page(request)
     form = BatchForm(request.POST)
@@ -765,12 +764,12 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return _claims_page(request, batch_form=form)
 
 
-def _batch(request: HttpRequest, batch_id: int) -> TransferBatch:
+def _batch(request: StaffRequest, batch_id: int) -> TransferBatch:
     return scoped_or_404(request, TransferBatch, pk=batch_id)
 
 
 @staff_view("manage_rewards")
-def transfer_file(request: HttpRequest, batch_id: int) -> HttpResponse:
+def transfer_file(request: StaffRequest, batch_id: int) -> HttpResponse:
     """The bank-transfer file: full account numbers, so 담당자 only and audited (as `jingsu rewards transfer-file`)."""
     batch = _batch(request, batch_id)
     return _download(request, documents.transfer_file(batch), f"포상금이체-{batch.year}-{batch.pk}.csv",
@@ -780,7 +779,7 @@ def transfer_file(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def batch_paid(request: HttpRequest, batch_id: int) -> HttpResponse:
+def batch_paid(request: StaffRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     if request.method != "POST":
         return _claims_page(request)
@@ -799,7 +798,7 @@ def batch_paid(request: HttpRequest, batch_id: int) -> HttpResponse:
 # --- 7. clawbacks ----------------------------------------------------------------------------------------------------
 
 
-def _clawbacks_page(request: HttpRequest, form: ClawbackForm | None = None) -> HttpResponse:
+def _clawbacks_page(request: StaffRequest, form: ClawbackForm | None = None) -> HttpResponse:
     page, query = page_of(request, clawbacks_of(_j(request)))
     return render(request, "staff/rewards/clawbacks.html", {"rows": page, "page": page, "query": query,
                                                             "form": form or ClawbackForm(request)})
@@ -810,13 +809,13 @@ def clawbacks_of(jurisdiction: Any) -> Any:
 
 
 @staff_view("view_rewards")
-def clawbacks(request: HttpRequest) -> HttpResponse:
+def clawbacks(request: StaffRequest) -> HttpResponse:
     return _clawbacks_page(request)
 
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def clawback_detect(request: HttpRequest) -> HttpResponse:
+def clawback_detect(request: StaffRequest) -> HttpResponse:
     """POST: 부과취소된 건의 환수 (rewards.services.detect_cancelled_levies; safe to run again); GET: the page."""
     if request.method != "POST":
         return _clawbacks_page(request)
@@ -831,7 +830,7 @@ def clawback_detect(request: HttpRequest) -> HttpResponse:
 
 @staff_view("manage_rewards")
 @require_http_methods(["GET", "POST"])
-def clawback_open(request: HttpRequest) -> HttpResponse:
+def clawback_open(request: StaffRequest) -> HttpResponse:
     if request.method != "POST":
         return _clawbacks_page(request)
     form = ClawbackForm(request, request.POST)

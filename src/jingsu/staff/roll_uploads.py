@@ -130,7 +130,7 @@ def _preview(upload: RollUpload, batches: Any) -> Any:
     """`batches` (what `checked_batches` yields) passed on unchanged, each batch also compared with the database by
     the importer's planner, writing nothing: fills `upload.plan` (new / changed / unchanged, owner changes) and adds
     the record's refusals (amounts below what was paid) to the errors."""
-    jurisdiction = Jurisdiction.objects.get(code=upload.jurisdiction_id)
+    jurisdiction = upload.jurisdiction
     summary = importer.ImportSummary(jurisdiction=jurisdiction.code, file="", encoding=None,
                                      as_of=today(_clock).isoformat(), dry_run=True)
     writer = importer.preview_writer(jurisdiction, _clock.now(), summary, clock=_clock)

@@ -9,13 +9,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from jingsu.core.exports import xlsx_append
 from jingsu.core.formats import file_size
 from jingsu.staff import roll_uploads, tasks, upload_views
-from jingsu.staff.access import scoped_or_404, staff_view
+from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.models import RollUpload
 
 
@@ -51,11 +51,11 @@ class RollUploadForm(forms.Form):
 
 
 @staff_view("import_roll")
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: StaffRequest) -> HttpResponse:
     form = RollUploadForm(request.POST, request.FILES) if request.method == "POST" else RollUploadForm()
     if request.method == "POST" and form.is_valid():
         f = form.cleaned_data["file"]
-        record = roll_uploads.store_upload(f.chunks(), original_name=f.name, jurisdiction=request.jurisdiction,  # type: ignore[attr-defined]
+        record = roll_uploads.store_upload(f.chunks(), original_name=f.name, jurisdiction=request.jurisdiction,
                                            user=request.user)
         upload_views.background(tasks.validate_roll_upload, record.pk)
         return redirect("staff:roll_detail", upload_id=record.pk)
@@ -64,7 +64,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
-def _detail(request: HttpRequest, record: RollUpload, *, status: int = 200, reason: str = "") -> HttpResponse:
+def _detail(request: StaffRequest, record: RollUpload, *, status: int = 200, reason: str = "") -> HttpResponse:
     return render(request, "staff/roll/detail.html", {
         **upload_views.report(request, record, can_confirm=roll_uploads.can_confirm(record),
                               payload=roll_uploads.status_payload(record)),
@@ -79,12 +79,12 @@ def _detail(request: HttpRequest, record: RollUpload, *, status: int = 200, reas
 
 
 @staff_view("import_roll")
-def detail(request: HttpRequest, upload_id: int) -> HttpResponse:
+def detail(request: StaffRequest, upload_id: int) -> HttpResponse:
     return _detail(request, scoped_or_404(request, RollUpload, pk=upload_id))
 
 
 @staff_view("import_roll")
-def confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
+def confirm(request: StaffRequest, upload_id: int) -> HttpResponse:
     """POST: start the import (all or nothing) in the background. GET shows the report with the button."""
     record = scoped_or_404(request, RollUpload, pk=upload_id)
     if request.method != "POST":
@@ -104,7 +104,7 @@ def confirm(request: HttpRequest, upload_id: int) -> HttpResponse:
 
 
 @staff_view("import_roll")
-def status(request: HttpRequest, upload_id: int) -> HttpResponse:
+def status(request: StaffRequest, upload_id: int) -> HttpResponse:
     """The progress page's JSON (same permission and jurisdiction as the page; GET only, after the 404 check)."""
     return upload_views.status_json(request, RollUpload, upload_id, roll_uploads.status_payload)
 
@@ -161,11 +161,11 @@ def template_workbook(code: str) -> bytes:
 
 
 @staff_view("import_roll")
-def template(request: HttpRequest) -> HttpResponse:
+def template(request: StaffRequest) -> HttpResponse:
     """GET: the roll template (XLSX): the Korean headers and one example row."""
     from urllib.parse import quote
 
-    code = request.jurisdiction.code  # type: ignore[attr-defined]
+    code = request.jurisdiction.code
     response = HttpResponse(template_workbook(code),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"체납자료-서식-{code}.xlsx"

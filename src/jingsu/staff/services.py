@@ -30,7 +30,7 @@ def set_role(user: AbstractBaseUser, role: str) -> None:
 def create_staff_user(
     username: str,
     *,
-    jurisdiction: Jurisdiction | str,
+    jurisdiction: Jurisdiction,
     role: str,
     password: str | None,
     display_name: str = "",
@@ -43,7 +43,7 @@ def create_staff_user(
     The console never uses it: there, `create_account` makes an account without a role and a role request."""
     if role not in ROLE_BY_CODE:
         raise ValueError(f"알 수 없는 역할: {role}")
-    code = jurisdiction.code if isinstance(jurisdiction, Jurisdiction) else jurisdiction
+    code = jurisdiction.code
     User = get_user_model()
     with transaction.atomic():
         user = User.objects.create_user(username=username, password=password)
@@ -153,7 +153,7 @@ def complete_setup(raw: str, password: str, *, clock: Clock) -> StaffProfile:
     return profile
 
 
-def create_account(username: str, *, jurisdiction: Jurisdiction | str, role: str, display_name: str = "",
+def create_account(username: str, *, jurisdiction: Jurisdiction, role: str, display_name: str = "",
                    actor: str, clock: Clock) -> AccountRequest:
     """An account made in the console: no password and no role, plus a pending request for `role`. When another
     시스템관리자 approves it, the account gets the role and that approver gets the one-time set-up link for the owner

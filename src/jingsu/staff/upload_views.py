@@ -12,9 +12,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 
-from jingsu.staff.access import scoped_or_404
+from jingsu.staff.access import StaffRequest, scoped_or_404
 from jingsu.staff.models import UploadBase
 from jingsu.staff.paging import page_of
 
@@ -45,14 +45,14 @@ def checked_file(f: Any, *, extensions: tuple[str, ...], limit: int, wrong_exten
     return f
 
 
-def recent(request: HttpRequest, model: type[UploadBase]) -> dict[str, Any]:
+def recent(request: StaffRequest, model: type[UploadBase]) -> dict[str, Any]:
     """The upload page's list of the jurisdiction's uploads, newest first (`recent`, `page`, `query`)."""
-    page, query = page_of(request, model.objects.filter(jurisdiction=request.jurisdiction)  # type: ignore[attr-defined]
+    page, query = page_of(request, model.objects.filter(jurisdiction=request.jurisdiction)
                           .order_by("-created_at", "-pk"), RECENT)
     return {"recent": page, "page": page, "query": query}
 
 
-def report(request: HttpRequest, record: UploadBase, *, can_confirm: bool,
+def report(request: StaffRequest, record: UploadBase, *, can_confirm: bool,
            payload: dict[str, Any]) -> dict[str, Any]:
     """The detail page's report: the upload, a page of its kept errors and how many more there were."""
     page = Paginator(record.errors or [], ERRORS_PER_PAGE).get_page(request.GET.get("page"))
@@ -65,14 +65,14 @@ def report(request: HttpRequest, record: UploadBase, *, can_confirm: bool,
     }
 
 
-def refused(request: HttpRequest, record: UploadBase) -> None:
+def refused(request: StaffRequest, record: UploadBase) -> None:
     """A confirmation that did not start the import: unless another click already did, say why."""
     record.refresh_from_db()
     if record.status != UploadBase.Status.IMPORTING:
         messages.error(request, "가져올 수 없는 상태입니다: 오류 없이 검증된 파일만 가져올 수 있습니다.")
 
 
-def status_json(request: HttpRequest, model: type[UploadBase], pk: int,
+def status_json(request: StaffRequest, model: type[UploadBase], pk: int,
                 payload: Callable[[Any], dict[str, Any]]) -> HttpResponse:
     """The progress page's JSON (same permission and jurisdiction as the page; GET only, after the 404 check)."""
     record = scoped_or_404(request, model, pk=pk)

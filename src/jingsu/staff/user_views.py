@@ -35,9 +35,9 @@ from django.views.decorators.http import require_http_methods
 
 from jingsu.staff import services
 from jingsu.staff.access import CONSOLE_CLOCK as _clock
+from jingsu.staff.access import StaffRequest, public_view, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
 from jingsu.staff.access import jurisdiction_of as _j
-from jingsu.staff.access import public_view, scoped_or_404, staff_view
 from jingsu.staff.models import AccountNotice, AccountRequest, AccountSetupToken, StaffProfile
 from jingsu.staff.paging import page_of
 from jingsu.staff.roles import DATA_ROLES, ROLE_BY_CODE, ROLE_CHOICES, ROLES
@@ -99,7 +99,7 @@ class RoleForm(forms.Form):
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
 
-def _profile(request: HttpRequest, user_id: int) -> StaffProfile:
+def _profile(request: StaffRequest, user_id: int) -> StaffProfile:
     """The account of this user id in the user's jurisdiction, else 404."""
     return scoped_or_404(request, StaffProfile, user_id=user_id)
 
@@ -136,7 +136,7 @@ def staff_accounts(jurisdiction: Any) -> Any:
 
 
 @staff_view("manage_users")
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: StaffRequest) -> HttpResponse:
     profiles = staff_accounts(_j(request))
     locked = services.locked_usernames(list(profiles.values_list("user__username", flat=True)))
     page, query = page_of(request, profiles)
@@ -152,7 +152,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_new(request: HttpRequest) -> HttpResponse:
+def user_new(request: StaffRequest) -> HttpResponse:
     """GET: the form; POST: create the account (no password, no role yet) with a role request; the set-up link
     goes to the administrator who approves it."""
     form = NewUserForm(request.POST if request.method == "POST" else None)
@@ -171,13 +171,13 @@ def user_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("manage_users")
-def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_detail(request: StaffRequest, user_id: int) -> HttpResponse:
     return _account_page(request, _profile(request, user_id))
 
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_role(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_role(request: StaffRequest, user_id: int) -> HttpResponse:
     profile = _profile(request, user_id)
     if request.method != "POST":
         return _account_page(request, profile)
@@ -220,13 +220,13 @@ def _decide(request: HttpRequest, user_id: int, approve: bool) -> HttpResponse:
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_role_approve(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_role_approve(request: StaffRequest, user_id: int) -> HttpResponse:
     return _decide(request, user_id, True)
 
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_role_reject(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_role_reject(request: StaffRequest, user_id: int) -> HttpResponse:
     return _decide(request, user_id, False)
 
 
@@ -249,19 +249,19 @@ def _set_active(request: HttpRequest, user_id: int, active: bool) -> HttpRespons
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_deactivate(request: StaffRequest, user_id: int) -> HttpResponse:
     return _set_active(request, user_id, False)
 
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_activate(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_activate(request: StaffRequest, user_id: int) -> HttpResponse:
     return _set_active(request, user_id, True)
 
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_password(request: StaffRequest, user_id: int) -> HttpResponse:
     """POST: another account's reset is a request that a second administrator approves (the approval issues the
     set-up link, to the approver, and tells the owner). One's own reset is made at once and its link shown here."""
     profile = _profile(request, user_id)
@@ -283,7 +283,7 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @staff_view("manage_users")
 @require_http_methods(["GET", "POST"])
-def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_unlock(request: StaffRequest, user_id: int) -> HttpResponse:
     profile = _profile(request, user_id)
     if request.method != "POST":
         return _account_page(request, profile)
@@ -296,9 +296,9 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @staff_view("use_console")
-def my_account(request: HttpRequest) -> HttpResponse:
+def my_account(request: StaffRequest) -> HttpResponse:
     """Any staff member's own account: role, a pending role request, and every notice about the account."""
-    profile = request.staff  # type: ignore[attr-defined]
+    profile = request.staff
     return render(request, "staff/users/mine.html", {
         "p": profile, "u": request.user, "pending": services.pending_request(profile),
         "notices": list(AccountNotice.objects.filter(user=request.user)[:50]),
@@ -353,12 +353,12 @@ class _ChangeForm(PasswordChangeForm):
 
 @staff_view("use_console")
 @require_http_methods(["GET", "POST"])
-def my_password(request: HttpRequest) -> HttpResponse:
+def my_password(request: StaffRequest) -> HttpResponse:
     """Change one's own password (the current one first; Django's validators: length, not like the username or
     name, not common, not only digits). The session stays signed in; audited."""
     form = _ChangeForm(request.user, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.change_own_password(request.staff, form.cleaned_data["new_password1"],  # type: ignore[attr-defined]
+        services.change_own_password(request.staff, form.cleaned_data["new_password1"],
                                      clock=_clock)
         update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
         messages.success(request, "비밀번호를 바꿨습니다.")

@@ -27,6 +27,7 @@ from jingsu.notices.models import Campaign
 from jingsu.staff import audit_labels, queries
 from jingsu.staff.access import (
     CONSOLE_CLOCK,
+    StaffRequest,
     console_today,
     public_view,
     scoped_or_404,
@@ -64,9 +65,9 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("use_console")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: StaffRequest) -> HttpResponse:
     user = request.user
-    j = request.jurisdiction  # type: ignore[attr-defined]
+    j = request.jurisdiction
     context: dict = {"search_form": SearchForm()}
     # what was done to this account by someone else (a password reset), shown once here and on the account page
     context["account_notices"] = unseen_notices(user, clock=CONSOLE_CLOCK)
@@ -118,11 +119,11 @@ SEARCHES = "taxpayer_searches"
 
 @staff_view("view_taxpayer")
 @require_http_methods(["GET", "POST"])
-def taxpayer_search(request: HttpRequest) -> HttpResponse:
+def taxpayer_search(request: StaffRequest) -> HttpResponse:
     """Post/Redirect/Get: the query is POSTed, so that it (a name, a registration number) never lands in a URL,
     history or access log; it is kept in the session under a random key (a full registration number as its keyed
     hash only) and the results are shown by GET `?s=<key>&page=N`, so Back and the pages return to them."""
-    j = request.jurisdiction  # type: ignore[attr-defined]
+    j = request.jurisdiction
     if request.method == "POST":
         form = SearchForm(request.POST)
         if form.is_valid():
@@ -154,7 +155,7 @@ def taxpayer_search(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view("view_taxpayer")
-def taxpayer_detail(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
+def taxpayer_detail(request: StaffRequest, taxpayer_id: int) -> HttpResponse:
     taxpayer = scoped_or_404(request, Taxpayer, pk=taxpayer_id)
     audit.record("staff.taxpayer_view", actor=request.user.get_username(), jurisdiction=taxpayer.jurisdiction_id,
                  target=taxpayer, detail={"ip": client_ip(request)}, clock=CONSOLE_CLOCK)
@@ -163,7 +164,7 @@ def taxpayer_detail(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
 
 @staff_view("reveal_personal_data")
 @require_http_methods(["GET", "POST"])
-def taxpayer_reveal(request: HttpRequest, taxpayer_id: int) -> HttpResponse:
+def taxpayer_reveal(request: StaffRequest, taxpayer_id: int) -> HttpResponse:
     """Show the registration number once, for a stated reason; the service writes the audit row first.
 
     The number is rendered into this POST's response only (no redirect, nothing in the session), with no-store.
@@ -201,10 +202,10 @@ class AuditQuery:
     errors: list[str] = field(default_factory=list)
 
 
-def audit_query(request: HttpRequest) -> AuditQuery:
+def audit_query(request: StaffRequest) -> AuditQuery:
     """작업 (action, its code or a prefix), 사용자 (a username, or a person's name in this jurisdiction), 기간
     (`start`–`end`, days in Korean time, both included) and 기록 (`target_type`, `target_id`)."""
-    j = request.jurisdiction  # type: ignore[attr-defined]
+    j = request.jurisdiction
     rows = AuditLog.objects.filter(jurisdiction=j)
     values = {k: request.GET.get(k, "").strip() for k in ("action", "actor", "start", "end", "target_type",
                                                           "target_id")}
@@ -254,8 +255,8 @@ def audit_shown(rows: Any) -> list[dict[str, Any]]:
 
 
 @staff_view("view_audit_log")
-def audit_log(request: HttpRequest) -> HttpResponse:
-    j = request.jurisdiction  # type: ignore[attr-defined]
+def audit_log(request: StaffRequest) -> HttpResponse:
+    j = request.jurisdiction
     q = audit_query(request)
     page = Paginator(q.rows, AUDIT_PAGE).get_page(request.GET.get("page"))
     here = AuditLog.objects.filter(jurisdiction=j).order_by()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from jingsu.core.formats import kdate
@@ -34,7 +34,7 @@ from jingsu.enforcement.worklist import (
 from jingsu.korean import josa
 from jingsu.law.enforcement import MEASURES
 from jingsu.law.tax_items import TAX_ITEMS
-from jingsu.staff.access import console_today, staff_view
+from jingsu.staff.access import StaffRequest, console_today, staff_view
 from jingsu.staff.access import jurisdiction_of as _j
 from jingsu.staff.downloads import Col, People, Sheet, xlsx_response
 from jingsu.staff.paging import page_of
@@ -100,7 +100,7 @@ class WorklistForm(forms.Form):
         return 30 if w is None else int(w)
 
 
-def _build(request: HttpRequest) -> tuple[WorklistForm, Worklist | None]:
+def _build(request: StaffRequest) -> tuple[WorklistForm, Worklist | None]:
     form = WorklistForm(request.GET or None, today=console_today())
     if request.GET and not form.is_valid():
         return form, None
@@ -117,7 +117,7 @@ def _rows(ml: MeasureList) -> list[Row]:
 
 
 @staff_view(PERMISSION)
-def worklist_view(request: HttpRequest) -> HttpResponse:
+def worklist_view(request: StaffRequest) -> HttpResponse:
     form, wl = _build(request)
     measure = request.GET.get("measure") or MEASURES[0]
     if measure not in MEASURES:
@@ -186,7 +186,7 @@ def conditions(wl: Worklist) -> list[tuple[str, str]]:
 
 
 @staff_view(PERMISSION)
-def worklist_xlsx(request: HttpRequest) -> HttpResponse:
+def worklist_xlsx(request: StaffRequest) -> HttpResponse:
     form, wl = _build(request)
     if wl is None:
         return render(request, "staff/enforcement/worklist.html",

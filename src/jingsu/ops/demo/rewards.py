@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from jingsu.clock import Clock
+from jingsu.core.models import Jurisdiction
 from jingsu.notices.models import Campaign, NoticeLine
 from jingsu.rewards import documents
 from jingsu.rewards import services as rewards
@@ -30,7 +31,7 @@ class RewardDemo:
 def prepare(campaign: Campaign, *, clock: Clock, limit: int = 60) -> RewardDemo:
     """Officials (two 주무관 and a 과장) and a 국장 who collects directly; seizures and plate impoundments on the
     older arrears of some treated notices, dated the day the notices go out."""
-    j = campaign.jurisdiction_id
+    j = campaign.jurisdiction
     team = [
         _official(j, name, rank, "세무1과 체납징수팀", account=account, clock=clock)
         for name, rank, account in (("한지민", "지방세무주사보", "110123456789"),
@@ -54,10 +55,10 @@ def prepare(campaign: Campaign, *, clock: Clock, limit: int = 60) -> RewardDemo:
     return RewardDemo(team, director, actions)
 
 
-def _official(j: str, name: str, rank: str, department: str, *, director: bool = False, account: str = "",
+def _official(j: Jurisdiction, name: str, rank: str, department: str, *, director: bool = False, account: str = "",
               clock: Clock) -> Official:
     """The demo's officials, created once (a second demo on the same database finds them)."""
-    found = Official.objects.filter(jurisdiction_id=j, name=name).first()
+    found = Official.objects.filter(jurisdiction=j, name=name).first()
     if found is not None:
         return found
     return rewards.add_official(j, name=name, rank=rank, department=department, bureau="재무국",
@@ -65,11 +66,11 @@ def _official(j: str, name: str, rank: str, department: str, *, director: bool =
                                 actor=ACTOR, clock=clock)
 
 
-def _committee(j: str, demo: RewardDemo, today: date, clock: Clock
+def _committee(j: Jurisdiction, demo: RewardDemo, today: date, clock: Clock
                ) -> tuple[Committee, list[CommitteeMember], CommitteeMember]:
     """중랑구 제5조: 4–6 members, the 소관국장 chairs, the others 과장급 — plus 유재석 주무관, a collector and so a
     claimant, who is on the roll but barred from the meeting (제5조⑤ 단서). Created once."""
-    committee = Committee.objects.filter(jurisdiction_id=j, bureau="재무국").first()
+    committee = Committee.objects.filter(jurisdiction=j, bureau="재무국").first()
     if committee is None:
         committee = rewards.create_committee(j, bureau="재무국", actor=ACTOR, clock=clock)
         start = today - timedelta(days=365)
@@ -89,7 +90,7 @@ def _committee(j: str, demo: RewardDemo, today: date, clock: Clock
 
 def review(campaign: Campaign, demo: RewardDemo, *, clock: Clock, out: Path) -> str:
     """Derive the merits, hold the committee meeting, decide, claim, pay; returns the printed summary."""
-    j = campaign.jurisdiction_id
+    j = campaign.jurisdiction
     today = clock.now().date()
     years = sorted({campaign.as_of.year, today.year})
     cases: list[RewardCase] = []

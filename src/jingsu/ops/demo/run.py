@@ -74,7 +74,7 @@ def run_demo(
         stdout.write(f"[{time.monotonic() - started:6.1f}s | {clock.now():%Y-%m-%d %H:%M}] {message}\n")
         stdout.flush()
 
-    j = Jurisdiction.objects.get(code=jurisdiction)
+    j = Jurisdiction.by_code(jurisdiction)
     sender = set_demo_office(j)
     say(f"    발신: {sender.contact} (jingsu office {j.code}로 바꿀 수 있습니다)")
     roll = out / f"roll-{jurisdiction}-{taxpayers}.csv"
@@ -93,7 +93,7 @@ def run_demo(
         base = 56_000_000_000_000 + VirtualAccount.objects.count() + seed * 1_000_000
         pool.write_text("은행코드,가상계좌번호\n" + "".join(
             f"088,{base + i}\n" for i in range(imported.taxpayers - free)), encoding="utf-8")
-        added = import_pool(pool, jurisdiction=jurisdiction, actor=MAKER, clock=clock)
+        added = import_pool(pool, jurisdiction=j, actor=MAKER, clock=clock)
         say(f"    은행 가상계좌 풀 {added:,}개 등록 → {pool}")
 
     say("3/6 체납안내 캠페인: 대상 확정 → 승인")

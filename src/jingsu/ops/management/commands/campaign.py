@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.clock import SEOUL, today
 from jingsu.core.formats import won
-from jingsu.core.models import Jurisdiction
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery_services
@@ -108,9 +108,10 @@ class Command(BaseCommand):
         return campaign
 
     def _create(self, opts: dict[str, Any]) -> None:
-        jurisdiction = Jurisdiction.objects.filter(code=opts["jurisdiction"]).first()
-        if jurisdiction is None:
-            raise CommandError(f"알 수 없는 자치단체코드입니다: '{opts['jurisdiction']}'", returncode=2)
+        try:
+            jurisdiction = Jurisdiction.by_code(opts["jurisdiction"])
+        except UnknownJurisdiction:
+            raise CommandError(f"알 수 없는 자치단체코드입니다: '{opts['jurisdiction']}'", returncode=2) from None
         filters = {
             key: opts[key]
             for key in ("tax_items", "min_amount", "max_amount", "min_age", "max_age")

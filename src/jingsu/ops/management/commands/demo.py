@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.core.models import UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.ops.demo.run import run_demo
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **opts: object) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        result = run_demo(clock=runtime().clock, taxpayers=int(opts["taxpayers"]), out=opts["out"], seed=int(opts["seed"]),  # type: ignore[arg-type, call-overload]
-                          jurisdiction=str(opts["jurisdiction"]), stdout=self.stdout)
+        try:
+            result = run_demo(clock=runtime().clock, taxpayers=int(opts["taxpayers"]), out=opts["out"], seed=int(opts["seed"]),  # type: ignore[arg-type, call-overload]
+                              jurisdiction=str(opts["jurisdiction"]), stdout=self.stdout)
+        except UnknownJurisdiction as e:
+            raise CommandError(str(e)) from None
         self.stdout.write(f"데모 완료: {result.seconds:.1f}초")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.clock import today
 from jingsu.core.formats import won
-from jingsu.core.models import Jurisdiction
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.rolls.generate import generate_roll
 
@@ -28,8 +28,10 @@ class Command(BaseCommand):
         from datetime import date
 
         code = str(opts["jurisdiction"])
-        if not Jurisdiction.objects.filter(code=code).exists():
-            raise CommandError(f"알 수 없는 자치단체코드입니다: '{code}'", returncode=2)
+        try:
+            Jurisdiction.by_code(code)
+        except UnknownJurisdiction:
+            raise CommandError(f"알 수 없는 자치단체코드입니다: '{code}'", returncode=2) from None
         count = int(opts["taxpayers"])  # type: ignore[call-overload]
         if count < 1:
             raise CommandError("--taxpayers는 1 이상이어야 합니다.", returncode=2)

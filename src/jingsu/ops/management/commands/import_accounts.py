@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.payments.accounts import import_pool
 from jingsu.payments.files import PaymentFileError
@@ -22,7 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            n = import_pool(Path(opts["file"]), jurisdiction=opts["jurisdiction"], actor=opts["actor"], clock=runtime().clock)
+            jurisdiction = Jurisdiction.by_code(opts["jurisdiction"])
+        except UnknownJurisdiction as e:
+            raise CommandError(str(e)) from None
+        try:
+            n = import_pool(Path(opts["file"]), jurisdiction=jurisdiction, actor=opts["actor"], clock=runtime().clock)
         except (PaymentFileError, OSError) as e:
             for p in getattr(e, "problems", [])[:50]:
                 self.stderr.write(f"  {p}")

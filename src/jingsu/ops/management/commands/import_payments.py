@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.payments.files import PaymentFileError, import_payment_file
 
@@ -28,7 +29,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"파일이 없습니다: {path}")
         try:
-            r = import_payment_file(path, jurisdiction=opts["jurisdiction"], layout=opts["format"],
+            jurisdiction = Jurisdiction.by_code(opts["jurisdiction"])
+        except UnknownJurisdiction as e:
+            raise CommandError(str(e)) from None
+        try:
+            r = import_payment_file(path, jurisdiction=jurisdiction, layout=opts["format"],
                                     source=opts["source"], actor=opts["actor"], clock=runtime().clock)
         except PaymentFileError as e:
             if opts["json"]:

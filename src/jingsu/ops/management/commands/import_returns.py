@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.clock import today
 from jingsu.core.formats import kdate
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.delivery import paper
 
@@ -70,7 +71,11 @@ class Command(BaseCommand):
             codes = opts["jurisdiction"] or sorted(set(
                 ReturnedMail.objects.values_list("notice__jurisdiction_id", flat=True)))
             for code in codes:
-                result = paper.create_public_notices(code, published_on, actor, clock=clock, out_dir=opts["out"])
+                try:
+                    jurisdiction = Jurisdiction.by_code(code)
+                except UnknownJurisdiction as exc:
+                    raise CommandError(str(exc), returncode=2) from None
+                result = paper.create_public_notices(jurisdiction, published_on, actor, clock=clock, out_dir=opts["out"])
                 self.stdout.write(f"{code} 공시송달 공고 {kdate(published_on)}: 새로 {result.created}건, 목록 "
                                   f"{len(result.rows)}행, 효력발생 {kdate(result.effective_on)} → {result.html_path}, "
                                   f"{result.csv_path}")

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from jingsu.core import audit
-from jingsu.core.models import Jurisdiction
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 
 PHONE = re.compile(r"^(0\d{1,2}-\d{3,4}-\d{4}|1\d{3}-\d{4})$")  # 02-2094-1234, 031-123-4567, 1588-1234
@@ -50,9 +50,10 @@ class Command(BaseCommand):
             for j in Jurisdiction.objects.order_by("code"):
                 self.show(j, rule_for(j))
             return
-        j = Jurisdiction.objects.filter(code=opts["code"]).first()
-        if j is None:
-            raise CommandError(f"행정표준코드 {opts['code']}인 자치단체가 없습니다.")
+        try:
+            j = Jurisdiction.by_code(opts["code"])
+        except UnknownJurisdiction:
+            raise CommandError(f"행정표준코드 {opts['code']}인 자치단체가 없습니다.") from None
         if "phone" in changes and changes["phone"] and not PHONE.match(changes["phone"]):
             raise CommandError("문의 전화는 02-2094-1234, 031-123-4567, 1588-1234처럼 적어 주십시오.")
         if "office" in changes and not changes["office"].strip():

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.korean import josa
 from jingsu.notices.models import Campaign
 from jingsu.reports.effects import campaign_effects, parse_period, period_effects, render_html, render_xlsx
@@ -39,7 +40,11 @@ class Command(BaseCommand):
                 start, end = parse_period(opts["period"])
             except ValueError as e:
                 raise CommandError(str(e)) from None
-            report = period_effects(opts["jurisdiction"], start, end)
+            try:
+                jurisdiction = Jurisdiction.by_code(opts["jurisdiction"])
+            except UnknownJurisdiction as e:
+                raise CommandError(str(e)) from None
+            report = period_effects(jurisdiction, start, end)
         fmt, out = opts["format"], opts["out"]
         if fmt == "xlsx":
             if not out:

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.core import audit
 from jingsu.core.formats import kdate
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.korean import josa
 from jingsu.levies.models import Levy
@@ -238,6 +239,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         step = o["step"].replace("-", "_")
+        if o.get("jurisdiction"):
+            try:
+                o["j"] = Jurisdiction.by_code(o["jurisdiction"])
+            except UnknownJurisdiction as e:
+                raise CommandError(str(e)) from None
         try:
             getattr(self, f"do_{step}")(o, o["actor"])
         except RewardError as e:
@@ -248,13 +254,13 @@ class Command(BaseCommand):
 
     # people and records
     def do_official_add(self, o: dict[str, Any], actor: str) -> None:
-        x = services.add_official(o["jurisdiction"], name=o["name"], rank=o["rank"], department=o["department"],
+        x = services.add_official(o["j"], name=o["name"], rank=o["rank"], department=o["department"],
                                   bureau=o["bureau"], director_or_above=o["director"], bank=o["bank"],
                                   account=o["account"], holder=o["holder"], actor=actor, clock=runtime().clock)
         self.out(f"직원 {x.pk} ({x.payee_key}) {x}")
 
     def do_civilian_add(self, o: dict[str, Any], actor: str) -> None:
-        x = services.add_civilian(o["jurisdiction"], name=o["name"], address=o["address"],
+        x = services.add_civilian(o["j"], name=o["name"], address=o["address"],
                                   birth_date=_date(o["birth_date"]) if o["birth_date"] else None, bank=o["bank"],
                                   account=o["account"], holder=o["holder"], actor=actor, clock=runtime().clock)
         self.out(f"민간인 {x.pk} ({x.payee_key}) {x.name}")
@@ -273,7 +279,7 @@ class Command(BaseCommand):
 
     def do_finding(self, o: dict[str, Any], actor: str) -> None:
         f = services.record_finding(
-            o["jurisdiction"], category=o["category"], tax_item=o["tax_item"], source_description=o["source"],
+            o["j"], category=o["category"], tax_item=o["tax_item"], source_description=o["source"],
             taxpayer_name=o["taxpayer_name"], taxpayer_address=o["taxpayer_address"],
             official=_get(Official, o["official"], "직원") if o["official"] else None,
             civilian=_get(Civilian, o["civilian"], "민간인") if o["civilian"] else None,
@@ -296,7 +302,7 @@ class Command(BaseCommand):
             if levy is None:
                 raise CommandError(f"--tax-number: 과세번호 {josa(o['tax_number'], '을')} 찾을 수 없습니다.")
         collector = services.payee_by_key(o["collector"]) if o["collector"] else None
-        cases = services.open_arrears_cases(o["jurisdiction"], o["year"], levy=levy, collector=collector,
+        cases = services.open_arrears_cases(o["j"], o["year"], levy=levy, collector=collector,
                                             actor=actor, clock=runtime().clock)
         for c in cases:
             self.out(f"{c.number}: {c.title}")
@@ -308,13 +314,13 @@ class Command(BaseCommand):
 
     def do_proposal_case(self, o: dict[str, Any], actor: str) -> None:
         facts = {"amount": o["amount"]} if o["amount"] is not None else {}
-        c = services.open_case(o["jurisdiction"], merit_type="proposal", title=o["title"], facts=facts,
+        c = services.open_case(o["j"], merit_type="proposal", title=o["title"], facts=facts,
                                claimants=[(services.payee_by_key(o["payee"]), "1", True)], actor=actor, clock=runtime().clock)
         self.out(f"{c.number}: {c.title}")
 
     # committee
     def do_committee_add(self, o: dict[str, Any], actor: str) -> None:
-        c = services.create_committee(o["jurisdiction"], bureau=o["bureau"], name=o["name"], actor=actor, clock=runtime().clock)
+        c = services.create_committee(o["j"], bureau=o["bureau"], name=o["name"], actor=actor, clock=runtime().clock)
         self.out(f"위원회 {c.pk}: {c}")
 
     def do_member_add(self, o: dict[str, Any], actor: str) -> None:
@@ -379,7 +385,7 @@ class Command(BaseCommand):
             Path(o["xlsx"]).write_bytes(documents.claim_xlsx(c))
 
     def do_budget(self, o: dict[str, Any], actor: str) -> None:
-        b = services.set_budget(o["jurisdiction"], o["year"], o["amount"], actor=actor, clock=runtime().clock)
+        b = services.set_budget(o["j"], o["year"], o["amount"], actor=actor, clock=runtime().clock)
         self.out(f"예산 {b}")
 
     def do_schedule(self, o: dict[str, Any], actor: str) -> None:
@@ -388,7 +394,7 @@ class Command(BaseCommand):
             self.out(f"지급신청 {c.pk}: {c.get_status_display()} ({c.budget_year}년)")
 
     def do_batch(self, o: dict[str, Any], actor: str) -> None:
-        b = services.create_transfer_batch(o["jurisdiction"], year=o["year"], created_on=_date(o["on"]), actor=actor, clock=runtime().clock)
+        b = services.create_transfer_batch(o["j"], year=o["year"], created_on=_date(o["on"]), actor=actor, clock=runtime().clock)
         self.out(f"이체 묶음 {b.pk}: {b.claims.count()}건")
 
     def do_transfer_file(self, o: dict[str, Any], actor: str) -> None:
@@ -413,18 +419,18 @@ class Command(BaseCommand):
         if o["tax_number"]:
             levy = Levy.objects.filter(jurisdiction_id=o["jurisdiction"], tax_number=o["tax_number"]).first()
         _, clawbacks = services.record_collection_refund(
-            o["jurisdiction"], amount=o["amount"], refunded_on=_date(o["on"]), reason=o["reason"], payment=payment,
+            o["j"], amount=o["amount"], refunded_on=_date(o["on"]), reason=o["reason"], payment=payment,
             levy=levy, actor=actor, clock=runtime().clock)
         for c in clawbacks:
             self.out(f"환수 {c.pk}: {c.total:,}원 (이자 없음)")
         self.out(f"환수 {len(clawbacks)}건")
 
     def do_detect_refunds(self, o: dict[str, Any], actor: str) -> None:
-        clawbacks = services.detect_cancelled_levies(o["jurisdiction"], as_of=_date(o["on"]), actor=actor, clock=runtime().clock)
+        clawbacks = services.detect_cancelled_levies(o["j"], as_of=_date(o["on"]), actor=actor, clock=runtime().clock)
         self.out(f"환수 {len(clawbacks)}건")
 
     def do_ledger(self, o: dict[str, Any], actor: str) -> None:
-        j, y, fmt = o["jurisdiction"], o["year"], o["format"]
+        j, y, fmt = o["j"], o["year"], o["format"]
         if fmt == "xlsx":
             Path(o["out"]).write_bytes(documents.ledger_xlsx(j, y))
         elif fmt == "pdf":
@@ -434,5 +440,5 @@ class Command(BaseCommand):
         self.out(f"대장: {o['out']}")
 
     def do_summary(self, o: dict[str, Any], actor: str) -> None:
-        s = services.reward_summary(o["jurisdiction"], o["year"])
+        s = services.reward_summary(o["j"], o["year"])
         self.out(json.dumps(s, ensure_ascii=False, indent=2) if o["json"] else services.format_summary(s))

@@ -38,7 +38,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from jingsu.clock import SystemClock
 from jingsu.core.checks import enforce_at_startup
-from jingsu.core.models import Jurisdiction
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.staff import services
 from jingsu.staff.models import StaffProfile
@@ -189,9 +189,9 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not opts["no_demo_users"]:
             try:
-                j = Jurisdiction.objects.get(code=opts["jurisdiction"])
-            except Jurisdiction.DoesNotExist as e:
-                raise CommandError(f"지자체 코드가 없습니다: {opts['jurisdiction']}") from e
+                j = Jurisdiction.by_code(opts["jurisdiction"])
+            except UnknownJurisdiction as e:
+                raise CommandError(str(e)) from e
             rows = ensure_demo_users(j, reset_passwords=opts["reset_passwords"])
             self.stdout.write(f"시연 계정 ({j.name}, 역할마다 하나):")
             for role_name, username, password in rows:
