@@ -94,13 +94,14 @@ def roll_campaign(roll: Path, clock: Any, *, taxpayers: int, seed: int, as_of: d
                   import_actor: str | None = None, **campaign: Any) -> Any:
     """Generate a roll of `taxpayers` into `roll` (kept and reused when `cached`), import it and make its campaign
     (`campaign_for` with `campaign`)."""
+    from jingsu.core.models import Jurisdiction
     from jingsu.rolls.generate import generate_roll
     from jingsu.rolls.importer import import_roll
 
     roll.parent.mkdir(parents=True, exist_ok=True)
     if not (cached and roll.exists()):
         generate_roll(jurisdiction=JURISDICTION, taxpayers=taxpayers, seed=seed, out=roll, today=as_of)
-    import_roll(roll, jurisdiction_code=JURISDICTION, clock=clock,
+    import_roll(roll, jurisdiction=Jurisdiction.by_code(JURISDICTION), clock=clock,
                 **({"actor": import_actor} if import_actor else {}))
     return campaign_for(clock, as_of=as_of, **campaign)
 

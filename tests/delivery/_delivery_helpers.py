@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices import services as notices
 from jingsu.notices.models import Notice
@@ -15,7 +16,7 @@ SMALL = Path(__file__).parent.parent / "fixtures" / "roll_small.csv"
 
 def build_campaign(clock, jurisdiction, *, kind: str = "arrears", mail_class: str = "ordinary"):
     """roll_small.csv → an approved campaign of 3 notices (김민준, 이서연 with 전자송달, NGUYEN with 수신거부)."""
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(jurisdiction, name="테스트", kind=kind, as_of=date(2026, 11, 23), actor="maker",
                                        clock=clock, mail_class=mail_class)
     notices.build_campaign(campaign, actor="maker", clock=clock)

@@ -10,7 +10,7 @@ from _delivery_helpers import build_campaign
 
 from _clock import T0
 from jingsu.clock import SEOUL, ManualClock
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.delivery import control, paper
 from jingsu.delivery import services as delivery
@@ -209,7 +209,7 @@ def test_the_campaign_command_sets_the_policy_and_schedules_pauses_and_cancels(j
 
     from jingsu.rolls.importer import import_roll
 
-    import_roll(SMALL, jurisdiction_code="11260", clock=runtime().clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=runtime().clock)
     call_command("campaign", "create", "--jurisdiction", "11260", "--kind", "arrears", "--name", "CLI 정책",
                  "--channels", "sms,paper", "--send-window", "10:00-18:00", "--mail-class", "registered",
                  "--actor", "담당자")

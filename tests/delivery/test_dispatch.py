@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from _clock import T0
 from jingsu.clock import SEOUL, ManualClock
-from jingsu.core.models import Holiday
+from jingsu.core.models import Holiday, Jurisdiction
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
@@ -150,7 +150,7 @@ def test_campaign_command_workflow(jungnang, capsys, sim, settings):
 
     from jingsu.rolls.importer import import_roll
 
-    import_roll(SMALL, jurisdiction_code="11260", clock=at(10))
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=at(10))
     call_command("campaign", "create", "--jurisdiction", "11260", "--kind", "arrears", "--name", "CLI 안내",
                  "--as-of", "2026-11-23", "--actor", "담당자")
     campaign = Campaign.objects.get(name="CLI 안내")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.rolls.importer import RollRejected, import_roll
 from jingsu.taxpayers.models import Taxpayer
@@ -33,7 +33,7 @@ def write(tmp_path: Path, rows: list[str], name: str = "roll.csv", encoding: str
 
 @pytest.mark.django_db
 def test_fixture_imports_with_known_totals(clock):
-    summary = import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    summary = import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert (summary.rows, summary.taxpayers, summary.levies_created) == (5, 4, 5)
     assert summary.total_tax == TOTAL_TAX
     assert Levy.objects.count() == 5
@@ -67,10 +67,10 @@ def test_fixture_imports_with_known_totals(clock):
 
 @pytest.mark.django_db
 def test_same_file_twice_changes_nothing(clock):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     before = list(Levy.objects.order_by("id").values())
     taxpayers_before = list(Taxpayer.objects.order_by("id").values())
-    second = import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    second = import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert (second.levies_created, second.levies_updated, second.levies_unchanged) == (0, 0, 5)
     assert (second.taxpayers_created, second.taxpayers_updated) == (0, 0)
     assert list(Levy.objects.order_by("id").values()) == before
@@ -79,19 +79,19 @@ def test_same_file_twice_changes_nothing(clock):
 
 @pytest.mark.django_db
 def test_changed_amount_updates_only_that_levy(clock, tmp_path):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     lines = SMALL.read_text(encoding="utf-8").splitlines()
     lines[1] = lines[1].replace(",120000,24000,16800,", ",100000,20000,14000,")
     changed = tmp_path / "changed.csv"
     changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    summary = import_roll(changed, jurisdiction_code="11260", clock=clock)
+    summary = import_roll(changed, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert (summary.levies_updated, summary.levies_unchanged) == (1, 4)
     assert Levy.objects.get(tax_number="11260-14-2024-0000001").billed_amount == 134_000
 
 
 @pytest.mark.django_db
 def test_cp949_is_detected(clock):
-    summary = import_roll(FIXTURES / "roll_small_cp949.csv", jurisdiction_code="11260", clock=clock)
+    summary = import_roll(FIXTURES / "roll_small_cp949.csv", jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert summary.encoding == "cp949"
     assert summary.total_tax == TOTAL_TAX
     assert Taxpayer.objects.filter(name="김민준").exists()
@@ -113,13 +113,13 @@ def test_xlsx_imports_the_same(clock, tmp_path):
             ws.append(row)
     path = tmp_path / "roll.xlsx"
     wb.save(path)
-    summary = import_roll(path, jurisdiction_code="11260", clock=clock)
+    summary = import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert (summary.rows, summary.taxpayers, summary.total_tax) == (5, 4, TOTAL_TAX)
 
 
 def _rejected(path: Path, clock, jurisdiction: str = "11260", encoding: str | None = None) -> RollRejected:
     with pytest.raises(RollRejected) as info:
-        import_roll(path, jurisdiction_code=jurisdiction, clock=clock, encoding=encoding)
+        import_roll(path, jurisdiction=Jurisdiction.by_code(jurisdiction), clock=clock, encoding=encoding)
     assert Levy.objects.count() == 0 and Taxpayer.objects.count() == 0, "nothing may be written"
     return info.value
 
@@ -158,7 +158,6 @@ def test_file_level_problems(clock, tmp_path):
     assert "비어" in _rejected(empty, clock).errors[0].message
     header_only = write(tmp_path, [], name="header.csv")
     assert "데이터 행이 없습니다" in _rejected(header_only, clock).errors[0].message
-    assert "알 수 없는 자치단체코드" in _rejected(SMALL, clock, jurisdiction="99999").errors[0].message
     garbage = tmp_path / "bad.xlsx"
     garbage.write_bytes(b"not a zip file at all")
     assert "XLSX" in _rejected(garbage, clock).errors[0].message
@@ -179,7 +178,7 @@ def test_wrong_encoding_is_a_clear_error(clock):
 def test_registration_numbers_are_not_in_the_database_in_plaintext(clock):
     from django.db import connection
 
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM taxpayers_taxpayer")
         raw = repr(cursor.fetchall())
@@ -215,8 +214,21 @@ def test_generated_roll_imports_cleanly(clock, tmp_path):
 
     path = tmp_path / "gen.csv"
     gen = generate_roll(jurisdiction="11260", taxpayers=300, seed=7, out=path, today=date(2026, 11, 23))
-    summary = import_roll(path, jurisdiction_code="11260", clock=clock)
+    summary = import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert summary.rows == gen.rows
     assert summary.taxpayers == gen.taxpayers == 300
     assert summary.total_tax == gen.total_arrears
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+@pytest.mark.django_db
+def test_an_unknown_jurisdiction_is_refused_at_the_command_line(clock, capsys):
+    """The import takes a jurisdiction; the command line turns the code into one and refuses a code it does not
+    know, as the importer did before it took the model (nothing written, exit 2, the message names the code)."""
+    from django.core.management import call_command
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("import_roll", str(SMALL), "--jurisdiction", "99999")
+    assert exited.value.code == 2
+    assert "알 수 없는 자치단체코드입니다: '99999'" in capsys.readouterr().err
+    assert Levy.objects.count() == 0 and Taxpayer.objects.count() == 0

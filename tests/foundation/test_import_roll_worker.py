@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.rolls import importer
 from jingsu.rolls.importer import RollRejected, import_roll
@@ -36,17 +37,17 @@ def generated(tmp_path) -> Path:
 
 @pytest.mark.django_db
 def test_worker_writes_what_one_process_writes(clock, generated):
-    inline = import_roll(generated, jurisdiction_code="11260", clock=clock, worker=False, batch_size=50)
+    inline = import_roll(generated, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, worker=False, batch_size=50)
     want = _contents()
     Levy.objects.all().delete()
     Taxpayer.objects.all().delete()
     progress: list[int] = []
-    worker = import_roll(generated, jurisdiction_code="11260", clock=clock, worker=True, batch_size=50,
+    worker = import_roll(generated, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, worker=True, batch_size=50,
                          progress=progress.append)
     assert worker.as_dict() == inline.as_dict()
     assert _contents() == want
     assert progress[-1] == worker.rows and len(progress) > 5
-    again = import_roll(generated, jurisdiction_code="11260", clock=clock, worker=True, batch_size=50)
+    again = import_roll(generated, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, worker=True, batch_size=50)
     assert (again.levies_created, again.levies_updated, again.levies_unchanged) == (0, 0, worker.rows)
 
 
@@ -62,7 +63,7 @@ def test_worker_reports_the_same_errors_and_writes_nothing(clock, generated, tmp
     errors = {}
     for worker in (False, True):
         with pytest.raises(RollRejected) as info:
-            import_roll(bad, jurisdiction_code="11260", clock=clock, worker=worker, batch_size=50)
+            import_roll(bad, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, worker=worker, batch_size=50)
         errors[worker] = (info.value.errors, info.value.total_errors)
         assert Levy.objects.count() == 0 and Taxpayer.objects.count() == 0
     assert errors[True] == errors[False]
@@ -76,5 +77,5 @@ def test_an_exception_in_the_worker_is_raised_in_the_importer(clock, monkeypatch
 
     monkeypatch.setattr(importer, "_prepare", broken)  # the forked worker inherits the patch
     with pytest.raises(ZeroDivisionError, match="in the worker"):
-        import_roll(SMALL, jurisdiction_code="11260", clock=clock, worker=True)
+        import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, worker=True)
     assert Levy.objects.count() == 0

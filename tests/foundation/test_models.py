@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery.models import AttemptStatus, DeliveryAttempt, IllegalTransition
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
@@ -28,7 +29,7 @@ def test_jurisdictions_are_seeded_with_the_law_chain():
 
 @pytest.mark.django_db
 def test_arrears_query_ages_and_exclusions(clock):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     arrears = {lv.tax_number: lv for lv in Levy.objects.arrears(date(2026, 11, 23))}
     assert len(arrears) == 5
     assert arrears["11260-14-2024-0000001"].arrears_age == 2  # 납부기한 2024-09-30
@@ -46,7 +47,7 @@ def test_arrears_query_ages_and_exclusions(clock):
 
 @pytest.mark.django_db
 def test_campaign_bundles_one_notice_per_taxpayer_and_needs_a_second_person(clock, jungnang):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(jungnang, name="테스트", kind="arrears", as_of=date(2026, 11, 23),
                                        actor="maker", clock=clock)
     built = notices.build_campaign(campaign, actor="maker", clock=clock)
@@ -73,7 +74,7 @@ def test_campaign_that_selects_nobody_says_so(clock, jungnang):
 
 @pytest.mark.django_db
 def test_attempt_moves_are_guarded(clock, jungnang):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(jungnang, name="t", kind="arrears", as_of=date(2026, 11, 23), actor="a",
                                        clock=clock)
     notices.build_campaign(campaign, actor="a", clock=clock)

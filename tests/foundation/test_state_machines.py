@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
+from jingsu.core.models import Jurisdiction
 from jingsu.core.states import IllegalTransition, Machine, StaleStatus
 from jingsu.delivery.models import AttemptStatus, DeliveryAttempt, DeliveryEvent
 from jingsu.notices import services as notices
@@ -86,7 +87,7 @@ def test_machine_helpers():
 @pytest.fixture
 def rows(db, clock, jungnang):
     """A built campaign, one of its notices and one attempt of that notice: the rows every move is tried on."""
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(jungnang, name="t", kind="arrears", as_of=date(2026, 11, 23), actor="maker",
                                        clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)

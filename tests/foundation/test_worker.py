@@ -48,7 +48,7 @@ def test_real_worker_builds_a_campaign(clock, tmp_path):
         pytest.skip(f"no broker at {BROKER}")
     from jingsu.core.models import Jurisdiction
 
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(Jurisdiction.objects.get(code="11260"), name="워커", kind="arrears",
                                        as_of=date(2026, 11, 23), actor="maker", clock=clock)
     env = {**os.environ, "CELERY_BROKER_URL": BROKER, "CELERY_RESULT_BACKEND": BROKER,

@@ -15,7 +15,7 @@ from django.core.cache import cache
 
 from _clock import T0
 from jingsu.core.formats import kdate
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, PrintBatch
@@ -45,7 +45,7 @@ EXPECTED = {
 
 
 def _roll(clock):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     return {t.name: t for t in Taxpayer.objects.all()}
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 
+from jingsu.core.models import Jurisdiction
 from jingsu.notices import documents
 from jingsu.notices import services as notices
 from jingsu.notices.models import Campaign, NoticeLine, NoticeTemplate, TemplateInUse
@@ -68,7 +69,7 @@ def office(jungnang):
 
 @pytest.fixture
 def built(tmp_path, clock, office):
-    import_roll(_roll_with_canary(tmp_path), jurisdiction_code="11260", clock=clock)
+    import_roll(_roll_with_canary(tmp_path), jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(office, name="11월 체납안내", kind="arrears", as_of=AS_OF, actor="maker",
                                        clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)
@@ -338,7 +339,7 @@ def _without_appeal(body: str) -> str:
 
 @pytest.mark.django_db
 def test_a_template_missing_a_required_item_blocks_approval(tmp_path, clock, office):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     v1 = NoticeTemplate.objects.get(kind="arrears", version=1)
     broken = notices.add_template_version("arrears", actor="designer", clock=clock,
                                           document_body=_without_appeal(v1.document_body))
@@ -362,7 +363,7 @@ def test_a_template_missing_a_required_item_blocks_approval(tmp_path, clock, off
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", Campaign.Kind.values)
 def test_default_templates_can_be_approved_by_a_second_person(kind, clock, office):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     if kind == Campaign.Kind.REFUND:  # a 환급금 안내 needs a refund to tell about: overpay one levy
         from jingsu.levies import numbers
         from jingsu.levies.models import Levy
@@ -387,7 +388,7 @@ def test_default_templates_can_be_approved_by_a_second_person(kind, clock, offic
 
 @pytest.mark.django_db
 def test_a_demand_must_give_at_most_20_days(clock, office):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(office, name="독촉", kind="demand", as_of=AS_OF, actor="maker", clock=clock,
                                        pay_by=AS_OF + timedelta(days=30))
     notices.build_campaign(campaign, actor="maker", clock=clock)
@@ -398,7 +399,7 @@ def test_a_demand_must_give_at_most_20_days(clock, office):
 @pytest.mark.django_db
 def test_a_demand_deadline_that_would_end_on_a_weekend_may_run_to_monday(clock, office):
     # issued 2026-11-23: + 20 days = 12-13 (Sun) → the latest 납부기한 is Monday 12-14 (지방세기본법 제24조①)
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     late = notices.create_campaign(office, name="독촉", kind="demand", as_of=AS_OF, actor="maker", clock=clock,
                                    pay_by=date(2026, 12, 15))
     ok = notices.create_campaign(office, name="독촉", kind="demand", as_of=AS_OF, actor="maker", clock=clock,

@@ -30,7 +30,7 @@ def office(code: str = "11260", **options: object) -> str:
 
 
 def build(clock, j: Jurisdiction) -> Campaign:
-    import_roll(SMALL, jurisdiction_code=j.code, clock=clock)
+    import_roll(SMALL, jurisdiction=j, clock=clock)
     campaign = notices.create_campaign(j, name="11월 체납안내", kind="arrears", as_of=AS_OF, actor="maker", clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)
     return Campaign.objects.select_related("jurisdiction", "template").get(pk=campaign.pk)

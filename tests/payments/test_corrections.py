@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.payments.corrections import CorrectionError, plan_reduction, reduce_levy
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def levy(clock, jungnang):
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     return Levy.objects.get(tax_number=A)
 
 
@@ -140,7 +140,7 @@ def test_the_importer_still_refuses_and_names_the_correction_screen(clock, levy,
     lowered.write_text(ROLL.read_text(encoding="utf-8").replace(",120000,24000,16800,", ",60000,12000,8400,"),
                        encoding="utf-8")
     with pytest.raises(RollRejected) as e:
-        import_roll(lowered, jurisdiction_code="11260", clock=clock)
+        import_roll(lowered, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     message = e.value.errors[0].message
     assert "감액 정정" in message and "납세자 화면" in message
     levy.refresh_from_db()

@@ -33,7 +33,7 @@ POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 @pytest.fixture
 def numbers_by_levy(clock, jungnang):
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     return [numbers.payment_number("11260", lv.tax_item, lv.tax_year, lv.pk) for lv in Levy.objects.order_by("pk")]
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from jingsu.clock import SEOUL
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.core.runtime import installed, runtime
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.levies.models import Levy
@@ -58,7 +58,7 @@ def pg(sim, live_server):
 @pytest.fixture
 def lines(clock, jungnang):
     """roll_small.csv → an approved campaign; its notice lines (one per levy)."""
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(jungnang, name="간편결제", kind="arrears", as_of=date(2026, 11, 23),
                                        actor="maker", clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)

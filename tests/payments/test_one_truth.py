@@ -32,7 +32,7 @@ LEVY = "11260-14-2024-0000001"  # 김민준's 재산세 2024
 @pytest.fixture
 def sent(clock, jungnang, providers):
     """roll_small.csv with 체납처분비 on one levy (partly paid) → a campaign built, approved and started today."""
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     Levy.objects.filter(tax_number=LEVY).update(enforcement_cost=35_000, enforcement_cost_paid=5_000)
     campaign = notices.create_campaign(jungnang, name="한 금액", kind="arrears", as_of=TODAY, actor="maker",
                                        clock=clock)
@@ -101,7 +101,7 @@ def test_a_notice_has_one_due_date_on_the_document_bank_portal_and_console(sent,
 
 @pytest.mark.django_db
 def test_a_paid_levy_owes_nothing_whatever_the_day(clock, jungnang):
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     levy = Levy.objects.get(tax_number=LEVY)
     owed = levy.owed(TODAY)
     Levy.objects.filter(pk=levy.pk).update(paid_amount=levy.billed_amount, penalty_paid=owed.penalty,

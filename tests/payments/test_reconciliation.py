@@ -25,7 +25,7 @@ A, B = "11260-14-2024-0000001", "11260-15-2023-0000002"  # both 김민준's; A s
 
 @pytest.fixture
 def roll(clock, jungnang):
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     return {lv.tax_number: lv for lv in Levy.objects.all()}
 
 

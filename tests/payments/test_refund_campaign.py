@@ -10,6 +10,7 @@ import pytest
 
 from _clock import T0
 from jingsu.clock import SEOUL
+from jingsu.core.models import Jurisdiction
 from jingsu.delivery import services as delivery
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
@@ -28,7 +29,7 @@ A, B = "11260-14-2024-0000001", "11260-15-2023-0000002"  # both 김민준's
 
 @pytest.mark.django_db
 def test_refund_campaign_targets_pending_refunds_and_marks_them_notified(clock, jungnang):
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     a = Levy.objects.get(tax_number=A)
     number = numbers.payment_number("11260", a.tax_item, a.tax_year, a.pk)
     paid_at = datetime(2026, 11, 20, 10, 0, tzinfo=SEOUL)
@@ -67,7 +68,7 @@ def test_refund_campaign_targets_pending_refunds_and_marks_them_notified(clock, 
 
 @pytest.mark.django_db
 def test_other_campaigns_are_unchanged_by_refunds(clock, jungnang):
-    import_roll(ROLL, jurisdiction_code="11260", clock=clock)
+    import_roll(ROLL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     campaign = notices.create_campaign(jungnang, name="체납", kind="arrears", as_of=date(2026, 11, 23),
                                        actor="maker", clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)

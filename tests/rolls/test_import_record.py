@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from jingsu.clock import SEOUL, ManualClock
-from jingsu.core.models import AuditLog
+from jingsu.core.models import AuditLog, Jurisdiction
 from jingsu.levies.models import Levy
 from jingsu.payments.services import record_payment
 from jingsu.rolls.generate import generate_roll
@@ -53,12 +53,12 @@ def test_a_second_seed_imported_on_top_moves_no_levy(clock, tmp_path):
     one, seven = tmp_path / "one.csv", tmp_path / "seven.csv"
     generate_roll(jurisdiction="11260", taxpayers=300, seed=1, out=one, today=date(2026, 11, 23))
     generate_roll(jurisdiction="11260", taxpayers=300, seed=7, out=seven, today=date(2026, 11, 23))
-    first = import_roll(one, jurisdiction_code="11260", clock=clock)
+    first = import_roll(one, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     paid = list(Levy.objects.order_by("tax_number")[:20])
     for i, levy in enumerate(paid):
         pay(levy.tax_number, levy.billed_amount + levy.penalty, clock, external_id=f"p{i}")
     owners = dict(Levy.objects.values_list("tax_number", "taxpayer_id"))
-    second = import_roll(seven, jurisdiction_code="11260", clock=clock)
+    second = import_roll(seven, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert second.levies_created == second.rows and second.levies_updated == 0 and second.owner_changes_total == 0
     assert Levy.objects.count() == first.rows + second.rows
     assert {n: t for n, t in Levy.objects.values_list("tax_number", "taxpayer_id") if n in owners} == owners
@@ -67,11 +67,11 @@ def test_a_second_seed_imported_on_top_moves_no_levy(clock, tmp_path):
 
 @pytest.mark.django_db
 def test_a_tax_number_moving_to_another_taxpayer_is_refused_naming_both(clock, tmp_path):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     pay(FIRST, 50_000, clock)
     before = snapshot()
     with pytest.raises(RollRejected) as info:
-        import_roll(write(tmp_path, [as_lee(ROWS[0]), *ROWS[1:]]), jurisdiction_code="11260", clock=clock)
+        import_roll(write(tmp_path, [as_lee(ROWS[0]), *ROWS[1:]]), jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     [error] = info.value.errors
     assert (error.row, error.column) == (2, "등록번호")
     assert "김*준(850101-1******)" in error.message and "이*연(920315-2******)" in error.message
@@ -79,23 +79,23 @@ def test_a_tax_number_moving_to_another_taxpayer_is_refused_naming_both(clock, t
     assert snapshot() == before
     # a preview says the same, and writes nothing either
     with pytest.raises(RollRejected):
-        import_roll(write(tmp_path, [as_lee(ROWS[0]), *ROWS[1:]]), jurisdiction_code="11260", clock=clock,
+        import_roll(write(tmp_path, [as_lee(ROWS[0]), *ROWS[1:]]), jurisdiction=Jurisdiction.by_code("11260"), clock=clock,
                     dry_run=True)
     assert snapshot() == before
 
 
 @pytest.mark.django_db
 def test_a_confirmed_owner_correction_needs_a_reason_and_is_audited(clock, tmp_path):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     path = write(tmp_path, [as_lee(ROWS[0]), *ROWS[1:]])
     with pytest.raises(RollRejected) as info:
-        import_roll(path, jurisdiction_code="11260", clock=clock, allow_owner_change=True, owner_change_reason=" ")
+        import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, allow_owner_change=True, owner_change_reason=" ")
     assert "사유" in info.value.errors[0].message
     # confirming another 과세번호 than the one that changes does not cover it
     with pytest.raises(RollRejected):
-        import_roll(path, jurisdiction_code="11260", clock=clock, allow_owner_change=True,
+        import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, allow_owner_change=True,
                     owner_change_reason="등록번호 오기 정정", confirmed_owner_changes={"11260-15-2023-0000002"})
-    summary = import_roll(path, jurisdiction_code="11260", clock=clock, allow_owner_change=True,
+    summary = import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, allow_owner_change=True,
                           owner_change_reason="등록번호 오기 정정 (민원 2026-118)", actor="cli:test")
     assert summary.owner_changes_total == 1 and summary.levy_fields == {"납세자": 1}
     assert Levy.objects.get(tax_number=FIRST).taxpayer.name == "이서연"
@@ -106,12 +106,12 @@ def test_a_confirmed_owner_correction_needs_a_reason_and_is_audited(clock, tmp_p
 
 @pytest.mark.django_db
 def test_the_preview_says_new_changed_and_unchanged_and_writes_nothing(clock, tmp_path):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     before, taxpayers_before = snapshot(), list(Taxpayer.objects.order_by("id").values())
     changed = ROWS[0].replace(",120000,", ",130000,").replace("면목로 100", "면목로 101")
     extra = ROWS[2].replace("11260-14-2022-0000003", "11260-14-2022-0000099")
     path = write(tmp_path, [changed, *ROWS[1:], extra])
-    preview = import_roll(path, jurisdiction_code="11260", clock=clock, dry_run=True)
+    preview = import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock, dry_run=True)
     assert preview.dry_run
     assert (preview.levies_created, preview.levies_updated, preview.levies_unchanged) == (1, 1, 4)
     assert preview.levy_fields == {"본세": 1}
@@ -121,7 +121,7 @@ def test_the_preview_says_new_changed_and_unchanged_and_writes_nothing(clock, tm
         ("부과", FIRST, ("본세",)), ("납세자", "김*준(850101-1******)", ("주소",))}
     assert snapshot() == before and list(Taxpayer.objects.order_by("id").values()) == taxpayers_before
     assert not AuditLog.objects.filter(action="roll.import").exclude(detail__levies_created=5).exists()
-    done = import_roll(path, jurisdiction_code="11260", clock=clock)
+    done = import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert (done.levies_created, done.levies_updated, done.levies_unchanged) == (1, 1, 4)
     assert Levy.objects.get(tax_number=FIRST).principal == 130_000
     assert Taxpayer.objects.get(name="김민준").address.endswith("면목로 101")
@@ -129,19 +129,19 @@ def test_the_preview_says_new_changed_and_unchanged_and_writes_nothing(clock, tm
 
 @pytest.mark.django_db
 def test_an_amount_below_what_was_paid_is_refused(clock, tmp_path):
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     pay(FIRST, 100_000, clock)
     before = snapshot()
     lowered = ROWS[0].replace(",120000,24000,16800,", ",60000,12000,8400,")  # 80,400원 < 100,000원 paid
     with pytest.raises(RollRejected) as info:
-        import_roll(write(tmp_path, [lowered, *ROWS[1:]]), jurisdiction_code="11260", clock=clock)
+        import_roll(write(tmp_path, [lowered, *ROWS[1:]]), jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     [error] = info.value.errors
     assert (error.row, error.column) == (2, "본세")
     assert "100,000원이 수납" in error.message and "80,400원으로 낮출 수 없습니다" in error.message
     assert snapshot() == before
     # lowering, but not below what was paid, is a change like any other
     still_above = ROWS[0].replace(",120000,24000,16800,", ",90000,18000,12600,")  # 120,600원
-    summary = import_roll(write(tmp_path, [still_above, *ROWS[1:]]), jurisdiction_code="11260", clock=clock)
+    summary = import_roll(write(tmp_path, [still_above, *ROWS[1:]]), jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert summary.levies_updated == 1
     assert Levy.objects.get(tax_number=FIRST).billed_amount == 120_600
 
@@ -149,21 +149,21 @@ def test_an_amount_below_what_was_paid_is_refused(clock, tmp_path):
 @pytest.mark.django_db
 def test_reimporting_after_payment_keeps_paid_status_and_penalty(clock, tmp_path):
     """issue 20 §3: the same roll again must not reopen a 완납 levy nor add penalty to it."""
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     levy = Levy.objects.get(tax_number=FIRST)
     pay(FIRST, levy.billed_amount + levy.penalty, clock)
     paid = Levy.objects.get(tax_number=FIRST)
     assert paid.status == Levy.Status.PAID
     later = ManualClock(datetime(2027, 5, 3, 10, 0, tzinfo=SEOUL))  # months later: the law would add penalty
     before = snapshot()
-    summary = import_roll(SMALL, jurisdiction_code="11260", clock=later)
+    summary = import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=later)
     assert (summary.levies_updated, summary.levies_unchanged) == (0, 5)
     assert snapshot() == before
     again = Levy.objects.get(tax_number=FIRST)
     assert (again.status, again.penalty, again.penalty_as_of) == (paid.status, paid.penalty, paid.penalty_as_of)
     # a real change of a roll field on a paid levy changes that field only: still 완납, penalty kept
     moved = ROWS[0].replace(",면목동 123-4 주택,", ",면목동 123-5 주택,")
-    summary = import_roll(write(tmp_path, [moved, *ROWS[1:]]), jurisdiction_code="11260", clock=later)
+    summary = import_roll(write(tmp_path, [moved, *ROWS[1:]]), jurisdiction=Jurisdiction.by_code("11260"), clock=later)
     assert summary.levy_fields == {"과세대상": 1}
     again = Levy.objects.get(tax_number=FIRST)
     assert (again.status, again.penalty, again.penalty_as_of) == (paid.status, paid.penalty, paid.penalty_as_of)
@@ -186,7 +186,7 @@ def test_control_characters_in_text_are_refused(clock, tmp_path, column, old, ne
         row = row.replace(new, f'"{new}"')
     path.write_bytes(("\n".join([HEADER, row, *ROWS[1:]]) + "\n").encode("utf-8"))
     with pytest.raises(RollRejected) as info:
-        import_roll(path, jurisdiction_code="11260", clock=clock)
+        import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     [error] = info.value.errors
     assert (error.row, error.column) == (2, column)
     assert f"제어 문자({shown})" in error.message
@@ -227,7 +227,7 @@ def test_changes_are_applied_set_based_in_batches(clock, tmp_path):
 
     from jingsu.core.db import DeferredUpdate
 
-    import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     ids = list(Levy.objects.order_by("id").values_list("id", flat=True))
     with transaction.atomic():
         update = DeferredUpdate(Levy._meta.db_table, ["object_description", "city_area_tax"], batch=2)
@@ -239,7 +239,7 @@ def test_changes_are_applied_set_based_in_batches(clock, tmp_path):
     raised = [row.split(",") for row in ROWS]
     for cells in raised:
         cells[14] = str(int(cells[14]) + 10)  # 본세
-    summary = import_roll(write(tmp_path, [",".join(c) for c in raised]), jurisdiction_code="11260", clock=clock,
+    summary = import_roll(write(tmp_path, [",".join(c) for c in raised]), jurisdiction=Jurisdiction.by_code("11260"), clock=clock,
                           batch_size=2)
     assert summary.levies_updated == 5
     principals = dict(Levy.objects.values_list("tax_number", "principal"))

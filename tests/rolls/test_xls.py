@@ -12,6 +12,7 @@ import pytest
 import xlwt
 from openpyxl import Workbook
 
+from jingsu.core.models import Jurisdiction
 from jingsu.rolls.importer import import_roll
 from jingsu.rolls.reader import RollFileError, iter_rows, open_roll
 
@@ -74,11 +75,11 @@ def test_an_xls_gives_the_cells_a_spreadsheet_shows(tmp_path):
 def test_an_xls_imports_as_the_same_csv_does(tmp_path, clock):
     from jingsu.levies.models import Levy
 
-    summary = import_roll(write_xls(tmp_path / "roll.xls", small_rows()), jurisdiction_code="11260", clock=clock)
+    summary = import_roll(write_xls(tmp_path / "roll.xls", small_rows()), jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert (summary.rows, summary.taxpayers, summary.levies_created) == (5, 4, 5)
     by_xls = sorted(Levy.objects.values_list("tax_number", "principal", "education_tax", "due_date",
                                              "liability_date"))
-    again = import_roll(SMALL, jurisdiction_code="11260", clock=clock)
+    again = import_roll(SMALL, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert again.levies_unchanged == 5 and again.levies_updated == 0, "the CSV finds the XLS's levies unchanged"
     assert sorted(Levy.objects.values_list("tax_number", "principal", "education_tax", "due_date",
                                            "liability_date")) == by_xls

@@ -47,10 +47,10 @@ class World:
 def build_world(clock, tmp_path: Path) -> World:
     home = Jurisdiction.objects.get(code=HOME)
     other = Jurisdiction.objects.get(code=OTHER)
-    import_roll(SMALL, jurisdiction_code=HOME, clock=clock)
+    import_roll(SMALL, jurisdiction=Jurisdiction.by_code(HOME), clock=clock)
     other_roll = tmp_path / "roll-other.csv"
     other_roll.write_text(SMALL.read_text(encoding="utf-8").replace(HOME, OTHER), encoding="utf-8")
-    import_roll(other_roll, jurisdiction_code=OTHER, clock=clock)
+    import_roll(other_roll, jurisdiction=Jurisdiction.by_code(OTHER), clock=clock)
 
     campaign = notices.create_campaign(home, name="11월 체납안내", kind="arrears", as_of=date(2026, 11, 23),
                                        actor="maker", clock=clock)

@@ -416,7 +416,7 @@ def test_the_control_group_and_the_split_previewed_are_what_the_build_and_the_se
 
     roll = tmp_path / "more.csv"
     generate_roll(jurisdiction=world.home.code, taxpayers=120, seed=14, out=roll, today=date(2026, 11, 23))
-    import_roll(roll, jurisdiction_code=world.home.code, clock=clock)
+    import_roll(roll, jurisdiction=world.home, clock=clock)
     as_(client, world)
     seed = _seed(client)
     conditions = {"kind": "arrears", "as_of": "2026-11-23", "control_share": "30", **FILTERS, **POLICY,

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from _staff_helpers import HOME, browser_login, orm, shot
 
+from jingsu.core.models import Jurisdiction
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "docs" / "formats" / "samples"
@@ -74,7 +76,7 @@ def layout_world(browser_world, clock, tmp_path, settings):
 
     roll = tmp_path / "more.csv"
     generate_roll(jurisdiction=HOME, taxpayers=150, seed=14, out=roll, today=date(2026, 11, 23))
-    import_roll(roll, jurisdiction_code=HOME, clock=clock)
+    import_roll(roll, jurisdiction=Jurisdiction.by_code(HOME), clock=clock)
     c = notices.create_campaign(world.home, name="대조군이 있는 12월 체납안내", kind="arrears", as_of=date(2026, 11, 23),
                                 actor="maker", control_share=30, clock=clock)
     notices.build_campaign(c, actor="maker", clock=clock)

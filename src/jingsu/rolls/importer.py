@@ -147,7 +147,7 @@ class _Validation:
 def import_roll(
     path: Path,
     *,
-    jurisdiction_code: str,
+    jurisdiction: Jurisdiction,
     encoding: str | None = None,
     actor: str = "system:import-roll",
     clock: Clock,
@@ -171,9 +171,6 @@ def import_roll(
     `worker`: read and validate the file in a child process while this one writes (see `_checked_in_worker`);
     None (the default) does so for files of `WORKER_MIN_BYTES` or more when there are two cores and fork.
     """
-    jurisdiction = Jurisdiction.objects.filter(code=jurisdiction_code).first()
-    if jurisdiction is None:
-        raise RollRejected([RowError(0, "", f"알 수 없는 자치단체코드입니다: '{jurisdiction_code}'")])
     reason = owner_change_reason.strip()
     if allow_owner_change and not reason:
         raise RollRejected([RowError(0, "", "납세자 변경을 확인하려면 정정 사유를 적어야 합니다.")])

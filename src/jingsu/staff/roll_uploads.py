@@ -206,7 +206,7 @@ def run_import(upload_id: int, *, batch_size: int = importer.BATCH_SIZE) -> str:
     def run(upload: RollUpload, progress: uploads.ProgressWriter) -> dict[str, Any]:
         confirmed = {entry["tax_number"] for entry in (upload.plan or {}).get("owner_changes") or []}
         summary = importer.import_roll(
-            stored_path(upload), jurisdiction_code=upload.jurisdiction_id,
+            stored_path(upload), jurisdiction=upload.jurisdiction,
             actor=upload.confirmed_by or upload.actor, clock=_clock, batch_size=batch_size, progress=progress,
             allow_owner_change=bool(confirmed and upload.owner_change_reason),
             owner_change_reason=upload.owner_change_reason, confirmed_owner_changes=confirmed)

@@ -83,7 +83,7 @@ def run_demo(
     say(f"    {generated.rows:,}행")
 
     say("2/6 체납 자료 가져오기 (전체 검증 후 기록)")
-    imported = import_roll(roll, jurisdiction_code=jurisdiction, actor=MAKER, clock=clock)
+    imported = import_roll(roll, jurisdiction=Jurisdiction.by_code(jurisdiction), actor=MAKER, clock=clock)
     say(f"    납세자 {imported.taxpayers:,}명, 부과 {imported.rows:,}건 (신규 {imported.levies_created:,}, "
         f"변경 {imported.levies_updated:,}, 동일 {imported.levies_unchanged:,}), 체납액 {won(imported.total_arrears)}")
 

@@ -12,8 +12,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from jingsu.core.childproc import idle_in_transaction_timeout, import_idle_seconds
 from jingsu.core.formats import kdate, won
+from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
-from jingsu.rolls.importer import ImportSummary, RollRejected, import_roll
+from jingsu.rolls.importer import ImportSummary, RollRejected, RowError, import_roll
 
 #: Changed rows and owner changes listed by the text summary (all counts are complete; --json lists more).
 LISTED = 20
@@ -46,9 +47,14 @@ class Command(BaseCommand):
                 self.stderr.write(f"  처리 중: {done:,}행")
 
         try:
+            code = str(opts["jurisdiction"])
+            try:
+                jurisdiction = Jurisdiction.by_code(code)
+            except UnknownJurisdiction:
+                raise RollRejected([RowError(0, "", f"알 수 없는 자치단체코드입니다: '{code}'")]) from None
             with idle_in_transaction_timeout(import_idle_seconds()):
                 summary = import_roll(
-                    path, jurisdiction_code=str(opts["jurisdiction"]), encoding=opts["encoding"],  # type: ignore[arg-type]
+                    path, jurisdiction=jurisdiction, encoding=opts["encoding"],  # type: ignore[arg-type]
                     actor="cli:import-roll", progress=progress, dry_run=dry_run,
                     allow_owner_change=bool(opts["confirm_owner_change"]),
                     owner_change_reason=str(opts["reason"] or ""), clock=runtime().clock,
