@@ -242,7 +242,7 @@ def test_the_worklist_links_the_open_case_instead_of_opening_another(world, case
     case_url = reverse("staff:enforcement_case", args=[cases.case.pk])
     assert f'id="case-link-{world.taxpayer.pk}" ' in page or f'id="case-link-{world.taxpayer.pk}"' in page
     assert f'href="{case_url}" id="case-link-{world.taxpayer.pk}"' in page
-    assert f'id="case-open-{world.taxpayer.pk}"' not in page
+    assert f'id="open-{world.taxpayer.pk}"' not in page
     assert 'id="worklist-cases"' in page and f'id="open-case-{cases.case.pk}"' in page and "제한 예고" in page
     assert problems(visible_text(page), _names(world)) == []
     other = _text(client.get(reverse("staff:enforcement_worklist"), {"measure": "credit_report"}))

@@ -136,3 +136,14 @@ def test_a_long_list_is_paged_with_its_conditions(world, client, clock):
     assert "dong=%EB%AC%B5%EB%8F%99&amp;measure=license_refusal&amp;page=2" in first
     second = text(c.get(reverse(URL), {"dong": "묵동", "measure": "license_refusal", "page": "2"}))
     assert second.count('class="worklist-qualifying"') == 5
+
+
+@pytest.mark.django_db
+def test_a_row_opens_a_case_of_its_measure_for_whoever_may_open_one(world, client, debtor):
+    link = f'href="{reverse("staff:enforcement_case_open", args=[debtor.pk])}?measure=exit_ban"'
+    clerk = as_(client, world, "clerk")
+    assert link in text(clerk.get(reverse(URL), {"measure": "exit_ban"}))  # 확인 필요: the findings come at opening
+    opened = text(clerk.get(reverse("staff:enforcement_case_open", args=[debtor.pk]), {"measure": "exit_ban"}))
+    assert '<option value="exit_ban" selected>' in opened
+    chief = text(as_(client, world, "section_chief").get(reverse(URL), {"measure": "exit_ban"}))
+    assert f'id="row-{debtor.pk}"' in chief and "사건 열기" not in chief

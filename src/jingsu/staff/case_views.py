@@ -344,6 +344,7 @@ def case_open(request: StaffRequest, taxpayer_id: int) -> HttpResponse:
     return render(request, "staff/enforcement/case_open.html", {
         "t": taxpayer, "taxpayer_masked": mask_name(taxpayer.name), "rows": rows, "error": error, "today": today,
         "open_cases": open_cases, "levies": levies, "measures": M.choices,
+        "selected": request.POST.get("measure") or request.GET.get("measure", ""),
         "exit_conditions": _exit_conditions(taxpayer.jurisdiction_id, today),
     })
 
