@@ -61,7 +61,7 @@ def test_virtual_account_pays_all_taxes_before_any_penalty_earlier_tax_number_fi
     a, b = roll[A], roll[B]
     VirtualAccount.objects.create(jurisdiction_id="11260", bank_code="088", account_number="56012345678901",
                                   imported_at=clock.now())
-    assert accounts.assign([a.taxpayer_id], jurisdiction="11260", clock=clock) == {a.taxpayer_id: "56012345678901"}
+    assert accounts.assign([a.taxpayer_id], jurisdiction=Jurisdiction.by_code("11260"), clock=clock) == {a.taxpayer_id: "56012345678901"}
     # less than both taxes: A's tax in full, the remainder to B's tax, no penalty
     p = pay(clock, a.billed_amount + 1_000, va="56012345678901")
     assert p.matched_by == "virtual_account"
@@ -192,9 +192,9 @@ def test_virtual_account_pool_import_and_assignment(clock, roll, tmp_path):
     assert {(p.line, p.field) for p in e.value.problems} == {(2, "은행코드"), (3, "가상계좌번호")}
     assert VirtualAccount.objects.count() == 2
     ids = sorted({lv.taxpayer_id for lv in roll.values()})
-    first = accounts.assign(ids, jurisdiction="11260", clock=clock)
+    first = accounts.assign(ids, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     assert len(first) == 2 and len(set(first.values())) == 2  # the pool ran dry after two taxpayers
-    assert accounts.assign(ids, jurisdiction="11260", clock=clock) == first  # an account stays with its taxpayer
+    assert accounts.assign(ids, jurisdiction=Jurisdiction.by_code("11260"), clock=clock) == first  # an account stays with its taxpayer
 
 
 @pytest.mark.django_db

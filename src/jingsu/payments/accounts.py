@@ -65,7 +65,7 @@ def import_pool(path: Path, *, jurisdiction: Jurisdiction, actor: str, clock: Cl
     return len(accounts)
 
 
-def assign(taxpayer_ids: list[int], *, jurisdiction: str, clock: Clock) -> dict[int, str]:
+def assign(taxpayer_ids: list[int], *, jurisdiction: Jurisdiction, clock: Clock) -> dict[int, str]:
     """The account of each taxpayer, drawing free accounts from the pool for those without one.
 
     Taxpayers left without an account when the pool runs dry are simply absent from the result (they pay with the
@@ -81,7 +81,7 @@ def assign(taxpayer_ids: list[int], *, jurisdiction: str, clock: Clock) -> dict[
         try:
             with transaction.atomic():
                 free = list(VirtualAccount.objects.select_for_update(skip_locked=True)
-                            .filter(jurisdiction_id=jurisdiction, taxpayer__isnull=True)
+                            .filter(jurisdiction=jurisdiction, taxpayer__isnull=True)
                             .order_by("pk")[:len(missing)])
                 for account, taxpayer_id in zip(free, missing, strict=False):
                     account.taxpayer_id = taxpayer_id

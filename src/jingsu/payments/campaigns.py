@@ -35,7 +35,7 @@ def register_bills(campaign: Campaign, providers: ProviderSet, *, clock: Clock) 
              .select_related("notice", "notice__campaign", "levy"))
     taxpayers = list(lines.values_list("notice__taxpayer_id", flat=True).distinct())
     # one 가상계좌 per taxpayer from the bank's pool (none when the pool is empty: 전자납부번호 only)
-    va = accounts.assign(taxpayers, jurisdiction=campaign.jurisdiction_id, clock=clock)
+    va = accounts.assign(taxpayers, jurisdiction=campaign.jurisdiction, clock=clock)
     bills = [
         Bill(payment_number=line.payment_number, virtual_account=va.get(line.notice.taxpayer_id, ""),
              amount=line.total, due_date=_bill_due(line.notice), payload=line.notice.reference)
