@@ -76,7 +76,7 @@ def test_the_xlsx(record, capsys, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["--jurisdiction", "99999", "--as-of", AS_OF], "--jurisdiction: 자치단체 코드 99999를 찾을 수 없습니다"),
     (["--jurisdiction", YDP, "--as-of", "2026-13-01"], "--as-of: 날짜가 올바르지 않습니다"),
-    (["--jurisdiction", YDP, "--as-of", "2026-11-24"], "--as-of: 기준일(2026-11-24)이 오늘(2026-11-23)보다 뒤입니다"),
+    (["--jurisdiction", YDP, "--as-of", "2026-11-24"], "--as-of: 기준일(2026. 11. 24.)이 오늘(2026. 11. 23.)보다 뒤입니다"),
     (["--jurisdiction", YDP], "--as-of: 기준일이 필요합니다"),
     (["--as-of", AS_OF], "--jurisdiction: 자치단체 코드가 필요합니다"),
     (["--jurisdiction", YDP, "--as-of", AS_OF, "--within", "-3"], "--within: 기간(일)은 0 이상의 정수입니다"),
@@ -93,4 +93,4 @@ def test_bad_input_exits_non_zero(capsys):
     with pytest.raises(SystemExit) as e:
         main(["enforcement", "worklist", "--jurisdiction", YDP, "--as-of", "2027-01-01"])
     assert e.value.code != 0
-    assert "--as-of: 기준일(2027-01-01)이 오늘(2026-11-23)보다 뒤입니다" in capsys.readouterr().err
+    assert "--as-of: 기준일(2027. 1. 1.)이 오늘(2026. 11. 23.)보다 뒤입니다" in capsys.readouterr().err

@@ -92,7 +92,7 @@ def test_filters_and_bad_input(world, client, debtor):
     body = text(c.get(reverse(URL), {"measure": "credit_report", "dong": "면목동"}))
     assert f'id="row-{debtor.pk}"' not in body
     bad = c.get(reverse(URL), {"as_of": "2026-11-24"})
-    assert bad.status_code == 200 and "오늘(2026-11-23)보다 뒤입니다" in text(bad)
+    assert bad.status_code == 200 and "오늘(2026. 11. 23.)보다 뒤입니다" in text(bad)
     assert 'id="worklist-table"' not in text(bad)
     bad = text(c.get(reverse(URL), {"min_amount": "5", "max_amount": "1"}))
     assert "체납액 상한이 하한보다 작습니다" in bad

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
+from jingsu.korean import kdate
 from jingsu.law import enforcement as law
 from jingsu.law import params
 from jingsu.law.dates import add_months
@@ -237,7 +238,7 @@ class FutureDate(ValueError):
 
 def check_as_of(as_of: date, today: date) -> None:
     if as_of > today:
-        raise FutureDate(f"기준일({as_of:%Y-%m-%d})이 오늘({today:%Y-%m-%d})보다 뒤입니다. 앞으로의 날짜로는 "
+        raise FutureDate(f"기준일({kdate(as_of)})이 오늘({kdate(today)})보다 뒤입니다. 앞으로의 날짜로는 "
                          "대상을 정할 수 없습니다.")
 
 
