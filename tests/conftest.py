@@ -55,3 +55,14 @@ def jungnang(db):
 
 def pytest_report_header(config):
     return f"database: {'PostgreSQL' if os.environ.get('DATABASE_URL', '').startswith('postgres') else 'SQLite'}"
+
+
+@pytest.fixture
+def pay(db, clock):
+    """`pay(levy, amount, on)`: money for a levy through the real reconciliation (tests/_money.py)."""
+    from _money import pay_levy
+
+    def pay(levy, amount: int, on):
+        return pay_levy(levy, amount, on, clock=clock)
+
+    return pay

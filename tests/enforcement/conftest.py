@@ -9,7 +9,6 @@ from itertools import count
 
 import pytest
 
-from _money import pay_levy
 from jingsu.clock import SEOUL
 from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
@@ -18,7 +17,6 @@ from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
 from jingsu.notices import services as notices
 from jingsu.notices.models import Notice, NoticeLine
-from jingsu.payments.models import Payment
 from jingsu.taxpayers.models import Taxpayer
 
 YDP = "11560"
@@ -63,14 +61,6 @@ def make_levy(db, clock):
         return levy
 
     return make
-
-
-@pytest.fixture
-def pay(db, clock):
-    def pay(levy: Levy, amount: int, on: date) -> Payment:
-        return pay_levy(levy, amount, on, clock=clock)
-
-    return pay
 
 
 @pytest.fixture

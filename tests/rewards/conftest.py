@@ -8,11 +8,9 @@ from itertools import count
 
 import pytest
 
-from _money import pay_levy
 from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
 from jingsu.levies.models import Levy
-from jingsu.payments.models import Payment
 from jingsu.rewards import services
 from jingsu.taxpayers.models import Taxpayer
 
@@ -37,14 +35,6 @@ def make_levy(db, clock):
             updated_at=clock.now())
 
     return make
-
-
-@pytest.fixture
-def pay(db, clock):
-    def pay(levy: Levy, amount: int, on: date) -> Payment:
-        return pay_levy(levy, amount, on, clock=clock)
-
-    return pay
 
 
 @pytest.fixture
