@@ -3,10 +3,17 @@
 번호판 영치, 압류 — one taxpayer who qualifies under the law on the suite's clock (2026-11-23) is found by the 담당자 in
 체납처분 대상's tab for the measure, the case is opened from the row with the findings the measure needs, moved stage
 by stage with a reason, the rights-restricting step is requested and approved by the 팀장 in the approval queue (the
-담당자 cannot approve it: the screen says so, and a forged approval is refused), and the case ends in 해제. For 번호판
-영치 and 압류 the end comes from money: a payment recorded through jingsu.payments makes the case "해제 가능" (the
-payments hook) and the 담당자 releases it. One more case (관허사업 허가 제한), opened from the taxpayer page, is turned
-down by the 팀장 with a reason and closed (종결) by the 담당자.
+담당자 cannot approve it: the screen says so, and a forged approval is refused), and the case ends in 해제. Before a
+사전 통지·예고 stage (명단공개, 관허사업, 신용정보, 번호판 영치) the 담당자 prepares the step notice on the case page
+(조치 예정일 today + 30 days; 명단공개 left empty) and another person approves its campaign and hands it to delivery
+(tests/_step_notices.py's `mark_sent`); the move into the stage is refused until then (the screen names the notice)
+and is dated today, the notice's date. 명단공개 stops at 소명 기간: once every other case has been requested, the clock
+(shared with the live server) moves to the day after the 소명 기간's last day (`law.enforcement.explanation_period_end`
+from the 통지일), the 담당자 moves it to 심의 and requests 공개, and the 팀장 approves all the requests on that later day
+(the law is checked again for the requests' date and for today). For 번호판 영치 and 압류 the end comes from money: a
+payment recorded through jingsu.payments makes the case "해제 가능" (the payments hook) and the 담당자 releases it.
+One more case (관허사업 허가 제한, its 예고 sent the same way), opened from the taxpayer page, is turned down by the
+팀장 with a reason and closed (종결) by the 담당자.
 
 Every page is checked for English words and bracketed particles (tests/staff/test_words.py's reader). Screenshots
 (var/test-artifacts/screenshots/, listed in docs/staff-console.md): 54-enforcement-worklist, 55-enforcement-open,
@@ -17,17 +24,20 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
 from _staff_helpers import HOME, browser_login, orm, shot
 from test_words import _names, problems, visible_text
 
-from jingsu.clock import SEOUL
+from _step_notices import mark_sent
+from jingsu.clock import SEOUL, today
 from jingsu.core import crypto
+from jingsu.core.formats import kdate
 from jingsu.core.models import Jurisdiction
 from jingsu.enforcement.models import EnforcementCase, MoveRequest
+from jingsu.law.enforcement import explanation_period_end
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.notices import services as notices
@@ -125,8 +135,9 @@ def enforcement_world(browser_world, clock):
     seized = _levy(c, tp, 6, principal=2_000_000, due=date(2026, 7, 31))
     _demand(c, [seized], pay_by=date(2026, 9, 10), sent_on=date(2026, 8, 20))
     people["seizure"] = tp
-    rewards.add_official(HOME, name=OFFICIAL, rank="지방세무주사", department="세무1과 체납징수팀", bureau="재정국",
-                         director_or_above=False, bank="국민은행", account="123-45-67890123", actor="setup", clock=c)
+    rewards.add_official(Jurisdiction.by_code(HOME), name=OFFICIAL, rank="지방세무주사", department="세무1과 체납징수팀",
+                         bureau="재정국", director_or_above=False, bank="국민은행", account="123-45-67890123",
+                         actor="setup", clock=c)
     return SimpleNamespace(people=people, car=car, seized=seized, names=_names(browser_world))
 
 
@@ -154,10 +165,9 @@ def _messages(page) -> str:
     return " ".join(page.locator(".console-message").all_inner_texts())
 
 
-def _move(page, to: str, reason: str, *, on: date | None = None, official: bool = False) -> str:
+def _move(page, to: str, reason: str, *, official: bool = False) -> str:
+    """A move on today's date (the form's default: a 사전 통지·예고 stage may not be dated before its notice)."""
     page.select_option("#move-to", to)
-    if on is not None:
-        page.fill("#move-on", on.isoformat())
     if official:
         page.select_option("#move-official", label=f"세무1과 체납징수팀 지방세무주사 {OFFICIAL}")
     page.fill("#move-reason", reason)
@@ -170,33 +180,91 @@ def _history(page) -> list[str]:
     return page.locator("#history-table tbody tr").all_inner_texts()
 
 
+def _send_notice(page, case_id: int, kind: str, measure_on: date | None, names, *, clock) -> None:
+    """The case's step notice (사전 통지·예고): the 담당자 prepares it on the case page (조치 예정일 `measure_on`; None
+    leaves it empty — 명단공개: the publication day after the 소명 기간), sees its campaign waiting; another person
+    (the 팀장) approves the campaign and hands it to delivery (tests/_step_notices.py's `mark_sent`, as the campaign
+    screen's 발송 does, without providers); the case page then shows the notice gone out."""
+    assert page.inner_text("#notice-h") == kind
+    assert page.locator("#notice-none").is_visible()
+    assert page.inner_text("#notice-button") == f"{kind} 준비"
+    if measure_on is not None:
+        page.fill("#notice-measure-on", measure_on.isoformat())
+    else:
+        assert page.input_value("#notice-measure-on") == ""
+    page.click("#notice-button")
+    page.wait_for_url(re.compile(rf"/staff/enforcement/cases/{case_id}/$"))
+    campaign = orm(lambda: EnforcementCase.objects.select_related("notice__campaign").get(pk=case_id).notice.campaign)
+    said = _messages(page)
+    assert f"캠페인 {campaign.pk}번({kind})을 만들고 대상을 확정했습니다: 안내문 1건." in said, said
+    assert (campaign.get_kind_display(), campaign.status, campaign.as_of) == (kind, "built", today(clock))
+    assert (campaign.measure_on == measure_on) if measure_on else (campaign.measure_on > today(clock))
+    assert page.inner_text("#notice-status") == "발송 대기" and page.locator("#notice-not-sent").is_visible()
+    assert page.locator("#notice-form").count() == 0  # one notice per case
+    link = page.locator("#notice-campaign")
+    assert f"캠페인 {campaign.pk}번" in link.inner_text()
+    assert link.get_attribute("href").endswith(f"/staff/campaigns/{campaign.pk}/"), link.get_attribute("href")
+    _korean(page, names)
+    orm(lambda: mark_sent(campaign, clock, approver=LEAD))
+    page.reload()
+    assert page.inner_text("#notice-status") == "발송 중"
+    assert page.locator("#notice-not-sent").count() == 0
+    assert "문서 발송 중" in page.inner_text("#evidence-table")
+
+
 #: measure → `tab`: the row's 구분 in 체납처분 대상; `opened_on`: 대상 선정일 (None: today); `findings`: the boxes the
-#: 담당자 ticks when opening; `before`: the stages before the rights-restricting one (code, name, date, reason);
+#: 담당자 ticks when opening; `notice`: the step notice (사전 통지·예고) that must go out before the case moves into
+#: `before`'s first stage — (campaign kind, 조치 예정일 in days from today; None: left empty), or None for a measure
+#: without one; `before`: the stages before the rights-restricting one (code, name, reason), moved on today;
+#: `later`: those moved only once the 소명 기간 is over (after every other case has been requested);
 #: `restricting`: (code, name, with the acting official for the 포상금 ledgers); `reason`: why it is requested.
 PLAN = {
     "disclosure": SimpleNamespace(
-        tab="확인 필요", opened_on=date(2026, 5, 1), findings=[], before=[
-            ("notified", "사전 통지", date(2026, 5, 4), "명단공개 사전 통지문 발송"),
-            ("explanation", "소명 기간", date(2026, 5, 4), "소명 기간 6개월 부여"),
-            ("review", "심의", date(2026, 11, 5), "소명 기간 경과, 지방세심의위원회 상정")],
+        tab="확인 필요", opened_on=None, findings=[], notice=("명단공개 사전 통지", None), before=[
+            ("notified", "사전 통지", "명단공개 사전 통지문 발송"),
+            ("explanation", "소명 기간", "소명 기간 6개월 부여")],
+        later=[("review", "심의", "소명 기간 경과, 지방세심의위원회 상정")],
         restricting=("published", "공개", False), reason="심의위원회 의결에 따라 명단 공개"),
     "license_suspension": SimpleNamespace(
-        tab="확인 필요", opened_on=None, findings=["licensed_business"], before=[
-            ("forewarned", "제한 예고", None, "관허사업 제한 예고문 발송")],
+        tab="확인 필요", opened_on=None, findings=["licensed_business"], notice=("관허사업 제한 예고", 30),
+        before=[("forewarned", "제한 예고", "관허사업 제한 예고문 발송")], later=[],
         restricting=("requested", "정지·취소 요청", True), reason="주무관청에 영업정지 요청"),
     "exit_ban": SimpleNamespace(
-        tab="확인 필요", opened_on=None, findings=["exit_unsecured", "exit_conditions"], before=[],
-        restricting=("requested", "출국금지 요청", False), reason="법무부에 출국금지 요청"),
+        tab="확인 필요", opened_on=None, findings=["exit_unsecured", "exit_conditions"], notice=None, before=[],
+        later=[], restricting=("requested", "출국금지 요청", False), reason="법무부에 출국금지 요청"),
     "credit_report": SimpleNamespace(
-        tab="대상", opened_on=None, findings=[], before=[("forewarned", "제공 예고", None, "신용정보 제공 예고문 발송")],
+        tab="대상", opened_on=None, findings=[], notice=("신용정보 제공 예고", 30),
+        before=[("forewarned", "제공 예고", "신용정보 제공 예고문 발송")], later=[],
         restricting=("provided", "제공", False), reason="신용정보집중기관에 체납자료 제공"),
     "plate_impound": SimpleNamespace(
-        tab="대상", opened_on=date(2026, 11, 2), findings=[], before=[("forewarned", "영치 예고", date(2026, 11, 2), "영치 예고문 발송")],
+        tab="대상", opened_on=date(2026, 11, 2), findings=[], notice=("번호판 영치 예고", 30),
+        before=[("forewarned", "영치 예고", "영치 예고문 발송")], later=[],
         restricting=("impounded", "영치", True), reason="현장 번호판 영치"),
     "seizure": SimpleNamespace(
-        tab="대상", opened_on=None, findings=[], before=[],
+        tab="대상", opened_on=None, findings=[], notice=None, before=[], later=[],
         restricting=("seized", "압류", True), reason="예금 채권 압류"),
 }
+
+
+def _stages(page, plan, stages) -> None:
+    for code, name, reason in stages:
+        said = _move(page, code, reason)
+        assert f"{name} 단계로 넘겼습니다" in said, said
+        assert page.inner_text("#case-stage") == name
+        assert any(reason in r and name in r for r in _history(page)), _history(page)
+        if code == "notified" or (code == "forewarned" and plan.notice):  # the notice's record kept with the case
+            assert "단계로 넘길 때의 기록" in page.inner_text("#case-notice")
+
+
+def _request(page, plan) -> None:
+    """The 담당자 asks for the rights-restricting step; nothing takes effect before the approval."""
+    code, name, official = plan.restricting
+    said = _move(page, code, plan.reason, official=official)
+    assert f"{name} 단계로 넘기는 요청을 올렸습니다" in said, said
+    assert page.inner_text("#case-stage") != name
+    assert page.inner_text("#pending-h") == f"승인 대기: {name}"
+    assert page.locator("#approve-button").count() == 0  # the maker cannot approve
+    assert "요청한 사람은 승인할 수 없습니다" in page.inner_text("#pending-note")
 
 
 def test_one_case_per_measure_from_the_worklist_to_its_end(enforcement_world, page, clock):
@@ -257,18 +325,22 @@ def test_one_case_per_measure_from_the_worklist_to_its_end(enforcement_world, pa
             recorded = page.inner_text("#recorded")
             assert ("허가등을 받아 사업을 경영함" if measure == "license_suspension" else "출국금지 요청 사유") in recorded
 
-        for code, name, on, reason in plan.before:
-            said = _move(page, code, reason, on=on)
-            assert f"{name} 단계로 넘겼습니다" in said, said
-            assert page.inner_text("#case-stage") == name
-            assert any(reason in r and name in r for r in _history(page)), _history(page)
-        code, name, official = plan.restricting
-        said = _move(page, code, plan.reason, official=official)
-        assert f"{name} 단계로 넘기는 요청을 올렸습니다" in said, said
-        assert page.inner_text("#case-stage") != name  # nothing takes effect before the approval
-        assert page.inner_text("#pending-h") == f"승인 대기: {name}"
-        assert page.locator("#approve-button").count() == 0  # the maker cannot approve
-        assert "요청한 사람은 승인할 수 없습니다" in page.inner_text("#pending-note")
+        if plan.notice:
+            kind, days = plan.notice
+            if measure == "credit_report":  # the move waits for the notice, and the screen says which
+                code, _, reason = plan.before[0]
+                said = _move(page, code, reason)
+                assert f"먼저 {kind} 안내문을 보내야 합니다" in said, said
+                assert page.inner_text("#case-stage") == "대상 선정"
+            _send_notice(page, cases[measure], kind, days and today(clock) + timedelta(days=days), names, clock=clock)
+        _stages(page, plan, plan.before)
+        if plan.later:  # 명단공개: 심의 only after the 소명 기간, by the law from the 통지일 (today); below
+            rereview = explanation_period_end(HOME, today(clock)) + timedelta(days=1)
+            law = page.inner_text('section[aria-labelledby="law-h"]')
+            assert f"소명 기간이 끝난 뒤 {kdate(rereview)}부터 재심의할 수 있습니다" in law, law
+            _korean(page, names)
+            continue
+        _request(page, plan)
         _korean(page, names)
         requests[measure] = orm(lambda c=cases[measure]: MoveRequest.objects.get(
             case_id=c, decision=MoveRequest.Decision.PENDING).pk)
@@ -298,7 +370,7 @@ def test_one_case_per_measure_from_the_worklist_to_its_end(enforcement_world, pa
     page.goto("/staff/enforcement/?measure=license_refusal")
     page.locator(f"#row-{tp.pk} td a").first.click()
     page.wait_for_url(re.compile(rf"/staff/taxpayers/{tp.pk}/$"))
-    assert f"명단공개 {cases['disclosure']}번 (심의)" in page.inner_text("main")  # its open case, by stage
+    assert f"명단공개 {cases['disclosure']}번 (소명 기간)" in page.inner_text("main")  # its open case, by stage
     page.click("#open-case-link")
     page.select_option("#open-measure", "license_refusal")
     assert "요건 충족" in page.inner_text("#measure-license_refusal")
@@ -307,10 +379,29 @@ def test_one_case_per_measure_from_the_worklist_to_its_end(enforcement_world, pa
     page.wait_for_url(re.compile(r"/staff/enforcement/cases/\d+/$"))
     cases["refused"] = int(page.url.rstrip("/").rsplit("/", 1)[1])
     assert "관허사업 허가 제한 사건을 열었습니다" in _messages(page)
+    _send_notice(page, cases["refused"], "관허사업 제한 예고", today(clock) + timedelta(days=30), names, clock=clock)
     assert "제한 예고 단계로 넘겼습니다" in _move(page, "forewarned", "허가 제한 예고문 발송")
     assert "제한 요청 단계로 넘기는 요청을 올렸습니다" in _move(page, "requested", "주무관청에 허가 제한 요구",
                                                          official=True)
     requests["refused"] = orm(lambda: MoveRequest.objects.get(case_id=cases["refused"], decision="pending").pk)
+    _logout(page)
+
+    # --- 명단공개: the 소명 기간 runs out (the law's last day from the 통지일, the notice's date); then 심의 and 공개 ---
+    notified_on = orm(lambda: date.fromisoformat(
+        EnforcementCase.objects.get(pk=cases["disclosure"]).recorded["disclosure_notified_on"]))
+    assert notified_on == today(clock)
+    rereview = explanation_period_end(HOME, notified_on) + timedelta(days=1)
+    clock.advance(timedelta(days=(rereview - today(clock)).days))
+    assert today(clock) == rereview
+    _login(page, CLERK)
+    plan = PLAN["disclosure"]
+    page.goto(f"/staff/enforcement/cases/{cases['disclosure']}/")
+    assert page.inner_text("#case-stage") == "소명 기간"
+    assert "요건 충족" in page.inner_text("#law-answer")
+    _stages(page, plan, plan.later)
+    _request(page, plan)
+    _korean(page, names)
+    requests["disclosure"] = orm(lambda: MoveRequest.objects.get(case_id=cases["disclosure"], decision="pending").pk)
     _logout(page)
 
     # --- the 팀장 approves each request in the queue --------------------------------------------------------------------
@@ -333,6 +424,10 @@ def test_one_case_per_measure_from_the_worklist_to_its_end(enforcement_world, pa
         said = _messages(page)
         assert f"승인했습니다. 사건이 {name} 단계가 되었습니다" in said, (measure, said)
     assert page.locator("#queue-empty").is_visible()
+    # approved after the 소명 기간: the law's re-check ran for the requests' date and for today (amounts only grew)
+    decided = orm(lambda: sorted((r.on, r.decided_at.astimezone(SEOUL).date()) for r in MoveRequest.objects.filter(
+        pk__in=[requests[m] for m in PLAN], decision=MoveRequest.Decision.APPROVED)))
+    assert decided == [(notified_on, rereview)] * (len(PLAN) - 1) + [(rereview, rereview)], decided
     page.goto(f"/staff/enforcement/cases/{cases['exit_ban']}/")
     assert page.inner_text("#case-stage") == "출국금지 요청"
     history = _history(page)
@@ -378,7 +473,7 @@ def test_one_case_per_measure_from_the_worklist_to_its_end(enforcement_world, pa
         assert page.locator("#move-form").count() == 0 and page.locator("#release-ready").count() == 0
         history = _history(page)
         assert any(f"{name} → 해제" in r and reason in r for r in history), history
-        assert len(history) == len(plan.before) + 2
+        assert len(history) == len(plan.before) + len(plan.later) + 2
         assert "종료" in page.inner_text("main")
         _korean(page, names)
         if measure == "seizure":
