@@ -7,10 +7,8 @@ import json
 from datetime import date
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 from openpyxl import load_workbook
-
-from jingsu.cli import main
 
 YDP = "11560"
 AS_OF = "2026-11-01"
@@ -90,7 +88,10 @@ def test_bad_input_names_the_parameter_in_korean(args, message):
 
 @pytest.mark.django_db
 def test_bad_input_exits_non_zero(capsys):
+    # the command as the console script runs it (argv → CommandError → exit status), without `jingsu.cli.main`'s
+    # django.setup(): that would configure logging again onto pytest's captured stderr, closed after this test
+    command = load_command_class("jingsu.ops", "enforcement")
     with pytest.raises(SystemExit) as e:
-        main(["enforcement", "worklist", "--jurisdiction", YDP, "--as-of", "2027-01-01"])
+        command.run_from_argv(["jingsu", "enforcement", "worklist", "--jurisdiction", YDP, "--as-of", "2027-01-01"])
     assert e.value.code != 0
     assert "--as-of: 기준일(2027. 1. 1.)이 오늘(2026. 11. 23.)보다 뒤입니다" in capsys.readouterr().err

@@ -21,7 +21,7 @@ from jingsu.rewards.models import EnforcementAction
 # a moment before 10:00: the demo's history must end the day before, at the latest
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=SEOUL)
 # fields that name a moment still to come by their nature (a deadline, an expiry, the end of a term), not an event
-FORWARD = ("due", "deadline", "expires", "until", "term_end", "effective", "valid", "window")
+FORWARD = ("due", "deadline", "expires", "until", "term_end", "effective", "valid", "window", "pay_by", "measure_on")
 
 
 def events_after(now: datetime) -> list[str]:
@@ -65,7 +65,7 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     assert (tmp_path / "reward-decision.pdf").read_bytes()[:4] == b"%PDF"
     assert (tmp_path / "reward-transfer.csv").read_bytes().decode("cp949").startswith("은행,")
     # every non-control notice went out on some channel; the counts in the report are the rows in the database
-    treated = Notice.objects.filter(control_group=False)
+    treated = Notice.objects.filter(control_group=False, campaign__kind="arrears")  # not the enforcement steps
     assert e["notices"] == treated.count() > 100
     assert e["control_group"] == Notice.objects.filter(control_group=True).count()
     assert not DeliveryAttempt.objects.filter(notice__control_group=True).exists()
