@@ -164,6 +164,7 @@ def test_mask_name():
     assert paper.mask_name("이") == "*"
     assert paper.mask_name("(주)한국상회") == "(주)한**회"  # the legal form is not the name
     assert paper.mask_name("㈜ 중랑건설") == "㈜ 중**설"
+    assert paper.mask_name("성진산업(주)") == "성**업(주)"
 
 
 def test_post_office_statuses_move_paper_on(printed, sim, clock, providers):

@@ -379,16 +379,20 @@ def fetch_returns(providers: ProviderSet, since: date, *, actor: str, clock: Clo
 # --- 공시송달 ---------------------------------------------------------------------------------------------------------
 
 
-#: a legal-form mark before a corporate name, kept as it is by `mask_name`: (주)한국상회 → (주)한**회
+#: a legal-form mark before or after a corporate name, kept as it is by `mask_name`
 _LEGAL_FORM = re.compile(r"^(\((?:주|유|사|재|합|합자|유한|복)\)|㈜|㈔|㈐)\s*")
+_LEGAL_FORM_AFTER = re.compile(r"\s*(\((?:주|유|사|재|합|합자|유한|복)\)|㈜|㈔|㈐)$")
 
 
 def mask_name(name: str) -> str:
-    """김민준 → 김*준, 김민 → 김*, 남궁민수 → 남**수; spaces are kept; a legal-form mark before a corporate name is
-    kept: (주)한국상회 → (주)한**회. Nothing else of the person is shown."""
+    """김민준 → 김*준, 김민 → 김*, 남궁민수 → 남**수; spaces are kept; a legal-form mark before or after a corporate name is
+    kept: (주)한국상회 → (주)한**회, 성진산업(주) → 성**업(주). Nothing else of the person is shown."""
     form = _LEGAL_FORM.match(name.strip())
     if form and name.strip()[form.end():]:
         return form.group(0) + mask_name(name.strip()[form.end():])
+    form = _LEGAL_FORM_AFTER.search(name.strip())
+    if form and name.strip()[:form.start()]:
+        return mask_name(name.strip()[:form.start()]) + form.group(0)
     chars = list(name.strip())
     letters = [i for i, c in enumerate(chars) if not c.isspace()]
     if len(letters) <= 1:

@@ -64,13 +64,18 @@ def _demands(j: str, levies: list[Levy]) -> dict[str, str]:
 
 
 def _pick(wl: Worklist, measure: str, *, lists: tuple[str, ...] = ("qualifying", "check"),
-          taken: set[int]) -> Taxpayer | None:
+          taken: set[int], people_only: bool = False) -> Taxpayer | None:
+    """The first taxpayer of `measure`'s lists not yet in a demo case (`people_only`: not a corporation)."""
     ml = wl.measures[measure]
     for name in lists:
         for row in getattr(ml, name):
-            if row.taxpayer_id not in taken:
-                taken.add(row.taxpayer_id)
-                return Taxpayer.objects.get(pk=row.taxpayer_id)
+            if row.taxpayer_id in taken:
+                continue
+            taxpayer = Taxpayer.objects.get(pk=row.taxpayer_id)
+            if people_only and taxpayer.kind == Taxpayer.Kind.CORPORATION:
+                continue
+            taken.add(row.taxpayer_id)
+            return taxpayer
     return None
 
 
@@ -155,7 +160,7 @@ def run(j: Jurisdiction, providers: ProviderSet, *, clock: Clock, out: Path, mak
          [(S.FOREWARNED, "관허사업 제한 예고문 발송"), (S.REQUESTED, "주무관청에 영업정지 요구")],
          recorded={"licensed_business": True}, why="음식점 영업 허가를 받은 사업자로 확인 (3회 이상 체납)")
     # 출국금지 요청 (제8조): 3천만 원 이상, 시행령 제15조① 사유와 조세채권 확보 곤란을 확인
-    walk(M.EXIT_BAN, _pick(wl, M.EXIT_BAN, taken=taken),
+    walk(M.EXIT_BAN, _pick(wl, M.EXIT_BAN, taken=taken, people_only=True),  # a person travels, not a company
          [(S.REQUESTED, "법무부장관에게 출국금지 요청")],
          recorded={"exit_conditions": ["remittance"], "exit_unsecured": True},
          why="최근 2년간 국외 송금이 확인되고 압류할 재산이 없음")
