@@ -3,20 +3,16 @@ real test database: the record the worklist reads, nothing mocked."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, datetime, time
+from datetime import date
 from itertools import count
 
 import pytest
 
-from jingsu.clock import SEOUL
+from _step_notices import sent_demand
 from jingsu.core import crypto
-from jingsu.core.models import Jurisdiction
-from jingsu.levies import numbers
 from jingsu.levies.models import Levy
 from jingsu.levies.penalties import LevyPenalties
-from jingsu.notices import services as notices
-from jingsu.notices.models import Notice, NoticeLine
+from jingsu.notices.models import Notice
 from jingsu.taxpayers.models import Taxpayer
 
 YDP = "11560"
@@ -68,23 +64,7 @@ def demand(db, clock):
     """A 독촉장 (campaign of kind 독촉장, 납부기한 `pay_by`) carrying `levies`, sent (도달) on `sent_on`."""
 
     def make(levies: list[Levy], *, pay_by: date, sent_on: date, status: str = Notice.Status.DELIVERED) -> Notice:
-        taxpayer = levies[0].taxpayer
-        j = Jurisdiction.objects.get(code=taxpayer.jurisdiction_id)
-        campaign = notices.create_campaign(j, name=f"독촉 {next(_serial)}", kind="demand", as_of=sent_on,
-                                           actor="maker", clock=clock, pay_by=pay_by)
-        at = datetime.combine(sent_on, time(10, 0), tzinfo=SEOUL)
-        notice = Notice.objects.create(
-            campaign=campaign, jurisdiction=j, taxpayer=taxpayer, reference=f"N{secrets.token_hex(10).upper()}",
-            token=secrets.token_urlsafe(32), doc_hash="0" * 64, total_amount=sum(lv.billed_amount for lv in levies),
-            created_at=at)
-        for lv in levies:
-            NoticeLine.objects.create(
-                notice=notice, levy=lv, payment_number=numbers.payment_number(lv.jurisdiction_id, lv.tax_item,
-                                                                              lv.tax_year, lv.pk),
-                principal=lv.principal, tax_due=lv.billed_amount, penalty=0, total=lv.billed_amount)
-        notice.move(Notice.Status.IN_DELIVERY, at=at)
-        if status != Notice.Status.IN_DELIVERY:
-            notice.move(status, at=at)
-        return notice
+        return sent_demand(levies, pay_by=pay_by, sent_on=sent_on, clock=clock, status=status,
+                           name=f"독촉 {next(_serial)}")
 
     return make

@@ -23,7 +23,6 @@ Every page is checked for English words and bracketed particles (tests/staff/tes
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
@@ -31,7 +30,7 @@ import pytest
 from _staff_helpers import HOME, browser_login, orm, shot
 from test_words import _names, problems, visible_text
 
-from _step_notices import mark_sent
+from _step_notices import mark_sent, sent_demand
 from jingsu.clock import SEOUL, today
 from jingsu.core import crypto
 from jingsu.core.formats import kdate
@@ -40,8 +39,7 @@ from jingsu.enforcement.models import EnforcementCase, MoveRequest
 from jingsu.law.enforcement import explanation_period_end
 from jingsu.levies import numbers
 from jingsu.levies.models import Levy
-from jingsu.notices import services as notices
-from jingsu.notices.models import Notice, NoticeLine
+from jingsu.notices.models import Notice
 from jingsu.payments.models import Payment
 from jingsu.payments.services import reconcile
 from jingsu.rewards import services as rewards
@@ -74,22 +72,7 @@ def _levy(clock, tp: Taxpayer, n: int, *, principal: int, due: date, tax_item: s
 
 def _demand(clock, levies: list[Levy], *, pay_by: date, sent_on: date) -> Notice:
     """A 독촉장 jingsu sent (campaign of kind 독촉장, 납부기한 `pay_by`), delivered on `sent_on`."""
-    tp = levies[0].taxpayer
-    j = Jurisdiction.objects.get(code=HOME)
-    campaign = notices.create_campaign(j, name=f"독촉 {tp.name}", kind="demand", as_of=sent_on, actor="maker",
-                                       clock=clock, pay_by=pay_by)
-    at = datetime.combine(sent_on, time(10, 0), tzinfo=SEOUL)
-    notice = Notice.objects.create(
-        campaign=campaign, jurisdiction=j, taxpayer=tp, reference=f"N{secrets.token_hex(10).upper()}",
-        token=secrets.token_urlsafe(32), doc_hash="0" * 64, total_amount=sum(lv.billed_amount for lv in levies),
-        created_at=at)
-    for lv in levies:
-        NoticeLine.objects.create(
-            notice=notice, levy=lv, payment_number=numbers.payment_number(HOME, lv.tax_item, lv.tax_year, lv.pk),
-            principal=lv.principal, tax_due=lv.billed_amount, penalty=0, total=lv.billed_amount)
-    notice.move(Notice.Status.IN_DELIVERY, at=at)
-    notice.move(Notice.Status.DELIVERED, at=at)
-    return notice
+    return sent_demand(levies, pay_by=pay_by, sent_on=sent_on, clock=clock, name=f"독촉 {levies[0].taxpayer.name}")
 
 
 def _pay_all(levy_id: int, clock) -> None:
