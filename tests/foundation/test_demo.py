@@ -20,8 +20,10 @@ from jingsu.rewards.models import EnforcementAction
 
 # a moment before 10:00: the demo's history must end the day before, at the latest
 NOW = datetime(2026, 12, 5, 9, 30, tzinfo=SEOUL)
-# fields that name a moment still to come by their nature (a deadline, an expiry, the end of a term), not an event
-FORWARD = ("due", "deadline", "expires", "until", "term_end", "effective", "valid", "window", "pay_by", "measure_on")
+# fields that name a moment still to come by their nature (a deadline, an expiry, the end of a term, when a still
+# unread document's next channel is scheduled to take over), not an event
+FORWARD = ("due", "deadline", "expires", "until", "term_end", "effective", "valid", "window", "pay_by", "measure_on",
+           "fallback_at")
 
 
 def events_after(now: datetime) -> list[str]:

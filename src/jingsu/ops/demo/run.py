@@ -99,7 +99,7 @@ def run_demo(
     say("3/6 체납안내 캠페인: 대상 확정 → 승인")
     campaign = notices.create_campaign(
         j, name=f"{j.name} 체납안내 {clock.now():%Y-%m-%d}", kind="arrears", as_of=today(clock), actor=MAKER,
-        control_share=control_share, clock=clock,
+        control_share=control_share, control_seed=seed, clock=clock,
     )
     built = notices.build_campaign(campaign, actor=MAKER, clock=clock)
     notices.approve_campaign(campaign, actor=CHECKER, clock=clock)
