@@ -19,13 +19,12 @@ from jingsu.notices.models import Notice
 from jingsu.payments.models import Allocation, Payment
 from jingsu.reports.effects import (
     campaign_effects,
-    newcombe,
     parse_period,
     period_effects,
     render_html,
     render_xlsx,
-    wilson,
 )
+from jingsu.stats import newcombe, wilson
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "delivery"))
 from _delivery_helpers import build_campaign  # noqa: E402

@@ -42,7 +42,7 @@ from jingsu.delivery.models import (
 from jingsu.delivery.resend import RESENDABLE
 from jingsu.notices.documents import Alert, render_alert
 from jingsu.notices.hooks import money
-from jingsu.notices.models import Campaign, Notice
+from jingsu.notices.models import Arm, Campaign, Notice
 from jingsu.providers.base import (
     CiRequest,
     DeliveryState,
@@ -118,11 +118,12 @@ class ChannelPlan:
     paper_reason: str = ""  # a PAPER_REASONS key when paper comes first, else ""
 
 
-def plan_channels(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> ChannelPlan:
+def plan_channels(campaign: Campaign, taxpayer: Taxpayer, ci: str, order: Sequence[str] | None = None) -> ChannelPlan:
     """The channels a notice goes through, in the campaign's order (`channels`, e.g. kakao → sms → kt), keeping only
     those that can reach this taxpayer (Kakao and KT need a CI, SMS a mobile number); paper always stays as the last
     resort (a notice must be served somehow). When paper is first, why (`paper_reason`). The one place this rule
-    lives: sending (`channel_plan`) and the console's preview of a campaign's split both call it."""
+    lives: sending (`channel_plan`) and the console's preview of a campaign's split both call it. `order`: the
+    notice's own order when an experiment's arm sets one (Notice.channels)."""
     paper = [Channel.PAPER]
     if campaign.legal_nature == Campaign.LegalNature.FORMAL and not taxpayer.e_service:
         return ChannelPlan(paper, "formal")
@@ -135,7 +136,8 @@ def plan_channels(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> ChannelPla
         reachable |= set(CI_CHANNELS)
     if taxpayer.mobile:
         reachable.add(Channel.SMS)
-    order = ELECTRONIC if campaign.channels is None else campaign.channels
+    if order is None:
+        order = ELECTRONIC if campaign.channels is None else campaign.channels
     electronic = [c for c in order if c in reachable]
     if electronic:
         return ChannelPlan([*electronic, Channel.PAPER])
@@ -147,9 +149,9 @@ def plan_channels(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> ChannelPla
     return ChannelPlan(paper, reason)
 
 
-def channel_plan(campaign: Campaign, taxpayer: Taxpayer, ci: str) -> list[str]:
-    """The channels a notice goes through (`plan_channels`)."""
-    return plan_channels(campaign, taxpayer, ci).channels
+def channel_plan(campaign: Campaign, taxpayer: Taxpayer, ci: str, order: Sequence[str] | None = None) -> list[str]:
+    """The channels a notice goes through (`plan_channels`; `order`: the notice's own, Notice.channels)."""
+    return plan_channels(campaign, taxpayer, ci, order).channels
 
 
 @dataclass
@@ -214,7 +216,7 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
     if campaign.status not in (Campaign.Status.APPROVED, Campaign.Status.SENDING):
         raise ValueError("승인된 캠페인만 발송할 수 있습니다.")
     notices = list(
-        Notice.objects.filter(campaign=campaign, status=Notice.Status.PENDING).select_related("taxpayer")
+        Notice.objects.filter(campaign=campaign, status=Notice.Status.PENDING).select_related("taxpayer", "arm")
     )
     resolve_ci([n.taxpayer for n in notices], providers, clock=clock)
     money().register_bills(campaign, providers, clock=clock)
@@ -229,7 +231,8 @@ def start_campaign(campaign: Campaign, providers: ProviderSet, *, actor: str, cl
             raise ValueError("승인된 캠페인만 발송할 수 있습니다.")
         rows = []
         for n in notices:
-            first = channel_plan(campaign, n.taxpayer, ci.get(n.taxpayer_id, ""))[0]
+            n.campaign = campaign
+            first = channel_plan(campaign, n.taxpayer, ci.get(n.taxpayer_id, ""), n.channels)[0]
             rows.append((n.pk, first, 1, f"{n.reference}-1", S.QUEUED, "", "", UNIT_COST[first], 0, now, now))
             summary.by_channel[first] = summary.by_channel.get(first, 0) + 1
         insert_rows(
@@ -283,6 +286,9 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
             qs = qs.filter(notice__campaign_id__in=campaigns)
         if where is not None:
             qs = qs.filter(where)
+        if Arm.objects.filter(send_at__gt=now, campaign__status=Campaign.Status.SENDING).exists():
+            # an experiment's arm sent at its own moment: its notices wait until then, on every channel
+            qs = qs.exclude(notice__arm__send_at__gt=now)
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         attempts = list(qs[:limit])
@@ -335,7 +341,7 @@ def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: Provid
     """Hand one claimed batch to its provider and record the answers. The read deadline runs from the notice's
     first send on any channel; `fresh` (a resend a person asked for) starts it again from now."""
     notices = {n.pk: n for n in Notice.objects.filter(pk__in=[a.notice_id for a in attempts])
-               .select_related("campaign", "campaign__jurisdiction", "taxpayer")}
+               .select_related("campaign", "campaign__jurisdiction", "taxpayer", "arm", "arm__template")}
     ci = _ci_of(list(notices.values()))
     now = clock.now()
     first_sent = {} if fresh else _first_sent([a.notice_id for a in attempts])
@@ -344,11 +350,11 @@ def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: Provid
         if channel in (Channel.KAKAO, Channel.KT):
             intermediary = providers.kakao if channel == Channel.KAKAO else providers.kt
             docs = [_document(a, notices[a.notice_id], ci.get(notices[a.notice_id].taxpayer_id, ""),
-                              first_sent.get(a.notice_id, now), alerts[notices[a.notice_id].campaign_id])
+                              first_sent.get(a.notice_id, now), alerts[_alert_key(notices[a.notice_id])])
                     for a in attempts]
             results = intermediary.send(docs)
         else:
-            results = providers.sms.send([_sms(a, notices[a.notice_id], alerts[notices[a.notice_id].campaign_id])
+            results = providers.sms.send([_sms(a, notices[a.notice_id], alerts[_alert_key(notices[a.notice_id])])
                                           for a in attempts])
     except ProviderError as exc:
         log.warning("provider %s unavailable: %s", channel, exc)
@@ -415,14 +421,18 @@ def portal_link(n: Notice) -> str:
 _link = portal_link
 
 
-def _alerts(notices: Iterable[Notice]) -> dict[int, Alert]:
-    """The alert of each campaign in the batch, rendered once per campaign from its template (no personal data;
-    `{link}` is filled per notice)."""
-    alerts: dict[int, Alert] = {}
+def _alerts(notices: Iterable[Notice]) -> dict[tuple[int, int | None], Alert]:
+    """The alert of each campaign (and experiment arm) in the batch, rendered once per campaign and arm from its
+    template (no personal data; `{link}` is filled per notice). Keyed by `_alert_key`."""
+    alerts: dict[tuple[int, int | None], Alert] = {}
     for n in notices:
-        if n.campaign_id not in alerts:
-            alerts[n.campaign_id] = render_alert(n.campaign)
+        if _alert_key(n) not in alerts:
+            alerts[_alert_key(n)] = render_alert(n.campaign, template=n.template)
     return alerts
+
+
+def _alert_key(n: Notice) -> tuple[int, int | None]:
+    return n.campaign_id, n.arm_id
 
 
 def _document(a: DeliveryAttempt, n: Notice, ci: str, first_sent: datetime, alert: Alert) -> OutgoingDocument:
@@ -452,7 +462,7 @@ def _successor(a: DeliveryAttempt, n: Notice, ci: str, now: datetime, paper_now:
     person chose: a fallback from it could cost money nobody approved)."""
     if a.channel == Channel.PAPER or n.campaign.status == Campaign.Status.CANCELLED or resend:
         return None
-    plan = channel_plan(n.campaign, n.taxpayer, ci)
+    plan = channel_plan(n.campaign, n.taxpayer, ci, n.channels)
     if paper_now:
         nxt = Channel.PAPER
     else:

@@ -126,10 +126,11 @@ ALERT_TITLE_MAX = 40
 ALERT_TEXT_MAX = 500
 
 
-def render_alert(campaign: Campaign, *, link: str = "{link}") -> Alert:
-    """The alert for every notice of the campaign: the same text for everyone, nothing about the taxpayer. `link` is
-    the opaque portal URL for the SMS (left as the literal `{link}` by default, for the caller to fill per notice)."""
-    template = campaign.template
+def render_alert(campaign: Campaign, *, link: str = "{link}", template: NoticeTemplate | None = None) -> Alert:
+    """The alert for every notice of the campaign (of one arm of its experiment: `template`, the arm's): the same
+    text for everyone, nothing about the taxpayer. `link` is the opaque portal URL for the SMS (left as the literal
+    `{link}` by default, for the caller to fill per notice)."""
+    template = template or campaign.template
     errors = [
         *check_alert_text("알림 제목", template.alert_title, ALERT_PLACEHOLDERS),
         *check_alert_text("알림 문구", template.alert_text, ALERT_PLACEHOLDERS),
@@ -422,14 +423,17 @@ def canonical_line(
     return line
 
 
-def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[str, Any]], *, reference: str) -> bytes:
+def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[str, Any]], *, reference: str,
+                      template: NoticeTemplate | None = None) -> bytes:
     """The document's content in a canonical form (sorted-key JSON, compact separators, UTF-8): its SHA-256 is the
     hash registered for 유통증명. It holds every value the document shows and none of its wording or layout (the
     template is identified by kind and version only). `lines` are canonical_line() dicts in 과세번호 order.
 
     campaign.jurisdiction and campaign.template should be loaded once by the caller (the build passes the same
-    campaign instance for every notice, so this costs no query per notice)."""
+    campaign instance for every notice, so this costs no query per notice). `template`: the notice's own when it
+    differs from the campaign's (an experiment's arm, Notice.template)."""
     j = campaign.jurisdiction
+    template = template or campaign.template
     line_list = list(lines)
     doc = {
         "format": CANONICAL_FORMAT,
@@ -437,7 +441,7 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
         "issuer": {"code": j.code, **campaign.sender.as_issuer()},
         "kind": campaign.kind,
         "legal_nature": campaign.legal_nature,
-        "template": {"kind": campaign.template.kind, "version": campaign.template.version},
+        "template": {"kind": template.kind, "version": template.version},
         "as_of": campaign.as_of.isoformat(),
         "pay_by": campaign.pay_by.isoformat() if campaign.pay_by else None,
         "reference": reference,
@@ -484,7 +488,8 @@ def _canonical_lines(notice: Notice) -> list[dict[str, Any]]:
 
 
 def notice_canonical_content(notice: Notice) -> bytes:
-    return canonical_content(notice.campaign, notice.taxpayer, _canonical_lines(notice), reference=notice.reference)
+    return canonical_content(notice.campaign, notice.taxpayer, _canonical_lines(notice), reference=notice.reference,
+                             template=notice.template)
 
 
 def document_hash(notice: Notice) -> str:
@@ -593,7 +598,7 @@ def document_context(notice: Notice) -> dict[str, Any]:
     content)."""
     content = notice_canonical_content(notice)
     campaign = notice.campaign
-    ctx = _context_from_canonical(json.loads(content), campaign.template, campaign.get_kind_display(),
+    ctx = _context_from_canonical(json.loads(content), notice.template, campaign.get_kind_display(),
                                   campaign.get_legal_nature_display())
     ctx["doc_hash"] = hashlib.sha256(content).hexdigest()
     return ctx
@@ -637,7 +642,7 @@ def _compiled(source: str) -> Any:
 
 def render_html(notice: Notice) -> str:
     """The document as one self-contained HTML page (lang="ko", inline CSS, no external resources)."""
-    return _compiled(notice.campaign.template.document_body).render(document_context(notice))
+    return _compiled(notice.template.document_body).render(document_context(notice))
 
 
 PRINT_CSS = """

@@ -136,6 +136,9 @@ class Campaign(models.Model):
     # that still owes), and the day the announced measure is to be taken (공개·제한 요구·영치·제공 예정일).
     targets = models.JSONField("지정 대상 납세자", default=list, blank=True)
     measure_on = models.DateField("조치 예정일", null=True, blank=True)
+    # An experiment's strata (notices.experiments: "amount", "age", "reach"): its arms are drawn balanced within
+    # each; empty for a campaign without arms.
+    strata = models.JSONField("층화 기준", default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
@@ -221,6 +224,8 @@ class Notice(models.Model):
     doc_hash = models.CharField(max_length=64)  # SHA-256 of the canonical document content
     total_amount = models.BigIntegerField("합계")
     control_group = models.BooleanField(default=False)
+    # the experiment's arm the notice was assigned to at the build (None: no experiment, or the control group)
+    arm = models.ForeignKey("Arm", on_delete=models.PROTECT, null=True, blank=True, related_name="notices")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -252,6 +257,19 @@ class Notice(models.Model):
         if any(lv.status == Levy.Status.INSTALLMENT for lv in levies):
             labels.append(("installment", "분할 납부"))
         return labels
+
+    @property
+    def template(self) -> NoticeTemplate:
+        """The template version the notice's alert and document use: its arm's in an experiment, else its
+        campaign's (load `arm__template` with the notice when reading many)."""
+        return self.arm.template if self.arm_id is not None else self.campaign.template
+
+    @property
+    def channels(self) -> list[str]:
+        """The channel order the notice follows: its arm's when the arm sets one, else its campaign's."""
+        if self.arm_id is not None and self.arm.channels:
+            return list(self.arm.channels)
+        return list(self.campaign.channels)
 
     @property
     def pay_by(self) -> date | None:
@@ -429,4 +447,75 @@ class NoticeTemplate(models.Model):
                     raise TemplateInUse(
                         f"캠페인에 사용된 서식({self})은 고칠 수 없습니다 (변경: {', '.join(changed)}). 새 판을 만드세요."
                     )
+        super().save(*args, **kwargs)
+
+
+# --- experiments (docs/experiments.md) ---------------------------------------------------------------------------
+
+
+class Arm(models.Model):
+    """One arm of a campaign's experiment: a template version of the alert and the document (the legally required
+    items are checked in every arm), and optionally its own channel order and its own send moment. The build assigns
+    each taxpayer to the control group or to one arm, at random from the campaign's recorded seed, in proportion to
+    the shares (notices.experiments.assign); an arm never changes once the campaign is built."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="arms")
+    label = models.CharField("비교군", max_length=2)  # "A", "B", "C" …
+    name = models.CharField("비교군 이름", max_length=100)
+    template = models.ForeignKey(NoticeTemplate, on_delete=models.PROTECT, related_name="arms",
+                                 verbose_name="문서 서식")
+    share = models.PositiveSmallIntegerField("배정 비율(%)")
+    # None: the campaign's channel order
+    channels = models.JSONField("발송 채널(순서)", null=True, blank=True)
+    # None: with the campaign; otherwise the arm's notices wait until this moment (still inside the send window)
+    send_at = models.DateTimeField("발송 시각", null=True, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "label"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "label"], name="arm_label_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.name}"
+
+
+class ExperimentFrozen(Exception):
+    """A pre-registration frozen at approval cannot be changed."""
+
+
+class Experiment(models.Model):
+    """The pre-registration of a campaign's experiment: written before approval, frozen at approval (`frozen_at`),
+    printed in its report, so the question and the measure cannot be chosen after the results are seen."""
+
+    class Outcome(models.TextChoices):
+        PAID = "paid", "기간 내 납부율"
+        AMOUNT = "amount", "안내문당 징수액"
+
+    class Stratum(models.TextChoices):
+        AMOUNT = "amount", "체납액 구간"
+        AGE = "age", "체납 기간"
+        REACH = "reach", "전자 발송 가능 여부"
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="experiment")
+    hypothesis = models.TextField("가설")
+    outcome = models.CharField("주요 결과 지표", max_length=8, choices=Outcome.choices, default=Outcome.PAID)
+    window_days = models.PositiveSmallIntegerField("관찰 기간(일)", default=14)
+    # the smallest difference worth detecting: percentage points for a rate, won per notice for an amount
+    min_effect = models.FloatField("최소 효과 크기")
+    # the rate (%) or the amount per notice (won) expected in the comparison group, for the power
+    baseline = models.FloatField("기준값 예상")
+    # the standard deviation of the amount per notice (won), for the power of an amount outcome
+    spread = models.FloatField("징수액 표준편차 예상", null=True, blank=True)
+    confidence = models.FloatField("신뢰수준", default=0.95)
+    power = models.FloatField("검정력", null=True, blank=True)  # computed for the built sizes at approval
+    created_by = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+    frozen_by = models.CharField(max_length=100, blank=True)
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.campaign} 실험"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk is not None and Experiment.objects.filter(pk=self.pk, frozen_at__isnull=False).exists():
+            raise ExperimentFrozen("승인 때 고정된 실험 설계는 고칠 수 없습니다.")
         super().save(*args, **kwargs)

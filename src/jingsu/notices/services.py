@@ -32,6 +32,7 @@ from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy, Owed, owed
 from jingsu.levies.numbers import payment_number
 from jingsu.levies.penalties import LevyPenalties, PenaltyBasis
+from jingsu.notices import experiments
 from jingsu.notices.documents import (
     ALERT_TITLE_MAX,
     TemplateError,
@@ -290,6 +291,9 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
         pending_lines: list[tuple[str, list[tuple[Any, ...]]]] = []
         penalties = LevyPenalties(jurisdiction=campaign.jurisdiction_id, as_of=campaign.as_of)
         refunds = _pending_refunds(campaign)
+        # an experiment's arms (notices.experiments): each taxpayer drawn once, each arm's documents from its template
+        assigner = experiments.Assigner(campaign)
+        arm_templates = {a.pk: a.template for a in assigner.arms}
         for taxpayer_id, group in groupby(levies, key=lambda lv: lv.taxpayer_id):
             rows = list(group)
             lines = []
@@ -306,9 +310,14 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
             total = sum(o.total for _, o in lines)
             if (min_amount is not None and total < min_amount) or (max_amount is not None and total > max_amount):
                 continue
-            control = campaign.control_share > 0 and (
-                random.Random(f"{rng_seed}:{taxpayer_id}").random() * 100 < campaign.control_share
-            )
+            arm_id = None
+            if assigner.active:
+                arm_id = assigner.draw(taxpayer_id, total, min(lv.due_date for lv in rows))
+                control = arm_id is None
+            else:
+                control = campaign.control_share > 0 and (
+                    random.Random(f"{rng_seed}:{taxpayer_id}").random() * 100 < campaign.control_share
+                )
             reference = "N" + secrets.token_hex(10).upper()
             numbered = [
                 (lv, o, payment_number(campaign.jurisdiction_id, lv.tax_item, lv.tax_year, lv.id))
@@ -324,11 +333,11 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
                     penalty=o.penalty, enforcement_cost=o.enforcement_cost, refund=refunds.get(lv.id, 0),
                 )
                 for lv, o, number in numbered
-            ], reference=reference)
+            ], reference=reference, template=arm_templates.get(arm_id))
             notices.append((
                 campaign.pk, campaign.jurisdiction_id, taxpayer_id, reference, secrets.token_urlsafe(32),
                 hashlib.sha256(content).hexdigest(), total, control,
-                Notice.Status.CONTROL if control else Notice.Status.PENDING, now, 0,
+                Notice.Status.CONTROL if control else Notice.Status.PENDING, now, 0, arm_id,
             ))
             pending_lines.append((reference, [
                 (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, o.enforcement_cost, o.tax,
@@ -373,7 +382,7 @@ def _flush(notices: list[tuple[Any, ...]], pending_lines: list[tuple[str, list[t
     insert_rows(
         Notice._meta.db_table,
         ["campaign_id", "jurisdiction_id", "taxpayer_id", "reference", "token", "doc_hash", "total_amount",
-         "control_group", "status", "created_at", "paid_amount"],
+         "control_group", "status", "created_at", "paid_amount", "arm_id"],
         notices,
     )
     ids = dict(Notice.objects.filter(reference__in=[r for r, _ in pending_lines]).values_list("reference", "id"))
@@ -417,7 +426,7 @@ def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock) -> Campaig
     if actor == campaign.created_by:
         raise CampaignError("캠페인을 만든 사람은 승인할 수 없습니다. 다른 담당자(팀장)가 승인해야 합니다.")
     current = Campaign.objects.select_related("jurisdiction", "template").get(pk=campaign.pk)
-    problems = template_problems(current, today=clock.now().date())
+    problems = template_problems(current, today=clock.now().date()) + experiments.problems(current)
     if problems:
         raise CampaignError("승인할 수 없습니다. " + " / ".join(problems))
     with transaction.atomic():
@@ -425,6 +434,7 @@ def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock) -> Campaig
         if current.status != Campaign.Status.BUILT or not current.move(
                 Campaign.Status.APPROVED, at=now, actor=actor, approved_by=actor, approved_at=now):
             raise CampaignError("대상이 확정된(승인 대기) 캠페인만 승인할 수 있습니다.")
+        experiments.freeze(current, actor=actor, now=now)  # the pre-registration cannot change from now on
         audit.record("campaign.approve", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock)
     campaign.refresh_from_db()

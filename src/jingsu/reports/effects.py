@@ -40,6 +40,7 @@ from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
 from jingsu.payments import attribution
 from jingsu.payments.models import Payment
+from jingsu.stats import Z95, mean_var, newcombe
 
 SENT = (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED, AttemptStatus.READ, AttemptStatus.EXPIRED,
         AttemptStatus.FAILED)
@@ -47,7 +48,6 @@ ELECTRONIC = (Channel.KAKAO, Channel.KT, Channel.SMS)
 WINDOWS = {"3h": timedelta(hours=3), "3d": timedelta(days=3), "30d": timedelta(days=30)}
 #: the windows as people say them (the keys are the JSON's)
 WINDOW_LABELS = {"3h": "3시간", "3d": "3일", "30d": "30일"}
-Z95 = 1.959963984540054
 
 
 def campaign_effects(campaign: Campaign) -> dict[str, Any]:
@@ -179,35 +179,6 @@ def _window(firsts: Any) -> tuple[datetime, datetime] | None:
     return start, max(firsts) + WINDOWS["30d"]
 
 
-def wilson(x: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a proportion x/n."""
-    if n == 0:
-        return 0.0, 1.0
-    p = x / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def newcombe(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:
-    """Difference p1 − p2 with Newcombe's hybrid score interval (method 10): (difference, low, high)."""
-    p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = wilson(x1, n1, z)
-    l2, u2 = wilson(x2, n2, z)
-    d = p1 - p2
-    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return d, low, high
-
-
-def _mean_var(values: list[int]) -> tuple[float, float]:
-    n = len(values)
-    mean = sum(values) / n
-    var = sum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
-    return mean, var
-
-
 def _uplift(treated: list[tuple[Any, Any, int]], control: list[tuple[Any, Any, int]]) -> dict[str, Any] | None:
     """Treated against control: rate difference (Newcombe) and extra money (Welch), 95 %."""
     n1, n2 = len(treated), len(control)
@@ -216,8 +187,8 @@ def _uplift(treated: list[tuple[Any, Any, int]], control: list[tuple[Any, Any, i
     x1 = sum(1 for _, paid_at, _a in treated if paid_at is not None)
     x2 = sum(1 for _, paid_at, _a in control if paid_at is not None)
     d, low, high = newcombe(x1, n1, x2, n2)
-    m1, v1 = _mean_var([a for _, _p, a in treated])
-    m2, v2 = _mean_var([a for _, _p, a in control])
+    m1, v1 = mean_var([a for _, _p, a in treated])
+    m2, v2 = mean_var([a for _, _p, a in control])
     diff = m1 - m2
     se = math.sqrt(v1 / n1 + v2 / n2)
     return {
