@@ -19,6 +19,38 @@ from datetime import datetime
 from jingsu.clock import SystemClock
 from jingsu.simulator.gateway import DEFAULT_PG_SECRET
 from jingsu.simulator.server import DEFAULT_CALLBACK_SECRET, SimServer, Simulator
+from jingsu.simulator.world import WorldParams
+
+#: `--wording-effect none`: drop the effects given so far, the defaults included.
+CLEAR = "none"
+
+
+def wording_effect(value: str) -> tuple[str, float] | None:
+    """One `--wording-effect` value: `MARKER=PROBABILITY` → (marker, probability); `none` → None (clear)."""
+    if value.strip().lower() == CLEAR:
+        return None
+    marker, sep, number = value.rpartition("=")
+    if not sep or not marker:
+        raise argparse.ArgumentTypeError(f"expected MARKER=PROBABILITY or {CLEAR}, not {value!r}")
+    try:
+        effect = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a probability: {number!r} (in {value!r})") from None
+    if not -1.0 <= effect <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"the added probability must be within [-1, 1], not {number!r}")
+    return marker, effect
+
+
+def wording_effects(values: Sequence[tuple[str, float] | None] | None) -> tuple[tuple[str, float], ...]:
+    """The world's wording effects from the `--wording-effect` values in order: start from the defaults, `none`
+    clears what is there, `MARKER=P` sets that marker (replacing a default of the same marker)."""
+    effects = dict(WorldParams().wording_effects)
+    for v in values or ():
+        if v is None:
+            effects.clear()
+        else:
+            effects[v[0]] = v[1]
+    return tuple(effects.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "published development secret)")
     p.add_argument("--hang-seconds", type=float, default=12.0, help="how long 'hang' faults hold a request")
     p.add_argument("--slow-seconds", type=float, default=0.5, help="maximum extra delay of 'slow' faults")
+    p.add_argument(
+        "--wording-effect", dest="wording_effects", action="append", type=wording_effect, metavar="MARKER=PROBABILITY",
+        help="a recipient whose message text contains MARKER pays with PROBABILITY more (repeatable; replaces that "
+             "marker's default; 'none' clears the defaults and what came before; see docs/simulator.md)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return p
 
@@ -80,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hang_seconds=args.hang_seconds,
         slow_seconds=args.slow_seconds,
         pg_secret=args.pg_secret,
+        params=WorldParams(wording_effects=wording_effects(args.wording_effects)),
     )
     server = SimServer((args.host, args.port), sim, verbose=args.verbose)
     stop = threading.Event()

@@ -1,6 +1,6 @@
 """Start the simulator as a real subprocess (tests, demo) and stop it again.
 
-with SimulatorProcess(start=clock.now(), seed=7, fault_rate=0.0) as sim:
+with SimulatorProcess(start=clock.now(), seed=7, fault_rate=0.0, wording_effects={"대부분": 0.051}) as sim:
     sim.url                      # "http://127.0.0.1:PORT"
     sim.control.set_clock(...)   # SimulatorControl
     sim.base_url("kakao")        # "http://127.0.0.1:PORT/kakao" — base URL for an adapter config
@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO
@@ -45,6 +45,7 @@ class SimulatorProcess:
         pg_secret: str | None = None,
         hang_seconds: float | None = None,
         slow_seconds: float | None = None,
+        wording_effects: Mapping[str, float] | Iterable[tuple[str, float]] | None = None,
         extra_args: Sequence[str] = (),
         startup_timeout: float = 15.0,
         stop_timeout: float = 5.0,
@@ -83,6 +84,12 @@ class SimulatorProcess:
             self.args += ["--hang-seconds", str(hang_seconds)]
         if slow_seconds is not None:
             self.args += ["--slow-seconds", str(slow_seconds)]
+        # None: the world's defaults; else exactly these (marker → added payment probability), none when empty.
+        # `--opt=value` so that a marker starting with "-" is not taken for an option.
+        if wording_effects is not None:
+            pairs = wording_effects.items() if isinstance(wording_effects, Mapping) else wording_effects
+            self.args.append("--wording-effect=none")
+            self.args += [f"--wording-effect={marker}={float(effect)!r}" for marker, effect in pairs]
         self.args += list(extra_args)
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout

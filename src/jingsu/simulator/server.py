@@ -337,6 +337,7 @@ class Simulator:
         out["fault_rate"] = self.fault_rate
         out["rate_limit"] = self.gate.rate
         out["seed"] = self.world.seed
+        out["wording_effects"] = dict(self.world.params.wording_effects)
         return out
 
     # --- provider helpers -----------------------------------------------------------------------------------

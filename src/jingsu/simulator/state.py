@@ -505,7 +505,10 @@ class Kakao:
                 "error_code": "RECEIVE_REFUSED",
                 "error_message": "수신거부한 사용자입니다",
             }, ext
-        eng = self.world.document_engagement("kakao", ci, payload, now, deadline, delivered=True)
+        # what the recipient sees without opening (the chat bubble): its wording may move them to pay
+        eng = self.world.document_engagement(
+            "kakao", ci, payload, now, deadline, delivered=True, text=f"{title}\n{message}"
+        )
         assert eng.delivered_at is not None
         doc = KakaoDoc(
             binder="BIN-" + self.world.uuid("kakao-binder", ext),
@@ -651,6 +654,7 @@ class KtMsg:
     payload: str
     url: str
     accepted_at: datetime
+    text: str = ""  # main: mms_title + mms_dtl_cnts, what the handset shows (its wording may move them to pay)
     records: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, Token] = field(default_factory=dict)
 
@@ -826,7 +830,7 @@ class Kt:
             m.records.append(self._record(m, 1, code, first_at, eng.delivered_at, None))
         else:
             eng = self.world.document_engagement(
-                "kt", m.ci, m.payload, m.accepted_at, m.ex_time, code == "40"
+                "kt", m.ci, m.payload, m.accepted_at, m.ex_time, code == "40", text=m.text
             )
             first_at = eng.delivered_at or m.accepted_at + timedelta(
                 seconds=5 + 55 * self.world.u("ktf", m.src_key)
@@ -874,6 +878,7 @@ class Kt:
                 ci = r.get("ci")
                 if not isinstance(ci, str) or len(ci) != 88:
                     raise ValueError("E101", "ci must be exactly 88 characters")
+                text = ""
                 if kind == "main":
                     body_text = r.get("mms_dtl_cnts") or ""
                     if (
@@ -884,6 +889,8 @@ class Kt:
                         raise ValueError(
                             "E103", "mms_dtl_cnts must contain {#INFO_CFRM_STR} and {#RCVE_RF_STR}"
                         )
+                    title = r.get("mms_title") or ""
+                    text = f"{title if isinstance(title, str) else ''}\n{body_text}"
                     h = r.get("doc_hash")
                     if not isinstance(h, str) or not (1 <= len(h) <= 100):
                         raise ValueError("E104", "doc_hash (≤100) is required")
@@ -896,7 +903,7 @@ class Kt:
                 code, msg = e.args
                 out.append({"src_key": src_key, "rslt_cd": code, "rslt_msg": msg})
                 continue
-            m = KtMsg(kind, src_key, ci, msg_cd, ex_time, payload, str(r.get("url") or ""), now)
+            m = KtMsg(kind, src_key, ci, msg_cd, ex_time, payload, str(r.get("url") or ""), now, text)
             with self.lock:
                 if (kind, src_key) in self.msgs:
                     out.append({"src_key": src_key, "rslt_cd": "00", "rslt_msg": "정상(중복)"})
@@ -1042,7 +1049,7 @@ class Sms:
             except ValueError as e:
                 out.append({"key": key, "error_code": "INVALID_PARAMETER", "error_message": str(e)})
                 continue
-            eng = self.world.sms_engagement(phone, payload, now)
+            eng = self.world.sms_engagement(phone, payload, now, text)
             failed_at = None if eng.delivered_at else now + timedelta(seconds=3)
             if eng.delivered_at is not None:
                 with self.lock:

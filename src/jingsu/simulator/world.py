@@ -78,6 +78,22 @@ class WorldParams:
     )
     # payment gateway (간편결제)
     pg_checkout_validity_s: float = 15 * 60.0
+    # wording: (marker, added payment probability). A recipient whose message text (Kakao/KT: title + message;
+    # SMS: text) contains the marker pays with that much higher probability; several markers add up. Sources of
+    # the defaults: WORDING_EFFECT_SOURCES.
+    wording_effects: tuple[tuple[str, float], ...] = field(default=(("대부분", 0.051), ("압류", 0.032)))
+
+    def __post_init__(self) -> None:
+        effects = tuple((m, float(e)) for m, e in self.wording_effects)
+        markers = [m for m, _ in effects]
+        for m, e in effects:
+            if not isinstance(m, str) or not m:
+                raise ValueError(f"wording effect marker must be a non-empty string, not {m!r}")
+            if not (math.isfinite(e) and -1.0 <= e <= 1.0):
+                raise ValueError(f"wording effect of {m!r} must be a probability within [-1, 1], not {e!r}")
+        if len(set(markers)) != len(markers):
+            raise ValueError(f"wording effect markers must be distinct: {markers}")
+        object.__setattr__(self, "wording_effects", effects)
 
 
 SOURCES: dict[str, str] = {
@@ -120,9 +136,24 @@ SOURCES: dict[str, str] = {
     "paper_pay_share": "[I] brief: ~10 % pay after paper delivery",
     "pg_checkout_validity_s": "[I] a 간편결제 checkout (결제창) left unanswered expires; 15 min assumed, PGs do not publish one value",
     "return_reasons": "[I] 반송 reasons 수취인불명/폐문부재/이사불명 (시행령 제18조 context, §2.1); weights assumed",
+    "wording_effects": "[I] modelled as additive on the payment probability of every recipient the text reaches "
+    "(intent-to-treat, as the trials measured it); each default marker's size is cited in WORDING_EFFECT_SOURCES",
+}
+
+#: The source of each default wording effect (issue #17: experiments with arms whose alert texts differ).
+WORDING_EFFECT_SOURCES: dict[str, str] = {
+    "대부분": "[V] social norm: Hallsworth, List, Metcalfe & Vlaev (2017), 'The behavioralist as tax collector', "
+    "Journal of Public Economics 148: HMRC letter saying most people pay on time and the recipient is in the small "
+    "minority who have not: +5.1 percentage points paid (as cited in issue #17)",
+    "압류": "[V] deterrence: Antinyan & Asatryan (2025), 'Nudging for tax compliance: a meta-analysis', The Economic "
+    "Journal 135(668), doi:10.1093/ej/ueae088: deterrence nudges +3.2 percentage points on top of a plain reminder "
+    "(reminders themselves +2.7 pp)",
 }
 
 assert set(SOURCES) == {f.name for f in fields(WorldParams)}, "every parameter needs a source"
+assert {m for m, _ in WorldParams().wording_effects} == set(WORDING_EFFECT_SOURCES), (
+    "every default wording effect needs a source"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +257,20 @@ class World:
             return 3 * HOUR * math.exp(y * math.log(24))
         return 3 * DAY + y * 27 * DAY
 
+    # --- wording (issue #17) -----------------------------------------------------------------------------------
+
+    def wording_effect(self, text: str) -> float:
+        """The payment probability added by the markers `text` contains (0 when none; several add up)."""
+        return sum((e for m, e in self.params.wording_effects if m in text), 0.0)
+
+    def _pay_share(self, base: float, text: str) -> float:
+        """`base` plus the wording effect of `text`, clamped to [0, 1]. Without a marker: `base` itself, so a
+        recipient's pay draw decides exactly as before (a marker only moves the threshold the same draw meets)."""
+        effect = self.wording_effect(text) if text else 0.0
+        if effect == 0.0:
+            return base
+        return min(1.0, max(0.0, base + effect))
+
     # --- engagement per channel ---------------------------------------------------------------------------------
 
     def document_engagement(
@@ -236,8 +281,12 @@ class World:
         sent_at: datetime,
         deadline: datetime | None,
         delivered: bool,
+        text: str = "",
     ) -> Engagement:
-        """Kakao / KT: delivery, opening (before the read deadline only) and payment."""
+        """Kakao / KT: delivery, opening (before the read deadline only) and payment.
+
+        `text` is what the recipient sees of the message without opening it (Kakao: title and message; KT: title and
+        body): its wording markers raise the payment probability of readers and non-readers alike."""
         p = self.params
         k = (channel, ci, payload)
         if not delivered:
@@ -261,20 +310,21 @@ class World:
             noticed_at = max(delivered_at, read_at - timedelta(seconds=back))
         pay_at = None
         if read_at is not None:
-            if self.u("pay", *k) < p.pay_share_of_readers:
+            if self.u("pay", *k) < self._pay_share(p.pay_share_of_readers, text):
                 pay_at = read_at + timedelta(seconds=self._pay_delay(*k))
-        elif self.u("pay", *k) < p.pay_share_of_unread:
+        elif self.u("pay", *k) < self._pay_share(p.pay_share_of_unread, text):
             pay_at = delivered_at + timedelta(seconds=HOUR + self._pay_delay(*k))
         return Engagement(delivered_at, None, noticed_at, read_at, pay_at)
 
-    def sms_engagement(self, phone: str, payload: str, sent_at: datetime) -> Engagement:
+    def sms_engagement(self, phone: str, payload: str, sent_at: datetime, text: str = "") -> Engagement:
+        """SMS: delivery and payment; the wording markers of `text` raise the payment probability."""
         p = self.params
         k = ("sms", phone, payload)
         if self.u("sms-fail", phone) < p.sms_undeliverable_share:
             return Engagement(None, "UNDELIVERABLE", None, None, None)
         delivered_at = sent_at + timedelta(seconds=1 + self.u("deliver", *k) * (p.sms_delivery_max_s - 1))
         pay_at = None
-        if payload and self.u("pay", *k) < p.sms_pay_share:
+        if payload and self.u("pay", *k) < self._pay_share(p.sms_pay_share, text):
             pay_at = delivered_at + timedelta(seconds=self._pay_delay(*k))
         return Engagement(delivered_at, None, None, None, pay_at)
 
