@@ -126,14 +126,15 @@ def test_a_marker_moves_only_the_payment_and_keeps_every_payer():
 
 
 def test_the_analysis_recovers_the_configured_effect():
-    """Arm A plain, arm B with the social-norm marker; 4,000 delivered recipients per arm, 20 seeds.
+    """Arm A plain, arm B with the social-norm marker; 2,000 delivered recipients per arm, 100 seeds.
 
     The marker adds 0.051 to the payment probability of every delivered recipient, read or not (0.66 + 0.051 and
     0.08 + 0.051 stay within [0, 1]), so the expected difference of the arms' payment rates is 0.051 exactly:
-    a 95 % Newcombe interval covers it in ~19 of 20 seeds and, at this size, excludes 0 in all of them."""
-    n, effect = 4000, 0.051
+    a 95 % Newcombe interval covers it in ~95 of 100 seeds (fewer than 89 has a probability below 1 % for a true
+    95 % interval) and, at this size, excludes 0 in most of them."""
+    n, effect = 2000, 0.051
     covered, found, diffs = 0, 0, []
-    for seed in range(20):
+    for seed in range(100):
         world = World(seed)
         a = pay_count(world, "A", kakao_text(PLAIN), n)
         b = pay_count(world, "B", kakao_text(NORM), n)
@@ -141,8 +142,8 @@ def test_the_analysis_recovers_the_configured_effect():
         diffs.append(round(d, 4))
         covered += low <= effect <= high
         found += low > 0
-    assert covered >= 17, f"the 95 % interval covered {effect} in {covered} of 20 seeds: {diffs}"
-    assert found == 20, f"the effect was found (interval above 0) in {found} of 20 seeds: {diffs}"
+    assert covered >= 89, f"the 95 % interval covered {effect} in {covered} of 100 seeds: {diffs}"
+    assert found >= 80, f"the effect was found (interval above 0) in {found} of 100 seeds: {diffs}"
     assert sum(diffs) / len(diffs) == pytest.approx(effect, abs=0.006)
 
 
