@@ -63,6 +63,9 @@ def test_arms_are_refused_where_the_law_fixes_the_document_or_the_shares_do_not_
     base = NoticeTemplate.objects.filter(kind="demand").first()
     with pytest.raises(ExperimentError, match="독촉장은 법이 정한 서류"):
         experiments.set_arms(demand, [ArmSpec("가", base, 50), ArmSpec("나", base, 50)], actor="maker", clock=clock)
+    with pytest.raises(notices.CampaignError, match="독촉장은 법이 정한 서류라 대조군을 둘 수 없습니다"):
+        notices.create_campaign(roll, name="독촉", kind="demand", as_of=AS_OF, actor="maker", clock=clock,
+                                control_share=10)  # withholding a 독촉장 breaks 지방세징수법 제32조①
     c = draft(roll, clock)
     with pytest.raises(ExperimentError, match="합계가 100%여야 합니다 \\(지금 90%\\)"):
         experiments.set_arms(c, [ArmSpec("가", b, 40), ArmSpec("나", b, 40)], actor="maker", clock=clock)

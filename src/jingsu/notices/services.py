@@ -125,6 +125,11 @@ def create_campaign(
         raise CampaignError(f"알 수 없는 캠페인 종류: {kind}")
     if not 0 <= control_share <= 50:
         raise CampaignError("대조군 비율은 0–50% 사이여야 합니다.")
+    if control_share and Campaign.NATURE_OF_KIND[Campaign.Kind(kind)] == Campaign.LegalNature.FORMAL:
+        # a 고지서·독촉장 must reach every taxpayer it is due to (지방세징수법 제32조①: 독촉장을 발급하여야 한다);
+        # only an informational 안내문 may be held back from a control group (docs/experiments.md)
+        raise CampaignError(f"{josa(Campaign.Kind(kind).label, '은')} 법이 정한 서류라 대조군을 둘 수 없습니다 "
+                            "(모든 대상자에게 보내야 합니다).")
     if not 1 <= read_deadline_days <= 30:
         raise CampaignError("열람 기한은 1–30일 사이여야 합니다.")
     channels = default_channels() if channels is None else list(channels)
