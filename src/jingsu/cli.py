@@ -22,7 +22,7 @@ USAGE = """사용법: jingsu <명령> [옵션]
   import-payments 은행·수납 파일 가져오기 (CSV·고정길이, CP949)
   import-accounts 가상계좌 풀 가져오기
   payments        미확인 수납 목록·수기 대사·환급 대상
-  report          발송 효과 보고서 (HTML·XLSX·JSON)
+  report          발송 효과 보고서 (HTML·XLSX·JSON), 실험 보고서
   enforcement     체납처분 대상 (worklist: 처분별 대상자, 표·JSON·XLSX)
   office          발신 부서·팀·문의 전화, 분할 납부 기준 (자치단체별)
   serve           직원 콘솔과 납세자 열람 포털 (데모 사용자 생성)

@@ -32,18 +32,18 @@ from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet, Sum
 
-from jingsu.clock import SEOUL
-from jingsu.core.formats import won
+from jingsu.clock import DEFAULT_CLOCK, SEOUL
+from jingsu.core.formats import kdate, won
 from jingsu.core.models import Jurisdiction
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
 from jingsu.payments import attribution
 from jingsu.payments.models import Payment
+from jingsu.reports.common import SENT, XLSX_FORMATS, pct
+from jingsu.reports.experiments import experiment_row
 from jingsu.stats import Z95, mean_var, newcombe
 
-SENT = (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED, AttemptStatus.READ, AttemptStatus.EXPIRED,
-        AttemptStatus.FAILED)
 ELECTRONIC = (Channel.KAKAO, Channel.KT, Channel.SMS)
 WINDOWS = {"3h": timedelta(hours=3), "3d": timedelta(days=3), "30d": timedelta(days=30)}
 #: the windows as people say them (the keys are the JSON's)
@@ -57,8 +57,11 @@ def campaign_effects(campaign: Campaign) -> dict[str, Any]:
     return report
 
 
-def period_effects(jurisdiction: Jurisdiction, start: date, end: date) -> dict[str, Any]:
-    """The effect report of every campaign of `jurisdiction` whose 기준일 is within [start, end], pooled."""
+def period_effects(jurisdiction: Jurisdiction, start: date, end: date, *, now: datetime | None = None
+                   ) -> dict[str, Any]:
+    """The effect report of every campaign of `jurisdiction` whose 기준일 is within [start, end], pooled; with the
+    period's experiments (`experiments`: one row per campaign with a pre-registered experiment, its verdicts as of
+    `now` — the caller's clock; the process clock when not given)."""
     if end < start:
         raise ValueError("기간의 끝이 시작보다 앞섭니다.")
     campaigns = Campaign.objects.filter(jurisdiction=jurisdiction, as_of__gte=start, as_of__lte=end)
@@ -66,6 +69,11 @@ def period_effects(jurisdiction: Jurisdiction, start: date, end: date) -> dict[s
     report.update(scope="period", campaign=None, name=f"{start.isoformat()} ~ {end.isoformat()}",
                   period={"from": start.isoformat(), "to": end.isoformat()},
                   campaigns=list(campaigns.order_by("pk").values_list("pk", flat=True)), as_of=end.isoformat())
+    with_experiment = list(campaigns.filter(experiment__isnull=False).order_by("as_of", "pk"))
+    report["experiments"] = []
+    if with_experiment:
+        at = now if now is not None else DEFAULT_CLOCK.now()
+        report["experiments"] = [experiment_row(c, now=at) for c in with_experiment]
     return report
 
 
@@ -285,10 +293,6 @@ def parse_period(text: str) -> tuple[date, date]:
 # --- rendering -------------------------------------------------------------------------------------------------------
 
 
-def pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1%}"
-
-
 CHANNEL_LABEL = {c.value: c.label for c in Channel}
 
 
@@ -366,9 +370,35 @@ th{{background:#f4f5f6;text-align:left}}h1{{font-size:1.6rem}}.lead{{font-size:1
 <table><tr><th>채널</th><th>시도</th><th>발송</th><th>도달</th><th>열람</th><th>실패·불가</th><th>비용</th></tr>{rows}</table>
 <h2>연도별 성과</h2>
 <table><tr><th>연도</th><th>안내</th><th>모바일 도달</th><th>세입 확대</th><th>연간 절감 비용</th></tr>{seed_rows}</table>
-{charts}
+{_experiments_html(e.get("experiments") or [])}{charts}
 </body></html>
 """
+
+
+def _experiments_html(rows: list[dict[str, Any]]) -> str:
+    """The period's experiments ("지난 실험과 결과"); nothing at all when there were none."""
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><th>{html.escape(r['name'])}</th><td>{kdate(date.fromisoformat(r['campaign_as_of']))}</td>"
+        f"<td style=\"text-align:left\">{html.escape(r['hypothesis'])}</td><td>{html.escape(r['outcome_label'])}</td>"
+        f"<td>{html.escape(_experiment_groups(r))}</td>"
+        f"<td style=\"text-align:left\">{'<br>'.join(html.escape(v) for v in r['verdicts'])}</td>"
+        f"<td>{_experiment_state(r)}</td></tr>"
+        for r in rows
+    )
+    return ("<h2>지난 실험과 결과</h2><table><tr><th>캠페인</th><th>기준일</th><th>가설</th><th>주요 결과 지표</th>"
+            f"<th>비교군 (안내문 수)</th><th>결과</th><th>관찰</th></tr>{body}</table>\n")
+
+
+def _experiment_groups(r: dict[str, Any]) -> str:
+    return ", ".join(f"{g['label']} {g['n']:,}건" for g in r["groups"])
+
+
+def _experiment_state(r: dict[str, Any]) -> str:
+    if not r["started"]:
+        return "발송 전"
+    return "완료" if r["complete"] else "진행 중 (잠정)"
 
 
 def _bar_chart(title: str, items: list[tuple[str, int]]) -> str:
@@ -402,11 +432,6 @@ def _rate_chart(up: dict[str, Any]) -> str:
         f'<text x="0" y="62" font-size="13">대조군</text><rect x="150" y="48" width="{c:.0f}" height="18" fill="#8a949e"/>'
         f'<text x="{156 + c:.0f}" y="62" font-size="13">{pct(up["rate_control"])}</text></svg>'
     )
-
-
-#: number formats per kind of cell: counts and won with thousands separators, rates as percentages, years and
-#: codes as they are (never 2,026)
-XLSX_FORMATS = {"count": "#,##0", "amount": "#,##0", "rate": "0.00%", "year": "0", "text": "@"}
 
 
 def render_xlsx(effects: dict[str, Any]) -> bytes:
@@ -464,11 +489,20 @@ def render_xlsx(effects: dict[str, Any]) -> bytes:
         xlsx_append(yr, [r["year"], r["notices"], r["mobile"], r["revenue_gain"], r["saving"]])
     column_kinds = {ch.title: ["text", "count", "count", "count", "count", "count", "amount"],
                     yr.title: ["year", "count", "count", "amount", "amount"]}
-    for sheet in (ch, yr):
+    sheets = [ws, ch, yr]
+    if e.get("experiments"):
+        ex = wb.create_sheet("지난 실험")
+        xlsx_append(ex, ["캠페인", "기준일", "가설", "주요 결과 지표", "비교군 (안내문 수)", "결과", "관찰"])
+        for r in e["experiments"]:
+            xlsx_append(ex, [r["name"], kdate(date.fromisoformat(r["campaign_as_of"])), r["hypothesis"],
+                             r["outcome_label"], _experiment_groups(r), "\n".join(r["verdicts"]), _experiment_state(r)])
+        column_kinds[ex.title] = ["text"] * 7
+        sheets.append(ex)
+    for sheet in sheets[1:]:
         for row in sheet.iter_rows(min_row=2):
             for cell, kind in zip(row, column_kinds[sheet.title], strict=False):
                 cell.number_format = XLSX_FORMATS[kind]
-    for sheet in (ws, ch, yr):
+    for sheet in sheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     buf = io.BytesIO()

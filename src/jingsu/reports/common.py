@@ -1,0 +1,32 @@
+"""What the reports share (the effect report, jingsu.reports.effects, and the experiment report,
+jingsu.reports.experiments): which delivery attempts count as sent, how a rate is written, the XLSX number formats.
+A module of its own so that the two reports import it and never each other in a cycle (the period effect report
+lists the experiments, so effects imports experiments)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jingsu.clock import SEOUL
+from jingsu.delivery.models import AttemptStatus
+from jingsu.korean import kdate
+
+#: attempts handed to a channel (their cost was spent)
+SENT = (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED, AttemptStatus.READ, AttemptStatus.EXPIRED,
+        AttemptStatus.FAILED)
+
+#: number formats per kind of cell: counts and won with thousands separators, rates as percentages, years and
+#: codes as they are (never 2,026)
+XLSX_FORMATS = {"count": "#,##0", "amount": "#,##0", "rate": "0.00%", "year": "0", "text": "@"}
+
+
+def pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
+def moment(t: datetime | None) -> str:
+    """A moment as people read it, in Seoul: '2026. 11. 23. 10:00'; None → ''."""
+    if t is None:
+        return ""
+    local = t.astimezone(SEOUL)
+    return f"{kdate(local)} {local:%H:%M}"
