@@ -103,7 +103,9 @@ def _all_values_of(notice) -> set[str]:
 @pytest.mark.django_db
 def test_one_default_template_per_kind_carries_every_required_item():
     for kind in Campaign.Kind.values:
-        t = NoticeTemplate.objects.get(kind=kind, active=True)  # version 2 (migration 0010): the alerts end "문의: …"
+        # the standard style's version 2 (migration 0010): the alerts end "문의: …" (the wording library's variants,
+        # migration 0017, are other styles, never a campaign's default)
+        t = NoticeTemplate.objects.get(kind=kind, active=True, style="standard")
         assert t.document_body.lstrip().startswith("<!DOCTYPE html>")
         assert t.sms_text.endswith("문의: {contact}") and t.alert_text.endswith("문의: {contact}"), kind
         assert documents.missing_required_items(t) == [], kind
@@ -123,7 +125,8 @@ def test_one_default_template_per_kind_carries_every_required_item():
 def test_new_campaign_takes_the_latest_active_version(clock, office):
     v2 = notices.add_template_version("arrears", actor="designer", clock=clock, name="체납안내문 2판",
                                       alert_text="{office_name}에서 {document_kind}을(를) 보냈습니다. 문의 {office_phone}")
-    assert v2.version == 3 and v2.document_body == NoticeTemplate.objects.get(kind="arrears", version=2).document_body
+    # the kind's next version (after the wording library's variants 3–6, migration 0017), in the standard style
+    assert (v2.version, v2.style) == (7, "standard") and v2.document_body == NoticeTemplate.objects.get(kind="arrears", version=2).document_body
     c = notices.create_campaign(office, name="a", kind="arrears", as_of=AS_OF, actor="m", clock=clock)
     assert c.template == v2
     # the particle written for the reader to pick is chosen for the value (jingsu.korean)

@@ -11,6 +11,8 @@ Public API (docs/notices.md):
     canonical_content(campaign, taxpayer, lines, *, reference) -> bytes
     document_hash(notice) -> str
     missing_required_items(template) -> list[str]
+    campaign_figures(campaign) -> dict          (the figures data-filled claims state; frozen at the build)
+    wording_problems(campaign, template) -> list[str]
 
 The alert can only say who sent which kind of document: `render_alert` takes the campaign, never a notice, and the
 template's placeholders are limited to ALERT_PLACEHOLDERS. The document is rendered from `document_context`, which is
@@ -26,7 +28,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -38,8 +40,10 @@ from jingsu.core.models import Sender
 from jingsu.korean import AMBIGUOUS
 from jingsu.korean import particle as korean_particle
 from jingsu.law import params
+from jingsu.law.dates import add_months
 from jingsu.law.enforcement import explanation_period_end
 from jingsu.law.tax_items import TAX_ITEMS
+from jingsu.notices.hooks import money
 from jingsu.notices.models import (
     ALERT_PLACEHOLDERS,
     SMS_PLACEHOLDERS,
@@ -47,6 +51,7 @@ from jingsu.notices.models import (
     Notice,
     NoticeLine,
     NoticeTemplate,
+    alert_placeholders,
     check_alert_text,
 )
 
@@ -146,6 +151,11 @@ def render_alert(campaign: Campaign, *, link: str = "{link}", template: NoticeTe
         "contact": sender.contact,
         "document_kind": campaign.get_kind_display(),
     }
+    if uses_on_time_share(template):  # the frozen figure (a fresh one before the build, for previews)
+        figure = campaign_figures(campaign, [template]).get(ON_TIME_SHARE)
+        if figure is None:
+            raise TemplateError("기한 내 납부 비율이 대상 확정 때 계산되지 않았습니다.")
+        values[ON_TIME_SHARE] = figure["share"]
     alert = Alert(
         title=_fill(template.alert_title, values),
         text=_fill(template.alert_text, values),
@@ -154,6 +164,80 @@ def render_alert(campaign: Campaign, *, link: str = "{link}", template: NoticeTe
     if len(alert.title) > ALERT_TITLE_MAX or len(alert.text) > ALERT_TEXT_MAX:
         raise TemplateError(f"알림 제목은 {ALERT_TITLE_MAX}자, 알림 문구는 {ALERT_TEXT_MAX}자 이내여야 합니다.")
     return alert
+
+
+# --- data-filled claims (the wording library, docs/notices.md) -----------------------------------------------------
+
+ON_TIME_SHARE = "on_time_share"
+#: the window of levies the on-time share counts: those whose 납부기한 fell in the 12 months before the 기준일 (the
+#: office's statistic, not a legal figure)
+ON_TIME_WINDOW_MONTHS = 12
+#: the fewest levies the share may rest on, and the share "대부분" needs (more than half, as printed): the office's
+#: rule for the social-norm wording (Hallsworth et al. 2017 state a true majority), not a legal figure
+ON_TIME_MIN_LEVIES = 100
+MAJORITY_PERCENT = 50
+
+
+def uses_on_time_share(template: NoticeTemplate) -> bool:
+    texts = (template.alert_title, template.alert_text, template.sms_text)
+    return any(ON_TIME_SHARE in alert_placeholders(t) for t in texts)
+
+
+def on_time_figure(jurisdiction_id: str, as_of: date) -> dict[str, Any]:
+    """The on-time share of `jurisdiction_id` for a campaign dated `as_of`, from the records (`hooks.money().on_time`,
+    in jingsu.payments): {"share": "87%", "percent": 87, "paid": n, "levies": m, "from": ISO, "to": ISO}. The percent
+    is rounded down, so the printed figure never overstates."""
+    start, end = add_months(as_of, -ON_TIME_WINDOW_MONTHS), as_of - timedelta(days=1)
+    counted = money().on_time(jurisdiction_id, start, end)
+    percent = counted.paid * 100 // counted.levies if counted.levies else 0
+    return {"share": f"{percent}%", "percent": percent, "paid": counted.paid, "levies": counted.levies,
+            "from": start.isoformat(), "to": end.isoformat()}
+
+
+def campaign_figures(campaign: Campaign, templates: Iterable[NoticeTemplate] | None = None) -> dict[str, Any]:
+    """The figures the campaign's data-filled claims state: those frozen at the build (`Campaign.figures`), or — before
+    it — computed now from the records (for previews and checks). `templates`: compute only what these use (the build
+    passes the campaign's template and its arms'); None: every figure."""
+    if campaign.figures:
+        return dict(campaign.figures)
+    wanted = templates is None or any(uses_on_time_share(t) for t in templates)
+    return {ON_TIME_SHARE: on_time_figure(campaign.jurisdiction_id, campaign.as_of)} if wanted else {}
+
+
+def wording_problems(campaign: Campaign, template: NoticeTemplate) -> list[str]:
+    """Why `template`'s data-filled claims cannot go out in `campaign` (Korean); empty when they can. A template that
+    states the on-time share says "대부분": the records must give at least ON_TIME_MIN_LEVIES levies and a share above
+    MAJORITY_PERCENT (the frozen figure after the build). Approval (`services.template_problems`) and the experiment's
+    arms (`experiments.set_arms`, `experiments.problems`) both ask here."""
+    if not uses_on_time_share(template):
+        return []
+    fig = campaign_figures(campaign, [template]).get(ON_TIME_SHARE)
+    if fig is None:  # frozen without it: the build did not know this template would state it
+        return [f"서식({template})의 기한 내 납부 비율이 대상 확정 때 계산되지 않았습니다."]
+    where = f"{ymd(date.fromisoformat(fig['from']))}–{ymd(date.fromisoformat(fig['to']))} 납부기한"
+    if fig["levies"] < ON_TIME_MIN_LEVIES:
+        return [f"서식({template}): 기한 내 납부 비율을 계산할 고지가 {fig['levies']}건뿐이라({where}, "
+                f"{ON_TIME_MIN_LEVIES}건 미만) '대부분'이라고 쓸 수 없습니다."]
+    if fig["percent"] <= MAJORITY_PERCENT:
+        return [f"서식({template}): 기한 내 납부 비율이 {fig['share']}라({where} {fig['levies']}건 중 "
+                f"{fig['paid']}건) '대부분'이라고 쓸 수 없습니다."]
+    return []
+
+
+#: The deterrence document's sentence when no rule gives this taxpayer a measure and a date (the intro's
+#: {next_measure}); the measures are named in general words, as the alert's.
+GENERAL_DETERRENCE = ("납부기한까지 내지 않으시면 「지방세징수법」에 따라 재산 압류 등 체납처분을 받을 수 있습니다.")
+
+
+def next_measure_sentence(deterrence: dict[str, Any] | None) -> str:
+    """The deterrence document's sentence: this taxpayer's next measure, from when, on what basis (the notice's
+    canonical content, `Notice.deterrence`), or the general sentence without a date."""
+    if not deterrence:
+        return GENERAL_DETERRENCE
+    on = ymd(date.fromisoformat(deterrence["on"]))
+    measure = deterrence["measure"]
+    return (f"납부기한까지 내지 않으시면 {on} 이후 {measure}({deterrence['basis']})"
+            f"{korean_particle(measure, '을')} 할 수 있습니다.")
 
 
 # --- legal wording per kind (values of the law, not of the template) ---------------------------------------------
@@ -424,14 +508,15 @@ def canonical_line(
 
 
 def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[str, Any]], *, reference: str,
-                      template: NoticeTemplate | None = None) -> bytes:
+                      template: NoticeTemplate | None = None, deterrence: dict[str, Any] | None = None) -> bytes:
     """The document's content in a canonical form (sorted-key JSON, compact separators, UTF-8): its SHA-256 is the
     hash registered for 유통증명. It holds every value the document shows and none of its wording or layout (the
     template is identified by kind and version only). `lines` are canonical_line() dicts in 과세번호 order.
 
     campaign.jurisdiction and campaign.template should be loaded once by the caller (the build passes the same
     campaign instance for every notice, so this costs no query per notice). `template`: the notice's own when it
-    differs from the campaign's (an experiment's arm, Notice.template)."""
+    differs from the campaign's (an experiment's arm, Notice.template). `deterrence`: a deterrence-style notice's next
+    measure (Notice.deterrence), carried only when given."""
     j = campaign.jurisdiction
     template = template or campaign.template
     line_list = list(lines)
@@ -456,6 +541,8 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
     measure = measure_content(campaign)
     if measure is not None:  # only the enforcement steps carry it, so every other document's content is unchanged
         doc["measure"] = measure
+    if deterrence:  # only a deterrence document with a measure carries it, so every other document is unchanged
+        doc["deterrence"] = dict(deterrence)
     refund = sum(x.get("refund", 0) for x in line_list)
     if refund:
         doc["totals"]["refund"] = refund
@@ -489,7 +576,7 @@ def _canonical_lines(notice: Notice) -> list[dict[str, Any]]:
 
 def notice_canonical_content(notice: Notice) -> bytes:
     return canonical_content(notice.campaign, notice.taxpayer, _canonical_lines(notice), reference=notice.reference,
-                             template=notice.template)
+                             template=notice.template, deterrence=notice.deterrence)
 
 
 def document_hash(notice: Notice) -> str:
@@ -557,9 +644,13 @@ def _context_from_canonical(doc: dict[str, Any], template: NoticeTemplate, kind_
     kind = doc["kind"]
     lines = [_line_context(doc["issuer"]["code"], c) for c in doc["lines"]]
     labels = {ln["penalty_label"] for ln in lines}
+    intro = template.intro_text
+    if "{" in intro:  # the intro's data-filled parts: the name, the next measure (models.INTRO_PLACEHOLDERS)
+        intro = _fill(intro, {"taxpayer_name": doc["taxpayer"]["name"],
+                              "next_measure": next_measure_sentence(doc.get("deterrence"))})
     return {
         "title": template.document_title,
-        "intro": template.intro_text,
+        "intro": intro,
         "kind": kind,
         "kind_display": kind_display,
         "legal_nature_display": nature_display,
@@ -623,6 +714,8 @@ def sample_context(template: NoticeTemplate) -> dict[str, Any]:
         "lines": lines,
         "totals": {k: sum(x[k] for x in lines) for k in ("tax_due", "penalty", "total")},
     }
+    if template.style == NoticeTemplate.Style.DETERRENCE:
+        doc["deterrence"] = {"measure": "재산 압류", "on": "2026-12-11", "basis": "지방세징수법 제33조①1호"}
     if template.kind in MEASURES:
         doc["measure"] = {"name": MEASURES[template.kind].name, "basis": MEASURES[template.kind].basis,
                           "on": "2027-01-15", "terms": {"age": "1년", "count": "3"}}

@@ -28,7 +28,7 @@ from django.db.models import Count
 from jingsu.clock import Clock
 from jingsu.core import audit
 from jingsu.korean import josa
-from jingsu.notices.documents import missing_required_items
+from jingsu.notices.documents import missing_required_items, wording_problems
 from jingsu.notices.models import Arm, Campaign, Channel, Experiment, Notice, NoticeTemplate
 from jingsu.stats import power_two_means, power_two_proportions
 from jingsu.taxpayers.models import Taxpayer, TaxpayerCI
@@ -86,6 +86,9 @@ def set_arms(campaign: Campaign, arms: list[ArmSpec], *, stratify: list[str] | N
         missing = missing_required_items(a.template)
         if missing:
             raise ExperimentError(f"{where}: 서식({a.template})에 필수 기재사항이 빠져 있습니다: {', '.join(missing)}")
+        claims = wording_problems(campaign, a.template)  # a data-filled claim the records do not support
+        if claims:
+            raise ExperimentError(f"{where}: {' '.join(claims)}")
         if a.share < 1:
             raise ExperimentError(f"{where}: 배정 비율은 1% 이상이어야 합니다.")
         if a.channels is not None:
@@ -276,6 +279,7 @@ def problems(campaign: Campaign) -> list[str]:
         missing = missing_required_items(arm.template)
         if missing:
             out.append(f"비교군 {arm.label}의 서식({arm.template})에 필수 기재사항이 빠져 있습니다: {', '.join(missing)}")
+        out += [f"비교군 {arm.label}: {p}" for p in wording_problems(campaign, arm.template)]
     return out
 
 

@@ -139,6 +139,11 @@ class Campaign(models.Model):
     # An experiment's strata (notices.experiments: "amount", "age", "reach"): its arms are drawn balanced within
     # each; empty for a campaign without arms.
     strata = models.JSONField("층화 기준", default=list, blank=True)
+    # The figures a template's data-filled claims state (notices.documents.campaign_figures; docs/notices.md
+    # "Wording library"), computed once at the build and frozen here like `issuer`, so every notice's alert says the
+    # same and it can be reproduced: {"on_time_share": {"share": "87%", "paid": n, "levies": m, "from": …, "to": …}}.
+    # Empty before the build, and when no template of the campaign states a figure.
+    figures = models.JSONField("문구 수치(대상 확정 당시)", default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
@@ -232,6 +237,9 @@ class Notice(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_amount = models.BigIntegerField(default=0)
+    # A deterrence-style document's next measure for this taxpayer (`hooks.next_measures` at the build: {"measure",
+    # "on", "basis"}), part of its canonical content and hash; None for every other notice, and when no rule gives one.
+    deterrence = models.JSONField("체납처분 예고(대상 확정 당시)", null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -359,15 +367,23 @@ class NoticeLine(models.Model):
 
 #: Placeholders an alert (title, text, SMS) may use: who sent which kind of document, nothing about the taxpayer.
 #: office_name is the office and its team ("중랑구 세무1과 체납징수팀"); contact is that and the phone when one is set.
-ALERT_PLACEHOLDERS = frozenset({"office_name", "office_phone", "contact", "document_kind"})
+#: on_time_share is a jurisdiction-wide figure, nothing personal: the share of the jurisdiction's levies due in the
+#: 12 months before the campaign's 기준일 that were paid in full by their 납부기한 ("87%"), computed from the records
+#: and frozen on the campaign at the build (Campaign.figures; documents.campaign_figures) — the social-norm wording's
+#: claim, which approval refuses unless the figure supports "대부분" (documents.wording_problems).
+ALERT_PLACEHOLDERS = frozenset({"office_name", "office_phone", "contact", "document_kind", "on_time_share"})
 #: The SMS may in addition carry the opaque portal link.
 SMS_PLACEHOLDERS = ALERT_PLACEHOLDERS | {"link"}
+#: Placeholders the document's intro (머리말) may use, filled from the notice's canonical content (documents): the
+#: taxpayer's name (in the document only, never in an alert), and — in a deterrence-style template only — the
+#: sentence stating this taxpayer's next enforcement measure and its date (`Notice.deterrence`).
+INTRO_PLACEHOLDERS = frozenset({"taxpayer_name", "next_measure"})
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _STRAY_BRACE = re.compile(r"[{}]")
 
 #: Fields that are part of a version's content: frozen once a campaign used the version.
 TEMPLATE_CONTENT_FIELDS = (
-    "kind", "version", "name", "alert_title", "alert_text", "sms_text", "document_title", "intro_text",
+    "kind", "style", "version", "name", "alert_title", "alert_text", "sms_text", "document_title", "intro_text",
     "document_body", "required_items",
 )
 
@@ -397,9 +413,22 @@ class NoticeTemplate(models.Model):
     The alert texts use `{placeholder}` with the names in ALERT_PLACEHOLDERS (SMS: also `{link}`); the document body
     is Django template source rendered with `documents.document_context`. A version is immutable once a campaign
     used it (save() refuses; the campaign's FK protects it from deletion); change the wording by adding a version.
+
+    `style` is the wording's line (the wording library, docs/notices.md): a campaign gets the latest active standard
+    version of its kind unless one is chosen; the other styles are chosen for an experiment's arms. The versions of a
+    kind are numbered in one series whatever their style, so kind and version name one version. `source` cites the
+    study the wording follows.
     """
 
+    class Style(models.TextChoices):
+        STANDARD = "standard", "기본"
+        REMINDER = "reminder", "납부 알림"
+        SOCIAL_NORM = "social_norm", "사회 규범"
+        DETERRENCE = "deterrence", "체납처분 예고"
+        PERSONAL = "personal", "이름 부르기"
+
     kind = models.CharField("종류", max_length=12, choices=Campaign.Kind.choices)
+    style = models.CharField("문구 유형", max_length=12, choices=Style.choices, default=Style.STANDARD)
     version = models.PositiveIntegerField("판")
     name = models.CharField("서식 이름", max_length=100)
     alert_title = models.CharField("알림 제목", max_length=100)
@@ -410,6 +439,7 @@ class NoticeTemplate(models.Model):
     document_body = models.TextField("문서 본문(Django 템플릿)")
     source_name = models.CharField("원본 서식 파일", max_length=200, blank=True)  # packaged file it was copied from
     required_items = models.JSONField("필수 기재사항(선언)", default=list)
+    source = models.TextField("근거 연구", blank=True)
     active = models.BooleanField("사용", default=True)
     created_by = models.CharField(max_length=100)
     created_at = models.DateTimeField()
@@ -419,7 +449,8 @@ class NoticeTemplate(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="notice_template_version_unique")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.version}판 ({self.name})"
+        style = "" if self.style == self.Style.STANDARD else f" {self.get_style_display()}"
+        return f"{self.get_kind_display()}{style} {self.version}판 ({self.name})"
 
     @property
     def body_sha256(self) -> str:
@@ -430,7 +461,13 @@ class NoticeTemplate(models.Model):
             *check_alert_text("알림 제목", self.alert_title, ALERT_PLACEHOLDERS),
             *check_alert_text("알림 문구", self.alert_text, ALERT_PLACEHOLDERS),
             *check_alert_text("문자 문구", self.sms_text, SMS_PLACEHOLDERS),
+            *check_alert_text("문서 머리말", self.intro_text, self.intro_placeholders),
         ]
+
+    @property
+    def intro_placeholders(self) -> frozenset[str]:
+        """What this version's intro may use: the next measure only in a deterrence-style version."""
+        return INTRO_PLACEHOLDERS if self.style == self.Style.DETERRENCE else INTRO_PLACEHOLDERS - {"next_measure"}
 
     def clean(self) -> None:
         errors = self.alert_errors()

@@ -8,6 +8,7 @@ control group, hashes each notice's canonical content, and writes notices and li
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import secrets
 from collections.abc import Iterable
@@ -36,12 +37,14 @@ from jingsu.notices import experiments
 from jingsu.notices.documents import (
     ALERT_TITLE_MAX,
     TemplateError,
+    campaign_figures,
     canonical_content,
     canonical_line,
     missing_required_items,
     render_alert,
+    wording_problems,
 )
-from jingsu.notices.hooks import money
+from jingsu.notices.hooks import money, next_measures
 from jingsu.notices.models import (
     Campaign,
     Channel,
@@ -84,7 +87,9 @@ def create_campaign(
     taxpayers: Iterable[Taxpayer | int] | None = None,
     measure_on: date | None = None,
 ) -> Campaign:
-    """A draft campaign. Without `template`, the latest active version for the kind is used. Without `pay_by`, the
+    """A draft campaign. Without `template`, the latest active standard version for the kind is used (the wording
+    library's other styles are chosen explicitly, e.g. for an experiment's arms: shipping one never changes what a
+    campaign gets by default). Without `pay_by`, the
     납부기한 printed on the notices is as_of + 14 days (a 독촉장's must fall within 20 days of issue, 지방세징수법
     제32조③; approval checks it). `control_seed` draws the control group (random when not given): the console's
     wizard passes the seed its preview used, so the group it previewed is the group that is built.
@@ -147,7 +152,8 @@ def create_campaign(
     if send_window_start and send_window_end and send_window_start >= send_window_end:
         raise CampaignError("발송 시작 시각은 종료 시각보다 빨라야 합니다.")
     if template is None:
-        template = NoticeTemplate.objects.filter(kind=kind, active=True).order_by("-version").first()
+        template = (NoticeTemplate.objects.filter(kind=kind, style=NoticeTemplate.Style.STANDARD, active=True)
+                    .order_by("-version").first())
         if template is None:
             raise CampaignError(f"'{Campaign.Kind(kind).label}'에 쓸 수 있는 서식이 없습니다.")
     elif template.kind != kind:
@@ -292,13 +298,14 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
             )
             .iterator(chunk_size=batch_size)
         )
-        notices: list[tuple[Any, ...]] = []
-        pending_lines: list[tuple[str, list[tuple[Any, ...]]]] = []
+        drafts: list[_Draft] = []
         penalties = LevyPenalties(jurisdiction=campaign.jurisdiction_id, as_of=campaign.as_of)
         refunds = _pending_refunds(campaign)
         # an experiment's arms (notices.experiments): each taxpayer drawn once, each arm's documents from its template
         assigner = experiments.Assigner(campaign)
         arm_templates = {a.pk: a.template for a in assigner.arms}
+        # the figures the templates' data-filled claims state, frozen now (Campaign.figures): every alert says the same
+        header.figures = campaign_figures(header, [header.template, *arm_templates.values()])
         for taxpayer_id, group in groupby(levies, key=lambda lv: lv.taxpayer_id):
             rows = list(group)
             lines = []
@@ -329,34 +336,15 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
                 for lv, o in lines
             ]
             taxpayer = SimpleNamespace(name=rows[0].taxpayer_name, registration_masked=rows[0].taxpayer_masked)
-            content = canonical_content(header, taxpayer, [
-                canonical_line(
-                    tax_number=lv.tax_number, tax_item=lv.tax_item, tax_year=lv.tax_year, period=lv.period,
-                    object_description=lv.object_description, liability_date=lv.liability_date,
-                    due_date=lv.due_date, payment_number=number, principal=lv.principal,
-                    education_tax=lv.education_tax, city_area_tax=lv.city_area_tax, tax_due=o.tax,
-                    penalty=o.penalty, enforcement_cost=o.enforcement_cost, refund=refunds.get(lv.id, 0),
-                )
-                for lv, o, number in numbered
-            ], reference=reference, template=arm_templates.get(arm_id))
-            notices.append((
-                campaign.pk, campaign.jurisdiction_id, taxpayer_id, reference, secrets.token_urlsafe(32),
-                hashlib.sha256(content).hexdigest(), total, control,
-                Notice.Status.CONTROL if control else Notice.Status.PENDING, now, 0, arm_id,
-            ))
-            pending_lines.append((reference, [
-                (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, o.enforcement_cost, o.tax,
-                 o.penalty, o.total, refunds.get(lv.id, 0))
-                for lv, o, number in numbered
-            ]))
+            drafts.append(_Draft(taxpayer_id, taxpayer, reference, numbered, total, control, arm_id))
             summary.notices += 1
             summary.control += int(control)
             summary.lines += len(lines)
             summary.total_amount += total
-            if len(notices) >= batch_size:
-                _flush(notices, pending_lines)
-                notices, pending_lines = [], []
-        _flush(notices, pending_lines)
+            if len(drafts) >= batch_size:
+                _write(header, drafts, arm_templates, refunds, now)
+                drafts = []
+        _write(header, drafts, arm_templates, refunds, now)
         if campaign.is_measure:
             built = set(Notice.objects.filter(campaign=campaign).values_list("taxpayer_id", flat=True))
             summary.skipped = [t for t in campaign.targets if t not in built]
@@ -364,11 +352,69 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
             if campaign.is_measure:
                 raise CampaignError("지정한 납세자에게 알릴 체납액이 남아 있지 않습니다.")
             raise CampaignError("조건에 맞는 체납자가 없습니다. 대상 조건을 확인하세요.")
-        locked.move(Campaign.Status.BUILT, at=now, actor=actor, issuer=header.issuer)
+        locked.move(Campaign.Status.BUILT, at=now, actor=actor, issuer=header.issuer, figures=header.figures)
         audit.record("campaign.build", actor=actor, jurisdiction=campaign.jurisdiction_id, target=campaign,
                      clock=clock, detail={k: v for k, v in summary.__dict__.items() if v is not None})
-    campaign.refresh_from_db(fields=["status", "issuer"])
+    campaign.refresh_from_db(fields=["status", "issuer", "figures"])
     return summary
+
+
+class _Draft(NamedTuple):
+    """One notice of the build before its content is hashed (plain values: a campaign can bundle millions)."""
+
+    taxpayer_id: int
+    taxpayer: Any  # name, registration_masked
+    reference: str
+    numbered: list[tuple[Any, Owed, str]]  # (levy row, what it owes, 전자납부번호)
+    total: int
+    control: bool
+    arm_id: int | None
+
+
+def _write(header: Campaign, drafts: list[_Draft], arm_templates: dict[int, NoticeTemplate],
+           refunds: dict[int, int], now: datetime) -> None:
+    """Hash and write a batch of the build's notices. A deterrence-style notice (its arm's template, or the
+    campaign's) carries its taxpayer's next enforcement measure (`hooks.next_measures`, jingsu.enforcement; asked
+    once per batch, for those notices only) in its content; every other notice's content is unchanged."""
+    if not drafts:
+        return
+    def template_of(d: _Draft) -> NoticeTemplate | None:  # the arm's, or None: the campaign's
+        return arm_templates[d.arm_id] if d.arm_id is not None else None
+
+    deterrent = [d.taxpayer_id for d in drafts
+                 if (template_of(d) or header.template).style == NoticeTemplate.Style.DETERRENCE]
+    measures: dict[int, dict[str, str]] = {}
+    if deterrent:
+        pay_by = header.pay_by or header.as_of
+        measures = next_measures()(header.jurisdiction_id, deterrent, as_of=header.as_of,
+                                   after=pay_by + timedelta(days=1))
+    wanted = set(deterrent)
+    notices: list[tuple[Any, ...]] = []
+    pending_lines: list[tuple[str, list[tuple[Any, ...]]]] = []
+    for d in drafts:
+        deterrence = measures.get(d.taxpayer_id) if d.taxpayer_id in wanted else None
+        content = canonical_content(header, d.taxpayer, [
+            canonical_line(
+                tax_number=lv.tax_number, tax_item=lv.tax_item, tax_year=lv.tax_year, period=lv.period,
+                object_description=lv.object_description, liability_date=lv.liability_date,
+                due_date=lv.due_date, payment_number=number, principal=lv.principal,
+                education_tax=lv.education_tax, city_area_tax=lv.city_area_tax, tax_due=o.tax,
+                penalty=o.penalty, enforcement_cost=o.enforcement_cost, refund=refunds.get(lv.id, 0),
+            )
+            for lv, o, number in d.numbered
+        ], reference=d.reference, template=template_of(d), deterrence=deterrence)
+        notices.append((
+            header.pk, header.jurisdiction_id, d.taxpayer_id, d.reference, secrets.token_urlsafe(32),
+            hashlib.sha256(content).hexdigest(), d.total, d.control,
+            Notice.Status.CONTROL if d.control else Notice.Status.PENDING, now, 0, d.arm_id,
+            json.dumps(deterrence, ensure_ascii=False) if deterrence else None,
+        ))
+        pending_lines.append((d.reference, [
+            (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, o.enforcement_cost, o.tax,
+             o.penalty, o.total, refunds.get(lv.id, 0))
+            for lv, o, number in d.numbered
+        ]))
+    _flush(notices, pending_lines)
 
 
 def _pending_refunds(campaign: Campaign) -> dict[int, int]:
@@ -387,7 +433,7 @@ def _flush(notices: list[tuple[Any, ...]], pending_lines: list[tuple[str, list[t
     insert_rows(
         Notice._meta.db_table,
         ["campaign_id", "jurisdiction_id", "taxpayer_id", "reference", "token", "doc_hash", "total_amount",
-         "control_group", "status", "created_at", "paid_amount", "arm_id"],
+         "control_group", "status", "created_at", "paid_amount", "arm_id", "deterrence"],
         notices,
     )
     ids = dict(Notice.objects.filter(reference__in=[r for r, _ in pending_lines]).values_list("reference", "id"))
@@ -405,6 +451,7 @@ def template_problems(campaign: Campaign, *, today: date) -> list[str]:
     missing = missing_required_items(campaign.template)
     if missing:
         problems.append(f"서식({campaign.template})에 필수 기재사항이 빠져 있습니다: {', '.join(missing)}")
+    problems += wording_problems(campaign, campaign.template)  # a data-filled claim the figures do not support
     try:
         render_alert(campaign)
     except TemplateError as e:
@@ -447,31 +494,36 @@ def approve_campaign(campaign: Campaign, *, actor: str, clock: Clock) -> Campaig
 
 
 TEMPLATE_FIELDS = ("name", "alert_title", "alert_text", "sms_text", "document_title", "intro_text", "document_body",
-                   "source_name", "required_items")
+                   "source_name", "required_items", "source")
 
 
 def add_template_version(kind: str, *, actor: str, clock: Clock, based_on: NoticeTemplate | None = None,
-                         active: bool = True, **fields: Any) -> NoticeTemplate:
-    """A new version of the template for `kind` (version = highest + 1), copying `based_on` (default: the latest
-    version) and replacing the given fields. Alert placeholders are checked when it is saved."""
+                         active: bool = True, style: str | None = None, **fields: Any) -> NoticeTemplate:
+    """A new version of the template for `kind` (version = highest of the kind + 1, whatever the style) in `style`
+    (default: `based_on`'s, else standard), copying `based_on` (default: the latest version of that style) and
+    replacing the given fields. Alert and intro placeholders are checked when it is saved."""
     unknown = set(fields) - set(TEMPLATE_FIELDS)
     if unknown:
         raise CampaignError(f"알 수 없는 서식 항목: {', '.join(sorted(unknown))}")
     if kind not in Campaign.Kind.values:
         raise CampaignError(f"알 수 없는 캠페인 종류: {kind}")
+    style = style or (based_on.style if based_on else NoticeTemplate.Style.STANDARD)
+    if style not in NoticeTemplate.Style.values:
+        raise CampaignError(f"알 수 없는 문구 유형: {style}")
     with transaction.atomic():
-        latest = NoticeTemplate.objects.select_for_update().filter(kind=kind).order_by("-version").first()
-        base = based_on or latest
+        versions = NoticeTemplate.objects.select_for_update().filter(kind=kind).order_by("-version")
+        latest = versions.first()
+        base = based_on or versions.filter(style=style).first()
         values = {f: getattr(base, f) for f in TEMPLATE_FIELDS} if base else {}
         values.update(fields)
-        template = NoticeTemplate(kind=kind, version=(latest.version + 1) if latest else 1, active=active,
-                                  created_by=actor, created_at=clock.now(), **values)
+        template = NoticeTemplate(kind=kind, style=style, version=(latest.version + 1) if latest else 1,
+                                  active=active, created_by=actor, created_at=clock.now(), **values)
         try:
             template.save()
         except ValidationError as e:
             raise CampaignError("서식을 저장할 수 없습니다: " + "; ".join(e.messages)) from e
         audit.record("template.create", actor=actor, jurisdiction=None, target=template, clock=clock,
-                     detail={"kind": kind, "version": template.version})
+                     detail={"kind": kind, "style": style, "version": template.version})
     return template
 
 
