@@ -24,7 +24,7 @@ from jingsu.rolls.importer import import_roll
 
 sim = simulator(seed=17)
 AS_OF = date(2026, 11, 23)
-NORM = "중랑구민 대부분은 기한 안에 냅니다."
+NORM = "기한 안에 꼭 내 주세요."
 
 
 @pytest.fixture

@@ -253,3 +253,13 @@ def test_the_personal_document_greets_by_name_and_its_alert_does_not(clock, jung
     alert = documents.render_alert(c, link="https://portal.example/n/x")
     assert all("정이름" not in part for part in (alert.title, alert.text, alert.sms_text))
     assert notices.template_problems(c, today=AS_OF) == []
+
+
+def test_a_template_that_says_most_without_the_figure_is_refused(jungnang, clock):
+    """"대부분" typed as free text, without the on-time share beside it, is a claim no record backs."""
+    plain = notices.add_template_version("arrears", actor="maker", clock=clock, name="근거 없는 규범",
+                                         alert_text="중랑구민 대부분은 기한 안에 냅니다. {office_name}의 {document_kind}입니다.")
+    campaign = notices.create_campaign(jungnang, name="규범", kind="arrears", as_of=AS_OF, actor="maker", clock=clock)
+    problems = documents.wording_problems(campaign, plain)
+    assert problems and "'대부분'이라고 쓰려면 기한 내 납부 비율({on_time_share})을 함께 적어야 합니다" in problems[0]
+    assert documents.wording_problems(campaign, variant(S.REMINDER)) == []

@@ -1,8 +1,8 @@
 """An experiment from the roll to its report, through the simulator over HTTP: three arms and a control group —
-A the standard wording, B with the social-norm marker the simulator's recipients respond to, C the same wording as A
+A the standard wording, B with a marker the simulator's recipients are told to respond to, C the same wording as A
 (an A/A pair inside the same run). The report finds B's configured effect and no difference between A and C.
 
-The simulator adds `EFFECT` to the payment probability of every recipient whose Kakao message carries "대부분"
+The simulator adds `EFFECT` to the payment probability of every recipient whose Kakao message carries MARKER
 (docs/simulator.md, "Wording"). The campaign goes by Kakao only, with no paper fallback inside the window, so the
 per-notice effect the report estimates is EFFECT diluted only by who received the Kakao message (`reached`), by
 those who would have paid anyway (the simulator's baseline payers) and by payments drawn after the 14-day window:
@@ -35,6 +35,7 @@ from jingsu.rolls.generate import generate_roll
 from jingsu.rolls.importer import import_roll
 from jingsu.simulator.process import SimulatorProcess
 
+MARKER = "꼭 내 주세요"  # a marker of this test's own (the library's 사회 규범 needs the office's figures)
 EFFECT = 0.3  # 0.66 + 0.3 (readers) and 0.08 + 0.3 stay below 1: no clamping
 TAXPAYERS = 3000
 AS_OF = date(2026, 11, 23)
@@ -42,7 +43,7 @@ AS_OF = date(2026, 11, 23)
 
 @pytest.fixture
 def sim():
-    with SimulatorProcess(start=T0, seed=23, wording_effects={"대부분": EFFECT}) as s:
+    with SimulatorProcess(start=T0, seed=23, wording_effects={MARKER: EFFECT}) as s:
         yield s
 
 
@@ -59,16 +60,16 @@ def test_the_report_recovers_a_configured_effect_and_finds_none_between_identica
 
     standard = NoticeTemplate.objects.filter(kind="arrears", active=True).latest("version")
     norm = notices.add_template_version(
-        "arrears", actor="maker", clock=clock, based_on=standard, name="사회 규범(시험)",
-        alert_text="중랑구민 대부분은 기한 안에 냅니다. {office_name}에서 보낸 {document_kind}입니다.")
+        "arrears", actor="maker", clock=clock, based_on=standard, name="납부 독려(시험)",
+        alert_text="기한 안에 꼭 내 주세요. {office_name}에서 보낸 {document_kind}입니다.")
     campaign = notices.create_campaign(jungnang, name="문구 실험", kind="arrears", as_of=AS_OF, actor="maker",
                                        clock=clock, control_share=10, control_seed=99, template=standard,
                                        channels=["kakao"], fallback_hours=24 * 60, read_deadline_days=30)
-    experiments.set_arms(campaign, [ArmSpec("기본 문구", standard, 30), ArmSpec("사회 규범", norm, 30),
+    experiments.set_arms(campaign, [ArmSpec("기본 문구", standard, 30), ArmSpec("납부 독려", norm, 30),
                                     ArmSpec("기본 문구 재현", standard, 30)],
                          stratify=["amount", "age"], actor="maker", clock=clock)
     notices.build_campaign(campaign, actor="maker", clock=clock)
-    experiments.preregister(campaign, hypothesis="사회 규범 문구가 기본 문구보다 납부율을 높인다", outcome="paid",
+    experiments.preregister(campaign, hypothesis="납부 독려 문구가 기본 문구보다 납부율을 높인다", outcome="paid",
                             window_days=14, min_effect=10, baseline=30, confidence=0.999, actor="maker", clock=clock)
     notices.approve_campaign(campaign, actor="checker", clock=clock)
 
@@ -101,7 +102,7 @@ def test_the_report_recovers_a_configured_effect_and_finds_none_between_identica
     low, high = comparisons[("B", "A")]["paid"]["interval"]
     assert low <= EFFECT * reached and high >= 0.8 * EFFECT * reached, (low, high, EFFECT * reached)
     assert low > 0 and comparisons[("B", "A")]["significant"]
-    assert "B(사회 규범) 문구가 A(기본 문구)보다 납부율이" in comparisons[("B", "A")]["verdict"]
+    assert "B(납부 독려) 문구가 A(기본 문구)보다 납부율이" in comparisons[("B", "A")]["verdict"]
     # A/A: the same wording twice finds no difference beyond chance
     low, high = comparisons[("C", "A")]["paid"]["interval"]
     assert low <= 0 <= high and not comparisons[("C", "A")]["significant"]
@@ -110,4 +111,4 @@ def test_the_report_recovers_a_configured_effect_and_finds_none_between_identica
     assert not DeliveryAttempt.objects.filter(notice__campaign=campaign, notice__control_group=True).exists()
     assert all(comparisons[(arm, "control")]["paid"]["difference"] > 0 for arm in "ABC")
     html = render_experiment_html(report)
-    assert "사회 규범 문구가 기본 문구보다 납부율을 높인다" in html and "<svg" in html
+    assert "납부 독려 문구가 기본 문구보다 납부율을 높인다" in html and "<svg" in html

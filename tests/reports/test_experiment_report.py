@@ -69,7 +69,7 @@ def trial(jungnang, clock, tmp_path, pay):
                                        clock=clock, control_share=20, control_seed=4242)
     base = NoticeTemplate.objects.filter(kind="arrears", active=True).latest("version")
     norm = notices.add_template_version("arrears", actor="maker", clock=clock, name="사회 규범",
-                                        alert_text="중랑구민 대부분은 기한 안에 냅니다. {office_name}에서 보낸 {document_kind}입니다.")
+                                        alert_text="기한 안에 꼭 내 주세요. {office_name}에서 보낸 {document_kind}입니다.")
     experiments.set_arms(campaign, [ArmSpec("기본 문구", base, 40),
                                     ArmSpec("사회 규범", norm, 40, channels=["sms", "paper"], send_at=T0 + 2 * DAY)],
                          stratify=["amount"], actor="maker", clock=clock)

@@ -176,6 +176,8 @@ ON_TIME_WINDOW_MONTHS = 12
 #: rule for the social-norm wording (Hallsworth et al. 2017 state a true majority), not a legal figure
 ON_TIME_MIN_LEVIES = 100
 MAJORITY_PERCENT = 50
+#: the claim the figure must back: a template that says it without stating the figure is refused
+MAJORITY_WORD = "대부분"
 
 
 def uses_on_time_share(template: NoticeTemplate) -> bool:
@@ -210,6 +212,10 @@ def wording_problems(campaign: Campaign, template: NoticeTemplate) -> list[str]:
     MAJORITY_PERCENT (the frozen figure after the build). Approval (`services.template_problems`) and the experiment's
     arms (`experiments.set_arms`, `experiments.problems`) both ask here."""
     if not uses_on_time_share(template):
+        texts = (template.alert_title, template.alert_text, template.sms_text, template.intro_text)
+        if any(MAJORITY_WORD in t for t in texts):
+            return [f"서식({template})에서 '{MAJORITY_WORD}'이라고 쓰려면 기한 내 납부 비율({{{ON_TIME_SHARE}}})을 함께 "
+                    "적어야 합니다. 사회 규범 문구는 기록에서 계산한 수치로만 주장합니다."]
         return []
     fig = campaign_figures(campaign, [template]).get(ON_TIME_SHARE)
     if fig is None:  # frozen without it: the build did not know this template would state it
