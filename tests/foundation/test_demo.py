@@ -104,6 +104,15 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     assert Payment.objects.filter(source="counter-file").exists()
     assert not Payment.objects.filter(status=Payment.Status.UNMATCHED).exists()
     assert EnforcementAction.objects.filter(notes__contains=f"사건 {plate.pk}번").exists()
+    # the arrears campaign is an experiment: two arms and the control group, its report written and its verdicts said
+    experiment = json.loads((tmp_path / "experiment.json").read_text())
+    assert experiment["schema"] == "jingsu.reports.experiment/1" and experiment["complete"]
+    assert [g["key"] for g in experiment["groups"]] == ["control", "A", "B"]
+    assert experiment["preregistration"]["frozen_by"] and len(experiment["comparisons"]) == 3
+    assert "문구 실험" in text and experiment["verdicts"][-1] in text
+    assert "대조군" in (tmp_path / "experiment.html").read_text() and (tmp_path / "experiment.xlsx").stat().st_size
+    b = Notice.objects.filter(campaign__kind="arrears", arm__label="B").first()
+    assert b is not None and b.template.style == "deterrence"
     # one story: the demo's history ends by the time the demo does — nothing is recorded in the future
     assert events_after(NOW) == []
     assert "2026-12-04 10:00" in text and "2026-12-05" not in text

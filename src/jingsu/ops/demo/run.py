@@ -28,8 +28,10 @@ from jingsu.core.formats import won
 from jingsu.core.models import Jurisdiction, Sender
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
+from jingsu.notices import experiments
 from jingsu.notices import services as notices
-from jingsu.notices.models import Campaign, Notice
+from jingsu.notices.experiments import ArmSpec
+from jingsu.notices.models import Arm, Campaign, Channel, Experiment, Notice, NoticeTemplate
 from jingsu.ops.demo import enforcement as demo_enforcement
 from jingsu.ops.demo import rewards as demo_rewards
 from jingsu.payments import services as payments
@@ -37,6 +39,7 @@ from jingsu.payments.accounts import import_pool
 from jingsu.payments.models import VirtualAccount
 from jingsu.providers.registry import simulator_providers
 from jingsu.reports.effects import campaign_effects, render_html, render_xlsx
+from jingsu.reports.experiments import experiment_report, render_experiment_html, render_experiment_xlsx
 from jingsu.rolls.generate import generate_roll
 from jingsu.rolls.importer import import_roll
 from jingsu.simulator.client import SimulatorControl
@@ -96,14 +99,23 @@ def run_demo(
         added = import_pool(pool, jurisdiction=j, actor=MAKER, clock=clock)
         say(f"    은행 가상계좌 풀 {added:,}개 등록 → {pool}")
 
-    say("3/6 체납안내 캠페인: 대상 확정 → 승인")
+    say("3/6 체납안내 캠페인: 문구 실험(비교군) → 대상 확정 → 실험 설계 기록 → 승인")
     campaign = notices.create_campaign(
         j, name=f"{j.name} 체납안내 {clock.now():%Y-%m-%d}", kind="arrears", as_of=today(clock), actor=MAKER,
         control_share=control_share, control_seed=seed, clock=clock,
+        template=library_template(NoticeTemplate.Style.STANDARD),
     )
+    arms = demo_arms(campaign, control_share, clock=clock)
     built = notices.build_campaign(campaign, actor=MAKER, clock=clock)
+    exp = experiments.preregister(
+        campaign, hypothesis="다음 체납처분과 그 날짜를 알리는 문구(B)가 기본 문구(A)보다 14일 안 납부율을 높인다",
+        outcome="paid", window_days=14, min_effect=3, baseline=30, actor=MAKER, clock=clock)
     notices.approve_campaign(campaign, actor=CHECKER, clock=clock)
+    exp.refresh_from_db()
     say(f"    안내문 {built.notices:,}건 (대조군 {built.control:,}건), 체납 {built.lines:,}건 묶음, {won(built.total_amount)}")
+    sizes = experiments.group_sizes(campaign)
+    say("    비교군: " + ", ".join(f"{a.label} {a.name} {sizes[a.label]:,}건" for a in arms)
+        + f"; 승인 때 고정된 실험 설계의 검정력 {exp.power:.0%}")
 
     # the demo's own random callback secrets, the same for the simulator and the adapters (never published ones)
     kt_secret, pg_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -115,7 +127,7 @@ def run_demo(
         say(f"    포상금 대상이 될 체납처분 {reward_demo.actions}건 기록 (압류·번호판 영치)")
         say(f"4/6 발송 (시뮬레이터 {sim.url})")
         started_send = delivery.start_campaign(campaign, providers, actor=CHECKER, clock=clock)
-        say("    첫 채널: " + ", ".join(f"{k} {v:,}" for k, v in sorted(started_send.by_channel.items())))
+        say("    첫 채널: " + ", ".join(f"{Channel(k).label} {v:,}" for k, v in sorted(started_send.by_channel.items())))
         delivery.send_queued(providers, clock=clock, limit=10**9)
         print_dir = out / "print"
         paper.print_batch(providers, clock=clock, out_dir=print_dir, pdf=False)
@@ -156,13 +168,35 @@ def run_demo(
     report_json.write_text(json.dumps(effects, ensure_ascii=False, indent=2))
     report_html.write_text(render_html(effects))
     (out / "effects.xlsx").write_bytes(render_xlsx(effects))
+    experiment = experiment_report(campaign, now=clock.now())
+    (out / "experiment.json").write_text(json.dumps(experiment, ensure_ascii=False, indent=2))
+    (out / "experiment.html").write_text(render_experiment_html(experiment))
+    (out / "experiment.xlsx").write_bytes(render_experiment_xlsx(experiment))
     _print_summary(effects, stdout)
     stdout.write(f"종이 묶음: {out / 'print'} (목록 manifest.csv; 데모는 PDF를 견본 {len(samples)}건만 만듭니다 → "
                  f"{out / 'samples'}. 실제 인쇄는 `jingsu print-batch`가 안내문마다 PDF를 만듭니다)\n")
+    stdout.write("\n문구 실험 (" + experiment["summary"] + ")\n" + "\n".join(f"  {v}" for v in experiment["verdicts"])
+                 + f"\n  실험 보고서: {out / 'experiment.html'}\n")
     stdout.write("\n" + reward_text + "\n")
     stdout.write("\n" + enforcement_text + "\n")
     stdout.write(f"\n보고서: {report_html}  /  {report_json}\n")
     return DemoResult(effects, report_html, report_json, time.monotonic() - started)
+
+
+def library_template(style: str) -> NoticeTemplate:
+    """The latest active 체납안내문 version of a style of the wording library (docs/notices.md)."""
+    return NoticeTemplate.objects.filter(kind=Campaign.Kind.ARREARS, style=style, active=True).latest("version")
+
+
+def demo_arms(campaign: Campaign, control_share: int, *, clock: Clock) -> list[Arm]:
+    """The demo's experiment (docs/experiments.md): A the standard wording, B the library's 체납처분 예고 (each
+    taxpayer's next measure and its date from the enforcement rules), the rest of the taxpayers split between them,
+    balanced within amount bands and ages of arrears."""
+    half = (100 - control_share) // 2
+    return experiments.set_arms(campaign, [
+        ArmSpec("기본 문구", library_template(NoticeTemplate.Style.STANDARD), 100 - control_share - half),
+        ArmSpec("체납처분 예고", library_template(NoticeTemplate.Style.DETERRENCE), half),
+    ], stratify=[Experiment.Stratum.AMOUNT, Experiment.Stratum.AGE], actor=MAKER, clock=clock)
 
 
 #: The office that sends in the demo (the alerts, documents and portal pages name it, with its number).
@@ -211,7 +245,7 @@ def _print_summary(e: dict, stdout: TextIO) -> None:
         "",
         f"안내 대상 {e['notices']:,}건 (대조군 {e['control_group']:,}건 별도)",
         "채널별 발송(도달/열람): " + ", ".join(
-            f"{ch} {v['sent']:,}({v['delivered']:,}/{v['read']:,})" for ch, v in e["by_channel"].items()
+            f"{Channel(ch).label} {v['sent']:,}({v['delivered']:,}/{v['read']:,})" for ch, v in e["by_channel"].items()
         ),
         f"도달 {e['delivered']:,}건, 열람 {e['read']:,}건, 종이 {e['paper']:,}건",
         f"납부 {e['paid_count']:,}건 {won(e['paid_amount'])} (납부율 {e['paid_rate']:.1%}"
