@@ -38,6 +38,9 @@ ALLOWED = {
     "XLS",  # the older spreadsheet file kind the roll upload accepts (.xls), named as offices call it
     "Y", "N",  # the roll format's yes/no values (전자송달신청, 수신거부), in the roll template's example row
     "KT",  # a company's name (KT 공인알림문자), written so in Korean
+    # an experiment's arms (비교군 A, B …): lettered so by notices.experiments (Arm.label, its messages) and the report,
+    # as offices name the versions of an A/B test
+    "A", "B", "C", "D", "E",
 }
 #: Text that is not a word: web addresses a person types (위택스 www.wetax.go.kr); a notice's 문서번호 (N and 20 hex
 #: digits) and the SHA-256 of its content, printed to be checked (as 과세번호 and 전자납부번호 are); the encodings a

@@ -1,4 +1,4 @@
-"""안내 캠페인 (issue #8 item 3) in the staff console: the jurisdiction's campaigns, a new campaign in five steps
+"""안내 캠페인 (issue #8 item 3) in the staff console: the jurisdiction's campaigns, a new campaign in five steps (a sixth, 문구 실험, for an 안내문)
 with a live count (kind → conditions → channels and fallback → control group → template), one campaign (summary,
 alert, the sample document as the citizen receives it, approve, send now or at a time, pause, resume, cancel) and
 its delivery progress.
@@ -6,12 +6,15 @@ its delivery progress.
 Permissions: reading (list, page, progress JSON) needs `view_reports` — the one existing permission that both the
 maker (담당자, `prepare_campaign`) and the checker (팀장, `approve_campaign`) hold, and that already reads campaigns
 on the effect screens; preparing needs `prepare_campaign`; approving, sending, scheduling, pausing, resuming and
-cancelling need `approve_campaign` (the 팀장 answers for what goes out). The rules (filters, build, maker-checker,
-sending, control) are jingsu.notices.services, jingsu.delivery.services and jingsu.delivery.control; nothing is
-re-implemented here."""
+cancelling need `approve_campaign` (the 팀장 answers for what goes out); recording an experiment's
+pre-registration (the wizard's step 6 sets its arms, the page's 실험 section records the design) needs
+`prepare_campaign`. The rules (filters, build, maker-checker,
+sending, control, experiments) are jingsu.notices.services, jingsu.notices.experiments, jingsu.delivery.services and
+jingsu.delivery.control; nothing is re-implemented here."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,15 +41,17 @@ from jingsu.delivery.services import expected_split
 from jingsu.korean import josa
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy
+from jingsu.notices import experiments
 from jingsu.notices import services as campaigns
 from jingsu.notices.documents import MEASURES, measure_content
-from jingsu.notices.models import Campaign, MailClass, Notice, NoticeLine, NoticeTemplate
+from jingsu.notices.experiments import ArmSpec, ExperimentError
+from jingsu.notices.models import Arm, Campaign, Experiment, MailClass, Notice, NoticeLine, NoticeTemplate
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
 from jingsu.staff.access import StaffRequest, scoped_or_404, staff_view
 from jingsu.staff.access import actor as _actor
-from jingsu.staff.forms import KrdsCheckboxes, krds_classes
+from jingsu.staff.forms import KrdsCheckboxes, KrdsRadios, krds_classes
 from jingsu.staff.paging import page_of
 
 NO_CHANNEL = [("", "(없음)")]
@@ -59,6 +64,69 @@ CHANNEL_STEPS = 4
 #: The kinds the wizard offers: those built from arrears filters. The enforcement steps (Campaign.MEASURE_KINDS) are
 #: made from an enforcement case, for its taxpayers and the measure's date (notices.services.create_campaign).
 WIZARD_KINDS = [(v, label) for v, label in Campaign.Kind.choices if v not in Campaign.MEASURE_KINDS]
+#: The kinds whose wording may be tried in an experiment (notices.experiments: 안내문 only; the law fixes the others)
+INFORMATIONAL_KINDS = [k.value for k, nature in Campaign.NATURE_OF_KIND.items()
+                       if nature == Campaign.LegalNature.NOTICE]
+#: The wizard's arms besides A (A is the campaign's own template): B, and optionally C
+EXTRA_ARMS = ("b", "c")
+ARM_SEND_AT_FORMAT = "%Y-%m-%dT%H:%M"
+#: the wizard's step 6 fields besides its check box
+EXPERIMENT_FIELDS = ["arm_a_name", "arm_a_share", "stratify"] + [
+    f"arm_{key}_{n}" for key in EXTRA_ARMS
+    for n in ("name", "template", "share", "send_at", *(f"channel_{i}" for i in range(1, CHANNEL_STEPS + 1)))]
+
+
+def experiment_refusal() -> str:
+    """Why the wizard offers no experiment for a 고지서·독촉장 kind (the wizard's formal kinds named)."""
+    formal = [label for v, label in WIZARD_KINDS if v not in INFORMATIONAL_KINDS]
+    informational = [label for v, label in WIZARD_KINDS if v in INFORMATIONAL_KINDS]
+    return (f"{josa(', '.join(formal), '은')} 법이 정한 서류라 문구 실험을 할 수 없습니다. 비교군은 안내문"
+            f"({', '.join(informational)})에만 둘 수 있습니다.")
+
+
+def _template_label(t: NoticeTemplate) -> str:
+    return f"{Campaign.Kind(t.kind).label} {t.version}판 — {t.name}"
+
+
+class TemplateSelect(forms.Select):
+    """A template version's drop-down list whose options carry their kind (`data-kind`), so that the wizard's script
+    offers only the versions of the chosen kind."""
+
+    def create_option(self, name: str, value: Any, label: Any, selected: Any, index: int, subindex: int | None = None,
+                      attrs: dict[str, Any] | None = None) -> dict[str, Any]:
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-kind"] = instance.kind
+        return option
+
+
+def arm_fields(key: str) -> dict[str, forms.Field]:
+    """The wizard's fields of one more arm (B or C): its name, template version (the active versions of the
+    informational kinds; it must be of the campaign's kind), share, optional channel order (as the campaign's:
+    steps 1–4, empty for the campaign's own order) and optional send moment."""
+    label = key.upper()
+    template = forms.ModelChoiceField(
+        label=f"비교군 {label} 서식 판", required=False, empty_label="(고르세요)", widget=TemplateSelect,
+        queryset=NoticeTemplate.objects.filter(active=True, kind__in=INFORMATIONAL_KINDS).order_by("kind", "-version"),
+        help_text="캠페인 종류와 같은 종류의 서식 판을 고르세요.")
+    template.label_from_instance = _template_label  # type: ignore[attr-defined]
+    fields: dict[str, forms.Field] = {
+        f"arm_{key}_name": forms.CharField(label=f"비교군 {label} 이름", max_length=100, required=False),
+        f"arm_{key}_template": template,
+        f"arm_{key}_share": forms.IntegerField(label=f"비교군 {label} 배정 비율(%)", min_value=1, max_value=100,
+                                               required=False),
+        f"arm_{key}_send_at": forms.DateTimeField(
+            label=f"비교군 {label} 발송 시각", required=False, input_formats=[ARM_SEND_AT_FORMAT, "%Y-%m-%d %H:%M"],
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=ARM_SEND_AT_FORMAT),
+            help_text="비우면 캠페인과 함께 보냅니다. 정하면 그 시각부터 발송 시간대 안에서 보냅니다(한국 시각)."),
+    }
+    for i in range(1, CHANNEL_STEPS + 1):
+        empty = [("", "(캠페인과 같은 순서)")] if i == 1 else NO_CHANNEL
+        fields[f"arm_{key}_channel_{i}"] = forms.ChoiceField(
+            label=f"비교군 {label} {i}순위 채널", choices=empty + Channel.choices, required=False,
+            help_text="비우면 캠페인의 발송 채널 순서를 따릅니다." if i == 1 else "")
+    return fields
 
 
 class CampaignForm(forms.Form):
@@ -110,6 +178,14 @@ class CampaignForm(forms.Form):
     pay_by = forms.DateField(label="안내문에 적을 납부기한", required=False,
                              widget=forms.DateInput(attrs={"type": "date"}),
                              help_text="비우면 기준일 + 14일. 독촉장은 발급일부터 20일 안이어야 합니다(지방세징수법 제32조③).")
+    # 6. 문구 실험 (notices.experiments): A is the campaign's template; B and C are added in __init__ (arm_fields)
+    experiment = forms.BooleanField(label="비교군을 두어 문구를 실험합니다", required=False)
+    arm_a_name = forms.CharField(label="비교군 A 이름", max_length=100, required=False, initial="기본 문구")
+    arm_a_share = forms.IntegerField(label="비교군 A 배정 비율(%)", min_value=1, max_value=100, required=False,
+                                     help_text="비교군 A는 5단계에서 고른 서식(캠페인 서식)으로 보냅니다.")
+    stratify = forms.MultipleChoiceField(
+        label="층화 기준", required=False, widget=KrdsCheckboxes, choices=Experiment.Stratum.choices,
+        help_text="고른 기준의 구간마다 비교군을 고르게 나눕니다(예: 체납액이 큰 사람이 한 비교군에 몰리지 않게).")
 
     STEPS = (
         ("1. 종류", ("kind", "name", "as_of")),
@@ -128,12 +204,84 @@ class CampaignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = NoticeTemplate.objects.filter(active=True).exclude(
             kind__in=Campaign.MEASURE_KINDS).order_by("kind", "-version")
-        self.fields["template"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda t: f"{Campaign.Kind(t.kind).label} {t.version}판 — {t.name}")
+        self.fields["template"].label_from_instance = _template_label  # type: ignore[attr-defined]
+        for key in EXTRA_ARMS:
+            self.fields.update(arm_fields(key))
         krds_classes(self)  # KRDS inputs, as the console's other forms (issue #14)
 
     def steps(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in self.STEPS]
+
+    # --- 6. 문구 실험 ---------------------------------------------------------------------------------------------
+
+    def experiment_arms(self) -> list[tuple[str, str, list[forms.BoundField], list[forms.BoundField]]]:
+        """The step's arms for the page: (label, title, fields, channel fields)."""
+        out = [("A", "비교군 A (캠페인 서식)", [self["arm_a_name"], self["arm_a_share"]], [])]
+        for key in EXTRA_ARMS:
+            label = key.upper()
+            title = f"비교군 {label}" + (" (선택)" if key != EXTRA_ARMS[0] else "")
+            out.append((label, title, [self[f"arm_{key}_{n}"] for n in ("name", "template", "share", "send_at")],
+                        [self[f"arm_{key}_channel_{i}"] for i in range(1, CHANNEL_STEPS + 1)]))
+        return out
+
+    def experiment_allowed(self) -> bool:
+        """Whether the chosen kind (the posted one, else the initial one) may have an experiment."""
+        kind = self.data.get("kind") if self.is_bound else self.initial.get("kind", self.fields["kind"].initial)
+        return kind in INFORMATIONAL_KINDS
+
+    def _arm_given(self, key: str) -> bool:
+        d = self.cleaned_data
+        return any(d.get(f"arm_{key}_{n}") not in (None, "") for n in ("name", "template", "share", "send_at")) or \
+            any(d.get(f"arm_{key}_channel_{i}") for i in range(1, CHANNEL_STEPS + 1))
+
+    def _clean_experiment(self, data: dict[str, Any]) -> None:
+        if data.get("kind") and data["kind"] not in INFORMATIONAL_KINDS:
+            self.add_error("experiment", experiment_refusal())
+            return
+        for key in ("a", *EXTRA_ARMS):
+            if key == EXTRA_ARMS[-1] and not self._arm_given(key):
+                continue  # 비교군 C is optional
+            label = key.upper()
+            if not (data.get(f"arm_{key}_name") or "").strip():
+                self.add_error(f"arm_{key}_name", f"비교군 {label}의 이름을 입력하세요.")
+            if key != "a" and data.get(f"arm_{key}_template") is None and f"arm_{key}_template" not in self.errors:
+                self.add_error(f"arm_{key}_template", f"비교군 {label}의 서식 판을 고르세요.")
+            if data.get(f"arm_{key}_share") is None and f"arm_{key}_share" not in self.errors:
+                self.add_error(f"arm_{key}_share", f"비교군 {label}의 배정 비율을 입력하세요.")
+            if key != "a":
+                self._check_channel_steps(data, f"arm_{key}_channel_")
+
+    def experiment_field(self, message: str) -> str:
+        """The wizard's field a notices.experiments refusal is about (its message names the arm and what is wrong)."""
+        m = re.match(r"비교군 ([A-E]): (.*)", message)
+        if m:
+            key, what = m.group(1).lower(), m.group(2)
+            if key not in ("a", *EXTRA_ARMS):
+                return "experiment"
+            for start, name in (("이름", "name"), ("배정 비율", "share"), ("발송 시각", "send_at")):
+                if what.startswith(start):
+                    return f"arm_{key}_{name}" if (key != "a" or name != "send_at") else "experiment"
+            return "template" if key == "a" else f"arm_{key}_template"  # the template: its kind, use or items
+        if "합계" in message:
+            return "arm_a_share"
+        if "층화" in message:
+            return "stratify"
+        return "experiment"
+
+    def arm_specs(self, campaign: Campaign) -> list[ArmSpec]:
+        """The arms chosen, for notices.experiments.set_arms; empty without an experiment."""
+        d = self.cleaned_data
+        if not d.get("experiment"):
+            return []
+        specs = [ArmSpec(d.get("arm_a_name") or "", campaign.template, d.get("arm_a_share") or 0)]
+        for key in EXTRA_ARMS:
+            if key == EXTRA_ARMS[-1] and not self._arm_given(key):
+                continue
+            specs.append(ArmSpec(d.get(f"arm_{key}_name") or "", d[f"arm_{key}_template"],
+                                 d.get(f"arm_{key}_share") or 0,
+                                 channels=self.channels(f"arm_{key}_channel_") or None,
+                                 send_at=d.get(f"arm_{key}_send_at")))
+        return specs
 
     @staticmethod
     def new_seed() -> str:
@@ -154,28 +302,38 @@ class CampaignForm(forms.Form):
         for low, high, label in (("min_amount", "max_amount", "체납액"), ("min_age", "max_age", "체납 연차")):
             if data.get(low) is not None and data.get(high) is not None and data[low] > data[high]:
                 self.add_error(high, f"{label} 상한이 하한보다 작습니다.")
-        chosen = [data.get(f"channel_{i}") for i in range(1, CHANNEL_STEPS + 1)]
-        seen: set[str] = set()
-        for i, ch in enumerate(chosen, start=1):
-            if ch and ch in seen:
-                self.add_error(f"channel_{i}", f"{josa(Channel(ch).label, '을')} 두 번 골랐습니다.")
-            if ch:
-                seen.add(ch)
-        given = [(i, ch) for i, ch in enumerate(chosen, start=1) if ch]
-        if any(ch == Channel.PAPER for _, ch in given[:-1]):
-            i = next(i for i, ch in given if ch == Channel.PAPER)
-            self.add_error(f"channel_{i}", "종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
+        self._check_channel_steps(data, "channel_")
         start, end = data.get("send_window_start"), data.get("send_window_end")
         if start is not None and end is not None and start >= end:
             self.add_error("send_window_end", "발송 종료 시각은 시작 시각보다 늦어야 합니다.")
         t = data.get("template")
         if t is not None and data.get("kind") and t.kind != data["kind"]:
             self.add_error("template", f"고른 서식은 '{Campaign.Kind(t.kind).label}' 서식입니다. 종류와 같은 서식을 고르세요.")
+        if data.get("experiment"):
+            self._clean_experiment(data)
+        else:  # the step's fields mean nothing without the check box: what they hold is neither kept nor refused
+            for name in EXPERIMENT_FIELDS:
+                self._errors.pop(name, None)
+                data.pop(name, None)
         return data
 
-    def channels(self) -> list[str]:
+    def _check_channel_steps(self, data: dict[str, Any], prefix: str) -> None:
+        """A channel order chosen in steps `prefix`1…4: no channel twice, paper last."""
+        chosen = [data.get(f"{prefix}{i}") for i in range(1, CHANNEL_STEPS + 1)]
+        seen: set[str] = set()
+        for i, ch in enumerate(chosen, start=1):
+            if ch and ch in seen:
+                self.add_error(f"{prefix}{i}", f"{josa(Channel(ch).label, '을')} 두 번 골랐습니다.")
+            if ch:
+                seen.add(ch)
+        given = [(i, ch) for i, ch in enumerate(chosen, start=1) if ch]
+        if any(ch == Channel.PAPER for _, ch in given[:-1]):
+            i = next(i for i, ch in given if ch == Channel.PAPER)
+            self.add_error(f"{prefix}{i}", "종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
+
+    def channels(self, prefix: str = "channel_") -> list[str]:
         """The channel order, in the order chosen, without the empty steps."""
-        return [c for i in range(1, CHANNEL_STEPS + 1) if (c := self.cleaned_data.get(f"channel_{i}"))]
+        return [c for i in range(1, CHANNEL_STEPS + 1) if (c := self.cleaned_data.get(f"{prefix}{i}"))]
 
     def filters(self) -> dict[str, Any]:
         """The `filters` of notices.services.create_campaign (only the keys that were given)."""
@@ -190,7 +348,16 @@ class CampaignForm(forms.Form):
         return out
 
     def create(self, request: HttpRequest, *, name: str | None = None) -> Campaign:
-        """notices.services.create_campaign with the form's values (raises CampaignError)."""
+        """notices.services.create_campaign with the form's values (raises CampaignError), then the experiment's
+        arms when asked for (notices.experiments.set_arms; raises ExperimentError). Call it inside a transaction."""
+        campaign = self._create(request, name=name)
+        specs = self.arm_specs(campaign)
+        if specs:
+            experiments.set_arms(campaign, specs, stratify=list(self.cleaned_data.get("stratify") or []),
+                                 actor=_actor(request), clock=_clock)
+        return campaign
+
+    def _create(self, request: HttpRequest, *, name: str | None = None) -> Campaign:
         d = self.cleaned_data
         return campaigns.create_campaign(
             request.jurisdiction, name=name or d["name"], kind=d["kind"], as_of=d["as_of"],
@@ -315,16 +482,24 @@ def campaign_new(request: StaffRequest) -> HttpResponse:
     form = CampaignForm(request.POST) if request.method == "POST" else CampaignForm(initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # the campaign, its arms and its notices, or nothing
                 c = form.create(request)
                 summary = campaigns.build_campaign(c, actor=_actor(request), clock=_clock)
         except campaigns.CampaignError as e:
             form.add_error(None, str(e))
+        except ExperimentError as e:
+            form.add_error(form.experiment_field(str(e)), str(e))
         else:
-            messages.success(request, f"캠페인을 만들고 대상을 확정했습니다: 안내문 {summary.notices:,}건 "
-                                      f"(대조군 {summary.control:,}건), 합계 {summary.total_amount:,}원.")
+            message = (f"캠페인을 만들고 대상을 확정했습니다: 안내문 {summary.notices:,}건 "
+                       f"(대조군 {summary.control:,}건), 합계 {summary.total_amount:,}원.")
+            sizes = experiments.group_sizes(c) if c.arms.exists() else {}
+            if sizes:
+                message += (" 비교군별 안내문: " + ", ".join(f"{k} {n:,}건" for k, n in sizes.items() if k != "control")
+                            + ". 승인을 요청하기 전에 캠페인 화면에서 실험 설계를 기록하세요.")
+            messages.success(request, message)
             return redirect("staff:campaign_detail", campaign_id=c.pk)
-    return render(request, "staff/campaigns/new.html", {"form": form},
+    return render(request, "staff/campaigns/new.html", {"form": form, "experiment_refusal": experiment_refusal(),
+                                                        "informational_kinds": " ".join(INFORMATIONAL_KINDS)},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -335,7 +510,11 @@ def campaign_preview(request: StaffRequest) -> HttpResponse:
     if not form.is_valid():
         return JsonResponse({"ok": False, "errors": {k: [str(m) for m in v] for k, v in form.errors.items()}},
                             json_dumps_params={"ensure_ascii": False})
-    p = preview_campaign(request, form)
+    try:
+        p = preview_campaign(request, form)
+    except ExperimentError as e:
+        return JsonResponse({"ok": False, "errors": {form.experiment_field(str(e)): [str(e)]}},
+                            json_dumps_params={"ensure_ascii": False})
     s = p.summary
     alert = {"title": p.alert.title, "text": p.alert.text, "sms_text": p.alert.sms_text} if p.alert else None
     note = (f"대상이 커서(부과 {s.lines:,}건) 빠른 어림값입니다: 체납액 조건 적용 전, 가산금은 자료를 가져온 날 기준, "
@@ -373,7 +552,10 @@ def campaign_preview_document(request: StaffRequest) -> HttpResponse:
     if not form.is_valid():
         return _plain("조건을 확인하세요: " + " / ".join(f"{form.fields[k].label if k in form.fields else ''} "
                                                    f"{' '.join(v)}".strip() for k, v in form.errors.items()), 400)
-    p = preview_campaign(request, form, document=True)
+    try:
+        p = preview_campaign(request, form, document=True)
+    except ExperimentError as e:
+        return _plain(f"조건을 확인하세요: {form[form.experiment_field(str(e))].label} {e}", 400)
     if p.estimate:
         return _plain("대상이 너무 많아 미리 만들어 볼 수 없습니다. 만들기 후 캠페인 화면에서 안내문 견본을 보세요.", 413)
     if not p.document_html:
@@ -473,8 +655,101 @@ def measure_rows(c: Campaign) -> list[tuple[str, str]]:
     return rows
 
 
+# --- 실험 (notices.experiments) on the campaign page ---------------------------------------------------------------
+
+#: below this power the page warns that the minimum effect will probably go unseen (the usual 80 %)
+POWER_ENOUGH = 0.8
+CONFIDENCE_CHOICES = [("0.9", "90%"), ("0.95", "95%"), ("0.99", "99%")]
+
+
+class ExperimentForm(forms.Form):
+    """The pre-registration (notices.experiments.preregister): what the experiment asks and how it will be read."""
+
+    hypothesis = forms.CharField(label="가설", max_length=1000,
+                                 widget=forms.Textarea(attrs={"rows": 3}),
+                                 help_text="예: 사회 규범 문구(비교군 B)가 기본 문구(비교군 A)보다 기간 내 납부율을 높인다.")
+    outcome = forms.ChoiceField(label="주요 결과 지표", choices=Experiment.Outcome.choices, widget=KrdsRadios,
+                                initial=Experiment.Outcome.PAID)
+    window_days = forms.IntegerField(label="관찰 기간(일)", min_value=1, max_value=90, initial=14,
+                                     help_text="발송한 날부터 며칠 동안의 납부를 셀지 정합니다 (1–90일).")
+    min_effect = forms.FloatField(label="최소 효과 크기 (%포인트 또는 원)", min_value=0,
+                                  help_text="찾아내고 싶은 가장 작은 차이: 기간 내 납부율이면 %포인트(예: 5는 30%에서 35%로), "
+                                            "안내문당 징수액이면 원.")
+    baseline = forms.FloatField(label="기준값 예상 (% 또는 원)", min_value=0,
+                                help_text="비교하는 군에서 예상하는 기간 내 납부율(%) 또는 안내문당 징수액(원).")
+    spread = forms.FloatField(label="징수액 표준편차 예상(원)", min_value=0, required=False,
+                              help_text="안내문당 징수액을 주요 결과 지표로 할 때만 입력합니다.")
+    confidence = forms.TypedChoiceField(label="신뢰수준", choices=CONFIDENCE_CHOICES, coerce=float, initial="0.95",
+                                        help_text="비교가 여럿이면 유의수준을 비교 수로 나눕니다(본페로니 보정).")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        krds_classes(self)
+
+    @classmethod
+    def of(cls, exp: Experiment | None) -> ExperimentForm:
+        """The form filled with a record (to edit it before approval), or empty."""
+        if exp is None:
+            return cls()
+        confidence = next((v for v, _ in CONFIDENCE_CHOICES if float(v) == exp.confidence), str(exp.confidence))
+        return cls(initial={"hypothesis": exp.hypothesis, "outcome": exp.outcome, "window_days": exp.window_days,
+                            "min_effect": _plain_number(exp.min_effect), "baseline": _plain_number(exp.baseline),
+                            "spread": _plain_number(exp.spread) if exp.spread is not None else None,
+                            "confidence": confidence})
+
+
+def _plain_number(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def effect_text(exp: Experiment) -> tuple[str, str, str]:
+    """The record's minimum effect, baseline and spread in words with their units."""
+    if exp.outcome == Experiment.Outcome.PAID:
+        return f"{_plain_number(exp.min_effect):,}%포인트", f"{_plain_number(exp.baseline):,}%", "—"
+    return (f"{round(exp.min_effect):,}원", f"{round(exp.baseline):,}원",
+            f"{round(exp.spread):,}원" if exp.spread is not None else "—")
+
+
+def percent(x: float) -> str:
+    return f"{round(x * 100)}%"
+
+
+def experiment_context(c: Campaign, form: ExperimentForm | None = None) -> dict[str, Any] | None:
+    """The campaign page's 실험 section: the arms with their notices, the strata, the pre-registration and the
+    power for the built sizes; None for a campaign without arms."""
+    arms = list(Arm.objects.filter(campaign=c).select_related("template").order_by("label"))
+    if not arms:
+        return None
+    built = c.status != Campaign.Status.DRAFT
+    sizes = experiments.group_sizes(c) if built else {}
+    channel_labels = dict(Channel.choices)
+    rows = [{"label": a.label, "name": a.name, "template": str(a.template), "share": a.share,
+             "channels": " → ".join(channel_labels.get(ch, ch) for ch in a.channels) if a.channels else
+             "캠페인과 같음", "send_at": a.send_at, "notices": sizes.get(a.label)} for a in arms]
+    exp = Experiment.objects.filter(campaign=c).first()
+    power = None
+    if exp is not None:
+        if exp.frozen_at is not None and exp.power is not None:
+            power = exp.power
+        elif built and all(sizes.get(a.label) for a in arms):
+            power = experiments.power(exp, sizes)
+    strata = dict(Experiment.Stratum.choices)
+    editable = c.status in (Campaign.Status.DRAFT, Campaign.Status.BUILT)
+    effect, baseline, spread = effect_text(exp) if exp else ("", "", "")
+    return {
+        "arms": rows, "control": {"share": c.control_share, "notices": sizes.get("control")}, "built": built,
+        "strata": [strata.get(s, s) for s in c.strata],
+        "record": exp, "effect": effect, "baseline": baseline, "spread": spread,
+        "confidence": percent(exp.confidence) if exp else "",
+        "power": percent(power) if power is not None else "", "low_power": power is not None and power < POWER_ENOUGH,
+        "editable": editable and (exp is None or exp.frozen_at is None),
+        "form": form or ExperimentForm.of(exp),
+    }
+
+
 def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str = "",
-            schedule_form: ScheduleForm | None = None, cancel_form: CancelForm | None = None) -> HttpResponse:
+            schedule_form: ScheduleForm | None = None, cancel_form: CancelForm | None = None,
+            experiment_form: ExperimentForm | None = None) -> HttpResponse:
     from jingsu.notices.documents import TemplateError, document_context, render_alert
 
     notices = Notice.objects.filter(campaign=c)
@@ -498,8 +773,9 @@ def _detail(request: HttpRequest, c: Campaign, *, status: int = 200, error: str 
         "channels": [channel_labels.get(ch, ch) for ch in c.channels],
         "filters_text": describe_targets(c) if c.is_measure else describe_filters(c.filters),
         "measure": measure_rows(c) if c.is_measure else None,
-        "problems": campaigns.template_problems(c, today=clock_today(_clock)) if c.status == Campaign.Status.BUILT
-        else [],
+        "problems": campaigns.template_problems(c, today=clock_today(_clock)) + experiments.problems(c)
+        if c.status == Campaign.Status.BUILT else [],
+        "experiment": experiment_context(c, experiment_form),
         "schedule_form": schedule_form or ScheduleForm(),
         "cancel_form": cancel_form or CancelForm(),
         "pause_form": PauseForm(),
@@ -538,6 +814,31 @@ def campaign_approve(request: StaffRequest, campaign_id: int) -> HttpResponse:
         campaigns.approve_campaign(c, actor=_actor(request), clock=_clock)
         return "캠페인을 승인했습니다. 지금 발송하거나 발송 시각을 예약할 수 있습니다."
     return _act(request, campaign_id, do)
+
+
+@staff_view("prepare_campaign")
+def campaign_experiment(request: StaffRequest, campaign_id: int) -> HttpResponse:
+    """POST: record (or, before approval, rewrite) the experiment's pre-registration
+    (notices.experiments.preregister). GET shows the campaign's page."""
+    c = _campaign(request, campaign_id)
+    if request.method != "POST":
+        return _detail(request, c)
+    form = ExperimentForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, c, status=400, error="실험 설계를 확인하세요.", experiment_form=form)
+    values = dict(form.cleaned_data)
+    if values["outcome"] != Experiment.Outcome.AMOUNT:
+        values["spread"] = None  # a rate's power needs no spread
+    try:
+        exp = experiments.preregister(c, **values, actor=_actor(request), clock=_clock)
+    except ExperimentError as e:
+        c.refresh_from_db()
+        return _detail(request, c, status=400, error=str(e), experiment_form=form)
+    message = "실험 설계를 기록했습니다."
+    if c.status == Campaign.Status.BUILT:
+        message += f" 검정력: {percent(experiments.power(exp, experiments.group_sizes(c)))}."
+    messages.success(request, message + " 승인하면 더는 고칠 수 없습니다.")
+    return redirect("staff:campaign_detail", campaign_id=c.pk)
 
 
 @staff_view("approve_campaign")

@@ -37,6 +37,7 @@ urlpatterns = [
     path("campaigns/preview.json", cv.campaign_preview, name="campaign_preview"),
     path("campaigns/preview-document/", cv.campaign_preview_document, name="campaign_preview_document"),
     path("campaigns/<int:campaign_id>/", cv.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/experiment/", cv.campaign_experiment, name="campaign_experiment"),
     path("campaigns/<int:campaign_id>/approve/", cv.campaign_approve, name="campaign_approve"),
     path("campaigns/<int:campaign_id>/send/", cv.campaign_send, name="campaign_send"),
     path("campaigns/<int:campaign_id>/schedule/", cv.campaign_schedule, name="campaign_schedule"),

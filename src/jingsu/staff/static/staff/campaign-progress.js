@@ -2,7 +2,8 @@
    - New campaign (#campaign-form, data-preview-url): on every change of the form, after a short pause, GET the
      preview JSON with the form's fields (never the CSRF token), fill the [data-field] elements of
      #campaign-preview with the count of notices and the total and #preview-alert with the alert text; the
-     "안내문 미리보기" button loads the document of the selection's first taxpayer into the sandboxed frame.
+     "안내문 미리보기" button loads the document of the selection's first taxpayer into the sandboxed frame; step 6
+     (문구 실험) is shown only for the informational kinds.
    - Campaign page (#campaign-live, data-status-url): while the campaign is approved (it may be scheduled), sending
      or paused, poll the status JSON every 5 seconds, redraw the two progress bars and tables, and say so when the
      campaign's status changes (the buttons of the new status come with a reload). */
@@ -98,6 +99,28 @@
       rowsInto("preview-paper", split.paper, "종이로 먼저 가는 안내문이 없습니다");
       if (splitNote) { splitNote.textContent = split.note ? split.note + " " + splitNoteDefault : splitNoteDefault; }
     };
+    // step 6 (문구 실험): only an informational kind may have arms; for the others the step says why, and its check
+    // box is cleared so that the form does not post an experiment the kind cannot have
+    var step = document.getElementById("campaign-step-experiment");
+    var kindSelect = form.querySelector("[name=kind]");
+    var showExperiment = function () {
+      if (!step || !kindSelect) { return; }
+      var allowed = (step.getAttribute("data-informational-kinds") || "").split(" ").indexOf(kindSelect.value) >= 0;
+      document.getElementById("experiment-fields").hidden = !allowed;
+      document.getElementById("experiment-refusal").hidden = allowed;
+      var box = form.querySelector("[name=experiment]");
+      if (!allowed && box) { box.checked = false; }
+      // each arm's template list offers the versions of the chosen kind only
+      var options = step.querySelectorAll("option[data-kind]");
+      for (var i = 0; i < options.length; i++) {
+        var other = options[i].getAttribute("data-kind") !== kindSelect.value;
+        options[i].hidden = other;
+        options[i].disabled = other;
+        if (other && options[i].selected) { options[i].parentNode.value = ""; }
+      }
+    };
+    if (kindSelect) { kindSelect.addEventListener("change", showExperiment); }
+    showExperiment();
     var later = function () { window.clearTimeout(timer); timer = window.setTimeout(update, 400); };
     form.addEventListener("input", later);
     form.addEventListener("change", later);
