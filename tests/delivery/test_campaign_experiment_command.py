@@ -27,7 +27,7 @@ def campaign(jungnang, clock, tmp_path) -> Campaign:
     import_roll(path, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
     base = NoticeTemplate.objects.filter(kind="arrears", active=True).latest("version")
     notices.add_template_version("arrears", actor="setup", clock=clock, name="사회 규범",
-                                 alert_text="중랑구민 대부분은 기한 안에 냅니다. {office_name}에서 보낸 {document_kind}입니다.")
+                                 alert_text="기한 안에 꼭 내 주세요. {office_name}에서 보낸 {document_kind}입니다.")
     return notices.create_campaign(jungnang, name="CLI 실험", kind="arrears", as_of=AS_OF, actor="담당자",
                                    clock=clock, control_share=10, control_seed=4242, template=base)
 

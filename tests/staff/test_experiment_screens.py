@@ -31,7 +31,7 @@ def templates(clock):
     """The arrears template the campaign uses (비교군 A) and a variant for 비교군 B."""
     base = NoticeTemplate.objects.filter(kind="arrears", active=True).latest("version")
     variant = notices.add_template_version("arrears", actor="setup", clock=clock, name="사회 규범",
-                                           alert_text="중랑구민 대부분은 기한 안에 냅니다. {office_name}에서 보낸 "
+                                           alert_text="기한 안에 꼭 내 주세요. {office_name}에서 보낸 "
                                                       "{document_kind}입니다.")
     return base, variant
 
@@ -247,3 +247,55 @@ def test_the_step_shows_only_for_an_informational_kind_in_the_browser(page, brow
     kinds = page.eval_on_selector_all("#id_arm_b_template option[data-kind]:not([disabled])",
                                       "os => [...new Set(os.map(o => o.dataset.kind))]")
     assert kinds == ["refund"]
+
+
+def test_the_experiment_report_page_its_downloads_and_the_period_table(world, client, templates, clock, pay):
+    """After the window: the console's 실험 보고서 (the frozen record, the verdicts, each group), the full report
+    with its charts and the workbook as downloads, the period report's 지난 실험과 결과; scoped and permissioned like
+    the effect reports."""
+    from datetime import timedelta
+
+    from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
+
+    c = built_experiment(client, world, templates)
+    as_(client, world).post(reverse("staff:campaign_experiment", args=[c.pk]), RECORD)
+    notices.approve_campaign(c, actor="checker", clock=clock)
+    now = clock.now()
+    for n in Notice.objects.filter(campaign=c):
+        DeliveryAttempt.objects.create(notice=n, channel=Channel.KAKAO, sequence=1, key=f"{n.reference}-1",
+                                       status=AttemptStatus.ACCEPTED, sent_at=now, created_at=now, updated_at=now)
+    paid = Notice.objects.filter(campaign=c, arm__label="B").first()
+    levy = paid.lines.first().levy
+    pay(levy, levy.billed_amount, date(2026, 11, 25))
+    clock.advance(timedelta(days=15))
+
+    url = reverse("staff:effects_experiment", args=[c.pk])
+    r = as_(client, world, "team_lead").get(url)
+    body = text(r)
+    assert r.status_code == 200
+    assert "실험 보고서: 문구 실험" in body and RECORD["hypothesis"] in body and "승인 때 고정" in body
+    from jingsu.reports.experiments import experiment_report
+
+    report = experiment_report(c, now=clock.now())
+    assert report["complete"] and report["verdicts"] and all(v in body for v in report["verdicts"])
+    assert "비교 1건을 함께 보정했습니다" in body and "신뢰수준 95%" in visible_text(body)
+    names = {u.get_username() for u in world.users.values()} | {"maker", "checker", "setup"}
+    assert problems(visible_text(body), names) == []
+    html = as_(client, world).get(reverse("staff:effects_experiment_download", args=[c.pk, "html"]))
+    assert html.status_code == 200 and "attachment" in html["Content-Disposition"] and b"<svg" in html.content
+    xlsx = client.get(reverse("staff:effects_experiment_download", args=[c.pk, "xlsx"]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client.get(reverse("staff:effects_experiment_download", args=[c.pk, "pdf"])).status_code == 404
+    # the campaign page and the effect report lead to it
+    assert url in text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
+    assert url in text(client.get(reverse("staff:effects_campaign", args=[c.pk])))
+    # the period report lists it among the past experiments
+    period = text(client.get(reverse("staff:effects_period"), {"start": "2026-11-01", "end": "2026-11-30"}))
+    assert "지난 실험과 결과" in period and RECORD["hypothesis"] in period
+    # a campaign without an experiment, another jurisdiction's, a role without reports: nothing shown
+    plain = Campaign.objects.get(name="11월 체납안내")
+    assert client.get(reverse("staff:effects_experiment", args=[plain.pk])).status_code == 404
+    other = notices.create_campaign(world.other, name="노원 실험", kind="arrears", as_of=date(2026, 11, 23),
+                                    actor="maker", clock=clock)
+    assert client.get(reverse("staff:effects_experiment", args=[other.pk])).status_code == 404
+    assert as_(client, world, "sysadmin").get(url).status_code == 403

@@ -47,7 +47,9 @@ ALLOWED = {
 #: roll file may be saved in, by the names spreadsheet programs give them.
 NOT_WORDS = re.compile(
     r"(?:https?://)?(?:[a-z0-9-]+\.)+(?:kr|com|net)(?![\w.])(?:/[\w./-]*)?"
-    r"|\bN[0-9A-F]{20}\b|\b[0-9a-f]{64}\b|\bSHA-256\b|\bUTF-8\b|\bCP949\b", re.I)
+    r"|\bN[0-9A-F]{20}\b|\b[0-9a-f]{64}\b|\bSHA-256\b|\bUTF-8\b|\bCP949\b"
+    # 퍼센트포인트 written as Korean writes it after a figure (2.1%p), as the experiment verdicts do
+    r"|(?<=[0-9]%)p\b", re.I)
 
 
 class _Visible(HTMLParser):

@@ -402,8 +402,9 @@ def experiment_row(campaign: Campaign, *, now: datetime) -> dict[str, Any]:
 COLOURS = ("#256ef4", "#e0701b", "#1f9d55", "#9b3fd1", "#c9302c")
 CONTROL_COLOUR = "#8a949e"
 STYLE = """
-body{font-family:"Pretendard","Noto Sans KR","NanumGothic",sans-serif;margin:2rem;color:#1e2124;max-width:64rem}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #cdd1d5;padding:.4rem .8rem;text-align:right}
+body{font-family:"Pretendard","Noto Sans KR","NanumGothic",sans-serif;margin:2rem;color:#1e2124;max-width:90rem}
+table{border-collapse:collapse;margin:1rem 0;font-size:.95rem}
+th,td{border:1px solid #cdd1d5;padding:.4rem .6rem;text-align:right;white-space:nowrap}th{white-space:normal}
 th{background:#f4f5f6;text-align:left}td.text{text-align:left}h1{font-size:1.6rem}.lead{font-size:1.1rem}
 svg{display:block;margin:1rem 0}.box{border:2px solid #256ef4;border-radius:.5rem;padding:.5rem 1rem;margin:1rem 0}
 .verdicts li{font-size:1.1rem;margin:.4rem 0}.caveats li{color:#58616a;margin:.2rem 0}
@@ -483,9 +484,10 @@ def render_experiment_html(report: dict[str, Any]) -> str:
     colours = _colours(r["groups"])
     charts = ""
     if r["started"]:
-        charts = (_rate_bars(r["groups"], colours, conf)
-                  + _curve_chart("누적 납부율 (첫 발송부터 경과 일수)", r["groups"], colours, "paid")
-                  + _curve_chart("누적 열람률 (첫 발송부터 경과 일수)", r["groups"], colours, "read"))
+        paid_title, read_title = "누적 납부율 (첫 발송부터 경과 일수)", "누적 열람률 (첫 발송부터 경과 일수)"
+        charts = ("<h3>비교군별 납부율과 신뢰구간</h3>" + _rate_bars(r["groups"], colours, conf)
+                  + f"<h3>{paid_title}</h3>" + _curve_chart(paid_title, r["groups"], colours, "paid")
+                  + f"<h3>{read_title}</h3>" + _curve_chart(read_title, r["groups"], colours, "read"))
     comparisons = "" if not r["comparisons"] else f"""<h2>비교</h2>
 <p>{_e(ADJUSTMENT_TEXT)} (비교 {r['adjustment']['comparisons']}건, 전체 신뢰수준 {conf})</p>
 <table><tr><th>비교</th><th>납부율 차이</th><th>보정 {conf} 신뢰구간</th><th>참고: 보정 전 95% 신뢰구간</th>

@@ -170,7 +170,7 @@ class CampaignForm(forms.Form):
     mail_class = forms.ChoiceField(label="종이 우편 종류", choices=MailClass.choices, initial=MailClass.ORDINARY)
     control_share = forms.IntegerField(label="대조군 비율(%)", min_value=0, max_value=50, initial=0,
                                        help_text="0–50. 대조군은 발송하지 않고 효과 비교에만 씁니다.")
-    template = forms.ModelChoiceField(label="문서 서식", required=False, empty_label="(이 종류의 최신판)",
+    template = forms.ModelChoiceField(label="문서 서식", required=False, empty_label="(이 종류의 기본 서식 최신판)",
                                       queryset=NoticeTemplate.objects.none(),
                                       help_text="비우면 고른 종류의 최신 서식을 씁니다. 캠페인을 만든 뒤에는 바꿀 수 없습니다.")
     # the control group's seed, signed: the preview and the build draw the same group (notices.services)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jingsu.clock import SEOUL, Clock, ManualClock, today
-from jingsu.core.formats import won
+from jingsu.core.formats import kdate, won
 from jingsu.core.models import Jurisdiction, Sender
 from jingsu.delivery import paper
 from jingsu.delivery import services as delivery
@@ -101,7 +101,7 @@ def run_demo(
 
     say("3/6 체납안내 캠페인: 문구 실험(비교군) → 대상 확정 → 실험 설계 기록 → 승인")
     campaign = notices.create_campaign(
-        j, name=f"{j.name} 체납안내 {clock.now():%Y-%m-%d}", kind="arrears", as_of=today(clock), actor=MAKER,
+        j, name=f"{j.name} 체납안내 {kdate(today(clock))}", kind="arrears", as_of=today(clock), actor=MAKER,
         control_share=control_share, control_seed=seed, clock=clock,
         template=library_template(NoticeTemplate.Style.STANDARD),
     )
@@ -109,7 +109,7 @@ def run_demo(
     built = notices.build_campaign(campaign, actor=MAKER, clock=clock)
     exp = experiments.preregister(
         campaign, hypothesis="다음 체납처분과 그 날짜를 알리는 문구(B)가 기본 문구(A)보다 14일 안 납부율을 높인다",
-        outcome="paid", window_days=14, min_effect=3, baseline=30, actor=MAKER, clock=clock)
+        outcome="paid", window_days=14, min_effect=5, baseline=45, actor=MAKER, clock=clock)
     notices.approve_campaign(campaign, actor=CHECKER, clock=clock)
     exp.refresh_from_db()
     say(f"    안내문 {built.notices:,}건 (대조군 {built.control:,}건), 체납 {built.lines:,}건 묶음, {won(built.total_amount)}")
