@@ -51,7 +51,7 @@ def test_the_command_sets_arms_records_the_design_prints_the_power_and_the_statu
     out = run("arms", pk, "--arm", f"기본 문구:{a}:45", "--arm", f"사회 규범:{b}:45:sms,paper:2026-11-24T10:00",
               "--stratify", "amount,age", "--actor", "담당자")
     assert "비교군 2개 (대조군 10%)" in out and "층화 기준: 체납액 구간, 체납 기간" in out
-    assert "B 사회 규범: 체납안내문" in out and "문자 메시지 → 종이 우편" in out and "2026-11-24 10:00" in out
+    assert "B 사회 규범: 체납안내문" in out and "문자 메시지 → 종이 우편" in out and "2026. 11. 24. 10:00" in out
     arms = list(Arm.objects.filter(campaign=campaign).order_by("label"))
     assert [(x.label, x.name, x.template.version, x.share, x.channels) for x in arms] == [
         ("A", "기본 문구", a, 45, None), ("B", "사회 규범", b, 45, ["sms", "paper"])]
@@ -84,7 +84,7 @@ def test_the_command_sets_arms_records_the_design_prints_the_power_and_the_statu
     # approved by another person: frozen, and the command says so
     run("approve", pk, "--actor", "팀장")
     status = run("status", pk)
-    assert "승인 때 고정됨: 2026-11-23 10:00, 승인자 팀장" in status
+    assert "승인 때 고정됨: 2026. 11. 23. 10:00, 승인자 팀장" in status
     with pytest.raises(CommandError, match="승인 전에만 기록할 수 있습니다"):
         run("preregister", pk, "--hypothesis", "다시", "--outcome", "paid", "--window-days", "14",
             "--min-effect", "1", "--baseline", "30")

@@ -47,7 +47,7 @@ def sim():
         yield s
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_report_recovers_a_configured_effect_and_finds_none_between_identical_arms(jungnang, clock, sim,
                                                                                         tmp_path):
     roll = tmp_path / "roll.csv"

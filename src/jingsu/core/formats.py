@@ -3,9 +3,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from jingsu.clock import SEOUL
 from jingsu.korean import kdate, won
 
-__all__ = ["file_size", "kdate", "won"]
+__all__ = ["file_size", "kdate", "kdatetime", "won"]
+
+
+def kdatetime(t: datetime | None) -> str:
+    """A moment as people read it, in Seoul: 2026. 11. 23. 14:05; None → ""."""
+    if t is None:
+        return ""
+    local = t.astimezone(SEOUL)
+    return f"{kdate(local.date())} {local:%H:%M}"
 
 
 def file_size(size: int) -> str:

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jingsu.clock import SEOUL
+from jingsu.core.formats import kdatetime
 from jingsu.delivery.models import AttemptStatus
-from jingsu.korean import kdate
 
 #: attempts handed to a channel (their cost was spent)
 SENT = (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED, AttemptStatus.READ, AttemptStatus.EXPIRED,
@@ -25,8 +24,5 @@ def pct(x: float | None) -> str:
 
 
 def moment(t: datetime | None) -> str:
-    """A moment as people read it, in Seoul: '2026. 11. 23. 10:00'; None → ''."""
-    if t is None:
-        return ""
-    local = t.astimezone(SEOUL)
-    return f"{kdate(local)} {local:%H:%M}"
+    """A moment as people read it, in Seoul: '2026. 11. 23. 10:00'; None → '' (core.formats.kdatetime)."""
+    return kdatetime(t)

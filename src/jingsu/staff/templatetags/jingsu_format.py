@@ -48,8 +48,9 @@ def kdatetime(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        return f"{kdate(local.date())} {local:%H:%M}"
+        if timezone.is_aware(value):
+            return formats.kdatetime(value)
+        return f"{kdate(value.date())} {value:%H:%M}"
     return kdate(value)
 
 

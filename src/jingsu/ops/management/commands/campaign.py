@@ -28,15 +28,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jingsu.clock import SEOUL, today
-from jingsu.core.formats import won
+from jingsu.core.formats import kdatetime, won
 from jingsu.core.models import Jurisdiction, UnknownJurisdiction
 from jingsu.core.runtime import runtime
 from jingsu.delivery import control
 from jingsu.delivery import services as delivery_services
+from jingsu.delivery.models import AttemptStatus
 from jingsu.korean import josa
 from jingsu.notices import experiments, services
 from jingsu.notices.experiments import ArmSpec, ExperimentError
-from jingsu.notices.models import Arm, Campaign, Channel, Experiment, NoticeTemplate
+from jingsu.notices.models import Arm, Campaign, Channel, Experiment, Notice, NoticeTemplate
 
 ARM_FORMAT = "이름:서식판:비율[:채널,채널][:YYYY-MM-DDTHH:MM]"
 #: below this power the command warns, as the console does
@@ -106,7 +107,7 @@ def _arm_spec(campaign: Campaign, i: int, raw: str) -> ArmSpec:
 def _arm_line(arm: Arm) -> str:
     labels = dict(Channel.choices)
     channels = " → ".join(labels.get(c, c) for c in arm.channels) if arm.channels else "캠페인과 같음"
-    when = f"{arm.send_at.astimezone(SEOUL):%Y-%m-%d %H:%M}" if arm.send_at else "캠페인과 함께"
+    when = kdatetime(arm.send_at) if arm.send_at else "캠페인과 함께"
     return (f"{arm.label} {arm.name}: {arm.template.get_kind_display()} {arm.template.version}판, {arm.share}%, "
             f"채널 {channels}, 발송 시각 {when}")
 
@@ -275,7 +276,7 @@ class Command(BaseCommand):
     def _schedule(self, opts: dict[str, Any]) -> None:
         at = opts["at"] if opts["at"].tzinfo else opts["at"].replace(tzinfo=SEOUL)
         c = control.schedule_campaign(self._campaign(opts["campaign"]), at, actor=opts["actor"], clock=runtime().clock)
-        self.stdout.write(f"발송 예약: 캠페인 {c.pk}, {at.astimezone(SEOUL):%Y-%m-%d %H:%M} (jingsu dispatch가 시작합니다)")
+        self.stdout.write(f"발송 예약: 캠페인 {c.pk}, {kdatetime(at)} (jingsu dispatch가 시작합니다)")
 
     def _unschedule(self, opts: dict[str, Any]) -> None:
         c = control.unschedule_campaign(self._campaign(opts["campaign"]), actor=opts["actor"], clock=runtime().clock)
@@ -353,9 +354,10 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"캠페인 {campaign.pk} {campaign.name}: {campaign.get_status_display()}")
         self.stdout.write(f"  발송 {p.handed_over:,}/{p.target:,}건, 마감 {p.settled:,}/{p.target:,}건")
-        self.stdout.write("  안내문: " + ", ".join(f"{k} {v:,}" for k, v in report["notices"].items()))
+        self.stdout.write("  안내문: " + ", ".join(f"{Notice.Status(k).label} {v:,}" for k, v in report["notices"].items()))
         for channel, counts in report["attempts"].items():
-            self.stdout.write(f"  {channel}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+            self.stdout.write(f"  {Channel(channel).label}: "
+                              + ", ".join(f"{AttemptStatus(k).label} {v:,}" for k, v in counts.items()))
         if not arms:
             return
         self.stdout.write(f"  비교군 (대조군 {campaign.control_share}%"
@@ -369,7 +371,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  실험 설계: {_record_line(exp)}")
         self.stdout.write(f"    가설: {exp.hypothesis}")
         if exp.frozen_at is not None:
-            self.stdout.write(f"    승인 때 고정됨: {exp.frozen_at.astimezone(SEOUL):%Y-%m-%d %H:%M}, 승인자 {exp.frozen_by}")
+            self.stdout.write(f"    승인 때 고정됨: {kdatetime(exp.frozen_at)}, 승인자 {exp.frozen_by}")
         for line in _power_lines(campaign, exp):
             self.stdout.write(f"  {line}")
 
