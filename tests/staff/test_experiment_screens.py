@@ -292,6 +292,7 @@ def test_the_experiment_report_page_its_downloads_and_the_period_table(world, cl
     # the period report lists it among the past experiments
     period = text(client.get(reverse("staff:effects_period"), {"start": "2026-11-01", "end": "2026-11-30"}))
     assert "지난 실험과 결과" in period and RECORD["hypothesis"] in period
+    assert "지난 실험" not in period.split("</title>")[0]  # the table is in the page, not in its title
     # a campaign without an experiment, another jurisdiction's, a role without reports: nothing shown
     plain = Campaign.objects.get(name="11월 체납안내")
     assert client.get(reverse("staff:effects_experiment", args=[plain.pk])).status_code == 404

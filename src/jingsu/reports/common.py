@@ -5,8 +5,11 @@ lists the experiments, so effects imports experiments)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from jingsu.core.exports import xlsx_append
 from jingsu.core.formats import kdatetime
 from jingsu.delivery.models import AttemptStatus
 
@@ -26,3 +29,11 @@ def pct(x: float | None) -> str:
 def moment(t: datetime | None) -> str:
     """A moment as people read it, in Seoul: '2026. 11. 23. 10:00'; None → '' (core.formats.kdatetime)."""
     return kdatetime(t)
+
+
+def xlsx_label_rows(ws: Any, rows: Iterable[tuple[str, Any, str]], *, widths: tuple[int, int]) -> None:
+    """A two-column sheet of (label, value, kind) rows, each value in its kind's number format (XLSX_FORMATS)."""
+    for label, value, kind in rows:
+        xlsx_append(ws, (label, value))
+        ws.cell(row=ws.max_row, column=2).number_format = XLSX_FORMATS[kind]
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths

@@ -40,7 +40,7 @@ from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.notices.models import Campaign, Notice
 from jingsu.payments import attribution
 from jingsu.payments.models import Payment
-from jingsu.reports.common import SENT, XLSX_FORMATS, pct
+from jingsu.reports.common import SENT, XLSX_FORMATS, pct, xlsx_label_rows
 from jingsu.reports.experiments import experiment_row
 from jingsu.stats import Z95, mean_var, newcombe
 
@@ -474,11 +474,7 @@ def render_xlsx(effects: dict[str, Any]) -> bytes:
     if e["year_before"]:
         summary += [("같은 기간 수납(원)", e["year_before"]["this_year"]["amount"], "amount"),
                     ("1년 전 같은 기간 수납(원)", e["year_before"]["year_before"]["amount"], "amount")]
-    for label, value, kind in summary:
-        xlsx_append(ws, (label, value))
-        ws.cell(row=ws.max_row, column=2).number_format = XLSX_FORMATS[kind]
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 22
+    xlsx_label_rows(ws, summary, widths=(28, 22))
     ch = wb.create_sheet("채널별")
     xlsx_append(ch, ["채널", "시도", "발송", "도달", "열람", "실패·불가", "비용(원)"])
     for key, v in e["by_channel"].items():

@@ -44,7 +44,7 @@ from jingsu.korean import josa, kdate, won
 from jingsu.notices import experiments
 from jingsu.notices.models import Campaign, Channel, Experiment, Notice, NoticeLine
 from jingsu.payments.models import Allocation
-from jingsu.reports.common import SENT, XLSX_FORMATS, moment, pct
+from jingsu.reports.common import SENT, XLSX_FORMATS, moment, pct, xlsx_label_rows
 from jingsu.stats import Z95, bonferroni_z, holm, mean_var, newcombe, two_proportion_p, wilson, z_for
 
 SCHEMA = "jingsu.reports.experiment/1"
@@ -601,11 +601,7 @@ def render_experiment_xlsx(report: dict[str, Any]) -> bytes:
         *[("결과", v, "text") for v in (r["verdicts"] or [r["summary"]])],
         *[("주의할 점", c, "text") for c in r["caveats"]],
     ]
-    for label, value, kind in rows:
-        xlsx_append(ws, (label, value))
-        ws.cell(row=ws.max_row, column=2).number_format = XLSX_FORMATS[kind]
-    ws.column_dimensions["A"].width = 20
-    ws.column_dimensions["B"].width = 80
+    xlsx_label_rows(ws, rows, widths=(20, 80))
 
     gs = wb.create_sheet("비교군별 결과")
     head = ["비교군", "이름", "서식 판", "발송 채널", "발송 시각", "안내문", "납부", "납부율", "납부율 하한",
