@@ -119,7 +119,7 @@ def test_a_wording_experiment_from_the_wizard_to_its_report(experiment_world, pa
     page.fill("#id_arm_a_share", "45")
     page.fill("#id_arm_b_name", "체납처분 예고")
     offered = page.locator("#id_arm_b_template option:not([disabled])").all_inner_texts()
-    [label] = [o for o in offered if VARIANT in o and o.startswith("체납안내문")]
+    [label] = [o for o in offered if o.startswith("체납처분 예고 · ") and VARIANT in o]  # the style first
     page.select_option("#id_arm_b_template", label=label)
     page.fill("#id_arm_b_share", "45")
     step.locator("label", has_text="체납액 구간").click()

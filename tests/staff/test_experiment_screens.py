@@ -281,11 +281,11 @@ def test_the_experiment_report_page_its_downloads_and_the_period_table(world, cl
     assert "비교 1건을 함께 보정했습니다" in body and "신뢰수준 95%" in visible_text(body)
     names = {u.get_username() for u in world.users.values()} | {"maker", "checker", "setup"}
     assert problems(visible_text(body), names) == []
-    html = as_(client, world).get(reverse("staff:effects_experiment_download", args=[c.pk, "html"]))
+    html = as_(client, world).get(url, {"download": "html"})
     assert html.status_code == 200 and "attachment" in html["Content-Disposition"] and b"<svg" in html.content
-    xlsx = client.get(reverse("staff:effects_experiment_download", args=[c.pk, "xlsx"]))
+    xlsx = client.get(url, {"download": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
-    assert client.get(reverse("staff:effects_experiment_download", args=[c.pk, "pdf"])).status_code == 404
+    assert client.get(url, {"download": "pdf"})["Content-Type"].startswith("text/html")  # the page, no file
     # the campaign page and the effect report lead to it
     assert url in text(client.get(reverse("staff:campaign_detail", args=[c.pk])))
     assert url in text(client.get(reverse("staff:effects_campaign", args=[c.pk])))
@@ -295,7 +295,8 @@ def test_the_experiment_report_page_its_downloads_and_the_period_table(world, cl
     assert "지난 실험" not in period.split("</title>")[0]  # the table is in the page, not in its title
     # a campaign without an experiment, another jurisdiction's, a role without reports: nothing shown
     plain = Campaign.objects.get(name="11월 체납안내")
-    assert client.get(reverse("staff:effects_experiment", args=[plain.pk])).status_code == 404
+    missing = client.get(reverse("staff:effects_experiment", args=[plain.pk]), {"download": "xlsx"})
+    assert missing.status_code == 200 and "문구 실험(비교군과 실험 설계)이 없습니다" in text(missing)
     other = notices.create_campaign(world.other, name="노원 실험", kind="arrears", as_of=date(2026, 11, 23),
                                     actor="maker", clock=clock)
     assert client.get(reverse("staff:effects_experiment", args=[other.pk])).status_code == 404

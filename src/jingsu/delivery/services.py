@@ -287,8 +287,9 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
         if where is not None:
             qs = qs.filter(where)
         if Arm.objects.filter(send_at__gt=now, campaign__status=Campaign.Status.SENDING).exists():
-            # an experiment's arm sent at its own moment: its notices wait until then, on every channel
-            qs = qs.exclude(notice__arm__send_at__gt=now)
+            # an experiment's arm sent at its own moment: its notices wait until then, on every channel (a subquery,
+            # not a join: PostgreSQL locks no row on the nullable side of an outer join)
+            qs = qs.exclude(notice_id__in=Notice.objects.filter(arm__send_at__gt=now).values("pk"))
         if connection.vendor == "postgresql":
             qs = qs.select_for_update(skip_locked=True)
         attempts = list(qs[:limit])

@@ -38,6 +38,8 @@ ACTION_LABELS: dict[str, str] = {
     "campaign.cancel": "캠페인 취소",
     "campaign.complete": "캠페인 완료",
     "campaign.preview_document": "안내문 미리보기 열람",
+    "experiment.arms": "문구 실험 비교군 설정",
+    "experiment.register": "문구 실험 설계 기록",
     "campaign.sample_view": "안내문 견본 열람",
     "campaign.sample_pdf": "안내문 견본 PDF 열람",
     "template.create": "안내문 서식 새 판",
@@ -202,7 +204,7 @@ TARGET_LABELS: dict[str, str] = {
     "taxpayers.taxpayer": "납세자", "taxpayers.taxpayerci": "연계정보",
     "levies.levy": "부과 건", "levy": "부과 건",
     "notices.campaign": "캠페인", "notices.noticetemplate": "안내문 서식", "notices.notice": "안내문",
-    "notices.noticeline": "안내문 부과 건", "notices.campaignevent": "캠페인 상태 기록", "notices.noticeevent": "안내문 상태 기록",
+    "notices.noticeline": "안내문 부과 건", "notices.arm": "문구 실험 비교군", "notices.experiment": "문구 실험 설계", "notices.campaignevent": "캠페인 상태 기록", "notices.noticeevent": "안내문 상태 기록",
     "delivery.deliveryattempt": "발송 시도", "delivery.deliveryevent": "발송 기록", "delivery.receiptevent": "수신 통지",
     "delivery.receiptrejection": "거부된 수신 통지", "delivery.printbatch": "인쇄 묶음", "delivery.printitem": "인쇄물",
     "delivery.returnedmail": "반송 우편", "delivery.publicnotice": "공시송달", "delivery.resend": "다시 보내기 요청",
@@ -243,7 +245,8 @@ def target_label(target_type: str, target_id: str) -> str:
 
 #: A detail's key → Korean. Keys not here are shown as "그 밖의 항목" (never the key).
 DETAIL_KEYS: dict[str, str] = {
-    "page": "쪽", "reversed": "되돌린 금액",
+    "page": "쪽", "reversed": "되돌린 금액", "arms": "비교군", "stratify": "층화 기준", "style": "문구 유형",
+    "outcome": "주요 결과 지표", "window_days": "관찰 기간(일)", "min_effect": "최소 효과 크기", "baseline": "기준값 예상", "spread": "징수액 표준편차 예상", "confidence": "신뢰수준",
     "accepted": "접수", "accounts": "가상계좌 수", "after": "정정 후", "already_from_bank_feed": "이미 은행 수납으로 기록",
     "already_sent": "이미 발송", "amount": "금액", "approved": "가결 안건", "as_of": "기준일", "asked": "조회 요청",
     "at": "일시", "attempts": "발송 시도", "attempts_removed": "지운 실패 기록", "before": "정정 전", "budget_year": "지급 연도",

@@ -85,7 +85,9 @@ def experiment_refusal() -> str:
 
 
 def _template_label(t: NoticeTemplate) -> str:
-    return f"{Campaign.Kind(t.kind).label} {t.version}판 — {t.name}"
+    """A version as the wizard's lists show it: the wording's style first (what tells the versions apart in a
+    narrow list), then the version and its name."""
+    return f"{t.get_style_display()} · {t.version}판 {t.name}"
 
 
 class TemplateSelect(forms.Select):

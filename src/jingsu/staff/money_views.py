@@ -23,7 +23,7 @@ from urllib.parse import quote
 from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -524,19 +524,25 @@ def effects_period_xlsx(request: StaffRequest) -> HttpResponse:
 # --- an experiment's report (docs/experiments.md) -------------------------------------------------------------------
 
 
-def _experiment(request: StaffRequest, campaign_id: int) -> tuple[Campaign, dict[str, Any]]:
-    campaign = scoped_or_404(request, Campaign, pk=campaign_id)
-    try:
-        return campaign, experiment_report(campaign, now=_clock.now())
-    except NoExperiment as e:
-        raise Http404(str(e)) from e
-
-
 @staff_view("view_reports")
 def effects_experiment(request: StaffRequest, campaign_id: int) -> HttpResponse:
-    """An experiment's report: the frozen pre-registration, the verdicts, each group and each comparison (the full
-    report with its charts, and the workbook, are downloads)."""
-    campaign, r = _experiment(request, campaign_id)
+    """An experiment's report: the frozen pre-registration, the verdicts, each group and each comparison; with
+    `?download=html` the full report with its charts, with `?download=xlsx` the workbook (counts and rates only:
+    nothing about a taxpayer). A campaign without an experiment says so."""
+    campaign = scoped_or_404(request, Campaign, pk=campaign_id)
+    try:
+        r = experiment_report(campaign, now=_clock.now())
+    except NoExperiment as e:
+        return render(request, "staff/effects/experiment.html", {"campaign": campaign, "r": None, "missing": str(e)})
+    download = request.GET.get("download")
+    if download in ("html", "xlsx"):
+        if download == "xlsx":
+            response = HttpResponse(render_experiment_xlsx(r), content_type=XLSX)
+        else:
+            response = HttpResponse(render_experiment_html(r), content_type="text/html; charset=utf-8")
+        filename = f"실험보고서-캠페인{campaign.pk}.{download}"
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return response
     for g in r["groups"]:  # percentages and whole won as people read them
         g["paid_rate_text"], g["read_rate_text"] = pct(g["paid_rate"]), pct(g["read_rate"])
         g["amount_per_notice"] = round(g["amount_per_notice"] or 0)
@@ -544,19 +550,3 @@ def effects_experiment(request: StaffRequest, campaign_id: int) -> HttpResponse:
     pre["confidence_text"] = f"{pre['confidence']:.1%}".replace(".0%", "%")
     pre["power_text"] = "—" if pre["power"] is None else pct(pre["power"])
     return render(request, "staff/effects/experiment.html", {"campaign": campaign, "r": r})
-
-
-@staff_view("view_reports")
-def effects_experiment_download(request: StaffRequest, campaign_id: int, fmt: str) -> HttpResponse:
-    """The experiment's report as a self-contained HTML page with its charts, or as XLSX (counts and rates only:
-    nothing about a taxpayer)."""
-    if fmt not in ("html", "xlsx"):
-        raise Http404("보고서 형식은 html 또는 xlsx입니다.")
-    campaign, r = _experiment(request, campaign_id)
-    if fmt == "xlsx":
-        response = HttpResponse(render_experiment_xlsx(r), content_type=XLSX)
-    else:
-        response = HttpResponse(render_experiment_html(r), content_type="text/html; charset=utf-8")
-    filename = f"실험보고서-캠페인{campaign.pk}.{fmt}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response

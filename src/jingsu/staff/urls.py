@@ -61,8 +61,6 @@ urlpatterns = [
     path("effects/campaigns/<int:campaign_id>/", mv.effects_campaign, name="effects_campaign"),
     path("effects/campaigns/<int:campaign_id>/effects.xlsx", mv.effects_campaign_xlsx, name="effects_campaign_xlsx"),
     path("effects/campaigns/<int:campaign_id>/experiment/", mv.effects_experiment, name="effects_experiment"),
-    path("effects/campaigns/<int:campaign_id>/experiment.<str:fmt>", mv.effects_experiment_download,
-         name="effects_experiment_download"),
     # 세입징수 포상금 (docs/staff-console.md "Rewards screens"): screens need view_rewards, changes their own permission
     # 체납처분 대상 (view_enforcement_worklist): staff/worklist_views.py, docs/enforcement.md
     path("enforcement/", wlv.worklist_view, name="enforcement_worklist"),
