@@ -83,7 +83,7 @@ def test_the_wizard_creates_a_campaign_with_two_arms_and_strata_and_builds_it(wo
     body = text(page)
     assert 'id="campaign-experiment"' in body and "층화 기준: 체납액 구간, 전자 발송 가능 여부" in body
     assert "문자 메시지 → 종이 우편" in body and "2026. 11. 24. 10:00" in body and "캠페인과 같음" in body
-    assert f"{per_arm['B']:,}건" in body and str(variant) in body
+    assert f"{per_arm['B']:,}건" in body and variant.label in body
     assert "실험 설계가 아직 기록되지 않았습니다" in body and 'id="experiment-form"' in body
     no_inline(page)
 

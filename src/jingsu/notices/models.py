@@ -453,6 +453,12 @@ class NoticeTemplate(models.Model):
         return f"{self.get_kind_display()}{style} {self.version}판 ({self.name})"
 
     @property
+    def label(self) -> str:
+        """The version as a list of one kind's versions shows it (the name says the kind and the style): 5판
+        체납안내문 체납처분 예고 서식."""
+        return f"{self.version}판 {self.name}"
+
+    @property
     def body_sha256(self) -> str:
         return hashlib.sha256(self.document_body.encode()).hexdigest()
 

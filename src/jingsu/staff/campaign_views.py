@@ -87,7 +87,7 @@ def experiment_refusal() -> str:
 def _template_label(t: NoticeTemplate) -> str:
     """A version as the wizard's lists show it: the wording's style first (what tells the versions apart in a
     narrow list), then the version and its name."""
-    return f"{t.get_style_display()} · {t.version}판 {t.name}"
+    return f"{t.get_style_display()} · {t.label}"
 
 
 class TemplateSelect(forms.Select):
@@ -725,7 +725,7 @@ def experiment_context(c: Campaign, form: ExperimentForm | None = None) -> dict[
     built = c.status != Campaign.Status.DRAFT
     sizes = experiments.group_sizes(c) if built else {}
     channel_labels = dict(Channel.choices)
-    rows = [{"label": a.label, "name": a.name, "template": str(a.template), "share": a.share,
+    rows = [{"label": a.label, "name": a.name, "template": a.template.label, "share": a.share,
              "channels": " → ".join(channel_labels.get(ch, ch) for ch in a.channels) if a.channels else
              "캠페인과 같음", "send_at": a.send_at, "notices": sizes.get(a.label)} for a in arms]
     exp = Experiment.objects.filter(campaign=c).first()
