@@ -375,3 +375,15 @@ def browser_login(page, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+
+
+def console_login(page, username: str) -> None:
+    """Log in and land on the console's first page."""
+    browser_login(page, username)
+    page.wait_for_url(re.compile(r"/staff/$"))
+
+
+def console_logout(page) -> None:
+    """Log out from the console's header; back at the login form."""
+    page.click("form.console-logout button")
+    page.wait_for_selector("#id_username")

@@ -27,8 +27,8 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
-from _staff_helpers import HOME, browser_login, orm, shot
-from test_words import _names, problems, visible_text
+from _staff_helpers import HOME, console_login, console_logout, orm, shot
+from test_words import _names, korean_main
 
 from _step_notices import mark_sent, sent_demand
 from jingsu.clock import SEOUL, today
@@ -127,21 +127,7 @@ def enforcement_world(browser_world, clock):
 # --- what a person does ----------------------------------------------------------------------------------------------
 
 
-def _login(page, username):
-    browser_login(page, username)
-    page.wait_for_url(re.compile(r"/staff/$"))
-
-
-def _logout(page):
-    page.click("form.console-logout button")
-    page.wait_for_selector("#id_username")
-
-
-def _korean(page, names) -> str:
-    """The page's main text; fails on English words or bracketed particles anywhere a person reads."""
-    found = problems(visible_text(page.content()), names)
-    assert found == [], (page.url, found)
-    return page.inner_text("main")
+_login, _logout, _korean = console_login, console_logout, korean_main
 
 
 def _messages(page) -> str:

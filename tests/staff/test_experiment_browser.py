@@ -16,8 +16,8 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from _staff_helpers import HOME, SCREENSHOTS, browser_login, orm, shot
-from test_words import _names, problems, visible_text
+from _staff_helpers import HOME, SCREENSHOTS, console_login, console_logout, orm, shot
+from test_words import _names, korean_main
 
 from _money import pay_levy
 from jingsu.core import crypto
@@ -60,21 +60,7 @@ def experiment_world(browser_world, clock):
     return browser_world
 
 
-def _login(page, username):
-    browser_login(page, username)
-    page.wait_for_url(re.compile(r"/staff/$"))
-
-
-def _logout(page):
-    page.click("form.console-logout button")
-    page.wait_for_selector("#id_username")
-
-
-def _korean(page, names) -> str:
-    """The page's main text; fails on English words or bracketed particles anywhere a person reads."""
-    found = problems(visible_text(page.content()), names)
-    assert found == [], (page.url, found)
-    return page.inner_text("main")
+_login, _logout, _korean = console_login, console_logout, korean_main
 
 
 def _part(page, selector: str, name: str) -> None:

@@ -260,3 +260,10 @@ def test_the_reader_checks_what_a_person_sees_and_only_that():
     # what is allowed, and names people gave
     assert problems("PDF 내려받기 · KT 공인알림문자 · www.wetax.go.kr · clerk-11260 · 문서번호 N0123456789ABCDEF0123", {"clerk-11260"}) == []
     assert shown(0.9977, "0.00%") == "99.77%" and shown(2026, "0") == "2026" and shown(1234560, "#,##0") == "1,234,560"
+
+
+def korean_main(page, names) -> str:
+    """A browser page's main text; fails on English words or bracketed particles anywhere a person reads."""
+    found = problems(visible_text(page.content()), names)
+    assert found == [], (page.url, found)
+    return page.inner_text("main")
