@@ -4,7 +4,8 @@ One definition each:
 
 - `wilson`: Wilson score interval for a proportion (Wilson 1927).
 - `newcombe`: difference of two proportions with Newcombe's hybrid score interval (Newcombe 1998, method 10).
-- `mean_var`: mean and sample variance; `welch`: difference of two means with Welch's normal interval.
+- `mean_var`: mean and sample variance; `welch`: difference of two means and its standard error (Welch's normal
+  interval is difference ± z·se); `normal_p`: the two-sided p-value of that z.
 - `two_proportion_p`: two-sided p-value of the pooled two-proportion z-test (the test whose decision the
   interval above accompanies).
 - `holm`: Holm's step-down adjustment of p-values (Holm 1979) — controls the family-wise error rate under any
@@ -62,13 +63,20 @@ def mean_var(values: Sequence[int | float]) -> tuple[float, float]:
     return mean, var
 
 
-def welch(a: Sequence[int | float], b: Sequence[int | float], z: float = Z95) -> tuple[float, float, float]:
-    """Difference of means mean(a) − mean(b) with Welch's normal interval: (difference, low, high)."""
+def welch(a: Sequence[int | float], b: Sequence[int | float]) -> tuple[float, float]:
+    """Difference of means mean(a) − mean(b) and its standard error (Welch): (difference, se); the interval is
+    difference ± z·se."""
     m1, v1 = mean_var(a)
     m2, v2 = mean_var(b)
     se = math.sqrt(v1 / len(a) + v2 / len(b)) if a and b else 0.0
-    d = m1 - m2
-    return d, d - z * se, d + z * se
+    return m1 - m2, se
+
+
+def normal_p(difference: float, se: float) -> float:
+    """Two-sided p-value of a normal z = difference / se (0 or 1 when the spread is nil)."""
+    if se == 0:
+        return 1.0 if difference == 0 else 0.0
+    return 2 * (1 - _N.cdf(abs(difference / se)))
 
 
 def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:

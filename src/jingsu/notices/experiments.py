@@ -29,7 +29,7 @@ from jingsu.clock import Clock
 from jingsu.core import audit
 from jingsu.korean import josa
 from jingsu.notices.documents import missing_required_items, wording_problems
-from jingsu.notices.models import Arm, Campaign, Channel, Experiment, Notice, NoticeTemplate
+from jingsu.notices.models import Arm, Campaign, Experiment, Notice, NoticeTemplate, channel_order_problem
 from jingsu.stats import power_two_means, power_two_proportions
 from jingsu.taxpayers.models import Taxpayer, TaxpayerCI
 
@@ -58,11 +58,10 @@ class ArmSpec:
 
 
 def check_channels(channels: list[str]) -> None:
-    """A channel order: known channels, no repeats, paper last (the rule create_campaign applies too)."""
-    if not channels or len(set(channels)) != len(channels) or set(channels) - set(Channel.values):
-        raise ExperimentError(f"발송 채널은 {', '.join(Channel.labels)} 중에서 중복 없이 골라야 합니다.")
-    if Channel.PAPER in channels and channels[-1] != Channel.PAPER:
-        raise ExperimentError("종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
+    """An arm's channel order follows the campaign's rule (`channel_order_problem`)."""
+    problem = channel_order_problem(channels)
+    if problem:
+        raise ExperimentError(problem)
 
 
 def set_arms(campaign: Campaign, arms: list[ArmSpec], *, stratify: list[str] | None = None, actor: str,

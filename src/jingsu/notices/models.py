@@ -47,6 +47,20 @@ def default_channels() -> list[str]:
     return list(Channel.values)
 
 
+#: why paper comes last in any channel order (the form on screen says it beside the field)
+PAPER_LAST = "종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다)."
+
+
+def channel_order_problem(channels: list[str]) -> str | None:
+    """What is wrong with a channel order (Korean), or None: known channels, none twice, paper last. The one rule a
+    campaign's order (notices.services.create_campaign) and an experiment arm's (notices.experiments) follow."""
+    if not channels or len(set(channels)) != len(channels) or set(channels) - set(Channel.values):
+        return f"발송 채널은 {', '.join(Channel.labels)} 중에서 중복 없이 골라야 합니다."
+    if Channel.PAPER in channels and channels[-1] != Channel.PAPER:
+        return PAPER_LAST
+    return None
+
+
 class Campaign(models.Model):
     MailClass = MailClass
     MACHINE: ClassVar[Machine]  # CAMPAIGN_MACHINE, below

@@ -52,6 +52,7 @@ from jingsu.notices.models import (
     Notice,
     NoticeLine,
     NoticeTemplate,
+    channel_order_problem,
     default_channels,
 )
 from jingsu.taxpayers.models import Taxpayer
@@ -138,10 +139,9 @@ def create_campaign(
     if not 1 <= read_deadline_days <= 30:
         raise CampaignError("열람 기한은 1–30일 사이여야 합니다.")
     channels = default_channels() if channels is None else list(channels)
-    if not channels or len(set(channels)) != len(channels) or set(channels) - set(Channel.values):
-        raise CampaignError(f"발송 채널은 {', '.join(Channel.values)} 중에서 중복 없이 골라야 합니다.")
-    if Channel.PAPER in channels and channels[-1] != Channel.PAPER:
-        raise CampaignError("종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
+    problem = channel_order_problem(channels)
+    if problem:
+        raise CampaignError(problem)
     if mail_class not in MailClass.values:
         raise CampaignError(f"알 수 없는 우편 종류: {mail_class}")
     window = {}

@@ -30,10 +30,7 @@ from __future__ import annotations
 
 import html
 import io
-import math
-from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from statistics import NormalDist
 from typing import Any
 
 from django.db.models import Min, Sum
@@ -45,7 +42,7 @@ from jingsu.notices import experiments
 from jingsu.notices.models import Campaign, Channel, Experiment, Notice, NoticeLine
 from jingsu.payments.models import Allocation
 from jingsu.reports.common import SENT, XLSX_FORMATS, moment, pct, xlsx_label_rows
-from jingsu.stats import Z95, bonferroni_z, holm, mean_var, newcombe, two_proportion_p, wilson, z_for
+from jingsu.stats import Z95, bonferroni_z, holm, newcombe, normal_p, two_proportion_p, welch, wilson, z_for
 
 SCHEMA = "jingsu.reports.experiment/1"
 CONTROL = "control"
@@ -74,7 +71,6 @@ ADJUSTMENT_TEXT = (
     "신뢰구간은 본페로니 방법으로 넓혀 모든 구간이 동시에 성립하게 했습니다. 두 방법 모두 보수적이지만 "
     "비교가 몇 건뿐이라 손실이 작습니다."
 )
-_N = NormalDist()
 
 
 class NoExperiment(Exception):
@@ -233,9 +229,9 @@ def _comparisons(exp: Experiment, groups: list[dict[str, Any]], members: dict[st
             rate = {"difference": round(d, 6), "interval": [round(lo, 6), round(hi, 6)],
                     "interval_95": [round(lo95, 6), round(hi95, 6)],
                     "p": two_proportion_p(gb["paid"], gb["n"], ga["paid"], ga["n"])}
-            d, se = _welch_se(amounts_b, amounts_a)
+            d, se = welch(amounts_b, amounts_a)
             amount = {"difference": round(d, 2), "interval": [round(d - z * se, 2), round(d + z * se, 2)],
-                      "interval_95": [round(d - Z95 * se, 2), round(d + Z95 * se, 2)], "p": _welch_p(d, se)}
+                      "interval_95": [round(d - Z95 * se, 2), round(d + Z95 * se, 2)], "p": normal_p(d, se)}
         out.append({"b": b, "a": a, "b_label": gb["label"], "a_label": ga["label"], "paid": rate, "amount": amount})
     for outcome in ("paid", "amount"):
         present = [c for c in out if c[outcome] is not None]
@@ -251,20 +247,6 @@ def _comparisons(exp: Experiment, groups: list[dict[str, Any]], members: dict[st
     adjustment = {**ADJUSTMENT, "comparisons": m, "family_confidence": exp.confidence, "z": round(z, 6),
                   "per_comparison_confidence": round(1 - alpha / max(m, 1), 6), "reference_confidence": 0.95}
     return out, adjustment
-
-
-def _welch_se(a: Sequence[int], b: Sequence[int]) -> tuple[float, float]:
-    """mean(a) − mean(b) and its standard error (Welch; the one `stats.welch` makes its interval from)."""
-    m1, v1 = mean_var(a)
-    m2, v2 = mean_var(b)
-    return m1 - m2, math.sqrt(v1 / len(a) + v2 / len(b))
-
-
-def _welch_p(d: float, se: float) -> float:
-    """Two-sided p-value of Welch's normal z for a difference of means (0 or 1 when the spread is nil)."""
-    if se == 0:
-        return 1.0 if d == 0 else 0.0
-    return 2 * (1 - _N.cdf(abs(d / se)))
 
 
 # --- words -----------------------------------------------------------------------------------------------------------

@@ -45,7 +45,16 @@ from jingsu.notices import experiments
 from jingsu.notices import services as campaigns
 from jingsu.notices.documents import MEASURES, measure_content
 from jingsu.notices.experiments import ArmSpec, ExperimentError
-from jingsu.notices.models import Arm, Campaign, Experiment, MailClass, Notice, NoticeLine, NoticeTemplate
+from jingsu.notices.models import (
+    PAPER_LAST,
+    Arm,
+    Campaign,
+    Experiment,
+    MailClass,
+    Notice,
+    NoticeLine,
+    NoticeTemplate,
+)
 from jingsu.staff.access import (
     CONSOLE_CLOCK as _clock,  # the runtime's clock (core.runtime); tests install their own
 )
@@ -331,7 +340,7 @@ class CampaignForm(forms.Form):
         given = [(i, ch) for i, ch in enumerate(chosen, start=1) if ch]
         if any(ch == Channel.PAPER for _, ch in given[:-1]):
             i = next(i for i, ch in given if ch == Channel.PAPER)
-            self.add_error(f"{prefix}{i}", "종이 우편은 마지막 순위여야 합니다 (종이로 보낸 뒤에는 다음 채널이 없습니다).")
+            self.add_error(f"{prefix}{i}", PAPER_LAST)
 
     def channels(self, prefix: str = "channel_") -> list[str]:
         """The channel order, in the order chosen, without the empty steps."""
