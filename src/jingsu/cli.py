@@ -28,6 +28,8 @@ USAGE = """사용법: jingsu <명령> [옵션]
   serve           직원 콘솔과 납세자 열람 포털 (데모 사용자 생성)
   simulator       외부 기관 시뮬레이터 HTTP 서버
   worker          백그라운드 작업자 (Celery; CELERY_BROKER_URL 필요)
+  check-deploy    운영 설정 검사 (개발용 비밀값·디버그·HTTPS·암호화 키)
+  keys            개인정보 암호화 키: 상태, 새 키로 다시 암호화
   migrate         데이터베이스 준비
   (그 밖의 Django 관리 명령도 사용할 수 있습니다)
 """

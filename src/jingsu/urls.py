@@ -4,6 +4,7 @@ from jingsu.core import views as core_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("", include("jingsu.delivery.urls")),
     path("", include("jingsu.portal.urls")),
     path("", include("jingsu.payments.urls")),

@@ -9,7 +9,9 @@ development fallback keeps them in a file under ./var).
 - `secret_problems()` lists what is wrong (id, Korean message);
 - `jingsu check --deploy` reports each as an Error (the system check below, any DEBUG);
 - `enforce_at_startup()` — called by the WSGI application (gunicorn) and by `jingsu serve` — refuses to start with
-  DEBUG off and warns with DEBUG on (`JINGSU_DEBUG=1` is the explicit development path).
+  DEBUG off and warns with DEBUG on (`JINGSU_DEBUG=1` is the explicit development path);
+- `deploy_problems()` — what `jingsu check-deploy` refuses (the systemd units in deploy/ run it before every start):
+  the secrets above, and DEBUG on, SQLite, plain HTTP outside this machine, no broker.
 """
 
 from __future__ import annotations
@@ -85,3 +87,44 @@ def enforce_at_startup(overrides: Mapping[str, str] | None = None) -> None:
     if not settings.DEBUG:
         raise ImproperlyConfigured(message(problems))
     log.warning("DEBUG: %s", message(problems))
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def _is_local(host: str) -> bool:
+    host = host.strip().lower().split(":")[0] if not host.startswith("[") else host.split("]")[0] + "]"
+    return host in _LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
+
+
+def deploy_problems() -> list[tuple[str, str]]:
+    """(check id, Korean message) per setting that must not run in production (`jingsu check-deploy`)."""
+    from urllib.parse import urlsplit
+
+    problems = secret_problems()
+    if settings.DEBUG:
+        problems.append(("jingsu.E010", "디버그 모드(JINGSU_DEBUG=1)가 켜져 있습니다. 오류 화면에 설정과 요청 내용이 "
+                                        "드러납니다. 운영에서는 JINGSU_DEBUG를 지우십시오."))
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        problems.append(("jingsu.E011", "데이터베이스가 SQLite입니다. 운영에는 PostgreSQL(DATABASE_URL)이 필요합니다."))
+    outside = sorted(h for h in settings.ALLOWED_HOSTS if not _is_local(h))
+    if outside and not settings.SECURE_SSL_REDIRECT:
+        problems.append(("jingsu.E012", f"이 기계 밖({', '.join(outside)})에서 접속을 받는데 HTTPS가 꺼져 있습니다. "
+                                        "TLS를 nginx에서 끝내고 JINGSU_HTTPS=1, JINGSU_TRUSTED_PROXY_COUNT=1을 설정하십시오."))
+    portal = urlsplit(settings.JINGSU_PORTAL_URL)
+    if portal.scheme != "https" and not _is_local(portal.hostname or ""):
+        problems.append(("jingsu.E013", f"납세자에게 보내는 열람 주소(JINGSU_PORTAL_URL={settings.JINGSU_PORTAL_URL})가 "
+                                        "https://로 시작하지 않습니다."))
+    provider = urlsplit(settings.JINGSU_PROVIDER_URL or "")
+    if not settings.JINGSU_PROVIDER_URL:
+        problems.append(("jingsu.E014", "외부 기관 주소(JINGSU_PROVIDER_URL)가 설정되지 않았습니다."))
+    elif provider.scheme != "https" and not _is_local(provider.hostname or ""):
+        problems.append(("jingsu.E015", f"외부 기관 주소(JINGSU_PROVIDER_URL={settings.JINGSU_PROVIDER_URL})가 "
+                                        "https://로 시작하지 않습니다. 개인정보(CI)가 평문으로 오갑니다."))
+    if not settings.CELERY_BROKER_URL:
+        problems.append(("jingsu.E016", "작업 대기열(CELERY_BROKER_URL)이 없습니다. 운영에서는 RabbitMQ(amqp://…)나 "
+                                        "Redis를 설정하고 jingsu worker를 띄우십시오."))
+    if not settings.REDIS_URL:
+        problems.append(("jingsu.E017", "REDIS_URL이 없습니다. 여러 프로세스가 세션과 발송 속도 제한을 나누려면 "
+                                        "Redis가 필요합니다."))
+    return problems

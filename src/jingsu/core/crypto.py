@@ -22,7 +22,9 @@ from django.conf import settings
 
 
 @lru_cache(maxsize=1)
-def _keys() -> tuple[MultiFernet, bytes, bytes]:
+def _keys() -> tuple[MultiFernet, bytes, bytes, tuple[Fernet, ...]]:
+    """(every key for decrypting, the first for encrypting; the lookup-hash key; the CI hash key; each Fernet key in
+    order)."""
     pii = settings.JINGSU_PII_KEYS
     lookup = settings.JINGSU_LOOKUP_KEY
     ci_lookup = getattr(settings, "JINGSU_CI_LOOKUP_KEY", "")
@@ -31,8 +33,9 @@ def _keys() -> tuple[MultiFernet, bytes, bytes]:
         pii = pii or stored["pii"]
         lookup = lookup or stored["lookup"]
         ci_lookup = ci_lookup or stored["ci_lookup"]
-    fernet = MultiFernet([Fernet(k.strip().encode()) for k in pii.split(",") if k.strip()])
-    return fernet, base64.urlsafe_b64decode(lookup.encode()), base64.urlsafe_b64decode(ci_lookup.encode())
+    fernets = tuple(Fernet(k.strip().encode()) for k in pii.split(",") if k.strip())
+    return (MultiFernet(list(fernets)), base64.urlsafe_b64decode(lookup.encode()),
+            base64.urlsafe_b64decode(ci_lookup.encode()), fernets)
 
 
 def dev_keys() -> dict[str, str]:
@@ -97,3 +100,34 @@ def mask_registration_number(digits: str) -> str:
     if len(digits) == 10:
         return f"{digits[:3]}-{digits[3:5]}-*****"
     return "*" * len(digits)
+
+
+# --- key rotation (`jingsu keys rotate`, docs/operations.md "Keys") ----------------------------------------------
+class RotationError(Exception):
+    """A token failed its check after re-encryption (Korean message)."""
+
+
+def key_count() -> int:
+    return len(_keys()[3])
+
+
+def encrypted_with_primary(token: str) -> bool:
+    """Whether the first (encrypting) key alone opens this token."""
+    from cryptography.fernet import InvalidToken
+
+    try:
+        _keys()[3][0].decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def rotate_token(token: str) -> tuple[str, str]:
+    """(the token re-encrypted under the first key, its plaintext); the new token is checked to open with the first
+    key alone and to hold the same plaintext."""
+    fernet = _keys()[0]
+    plaintext = fernet.decrypt(token.encode())
+    new = fernet.rotate(token.encode())
+    if _keys()[3][0].decrypt(new) != plaintext:  # pragma: no cover - cryptography's own guarantee
+        raise RotationError("새 키로 다시 암호화한 값이 원래 값과 다릅니다.")
+    return new.decode(), plaintext.decode()

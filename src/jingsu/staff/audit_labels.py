@@ -23,6 +23,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from jingsu.core import keys
 from jingsu.core.formats import kdate, won
 
 ACTION_LABELS: dict[str, str] = {
@@ -98,6 +99,7 @@ ACTION_LABELS: dict[str, str] = {
     "roll.upload.confirm": "체납 자료 가져오기 확정",
     "roll.upload.swept": "멈춘 체납 자료 작업 정리",
     "roll.import": "체납 자료 가져오기",
+    "keys.rotate": "개인정보 암호화 키 교체",
     # collection rewards
     "reward.official.add": "포상금 대상 직원 등록",
     "reward.civilian.add": "민간인 신고자 등록",
@@ -279,6 +281,8 @@ DETAIL_KEYS: dict[str, str] = {
     "was": "이전 상태", "year": "연도",
     "measure": "처분", "on": "단계 일자", "request": "단계 변경 요청", "reward_actions": "포상금 체납처분 기록",
     "reasons": "해제 사유", "changed": "바뀐 사실",
+    "columns": "암호화 항목", "values": "값 수", "rotated": "새 키로 다시 암호화", "old_key": "이전 키로 남은 값",
+    **keys.COLUMN_LABELS,
 }
 #: Keys not shown: the stored file's random server name (the upload's record has it).
 #: and an enforcement case's evaluation snapshot (the law's answer in codes; the case's history shows it in words).
