@@ -27,7 +27,8 @@ USAGE = """사용법: jingsu <명령> [옵션]
   office          발신 부서·팀·문의 전화, 분할 납부 기준 (자치단체별)
   serve           직원 콘솔과 납세자 열람 포털 (데모 사용자 생성)
   simulator       외부 기관 시뮬레이터 HTTP 서버
-  worker          백그라운드 작업자 (Celery; CELERY_BROKER_URL 필요)
+  worker          백그라운드 작업자 (Celery; CELERY_BROKER_URL 필요; -Q delivery 처럼 대기열 지정)
+  beat            정기 작업 시계 (배포 전체에 하나만: 둘째는 시작하지 않음)
   check-deploy    운영 설정 검사 (개발용 비밀값·디버그·HTTPS·암호화 키)
   keys            개인정보 암호화 키: 상태, 새 키로 다시 암호화
   migrate         데이터베이스 준비
@@ -62,8 +63,19 @@ def main(argv: list[str] | None = None) -> int:
         if not app.conf.broker_url or app.conf.task_always_eager:
             print("CELERY_BROKER_URL이 설정되지 않았습니다. 작업은 요청한 프로세스 안에서 바로 실행됩니다.", file=sys.stderr)
             return 2
+        if not any(a == "-Q" or a.startswith(("-Q", "--queues")) for a in rest):
+            from django.conf import settings
+
+            rest = ["-Q", ",".join(settings.CELERY_QUEUES_ALL), *rest]
         app.worker_main(["worker", "--loglevel=INFO", *rest])
         return 0
+    if command == "beat":
+        import django
+
+        django.setup()
+        from jingsu.core.beat import run_beat
+
+        return run_beat(rest)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["jingsu", command.replace("-", "_"), *rest])

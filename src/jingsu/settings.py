@@ -181,6 +181,20 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Queues by kind of work, so that a long roll import or campaign build never holds up sending or the bank feed: run
+# workers per queue on as many machines as needed (`jingsu worker -Q delivery`, deploy/systemd/jingsu-worker@.service).
+# `jingsu worker` without -Q consumes all of them. Callbacks (receipts, 간편결제 notices) are answered in the web
+# process itself and need no queue.
+CELERY_QUEUES_ALL = ("delivery", "payments", "documents", "imports")
+CELERY_TASK_DEFAULT_QUEUE = "delivery"
+CELERY_TASK_ROUTES = {
+    "jingsu.delivery.print_batch": {"queue": "documents"},
+    "jingsu.delivery.*": {"queue": "delivery"},
+    "jingsu.payments.*": {"queue": "payments"},
+    "jingsu.assistance.*": {"queue": "payments"},
+    "jingsu.notices.*": {"queue": "documents"},
+    "jingsu.staff.*": {"queue": "imports"},
+}
 # `jingsu worker --beat` (or a separate `celery beat`) runs the delivery cycle on the workers.
 CELERY_BEAT_SCHEDULE = {
     "start-scheduled": {"task": "jingsu.delivery.start_scheduled", "schedule": 30.0},
