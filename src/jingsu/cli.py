@@ -30,6 +30,7 @@ USAGE = """사용법: jingsu <명령> [옵션]
   worker          백그라운드 작업자 (Celery; CELERY_BROKER_URL 필요; -Q delivery 처럼 대기열 지정)
   beat            정기 작업 시계 (배포 전체에 하나만: 둘째는 시작하지 않음)
   check-deploy    운영 설정 검사 (개발용 비밀값·디버그·HTTPS·암호화 키)
+  create-admin    새 자치단체의 시스템관리자 계정 (한 번 쓰는 비밀번호 설정 주소)
   keys            개인정보 암호화 키: 상태, 새 키로 다시 암호화
   migrate         데이터베이스 준비
   (그 밖의 Django 관리 명령도 사용할 수 있습니다)
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
-        from jingsu.core.beat import run_beat
+        from jingsu.ops.beat import run_beat
 
         return run_beat(rest)
     from django.core.management import execute_from_command_line

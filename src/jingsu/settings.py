@@ -195,7 +195,7 @@ CELERY_TASK_ROUTES = {
     "jingsu.notices.*": {"queue": "documents"},
     "jingsu.staff.*": {"queue": "imports"},
 }
-# `jingsu worker --beat` (or a separate `celery beat`) runs the delivery cycle on the workers.
+# `jingsu beat` (one per deployment, jingsu.ops.beat) queues the delivery cycle for the workers on this schedule.
 CELERY_BEAT_SCHEDULE = {
     "start-scheduled": {"task": "jingsu.delivery.start_scheduled", "schedule": 30.0},
     "send-queued": {"task": "jingsu.delivery.send_queued", "schedule": 10.0},

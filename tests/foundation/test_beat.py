@@ -1,5 +1,5 @@
 """`jingsu beat` runs once per deployment: a second one refuses to start while the first lives, and the lock goes
-with the first's process however it dies (jingsu.core.beat)."""
+with the first's process however it dies (jingsu.ops.beat)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ the cycle goes on with the next step; the loop never ends on one (`--once` exits
 uploads stuck in validation or import (their worker died) and, when there is no broker, runs the roll uploads'
 waiting steps (validation, import: the console never runs them in the web request).
 Several dispatch processes (or Celery workers) can run at once: work is claimed with SKIP LOCKED on PostgreSQL and
-every move is guarded, so nothing is sent twice. With a broker, `jingsu worker --beat` runs the same cycle as tasks.
+every move is guarded, so nothing is sent twice. With a broker, `jingsu beat` queues the same cycle as tasks for `jingsu worker`.
 """
 
 from __future__ import annotations
