@@ -100,6 +100,8 @@ ACTION_LABELS: dict[str, str] = {
     "roll.upload.swept": "멈춘 체납 자료 작업 정리",
     "roll.import": "체납 자료 가져오기",
     "keys.rotate": "개인정보 암호화 키 교체",
+    "backup.create": "백업 만들기",
+    "backup.verify": "백업 복원 확인",
     # collection rewards
     "reward.official.add": "포상금 대상 직원 등록",
     "reward.civilian.add": "민간인 신고자 등록",
@@ -283,6 +285,7 @@ DETAIL_KEYS: dict[str, str] = {
     "reasons": "해제 사유", "changed": "바뀐 사실",
     "columns": "암호화 항목", "values": "값 수", "rotated": "새 키로 다시 암호화", "old_key": "이전 키로 남은 값",
     **keys.COLUMN_LABELS,
+    "ok": "이상 없음",
 }
 #: Keys not shown: the stored file's random server name (the upload's record has it).
 #: and an enforcement case's evaluation snapshot (the law's answer in codes; the case's history shows it in words).
