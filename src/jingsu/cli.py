@@ -32,6 +32,8 @@ USAGE = """사용법: jingsu <명령> [옵션]
   check-deploy    운영 설정 검사 (개발용 비밀값·디버그·HTTPS·암호화 키)
   create-admin    새 자치단체의 시스템관리자 계정 (한 번 쓰는 비밀번호 설정 주소)
   keys            개인정보 암호화 키: 상태, 새 키로 다시 암호화
+  backup          데이터베이스 백업 만들기·복원 확인
+  retention       보유 기간이 끝난 개인정보 파기 (먼저 --dry-run)
   migrate         데이터베이스 준비
   (그 밖의 Django 관리 명령도 사용할 수 있습니다)
 """

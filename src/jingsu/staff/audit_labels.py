@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from jingsu.core import keys
 from jingsu.core.formats import kdate, won
+from jingsu.taxpayers.models import RETENTION_HOLDS
 
 ACTION_LABELS: dict[str, str] = {
     # campaigns and notices
@@ -102,6 +103,8 @@ ACTION_LABELS: dict[str, str] = {
     "keys.rotate": "개인정보 암호화 키 교체",
     "backup.create": "백업 만들기",
     "backup.verify": "백업 복원 확인",
+    "taxpayer.destroy": "납세자 개인정보 파기",
+    "retention.run": "보유 기간 정리",
     # collection rewards
     "reward.official.add": "포상금 대상 직원 등록",
     "reward.civilian.add": "민간인 신고자 등록",
@@ -285,7 +288,8 @@ DETAIL_KEYS: dict[str, str] = {
     "reasons": "해제 사유", "changed": "바뀐 사실",
     "columns": "암호화 항목", "values": "값 수", "rotated": "새 키로 다시 암호화", "old_key": "이전 키로 남은 값",
     **keys.COLUMN_LABELS,
-    "ok": "이상 없음",
+    "ok": "이상 없음", "last_event": "마지막 사건일", "basis": "근거", "destroyed": "파기", "kept": "보유",
+    **RETENTION_HOLDS,
 }
 #: Keys not shown: the stored file's random server name (the upload's record has it).
 #: and an enforcement case's evaluation snapshot (the law's answer in codes; the case's history shows it in words).

@@ -173,9 +173,13 @@ def taxpayer_reveal(request: StaffRequest, taxpayer_id: int) -> HttpResponse:
     form = RevealForm(request.POST or None)
     revealed = ""
     if request.method == "POST" and form.is_valid():
-        digits = taxpayer_services.reveal_registration_number(
-            taxpayer, actor=request.user.get_username(), reason=form.cleaned_data["reason"], clock=CONSOLE_CLOCK)
-        revealed = queries.format_registration_number(digits)
+        try:
+            digits = taxpayer_services.reveal_registration_number(
+                taxpayer, actor=request.user.get_username(), reason=form.cleaned_data["reason"], clock=CONSOLE_CLOCK)
+        except ValueError as e:  # destroyed at the end of its retention period
+            form.add_error(None, str(e))
+        else:
+            revealed = queries.format_registration_number(digits)
     return render(request, "staff/taxpayer_reveal.html", {"t": taxpayer, "form": form, "revealed": revealed})
 
 

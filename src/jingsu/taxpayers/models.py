@@ -12,8 +12,25 @@ from django.db import models
 from jingsu.core import crypto
 from jingsu.core.models import Jurisdiction
 
+#: Why a taxpayer's identity is still kept after its retention period could have ended (jingsu.ops.retention), in
+#: the order its report lists them; the audit screen reads the same words.
+RETENTION_HOLDS = {
+    "open_levy": "체납·징수 중인 부과 건",
+    "open_case": "진행 중인 체납처분",
+    "refund_pending": "환급 대기",
+    "installments": "분할 납부",
+    "callback_open": "처리 중인 연락 요청",
+    "notice_in_delivery": "발송 중인 안내문",
+    "within_period": "보유 기간 안",
+    "no_rule": "보유 기간을 정할 법령 없음(확인 필요)",
+}
+
 
 class Taxpayer(models.Model):
+    #: name and masked number of a taxpayer whose identity was destroyed at the end of its retention period
+    #: (jingsu.ops.retention; the encrypted number is then empty)
+    DESTROYED = "(파기)"
+
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", "개인"
         CORPORATION = "corporation", "법인"
@@ -40,6 +57,10 @@ class Taxpayer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.registration_masked})"
+
+    @property
+    def destroyed(self) -> bool:
+        return self.registration_masked == self.DESTROYED
 
     def reveal_registration_number(self) -> str:
         """Plaintext number. Call only through taxpayers.services.reveal_registration_number, which audits."""

@@ -13,6 +13,8 @@ def reveal_registration_number(taxpayer: Taxpayer, *, actor: str, reason: str, c
     """The plaintext registration number, for a stated reason; writes an audit row first."""
     if not reason.strip():
         raise ValueError("열람 사유를 입력해야 합니다.")
+    if taxpayer.destroyed:
+        raise ValueError("보유 기간이 끝나 파기된 정보입니다.")
     with transaction.atomic():
         audit.record(
             "taxpayer.reveal_registration_number",
