@@ -34,6 +34,7 @@ USAGE = """사용법: jingsu <명령> [옵션]
   keys            개인정보 암호화 키: 상태, 새 키로 다시 암호화
   backup          데이터베이스 백업 만들기·복원 확인
   retention       보유 기간이 끝난 개인정보 파기 (먼저 --dry-run)
+  access-review   접속기록 월간 점검 (개인정보 보호책임자용 XLSX)
   migrate         데이터베이스 준비
   (그 밖의 Django 관리 명령도 사용할 수 있습니다)
 """

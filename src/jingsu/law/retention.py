@@ -34,3 +34,11 @@ def access_log_years(jurisdiction: str, on: date) -> tuple[int, str]:
     p = params.get(jurisdiction, "retention.access_log_years", on)
     assert isinstance(p.value, int)
     return p.value, p.ref
+
+
+def working_hours(jurisdiction: str, on: date) -> tuple[int, int, str]:
+    """(start hour, end hour, legal reference) of an official's working day on `on` (지방공무원 복무규정 제2조①)."""
+    start = params.get(jurisdiction, "office_hours.start_hour", on)
+    end = params.get(jurisdiction, "office_hours.end_hour", on)
+    assert isinstance(start.value, int) and isinstance(end.value, int)
+    return start.value, end.value, start.ref

@@ -105,6 +105,7 @@ ACTION_LABELS: dict[str, str] = {
     "backup.verify": "백업 복원 확인",
     "taxpayer.destroy": "납세자 개인정보 파기",
     "retention.run": "보유 기간 정리",
+    "staff.access_review": "접속기록 월간 점검",
     # collection rewards
     "reward.official.add": "포상금 대상 직원 등록",
     "reward.civilian.add": "민간인 신고자 등록",
@@ -288,7 +289,8 @@ DETAIL_KEYS: dict[str, str] = {
     "reasons": "해제 사유", "changed": "바뀐 사실",
     "columns": "암호화 항목", "values": "값 수", "rotated": "새 키로 다시 암호화", "old_key": "이전 키로 남은 값",
     **keys.COLUMN_LABELS,
-    "ok": "이상 없음", "last_event": "마지막 사건일", "basis": "근거", "destroyed": "파기", "kept": "보유",
+    "ok": "이상 없음", "month": "점검한 달", "staff_accounts": "직원 계정 수", "unusual": "평소보다 많은 열람", "late_reveals": "근무시간 외 등록번호 열람",
+    "downloads": "내려받기", "last_event": "마지막 사건일", "basis": "근거", "destroyed": "파기", "kept": "보유",
     **RETENTION_HOLDS,
 }
 #: Keys not shown: the stored file's random server name (the upload's record has it).
