@@ -66,3 +66,59 @@ def pay(db, clock):
         return pay_levy(levy, amount, on, clock=clock)
 
     return pay
+
+
+# --- no personal data in the suite's log output (issue #19 §5) --------------------------------------------------------
+class _PersonalDataInLogs:
+    """A logging handler on every logger that has handlers of its own (the root, django.request, django.server),
+    added after theirs: it sees each record as it was written out (after the redacting filter) and keeps those that
+    still carry a registration number, a mobile number or a CI. The session fails if any did. `jingsu` logs at INFO
+    during the suite, the level docs/operations.md sets in production."""
+
+    def __init__(self) -> None:
+        import logging
+
+        class Handler(logging.Handler):
+            def emit(inner, record: logging.LogRecord) -> None:  # noqa: N805
+                from jingsu.core.logredact import personal_data
+
+                try:
+                    text = record.getMessage()
+                except Exception:  # noqa: BLE001 - a broken record is not this check's business
+                    return
+                if record.exc_info and record.exc_info[1] is not None:
+                    text += " " + repr(record.exc_info[1])
+                kinds = personal_data(text)
+                if kinds:
+                    self.hits.append(f"{os.environ.get('PYTEST_CURRENT_TEST', '?')}: {record.name} "
+                                     f"{record.levelname} {','.join(kinds)}: {text[:300]}")
+
+        self.hits: list[str] = []
+        self.handler = Handler(level=logging.DEBUG)
+        self.loggers = [logging.getLogger(), logging.getLogger("django.request"), logging.getLogger("django.server")]
+
+    def install(self) -> None:
+        import logging
+
+        for logger in self.loggers:
+            logger.addHandler(self.handler)
+        logging.getLogger("jingsu").setLevel(logging.INFO)
+
+
+_LOG_SCAN = _PersonalDataInLogs()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scan_logs_for_personal_data(django_db_blocker):
+    """Installed once Django's LOGGING is in place (settings are configured before the first fixture runs)."""
+    _LOG_SCAN.install()
+    yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _LOG_SCAN.hits:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = ["personal data in the log output (jingsu.core.logredact should have removed it):", *_LOG_SCAN.hits[:50]]
+        if reporter is not None:
+            reporter.write_line("\n".join(lines), red=True)
+        session.exitstatus = 1

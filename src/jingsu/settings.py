@@ -271,18 +271,25 @@ JINGSU_IMPORT_IDLE_SECONDS = int(os.environ.get("JINGSU_IMPORT_IDLE_SECONDS", "6
 # (about 4 s at the measured build speed); above it, it shows quick SQL figures marked as estimates.
 JINGSU_CAMPAIGN_PREVIEW_LIMIT = int(os.environ.get("JINGSU_CAMPAIGN_PREVIEW_LIMIT", "20000"))
 
+# JINGSU_LOG_FORMAT=json: one JSON object per line (production, docs/operations.md "Logs"); plain text otherwise.
+_LOG_FORMAT = "json" if os.environ.get("JINGSU_LOG_FORMAT", "") == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # portal and intermediary tokens never reach a log (jingsu.core.logredact; gunicorn's access log: `jingsu serve`)
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+                   "json": {"()": "jingsu.core.logredact.JsonFormatter"}},
+    # portal and intermediary tokens, registration numbers, mobile numbers and CI never reach a log
+    # (jingsu.core.logredact; gunicorn's access log: `jingsu serve` and deploy/systemd/jingsu-web.service)
     "filters": {"redact_tokens": {"()": "jingsu.core.logredact.RedactTokensFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]},
-        "requests": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "console": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT, "filters": ["redact_tokens"]},
+        "requests": {"class": "logging.StreamHandler", "formatter": _LOG_FORMAT, "filters": ["redact_tokens"]},
     },
+    # every logger's output goes through the one redacting handler on the root: jingsu's at JINGSU_LOG_LEVEL, the
+    # libraries' (Celery, httpx, psycopg, …) at WARNING
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "jingsu": {"handlers": ["console"], "level": os.environ.get("JINGSU_LOG_LEVEL", "WARNING")},
+        "jingsu": {"level": os.environ.get("JINGSU_LOG_LEVEL", "WARNING")},
         # "Not Found: /n/<token>" and runserver's request lines, redacted instead of Django's default handlers
         "django.request": {"handlers": ["requests"], "level": "WARNING", "propagate": False},
         "django.server": {"handlers": ["requests"], "level": "INFO", "propagate": False},

@@ -54,3 +54,44 @@ def test_gunicorn_access_atoms_are_redacted():
     assert atoms["r"] == "GET /n/[redacted]?token=[redacted] HTTP/1.1"
     assert (atoms["U"], atoms["q"], atoms["f"]) == ("/n/[redacted]", "token=[redacted]", "https://a/n/[redacted]")
     assert TOKEN not in repr(atoms)
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("조회 900101-1234567 실패", ["registration"]),
+    ("9001011234567", ["registration"]),
+    ("문자 010-1234-5678", ["mobile"]),
+    ("01912345678", ["mobile"]),
+    ("CI " + "Ab+/" * 21 + "xy==", ["ci"]),
+    ("납부번호 1126012345678901234, 금액 12345678901234, 2026-11-23 10:00:00.123456", []),
+])
+def test_personal_data_is_found_and_redacted(text, kinds):
+    from jingsu.core.logredact import personal_data
+
+    assert personal_data(text) == kinds
+    assert personal_data(redact(text)) == []
+    if kinds:
+        assert "[redacted]" in redact(text)
+
+
+def test_the_root_handler_writes_jingsu_and_library_records_redacted_and_as_json():
+    from jingsu.core.logredact import JsonFormatter
+
+    root = logging.getLogger()
+    console = next(h for h in root.handlers if any(type(f).__name__ == "RedactTokensFilter" for f in h.filters))
+    stream = io.StringIO()
+    previous = console.setStream(stream)  # type: ignore[attr-defined]
+    formatter = console.formatter
+    console.setFormatter(JsonFormatter())
+    try:
+        logging.getLogger("jingsu.delivery").warning("보낼 수 없음: %s %s", "010-1234-5678", "900101-1234567")
+        logging.getLogger("celery.worker").warning("task failed for %s", "01012345678")
+    finally:
+        console.setStream(previous)  # type: ignore[attr-defined]
+        console.setFormatter(formatter)
+    import json
+
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(e["logger"], e["level"]) for e in lines] == [("jingsu.delivery", "WARNING"), ("celery.worker", "WARNING")]
+    assert lines[0]["message"] == "보낼 수 없음: [redacted] [redacted]"
+    assert lines[1]["message"] == "task failed for [redacted]"
+    assert lines[0]["time"].endswith("+00:00")

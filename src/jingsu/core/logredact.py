@@ -1,4 +1,4 @@
-"""Keep tokens out of logs (docs/security.md).
+"""Keep tokens and personal data out of logs (docs/security.md, docs/operations.md "Logs").
 
 A portal address `/n/<token>` opens a citizen's notice (with identity verification), and an intermediary's link
 carries a one-time `?token=…`. Neither may end up in an access log or a Django request log, where anyone reading logs
@@ -25,10 +25,27 @@ _QUERY = re.compile(r"((?:^|[?&])(?:token|ott|otp|code|key|password)=)[^&#\s\"']
 _OPAQUE = re.compile(r"(?<=/)[A-Za-z0-9_-]{32,}(?=[/?#\s\"']|$)")
 
 
+# personal data that must never be in a log line, written the ways people and files write them:
+# 주민등록번호/외국인등록번호 (900101-1234567, 9001011234567), a mobile number (010-1234-5678, 01012345678), a CI
+# (88 characters of base64 ending in "==", as the identity agency returns it)
+REGISTRATION = re.compile(r"(?<!\d)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-?[1-8]\d{6}(?!\d)")
+MOBILE = re.compile(r"(?<!\d)01[016789]-?\d{3,4}-?\d{4}(?!\d)")
+CI = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==")
+
+
+def personal_data(text: str) -> list[str]:
+    """The kinds of personal data found in `text` ("registration", "mobile", "ci"); empty when none."""
+    return [kind for kind, pattern in (("registration", REGISTRATION), ("mobile", MOBILE), ("ci", CI))
+            if pattern.search(text)]
+
+
 def redact(text: str) -> str:
     text = _PORTAL.sub(lambda m: m.group(1) + REDACTED, text)
     text = _QUERY.sub(lambda m: m.group(1) + REDACTED, text)
-    return _OPAQUE.sub(REDACTED, text)
+    text = _OPAQUE.sub(REDACTED, text)
+    for pattern in (REGISTRATION, MOBILE, CI):
+        text = pattern.sub(REDACTED, text)
+    return text
 
 
 class RedactTokensFilter(logging.Filter):
@@ -41,6 +58,25 @@ class RedactTokensFilter(logging.Filter):
             return True
         record.msg, record.args = redact(message), ()
         return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (JINGSU_LOG_FORMAT=json, production): time (ISO 8601 with offset), level, logger,
+    message, and the exception's text when there is one — for journald or a log shipper to index. The message has
+    already been through RedactTokensFilter on the handler."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        from datetime import datetime, timezone
+
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+            "process": record.process,
+        }
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
 
 
 try:  # gunicorn is a dependency of `jingsu serve`, not of every process
