@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import httpx
 
 from jingsu.clock import DEFAULT_CLOCK
+from jingsu.providers import metrics
 from jingsu.providers.base import (
     BankFeedError,
     BankTransaction,
@@ -283,6 +284,7 @@ class _HttpAdapter:
                 self._limiter.acquire()
             self.stats["requests"] += 1
             wait: float | None = None
+            started = time.monotonic()
             try:
                 headers = self._auth_headers() if auth else {}
                 resp = self._http.request(
@@ -290,7 +292,9 @@ class _HttpAdapter:
                 )
             except httpx.TransportError as e:  # timeouts, refused/reset/dropped connections, protocol errors
                 last = f"{type(e).__name__}: {e}"
+                metrics.observe(self.provider, time.monotonic() - started, None)
             else:
+                metrics.observe(self.provider, time.monotonic() - started, resp.status_code)
                 if resp.status_code == 401 and auth and not reauthed and self._on_unauthorized():
                     reauthed = True
                     continue
