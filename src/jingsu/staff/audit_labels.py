@@ -173,6 +173,7 @@ ACTION_LABELS: dict[str, str] = {
     "staff.roll_uploads_xlsx": "올린 체납 자료 목록 내려받기",
     "staff.payment_uploads_xlsx": "올린 수납 파일 목록 내려받기",
     "staff.users_xlsx": "직원 계정 목록 내려받기",
+    "staff.city_figures_xlsx": "구별 합계 내려받기",
     "staff.user_create": "계정 만들기",
     "staff.user_activate": "계정 다시 사용",
     "staff.user_deactivate": "계정 사용 중지",

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, str] = {
     "approve_enforcement": "체납처분 사건의 권리 제한 단계 승인·반려(요청한 사람과 다른 사람)",
     "view_audit_log": "감사 기록 조회",
     "manage_users": "직원 계정·역할 관리",
+    "view_city_figures": "시에 속한 구별 합계 조회(개인정보 없음)",
 }
 
 
@@ -65,6 +66,8 @@ ROLES: tuple[Role, ...] = (
     Role("auditor", "감사", "모든 기록을 읽기만 하고 감사 기록을 봅니다.", frozenset({
         "use_console", "view_taxpayer", "view_reports", "view_rewards", "view_audit_log", "view_enforcement_worklist",
     })),
+    Role("city_analyst", "시 담당", "시에 속한 자치구의 구별 합계만 봅니다(납세자와 개인정보는 보지 않습니다).",
+         frozenset({"use_console", "view_city_figures"})),
     Role("sysadmin", "시스템관리자", "직원 계정과 역할을 관리하고 감사 기록을 봅니다.", frozenset({
         "use_console", "manage_users", "view_audit_log",
     })),

@@ -5,7 +5,14 @@ Path parameters are named after the object they point to (`taxpayer_id`, …) so
 
 from django.urls import path
 
-from jingsu.staff import assistance_views, payment_upload_views, rewards_setup_views, user_views, views
+from jingsu.staff import (
+    assistance_views,
+    city_views,
+    payment_upload_views,
+    rewards_setup_views,
+    user_views,
+    views,
+)
 from jingsu.staff import campaign_views as cv
 from jingsu.staff import case_views as enf
 from jingsu.staff import export_views as xv
@@ -108,3 +115,5 @@ urlpatterns += nv.urlpatterns
 urlpatterns += xv.urlpatterns
 # 체납처분 사건 (issue #16): cases by measure and stage, one case, opening, the approval queue (staff/case_views.py)
 urlpatterns += enf.urlpatterns
+# 구별 합계 for a 시 serving its 자치구: staff/city_views.py
+urlpatterns += city_views.urlpatterns
