@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 
 from jingsu.core.db import insert_rows, update_rows
@@ -172,6 +173,120 @@ class Mover:
                 raise StaleStatus(f"{self.machine.name}: {len(rows) - moved} locked rows did not move")
             self._insert([(pk, status, to, at, *(notes.get(n, "") for n in self.notes)) for pk, status in rows])
         return [pk for pk, _ in rows]
+
+    def claim(self, queryset: models.QuerySet[Any], to: str, *, limit: int, at: datetime,
+              notes: Mapping[str, str], sources: Iterable[str]) -> list[Any]:
+        """Lock up to `limit` rows of `queryset` (in its order) that are in one of `sources` and no other process
+        holds, move them to `to` and return them (as they are after the move). PostgreSQL: one statement,
+        ``WITH picked AS (SELECT … FOR UPDATE SKIP LOCKED LIMIT n), moved AS (UPDATE … FROM picked WHERE id = …
+        AND status = <picked's> RETURNING …), history AS (INSERT … SELECT … FROM moved) SELECT … FROM moved``: the
+        guarded move and its history rows in one round trip. Elsewhere (SQLite serialises writers): the rows are
+        read, then moved as `move_many` moves them."""
+        froms = tuple(sources)
+        for frm in froms:
+            self.machine.check(frm, to)
+        qs = queryset.filter(status__in=froms)
+        with transaction.atomic(savepoint=False):  # the caller's transaction, if any: no savepoint
+            if connection.vendor != "postgresql":
+                rows = list(qs[:limit])
+                if rows:
+                    self.move_many([(r, to) for r in rows], at=at, notes=notes)
+                return rows
+            picked = qs.select_for_update(skip_locked=True).values_list("pk", "status")[:limit]
+            try:
+                select, select_params = picked.query.get_compiler(connection=connection).as_sql()
+            except EmptyResultSet:  # a condition no row can meet (e.g. campaign IN ())
+                return []
+            q = connection.ops.quote_name
+            table, pk = q(self.model._meta.db_table), q(self.model._meta.pk.column)
+            columns = [f.column for f in self.model._meta.concrete_fields]
+            values: dict[str, Any] = {"status": to}
+            if self.stamp:
+                values[self.stamp] = at
+            code = notes.get("code") or None
+            if code is not None and self.code_field:
+                values[self.code_field] = code
+            history = self.history._meta.db_table
+            hist_columns = [self.owner, "from_status", "to_status", "at", *self.notes]
+            sql = (f"WITH picked (id, held) AS ({select}), "
+                   f"moved AS (UPDATE {table} AS t SET {', '.join(f'{q(c)} = %s' for c in values)} FROM picked "
+                   f"WHERE t.{pk} = picked.id AND t.{q('status')} = picked.held "
+                   f"RETURNING {', '.join(f't.{q(c)}' for c in columns)}, picked.held AS _held), "
+                   f"history AS (INSERT INTO {q(history)} ({', '.join(q(c) for c in hist_columns)}) "
+                   f"SELECT {pk}, _held, %s, %s{', %s' * len(self.notes)} FROM moved) "
+                   f"SELECT {', '.join(q(c) for c in columns)} FROM moved ORDER BY {pk}")
+            params = [*select_params, *values.values(), to, at, *(notes.get(n, "") for n in self.notes)]
+            return list(self.model._default_manager.raw(sql, params))
+
+    def move_returning(self, moves: Iterable[tuple[Any, str, Mapping[str, str]]], *, at: datetime,
+                       fields: Sequence[str] = ()) -> set[Any]:
+        """Move each row once, from the status its instance holds, where it still holds it; a row another process
+        moved meanwhile is left alone (not an error, unlike `move_many`). `fields`: further columns written from
+        each instance. PostgreSQL: one statement, ``WITH moved AS (UPDATE … FROM UNNEST(…) WHERE id = … AND status
+        = <held> RETURNING id), … INSERT INTO history SELECT … FROM moved`` — the guarded moves, their history rows
+        for the rows that moved, nothing for the others; elsewhere the rows are locked and re-read, then moved with
+        `move_many`. Returns the primary keys of the rows that moved (their instances are updated; the others' are
+        left as they were)."""
+        moves = list(moves)
+        if not moves:
+            return set()
+        seen: set[Any] = set()
+        for obj, to, _ in moves:
+            if obj.pk in seen:
+                raise ValueError(f"{self.machine.name}: move_returning moves each row once ({obj.pk})")
+            seen.add(obj.pk)
+            self.machine.check(obj.status, to, obj)
+        with transaction.atomic(savepoint=False):
+            if connection.vendor != "postgresql":
+                held = {obj.pk: obj.status for obj, _, _ in moves}
+                still = {pk for pk, status in self.model._default_manager.select_for_update()
+                         .filter(pk__in=list(held)).values_list("pk", "status") if held[pk] == status}
+                mine = [(obj, to, note) for obj, to, note in moves if obj.pk in still]
+                if mine:
+                    self.move_many(mine, at=at, notes={}, fields=fields)
+                return still
+            columns = ["status"]
+            if self.stamp:
+                columns.append(self.stamp)
+            if self.code_field and self.code_field not in fields:
+                columns.append(self.code_field)
+            columns += [f for f in fields if f not in columns]
+            rows = []
+            for obj, to, note in moves:
+                row: dict[str, Any] = {"status": to}
+                if self.stamp:
+                    row[self.stamp] = at
+                if self.code_field and note.get("code"):
+                    row[self.code_field] = note["code"]
+                rows.append((*(row[c] if c in row else getattr(obj, c) for c in columns), obj.pk, obj.status,
+                             *(note.get(n, "") for n in self.notes)))
+            q = connection.ops.quote_name
+            notes = [f"_n_{n}" for n in self.notes]
+            names = [*columns, "_pk", "_held", *notes]
+            types = [*_db_types(self.model, [*columns, "pk", "status"]), *_db_types(self.history, self.notes)]
+            items = [f"%s::{t}[]" for t in types]
+            source = f"UNNEST({', '.join(items)}) AS u({', '.join(q(c) for c in names)})"
+            table, pk = q(self.model._meta.db_table), q(self.model._meta.pk.column)
+            hist_columns = [self.owner, "from_status", "to_status", "at", *self.notes]
+            sql = (f"WITH moved AS (UPDATE {table} AS t SET {', '.join(f'{q(c)} = u.{q(c)}' for c in columns)} "
+                   f"FROM {source} WHERE t.{pk} = u.{q('_pk')} AND t.{q('status')} = u.{q('_held')} "
+                   f"RETURNING u.*), "
+                   f"history AS (INSERT INTO {q(self.history._meta.db_table)} "
+                   f"({', '.join(q(c) for c in hist_columns)}) "
+                   f"SELECT {q('_pk')}, {q('_held')}, {q('status')}, %s{''.join(f', {q(n)}' for n in notes)} "
+                   f"FROM moved) "
+                   f"SELECT {q('_pk')} FROM moved")
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*(list(col) for col in zip(*rows, strict=True)), at])
+                moved = {pk_ for (pk_,) in cursor.fetchall()}
+        for obj, to, note in moves:
+            if obj.pk in moved:
+                obj.status = to
+                if self.stamp:
+                    setattr(obj, self.stamp, at)
+                if self.code_field and note.get("code"):
+                    setattr(obj, self.code_field, note["code"])
+        return moved
 
     # --- writing --------------------------------------------------------------------------------------------------
 
