@@ -137,7 +137,11 @@ class Mover:
         if not plans:
             return 0
         with transaction.atomic(savepoint=False):  # the caller's transaction, if any: no savepoint
-            if fields:
+            if fields and connection.vendor == "postgresql" and len(events) <= SMALL_INSERT:
+                # the rows' UPDATE and their history rows in one statement (one round trip)
+                moved = self._write_rows(plans.values(), at, fields, events)
+                events = []
+            elif fields:
                 moved = self._write_rows(plans.values(), at, fields)
             else:
                 moved = sum(self._write_group(pks, start, end, at, code)
@@ -309,9 +313,12 @@ class Mover:
         return sum(manager.filter(pk__in=pks[i:i + CHUNK], status=frm).update(**values)
                    for i in range(0, len(pks), CHUNK))
 
-    def _write_rows(self, plans: Iterable[list[Any]], at: datetime, fields: Sequence[str]) -> int:
+    def _write_rows(self, plans: Iterable[list[Any]], at: datetime, fields: Sequence[str],
+                    events: Sequence[tuple[Any, ...]] = ()) -> int:
         """Each row its own values. PostgreSQL: one ``UPDATE … FROM UNNEST(<one array per column>) WHERE id = … AND
-        status = <held>``; elsewhere an executemany of the same guarded UPDATE per row."""
+        status = <held>`` (with `events`, PostgreSQL only: ``WITH moved AS (that UPDATE RETURNING 1), history AS
+        (INSERT <the history rows>) SELECT count(*) FROM moved`` — both in one statement); elsewhere an executemany
+        of the same guarded UPDATE per row."""
         columns = ["status"]
         if self.stamp:
             columns.append(self.stamp)
@@ -328,6 +335,13 @@ class Mover:
                 row[self.code_field] = code
             rows.append((*(row[c] if c in row else getattr(obj, c) for c in columns), obj.pk, start))
         if connection.vendor == "postgresql":
+            if events:
+                update, params = _update_unnest_sql(self.model, columns, rows)
+                insert, insert_params = self._insert_sql(events)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"WITH moved AS ({update} RETURNING 1), history AS ({insert}) "
+                                   "SELECT count(*) FROM moved", [*params, *insert_params])
+                    return int(cursor.fetchone()[0])
             return _update_unnest(self.model, columns, rows)
         return update_rows(self.model._meta.db_table, columns, _adapted(self.model, [*columns, "pk", "status"], rows),
                            where=("status",))
@@ -343,17 +357,24 @@ class Mover:
         if len(events) > SMALL_INSERT:
             insert_rows(table, columns, _adapted(self.history, columns, events))
         elif connection.vendor == "postgresql":
-            exprs, constants, source, arrays = _unnest(columns, _db_types(self.history, columns), events,
-                                                       arrays=(self.owner,))
+            sql, params = self._insert_sql(events)
             with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
-                               f"SELECT {', '.join(exprs[c] for c in columns)} FROM {source}", [*constants, *arrays])
+                cursor.execute(sql, params)
         else:
             row = f"({', '.join(['%s'] * len(columns))})"
             with connection.cursor() as cursor:
                 cursor.execute(f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES "
                                + ", ".join([row] * len(events)),
                                [v for e in _adapted(self.history, columns, events) for v in e])
+
+    def _insert_sql(self, events: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+        """PostgreSQL: ``INSERT INTO <history> … SELECT … FROM UNNEST(…)`` for `events`, and its parameters."""
+        columns = [self.owner, "from_status", "to_status", "at", *self.notes]
+        q = connection.ops.quote_name
+        exprs, constants, source, arrays = _unnest(columns, _db_types(self.history, columns), events,
+                                                   arrays=(self.owner,))
+        return (f"INSERT INTO {q(self.history._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
+                f"SELECT {', '.join(exprs[c] for c in columns)} FROM {source}", [*constants, *arrays])
 
 
 def _field(model: type[models.Model], column: str) -> models.Field[Any, Any]:
@@ -400,6 +421,15 @@ def _unnest(columns: Sequence[str], types: Sequence[str], rows: Sequence[tuple[A
 
 def _update_unnest(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
     """PostgreSQL: rows of (values in `columns` order, pk, the status held) as one guarded, set-based UPDATE."""
+    sql, params = _update_unnest_sql(model, columns, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _update_unnest_sql(model: type[models.Model], columns: Sequence[str],
+                       rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+    """The text and parameters of `_update_unnest`'s UPDATE."""
     q = connection.ops.quote_name
     names = [*columns, "_pk", "_held"]
     exprs, constants, source, arrays = _unnest(names, _db_types(model, [*columns, "pk", "status"]), rows,
@@ -409,9 +439,7 @@ def _update_unnest(model: type[models.Model], columns: Sequence[str], rows: Sequ
            f"FROM {source} WHERE t.{q(model._meta.pk.column)} = u.{q('_pk')} AND t.{q('status')} = {held}")
     # the parameters in the order the text names them: the constants of SET, the arrays, then the status held
     params = [*constants[:-1], *arrays, constants[-1]] if held.startswith("%s") else [*constants, *arrays]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return sql, params
 
 
 def _adapted(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:

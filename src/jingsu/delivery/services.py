@@ -19,13 +19,13 @@ Channel policy (per notice, DESIGN glossary "legal nature"):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from jingsu.clock import SEOUL, Clock
@@ -571,7 +571,8 @@ def _implausible_report_time(report: StatusReport, a: DeliveryAttempt, now: date
     return ""
 
 
-def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime) -> set[int]:
+def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime,
+                  locked: Mapping[int, DeliveryAttempt] | None = None) -> set[int]:
     """Apply provider reports to attempts (by primary key), in one transaction and a handful of statements.
 
     Out-of-order or repeated reports are harmless: the attempts are locked and re-read, and a report that would not
@@ -579,13 +580,17 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
     attempt apply in the order given. Each move writes a history row. The notice keeps its first delivery and first
     read; a failed or expired electronic attempt of an unread notice queues the next channel (paper once the read
     deadline has passed); a failed paper attempt makes the notice undeliverable. Returns the positions (in
-    `reports`) of the reports that moved their attempt.
+    `reports`) of the reports that moved their attempt. `locked`: the attempts (by id), when the caller has already
+    locked and read them in this transaction (receipts: once per callback); they are not read again.
     """
     if not reports:
         return set()
     with transaction.atomic():
-        attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
-                    .filter(pk__in={pk for pk, _ in reports}).order_by("pk")}
+        if locked is not None:
+            attempts = dict(locked)
+        else:
+            attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
+                        .filter(pk__in={pk for pk, _ in reports}).order_by("pk")}
         moves: list[tuple[DeliveryAttempt, str, dict[str, str]]] = []
         status: dict[int, str] = {}  # where each attempt stands after the reports applied so far
         moved: dict[int, DeliveryAttempt] = {}
