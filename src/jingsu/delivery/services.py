@@ -342,8 +342,7 @@ def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: Provid
     them at once). The read deadline runs from the notice's first send on any channel; `fresh` (a resend a person
     asked for) starts it again from now. A request the provider refuses outright (down, 5xx after the adapter's
     retries) leaves its attempts to be tried again; the batch's other requests stand."""
-    notices = {n.pk: n for n in Notice.objects.filter(pk__in=[a.notice_id for a in attempts])
-               .select_related("campaign", "campaign__jurisdiction", "taxpayer", "arm", "arm__template")}
+    notices = _batch_notices([a.notice_id for a in attempts])
     ci = _ci_of(list(notices.values()))
     now = clock.now()
     first_sent = {} if fresh else _first_sent([a.notice_id for a in attempts])
@@ -366,6 +365,29 @@ def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: Provid
             results = [SendResult(a.key, SendOutcome.RETRY, code="PROVIDER_DOWN") for a in chunk]
         by_key.update((r.key, r) for r in results)
     record_sends(attempts, notices, by_key, now, first_sent, ci=ci)
+
+
+#: What sending reads of a notice and its taxpayer (documents, SMS, the channel plan of a successor); anything else
+#: is loaded on first use, as Django loads a deferred field.
+_SEND_FIELDS = ("campaign_id", "jurisdiction_id", "arm_id", "reference", "token", "doc_hash", "status", "taxpayer",
+                "taxpayer__kind", "taxpayer__mobile", "taxpayer__e_service", "taxpayer__opt_out",
+                "taxpayer__jurisdiction_id")
+
+
+def _batch_notices(ids: Sequence[int]) -> dict[int, Notice]:
+    """The notices of a claimed batch (by id) with their taxpayers, the fields sending reads; their campaigns (with
+    office and template) and experiment arms (with template) read once per batch and shared, not joined to every
+    notice."""
+    notices = {n.pk: n for n in Notice.objects.filter(pk__in=ids).select_related("taxpayer").only(*_SEND_FIELDS)}
+    campaigns = Campaign.objects.select_related("jurisdiction", "template").in_bulk(
+        {n.campaign_id for n in notices.values()})
+    arm_ids = {n.arm_id for n in notices.values() if n.arm_id is not None}
+    arms = Arm.objects.select_related("template").in_bulk(arm_ids) if arm_ids else {}
+    for n in notices.values():
+        n.campaign = campaigns[n.campaign_id]
+        if n.arm_id is not None:
+            n.arm = arms[n.arm_id]
+    return notices
 
 
 def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], results: dict[str, SendResult],
