@@ -12,6 +12,10 @@ In the same run, over the same bodies: the HMAC check alone (`verify_signature`)
 and the floor — the same signed bodies posted through the same test client and middleware to an empty view (it reads
 the body and answers `{}`), added to the URLs for this run only. CPU seconds of this process and of its PostgreSQL
 backend are reported beside the wall time (the machine may be shared).
+
+`--via gunicorn`: the callbacks and the floor's bodies go over HTTP to gunicorn (`--gunicorn-workers` sync workers,
+`bench/_receipts_wsgi.py`: jingsu's application plus the empty view), from `--clients` concurrent clients; the CPU
+is then gunicorn's workers' and their PostgreSQL backends'.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import threading
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
-from _cpu import BackendCpu
+from _cpu import BackendCpu, cpu_seconds
 from _support import ROOT, bench_env, cpu_model, fresh_database, roll_campaign, start_django
 
 
@@ -33,11 +40,67 @@ def _timed(fn, items) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - t
 
 
+def _over_http(base: str, bodies: list[bytes], secret: str, clients: int, master: int, backend: BackendCpu):  # type: ignore[no-untyped-def]
+    """`post_all` over HTTP: `clients` threads share the bodies; CPU of gunicorn's workers and PostgreSQL backends."""
+    import httpx
+
+    from jingsu.providers.signing import sign
+
+    for _ in range(150):  # wait for gunicorn
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+
+    def workers() -> list[int]:
+        try:
+            return [int(p) for t in Path(f"/proc/{master}/task").iterdir()
+                    for p in (t / "children").read_text().split()]
+        except OSError:
+            return []
+
+    def post_all(target: str) -> tuple[float, float, float, dict[int, int]]:
+        statuses: dict[int, int] = {}
+        lock = threading.Lock()
+        backend.start, backend.last, backend.started = {}, {}, False
+        backend.begin()
+        cpu0 = {pid: cpu_seconds(pid) for pid in workers()}
+        t = time.perf_counter()
+
+        def client(share: list[bytes]) -> None:
+            with httpx.Client(base_url=base, timeout=60) as http:
+                for body in share:
+                    ts = str(int(time.time()))
+                    r = http.post(target, content=body, headers={"Content-Type": "application/json",
+                                                                 "X-Timestamp": ts,
+                                                                 "X-Signature": sign(secret, ts, body)})
+                    with lock:
+                        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+        threads = [threading.Thread(target=client, args=(bodies[i::clients],)) for i in range(clients)]
+        for th in threads:
+            th.start()
+        while any(th.is_alive() for th in threads):
+            backend.sample()
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - t
+        backend.sample()
+        cpu = sum(cpu_seconds(pid) - cpu0.get(pid, 0.0) for pid in workers())
+        return elapsed, cpu, backend.seconds(), statuses
+
+    return post_all
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--notices", type=int, default=20_000)
     p.add_argument("--per-callback", type=int, default=100)
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_receipts")
+    p.add_argument("--via", choices=("client", "gunicorn"), default="client")
+    p.add_argument("--gunicorn-workers", type=int, default=2)
+    p.add_argument("--clients", type=int, default=2)
+    p.add_argument("--port", type=int, default=8771)
     args = p.parse_args()
     fresh_database(args.database_url)
     env = bench_env(args.database_url)
@@ -104,9 +167,21 @@ def main() -> int:
         return time.perf_counter() - t, time.process_time() - cpu0, backend.own() - pg0, statuses
 
     backend = BackendCpu(args.database_url.rsplit("/", 1)[1])
-    floor_s, floor_cpu, _, _ = post_all("/bench/empty")
-    seconds, cpu, pg_cpu, statuses = post_all("/callbacks/kt")
-    floor2_s, floor2_cpu, _, _ = post_all("/bench/empty")  # the floor again, after: the machine may have changed
+    server = None
+    if args.via == "gunicorn":
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "_receipts_wsgi", "-w", str(args.gunicorn_workers), "-b",
+             f"127.0.0.1:{args.port}", "--log-level", "warning"],
+            env={**env, "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), env["PYTHONPATH"]])}, cwd=ROOT)
+        post_all = _over_http(f"http://127.0.0.1:{args.port}", bodies, secret, args.clients, server.pid, backend)
+    try:
+        floor_s, floor_cpu, _, _ = post_all("/bench/empty")
+        seconds, cpu, pg_cpu, statuses = post_all("/callbacks/kt")
+        floor2_s, floor2_cpu, _, _ = post_all("/bench/empty")  # the floor again, after: the machine may change
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
     read = DeliveryAttempt.objects.filter(status=AttemptStatus.READ).count()
 
     # the parts of a callback's work that are neither the database nor Django, over the same bodies
@@ -121,6 +196,7 @@ def main() -> int:
     floor = min(floor_s, floor2_s)
     report = {
         "benchmark": "receipts",
+        "via": args.via if args.via == "client" else f"gunicorn -w {args.gunicorn_workers}, {args.clients} clients",
         "date": date.today().isoformat(),
         "machine": f"{os.uname().machine}, {os.cpu_count()} cores, {cpu_model()}",
         "load": os.getloadavg()[0],
