@@ -14,6 +14,13 @@ anywhere else; creating a row in one of its initial statuses is not a move):
   ``UPDATE … WHERE id = … AND status = <from>``; then one bulk insert of the history rows.
 - `move_where(queryset, to, …)`: the rows a condition selects, from whichever status the table allows (or the ones
   named): they are locked and read (id, status), then moved as `move_many` moves them.
+- `claim(queryset, to, limit=…)`: up to `limit` rows no other process holds (SELECT … FOR UPDATE SKIP LOCKED), moved
+  and returned; on PostgreSQL the lock, the guarded UPDATE and the history rows are one statement (a data-modifying
+  CTE), so a worker's claim is one round trip.
+- `move_returning(moves, …)`: each row once, where it still holds the status its instance holds; rows another process
+  moved meanwhile are left alone and not an error (their ids are not returned); on PostgreSQL one statement
+  (``WITH moved AS (UPDATE … RETURNING …) INSERT INTO <history> SELECT … FROM moved``).
+On PostgreSQL `move_many` with `fields` also writes its UPDATE and its history rows in one statement.
 
 A move the table does not allow raises `IllegalTransition` before anything is written (a programming error, not a
 race). The time of a move is the caller's (`at`, from the injected clock); nothing here reads the clock.
