@@ -219,3 +219,83 @@ def test_campaign_move_many(rows, clock):
     assert Campaign.objects.get(pk=campaign.pk).status == CS.APPROVED
     assert list(campaign.events.values_list("from_status", "to_status", "actor")) == [
         (CS.DRAFT, CS.BUILT, "maker"), (CS.BUILT, CS.APPROVED, "checker")]
+
+
+def _queued_attempts(campaign, clock, n):
+    """`n` queued Kakao attempts, one per notice of the campaign (test set-up: created in their initial status)."""
+    now = clock.now()
+    return [DeliveryAttempt.objects.create(notice=notice, channel="kakao", sequence=2, key=f"c-{notice.pk}",
+                                           created_at=now, updated_at=now)
+            for notice in campaign.notices.order_by("pk")[:n]]
+
+
+@pytest.mark.django_db
+def test_claim_locks_moves_and_writes_history_in_one_go(rows, clock):
+    made = _queued_attempts(rows["campaign"], clock, 3)
+    clock.advance(timedelta(minutes=1))
+    now = clock.now()
+    queued = DeliveryAttempt.objects.filter(pk__in=[a.pk for a in made]).order_by("id")
+    with transaction.atomic():
+        first = DeliveryAttempt.claim(queued, S.SENDING, limit=2, at=now, sources=(S.QUEUED,))
+    assert [a.pk for a in first] == [a.pk for a in made[:2]]  # in the queryset's order, at most `limit`
+    assert all(a.status == S.SENDING and a.updated_at == now for a in first)
+    assert all(a.notice_id == m.notice_id and a.key == m.key for a, m in zip(first, made, strict=False))
+    assert list(DeliveryEvent.objects.filter(attempt__in=made).order_by("attempt_id")
+                .values_list("attempt_id", "from_status", "to_status", "at")) == [
+        (a.pk, S.QUEUED, S.SENDING, now) for a in made[:2]]
+    with transaction.atomic():  # the rows already claimed are no longer queued: only the third is left
+        rest = DeliveryAttempt.claim(queued, S.SENDING, limit=10, at=now, sources=(S.QUEUED,))
+    assert [a.pk for a in rest] == [made[2].pk]
+    assert DeliveryAttempt.claim(queued, S.SENDING, limit=10, at=now, sources=(S.QUEUED,)) == []
+    assert DeliveryAttempt.claim(queued.filter(pk__in=[]), S.SENDING, limit=10, at=now, sources=(S.QUEUED,)) == []
+    with pytest.raises(IllegalTransition):  # a source the table does not allow, refused before anything is read
+        DeliveryAttempt.claim(queued, S.READ, limit=10, at=now, sources=(S.QUEUED,))
+    assert DeliveryEvent.objects.filter(attempt__in=made).count() == 3
+
+
+@pytest.mark.django_db
+def test_move_returning_moves_only_the_rows_still_where_their_instances_say(rows, clock):
+    made = _queued_attempts(rows["campaign"], clock, 3)
+    now = clock.now()
+    with transaction.atomic():
+        claimed = DeliveryAttempt.claim(DeliveryAttempt.objects.filter(pk__in=[a.pk for a in made]).order_by("id"),
+                                        S.SENDING, limit=3, at=now, sources=(S.QUEUED,))
+    # another process swept the second back to queued meanwhile
+    assert DeliveryAttempt.objects.get(pk=claimed[1].pk).move(S.QUEUED, at=now, code="SWEPT")
+    clock.advance(timedelta(seconds=5))
+    later = clock.now()
+    for a in claimed:
+        a.tries, a.external_id, a.sent_at = 1, f"ext-{a.pk}", later
+    with transaction.atomic():
+        moved = DeliveryAttempt.move_returning(
+            [(claimed[0], S.ACCEPTED, {"code": "OK"}), (claimed[1], S.ACCEPTED, {"code": "OK"}),
+             (claimed[2], S.REJECTED, {"code": "NOT_USER"})],
+            at=later, fields=["tries", "external_id", "sent_at"])
+    assert moved == {claimed[0].pk, claimed[2].pk}
+    first, second, third = (DeliveryAttempt.objects.get(pk=a.pk) for a in claimed)
+    assert (first.status, first.result_code, first.external_id, first.tries, first.sent_at, first.updated_at) == (
+        S.ACCEPTED, "OK", f"ext-{first.pk}", 1, later, later)
+    assert (third.status, third.result_code) == (S.REJECTED, "NOT_USER")
+    assert (second.status, second.result_code, second.external_id, second.tries) == (S.QUEUED, "SWEPT", "", 0)
+    assert claimed[1].status == S.SENDING  # its instance is left as it was
+    assert list(DeliveryEvent.objects.filter(at=later).order_by("attempt_id")
+                .values_list("attempt_id", "from_status", "to_status", "code")) == [
+        (first.pk, S.SENDING, S.ACCEPTED, "OK"), (third.pk, S.SENDING, S.REJECTED, "NOT_USER")]
+    with pytest.raises(ValueError):  # one move per row
+        DeliveryAttempt.move_returning([(first, S.DELIVERED, {}), (first, S.READ, {})], at=later)
+
+
+@pytest.mark.django_db
+def test_move_many_with_fields_writes_nothing_when_a_row_is_stale(rows, clock):
+    attempt = rows["delivery attempt"]
+    stale = DeliveryAttempt.objects.get(pk=attempt.pk)
+    assert attempt.move(S.SENDING, at=clock.now())
+    before = DeliveryEvent.objects.count()
+    stale.tries = 3
+    with pytest.raises(StaleStatus), transaction.atomic():  # the UPDATE and its history rows go (or stay) together
+        DeliveryAttempt.move_many([(stale, S.SENDING)], at=clock.now(), fields=["tries"])
+    assert DeliveryEvent.objects.count() == before and DeliveryAttempt.objects.get(pk=attempt.pk).tries == 0
+    attempt.tries = 1
+    assert DeliveryAttempt.move_many([(attempt, S.ACCEPTED, {"code": "OK"})], at=clock.now(), fields=["tries"]) == 1
+    assert DeliveryEvent.objects.count() == before + 1
+    assert DeliveryAttempt.objects.get(pk=attempt.pk).tries == 1

@@ -14,6 +14,13 @@ anywhere else; creating a row in one of its initial statuses is not a move):
   ``UPDATE … WHERE id = … AND status = <from>``; then one bulk insert of the history rows.
 - `move_where(queryset, to, …)`: the rows a condition selects, from whichever status the table allows (or the ones
   named): they are locked and read (id, status), then moved as `move_many` moves them.
+- `claim(queryset, to, limit=…)`: up to `limit` rows no other process holds (SELECT … FOR UPDATE SKIP LOCKED), moved
+  and returned; on PostgreSQL the lock, the guarded UPDATE and the history rows are one statement (a data-modifying
+  CTE), so a worker's claim is one round trip.
+- `move_returning(moves, …)`: each row once, where it still holds the status its instance holds; rows another process
+  moved meanwhile are left alone and not an error (their ids are not returned); on PostgreSQL one statement
+  (``WITH moved AS (UPDATE … RETURNING …) INSERT INTO <history> SELECT … FROM moved``).
+On PostgreSQL `move_many` with `fields` also writes its UPDATE and its history rows in one statement.
 
 A move the table does not allow raises `IllegalTransition` before anything is written (a programming error, not a
 race). The time of a move is the caller's (`at`, from the injected clock); nothing here reads the clock.
@@ -26,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 
 from jingsu.core.db import insert_rows, update_rows
@@ -136,7 +144,11 @@ class Mover:
         if not plans:
             return 0
         with transaction.atomic(savepoint=False):  # the caller's transaction, if any: no savepoint
-            if fields:
+            if fields and connection.vendor == "postgresql" and len(events) <= SMALL_INSERT:
+                # the rows' UPDATE and their history rows in one statement (one round trip)
+                moved = self._write_rows(plans.values(), at, fields, events)
+                events = []
+            elif fields:
                 moved = self._write_rows(plans.values(), at, fields)
             else:
                 moved = sum(self._write_group(pks, start, end, at, code)
@@ -173,6 +185,120 @@ class Mover:
             self._insert([(pk, status, to, at, *(notes.get(n, "") for n in self.notes)) for pk, status in rows])
         return [pk for pk, _ in rows]
 
+    def claim(self, queryset: models.QuerySet[Any], to: str, *, limit: int, at: datetime,
+              notes: Mapping[str, str], sources: Iterable[str]) -> list[Any]:
+        """Lock up to `limit` rows of `queryset` (in its order) that are in one of `sources` and no other process
+        holds, move them to `to` and return them (as they are after the move). PostgreSQL: one statement,
+        ``WITH picked AS (SELECT … FOR UPDATE SKIP LOCKED LIMIT n), moved AS (UPDATE … FROM picked WHERE id = …
+        AND status = <picked's> RETURNING …), history AS (INSERT … SELECT … FROM moved) SELECT … FROM moved``: the
+        guarded move and its history rows in one round trip. Elsewhere (SQLite serialises writers): the rows are
+        read, then moved as `move_many` moves them."""
+        froms = tuple(sources)
+        for frm in froms:
+            self.machine.check(frm, to)
+        qs = queryset.filter(status__in=froms)
+        with transaction.atomic(savepoint=False):  # the caller's transaction, if any: no savepoint
+            if connection.vendor != "postgresql":
+                rows = list(qs[:limit])
+                if rows:
+                    self.move_many([(r, to) for r in rows], at=at, notes=notes)
+                return rows
+            picked = qs.select_for_update(skip_locked=True).values_list("pk", "status")[:limit]
+            try:
+                select, select_params = picked.query.get_compiler(connection=connection).as_sql()
+            except EmptyResultSet:  # a condition no row can meet (e.g. campaign IN ())
+                return []
+            q = connection.ops.quote_name
+            table, pk = q(self.model._meta.db_table), q(self.model._meta.pk.column)
+            columns = [f.column for f in self.model._meta.concrete_fields]
+            values: dict[str, Any] = {"status": to}
+            if self.stamp:
+                values[self.stamp] = at
+            code = notes.get("code") or None
+            if code is not None and self.code_field:
+                values[self.code_field] = code
+            history = self.history._meta.db_table
+            hist_columns = [self.owner, "from_status", "to_status", "at", *self.notes]
+            sql = (f"WITH picked (id, held) AS ({select}), "
+                   f"moved AS (UPDATE {table} AS t SET {', '.join(f'{q(c)} = %s' for c in values)} FROM picked "
+                   f"WHERE t.{pk} = picked.id AND t.{q('status')} = picked.held "
+                   f"RETURNING {', '.join(f't.{q(c)}' for c in columns)}, picked.held AS _held), "
+                   f"history AS (INSERT INTO {q(history)} ({', '.join(q(c) for c in hist_columns)}) "
+                   f"SELECT {pk}, _held, %s, %s{', %s' * len(self.notes)} FROM moved) "
+                   f"SELECT {', '.join(q(c) for c in columns)} FROM moved ORDER BY {pk}")
+            params = [*select_params, *values.values(), to, at, *(notes.get(n, "") for n in self.notes)]
+            return list(self.model._default_manager.raw(sql, params))
+
+    def move_returning(self, moves: Iterable[tuple[Any, str, Mapping[str, str]]], *, at: datetime,
+                       fields: Sequence[str] = ()) -> set[Any]:
+        """Move each row once, from the status its instance holds, where it still holds it; a row another process
+        moved meanwhile is left alone (not an error, unlike `move_many`). `fields`: further columns written from
+        each instance. PostgreSQL: one statement, ``WITH moved AS (UPDATE … FROM UNNEST(…) WHERE id = … AND status
+        = <held> RETURNING id), … INSERT INTO history SELECT … FROM moved`` — the guarded moves, their history rows
+        for the rows that moved, nothing for the others; elsewhere the rows are locked and re-read, then moved with
+        `move_many`. Returns the primary keys of the rows that moved (their instances are updated; the others' are
+        left as they were)."""
+        moves = list(moves)
+        if not moves:
+            return set()
+        seen: set[Any] = set()
+        for obj, to, _ in moves:
+            if obj.pk in seen:
+                raise ValueError(f"{self.machine.name}: move_returning moves each row once ({obj.pk})")
+            seen.add(obj.pk)
+            self.machine.check(obj.status, to, obj)
+        with transaction.atomic(savepoint=False):
+            if connection.vendor != "postgresql":
+                held = {obj.pk: obj.status for obj, _, _ in moves}
+                still = {pk for pk, status in self.model._default_manager.select_for_update()
+                         .filter(pk__in=list(held)).values_list("pk", "status") if held[pk] == status}
+                mine = [(obj, to, note) for obj, to, note in moves if obj.pk in still]
+                if mine:
+                    self.move_many(mine, at=at, notes={}, fields=fields)
+                return still
+            columns = ["status"]
+            if self.stamp:
+                columns.append(self.stamp)
+            if self.code_field and self.code_field not in fields:
+                columns.append(self.code_field)
+            columns += [f for f in fields if f not in columns]
+            rows = []
+            for obj, to, note in moves:
+                row: dict[str, Any] = {"status": to}
+                if self.stamp:
+                    row[self.stamp] = at
+                if self.code_field and note.get("code"):
+                    row[self.code_field] = note["code"]
+                rows.append((*(row[c] if c in row else getattr(obj, c) for c in columns), obj.pk, obj.status,
+                             *(note.get(n, "") for n in self.notes)))
+            q = connection.ops.quote_name
+            notes = [f"_n_{n}" for n in self.notes]
+            names = [*columns, "_pk", "_held", *notes]
+            types = [*_db_types(self.model, [*columns, "pk", "status"]), *_db_types(self.history, self.notes)]
+            items = [f"%s::{t}[]" for t in types]
+            source = f"UNNEST({', '.join(items)}) AS u({', '.join(q(c) for c in names)})"
+            table, pk = q(self.model._meta.db_table), q(self.model._meta.pk.column)
+            hist_columns = [self.owner, "from_status", "to_status", "at", *self.notes]
+            sql = (f"WITH moved AS (UPDATE {table} AS t SET {', '.join(f'{q(c)} = u.{q(c)}' for c in columns)} "
+                   f"FROM {source} WHERE t.{pk} = u.{q('_pk')} AND t.{q('status')} = u.{q('_held')} "
+                   f"RETURNING u.*), "
+                   f"history AS (INSERT INTO {q(self.history._meta.db_table)} "
+                   f"({', '.join(q(c) for c in hist_columns)}) "
+                   f"SELECT {q('_pk')}, {q('_held')}, {q('status')}, %s{''.join(f', {q(n)}' for n in notes)} "
+                   f"FROM moved) "
+                   f"SELECT {q('_pk')} FROM moved")
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*(list(col) for col in zip(*rows, strict=True)), at])
+                moved = {pk_ for (pk_,) in cursor.fetchall()}
+        for obj, to, note in moves:
+            if obj.pk in moved:
+                obj.status = to
+                if self.stamp:
+                    setattr(obj, self.stamp, at)
+                if self.code_field and note.get("code"):
+                    setattr(obj, self.code_field, note["code"])
+        return moved
+
     # --- writing --------------------------------------------------------------------------------------------------
 
     @staticmethod
@@ -194,9 +320,12 @@ class Mover:
         return sum(manager.filter(pk__in=pks[i:i + CHUNK], status=frm).update(**values)
                    for i in range(0, len(pks), CHUNK))
 
-    def _write_rows(self, plans: Iterable[list[Any]], at: datetime, fields: Sequence[str]) -> int:
+    def _write_rows(self, plans: Iterable[list[Any]], at: datetime, fields: Sequence[str],
+                    events: Sequence[tuple[Any, ...]] = ()) -> int:
         """Each row its own values. PostgreSQL: one ``UPDATE … FROM UNNEST(<one array per column>) WHERE id = … AND
-        status = <held>``; elsewhere an executemany of the same guarded UPDATE per row."""
+        status = <held>`` (with `events`, PostgreSQL only: ``WITH moved AS (that UPDATE RETURNING 1), history AS
+        (INSERT <the history rows>) SELECT count(*) FROM moved`` — both in one statement); elsewhere an executemany
+        of the same guarded UPDATE per row."""
         columns = ["status"]
         if self.stamp:
             columns.append(self.stamp)
@@ -213,6 +342,13 @@ class Mover:
                 row[self.code_field] = code
             rows.append((*(row[c] if c in row else getattr(obj, c) for c in columns), obj.pk, start))
         if connection.vendor == "postgresql":
+            if events:
+                update, params = _update_unnest_sql(self.model, columns, rows)
+                insert, insert_params = self._insert_sql(events)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"WITH moved AS ({update} RETURNING 1), history AS ({insert}) "
+                                   "SELECT count(*) FROM moved", [*params, *insert_params])
+                    return int(cursor.fetchone()[0])
             return _update_unnest(self.model, columns, rows)
         return update_rows(self.model._meta.db_table, columns, _adapted(self.model, [*columns, "pk", "status"], rows),
                            where=("status",))
@@ -228,17 +364,24 @@ class Mover:
         if len(events) > SMALL_INSERT:
             insert_rows(table, columns, _adapted(self.history, columns, events))
         elif connection.vendor == "postgresql":
-            exprs, constants, source, arrays = _unnest(columns, _db_types(self.history, columns), events,
-                                                       arrays=(self.owner,))
+            sql, params = self._insert_sql(events)
             with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) "
-                               f"SELECT {', '.join(exprs[c] for c in columns)} FROM {source}", [*constants, *arrays])
+                cursor.execute(sql, params)
         else:
             row = f"({', '.join(['%s'] * len(columns))})"
             with connection.cursor() as cursor:
                 cursor.execute(f"INSERT INTO {q(table)} ({', '.join(q(c) for c in columns)}) VALUES "
                                + ", ".join([row] * len(events)),
                                [v for e in _adapted(self.history, columns, events) for v in e])
+
+    def _insert_sql(self, events: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+        """PostgreSQL: ``INSERT INTO <history> … SELECT … FROM UNNEST(…)`` for `events`, and its parameters."""
+        columns = [self.owner, "from_status", "to_status", "at", *self.notes]
+        q = connection.ops.quote_name
+        exprs, constants, source, arrays = _unnest(columns, _db_types(self.history, columns), events,
+                                                   arrays=(self.owner,))
+        return (f"INSERT INTO {q(self.history._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
+                f"SELECT {', '.join(exprs[c] for c in columns)} FROM {source}", [*constants, *arrays])
 
 
 def _field(model: type[models.Model], column: str) -> models.Field[Any, Any]:
@@ -285,6 +428,15 @@ def _unnest(columns: Sequence[str], types: Sequence[str], rows: Sequence[tuple[A
 
 def _update_unnest(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
     """PostgreSQL: rows of (values in `columns` order, pk, the status held) as one guarded, set-based UPDATE."""
+    sql, params = _update_unnest_sql(model, columns, rows)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _update_unnest_sql(model: type[models.Model], columns: Sequence[str],
+                       rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+    """The text and parameters of `_update_unnest`'s UPDATE."""
     q = connection.ops.quote_name
     names = [*columns, "_pk", "_held"]
     exprs, constants, source, arrays = _unnest(names, _db_types(model, [*columns, "pk", "status"]), rows,
@@ -294,9 +446,7 @@ def _update_unnest(model: type[models.Model], columns: Sequence[str], rows: Sequ
            f"FROM {source} WHERE t.{q(model._meta.pk.column)} = u.{q('_pk')} AND t.{q('status')} = {held}")
     # the parameters in the order the text names them: the constants of SET, the arrays, then the status held
     params = [*constants[:-1], *arrays, constants[-1]] if held.startswith("%s") else [*constants, *arrays]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    return sql, params
 
 
 def _adapted(model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> Sequence[tuple[Any, ...]]:

@@ -129,6 +129,20 @@ class DeliveryAttempt(models.Model):
         return ATTEMPT_MOVES.move_many(moves, at=at, notes={"code": code}, fields=fields)
 
     @classmethod
+    def claim(cls, queryset: models.QuerySet[DeliveryAttempt], to: str, *, limit: int, at: datetime,
+              sources: Iterable[str]) -> list[DeliveryAttempt]:
+        """Lock up to `limit` attempts of `queryset` in `sources` that no other worker holds (SKIP LOCKED) and move
+        them to `to`, history included, in one statement on PostgreSQL (jingsu.core.states)."""
+        return ATTEMPT_MOVES.claim(queryset, to, limit=limit, at=at, notes={"code": ""}, sources=sources)
+
+    @classmethod
+    def move_returning(cls, moves: Iterable[tuple[DeliveryAttempt, str, Mapping[str, str]]], *, at: datetime,
+                       fields: Sequence[str] = ()) -> set[int]:
+        """Move each attempt once from the status its instance holds, where it still holds it (the others are left
+        alone); returns the ids that moved (jingsu.core.states)."""
+        return ATTEMPT_MOVES.move_returning(moves, at=at, fields=fields)
+
+    @classmethod
     def move_where(cls, queryset: models.QuerySet[DeliveryAttempt], to: str, *, at: datetime, code: str = "",
                    sources: Iterable[str] | None = None, values: Mapping[str, Any] | None = None) -> list[int]:
         """Move the attempts `queryset` selects that are in a status the table allows `to` from (or in `sources`);

@@ -140,32 +140,33 @@ def handle_kt_callback(body: bytes, headers: Mapping[str, str], *, now: datetime
                        status=400, detail={"error": type(exc).__name__})
 
     keys = {r.key for r in reports}
-    attempts = {a.key: a for a in DeliveryAttempt.objects.filter(channel=Channel.KT, key__in=keys)}
-    unknown = sorted(k for k in keys if k not in attempts)
-    if unknown or any(not r.key for r in reports):
-        # all or nothing: a callback naming a message we never sent is not applied at all
-        return _reject(ReceiptRejection.Reason.UNKNOWN_KEY, body=body, headers=headers, remote=remote, now=now,
-                       status=404, detail={"records": len(reports), "unknown": len(unknown)})
-
-    bad = _implausible_times(reports, attempts, now)
-    if bad:
-        # all or nothing, as for unknown keys: a read before the send, or a receipt in the future, is not applied
-        return _reject(ReceiptRejection.Reason.BAD_TIME, body=body, headers=headers, remote=remote, now=now,
-                       status=422, detail={"records": len(reports), "bad_times": bad})
-
     result = CallbackResult(status=200, accepted=True, records=len(reports))
-    # One callback is one transaction. The attempts are locked, so a replay of the same records racing this one waits
-    # and then finds their event keys; a record seen before (here or in an earlier callback) is acknowledged and not
-    # applied again.
+    # One callback is one transaction. The attempts are locked (once, in id order) before anything is checked or
+    # written, so a replay of the same records racing this one waits and then finds their event keys; a record seen
+    # before (here or in an earlier callback) is acknowledged and not applied again. A refused callback writes only
+    # its ReceiptRejection row.
     with transaction.atomic():
         current = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
-                   .filter(pk__in=[a.pk for a in attempts.values()]).order_by("pk")}
-        keys = [event_key("kt", r) for r in reports]
-        seen = set(ReceiptEvent.objects.filter(event_key__in=keys).values_list("event_key", flat=True))
+                   .filter(channel=Channel.KT, key__in=keys).order_by("pk")}
+        attempts = {a.key: a for a in current.values()}
+        unknown = sorted(k for k in keys if k not in attempts)
+        if unknown or any(not r.key for r in reports):
+            # all or nothing: a callback naming a message we never sent is not applied at all
+            return _reject(ReceiptRejection.Reason.UNKNOWN_KEY, body=body, headers=headers, remote=remote, now=now,
+                           status=404, detail={"records": len(reports), "unknown": len(unknown)})
+
+        bad = _implausible_times(reports, attempts, now)
+        if bad:
+            # all or nothing, as for unknown keys: a read before the send, or a receipt in the future, is not applied
+            return _reject(ReceiptRejection.Reason.BAD_TIME, body=body, headers=headers, remote=remote, now=now,
+                           status=422, detail={"records": len(reports), "bad_times": bad})
+
+        event_keys = [event_key("kt", r) for r in reports]
+        seen = set(ReceiptEvent.objects.filter(event_key__in=event_keys).values_list("event_key", flat=True))
         events: list[ReceiptEvent] = []
         changes: list[tuple[int, StatusReport]] = []
-        for r, key in zip(reports, keys, strict=True):
-            a = current[attempts[r.key].pk]
+        for r, key in zip(reports, event_keys, strict=True):
+            a = attempts[r.key]
             if a.status in (AttemptStatus.QUEUED, AttemptStatus.SENDING):
                 # our send has not been recorded yet (queued/sending): the report is left to polling
                 result.deferred += 1
@@ -177,9 +178,11 @@ def handle_kt_callback(body: bytes, headers: Mapping[str, str], *, now: datetime
             events.append(ReceiptEvent(provider="kt", event_key=key, attempt=a, state=str(r.state), code=r.code or "",
                                        received_at=now))
             changes.append((a.pk, r))
+        # the reports first, on the attempts locked above; then the events, each with whether it moved its attempt
+        applied = apply_reports(changes, now=now, locked=current)
+        for i in applied:
+            events[i].applied = True
         ReceiptEvent.objects.bulk_create(events)
-        applied = apply_reports(changes, now=now)
-        ReceiptEvent.objects.filter(event_key__in=[events[i].event_key for i in applied]).update(applied=True)
         result.applied = len(applied)
         result.no_ops = len(events) - len(applied)
     log.info("KT callback: %d records, %d applied, %d duplicates, %d no-ops, %d deferred", result.records,

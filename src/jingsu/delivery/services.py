@@ -19,13 +19,13 @@ Channel policy (per notice, DESIGN glossary "legal nature"):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from jingsu.clock import SEOUL, Clock
@@ -59,6 +59,10 @@ from jingsu.taxpayers.models import Taxpayer, TaxpayerCI
 log = logging.getLogger(__name__)
 
 SEND_BATCH = 100  # documents per provider request (Kakao bulk, KT reqs[])
+# Attempts one claim takes (and records) at once: the database work of a claim — the claim itself, the notices, CIs
+# and first sends read, the answers recorded — is a fixed handful of statements, whatever its size, so a claim of
+# several provider requests' worth saves round trips; the provider still gets SEND_BATCH documents per request.
+CLAIM_BATCH = 1000
 # Tries of one attempt that ended in a transient failure (provider down, 5xx or timeouts after the adapter's own
 # retries with backoff) before the notice moves on to its next channel.
 MAX_TRIES = 5
@@ -281,7 +285,7 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
     never claim the same rows; SQLite serialises writers anyway. Claimed rows move to `sending` before the lock is
     released. `where` narrows the attempts further (delivery.resend: the attempts of approved resends)."""
     with transaction.atomic():
-        qs = DeliveryAttempt.objects.filter(channel=channel, status__in=statuses).order_by("id")
+        qs = DeliveryAttempt.objects.filter(channel=channel).order_by("id")
         if campaigns is not None:
             qs = qs.filter(notice__campaign_id__in=campaigns)
         if where is not None:
@@ -290,13 +294,8 @@ def claim(channel: str, limit: int, *, now: datetime, statuses: Sequence[str] = 
             # an experiment's arm sent at its own moment: its notices wait until then, on every channel (a subquery,
             # not a join: PostgreSQL locks no row on the nullable side of an outer join)
             qs = qs.exclude(notice_id__in=Notice.objects.filter(arm__send_at__gt=now).values("pk"))
-        if connection.vendor == "postgresql":
-            qs = qs.select_for_update(skip_locked=True)
-        attempts = list(qs[:limit])
-        if not attempts:
-            return []
-        DeliveryAttempt.move_many([(a, S.SENDING) for a in attempts], at=now)
-    return attempts
+        # PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, the move to `sending` and its history rows in one statement
+        return DeliveryAttempt.claim(qs, S.SENDING, limit=limit, at=now, sources=statuses)
 
 
 def send_queued(providers: ProviderSet, *, clock: Clock, limit: int = 10_000) -> int:
@@ -311,7 +310,7 @@ def send_queued(providers: ProviderSet, *, clock: Clock, limit: int = 10_000) ->
         return 0
     for channel in ELECTRONIC:
         while handed < limit:
-            attempts = claim(channel, SEND_BATCH, now=clock.now(), campaigns=campaigns)
+            attempts = claim(channel, min(CLAIM_BATCH, limit - handed), now=clock.now(), campaigns=campaigns)
             if not attempts:
                 break
             _send_batch(channel, attempts, providers, clock)
@@ -329,7 +328,7 @@ def send_resends(providers: ProviderSet, *, clock: Clock, limit: int = 10_000,
     handed = 0
     for channel in ELECTRONIC:
         while handed < limit:
-            attempts = claim(channel, SEND_BATCH, now=clock.now(), where=where)
+            attempts = claim(channel, min(CLAIM_BATCH, limit - handed), now=clock.now(), where=where)
             if not attempts:
                 break
             _send_batch(channel, attempts, providers, clock, fresh=True)
@@ -339,37 +338,65 @@ def send_resends(providers: ProviderSet, *, clock: Clock, limit: int = 10_000,
 
 def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: ProviderSet, clock: Clock, *,
                 fresh: bool = False) -> None:
-    """Hand one claimed batch to its provider and record the answers. The read deadline runs from the notice's
-    first send on any channel; `fresh` (a resend a person asked for) starts it again from now."""
-    notices = {n.pk: n for n in Notice.objects.filter(pk__in=[a.notice_id for a in attempts])
-               .select_related("campaign", "campaign__jurisdiction", "taxpayer", "arm", "arm__template")}
+    """Hand one claimed batch to its provider, SEND_BATCH documents per request, and record the answers (all of
+    them at once). The read deadline runs from the notice's first send on any channel; `fresh` (a resend a person
+    asked for) starts it again from now. A request the provider refuses outright (down, 5xx after the adapter's
+    retries) leaves its attempts to be tried again; the batch's other requests stand."""
+    notices = _batch_notices([a.notice_id for a in attempts])
     ci = _ci_of(list(notices.values()))
     now = clock.now()
     first_sent = {} if fresh else _first_sent([a.notice_id for a in attempts])
     alerts = _alerts(notices.values())
-    try:
-        if channel in (Channel.KAKAO, Channel.KT):
-            intermediary = providers.kakao if channel == Channel.KAKAO else providers.kt
-            docs = [_document(a, notices[a.notice_id], ci.get(notices[a.notice_id].taxpayer_id, ""),
-                              first_sent.get(a.notice_id, now), alerts[_alert_key(notices[a.notice_id])])
-                    for a in attempts]
-            results = intermediary.send(docs)
-        else:
-            results = providers.sms.send([_sms(a, notices[a.notice_id], alerts[_alert_key(notices[a.notice_id])])
-                                          for a in attempts])
-    except ProviderError as exc:
-        log.warning("provider %s unavailable: %s", channel, exc)
-        results = [SendResult(a.key, SendOutcome.RETRY, code="PROVIDER_DOWN") for a in attempts]
-    by_key = {r.key: r for r in results}
-    record_sends(attempts, notices, by_key, now, first_sent)
+    by_key: dict[str, SendResult] = {}
+    for start in range(0, len(attempts), SEND_BATCH):
+        chunk = attempts[start:start + SEND_BATCH]
+        try:
+            if channel in (Channel.KAKAO, Channel.KT):
+                intermediary = providers.kakao if channel == Channel.KAKAO else providers.kt
+                docs = [_document(a, notices[a.notice_id], ci.get(notices[a.notice_id].taxpayer_id, ""),
+                                  first_sent.get(a.notice_id, now), alerts[_alert_key(notices[a.notice_id])])
+                        for a in chunk]
+                results = intermediary.send(docs)
+            else:
+                results = providers.sms.send([_sms(a, notices[a.notice_id],
+                                                   alerts[_alert_key(notices[a.notice_id])]) for a in chunk])
+        except ProviderError as exc:
+            log.warning("provider %s unavailable: %s", channel, exc)
+            results = [SendResult(a.key, SendOutcome.RETRY, code="PROVIDER_DOWN") for a in chunk]
+        by_key.update((r.key, r) for r in results)
+    record_sends(attempts, notices, by_key, now, first_sent, ci=ci)
+
+
+#: What sending reads of a notice and its taxpayer (documents, SMS, the channel plan of a successor); anything else
+#: is loaded on first use, as Django loads a deferred field.
+_SEND_FIELDS = ("campaign_id", "jurisdiction_id", "arm_id", "reference", "token", "doc_hash", "status", "taxpayer",
+                "taxpayer__kind", "taxpayer__mobile", "taxpayer__e_service", "taxpayer__opt_out",
+                "taxpayer__jurisdiction_id")
+
+
+def _batch_notices(ids: Sequence[int]) -> dict[int, Notice]:
+    """The notices of a claimed batch (by id) with their taxpayers, the fields sending reads; their campaigns (with
+    office and template) and experiment arms (with template) read once per batch and shared, not joined to every
+    notice."""
+    notices = {n.pk: n for n in Notice.objects.filter(pk__in=ids).select_related("taxpayer").only(*_SEND_FIELDS)}
+    campaigns = Campaign.objects.select_related("jurisdiction", "template").in_bulk(
+        {n.campaign_id for n in notices.values()})
+    arm_ids = {n.arm_id for n in notices.values() if n.arm_id is not None}
+    arms = Arm.objects.select_related("template").in_bulk(arm_ids) if arm_ids else {}
+    for n in notices.values():
+        n.campaign = campaigns[n.campaign_id]
+        if n.arm_id is not None:
+            n.arm = arms[n.arm_id]
+    return notices
 
 
 def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], results: dict[str, SendResult],
-                 now: datetime, first_sent: dict[int, datetime]) -> None:
+                 now: datetime, first_sent: dict[int, datetime], *, ci: dict[int, str] | None = None) -> None:
     """Record a provider's answers for a batch this worker claimed, in one transaction and a few statements.
 
-    Every attempt of the batch is in `sending`, claimed by this worker; the rows are locked and re-checked before
-    anything is written, so a row that was swept back and claimed by another worker meanwhile is left alone. Accepted attempts get the
+    Every attempt of the batch is in `sending`, claimed by this worker; each is moved only where it is still in
+    `sending` (a guarded UPDATE, its history rows in the same statement on PostgreSQL), so a row that was swept back
+    and claimed by another worker meanwhile is left alone. `ci`: the notices' CIs, when the caller has them. Accepted attempts get the
     provider's id, the read deadline (from the notice's first send on any channel) and the fallback time; refused
     ones make way for the notice's next channel; transient failures go back to `queued` with the same key, until an
     attempt has had MAX_TRIES, when the notice moves on to its next channel.
@@ -391,18 +418,14 @@ def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], re
             to, a.result_code = S.QUEUED, r.code or "RETRY"
         moves.append((a, to))
     with transaction.atomic():
-        still_ours = set(
-            DeliveryAttempt.objects.select_for_update()
-            .filter(pk__in=[a.pk for a in attempts], status=S.SENDING).values_list("pk", flat=True)
-        )
+        # the history's code is the result code each attempt gets; every instance holds `sending` (as claimed)
+        still_ours = DeliveryAttempt.move_returning(
+            [(a, to, {"code": a.result_code}) for a, to in moves], at=now,
+            fields=["result_code", "tries", "external_id", "sent_at", "read_deadline", "fallback_at"])
         if len(still_ours) != len(attempts):
             log.warning("%d attempts were moved by another process meanwhile", len(attempts) - len(still_ours))
-            moves = [(a, to) for a, to in moves if a.pk in still_ours]
-        # the history's code is the result code each attempt gets
-        DeliveryAttempt.move_many([(a, to, {"code": a.result_code}) for a, to in moves], at=now,
-                                  fields=["result_code", "tries", "external_id", "sent_at", "read_deadline",
-                                          "fallback_at"])
-        queue_next_many([(a, notices[a.notice_id]) for a, to in moves if to == S.REJECTED], now)
+        queue_next_many([(a, notices[a.notice_id]) for a, to in moves if to == S.REJECTED and a.pk in still_ours],
+                        now, ci=ci)
 
 
 def _first_sent(notice_ids: Sequence[int]) -> dict[int, datetime]:
@@ -486,12 +509,15 @@ def queue_next(a: DeliveryAttempt, n: Notice, now: datetime, *, paper_now: bool 
     return attempt
 
 
-def queue_next_many(pairs: Sequence[tuple[DeliveryAttempt, Notice]], now: datetime) -> int:
-    """`queue_next` for a batch of refused attempts: one query for the CIs and one INSERT; a successor that already
-    exists (unique notice + sequence) is left as it is. Returns how many successors were due."""
+def queue_next_many(pairs: Sequence[tuple[DeliveryAttempt, Notice]], now: datetime, *,
+                    ci: dict[int, str] | None = None) -> int:
+    """`queue_next` for a batch of refused attempts: one query for the CIs (none when the caller gives them: `ci`,
+    taxpayer id → CI) and one INSERT; a successor that already exists (unique notice + sequence) is left as it is.
+    Returns how many successors were due."""
     if not pairs:
         return 0
-    ci = _ci_of([n for _, n in pairs])
+    if ci is None:
+        ci = _ci_of([n for _, n in pairs])
     resends = _resend_attempts(a.pk for a, _ in pairs)
     rows = [new for a, n in pairs
             if (new := _successor(a, n, ci.get(n.taxpayer_id, ""), now, False, a.pk in resends)) is not None]
@@ -567,7 +593,8 @@ def _implausible_report_time(report: StatusReport, a: DeliveryAttempt, now: date
     return ""
 
 
-def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime) -> set[int]:
+def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime,
+                  locked: Mapping[int, DeliveryAttempt] | None = None) -> set[int]:
     """Apply provider reports to attempts (by primary key), in one transaction and a handful of statements.
 
     Out-of-order or repeated reports are harmless: the attempts are locked and re-read, and a report that would not
@@ -575,13 +602,17 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime)
     attempt apply in the order given. Each move writes a history row. The notice keeps its first delivery and first
     read; a failed or expired electronic attempt of an unread notice queues the next channel (paper once the read
     deadline has passed); a failed paper attempt makes the notice undeliverable. Returns the positions (in
-    `reports`) of the reports that moved their attempt.
+    `reports`) of the reports that moved their attempt. `locked`: the attempts (by id), when the caller has already
+    locked and read them in this transaction (receipts: once per callback); they are not read again.
     """
     if not reports:
         return set()
     with transaction.atomic():
-        attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
-                    .filter(pk__in={pk for pk, _ in reports}).order_by("pk")}
+        if locked is not None:
+            attempts = dict(locked)
+        else:
+            attempts = {a.pk: a for a in DeliveryAttempt.objects.select_for_update()
+                        .filter(pk__in={pk for pk, _ in reports}).order_by("pk")}
         moves: list[tuple[DeliveryAttempt, str, dict[str, str]]] = []
         status: dict[int, str] = {}  # where each attempt stands after the reports applied so far
         moved: dict[int, DeliveryAttempt] = {}

@@ -16,6 +16,7 @@ same tables in prose.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import random
 import threading
@@ -158,6 +159,13 @@ def _kt_ts(dt: datetime) -> str:
 def _parse_kt_ts(v: Any) -> datetime | None:
     if not isinstance(v, str) or not v:
         return None
+    return _parse_kt_text(v)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_kt_text(v: str) -> datetime | None:
+    """A KT timestamp (YYYYMMDDhhmmss, Korea time); memoised: the records of one callback mostly share their times,
+    and strptime is the dearest step of decoding them (a datetime is immutable, so sharing one is harmless)."""
     try:
         return datetime.strptime(v, "%Y%m%d%H%M%S").replace(tzinfo=KST)
     except ValueError:
