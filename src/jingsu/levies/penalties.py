@@ -16,6 +16,7 @@ Not computed here (the levy's penalty stays 0, and docs/calc.md says so):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ class PenaltyBasis:
                    row["education_tax"], row["assessment"], row["status"])
 
 
+#: `PenaltyBasis`'s fields in order: what a row must hold, in this order, for `LevyPenalties.of_fields`
+BASIS_FIELDS = tuple(f.name for f in dataclasses.fields(PenaltyBasis))
+
+
 def levy_penalty(basis: PenaltyBasis, *, jurisdiction: str, as_of: date) -> int:
     """Total penalty on one levy as of `as_of` (0 before the due date has passed). For many levies of one
     jurisdiction and date, use one `LevyPenalties` instead (it remembers the law's answers)."""
@@ -90,6 +95,24 @@ class LevyPenalties:
             ).penalty
 
         self._late: LatePenalty = late
+        self._maxsize = maxsize
+        self._by_fields: dict[tuple[Any, ...], int] = {}
+
+    def of_fields(self, fields: tuple[Any, ...]) -> int:
+        """`self(PenaltyBasis(*fields))`, `fields` in `PenaltyBasis`'s field order (a slice of a row the caller
+        selected in that order), remembered per distinct `fields`: the answer depends on nothing else (this instance's
+        jurisdiction and date are fixed, the law is a pure function), so remembering it is exact. It spares the
+        notice build a `PenaltyBasis` and a call per line, and remembers the 과태료 and deferred cases too. At most
+        `maxsize` answers are kept (the memory starts over when full)."""
+        try:
+            return self._by_fields[fields]
+        except KeyError:
+            pass
+        value = self(PenaltyBasis(*fields))
+        if len(self._by_fields) >= self._maxsize:
+            self._by_fields.clear()
+        self._by_fields[fields] = value
+        return value
 
     def __call__(self, basis: PenaltyBasis) -> int:
         """The same as `levy_penalty` with this instance's jurisdiction and `as_of`."""
