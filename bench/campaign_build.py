@@ -41,12 +41,13 @@ def main() -> int:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_build")
     p.add_argument("--reuse", action="store_true", help="keep the imported database; roll the build back")
     p.add_argument("--profile", help="write a cProfile of the build to this file")
+    p.add_argument("--processes", type=int, default=1, help="build_campaign(processes=…): helpers hash the notices")
     p.add_argument("--child-build", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     env = bench_env(args.database_url)
     if args.child_build:
         start_django(env, migrate=False)
-        return _child_build(rollback=args.reuse, profile=args.profile)
+        return _child_build(rollback=args.reuse, profile=args.profile, processes=args.processes)
 
     roll = ROOT / "var" / "bench" / f"roll-tp{args.taxpayers}.csv"
     roll.parent.mkdir(parents=True, exist_ok=True)
@@ -62,11 +63,12 @@ def main() -> int:
         subprocess.run([*jingsu, "import-roll", str(roll), "--jurisdiction", "11260", "--json"], env=env,
                        check=True, stdout=subprocess.DEVNULL)
         import_seconds = round(time.monotonic() - t, 1)
-    subprocess.run(["psql", args.database_url, "-q", "-c", "VACUUM ANALYZE"], check=True)
+    if args.reuse:  # the notices of the builds rolled back before
+        subprocess.run(["psql", args.database_url, "-q", "-c", "VACUUM ANALYZE"], check=True)
 
     child = subprocess.run([sys.executable, __file__, "--child-build", "--database-url", args.database_url,
-                            *(["--reuse"] if args.reuse else []), *(["--profile", args.profile] if args.profile
-                                                                    else [])],
+                            "--processes", str(args.processes), *(["--reuse"] if args.reuse else []),
+                            *(["--profile", args.profile] if args.profile else [])],
                            env=env, capture_output=True, text=True)
     if child.returncode != 0:
         print(child.stdout[-3000:], child.stderr[-3000:], file=sys.stderr)
@@ -115,7 +117,7 @@ def _own_cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _child_build(*, rollback: bool, profile: str | None) -> int:
+def _child_build(*, rollback: bool, profile: str | None, processes: int) -> int:
     from django.db import connection, transaction
 
     from jingsu.clock import SEOUL, ManualClock
@@ -136,15 +138,16 @@ def _child_build(*, rollback: bool, profile: str | None) -> int:
         import cProfile
 
         profiler = cProfile.Profile()
-        summary = profiler.runcall(services.build_campaign, campaign, actor="bench:maker", clock=clock)
+        summary = profiler.runcall(services.build_campaign, campaign, actor="bench:maker", clock=clock,
+                                   processes=processes)
         profiler.dump_stats(profile)
     else:
-        summary = services.build_campaign(campaign, actor="bench:maker", clock=clock)
+        summary = services.build_campaign(campaign, actor="bench:maker", clock=clock, processes=processes)
     seconds = time.monotonic() - t
     cpu, db_cpu = _own_cpu() - cpu, _backend_cpu(backends) - db_cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     result: dict[str, object] = {
-        "notices": summary.notices, "lines": summary.lines, "build_seconds": round(seconds, 1),
+        "processes": processes, "notices": summary.notices, "lines": summary.lines, "build_seconds": round(seconds, 1),
         "notices_per_s": round(summary.notices / seconds), "build_cpu_s": round(cpu, 1),
         "build_db_cpu_s": round(db_cpu, 1), "build_peak_rss_mib": peak,
         "cpu_us_per_notice": round((cpu + db_cpu) / summary.notices * 1e6)}

@@ -175,3 +175,38 @@ def test_a_build_equals_the_per_notice_computation_through_the_public_functions(
         assert len(n.token) == 43 and n.reference.startswith("N")
         control += drawn
     assert summary.control == control and 0 < control < len(built)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_build_with_helper_processes_makes_the_same_notices(jungnang, clock, tmp_path):
+    """`processes=2`: a forked helper hashes the batches; the notices are those of a build in one process (content
+    byte-identical but for the random reference), stored in taxpayer order."""
+    roll = tmp_path / "roll.csv"
+    generate_roll(jurisdiction="11260", taxpayers=300, seed=12, out=roll, today=AS_OF)
+    import_roll(roll, jurisdiction=Jurisdiction.by_code("11260"), clock=clock)
+    standard = NoticeTemplate.objects.filter(kind="arrears", style="standard", active=True).latest("version")
+    deterrence = NoticeTemplate.objects.filter(kind="arrears", style="deterrence", active=True).latest("version")
+
+    def built(processes: int) -> list[tuple]:
+        from jingsu.notices import experiments
+        from jingsu.notices.experiments import ArmSpec
+
+        c = notices.create_campaign(jungnang, name=f"p{processes}", kind="arrears", as_of=AS_OF, actor="m",
+                                    clock=clock, control_share=10, control_seed=77, template=standard)
+        experiments.set_arms(c, [ArmSpec("기본", standard, 45), ArmSpec("예고", deterrence, 45)],
+                             stratify=["amount", "age"], actor="m", clock=clock)
+        notices.build_campaign(c, actor="m", clock=clock, batch_size=29, processes=processes)
+        out = []
+        for n in (Notice.objects.filter(campaign=c).order_by("id")
+                  .select_related("campaign__jurisdiction", "campaign__template", "taxpayer", "arm__template")):
+            content = documents.notice_canonical_content(n)
+            assert hashlib.sha256(content).hexdigest() == n.doc_hash
+            out.append((n.taxpayer_id, n.total_amount, n.control_group, n.status, n.arm.label if n.arm else None,
+                        n.deterrence, content.replace(n.reference.encode(), b"R"),
+                        sorted(n.lines.values_list("levy_id", "payment_number", "tax_due", "penalty", "total"))))
+        return out
+
+    one, two = built(1), built(2)
+    assert len(one) > 100 and [n[0] for n in one] == sorted(n[0] for n in one)
+    assert two == one
+    assert any(n[5] for n in one)  # some deterrence notices carry their measure

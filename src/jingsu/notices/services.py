@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
 import random
 import secrets
+from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -269,9 +271,16 @@ class BuildSummary:
     skipped: list[int] | None = None
 
 
-def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: int = 5000) -> BuildSummary:
+def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: int = 5000,
+                   processes: int = 1) -> BuildSummary:
     """Create one notice per selected taxpayer bundling all their selected arrears. Idempotent: a built campaign
-    is not built again."""
+    is not built again.
+
+    `processes` > 1: this process reads the arrears, computes the lines and draws the groups, and `processes` − 1
+    helper processes (forked; they never touch the database) hash and lay out the notices, a batch of `batch_size`
+    consecutive taxpayers each, stored in taxpayer order as they come back — the same notices as with one process.
+    Meant for a large build run from a command or the bench on a machine with cores to spare; the default (1) does
+    everything here (a Celery prefork worker's process may not fork helpers of its own)."""
     if campaign.status != Campaign.Status.DRAFT:
         raise CampaignError(f"이미 대상이 확정된 캠페인입니다 (상태: {campaign.get_status_display()}).")
     now = clock.now()
@@ -299,7 +308,7 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
         arm_templates = {a.pk: a.template for a in assigner.arms}
         # the figures the templates' data-filled claims state, frozen now (Campaign.figures): every alert says the same
         header.figures = campaign_figures(header, [header.template, *arm_templates.values()])
-        writer = _Writer(header, arm_templates, refunds, now)
+        writer = _Writer(header, arm_templates, refunds, now, processes)
         try:
             summary = _build_notices(campaign, levies, writer, penalties, assigner, summary, batch_size)
         finally:
@@ -412,12 +421,22 @@ class _Writer:
                     "enforcement_cost", "tax_due", "penalty", "total", "refund")
 
     def __init__(self, header: Campaign, arm_templates: dict[int, NoticeTemplate], refunds: dict[int, int],
-                 now: datetime) -> None:
+                 now: datetime, processes: int = 1) -> None:
         self.header, self.arm_templates, self.refunds, self.now = header, arm_templates, refunds, now
         self.postgres = connection.vendor == "postgresql"
         self.content = CanonicalEncoder(header)  # canonical_content, the campaign's shared members encoded once
         self._pool: ThreadPoolExecutor | None = None
         self._in_flight: Future[None] | None = None
+        self.processes = processes
+        self._helpers: ProcessPoolExecutor | None = None
+        self._prepared: deque[Future[_Prepared]] = deque()
+        if processes > 1:
+            # helpers forked now, before the COPY thread starts: they inherit this writer (the campaign, its templates
+            # and the encoder) and never touch the database
+            global _HELPED
+            _HELPED = self
+            self._helpers = ProcessPoolExecutor(max_workers=processes - 1, mp_context=mp.get_context("fork"))
+            self._helpers.submit(int).result()  # all started (fork: at the first task)
         if self.postgres:
             q = connection.ops.quote_name
             self._sql = (
@@ -429,13 +448,24 @@ class _Writer:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notice-copy")
 
     def finish(self) -> None:
-        """Wait for the batch in flight (its error raised here)."""
+        """Store the batches the helpers still hold and wait for the COPY in flight (errors raised here)."""
+        while self._prepared:
+            self._store(self._prepared.popleft().result())
+        self._wait_copy()
+
+    def _wait_copy(self) -> None:
         if self._in_flight is not None:
             in_flight, self._in_flight = self._in_flight, None
             in_flight.result()
 
     def close(self) -> None:
-        """Wait for the batch in flight, if any, without raising (the build is ending, or failing already)."""
+        """Stop the helpers and wait for the COPY in flight, if any, without raising (the build is ending, or failing
+        already)."""
+        global _HELPED
+        if self._helpers is not None:
+            self._helpers.shutdown(wait=True, cancel_futures=True)
+            self._helpers = None
+            _HELPED = None
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -446,23 +476,34 @@ class _Writer:
         once per batch, for those notices only) in its content; every other notice's content is unchanged."""
         if not drafts:
             return
-        header, arm_templates, refunds = self.header, self.arm_templates, self.refunds
-
-        def template_of(d: _Draft) -> NoticeTemplate | None:  # the arm's, or None: the campaign's
-            return arm_templates[d.arm_id] if d.arm_id is not None else None
-
+        header = self.header
         deterrent = [d.taxpayer_id for d in drafts
-                     if (template_of(d) or header.template).style == NoticeTemplate.Style.DETERRENCE]
+                     if (self._template_of(d) or header.template).style == NoticeTemplate.Style.DETERRENCE]
         measures: dict[int, dict[str, str]] = {}
         if deterrent:
             pay_by = header.pay_by or header.as_of
-            measures = next_measures()(header.jurisdiction_id, deterrent, as_of=header.as_of,
-                                       after=pay_by + timedelta(days=1))
-        wanted = set(deterrent)
+            asked = next_measures()(header.jurisdiction_id, deterrent, as_of=header.as_of,
+                                    after=pay_by + timedelta(days=1))
+            measures = {t: asked[t] for t in deterrent if t in asked}
+        if self._helpers is None:
+            self._store(self.prepare(drafts, measures))
+            return
+        self._prepared.append(self._helpers.submit(_prepare_in_helper, drafts, measures))
+        while len(self._prepared) > self.processes or (self._prepared and self._prepared[0].done()):
+            self._store(self._prepared.popleft().result())
+
+    def _template_of(self, d: _Draft) -> NoticeTemplate | None:  # the arm's, or None: the campaign's
+        return self.arm_templates[d.arm_id] if d.arm_id is not None else None
+
+    def prepare(self, drafts: list[_Draft], measures: dict[int, dict[str, str]]) -> _Prepared:
+        """The notice rows (without their ids) and the line rows of a batch: each notice's canonical content hashed.
+        Pure computation on the drafts (no database), so a helper process can do it."""
+        refunds, template_of = self.refunds, self._template_of
         notices: list[tuple[Any, ...]] = []
         lines: list[list[tuple[Any, ...]]] = []
+        campaign_id, jurisdiction_id, now = self.header.pk, self.header.jurisdiction_id, self.now
         for d in drafts:
-            deterrence = measures.get(d.taxpayer_id) if d.taxpayer_id in wanted else None
+            deterrence = measures.get(d.taxpayer_id)
             content = self.content(d.taxpayer, [
                 canonical_line(
                     tax_number=lv[_TAX_NUMBER], tax_item=lv[_TAX_ITEM], tax_year=lv[_TAX_YEAR], period=lv[_PERIOD],
@@ -474,9 +515,9 @@ class _Writer:
                 for lv, o, number in d.numbered
             ], reference=d.reference, template=template_of(d), deterrence=deterrence)
             notices.append((
-                header.pk, header.jurisdiction_id, d.taxpayer_id, d.reference, secrets.token_urlsafe(32),
+                campaign_id, jurisdiction_id, d.taxpayer_id, d.reference, secrets.token_urlsafe(32),
                 hashlib.sha256(content).hexdigest(), d.total, d.control,
-                Notice.Status.CONTROL if d.control else Notice.Status.PENDING, self.now, 0, d.arm_id,
+                Notice.Status.CONTROL if d.control else Notice.Status.PENDING, now, 0, d.arm_id,
                 json.dumps(deterrence, ensure_ascii=False) if deterrence else None,
             ))
             lines.append([
@@ -484,8 +525,12 @@ class _Writer:
                  o.penalty, o.total, refunds.get(lv[_ID], 0))
                 for lv, o, number in d.numbered
             ])
+        return notices, lines
+
+    def _store(self, prepared: _Prepared) -> None:
+        notices, lines = prepared
         if self._pool is not None:
-            self.finish()
+            self._wait_copy()
             self._in_flight = self._pool.submit(self._copy, connection.connection, notices, lines)
         else:
             self._insert(notices, lines)
@@ -521,6 +566,16 @@ class _Writer:
             ])
             with raw.copy(copy_lines) as copy:
                 copy.write(text)
+
+
+_Prepared = tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...]]]]
+#: the writer a helper process works for (set in the build's process just before the helpers are forked)
+_HELPED: _Writer | None = None
+
+
+def _prepare_in_helper(drafts: list[_Draft], measures: dict[int, dict[str, str]]) -> _Prepared:
+    assert _HELPED is not None
+    return _HELPED.prepare(drafts, measures)
 
 
 def _copy_text(value: Any) -> str:
