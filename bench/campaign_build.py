@@ -133,16 +133,16 @@ def _child_build(*, rollback: bool, profile: str | None, processes: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backends = [cursor.fetchone()[0]]
+    extra = {"processes": processes} if processes != 1 else {}  # (the code before the option had no such argument)
     cpu, db_cpu, t = _own_cpu(), _backend_cpu(backends), time.monotonic()
     if profile:
         import cProfile
 
         profiler = cProfile.Profile()
-        summary = profiler.runcall(services.build_campaign, campaign, actor="bench:maker", clock=clock,
-                                   processes=processes)
+        summary = profiler.runcall(services.build_campaign, campaign, actor="bench:maker", clock=clock, **extra)
         profiler.dump_stats(profile)
     else:
-        summary = services.build_campaign(campaign, actor="bench:maker", clock=clock, processes=processes)
+        summary = services.build_campaign(campaign, actor="bench:maker", clock=clock, **extra)
     seconds = time.monotonic() - t
     cpu, db_cpu = _own_cpu() - cpu, _backend_cpu(backends) - db_cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

@@ -147,7 +147,6 @@ def _recomputed(campaign, notice: Notice) -> tuple[bytes, list[tuple]]:
     return content, rows
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_build_equals_the_per_notice_computation_through_the_public_functions(jungnang, clock, tmp_path):
     roll = tmp_path / "roll.csv"
     generate_roll(jurisdiction="11260", taxpayers=400, seed=11, out=roll, today=AS_OF)
@@ -177,7 +176,6 @@ def test_a_build_equals_the_per_notice_computation_through_the_public_functions(
     assert summary.control == control and 0 < control < len(built)
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_build_with_helper_processes_makes_the_same_notices(jungnang, clock, tmp_path):
     """`processes=2`: a forked helper hashes the batches; the notices are those of a build in one process (content
     byte-identical but for the random reference), stored in taxpayer order."""

@@ -534,7 +534,9 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
                                       deterrence=deterrence)
 
 
-_encode = functools.partial(json.dumps, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+#: `json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))`, the encoder made once (json.dumps
+#: makes one per call when given options)
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 class CanonicalEncoder:
