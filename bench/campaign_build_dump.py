@@ -1,6 +1,6 @@
 """Equivalence check for the campaign build: build several campaigns over one imported roll and dump every notice.
 
-    .venv/bin/python bench/campaign_build_dump.py --taxpayers 20000 --out var/bench/dump-after.txt \
+    .venv/bin/python bench/campaign_build_dump.py --taxpayers 20000 --out var/bench/dump-after.txt [--processes 2] \
         [--database-url postgresql://…/jingsu_build_dump]
 
 Run it on two checkouts (the code before a change and after it) and `diff` the two files: they must be equal. One line
@@ -33,6 +33,7 @@ def main() -> int:
     p.add_argument("--taxpayers", type=int, default=20_000)
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_build_dump")
     p.add_argument("--out", required=True)
+    p.add_argument("--processes", type=int, default=1, help="build_campaign(processes=…) (code that has it)")
     args = p.parse_args()
     env = bench_env(args.database_url)
     roll = ROOT / "var" / "bench" / f"roll-tp{args.taxpayers}.csv"
@@ -48,12 +49,12 @@ def main() -> int:
                    check=True, stdout=subprocess.DEVNULL)
     start_django(env, migrate=False)
     with open(args.out, "w", encoding="utf-8") as out:
-        for name, campaign in _campaigns():
+        for name, campaign in _campaigns(args.processes):
             _dump(name, campaign, out)
     return 0
 
 
-def _campaigns():  # type: ignore[no-untyped-def]
+def _campaigns(processes: int):  # type: ignore[no-untyped-def]
     from jingsu.clock import SEOUL, ManualClock
     from jingsu.core.models import Jurisdiction
     from jingsu.notices import experiments
@@ -64,36 +65,36 @@ def _campaigns():  # type: ignore[no-untyped-def]
 
     clock = ManualClock(datetime(2026, 11, 23, 10, tzinfo=SEOUL))
     j = Jurisdiction.by_code(JURISDICTION)
+    extra = {"processes": processes} if processes != 1 else {}
 
     def build(name: str, **kw):  # type: ignore[no-untyped-def]
-        c = notices.create_campaign(j, name=name, as_of=AS_OF, actor="maker", clock=clock, **kw)
-        return c
+        return notices.create_campaign(j, name=name, as_of=AS_OF, actor="maker", clock=clock, **kw)
 
     def styled(style: str) -> NoticeTemplate:
         return NoticeTemplate.objects.filter(kind="arrears", style=style, active=True).latest("version")
 
     plain = build("plain", kind="arrears")
-    notices.build_campaign(plain, actor="maker", clock=clock)
+    notices.build_campaign(plain, actor="maker", clock=clock, **extra)
     yield "plain", plain
     control = build("control", kind="arrears", control_share=20, control_seed=12345,
                     filters={"min_amount": 50_000})
-    notices.build_campaign(control, actor="maker", clock=clock)
+    notices.build_campaign(control, actor="maker", clock=clock, **extra)
     yield "control", control
     exp = build("experiment", kind="arrears", control_share=10, control_seed=99, template=styled("standard"))
     experiments.set_arms(exp, [ArmSpec("기본", styled("standard"), 30), ArmSpec("예고", styled("deterrence"), 30),
                                ArmSpec("알림", styled("reminder"), 30)],
                          stratify=["amount", "age", "reach"], actor="maker", clock=clock)
-    notices.build_campaign(exp, actor="maker", clock=clock)
+    notices.build_campaign(exp, actor="maker", clock=clock, **extra)
     yield "experiment", exp
     demand = build("demand", kind="demand", filters={"tax_items": ["13", "15"], "max_age": 1})
     try:
-        notices.build_campaign(demand, actor="maker", clock=clock)
+        notices.build_campaign(demand, actor="maker", clock=clock, **extra)
         yield "demand", demand
     except notices.CampaignError as e:
         print("demand:", e, file=sys.stderr)
     ids = list(Taxpayer.objects.filter(jurisdiction=j).order_by("pk").values_list("pk", flat=True)[:400:10])
     measure = build("license", kind="license", taxpayers=ids, measure_on=AS_OF + timedelta(days=40))
-    notices.build_campaign(measure, actor="maker", clock=clock)
+    notices.build_campaign(measure, actor="maker", clock=clock, **extra)
     yield "license", measure
 
 
