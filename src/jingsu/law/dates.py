@@ -11,6 +11,7 @@ holiday rule is applied by the caller that knows the calendar (`next_working_day
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Container
 from datetime import date, timedelta
 
@@ -43,6 +44,7 @@ def period_end(after: date, months: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def full_months_after(after: date, on: date) -> int:
     """Full months elapsed after `after` (a 납부기한) as of `on`: the largest n with `period_end(after, n)` < `on`.
 
@@ -50,6 +52,9 @@ def full_months_after(after: date, on: date) -> int:
     the end of `period_end(after, n)`, so it counts from the next day on. Returns 0 when `on` ≤ `after`.
     Examples (after = due date): 7-31 → 1 month on 9-1 (not 8-31); 1-30 → 1 month on 3-1 (2-28 ends the month);
     1-31 → start 2-1, 1 month on 3-1; 2-28 (non-leap) → start 3-1, 1 month on 4-1.
+
+    Memoised: a pure function of its two dates (the penalty of every levy with the same 납부기한 counts the same months
+    on the same day).
     """
     if on <= after:
         return 0

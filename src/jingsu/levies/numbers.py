@@ -25,6 +25,25 @@ _PATTERN = re.compile(r"[0-9]{19}")
 
 
 def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit of `digits`: from the right, every other digit (the rightmost first) doubled, less 9 when
+    the double exceeds 9; all summed; the digit that brings the sum to a multiple of 10.
+
+    ASCII digits (every payment number) are summed through byte translation tables (the notice build numbers every
+    line of a million notices); anything else goes digit by digit (`_luhn_by_digit`, the same rule: a character
+    `int` cannot read raises ValueError)."""
+    if not (digits.isascii() and digits.isdigit()):
+        return _luhn_by_digit(digits)
+    backwards = digits[::-1].encode()
+    total = sum(backwards[0::2].translate(_DOUBLED)) + sum(backwards[1::2].translate(_VALUE))
+    return (10 - total % 10) % 10
+
+
+#: an ASCII digit's byte → its value doubled, less 9 when the double exceeds 9; → its value
+_DOUBLED = bytes.maketrans(b"0123456789", bytes([0, 2, 4, 6, 8, 1, 3, 5, 7, 9]))
+_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
+
+
+def _luhn_by_digit(digits: str) -> int:
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch)

@@ -16,6 +16,7 @@ Not computed here (the levy's penalty stays 0, and docs/calc.md says so):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ class PenaltyBasis:
                    row["education_tax"], row["assessment"], row["status"])
 
 
+#: `PenaltyBasis`'s fields in order: what a row must hold, in this order, for `LevyPenalties.of_fields`
+BASIS_FIELDS = tuple(f.name for f in dataclasses.fields(PenaltyBasis))
+
+
 def levy_penalty(basis: PenaltyBasis, *, jurisdiction: str, as_of: date) -> int:
     """Total penalty on one levy as of `as_of` (0 before the due date has passed). For many levies of one
     jurisdiction and date, use one `LevyPenalties` instead (it remembers the law's answers)."""
@@ -71,7 +76,8 @@ class LevyPenalties:
     remembering its result for each distinct (jurisdiction, 성립일, 납부기한, amount, as_of, 신고구분) is exact. A roll
     repeats those over and over (주민세 개인분 is one amount for the whole 구, 자동차세 follows engine sizes, many
     bills share a 납기): on the generated 1,000,000-row roll 84% of the calls are repeats. Nothing of the law is
-    computed here. Use one instance per run: it holds at most `maxsize` results (about 250 bytes each).
+    computed here. The same holds for `fine_penalty` (과태료: jurisdiction, 납부기한, amount, as_of). Use one instance per
+    run: it holds at most `maxsize` results of each (about 250 bytes each).
     """
 
     def __init__(self, *, jurisdiction: str, as_of: date, maxsize: int = 1 << 18) -> None:
@@ -91,14 +97,37 @@ class LevyPenalties:
 
         self._late: LatePenalty = late
 
+        @functools.lru_cache(maxsize=maxsize)
+        def fine(due_date: date, principal: int) -> int:
+            return fine_penalty(jurisdiction=jurisdiction, due_date=due_date, principal=principal, as_of=as_of).penalty
+
+        self._fine = fine
+        self._maxsize = maxsize
+        self._by_fields: dict[tuple[Any, ...], int] = {}
+
+    def of_fields(self, fields: tuple[Any, ...]) -> int:
+        """`self(PenaltyBasis(*fields))`, `fields` in `PenaltyBasis`'s field order (a slice of a row the caller
+        selected in that order), remembered per distinct `fields`: the answer depends on nothing else (this instance's
+        jurisdiction and date are fixed, the law is a pure function), so remembering it is exact. It spares the
+        notice build a `PenaltyBasis` and a call per line, and remembers the 과태료 and deferred cases too. At most
+        `maxsize` answers are kept (the memory starts over when full)."""
+        try:
+            return self._by_fields[fields]
+        except KeyError:
+            pass
+        value = self(PenaltyBasis(*fields))
+        if len(self._by_fields) >= self._maxsize:
+            self._by_fields.clear()
+        self._by_fields[fields] = value
+        return value
+
     def __call__(self, basis: PenaltyBasis) -> int:
         """The same as `levy_penalty` with this instance's jurisdiction and `as_of`."""
         as_of, due_date = self.as_of, basis.due_date
         if as_of <= due_date or basis.status == "deferred":
             return 0
         if basis.tax_item == PARKING_FINE:
-            return fine_penalty(jurisdiction=self.jurisdiction, due_date=due_date, principal=basis.principal,
-                                as_of=as_of).penalty
+            return self._fine(due_date, basis.principal)
         if TAX_ITEMS[basis.tax_item].nature != "local-tax":
             return 0
         total = 0

@@ -519,43 +519,85 @@ def canonical_content(campaign: Campaign, taxpayer: Any, lines: Iterable[dict[st
     hash registered for 유통증명. It holds every value the document shows and none of its wording or layout (the
     template is identified by kind and version only). `lines` are canonical_line() dicts in 과세번호 order.
 
-    campaign.jurisdiction and campaign.template should be loaded once by the caller (the build passes the same
-    campaign instance for every notice, so this costs no query per notice). `template`: the notice's own when it
-    differs from the campaign's (an experiment's arm, Notice.template). `deterrence`: a deterrence-style notice's next
-    measure (Notice.deterrence), carried only when given."""
-    j = campaign.jurisdiction
-    template = template or campaign.template
-    line_list = list(lines)
-    doc = {
-        "format": CANONICAL_FORMAT,
-        # frozen on the campaign at the build (Campaign.issuer); "team" only when one is set
-        "issuer": {"code": j.code, **campaign.sender.as_issuer()},
-        "kind": campaign.kind,
-        "legal_nature": campaign.legal_nature,
-        "template": {"kind": template.kind, "version": template.version},
-        "as_of": campaign.as_of.isoformat(),
-        "pay_by": campaign.pay_by.isoformat() if campaign.pay_by else None,
-        "reference": reference,
-        "taxpayer": {"name": taxpayer.name, "registration": taxpayer.registration_masked},
-        "lines": line_list,
-        "totals": {
+    The document is an object of these members (the optional ones only when present, so that every other document's
+    content is unchanged): "format" (CANONICAL_FORMAT), "issuer" (the jurisdiction's code and the sender frozen on the
+    campaign at the build, Campaign.issuer; "team" only when one is set), "kind", "legal_nature", "template" ({kind,
+    version}), "as_of", "pay_by", "reference", "taxpayer" ({name, registration}), "lines", "totals" ({tax_due,
+    penalty, total}, plus "refund" and "enforcement_cost" when the lines carry any), "measure" (the enforcement steps
+    only, `measure_content`) and "deterrence" (a deterrence document's next measure, when given).
+
+    campaign.jurisdiction and campaign.template should be loaded once by the caller. `template`: the notice's own when
+    it differs from the campaign's (an experiment's arm, Notice.template). `deterrence`: a deterrence-style notice's
+    next measure (Notice.deterrence), carried only when given. For many notices of one campaign use one
+    `CanonicalEncoder` (the build does): the same bytes, the shared members encoded once."""
+    return CanonicalEncoder(campaign)(taxpayer, lines, reference=reference, template=template,
+                                      deterrence=deterrence)
+
+
+#: `json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))`, the encoder made once (json.dumps
+#: makes one per call when given options)
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+class CanonicalEncoder:
+    """`canonical_content` of the notices of one campaign (its issuer, kind, dates and measure read once).
+
+    The content is `json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))`. With sorted keys
+    and no indentation an object encodes as its members, in key order, each `"key":` followed by the encoding of its
+    value on its own — so the members every notice of the campaign shares are encoded once here, and each notice's
+    own members are encoded and joined in their places in the key order: the same bytes, by construction
+    (tests/notices/test_build_equivalence.py checks them against one `json.dumps` of the whole document)."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        j = campaign.jurisdiction
+        measure = measure_content(campaign)
+        # the members in key order: as_of, [deterrence], format, issuer, kind, legal_nature, lines, [measure],
+        # pay_by, reference, taxpayer, template, totals
+        self._head = '{"as_of":' + _encode(campaign.as_of.isoformat())
+        self._before_lines = (
+            ',"format":' + _encode(CANONICAL_FORMAT)
+            + ',"issuer":' + _encode({"code": j.code, **campaign.sender.as_issuer()})
+            + ',"kind":' + _encode(campaign.kind)
+            + ',"legal_nature":' + _encode(campaign.legal_nature)
+            + ',"lines":'
+        )
+        self._after_lines = (
+            (',"measure":' + _encode(measure) if measure is not None else "")
+            + ',"pay_by":' + _encode(campaign.pay_by.isoformat() if campaign.pay_by else None)
+            + ',"reference":'
+        )
+        self._template = campaign.template
+        self._templates: dict[tuple[str, int], str] = {}
+
+    def __call__(self, taxpayer: Any, lines: Iterable[dict[str, Any]], *, reference: str,
+                 template: NoticeTemplate | None = None, deterrence: dict[str, Any] | None = None) -> bytes:
+        template = template or self._template
+        key = (template.kind, template.version)
+        template_json = self._templates.get(key)
+        if template_json is None:
+            template_json = self._templates[key] = _encode({"kind": template.kind, "version": template.version})
+        line_list = list(lines)
+        totals = {
             "tax_due": sum(x["tax_due"] for x in line_list),
             "penalty": sum(x["penalty"] for x in line_list),
             "total": sum(x["total"] for x in line_list),
-        },
-    }
-    measure = measure_content(campaign)
-    if measure is not None:  # only the enforcement steps carry it, so every other document's content is unchanged
-        doc["measure"] = measure
-    if deterrence:  # only a deterrence document with a measure carries it, so every other document is unchanged
-        doc["deterrence"] = dict(deterrence)
-    refund = sum(x.get("refund", 0) for x in line_list)
-    if refund:
-        doc["totals"]["refund"] = refund
-    cost = sum(x.get("enforcement_cost", 0) for x in line_list)
-    if cost:
-        doc["totals"]["enforcement_cost"] = cost
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        }
+        refund = sum(x.get("refund", 0) for x in line_list)
+        if refund:
+            totals["refund"] = refund
+        cost = sum(x.get("enforcement_cost", 0) for x in line_list)
+        if cost:
+            totals["enforcement_cost"] = cost
+        return "".join((
+            self._head,
+            ',"deterrence":' + _encode(dict(deterrence)) if deterrence else "",
+            self._before_lines, _encode(line_list),
+            self._after_lines, _encode(reference),
+            ',"taxpayer":', _encode({"name": taxpayer.name, "registration": taxpayer.registration_masked}),
+            ',"template":', template_json,
+            ',"totals":', _encode(totals),
+            "}",
+        )).encode()
 
 
 def _stored_lines(notice: Notice) -> list[NoticeLine]:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing as mp
 import random
 import secrets
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
 from jingsu.clock import Clock
@@ -32,13 +36,13 @@ from jingsu.law.procedure import demand_payment_deadline, next_working_day
 from jingsu.law.tax_items import TAX_ITEMS
 from jingsu.levies.models import Levy, Owed, owed
 from jingsu.levies.numbers import payment_number
-from jingsu.levies.penalties import LevyPenalties, PenaltyBasis
+from jingsu.levies.penalties import BASIS_FIELDS, LevyPenalties
 from jingsu.notices import experiments
 from jingsu.notices.documents import (
     ALERT_TITLE_MAX,
+    CanonicalEncoder,
     TemplateError,
     campaign_figures,
-    canonical_content,
     canonical_line,
     missing_required_items,
     render_alert,
@@ -267,14 +271,18 @@ class BuildSummary:
     skipped: list[int] | None = None
 
 
-def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: int = 5000) -> BuildSummary:
+def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: int = 5000,
+                   processes: int = 1) -> BuildSummary:
     """Create one notice per selected taxpayer bundling all their selected arrears. Idempotent: a built campaign
-    is not built again."""
+    is not built again.
+
+    `processes` > 1: this process reads the arrears, computes the lines and draws the groups, and `processes` − 1
+    helper processes (forked; they never touch the database) hash and lay out the notices, a batch of `batch_size`
+    consecutive taxpayers each, stored in taxpayer order as they come back — the same notices as with one process.
+    Meant for a large build run from a command or the bench on a machine with cores to spare; the default (1) does
+    everything here (a Celery prefork worker's process may not fork helpers of its own)."""
     if campaign.status != Campaign.Status.DRAFT:
         raise CampaignError(f"이미 대상이 확정된 캠페인입니다 (상태: {campaign.get_status_display()}).")
-    f = campaign.filters
-    min_amount, max_amount = f.get("min_amount"), f.get("max_amount")
-    rng_seed = campaign.control_seed
     now = clock.now()
     summary = BuildSummary(0, 0, 0, 0)
     # canonical_content reads the issuer and template once per build (this instance), not once per notice
@@ -285,20 +293,14 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         if locked.status != Campaign.Status.DRAFT:
             raise CampaignError("이미 대상이 확정된 캠페인입니다.")
-        # plain named tuples, not model instances: a campaign can bundle millions of levies
+        # plain tuples (`_Row`'s fields, the penalty's basis last), not model instances: a campaign can bundle millions
+        # of levies
         levies = (
             select_arrears(campaign)
             .annotate(taxpayer_name=F("taxpayer__name"), taxpayer_masked=F("taxpayer__registration_masked"))
-            .values_list(
-                "id", "taxpayer_id", "tax_number", "tax_item", "tax_year", "principal", "education_tax",
-                "city_area_tax", "billed_amount", "paid_amount", "penalty", "penalty_paid", "enforcement_cost",
-                "enforcement_cost_paid", "liability_date", "due_date",
-                "assessment", "status", "period", "object_description", "taxpayer_name", "taxpayer_masked",
-                named=True,
-            )
-            .iterator(chunk_size=batch_size)
+            .values_list(*_ROW_FIELDS)
+            .iterator(chunk_size=2 * batch_size)
         )
-        drafts: list[_Draft] = []
         penalties = LevyPenalties(jurisdiction=campaign.jurisdiction_id, as_of=campaign.as_of)
         refunds = _pending_refunds(campaign)
         # an experiment's arms (notices.experiments): each taxpayer drawn once, each arm's documents from its template
@@ -306,45 +308,11 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
         arm_templates = {a.pk: a.template for a in assigner.arms}
         # the figures the templates' data-filled claims state, frozen now (Campaign.figures): every alert says the same
         header.figures = campaign_figures(header, [header.template, *arm_templates.values()])
-        for taxpayer_id, group in groupby(levies, key=lambda lv: lv.taxpayer_id):
-            rows = list(group)
-            lines = []
-            for lv in rows:
-                if lv.status == Levy.Status.PAID:  # paid in full (a refund line): nothing owed, no penalty runs
-                    lines.append((lv, Owed(0, 0, 0)))
-                    continue
-                penalty = penalties(PenaltyBasis.of(lv))
-                # the one definition (as Levy.owed(as_of)), on plain rows
-                lines.append((lv, owed(
-                    enforcement_cost=lv.enforcement_cost, enforcement_cost_paid=lv.enforcement_cost_paid,
-                    billed_amount=lv.billed_amount, paid_amount=lv.paid_amount, penalty=max(lv.penalty, penalty),
-                    penalty_paid=lv.penalty_paid)))
-            total = sum(o.total for _, o in lines)
-            if (min_amount is not None and total < min_amount) or (max_amount is not None and total > max_amount):
-                continue
-            arm_id = None
-            if assigner.active:
-                arm_id = assigner.draw(taxpayer_id, total, min(lv.due_date for lv in rows))
-                control = arm_id is None
-            else:
-                control = campaign.control_share > 0 and (
-                    random.Random(f"{rng_seed}:{taxpayer_id}").random() * 100 < campaign.control_share
-                )
-            reference = "N" + secrets.token_hex(10).upper()
-            numbered = [
-                (lv, o, payment_number(campaign.jurisdiction_id, lv.tax_item, lv.tax_year, lv.id))
-                for lv, o in lines
-            ]
-            taxpayer = SimpleNamespace(name=rows[0].taxpayer_name, registration_masked=rows[0].taxpayer_masked)
-            drafts.append(_Draft(taxpayer_id, taxpayer, reference, numbered, total, control, arm_id))
-            summary.notices += 1
-            summary.control += int(control)
-            summary.lines += len(lines)
-            summary.total_amount += total
-            if len(drafts) >= batch_size:
-                _write(header, drafts, arm_templates, refunds, now)
-                drafts = []
-        _write(header, drafts, arm_templates, refunds, now)
+        writer = _Writer(header, arm_templates, refunds, now, processes)
+        try:
+            summary = _build_notices(campaign, levies, writer, penalties, assigner, summary, batch_size)
+        finally:
+            writer.close()  # its last COPY finished (or failed) before the transaction ends
         if campaign.is_measure:
             built = set(Notice.objects.filter(campaign=campaign).values_list("taxpayer_id", flat=True))
             summary.skipped = [t for t in campaign.targets if t not in built]
@@ -359,62 +327,261 @@ def build_campaign(campaign: Campaign, *, actor: str, clock: Clock, batch_size: 
     return summary
 
 
+def _build_notices(campaign: Campaign, levies: Iterable[_Row], writer: _Writer, penalties: LevyPenalties,
+                   assigner: experiments.Assigner, summary: BuildSummary, batch_size: int) -> BuildSummary:
+    """The build's pass over the selected levies (plain rows, by taxpayer then 과세번호): each taxpayer's lines (what
+    each owes, its penalty by jingsu.law, its 전자납부번호), the amount filter, the group drawn, then a draft handed to
+    `writer` every `batch_size` notices."""
+    f = campaign.filters
+    min_amount, max_amount = f.get("min_amount"), f.get("max_amount")
+    rng_seed = campaign.control_seed
+    penalty_of = penalties.of_fields
+    drafts: list[_Draft] = []
+    jurisdiction_id = campaign.jurisdiction_id
+    paid_status = Levy.Status.PAID
+    for taxpayer_id, group in groupby(levies, key=itemgetter(1)):
+        rows: list[_Row] = list(group)
+        numbered = []
+        total = 0
+        for lv in rows:
+            if lv[_STATUS] == paid_status:  # paid in full (a refund line): nothing owed, no penalty runs
+                o = Owed(0, 0, 0)
+            else:
+                # the one definition (as Levy.owed(as_of)), on plain rows
+                o = owed(enforcement_cost=lv[_ENFORCEMENT_COST], enforcement_cost_paid=lv[_ENFORCEMENT_COST_PAID],
+                         billed_amount=lv[_BILLED], paid_amount=lv[_PAID],
+                         penalty=max(lv[_PENALTY], penalty_of(lv[_BASIS:])), penalty_paid=lv[_PENALTY_PAID])
+            total += o.total
+            numbered.append((lv, o, payment_number(jurisdiction_id, lv[_TAX_ITEM], lv[_TAX_YEAR], lv[_ID])))
+        if (min_amount is not None and total < min_amount) or (max_amount is not None and total > max_amount):
+            continue
+        arm_id = None
+        if assigner.active:
+            arm_id = assigner.draw(taxpayer_id, total, min(lv[_DUE_DATE] for lv in rows))
+            control = arm_id is None
+        else:
+            control = campaign.control_share > 0 and (
+                random.Random(f"{rng_seed}:{taxpayer_id}").random() * 100 < campaign.control_share
+            )
+        reference = "N" + secrets.token_hex(10).upper()
+        taxpayer = SimpleNamespace(name=rows[0][_TAXPAYER_NAME], registration_masked=rows[0][_TAXPAYER_MASKED])
+        drafts.append(_Draft(taxpayer_id, taxpayer, reference, numbered, total, control, arm_id))
+        summary.notices += 1
+        summary.control += int(control)
+        summary.lines += len(numbered)
+        summary.total_amount += total
+        if len(drafts) >= batch_size:
+            writer.write(drafts)
+            drafts = []
+    writer.write(drafts)
+    writer.finish()
+    return summary
+
+
+#: What the build reads of each selected levy, as a plain tuple; `PenaltyBasis`'s fields last, so that `row[_BASIS:]`
+#: is the penalty's basis (`LevyPenalties.of_fields`).
+_ROW_FIELDS = ("id", "taxpayer_id", "tax_number", "tax_year", "billed_amount", "paid_amount", "penalty",
+               "penalty_paid", "enforcement_cost", "enforcement_cost_paid", "period", "object_description",
+               "taxpayer_name", "taxpayer_masked", *BASIS_FIELDS)
+(_ID, _TAXPAYER_ID, _TAX_NUMBER, _TAX_YEAR, _BILLED, _PAID, _PENALTY, _PENALTY_PAID, _ENFORCEMENT_COST,
+ _ENFORCEMENT_COST_PAID, _PERIOD, _OBJECT, _TAXPAYER_NAME, _TAXPAYER_MASKED) = range(14)
+_BASIS = 14
+_LIABILITY_DATE, _DUE_DATE, _TAX_ITEM, _PRINCIPAL, _CITY_AREA_TAX, _EDUCATION_TAX, _ASSESSMENT, _STATUS = (
+    _BASIS + BASIS_FIELDS.index(f) for f in ("liability_date", "due_date", "tax_item", "principal", "city_area_tax",
+                                             "education_tax", "assessment", "status"))
+_Row = tuple[Any, ...]
+
+
 class _Draft(NamedTuple):
     """One notice of the build before its content is hashed (plain values: a campaign can bundle millions)."""
 
     taxpayer_id: int
     taxpayer: Any  # name, registration_masked
     reference: str
-    numbered: list[tuple[Any, Owed, str]]  # (levy row, what it owes, 전자납부번호)
+    numbered: list[tuple[_Row, Owed, str]]  # (levy row, what it owes, 전자납부번호)
     total: int
     control: bool
     arm_id: int | None
 
 
-def _write(header: Campaign, drafts: list[_Draft], arm_templates: dict[int, NoticeTemplate],
-           refunds: dict[int, int], now: datetime) -> None:
-    """Hash and write a batch of the build's notices. A deterrence-style notice (its arm's template, or the
-    campaign's) carries its taxpayer's next enforcement measure (`hooks.next_measures`, jingsu.enforcement; asked
-    once per batch, for those notices only) in its content; every other notice's content is unchanged."""
-    if not drafts:
-        return
-    def template_of(d: _Draft) -> NoticeTemplate | None:  # the arm's, or None: the campaign's
-        return arm_templates[d.arm_id] if d.arm_id is not None else None
+class _Writer:
+    """Hashes and writes the build's notices and lines, a batch of drafts at a time.
 
-    deterrent = [d.taxpayer_id for d in drafts
-                 if (template_of(d) or header.template).style == NoticeTemplate.Style.DETERRENCE]
-    measures: dict[int, dict[str, str]] = {}
-    if deterrent:
-        pay_by = header.pay_by or header.as_of
-        measures = next_measures()(header.jurisdiction_id, deterrent, as_of=header.as_of,
-                                   after=pay_by + timedelta(days=1))
-    wanted = set(deterrent)
-    notices: list[tuple[Any, ...]] = []
-    pending_lines: list[tuple[str, list[tuple[Any, ...]]]] = []
-    for d in drafts:
-        deterrence = measures.get(d.taxpayer_id) if d.taxpayer_id in wanted else None
-        content = canonical_content(header, d.taxpayer, [
-            canonical_line(
-                tax_number=lv.tax_number, tax_item=lv.tax_item, tax_year=lv.tax_year, period=lv.period,
-                object_description=lv.object_description, liability_date=lv.liability_date,
-                due_date=lv.due_date, payment_number=number, principal=lv.principal,
-                education_tax=lv.education_tax, city_area_tax=lv.city_area_tax, tax_due=o.tax,
-                penalty=o.penalty, enforcement_cost=o.enforcement_cost, refund=refunds.get(lv.id, 0),
+    On PostgreSQL the notices' ids are taken from their sequence first (one statement per batch), so that the lines
+    can carry them, and both are written as COPY text made here (no per-value adaptation by the driver, no query to
+    find the ids again). The COPY of a batch runs in a thread of its own on the build's connection (psycopg
+    serialises the connection's use: the build's next read waits for it), while the build goes on with the next
+    batch's rows already read — PostgreSQL stores one batch while Python prepares the next. At most one batch is in
+    flight; `finish` waits for it and raises what it raised. Elsewhere (SQLite) each batch is written at once with
+    `insert_rows`, the ids then read back by reference."""
+
+    NOTICE_COLUMNS = ("campaign_id", "jurisdiction_id", "taxpayer_id", "reference", "token", "doc_hash",
+                      "total_amount", "control_group", "status", "created_at", "paid_amount", "arm_id", "deterrence")
+    LINE_COLUMNS = ("notice_id", "payment_number", "levy_id", "principal", "education_tax", "city_area_tax",
+                    "enforcement_cost", "tax_due", "penalty", "total", "refund")
+
+    def __init__(self, header: Campaign, arm_templates: dict[int, NoticeTemplate], refunds: dict[int, int],
+                 now: datetime, processes: int = 1) -> None:
+        self.header, self.arm_templates, self.refunds, self.now = header, arm_templates, refunds, now
+        self.postgres = connection.vendor == "postgresql"
+        self.content = CanonicalEncoder(header)  # canonical_content, the campaign's shared members encoded once
+        self._pool: ThreadPoolExecutor | None = None
+        self._in_flight: Future[None] | None = None
+        self.processes = processes
+        self._helpers: ProcessPoolExecutor | None = None
+        self._prepared: deque[Future[_Prepared]] = deque()
+        if processes > 1:
+            # helpers forked now, before the COPY thread starts: they inherit this writer (the campaign, its templates
+            # and the encoder) and never touch the database
+            global _HELPED
+            _HELPED = self
+            self._helpers = ProcessPoolExecutor(max_workers=processes - 1, mp_context=mp.get_context("fork"))
+            self._helpers.submit(int).result()  # all started (fork: at the first task)
+        if self.postgres:
+            q = connection.ops.quote_name
+            self._sql = (
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                f"COPY {q(Notice._meta.db_table)} ({', '.join(q(c) for c in ('id', *self.NOTICE_COLUMNS))}) FROM STDIN",
+                f"COPY {q(NoticeLine._meta.db_table)} ({', '.join(q(c) for c in self.LINE_COLUMNS)}) FROM STDIN",
             )
-            for lv, o, number in d.numbered
-        ], reference=d.reference, template=template_of(d), deterrence=deterrence)
-        notices.append((
-            header.pk, header.jurisdiction_id, d.taxpayer_id, d.reference, secrets.token_urlsafe(32),
-            hashlib.sha256(content).hexdigest(), d.total, d.control,
-            Notice.Status.CONTROL if d.control else Notice.Status.PENDING, now, 0, d.arm_id,
-            json.dumps(deterrence, ensure_ascii=False) if deterrence else None,
-        ))
-        pending_lines.append((d.reference, [
-            (number, lv.id, lv.principal, lv.education_tax, lv.city_area_tax, o.enforcement_cost, o.tax,
-             o.penalty, o.total, refunds.get(lv.id, 0))
-            for lv, o, number in d.numbered
-        ]))
-    _flush(notices, pending_lines)
+            connection.ensure_connection()
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notice-copy")
+
+    def finish(self) -> None:
+        """Store the batches the helpers still hold and wait for the COPY in flight (errors raised here)."""
+        while self._prepared:
+            self._store(self._prepared.popleft().result())
+        self._wait_copy()
+
+    def _wait_copy(self) -> None:
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            in_flight.result()
+
+    def close(self) -> None:
+        """Stop the helpers and wait for the COPY in flight, if any, without raising (the build is ending, or failing
+        already)."""
+        global _HELPED
+        if self._helpers is not None:
+            self._helpers.shutdown(wait=True, cancel_futures=True)
+            self._helpers = None
+            _HELPED = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def write(self, drafts: list[_Draft]) -> None:
+        """Hash and write a batch of the build's notices. A deterrence-style notice (its arm's template, or the
+        campaign's) carries its taxpayer's next enforcement measure (`hooks.next_measures`, jingsu.enforcement; asked
+        once per batch, for those notices only) in its content; every other notice's content is unchanged."""
+        if not drafts:
+            return
+        header = self.header
+        deterrent = [d.taxpayer_id for d in drafts
+                     if (self._template_of(d) or header.template).style == NoticeTemplate.Style.DETERRENCE]
+        measures: dict[int, dict[str, str]] = {}
+        if deterrent:
+            pay_by = header.pay_by or header.as_of
+            asked = next_measures()(header.jurisdiction_id, deterrent, as_of=header.as_of,
+                                    after=pay_by + timedelta(days=1))
+            measures = {t: asked[t] for t in deterrent if t in asked}
+        if self._helpers is None:
+            self._store(self.prepare(drafts, measures))
+            return
+        self._prepared.append(self._helpers.submit(_prepare_in_helper, drafts, measures))
+        while len(self._prepared) > self.processes or (self._prepared and self._prepared[0].done()):
+            self._store(self._prepared.popleft().result())
+
+    def _template_of(self, d: _Draft) -> NoticeTemplate | None:  # the arm's, or None: the campaign's
+        return self.arm_templates[d.arm_id] if d.arm_id is not None else None
+
+    def prepare(self, drafts: list[_Draft], measures: dict[int, dict[str, str]]) -> _Prepared:
+        """The notice rows (without their ids) and the line rows of a batch: each notice's canonical content hashed.
+        Pure computation on the drafts (no database), so a helper process can do it."""
+        refunds, template_of = self.refunds, self._template_of
+        notices: list[tuple[Any, ...]] = []
+        lines: list[list[tuple[Any, ...]]] = []
+        campaign_id, jurisdiction_id, now = self.header.pk, self.header.jurisdiction_id, self.now
+        for d in drafts:
+            deterrence = measures.get(d.taxpayer_id)
+            content = self.content(d.taxpayer, [
+                canonical_line(
+                    tax_number=lv[_TAX_NUMBER], tax_item=lv[_TAX_ITEM], tax_year=lv[_TAX_YEAR], period=lv[_PERIOD],
+                    object_description=lv[_OBJECT], liability_date=lv[_LIABILITY_DATE], due_date=lv[_DUE_DATE],
+                    payment_number=number, principal=lv[_PRINCIPAL], education_tax=lv[_EDUCATION_TAX],
+                    city_area_tax=lv[_CITY_AREA_TAX], tax_due=o.tax, penalty=o.penalty,
+                    enforcement_cost=o.enforcement_cost, refund=refunds.get(lv[_ID], 0),
+                )
+                for lv, o, number in d.numbered
+            ], reference=d.reference, template=template_of(d), deterrence=deterrence)
+            notices.append((
+                campaign_id, jurisdiction_id, d.taxpayer_id, d.reference, secrets.token_urlsafe(32),
+                hashlib.sha256(content).hexdigest(), d.total, d.control,
+                Notice.Status.CONTROL if d.control else Notice.Status.PENDING, now, 0, d.arm_id,
+                json.dumps(deterrence, ensure_ascii=False) if deterrence else None,
+            ))
+            lines.append([
+                (number, lv[_ID], lv[_PRINCIPAL], lv[_EDUCATION_TAX], lv[_CITY_AREA_TAX], o.enforcement_cost, o.tax,
+                 o.penalty, o.total, refunds.get(lv[_ID], 0))
+                for lv, o, number in d.numbered
+            ])
+        return notices, lines
+
+    def _store(self, prepared: _Prepared) -> None:
+        notices, lines = prepared
+        if self._pool is not None:
+            self._wait_copy()
+            self._in_flight = self._pool.submit(self._copy, connection.connection, notices, lines)
+        else:
+            self._insert(notices, lines)
+
+    def _insert(self, notices: list[tuple[Any, ...]], lines: list[list[tuple[Any, ...]]]) -> None:
+        insert_rows(Notice._meta.db_table, self.NOTICE_COLUMNS, notices)
+        references = [n[3] for n in notices]
+        ids = dict(Notice.objects.filter(reference__in=references).values_list("reference", "id"))
+        insert_rows(NoticeLine._meta.db_table, self.LINE_COLUMNS,
+                    [(ids[ref], *line) for ref, rows in zip(references, lines, strict=True) for line in rows])
+
+    def _copy(self, conn: Any, notices: list[tuple[Any, ...]], lines: list[list[tuple[Any, ...]]]) -> None:
+        next_ids, copy_notices, copy_lines = self._sql
+        with conn.cursor() as raw:
+            # the ids the rows would have taken from the column's default, in the same order
+            raw.execute(next_ids, [Notice._meta.db_table, len(notices)])
+            ids = [i for (i,) in raw.fetchall()]
+            null = "\\N"
+            text = "".join([
+                f"{i}\t{campaign}\t{jurisdiction}\t{taxpayer}\t{reference}\t{token}\t{doc_hash}\t{total}\t"
+                f"{'t' if control else 'f'}\t{status!s}\t{_copy_text(created)}\t{paid}\t"
+                f"{null if arm is None else arm}\t{null if det is None else _copy_text(det)}\n"
+                for i, (campaign, jurisdiction, taxpayer, reference, token, doc_hash, total, control, status, created,
+                        paid, arm, det) in zip(ids, notices, strict=True)
+            ])
+            with raw.copy(copy_notices) as copy:
+                copy.write(text)
+            text = "".join([
+                f"{i}\t{number}\t{levy}\t{principal}\t{education}\t{city}\t{cost}\t{tax}\t{penalty}\t{total}\t"
+                f"{refund}\n"
+                for i, rows in zip(ids, lines, strict=True)
+                for number, levy, principal, education, city, cost, tax, penalty, total, refund in rows
+            ])
+            with raw.copy(copy_lines) as copy:
+                copy.write(text)
+
+
+_Prepared = tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...]]]]
+#: the writer a helper process works for (set in the build's process just before the helpers are forked)
+_HELPED: _Writer | None = None
+
+
+def _prepare_in_helper(drafts: list[_Draft], measures: dict[int, dict[str, str]]) -> _Prepared:
+    assert _HELPED is not None
+    return _HELPED.prepare(drafts, measures)
+
+
+def _copy_text(value: Any) -> str:
+    """`value` as a field of COPY's text format: backslash, tab, newline and carriage return escaped."""
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
 
 
 def _pending_refunds(campaign: Campaign) -> dict[int, int]:
@@ -425,24 +592,6 @@ def _pending_refunds(campaign: Campaign) -> dict[int, int]:
     for levy_id, amount in money().pending_refunds(campaign.jurisdiction_id).values_list("levy_id", "amount"):
         out[levy_id] = out.get(levy_id, 0) + amount
     return out
-
-
-def _flush(notices: list[tuple[Any, ...]], pending_lines: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
-    if not notices:
-        return
-    insert_rows(
-        Notice._meta.db_table,
-        ["campaign_id", "jurisdiction_id", "taxpayer_id", "reference", "token", "doc_hash", "total_amount",
-         "control_group", "status", "created_at", "paid_amount", "arm_id", "deterrence"],
-        notices,
-    )
-    ids = dict(Notice.objects.filter(reference__in=[r for r, _ in pending_lines]).values_list("reference", "id"))
-    insert_rows(
-        NoticeLine._meta.db_table,
-        ["notice_id", "payment_number", "levy_id", "principal", "education_tax", "city_area_tax", "enforcement_cost",
-         "tax_due", "penalty", "total", "refund"],
-        [(ids[ref], *line) for ref, lines in pending_lines for line in lines],
-    )
 
 
 def template_problems(campaign: Campaign, *, today: date) -> list[str]:
