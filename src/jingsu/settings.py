@@ -194,6 +194,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-roll-uploads": {"task": "jingsu.staff.sweep_roll_uploads", "schedule": 300.0},
     "installments": {"task": "jingsu.assistance.run_cycle", "schedule": 600.0},
     "sweep-payment-uploads": {"task": "jingsu.staff.sweep_payment_uploads", "schedule": 300.0},
+    "flush-access-log": {"task": "jingsu.portal.flush_access_log", "schedule": 5.0},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -213,6 +214,9 @@ if REDIS_URL:
                       "KEY_PREFIX": "documents", "TIMEOUT": 86_400},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# High-volume audit rows (the portal's page views) go through a Redis list and are moved into the audit log in order,
+# in batches (jingsu.core.auditbuffer); empty: written at once. Defaults to REDIS_URL.
+JINGSU_AUDIT_BUFFER_URL = os.environ.get("JINGSU_AUDIT_BUFFER_URL", REDIS_URL)
 # Citizen portal: verification requests allowed per client address per 10 minutes.
 JINGSU_PORTAL_RATE_LIMIT = int(os.environ.get("JINGSU_PORTAL_RATE_LIMIT", "20"))
 

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 
 from jingsu.clock import SEOUL, Clock
-from jingsu.core import audit, crypto
+from jingsu.core import audit, auditbuffer, crypto
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.delivery.services import apply_reports
 from jingsu.korean import josa
@@ -326,8 +326,10 @@ def paid_so_far(notice: Notice) -> tuple[int, datetime | None]:
 
 
 def touch_viewed(notice: Notice, *, remote: str, clock: Clock) -> None:
-    audit.record("portal.view", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id, target=notice,
-                 clock=clock)
+    """The page view's audit row: through the audit buffer (in Redis before the page is answered, moved into the audit
+    log in order, in batches; written at once without Redis: jingsu.core.auditbuffer)."""
+    auditbuffer.record("portal.view", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id, target=notice,
+                       clock=clock)
 
 
 def failures(notice: Notice) -> int:
