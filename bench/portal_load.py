@@ -80,37 +80,41 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _server_pids(master: int, dbname: str) -> list[int]:
-    """gunicorn's master and workers, the PostgreSQL backends of the bench database, and redis-server."""
+def _server_pids(master: int, dbname: str) -> dict[str, list[int]]:
+    """gunicorn's master and workers, the PostgreSQL backends of the bench database, and redis-server (shared with
+    whatever else uses Redis on the machine: reported apart)."""
     pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc",
                          f"SELECT pid FROM pg_stat_activity WHERE datname = '{dbname}' AND pid <> pg_backend_pid()"],
                         capture_output=True, text=True).stdout.split()
     redis = subprocess.run(["redis-cli", "info", "server"], capture_output=True, text=True).stdout
     m = re.search(r"process_id:(\d+)", redis)
-    return [master, *_children(master), *map(int, pg), *([int(m.group(1))] if m else [])]
+    return {"gunicorn": [master, *_children(master)], "pg": [int(p) for p in pg],
+            "redis": [int(m.group(1))] if m else []}
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    return sum(_ticks(p) for p in pids) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(pids: dict[str, list[int]]) -> dict[str, float]:
+    return {k: sum(_ticks(p) for p in v) / os.sysconf("SC_CLK_TCK") for k, v in pids.items()}
 
 
 def _wrk(args: argparse.Namespace, env: dict[str, str], base: str, lua: Path, targets: Path, master: int,
          dbname: str) -> dict[str, Any]:
-    """One wrk run; returns requests/s, p50, p99, non-2xx and the CPU seconds per request of the server side (gunicorn,
-    its PostgreSQL backends, redis-server; those alive at the end of the run, read before and after)."""
+    """One wrk run; returns requests/s, p50, p99, non-2xx and the CPU milliseconds per request of gunicorn, of its
+    PostgreSQL backends and of redis-server (those alive at the end of the run, read before and after)."""
     pids = _server_pids(master, dbname)
     before = _cpu_seconds(pids)
     out = subprocess.run(
         ["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s", str(lua), base],
         env={**env, "PORTAL_TARGETS": str(targets)}, capture_output=True, text=True, check=True).stdout
-    pids = sorted(set(pids) | set(_server_pids(master, dbname)))
-    cpu = _cpu_seconds(pids) - before
+    after_pids = _server_pids(master, dbname)
+    pids = {k: sorted(set(v) | set(after_pids[k])) for k, v in pids.items()}
+    after = _cpu_seconds(pids)
     print(out)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     q = {k: "".join(re.search(rf"{k}%\s+([\d.]+\w+)", out).groups()) for k in ("50", "99")}
+    cpu = {k: (after[k] - before[k]) * 1000 / max(requests, 1) for k in after}
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": q["50"], "p99": q["99"],
-            "non2xx": int(non2xx.group(1)) if non2xx else 0, "cpu_ms": cpu * 1000 / max(requests, 1)}
+            "non2xx": int(non2xx.group(1)) if non2xx else 0, "cpu": cpu}
 
 
 def serve_and_measure(args: argparse.Namespace, env: dict[str, str], workers: int, lua: Path, targets: Path,
@@ -146,7 +150,9 @@ def serve_and_measure(args: argparse.Namespace, env: dict[str, str], workers: in
             verification(base, codes)
         return {"workers": workers, "floor_rps": floor["rps"], "floor_p99": floor["p99"], "rps": page["rps"],
                 "p50": page["p50"], "p99": page["p99"], "ratio": page["rps"] / floor["rps"],
-                "cpu_page": page["cpu_ms"], "cpu_floor": floor["cpu_ms"], "non2xx": page["non2xx"] + floor["non2xx"]}
+                "cpu_page": "{gunicorn:.1f} / {pg:.1f} / {redis:.2f}".format(**page["cpu"]),
+                "cpu_floor": "{gunicorn:.1f} / {pg:.1f} / {redis:.2f}".format(**floor["cpu"]),
+                "non2xx": page["non2xx"] + floor["non2xx"]}
     finally:
         server.terminate()
         server.wait(10)
@@ -198,6 +204,7 @@ def main() -> int:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--seconds", type=int, default=30)
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--skip-verification", action="store_true", help="measure the page only")
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench_portal")
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     args = p.parse_args()
@@ -252,14 +259,14 @@ def main() -> int:
     results = []
     for i, workers in enumerate(int(w) for w in args.workers.split(",")):
         results.append(serve_and_measure(args, env, workers, lua, targets, floor_targets, dbname,
-                                         codes if i == len(args.workers.split(",")) - 1 else None))
+                                         codes if i == len(args.workers.split(",")) - 1 and not args.skip_verification else None))
     print(f"\nmachine: {cpu_model()}, {os.cpu_count()} cores; load average before: {LOAD0}; "
           f"wrk -t2 -c{args.connections} -d{args.seconds}s")
     print("| workers | floor req/s | floor p99 | page req/s | page p50 | page p99 | page/floor | "
-          "CPU ms/page (server+PG+Redis) | CPU ms/floor | non-2xx |")
+          "CPU ms/page (gunicorn / PG / Redis) | CPU ms/floor (same) | non-2xx |")
     for r in results:
         print("| {workers} | {floor_rps:.0f} | {floor_p99} | {rps:.0f} | {p50} | {p99} | {ratio:.2f} | "
-              "{cpu_page:.2f} | {cpu_floor:.2f} | {non2xx} |".format(**r))
+              "{cpu_page} | {cpu_floor} | {non2xx} |".format(**r))
     return 0
 
 

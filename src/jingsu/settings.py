@@ -50,8 +50,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # the console's login and messages: not run for the citizen portal (/n/…), which uses neither
+    "jingsu.core.middleware.Authentication",  # django.contrib.auth's AuthenticationMiddleware
+    "jingsu.core.middleware.Messages",  # django.contrib.messages' MessageMiddleware
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
