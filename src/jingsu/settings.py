@@ -210,8 +210,9 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "documents": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        # Django's RedisCache keeping one client per pool (jingsu.core.cache)
+        "default": {"BACKEND": "jingsu.core.cache.RedisCache", "LOCATION": REDIS_URL},
+        "documents": {"BACKEND": "jingsu.core.cache.RedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": "documents", "TIMEOUT": 86_400},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"

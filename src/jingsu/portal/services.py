@@ -83,7 +83,9 @@ def sender_contact(notice: Notice) -> str:
 def notice_by_token(token: str) -> Notice | None:
     if not (20 <= len(token) <= 64):
         return None
-    return (Notice.objects.select_related("campaign", "campaign__jurisdiction", "jurisdiction", "taxpayer")
+    # the taxpayer's 가상계좌 (one-to-one, or none) comes in the same query: the page shows it
+    return (Notice.objects.select_related("campaign", "campaign__jurisdiction", "jurisdiction", "taxpayer",
+                                          "taxpayer__virtual_account")
             .filter(token=token, control_group=False).first())
 
 
