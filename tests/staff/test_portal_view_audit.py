@@ -127,3 +127,17 @@ def test_without_redis_or_with_redis_gone_every_view_is_written_at_once(world, c
     assert [row.at for row in AuditLog.objects.filter(action="portal.view").order_by("id")] == seen
     assert auditbuffer.flush() == 0
     assert [row["at"] for row in _screen_rows(client, world)] == sorted(seen, reverse=True)
+
+
+@pytest.mark.django_db
+def test_redis_coming_back_older_than_the_mark_loses_no_view(world, client, clock, buffer):
+    n = _citizen(client, world)
+    seen = _view(client, n, clock, 3)
+    assert auditbuffer.flush() == 3
+    buffer.delete(auditbuffer.SEQ_KEY)  # Redis restarted without its data: sequence numbers start again at 1
+    seen += _view(client, n, clock, 2)
+    assert auditbuffer.flush() == 2  # numbered 1 and 2, below the mark (3), and still moved
+    seen += _view(client, n, clock, 1)
+    assert auditbuffer.flush() == 1
+    assert [row.at for row in AuditLog.objects.filter(action="portal.view").order_by("id")] == seen
+    assert buffer.llen(auditbuffer.KEY) == 0

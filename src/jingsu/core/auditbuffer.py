@@ -21,7 +21,9 @@ moment; a flush also runs after the response that brings the list to `BATCH` ent
 workers' beat (`jingsu.portal.flush_access_log`).
 
 Redis must keep what it acknowledged for this to hold across a Redis restart: production runs it with
-`appendonly yes` (docs/operations.md).
+`appendonly yes` (docs/operations.md). If Redis nevertheless comes back older than the mark (its sequence counter
+behind the committed mark), `flush` moves every entry Redis holds and starts the mark again: a view may then be
+recorded twice, never skipped.
 """
 
 from __future__ import annotations
@@ -133,10 +135,19 @@ def flush(*, limit: int | None = None) -> int:
                 mark, _ = AuditBufferMark.objects.get_or_create(name=MARK)
                 mark = AuditBufferMark.objects.select_for_update().get(pk=mark.pk)  # one flusher at a time
                 raw = client.lrange(KEY, 0, BATCH - 1)
-                rows = [(seq, row) for seq, row in map(_parse, raw) if seq > mark.last_seq]
-                if rows:
+                counter = int(client.get(SEQ_KEY) or 0)
+                floor = mark.last_seq
+                if counter < floor:
+                    # Redis has gone back to an older state (restarted without its log, or restored): sequence
+                    # numbers are being reused, so the mark cannot tell what was moved. Keep everything it holds —
+                    # a view recorded twice rather than one lost — and start the mark again below the counter.
+                    log.error("audit buffer: Redis sequence %s is behind the mark %s; moving every entry it holds",
+                              counter, floor)
+                    floor = 0
+                rows = [(seq, row) for seq, row in map(_parse, raw) if seq > floor]
+                if rows or floor != mark.last_seq:
                     AuditLog.objects.bulk_create([row for _, row in rows])
-                    mark.last_seq = rows[-1][0]
+                    mark.last_seq = rows[-1][0] if rows else counter
                     mark.save(update_fields=["last_seq"])
                 top = mark.last_seq
             inserted += len(rows)
