@@ -50,8 +50,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # the console's login and messages: not run for the citizen portal (/n/…), which uses neither
+    "jingsu.core.middleware.Authentication",  # django.contrib.auth's AuthenticationMiddleware
+    "jingsu.core.middleware.Messages",  # django.contrib.messages' MessageMiddleware
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
@@ -208,6 +209,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-roll-uploads": {"task": "jingsu.staff.sweep_roll_uploads", "schedule": 300.0},
     "installments": {"task": "jingsu.assistance.run_cycle", "schedule": 600.0},
     "sweep-payment-uploads": {"task": "jingsu.staff.sweep_payment_uploads", "schedule": 300.0},
+    "flush-access-log": {"task": "jingsu.portal.flush_access_log", "schedule": 5.0},
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -222,11 +224,15 @@ CACHES = {
 }
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
-        "documents": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        # Django's RedisCache keeping one client per pool (jingsu.core.cache)
+        "default": {"BACKEND": "jingsu.core.cache.RedisCache", "LOCATION": REDIS_URL},
+        "documents": {"BACKEND": "jingsu.core.cache.RedisCache", "LOCATION": REDIS_URL,
                       "KEY_PREFIX": "documents", "TIMEOUT": 86_400},
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# High-volume audit rows (the portal's page views) go through a Redis list and are moved into the audit log in order,
+# in batches (jingsu.core.auditbuffer); empty: written at once. Defaults to REDIS_URL.
+JINGSU_AUDIT_BUFFER_URL = os.environ.get("JINGSU_AUDIT_BUFFER_URL", REDIS_URL)
 # Citizen portal: verification requests allowed per client address per 10 minutes.
 JINGSU_PORTAL_RATE_LIMIT = int(os.environ.get("JINGSU_PORTAL_RATE_LIMIT", "20"))
 

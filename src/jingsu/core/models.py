@@ -117,6 +117,14 @@ class AuditLog(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}:{self.target_id}"
 
 
+
+class AuditBufferMark(models.Model):
+    """How far the buffered audit entries (jingsu.core.auditbuffer) have been moved into `AuditLog`: the sequence
+    number of the last one inserted, committed with those rows. Its row lock makes one flusher run at a time."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    last_seq = models.BigIntegerField(default=0)
+
 class Holiday(models.Model):
     """A day on which nothing is sent (공휴일, or a day an office sets). Without a jurisdiction it applies to all."""
 

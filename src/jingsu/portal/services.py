@@ -20,15 +20,19 @@ offers the SMS way in. A forged token or another document's link still counts.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 
 from jingsu.clock import SEOUL, Clock
-from jingsu.core import audit, crypto
+from jingsu.core import audit, auditbuffer, crypto
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.delivery.services import apply_reports
 from jingsu.korean import josa
@@ -79,7 +83,9 @@ def sender_contact(notice: Notice) -> str:
 def notice_by_token(token: str) -> Notice | None:
     if not (20 <= len(token) <= 64):
         return None
-    return (Notice.objects.select_related("campaign", "campaign__jurisdiction", "jurisdiction", "taxpayer")
+    # the taxpayer's 가상계좌 (one-to-one, or none) comes in the same query: the page shows it
+    return (Notice.objects.select_related("campaign", "campaign__jurisdiction", "jurisdiction", "taxpayer",
+                                          "taxpayer__virtual_account")
             .filter(token=token, control_group=False).first())
 
 
@@ -299,17 +305,52 @@ class OwedLine:
     paid: bool
 
 
+#: the levy's columns the day's amounts depend on (`Levy.owed`: the heads charged and paid, and `PenaltyBasis`)
+OWED_FIELDS = ("tax_number", "tax_item", "tax_year", "status", "billed_amount", "paid_amount", "penalty",
+               "penalty_paid", "enforcement_cost", "enforcement_cost_paid", "liability_date", "due_date", "principal",
+               "city_area_tax", "education_tax", "assessment")
+OWED_CACHE_SECONDS = 2 * 86_400  # the key holds the day; a day's entries are not read after it
+
+
+@functools.cache
+def _calculation_version() -> str:
+    """A digest of the code and parameters the amounts come from (jingsu.law, jingsu.levies): a deployment that
+    changes a rate or a rule never reads amounts cached by the one before it."""
+    import jingsu.law
+    import jingsu.levies
+
+    h = hashlib.blake2b(digest_size=8)
+    for package in (jingsu.law, jingsu.levies):
+        root = Path(package.__file__).parent
+        for f in sorted(root.rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".yaml", ".yml"):
+                h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
 def owed_today(notice: Notice, today: date) -> list[OwedLine]:
     """Each bundled levy with what it owes today (`Levy.owed(today)`: 체납처분비, tax, and the penalty computed by
-    jingsu.law as of today)."""
-    lines = list(NoticeLine.objects.filter(notice=notice).select_related("levy").order_by("levy__tax_number"))
+    jingsu.law as of today).
+
+    Cached per notice and day, keyed by everything the figures depend on: the levies' columns read here (so a payment,
+    a 체납처분비 or a status change is a new key and shows at once: nothing is invalidated, nothing can be stale), the
+    day, and the version of the law's code and parameters. One light query per page instead of the law's work."""
+    rows = list(NoticeLine.objects.filter(notice=notice).order_by("levy__tax_number")
+                .values_list("pk", "payment_number", *(f"levy__{f}" for f in OWED_FIELDS)))
+    digest = hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
+    key = (f"portal:owed:{notice.pk}:{notice.jurisdiction_id}:{today.isoformat()}:{_calculation_version()}:"
+           f"{digest}")
+    out: list[OwedLine] | None = cache.get(key)
+    if out is not None:
+        return out
     penalties = LevyPenalties(jurisdiction=notice.jurisdiction_id, as_of=today)
     out = []
-    for ln in lines:
-        lv: Levy = ln.levy
+    for line_id, payment_number, *values in rows:
+        lv = Levy(jurisdiction_id=notice.jurisdiction_id, **dict(zip(OWED_FIELDS, values, strict=True)))
         o = lv.owed(today, penalties=penalties)
-        out.append(OwedLine(ln.pk, lv.tax_number, lv.tax_item, lv.tax_year, ln.payment_number, o.enforcement_cost,
+        out.append(OwedLine(line_id, lv.tax_number, lv.tax_item, lv.tax_year, payment_number, o.enforcement_cost,
                             o.tax, o.penalty, o.total, lv.status == Levy.Status.PAID or o.total == 0))
+    cache.set(key, out, OWED_CACHE_SECONDS)
     return out
 
 
@@ -326,8 +367,10 @@ def paid_so_far(notice: Notice) -> tuple[int, datetime | None]:
 
 
 def touch_viewed(notice: Notice, *, remote: str, clock: Clock) -> None:
-    audit.record("portal.view", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id, target=notice,
-                 clock=clock)
+    """The page view's audit row: through the audit buffer (in Redis before the page is answered, moved into the audit
+    log in order, in batches; written at once without Redis: jingsu.core.auditbuffer)."""
+    auditbuffer.record("portal.view", actor=f"citizen@{remote}", jurisdiction=notice.jurisdiction_id, target=notice,
+                       clock=clock)
 
 
 def failures(notice: Notice) -> int:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jingsu.clock import SEOUL
-from jingsu.core import audit
+from jingsu.core import audit, auditbuffer
 from jingsu.core.formats import kdate
 from jingsu.core.http import client_ip
 from jingsu.core.models import AuditLog
@@ -84,6 +84,7 @@ def home(request: StaffRequest) -> HttpResponse:
 
             context["resends_waiting"] = Resend.objects.filter(jurisdiction=j, status=Resend.Status.PENDING).count()
     if user.has_perm("staff.view_audit_log"):
+        auditbuffer.flush()  # the buffered page views first (jingsu.core.auditbuffer)
         since = CONSOLE_CLOCK.now() - timedelta(days=1)
         recent = AuditLog.objects.filter(jurisdiction=j, at__gte=since)
         context["audit_day"] = {
@@ -210,6 +211,7 @@ def audit_query(request: StaffRequest) -> AuditQuery:
     """작업 (action, its code or a prefix), 사용자 (a username, or a person's name in this jurisdiction), 기간
     (`start`–`end`, days in Korean time, both included) and 기록 (`target_type`, `target_id`)."""
     j = request.jurisdiction
+    auditbuffer.flush()  # the buffered page views first, so the screen and its XLSX show every one in order
     rows = AuditLog.objects.filter(jurisdiction=j)
     values = {k: request.GET.get(k, "").strip() for k in ("action", "actor", "start", "end", "target_type",
                                                           "target_id")}
