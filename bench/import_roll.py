@@ -54,6 +54,7 @@ def main() -> int:
     p.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/jingsu_bench")
     p.add_argument("--jurisdiction", default="11260")
     p.add_argument("--code", action="append", default=[], help="another checkout to time in the same run")
+    p.add_argument("--skip-self", action="store_true", help="time only the --code checkouts")
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--cpus", default="", help="pin the import to these cores (taskset -c)")
     args = p.parse_args()
@@ -76,7 +77,7 @@ def main() -> int:
     with roll.open("rb") as fh:
         rows = sum(1 for _ in fh) - 1
 
-    codes = [ROOT, *(Path(c).resolve() for c in args.code)]
+    codes = [*([] if args.skip_self else [ROOT]), *(Path(c).resolve() for c in args.code)]
     runs = []
     for _ in range(args.repeat):
         for code in codes:

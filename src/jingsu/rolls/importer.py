@@ -194,7 +194,7 @@ def import_roll(
                                                   if confirmed_owner_changes is not None else None),
                          actor=actor, reason=reason, clock=clock)
         checked = None
-        for item in checking(source, jurisdiction.code, as_of, batch_size):
+        for item in checking(source, jurisdiction.code, as_of, batch_size, new_rows=writer.new_rows):
             if isinstance(item, Checked):
                 checked = item  # always the last item
                 continue
@@ -246,17 +246,20 @@ class Checked:
 
 
 def checked_batches(
-    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
-) -> Iterator[list[ParsedRow] | Checked]:
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, *, new_rows: bool = False
+) -> Iterator[list[ParsedRow] | NewRows | Checked]:
     """Validate every row; yield the valid rows in batches, ready to write, until the first error; then `Checked`.
 
     Ready to write: with the keyed hash of the registration number and the penalty as of `as_of` (pure functions of
     the row, so they are computed here, on the reading side, and not by the writer holding the transaction).
+    `new_rows` (a jurisdiction's first import, on PostgreSQL: every row is new): the batches are `NewRows`, the rows'
+    COPY text, so that the reading side also encrypts and formats and the writer only numbers and sends.
     """
     state = _Validation()
     penalty = _RowPenalties(jurisdiction_code, as_of)
     rows = total_tax = 0
-    batch: list[ParsedRow] = []
+    batch: Any = NewRows() if new_rows else []
+    add = functools.partial(_add_new_row, ordinals={}, as_of=as_of.isoformat()) if new_rows else None
     try:
         for parsed in _parse(source, jurisdiction_code, as_of, state):
             rows += 1
@@ -270,15 +273,48 @@ def checked_batches(
                 # refused with the law's own explanation, never a crash of the whole import
                 state.add(RowError(parsed.row, "납부기한", f"가산세를 계산할 수 없습니다: {exc}"))
                 continue
-            batch.append(parsed)
+            if add is not None:
+                add(batch, parsed)
+            else:
+                batch.append(parsed)
             if len(batch) >= batch_size:
                 yield batch
-                batch = []
+                batch = NewRows() if new_rows else []
     except RollFileError as exc:
         state.add(RowError(0, "", str(exc)))
     if batch and not state.total_errors:
         yield batch
     yield Checked(rows, total_tax, len(state.taxpayers), state.errors, state.total_errors)
+
+
+@dataclass
+class NewRows:
+    """A batch of valid rows of a jurisdiction's first import (`checked_batches(new_rows=True)`), as COPY text for
+    `taxpayers_taxpayer` and `levies_levy` without the columns the writer adds: the id of each new taxpayer (reserved
+    by the writer), the jurisdiction, the levy's taxpayer id and the two timestamps (`_CopyText`)."""
+
+    taxpayers: list[str] = field(default_factory=list)  # each new taxpayer, in the order of first appearance
+    owners: list[int] = field(default_factory=list)  # per levy: its taxpayer's place in that order (0-based)
+    levies: list[str] = field(default_factory=list)
+    penalty: int = 0  # the batch's levies' penalties together
+
+    def __len__(self) -> int:
+        return len(self.levies)
+
+
+def _add_new_row(batch: NewRows, parsed: ParsedRow, *, ordinals: dict[str, int], as_of: str) -> None:
+    """Add a valid row, prepared (`_prepare`), to `batch`: its taxpayer's text on the taxpayer's first row
+    (encryption and masking done here, once per taxpayer), its levy's text on every row. `ordinals`: registration
+    number -> place of the taxpayer in the file, for this import; `as_of`: the penalty's date in ISO form."""
+    tp, lv = parsed.taxpayer, parsed.levy
+    digits = tp["digits"]
+    ordinal = ordinals.get(digits)
+    if ordinal is None:
+        ordinal = ordinals[digits] = len(ordinals)
+        batch.taxpayers.append(_taxpayer_copy(tp))
+    batch.owners.append(ordinal)
+    batch.levies.append(_levy_copy(lv, as_of))
+    batch.penalty += lv["penalty"]
 
 
 def _prepare(parsed: ParsedRow, penalty: _RowPenalties, as_of: date) -> None:
@@ -333,8 +369,8 @@ def _worker_pays_off(path: Path) -> bool:
 
 
 def _checked_in_worker(
-    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
-) -> Iterator[list[ParsedRow] | Checked]:
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, *, new_rows: bool = False
+) -> Iterator[list[ParsedRow] | NewRows | Checked]:
     """`checked_batches` run in a forked child process, so that reading and validating the file (one core) goes on
     while this process writes the previous batch and the database stores it (the other cores).
 
@@ -344,7 +380,7 @@ def _checked_in_worker(
     """
     context = multiprocessing.get_context("fork")
     queue: Any = context.Queue(maxsize=WORKER_QUEUE)
-    child = context.Process(target=_worker_main, args=(queue, source, jurisdiction_code, as_of, batch_size),
+    child = context.Process(target=_worker_main, args=(queue, source, jurisdiction_code, as_of, batch_size, new_rows),
                             name="jingsu-roll-reader", daemon=True)
     child.start()
     try:
@@ -360,7 +396,7 @@ def _checked_in_worker(
             if isinstance(item, Checked):
                 yield item
                 break
-            yield [_from_wire(wire) for wire in item]
+            yield item if isinstance(item, NewRows) else [_from_wire(wire) for wire in item]
         child.join()
     finally:
         if child.is_alive():
@@ -392,13 +428,14 @@ class _WorkerFailed:
     error: BaseException
 
 
-def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int) -> None:
+def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int,
+                 new_rows: bool = False) -> None:
     from jingsu.core.childproc import become_child
 
     become_child()  # dies with the parent; never holds the parent's database session (issue 20 §5)
     try:
-        for item in checked_batches(source, jurisdiction_code, as_of, batch_size):
-            queue.put(item if isinstance(item, Checked) else [_to_wire(parsed) for parsed in item])
+        for item in checked_batches(source, jurisdiction_code, as_of, batch_size, new_rows=new_rows):
+            queue.put(item if isinstance(item, Checked | NewRows) else [_to_wire(parsed) for parsed in item])
     except BaseException as exc:  # sent to the parent, which raises it
         try:
             pickle.dumps(exc)
@@ -681,6 +718,34 @@ def _copy_text(value: str) -> str:
     return value if _COPY_SPECIAL.search(value) is None else value.translate(_COPY_ESCAPES)
 
 
+#: The columns of the COPY text of a new taxpayer (after its id) and of a new levy, in `_taxpayer_copy`'s and
+#: `_levy_copy`'s order, with the jurisdiction first and the two timestamps last (added by `_CopyText`).
+TAXPAYER_COPY_COLUMNS = ["jurisdiction_id", "registration_hash", "registration_encrypted", "registration_masked",
+                         *TAXPAYER_FIELDS, "created_at", "updated_at"]
+LEVY_COPY_COLUMNS = ["jurisdiction_id", "taxpayer_id", "tax_number", *LEVY_FIELDS, "paid_amount", "penalty_paid",
+                     "created_at", "updated_at"]
+
+
+def _taxpayer_copy(tp: dict[str, Any]) -> str:
+    """A new taxpayer's COPY text from its registration hash to its 수신거부 (TAXPAYER_COPY_COLUMNS without the first
+    and the last two), with the registration number encrypted and masked; ends with a tab."""
+    text, flag, digits = _copy_text, _COPY_BOOL, tp["digits"]
+    return (f"{tp['hash']}\t{crypto.encrypt(digits)}\t{crypto.mask_registration_number(digits)}\t{str(tp['kind'])}\t"
+            f"{text(tp['name'])}\t{text(tp['address'])}\t{text(tp['postal_code'])}\t{text(tp['mobile'])}\t"
+            f"{flag[tp['e_service']]}\t{flag[tp['opt_out']]}\t")
+
+
+def _levy_copy(lv: dict[str, Any], penalty_as_of: str) -> str:
+    """A new levy's COPY text from its 과세번호 to its penalty_paid (LEVY_COPY_COLUMNS without the first two and the
+    last two); `penalty_as_of` in ISO form; ends with a tab."""
+    text = _copy_text
+    return (f"{text(lv['tax_number'])}\t{lv['tax_item']}\t{lv['tax_year']}\t{text(lv['period'])}\t"
+            f"{text(lv['object_description'])}\t{lv['principal']}\t{lv['education_tax']}\t{lv['city_area_tax']}\t"
+            f"{lv['billed_amount']}\t{lv['liability_date'].isoformat()}\t{lv['original_due_date'].isoformat()}\t"
+            f"{lv['due_date'].isoformat()}\t{lv['assessment']}\t{lv['status']}\t{lv['penalty']}\t{penalty_as_of}\t"
+            "0\t0\t")
+
+
 class _CopyText:
     """New rows written with COPY … FROM STDIN as text formatted by the writer (PostgreSQL only): one string per
     batch instead of psycopg adapting every value (`Copy.write_row`); the values are those `insert_rows` would send
@@ -756,6 +821,10 @@ class _Writer:
         self.taxpayer_updates = DeferredUpdate(Taxpayer._meta.db_table, [*TAXPAYER_FIELDS, "updated_at"])
         self.levy_updates = DeferredUpdate(Levy._meta.db_table, [*LEVY_FIELDS, "taxpayer_id", "updated_at"])
         self.copy = _CopyText(jurisdiction.code, now) if connection.vendor == "postgresql" else None
+        # A jurisdiction's first import, written: every row is new, nothing to compare; the reading side sends the
+        # rows as COPY text (`NewRows`), and the ids of the new taxpayers, in order of first appearance, are kept here.
+        self.new_rows = bool(self.copy and writing and not self.taxpayers_exist and not self.levies_exist)
+        self.ordinal_ids: list[int] = []
 
     def finish(self) -> None:
         """Apply the collected changes (in batches of 5,000 on PostgreSQL); call once, after the last batch."""
@@ -763,7 +832,10 @@ class _Writer:
             self.taxpayer_updates.apply()
             self.levy_updates.apply()
 
-    def write(self, batch: list[ParsedRow]) -> None:
+    def write(self, batch: list[ParsedRow] | NewRows) -> None:
+        if isinstance(batch, NewRows):
+            self._write_new_rows(batch)
+            return
         new_tp, changed_tp = self._plan_taxpayers(batch)
         new_lv, changed_lv, owners = self._plan_levies(batch)
         if self.writing and not self.errors:
@@ -909,14 +981,31 @@ class _Writer:
 
     # -- write --
 
+    def _write_new_rows(self, batch: NewRows) -> None:
+        """A batch of a first import (`new_rows`): number the new taxpayers, then COPY both tables' text."""
+        assert self.copy is not None and self.new_rows
+        head, tail, ids = self.copy.head, self.copy.tail, self.ordinal_ids
+        if batch.taxpayers:
+            pks = self.copy.reserve_ids(Taxpayer._meta.db_table, len(batch.taxpayers))
+            ids.extend(pks)
+            self.copy.write(Taxpayer._meta.db_table, ["id", *TAXPAYER_COPY_COLUMNS],
+                            [f"{pk}\t{head}{text}{tail}" for pk, text in zip(pks, batch.taxpayers, strict=True)])
+        self.copy.write(Levy._meta.db_table, LEVY_COPY_COLUMNS,
+                        [f"{head}{ids[owner]}\t{text}{tail}"
+                         for owner, text in zip(batch.owners, batch.levies, strict=True)])
+        s = self.summary
+        s.taxpayers_created += len(batch.taxpayers)
+        s.levies_created += len(batch.levies)
+        s.total_penalty += batch.penalty
+        self.done += len(batch)
+
     def _write_taxpayers(self, new: list[dict[str, Any]], changed: list[tuple[int, dict[str, Any]]]) -> None:
         if changed:
             self.taxpayer_updates.add([(*(tp[f] for f in TAXPAYER_FIELDS), self.now, pk) for pk, tp in changed])
         if not new:
             return
         table = Taxpayer._meta.db_table
-        columns = ["jurisdiction_id", "registration_hash", "registration_encrypted", "registration_masked",
-                   *TAXPAYER_FIELDS, "created_at", "updated_at"]
+        columns = TAXPAYER_COPY_COLUMNS
         encrypt, mask = crypto.encrypt, crypto.mask_registration_number
         if self.copy is None:
             rows = [(self.jurisdiction.code, tp["hash"], encrypt(tp["digits"]), mask(tp["digits"]),
@@ -930,15 +1019,10 @@ class _Writer:
         # looks them up again afterwards; the COPY text is formatted here (`_CopyText`), not value by value by
         # psycopg.
         pks = self.copy.reserve_ids(table, len(new))
-        head, tail, text, flag = self.copy.head, self.copy.tail, _copy_text, _COPY_BOOL
-        lines = []
-        for pk, tp in zip(pks, new, strict=True):
-            digits = tp["digits"]
-            lines.append(f"{pk}\t{head}{tp['hash']}\t{encrypt(digits)}\t{mask(digits)}\t{str(tp['kind'])}\t"
-                         f"{text(tp['name'])}\t{text(tp['address'])}\t{text(tp['postal_code'])}\t"
-                         f"{text(tp['mobile'])}\t{flag[tp['e_service']]}\t{flag[tp['opt_out']]}\t{tail}")
-            self.taxpayer_ids[tp["hash"]] = pk
-        self.copy.write(table, ["id", *columns], lines)
+        head, tail = self.copy.head, self.copy.tail
+        self.copy.write(table, ["id", *columns],
+                        [f"{pk}\t{head}{_taxpayer_copy(tp)}{tail}" for pk, tp in zip(pks, new, strict=True)])
+        self.taxpayer_ids.update(zip((tp["hash"] for tp in new), pks, strict=True))
 
     def _write_levies(
         self, new: list[ParsedRow], changed: list[tuple[int, dict[str, Any], str]], owners: list[dict[str, Any]]
@@ -953,22 +1037,14 @@ class _Writer:
                          clock=self.clock)
         if not new:
             return
-        columns = ["jurisdiction_id", "taxpayer_id", "tax_number", *LEVY_FIELDS, "paid_amount", "penalty_paid",
-                   "created_at", "updated_at"]
+        columns = LEVY_COPY_COLUMNS
         ids = self.taxpayer_ids
         if self.copy is None:
             rows = [(self.jurisdiction.code, ids[p.taxpayer["hash"]], p.levy["tax_number"],
                      *(p.levy[f] for f in LEVY_FIELDS), 0, 0, self.now, self.now) for p in new]
             insert_rows(Levy._meta.db_table, columns, rows)
             return
-        head, tail, text = self.copy.head, self.copy.tail, _copy_text
-        lines = []
-        for p in new:
-            lv = p.levy
-            lines.append(
-                f"{head}{ids[p.taxpayer['hash']]}\t{text(lv['tax_number'])}\t{lv['tax_item']}\t{lv['tax_year']}\t"
-                f"{text(lv['period'])}\t{text(lv['object_description'])}\t{lv['principal']}\t{lv['education_tax']}\t"
-                f"{lv['city_area_tax']}\t{lv['billed_amount']}\t{lv['liability_date'].isoformat()}\t"
-                f"{lv['original_due_date'].isoformat()}\t{lv['due_date'].isoformat()}\t{lv['assessment']}\t"
-                f"{lv['status']}\t{lv['penalty']}\t{lv['penalty_as_of'].isoformat()}\t0\t0\t{tail}")
-        self.copy.write(Levy._meta.db_table, columns, lines)
+        head, tail = self.copy.head, self.copy.tail
+        self.copy.write(Levy._meta.db_table, columns,
+                        [f"{head}{ids[p.taxpayer['hash']]}\t{_levy_copy(p.levy, p.levy['penalty_as_of'].isoformat())}"
+                         f"{tail}" for p in new])
