@@ -159,6 +159,7 @@ def import_roll(
     allow_owner_change: bool = False,
     owner_change_reason: str = "",
     confirmed_owner_changes: Collection[str] | None = None,
+    validators: int | None = None,
 ) -> ImportSummary:
     """Validate the whole roll and write it, all or nothing. Raises RollRejected with every error.
 
@@ -171,6 +172,9 @@ def import_roll(
 
     `worker`: read and validate the file in a child process while this one writes (see `_checked_in_worker`);
     None (the default) does so for files of `WORKER_MIN_BYTES` or more when there are two cores and fork.
+    `validators`: with a worker, on a jurisdiction's first import on PostgreSQL, the rows are validated by this many
+    child processes, each taking every other chunk of rows (`_checked_in_validators`); None: two when this process
+    may run on two cores or more, else one.
     """
     reason = owner_change_reason.strip()
     if allow_owner_change and not reason:
@@ -186,7 +190,7 @@ def import_roll(
                             owner_change_reason=reason if allow_owner_change else "")
     if worker is None:
         worker = _worker_pays_off(Path(path))
-    checking = _checked_in_worker if worker else checked_batches
+    checking: Any = _checked_in_worker if worker else checked_batches
     with transaction.atomic():
         writer = _Writer(jurisdiction, clock.now(), summary, writing=not dry_run,
                          allow_owner_change=allow_owner_change,
@@ -194,6 +198,8 @@ def import_roll(
                                                   if confirmed_owner_changes is not None else None),
                          actor=actor, reason=reason, clock=clock)
         checked = None
+        if worker and writer.new_rows and (validators or _cores()) >= 2:
+            checking = functools.partial(_checked_in_validators, validators=validators or 2)
         for item in checking(source, jurisdiction.code, as_of, batch_size, new_rows=writer.new_rows):
             if isinstance(item, Checked):
                 checked = item  # always the last item
@@ -362,10 +368,14 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _worker_pays_off(path: Path) -> bool:
     """A big file, a second core for the worker, and fork (the worker inherits the loaded code and settings)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores >= 2 and _can_fork() and path.stat().st_size >= WORKER_MIN_BYTES
+    return _cores() >= 2 and _can_fork() and path.stat().st_size >= WORKER_MIN_BYTES
 
 
 def _checked_in_worker(
@@ -444,6 +454,213 @@ def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: 
         queue.put(_WorkerFailed(exc))
     queue.close()
     queue.join_thread()
+
+
+# --- validating in several processes (a first import) ----------------------------------------------------------
+
+
+@dataclass
+class _Share:
+    """What validator k sends for one chunk of rows: the chunk's valid rows as `NewRows` (none after the validator's
+    first error), and whether the chunk holds an error (a refused row, or a row whose penalty the law cannot
+    compute)."""
+
+    rows: NewRows
+    error: bool
+
+
+@dataclass
+class _ShareChecked:
+    """The end of one validator's pass: `Checked` over its own rows, and the first row of its own rows whose penalty
+    could not be computed before any error of its own (reported only if no error comes before it in the file)."""
+
+    checked: Checked
+    penalty_error: RowError | None
+
+
+def _checked_in_validators(
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, *, new_rows: bool = True,
+    validators: int = 2,
+) -> Iterator[NewRows | Checked]:
+    """`checked_batches(new_rows=True)` done by `validators` forked child processes, for a jurisdiction's first
+    import, with the same result: the same rows, and the same errors in the same order.
+
+    The rows are cut into chunks of `batch_size`; validator k checks chunks k, k + n, k + 2n… with `_parse_row`
+    and prepares them, and reads the others only for what `_parse_row` records of them (`_register_row`: each
+    과세번호 and taxpayer first met), so that every validator holds the whole file's cross-row state (duplicate
+    과세번호, a taxpayer's consistency, its place in the file) and checks its rows exactly as one pass would. Here the
+    chunks are taken in file order; writing stops at the first chunk with an error (the import then fails and rolls
+    back). The errors: every validator's own (a row's errors all come from one validator; merged by row, as
+    `import_roll` sorts them), the file's own from the first validator only, and a penalty the law cannot compute
+    only when it is the file's first error (as `checked_batches` stops preparing rows at the first error).
+    """
+    assert new_rows
+    context = multiprocessing.get_context("fork")
+    queues: list[Any] = [context.Queue(maxsize=WORKER_QUEUE) for _ in range(validators)]
+    children = [context.Process(target=_validator_main, name=f"jingsu-roll-validator-{k}",
+                                args=(queues[k], source, jurisdiction_code, as_of, batch_size, k, validators),
+                                daemon=True) for k in range(validators)]
+    for child in children:
+        child.start()
+    ends: dict[int, _ShareChecked] = {}
+    try:
+        chunk = 0
+        failed = False
+        while len(ends) < validators:
+            k = chunk % validators
+            chunk += 1
+            if k in ends:
+                continue
+            item = _get(queues[k], children[k])
+            if isinstance(item, _ShareChecked):
+                ends[k] = item
+                continue
+            if failed:
+                continue
+            if item.rows:
+                yield item.rows
+            failed = item.error
+        for child in children:
+            child.join()
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+                child.join()
+        for queue in queues:
+            queue.close()
+    yield _merge_checked([ends[k] for k in range(validators)])
+
+
+def _get(queue: Any, child: Any) -> Any:
+    """The next item a child sends; its exception raised here; an error if it died without a word."""
+    while True:
+        try:
+            item = queue.get(timeout=1.0)
+        except Empty:
+            if not child.is_alive():
+                raise RuntimeError(f"roll reader process ended with exit code {child.exitcode}") from None
+            continue
+        if isinstance(item, _WorkerFailed):
+            raise item.error
+        return item
+
+
+def _merge_checked(ends: list[_ShareChecked]) -> Checked:
+    """One `Checked` from the validators' (see `_checked_in_validators`)."""
+    errors = [e for k, end in enumerate(ends) for e in end.checked.errors if e.row or k == 0]
+    total = sum(end.checked.total_errors for end in ends) - sum(
+        1 for end in ends[1:] for e in end.checked.errors if not e.row)
+    first_error = min((e.row for e in errors if e.row), default=None)
+    penalty = min((end.penalty_error for end in ends if end.penalty_error), key=lambda e: e.row, default=None)
+    if penalty is not None and (first_error is None or penalty.row < first_error):
+        errors.append(penalty)
+        total += 1
+    errors.sort(key=lambda e: e.row)
+    return Checked(rows=sum(end.checked.rows for end in ends), total_tax=sum(end.checked.total_tax for end in ends),
+                   taxpayers=ends[0].checked.taxpayers, errors=errors[:MAX_REPORTED_ERRORS], total_errors=total)
+
+
+def _validator_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int,
+                    k: int, validators: int) -> None:
+    from jingsu.core.childproc import become_child
+
+    become_child()  # dies with the parent; never holds the parent's database session (issue 20 §5)
+    try:
+        for item in _validate_share(source, jurisdiction_code, as_of, batch_size, k, validators):
+            queue.put(item)
+    except BaseException as exc:  # sent to the parent, which raises it
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError("".join(traceback.format_exception(exc)))
+        queue.put(_WorkerFailed(exc))
+    queue.close()
+    queue.join_thread()
+
+
+def _validate_share(source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, k: int,
+                    validators: int) -> Iterator[_Share | _ShareChecked]:
+    """Validator k's pass (see `_checked_in_validators`): one `_Share` per chunk of its own, then `_ShareChecked`."""
+    state = _Validation()
+    penalty = _RowPenalties(jurisdiction_code, as_of)
+    ordinals: dict[str, int] = {}  # registration number -> the taxpayer's place in the file (first met)
+    as_of_text = as_of.isoformat()
+    rows = total_tax = 0
+    penalty_error: RowError | None = None
+    batch, errors_before, current = NewRows(), 0, 0
+    try:
+        for index, (row, cells) in enumerate(iter_rows(source, _check_header)):
+            chunk = index // batch_size
+            if chunk != current:
+                if current % validators == k:
+                    yield _Share(batch, state.total_errors != errors_before)
+                    batch, errors_before = NewRows(), state.total_errors
+                current = chunk
+            known = len(state.taxpayers)
+            if chunk % validators != k:
+                _register_row(row, cells, as_of, state)
+            else:
+                parsed = _parse_row(row, cells, jurisdiction_code, as_of, state)
+                if parsed is not None:
+                    rows += 1
+                    total_tax += parsed.levy["billed_amount"]
+                    if not state.total_errors and penalty_error is None:
+                        try:
+                            _prepare(parsed, penalty, as_of)
+                        except (NoRuleForDate, InputError) as exc:
+                            penalty_error = RowError(parsed.row, "납부기한", f"가산세를 계산할 수 없습니다: {exc}")
+                            errors_before = -1  # this chunk holds an error
+                        else:
+                            tp, lv = parsed.taxpayer, parsed.levy
+                            if len(state.taxpayers) != known:  # the taxpayer's first row
+                                ordinals[tp["digits"]] = known
+                                batch.taxpayers.append(_taxpayer_copy(tp))
+                            batch.owners.append(ordinals[tp["digits"]])
+                            batch.levies.append(_levy_copy(lv, as_of_text))
+                            batch.penalty += lv["penalty"]
+                            continue
+            if len(state.taxpayers) != known:  # a taxpayer first met on this row: its place in the file
+                ordinals[next(reversed(state.taxpayers))] = known
+        if current % validators == k:
+            yield _Share(batch, state.total_errors != errors_before)
+    except RollFileError as exc:
+        state.add(RowError(0, "", str(exc)))
+    yield _ShareChecked(Checked(rows, total_tax, len(state.taxpayers), state.errors, state.total_errors),
+                        penalty_error)
+
+
+def _register_row(row: int, cells: dict[str, Any], as_of: date, state: _Validation) -> None:
+    """What `_parse_row` records in `state` for a row — its 과세번호 unless already met, its taxpayer (number, kind,
+    name) unless already met — with the same validators, without checking or reporting anything else: a validator
+    does this for the rows another one checks (the fast path records the same as `_parse_row_reporting` for a
+    valid row, and the reporting path records exactly this for any row)."""
+    tax_number = kind_label = kind = digits = name = None
+    try:
+        if "과세번호" in cells:
+            tax_number = v.tax_number(cells["과세번호"])
+    except v.FieldError:
+        pass
+    try:
+        if "납세자구분" in cells:
+            kind_label = V_KIND(cells["납세자구분"])
+            kind = KIND_CODES.get(kind_label) if kind_label else None
+    except v.FieldError:
+        pass
+    try:
+        if "등록번호" in cells and kind is not None:
+            digits = v.registration_number(kind_label, cells["등록번호"], today=as_of)
+    except v.FieldError:
+        pass
+    try:
+        if "성명" in cells:
+            name = _text(cells["성명"], "성명")
+    except v.FieldError:
+        pass
+    if tax_number is not None and tax_number not in state.tax_numbers:
+        state.tax_numbers[tax_number] = row
+    if digits is not None and kind is not None and name is not None and digits not in state.taxpayers:
+        state.taxpayers[digits] = (row, kind, name)
 
 
 # --- parse and validate -------------------------------------------------------------------------------
