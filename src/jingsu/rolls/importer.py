@@ -13,8 +13,12 @@ levies/penalties.LevyPenalties for the memo of its results).
 Memory is bounded by the batch size plus one set entry per distinct 과세번호 and taxpayer in the file.
 
 Speed (bench/import_roll.py): valid rows take a fast path through the same validators (`_parse_valid_row`); the
-penalty memo is exact (`LevyPenalties`); a jurisdiction's first import skips the lookups of existing rows; and a big
-file is read and validated in a forked worker process while this process writes (`_checked_in_worker`).
+penalty memo is exact (`LevyPenalties`, and per row basis `_RowPenalties`); a jurisdiction's first import skips the
+lookups of existing rows; a big file is read and validated in a forked worker process while this process writes
+(`_checked_in_worker`). On PostgreSQL the COPY text is formatted here (`_CopyText`) and new taxpayers' ids are
+reserved from the sequence before their COPY (no lookup after it). A first import on PostgreSQL goes further: the
+reading side sends ready COPY text (`NewRows`), and with two cores two validator processes share the rows
+(`_checked_in_validators`).
 """
 
 from __future__ import annotations
