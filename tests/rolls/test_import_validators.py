@@ -170,7 +170,7 @@ def _stored() -> list[tuple]:
                    lv.liability_date, lv.due_date, lv.status) for lv in Levy.objects.all())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a first import's rows as COPY text: PostgreSQL")
 def test_a_first_import_with_two_validators_stores_and_refuses_what_one_validator_does(generated, tmp_path, clock):
     jungnang = Jurisdiction.objects.get(code="11260")
