@@ -13,8 +13,12 @@ levies/penalties.LevyPenalties for the memo of its results).
 Memory is bounded by the batch size plus one set entry per distinct 과세번호 and taxpayer in the file.
 
 Speed (bench/import_roll.py): valid rows take a fast path through the same validators (`_parse_valid_row`); the
-penalty memo is exact (`LevyPenalties`); a jurisdiction's first import skips the lookups of existing rows; and a big
-file is read and validated in a forked worker process while this process writes (`_checked_in_worker`).
+penalty memo is exact (`LevyPenalties`, and per row basis `_RowPenalties`); a jurisdiction's first import skips the
+lookups of existing rows; a big file is read and validated in a forked worker process while this process writes
+(`_checked_in_worker`). On PostgreSQL the COPY text is formatted here (`_CopyText`) and new taxpayers' ids are
+reserved from the sequence before their COPY (no lookup after it). A first import on PostgreSQL goes further: the
+reading side sends ready COPY text (`NewRows`), and with two cores two validator processes share the rows
+(`_checked_in_validators`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import functools
 import multiprocessing
 import os
 import pickle
+import re
 import traceback
 from collections.abc import Collection, Iterator
 from dataclasses import asdict, dataclass, field
@@ -31,7 +36,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from jingsu.clock import Clock, today
 from jingsu.core import audit, crypto
@@ -158,6 +163,7 @@ def import_roll(
     allow_owner_change: bool = False,
     owner_change_reason: str = "",
     confirmed_owner_changes: Collection[str] | None = None,
+    validators: int | None = None,
 ) -> ImportSummary:
     """Validate the whole roll and write it, all or nothing. Raises RollRejected with every error.
 
@@ -170,6 +176,9 @@ def import_roll(
 
     `worker`: read and validate the file in a child process while this one writes (see `_checked_in_worker`);
     None (the default) does so for files of `WORKER_MIN_BYTES` or more when there are two cores and fork.
+    `validators`: with a worker, on a jurisdiction's first import on PostgreSQL, the rows are validated by this many
+    child processes, each taking every other chunk of rows (`_checked_in_validators`); None: two when this process
+    may run on two cores or more, else one.
     """
     reason = owner_change_reason.strip()
     if allow_owner_change and not reason:
@@ -185,7 +194,7 @@ def import_roll(
                             owner_change_reason=reason if allow_owner_change else "")
     if worker is None:
         worker = _worker_pays_off(Path(path))
-    checking = _checked_in_worker if worker else checked_batches
+    checking: Any = _checked_in_worker if worker else checked_batches
     with transaction.atomic():
         writer = _Writer(jurisdiction, clock.now(), summary, writing=not dry_run,
                          allow_owner_change=allow_owner_change,
@@ -193,7 +202,9 @@ def import_roll(
                                                   if confirmed_owner_changes is not None else None),
                          actor=actor, reason=reason, clock=clock)
         checked = None
-        for item in checking(source, jurisdiction.code, as_of, batch_size):
+        if worker and writer.new_rows and (validators or _cores()) >= 2:
+            checking = functools.partial(_checked_in_validators, validators=validators or 2)
+        for item in checking(source, jurisdiction.code, as_of, batch_size, new_rows=writer.new_rows):
             if isinstance(item, Checked):
                 checked = item  # always the last item
                 continue
@@ -245,17 +256,20 @@ class Checked:
 
 
 def checked_batches(
-    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
-) -> Iterator[list[ParsedRow] | Checked]:
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, *, new_rows: bool = False
+) -> Iterator[list[ParsedRow] | NewRows | Checked]:
     """Validate every row; yield the valid rows in batches, ready to write, until the first error; then `Checked`.
 
     Ready to write: with the keyed hash of the registration number and the penalty as of `as_of` (pure functions of
     the row, so they are computed here, on the reading side, and not by the writer holding the transaction).
+    `new_rows` (a jurisdiction's first import, on PostgreSQL: every row is new): the batches are `NewRows`, the rows'
+    COPY text, so that the reading side also encrypts and formats and the writer only numbers and sends.
     """
     state = _Validation()
-    penalty = LevyPenalties(jurisdiction=jurisdiction_code, as_of=as_of)
+    penalty = _RowPenalties(jurisdiction_code, as_of)
     rows = total_tax = 0
-    batch: list[ParsedRow] = []
+    batch: Any = NewRows() if new_rows else []
+    add = functools.partial(_add_new_row, ordinals={}, as_of=as_of.isoformat()) if new_rows else None
     try:
         for parsed in _parse(source, jurisdiction_code, as_of, state):
             rows += 1
@@ -269,10 +283,13 @@ def checked_batches(
                 # refused with the law's own explanation, never a crash of the whole import
                 state.add(RowError(parsed.row, "납부기한", f"가산세를 계산할 수 없습니다: {exc}"))
                 continue
-            batch.append(parsed)
+            if add is not None:
+                add(batch, parsed)
+            else:
+                batch.append(parsed)
             if len(batch) >= batch_size:
                 yield batch
-                batch = []
+                batch = NewRows() if new_rows else []
     except RollFileError as exc:
         state.add(RowError(0, "", str(exc)))
     if batch and not state.total_errors:
@@ -280,11 +297,67 @@ def checked_batches(
     yield Checked(rows, total_tax, len(state.taxpayers), state.errors, state.total_errors)
 
 
-def _prepare(parsed: ParsedRow, penalty: LevyPenalties, as_of: date) -> None:
+@dataclass
+class NewRows:
+    """A batch of valid rows of a jurisdiction's first import (`checked_batches(new_rows=True)`), as COPY text for
+    `taxpayers_taxpayer` and `levies_levy` without the columns the writer adds: the id of each new taxpayer (reserved
+    by the writer), the jurisdiction, the levy's taxpayer id and the two timestamps (`_CopyText`)."""
+
+    taxpayers: list[str] = field(default_factory=list)  # each new taxpayer, in the order of first appearance
+    owners: list[int] = field(default_factory=list)  # per levy: its taxpayer's place in that order (0-based)
+    levies: list[str] = field(default_factory=list)
+    penalty: int = 0  # the batch's levies' penalties together
+
+    def __len__(self) -> int:
+        return len(self.levies)
+
+
+def _add_new_row(batch: NewRows, parsed: ParsedRow, *, ordinals: dict[str, int], as_of: str) -> None:
+    """Add a valid row, prepared (`_prepare`), to `batch`: its taxpayer's text on the taxpayer's first row
+    (encryption and masking done here, once per taxpayer), its levy's text on every row. `ordinals`: registration
+    number -> place of the taxpayer in the file, for this import; `as_of`: the penalty's date in ISO form."""
+    tp, lv = parsed.taxpayer, parsed.levy
+    digits = tp["digits"]
+    ordinal = ordinals.get(digits)
+    if ordinal is None:
+        ordinal = ordinals[digits] = len(ordinals)
+        batch.taxpayers.append(_taxpayer_copy(tp))
+    batch.owners.append(ordinal)
+    batch.levies.append(_levy_copy(lv, as_of))
+    batch.penalty += lv["penalty"]
+
+
+def _prepare(parsed: ParsedRow, penalty: _RowPenalties, as_of: date) -> None:
     tp, lv = parsed.taxpayer, parsed.levy
     tp["hash"] = crypto.lookup_hash(tp["digits"])
-    lv["penalty"] = penalty(PenaltyBasis.of_row(lv))
+    lv["penalty"] = penalty(lv)
     lv["penalty_as_of"] = as_of
+
+
+class _RowPenalties:
+    """`LevyPenalties` for the rows of one import, remembered per row basis: the penalty is a pure function of the
+    `PenaltyBasis` (and of the jurisdiction and date, fixed for the import), and a roll repeats whole bases (a
+    taxpayer's 주민세, a 과태료 amount, one 납기 for thousands of 자동차세 bills; about two rows in three on the
+    generated roll), so a repeated row costs one dict lookup instead of a `PenaltyBasis` and the law's memo.
+    A refusal of the law (NoRuleForDate, InputError) is raised every time, never remembered."""
+
+    #: Bases remembered (about 250 bytes each); the memo starts again when full.
+    MAXSIZE = 1 << 17
+
+    def __init__(self, jurisdiction_code: str, as_of: date) -> None:
+        self._penalties = LevyPenalties(jurisdiction=jurisdiction_code, as_of=as_of)
+        self._memo: dict[tuple[Any, ...], int] = {}
+
+    def __call__(self, lv: dict[str, Any]) -> int:
+        key = (lv["liability_date"], lv["due_date"], lv["tax_item"], lv["principal"], lv["city_area_tax"],
+               lv["education_tax"], lv["assessment"], lv["status"])  # PenaltyBasis's fields, in its order
+        value = self._memo.get(key)
+        if value is None:
+            value = self._penalties(PenaltyBasis(*key))
+            if len(self._memo) >= self.MAXSIZE:
+                self._memo.clear()
+            self._memo[key] = value
+        return value
 
 
 # --- reading in a worker process -----------------------------------------------------------------------
@@ -299,15 +372,19 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _worker_pays_off(path: Path) -> bool:
     """A big file, a second core for the worker, and fork (the worker inherits the loaded code and settings)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores >= 2 and _can_fork() and path.stat().st_size >= WORKER_MIN_BYTES
+    return _cores() >= 2 and _can_fork() and path.stat().st_size >= WORKER_MIN_BYTES
 
 
 def _checked_in_worker(
-    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int
-) -> Iterator[list[ParsedRow] | Checked]:
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, *, new_rows: bool = False
+) -> Iterator[list[ParsedRow] | NewRows | Checked]:
     """`checked_batches` run in a forked child process, so that reading and validating the file (one core) goes on
     while this process writes the previous batch and the database stores it (the other cores).
 
@@ -317,7 +394,7 @@ def _checked_in_worker(
     """
     context = multiprocessing.get_context("fork")
     queue: Any = context.Queue(maxsize=WORKER_QUEUE)
-    child = context.Process(target=_worker_main, args=(queue, source, jurisdiction_code, as_of, batch_size),
+    child = context.Process(target=_worker_main, args=(queue, source, jurisdiction_code, as_of, batch_size, new_rows),
                             name="jingsu-roll-reader", daemon=True)
     child.start()
     try:
@@ -333,7 +410,7 @@ def _checked_in_worker(
             if isinstance(item, Checked):
                 yield item
                 break
-            yield [_from_wire(wire) for wire in item]
+            yield item if isinstance(item, NewRows) else [_from_wire(wire) for wire in item]
         child.join()
     finally:
         if child.is_alive():
@@ -365,13 +442,14 @@ class _WorkerFailed:
     error: BaseException
 
 
-def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int) -> None:
+def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int,
+                 new_rows: bool = False) -> None:
     from jingsu.core.childproc import become_child
 
     become_child()  # dies with the parent; never holds the parent's database session (issue 20 §5)
     try:
-        for item in checked_batches(source, jurisdiction_code, as_of, batch_size):
-            queue.put(item if isinstance(item, Checked) else [_to_wire(parsed) for parsed in item])
+        for item in checked_batches(source, jurisdiction_code, as_of, batch_size, new_rows=new_rows):
+            queue.put(item if isinstance(item, Checked | NewRows) else [_to_wire(parsed) for parsed in item])
     except BaseException as exc:  # sent to the parent, which raises it
         try:
             pickle.dumps(exc)
@@ -380,6 +458,213 @@ def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: 
         queue.put(_WorkerFailed(exc))
     queue.close()
     queue.join_thread()
+
+
+# --- validating in several processes (a first import) ----------------------------------------------------------
+
+
+@dataclass
+class _Share:
+    """What validator k sends for one chunk of rows: the chunk's valid rows as `NewRows` (none after the validator's
+    first error), and whether the chunk holds an error (a refused row, or a row whose penalty the law cannot
+    compute)."""
+
+    rows: NewRows
+    error: bool
+
+
+@dataclass
+class _ShareChecked:
+    """The end of one validator's pass: `Checked` over its own rows, and the first row of its own rows whose penalty
+    could not be computed before any error of its own (reported only if no error comes before it in the file)."""
+
+    checked: Checked
+    penalty_error: RowError | None
+
+
+def _checked_in_validators(
+    source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, *, new_rows: bool = True,
+    validators: int = 2,
+) -> Iterator[NewRows | Checked]:
+    """`checked_batches(new_rows=True)` done by `validators` forked child processes, for a jurisdiction's first
+    import, with the same result: the same rows, and the same errors in the same order.
+
+    The rows are cut into chunks of `batch_size`; validator k checks chunks k, k + n, k + 2n… with `_parse_row`
+    and prepares them, and reads the others only for what `_parse_row` records of them (`_register_row`: each
+    과세번호 and taxpayer first met), so that every validator holds the whole file's cross-row state (duplicate
+    과세번호, a taxpayer's consistency, its place in the file) and checks its rows exactly as one pass would. Here the
+    chunks are taken in file order; writing stops at the first chunk with an error (the import then fails and rolls
+    back). The errors: every validator's own (a row's errors all come from one validator; merged by row, as
+    `import_roll` sorts them), the file's own from the first validator only, and a penalty the law cannot compute
+    only when it is the file's first error (as `checked_batches` stops preparing rows at the first error).
+    """
+    assert new_rows
+    context = multiprocessing.get_context("fork")
+    queues: list[Any] = [context.Queue(maxsize=WORKER_QUEUE) for _ in range(validators)]
+    children = [context.Process(target=_validator_main, name=f"jingsu-roll-validator-{k}",
+                                args=(queues[k], source, jurisdiction_code, as_of, batch_size, k, validators),
+                                daemon=True) for k in range(validators)]
+    for child in children:
+        child.start()
+    ends: dict[int, _ShareChecked] = {}
+    try:
+        chunk = 0
+        failed = False
+        while len(ends) < validators:
+            k = chunk % validators
+            chunk += 1
+            if k in ends:
+                continue
+            item = _get(queues[k], children[k])
+            if isinstance(item, _ShareChecked):
+                ends[k] = item
+                continue
+            if failed:
+                continue
+            if item.rows:
+                yield item.rows
+            failed = item.error
+        for child in children:
+            child.join()
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+                child.join()
+        for queue in queues:
+            queue.close()
+    yield _merge_checked([ends[k] for k in range(validators)])
+
+
+def _get(queue: Any, child: Any) -> Any:
+    """The next item a child sends; its exception raised here; an error if it died without a word."""
+    while True:
+        try:
+            item = queue.get(timeout=1.0)
+        except Empty:
+            if not child.is_alive():
+                raise RuntimeError(f"roll reader process ended with exit code {child.exitcode}") from None
+            continue
+        if isinstance(item, _WorkerFailed):
+            raise item.error
+        return item
+
+
+def _merge_checked(ends: list[_ShareChecked]) -> Checked:
+    """One `Checked` from the validators' (see `_checked_in_validators`)."""
+    errors = [e for k, end in enumerate(ends) for e in end.checked.errors if e.row or k == 0]
+    total = sum(end.checked.total_errors for end in ends) - sum(
+        1 for end in ends[1:] for e in end.checked.errors if not e.row)
+    first_error = min((e.row for e in errors if e.row), default=None)
+    penalty = min((end.penalty_error for end in ends if end.penalty_error), key=lambda e: e.row, default=None)
+    if penalty is not None and (first_error is None or penalty.row < first_error):
+        errors.append(penalty)
+        total += 1
+    errors.sort(key=lambda e: e.row)
+    return Checked(rows=sum(end.checked.rows for end in ends), total_tax=sum(end.checked.total_tax for end in ends),
+                   taxpayers=ends[0].checked.taxpayers, errors=errors[:MAX_REPORTED_ERRORS], total_errors=total)
+
+
+def _validator_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int,
+                    k: int, validators: int) -> None:
+    from jingsu.core.childproc import become_child
+
+    become_child()  # dies with the parent; never holds the parent's database session (issue 20 §5)
+    try:
+        for item in _validate_share(source, jurisdiction_code, as_of, batch_size, k, validators):
+            queue.put(item)
+    except BaseException as exc:  # sent to the parent, which raises it
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError("".join(traceback.format_exception(exc)))
+        queue.put(_WorkerFailed(exc))
+    queue.close()
+    queue.join_thread()
+
+
+def _validate_share(source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, k: int,
+                    validators: int) -> Iterator[_Share | _ShareChecked]:
+    """Validator k's pass (see `_checked_in_validators`): one `_Share` per chunk of its own, then `_ShareChecked`."""
+    state = _Validation()
+    penalty = _RowPenalties(jurisdiction_code, as_of)
+    ordinals: dict[str, int] = {}  # registration number -> the taxpayer's place in the file (first met)
+    as_of_text = as_of.isoformat()
+    rows = total_tax = 0
+    penalty_error: RowError | None = None
+    batch, errors_before, current = NewRows(), 0, 0
+    try:
+        for index, (row, cells) in enumerate(iter_rows(source, _check_header)):
+            chunk = index // batch_size
+            if chunk != current:
+                if current % validators == k:
+                    yield _Share(batch, state.total_errors != errors_before)
+                    batch, errors_before = NewRows(), state.total_errors
+                current = chunk
+            known = len(state.taxpayers)
+            if chunk % validators != k:
+                _register_row(row, cells, as_of, state)
+            else:
+                parsed = _parse_row(row, cells, jurisdiction_code, as_of, state)
+                if parsed is not None:
+                    rows += 1
+                    total_tax += parsed.levy["billed_amount"]
+                    if not state.total_errors and penalty_error is None:
+                        try:
+                            _prepare(parsed, penalty, as_of)
+                        except (NoRuleForDate, InputError) as exc:
+                            penalty_error = RowError(parsed.row, "납부기한", f"가산세를 계산할 수 없습니다: {exc}")
+                            errors_before = -1  # this chunk holds an error
+                        else:
+                            tp, lv = parsed.taxpayer, parsed.levy
+                            if len(state.taxpayers) != known:  # the taxpayer's first row
+                                ordinals[tp["digits"]] = known
+                                batch.taxpayers.append(_taxpayer_copy(tp))
+                            batch.owners.append(ordinals[tp["digits"]])
+                            batch.levies.append(_levy_copy(lv, as_of_text))
+                            batch.penalty += lv["penalty"]
+                            continue
+            if len(state.taxpayers) != known:  # a taxpayer first met on this row: its place in the file
+                ordinals[next(reversed(state.taxpayers))] = known
+        if current % validators == k:
+            yield _Share(batch, state.total_errors != errors_before)
+    except RollFileError as exc:
+        state.add(RowError(0, "", str(exc)))
+    yield _ShareChecked(Checked(rows, total_tax, len(state.taxpayers), state.errors, state.total_errors),
+                        penalty_error)
+
+
+def _register_row(row: int, cells: dict[str, Any], as_of: date, state: _Validation) -> None:
+    """What `_parse_row` records in `state` for a row — its 과세번호 unless already met, its taxpayer (number, kind,
+    name) unless already met — with the same validators, without checking or reporting anything else: a validator
+    does this for the rows another one checks (the fast path records the same as `_parse_row_reporting` for a
+    valid row, and the reporting path records exactly this for any row)."""
+    tax_number = kind_label = kind = digits = name = None
+    try:
+        if "과세번호" in cells:
+            tax_number = v.tax_number(cells["과세번호"])
+    except v.FieldError:
+        pass
+    try:
+        if "납세자구분" in cells:
+            kind_label = V_KIND(cells["납세자구분"])
+            kind = KIND_CODES.get(kind_label) if kind_label else None
+    except v.FieldError:
+        pass
+    try:
+        if "등록번호" in cells and kind is not None:
+            digits = v.registration_number(kind_label, cells["등록번호"], today=as_of)
+    except v.FieldError:
+        pass
+    try:
+        if "성명" in cells:
+            name = _text(cells["성명"], "성명")
+    except v.FieldError:
+        pass
+    if tax_number is not None and tax_number not in state.tax_numbers:
+        state.tax_numbers[tax_number] = row
+    if digits is not None and kind is not None and name is not None and digits not in state.taxpayers:
+        state.taxpayers[digits] = (row, kind, name)
 
 
 # --- parse and validate -------------------------------------------------------------------------------
@@ -643,6 +928,74 @@ CHANGES_KEEP = 1000
 OWNER_CHANGES_KEEP = 10_000
 
 
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_COPY_BOOL = {True: "t", False: "f"}
+
+
+def _copy_text(value: str) -> str:
+    """A text value in PostgreSQL's COPY text format: backslash, tab, newline and carriage return escaped (the
+    validators refuse control characters in every text column, so in practice only a backslash is ever escaped)."""
+    return value if _COPY_SPECIAL.search(value) is None else value.translate(_COPY_ESCAPES)
+
+
+#: The columns of the COPY text of a new taxpayer (after its id) and of a new levy, in `_taxpayer_copy`'s and
+#: `_levy_copy`'s order, with the jurisdiction first and the two timestamps last (added by `_CopyText`).
+TAXPAYER_COPY_COLUMNS = ["jurisdiction_id", "registration_hash", "registration_encrypted", "registration_masked",
+                         *TAXPAYER_FIELDS, "created_at", "updated_at"]
+LEVY_COPY_COLUMNS = ["jurisdiction_id", "taxpayer_id", "tax_number", *LEVY_FIELDS, "paid_amount", "penalty_paid",
+                     "created_at", "updated_at"]
+
+
+def _taxpayer_copy(tp: dict[str, Any]) -> str:
+    """A new taxpayer's COPY text from its registration hash to its 수신거부 (TAXPAYER_COPY_COLUMNS without the first
+    and the last two), with the registration number encrypted and masked; ends with a tab."""
+    text, flag, digits = _copy_text, _COPY_BOOL, tp["digits"]
+    return (f"{tp['hash']}\t{crypto.encrypt(digits)}\t{crypto.mask_registration_number(digits)}\t{str(tp['kind'])}\t"
+            f"{text(tp['name'])}\t{text(tp['address'])}\t{text(tp['postal_code'])}\t{text(tp['mobile'])}\t"
+            f"{flag[tp['e_service']]}\t{flag[tp['opt_out']]}\t")
+
+
+def _levy_copy(lv: dict[str, Any], penalty_as_of: str) -> str:
+    """A new levy's COPY text from its 과세번호 to its penalty_paid (LEVY_COPY_COLUMNS without the first two and the
+    last two); `penalty_as_of` in ISO form; ends with a tab."""
+    text = _copy_text
+    return (f"{text(lv['tax_number'])}\t{lv['tax_item']}\t{lv['tax_year']}\t{text(lv['period'])}\t"
+            f"{text(lv['object_description'])}\t{lv['principal']}\t{lv['education_tax']}\t{lv['city_area_tax']}\t"
+            f"{lv['billed_amount']}\t{lv['liability_date'].isoformat()}\t{lv['original_due_date'].isoformat()}\t"
+            f"{lv['due_date'].isoformat()}\t{lv['assessment']}\t{lv['status']}\t{lv['penalty']}\t{penalty_as_of}\t"
+            "0\t0\t")
+
+
+class _CopyText:
+    """New rows written with COPY … FROM STDIN as text formatted by the writer (PostgreSQL only): one string per
+    batch instead of psycopg adapting every value (`Copy.write_row`); the values are those `insert_rows` would send
+    (ints, ISO dates and times, t/f, escaped text), and the server parses them the same way."""
+
+    def __init__(self, jurisdiction_code: str, now: datetime) -> None:
+        stamp = now.isoformat()
+        self.head = f"{jurisdiction_code}\t"  # jurisdiction_id, the first column of both tables
+        self.tail = f"{stamp}\t{stamp}\n"  # created_at, updated_at, the last two
+        self._sequences: dict[str, str] = {}
+
+    def reserve_ids(self, table: str, count: int) -> list[int]:
+        """`count` ids taken from the sequence of `table`'s id column (as the column default would take them, one
+        nextval each, in order), to be written with the rows."""
+        with connection.cursor() as cursor:
+            sequence = self._sequences.get(table)
+            if sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = self._sequences[table] = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+            return [row[0] for row in cursor.fetchall()]
+
+    def write(self, table: str, columns: list[str], lines: list[str]) -> None:
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+
+
 def _identity(name: str, masked_number: str) -> str:
     """A person as an error or the preview shows them: masked name and masked registration number."""
     from jingsu.delivery.paper import mask_name
@@ -688,6 +1041,11 @@ class _Writer:
         # processes use (dispatch, payments) are locked for the seconds of the apply, not for the whole pass.
         self.taxpayer_updates = DeferredUpdate(Taxpayer._meta.db_table, [*TAXPAYER_FIELDS, "updated_at"])
         self.levy_updates = DeferredUpdate(Levy._meta.db_table, [*LEVY_FIELDS, "taxpayer_id", "updated_at"])
+        self.copy = _CopyText(jurisdiction.code, now) if connection.vendor == "postgresql" else None
+        # A jurisdiction's first import, written: every row is new, nothing to compare; the reading side sends the
+        # rows as COPY text (`NewRows`), and the ids of the new taxpayers, in order of first appearance, are kept here.
+        self.new_rows = bool(self.copy and writing and not self.taxpayers_exist and not self.levies_exist)
+        self.ordinal_ids: list[int] = []
 
     def finish(self) -> None:
         """Apply the collected changes (in batches of 5,000 on PostgreSQL); call once, after the last batch."""
@@ -695,7 +1053,10 @@ class _Writer:
             self.taxpayer_updates.apply()
             self.levy_updates.apply()
 
-    def write(self, batch: list[ParsedRow]) -> None:
+    def write(self, batch: list[ParsedRow] | NewRows) -> None:
+        if isinstance(batch, NewRows):
+            self._write_new_rows(batch)
+            return
         new_tp, changed_tp = self._plan_taxpayers(batch)
         new_lv, changed_lv, owners = self._plan_levies(batch)
         if self.writing and not self.errors:
@@ -841,22 +1202,48 @@ class _Writer:
 
     # -- write --
 
+    def _write_new_rows(self, batch: NewRows) -> None:
+        """A batch of a first import (`new_rows`): number the new taxpayers, then COPY both tables' text."""
+        assert self.copy is not None and self.new_rows
+        head, tail, ids = self.copy.head, self.copy.tail, self.ordinal_ids
+        if batch.taxpayers:
+            pks = self.copy.reserve_ids(Taxpayer._meta.db_table, len(batch.taxpayers))
+            ids.extend(pks)
+            self.copy.write(Taxpayer._meta.db_table, ["id", *TAXPAYER_COPY_COLUMNS],
+                            [f"{pk}\t{head}{text}{tail}" for pk, text in zip(pks, batch.taxpayers, strict=True)])
+        self.copy.write(Levy._meta.db_table, LEVY_COPY_COLUMNS,
+                        [f"{head}{ids[owner]}\t{text}{tail}"
+                         for owner, text in zip(batch.owners, batch.levies, strict=True)])
+        s = self.summary
+        s.taxpayers_created += len(batch.taxpayers)
+        s.levies_created += len(batch.levies)
+        s.total_penalty += batch.penalty
+        self.done += len(batch)
+
     def _write_taxpayers(self, new: list[dict[str, Any]], changed: list[tuple[int, dict[str, Any]]]) -> None:
         if changed:
             self.taxpayer_updates.add([(*(tp[f] for f in TAXPAYER_FIELDS), self.now, pk) for pk, tp in changed])
-        if new:
-            columns = ["jurisdiction_id", "registration_hash", "registration_encrypted", "registration_masked",
-                       *TAXPAYER_FIELDS, "created_at", "updated_at"]
-            rows = [
-                (self.jurisdiction.code, tp["hash"], crypto.encrypt(tp["digits"]),
-                 crypto.mask_registration_number(tp["digits"]),
-                 *(tp[f] for f in TAXPAYER_FIELDS), self.now, self.now)
-                for tp in new
-            ]
-            insert_rows(Taxpayer._meta.db_table, columns, rows)
-            ids = select_by_keys(Taxpayer._meta.db_table, ["registration_hash", "id"], key="registration_hash",
+        if not new:
+            return
+        table = Taxpayer._meta.db_table
+        columns = TAXPAYER_COPY_COLUMNS
+        encrypt, mask = crypto.encrypt, crypto.mask_registration_number
+        if self.copy is None:
+            rows = [(self.jurisdiction.code, tp["hash"], encrypt(tp["digits"]), mask(tp["digits"]),
+                     *(tp[f] for f in TAXPAYER_FIELDS), self.now, self.now) for tp in new]
+            insert_rows(table, columns, rows)
+            ids = select_by_keys(table, ["registration_hash", "id"], key="registration_hash",
                                  keys=[tp["hash"] for tp in new], where={"jurisdiction_id": self.jurisdiction.code})
             self.taxpayer_ids.update(ids)
+            return
+        # PostgreSQL: the ids are reserved from the table's sequence first and written with the rows, so no query
+        # looks them up again afterwards; the COPY text is formatted here (`_CopyText`), not value by value by
+        # psycopg.
+        pks = self.copy.reserve_ids(table, len(new))
+        head, tail = self.copy.head, self.copy.tail
+        self.copy.write(table, ["id", *columns],
+                        [f"{pk}\t{head}{_taxpayer_copy(tp)}{tail}" for pk, tp in zip(pks, new, strict=True)])
+        self.taxpayer_ids.update(zip((tp["hash"] for tp in new), pks, strict=True))
 
     def _write_levies(
         self, new: list[ParsedRow], changed: list[tuple[int, dict[str, Any], str]], owners: list[dict[str, Any]]
@@ -869,12 +1256,16 @@ class _Writer:
                          target_id=entry["tax_number"], reason=self.reason,
                          detail={"row": entry["row"], "from": entry["from"], "to": entry["to"], "paid": entry["paid"]},
                          clock=self.clock)
-        if new:
-            columns = ["jurisdiction_id", "taxpayer_id", "tax_number", *LEVY_FIELDS, "paid_amount", "penalty_paid",
-                       "created_at", "updated_at"]
-            rows = [
-                (self.jurisdiction.code, self.taxpayer_ids[p.taxpayer["hash"]], p.levy["tax_number"],
-                 *(p.levy[f] for f in LEVY_FIELDS), 0, 0, self.now, self.now)
-                for p in new
-            ]
+        if not new:
+            return
+        columns = LEVY_COPY_COLUMNS
+        ids = self.taxpayer_ids
+        if self.copy is None:
+            rows = [(self.jurisdiction.code, ids[p.taxpayer["hash"]], p.levy["tax_number"],
+                     *(p.levy[f] for f in LEVY_FIELDS), 0, 0, self.now, self.now) for p in new]
             insert_rows(Levy._meta.db_table, columns, rows)
+            return
+        head, tail = self.copy.head, self.copy.tail
+        self.copy.write(Levy._meta.db_table, columns,
+                        [f"{head}{ids[p.taxpayer['hash']]}\t{_levy_copy(p.levy, p.levy['penalty_as_of'].isoformat())}"
+                         f"{tail}" for p in new])
