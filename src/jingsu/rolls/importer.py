@@ -17,8 +17,8 @@ penalty memo is exact (`LevyPenalties`, and per row basis `_RowPenalties`); a ju
 lookups of existing rows; a big file is read and validated in a forked worker process while this process writes
 (`_checked_in_worker`). On PostgreSQL the COPY text is formatted here (`_CopyText`) and new taxpayers' ids are
 reserved from the sequence before their COPY (no lookup after it). A first import on PostgreSQL goes further: the
-reading side sends ready COPY text (`NewRows`), and with two cores two validator processes share the rows
-(`_checked_in_validators`).
+reading side sends ready COPY text (`NewRows`), and when asked (`validators=2`) two validator processes share the
+rows (`_checked_in_validators`).
 """
 
 from __future__ import annotations
@@ -177,8 +177,9 @@ def import_roll(
     `worker`: read and validate the file in a child process while this one writes (see `_checked_in_worker`);
     None (the default) does so for files of `WORKER_MIN_BYTES` or more when there are two cores and fork.
     `validators`: with a worker, on a jurisdiction's first import on PostgreSQL, the rows are validated by this many
-    child processes, each taking every other chunk of rows (`_checked_in_validators`); None: two when this process
-    may run on two cores or more, else one.
+    child processes, each taking every other chunk of rows (`_checked_in_validators`); None: one. Two validators
+    used 9 % more CPU for a shorter wall time under load and 1.55× the peak memory at 200,000 rows (docs/benchmarks.md),
+    which would take a 1,000,000-row roll near the 1 GiB limit — so they are asked for, not assumed.
     """
     reason = owner_change_reason.strip()
     if allow_owner_change and not reason:
@@ -202,8 +203,8 @@ def import_roll(
                                                   if confirmed_owner_changes is not None else None),
                          actor=actor, reason=reason, clock=clock)
         checked = None
-        if worker and writer.new_rows and (validators or _cores()) >= 2:
-            checking = functools.partial(_checked_in_validators, validators=validators or 2)
+        if worker and writer.new_rows and (validators or 1) >= 2:
+            checking = functools.partial(_checked_in_validators, validators=validators)
         for item in checking(source, jurisdiction.code, as_of, batch_size, new_rows=writer.new_rows):
             if isinstance(item, Checked):
                 checked = item  # always the last item
