@@ -77,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         import django
 
         django.setup()
+        from jingsu.celery_app import app
         from jingsu.ops.beat import run_beat
 
-        return run_beat(rest)
+        return run_beat(app, rest)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["jingsu", command.replace("-", "_"), *rest])

@@ -15,6 +15,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
@@ -58,9 +59,8 @@ def beat_lock() -> Iterator[None]:
         os.close(fd)
 
 
-def run_beat(args: list[str]) -> int:
-    from jingsu.celery_app import app
-
+def run_beat(app: Any, args: list[str]) -> int:
+    """Celery beat of `app` (the Celery application, handed down by `jingsu.cli`, the floor above) under the lock."""
     if not app.conf.broker_url or app.conf.task_always_eager:
         print("CELERY_BROKER_URL이 설정되지 않았습니다. 정기 작업 시계(beat)는 작업 대기열이 있어야 합니다.", file=sys.stderr)
         return 2
