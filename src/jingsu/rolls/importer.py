@@ -443,14 +443,15 @@ class _WorkerFailed:
     error: BaseException
 
 
-def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int,
-                 new_rows: bool = False) -> None:
+def _forward(queue: Any, items: Iterator[Any]) -> None:
+    """In a forked child: put each of `items` (a generator, first run here) on `queue`; an exception goes to the
+    parent, which raises it."""
     from jingsu.core.childproc import become_child
 
     become_child()  # dies with the parent; never holds the parent's database session (issue 20 §5)
     try:
-        for item in checked_batches(source, jurisdiction_code, as_of, batch_size, new_rows=new_rows):
-            queue.put(item if isinstance(item, Checked | NewRows) else [_to_wire(parsed) for parsed in item])
+        for item in items:
+            queue.put(item)
     except BaseException as exc:  # sent to the parent, which raises it
         try:
             pickle.dumps(exc)
@@ -459,6 +460,12 @@ def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: 
         queue.put(_WorkerFailed(exc))
     queue.close()
     queue.join_thread()
+
+
+def _worker_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int,
+                 new_rows: bool = False) -> None:
+    _forward(queue, (item if isinstance(item, Checked | NewRows) else [_to_wire(parsed) for parsed in item]
+                     for item in checked_batches(source, jurisdiction_code, as_of, batch_size, new_rows=new_rows)))
 
 
 # --- validating in several processes (a first import) ----------------------------------------------------------
@@ -568,20 +575,7 @@ def _merge_checked(ends: list[_ShareChecked]) -> Checked:
 
 def _validator_main(queue: Any, source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int,
                     k: int, validators: int) -> None:
-    from jingsu.core.childproc import become_child
-
-    become_child()  # dies with the parent; never holds the parent's database session (issue 20 §5)
-    try:
-        for item in _validate_share(source, jurisdiction_code, as_of, batch_size, k, validators):
-            queue.put(item)
-    except BaseException as exc:  # sent to the parent, which raises it
-        try:
-            pickle.dumps(exc)
-        except Exception:
-            exc = RuntimeError("".join(traceback.format_exception(exc)))
-        queue.put(_WorkerFailed(exc))
-    queue.close()
-    queue.join_thread()
+    _forward(queue, _validate_share(source, jurisdiction_code, as_of, batch_size, k, validators))
 
 
 def _validate_share(source: RollSource, jurisdiction_code: str, as_of: date, batch_size: int, k: int,
