@@ -87,3 +87,13 @@ def test_a_district_clerk_cannot_open_it_and_the_city_sees_nothing_else(city, cl
     client.force_login(analyst, backend=BACKEND)
     for name in ("staff:taxpayer_search", "staff:campaign_list", "staff:money_unmatched", "staff:audit_log"):
         assert client.get(reverse(name)).status_code == 403, name
+
+
+def test_the_demo_users_put_the_city_analyst_in_the_city(db):
+    from jingsu.ops.management.commands.serve import ensure_demo_users
+    from jingsu.staff.models import StaffProfile
+
+    rows = ensure_demo_users(Jurisdiction.by_code("11260"))
+    assert ("시 담당", "city_analyst-11000") in [(name, user) for name, user, _ in rows]
+    assert StaffProfile.objects.get(user__username="city_analyst-11000").jurisdiction_id == "11000"
+    assert StaffProfile.objects.get(user__username="clerk-11260").jurisdiction_id == "11260"

@@ -54,15 +54,17 @@ def ensure_demo_users(jurisdiction: Jurisdiction, *, reset_passwords: bool = Fal
 
     The demo's bootstrap, run by whoever runs commands on the server: the users get their roles and passwords at
     once (`create_staff_user`), without the console's maker-checker. Two 시스템관리자 accounts (`sysadmin-…` and
-    `sysadmin2-…`), so that the console's account requests can be approved by a second administrator."""
+    `sysadmin2-…`), so that the console's account requests can be approved by a second administrator. The 시 담당
+    belongs to the 시 above the office (`city_analyst-11000` for 중랑구), where its 구별 합계 lists every 자치구."""
     rows = []
     User = get_user_model()
     for role, code in [(r, r.code) for r in ROLES] + [(ROLE_BY_CODE["sysadmin"], "sysadmin2")]:
-        username = demo_username(jurisdiction.code, code)
+        home = (jurisdiction.parent or jurisdiction) if role.code == "city_analyst" else jurisdiction
+        username = demo_username(home.code, code)
         user = User.objects.filter(username=username).first()
         if user is None:
             password = services.generate_password()
-            services.create_staff_user(username, jurisdiction=jurisdiction, role=role.code, password=password,
+            services.create_staff_user(username, jurisdiction=home, role=role.code, password=password,
                                        display_name=f"시연 {role.name}", actor="system:serve", clock=runtime().clock)
             rows.append((role.name, username, password))
         elif reset_passwords:
