@@ -209,7 +209,7 @@ def action_label(action: str) -> str:
 
 #: A target's type (the model's `app_label.model_name`, or the few names written by hand) → the record's Korean name.
 TARGET_LABELS: dict[str, str] = {
-    "core.jurisdiction": "지자체", "core.holiday": "공휴일", "core.auditlog": "감사 기록",
+    "core.jurisdiction": "지자체", "core.holiday": "공휴일", "core.auditlog": "감사 기록", "core.auditbuffermark": "감사 기록 옮김 표시",
     "taxpayers.taxpayer": "납세자", "taxpayers.taxpayerci": "연계정보",
     "levies.levy": "부과 건", "levy": "부과 건",
     "notices.campaign": "캠페인", "notices.noticetemplate": "안내문 서식", "notices.notice": "안내문",
