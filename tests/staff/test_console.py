@@ -228,8 +228,11 @@ def test_serve_creates_one_demo_user_per_role_and_prints_passwords_once(db, caps
 
     call_command("serve", "--check")
     first = capsys.readouterr().out
-    users = get_user_model().objects.filter(staff_profile__jurisdiction_id="11260")
-    assert users.count() == len(ROLES) + 1  # a second 시스템관리자 approves the console's account requests
+    # one per role (the 시 담당 in 서울특별시, 11000, above 중랑구) and a second 시스템관리자, who approves the console's
+    # account requests
+    users = get_user_model().objects.filter(staff_profile__jurisdiction_id__in=("11260", "11000"))
+    assert users.count() == len(ROLES) + 1
+    assert users.get(username="city_analyst-11000").staff_profile.jurisdiction_id == "11000"
     for u in users:
         assert u.password.startswith(("pbkdf2_", "argon2", "scrypt")) and u.password not in first
     password_line = next(line for line in first.splitlines() if "clerk-11260" in line)
@@ -238,7 +241,7 @@ def test_serve_creates_one_demo_user_per_role_and_prints_passwords_once(db, caps
     call_command("serve", "--check")
     second = capsys.readouterr().out
     assert password not in second and "이미 있음" in second
-    assert get_user_model().objects.filter(staff_profile__jurisdiction_id="11260").count() == len(ROLES) + 1
+    assert users.count() == len(ROLES) + 1
 
 
 @pytest.mark.django_db
