@@ -127,3 +127,13 @@ class DeferredUpdate:
                     [start, start + self.batch])
             cursor.execute(f"DROP TABLE {self._tmp}")
         self._tmp = None
+
+
+def connection_params() -> dict[str, Any]:
+    """psycopg.connect's keyword arguments for the default database, as Django reads settings.DATABASES, without
+    Django's cursor class and adapters: for a connection of its own outside Django's (the beat's advisory lock, held
+    for the process's life) and for pg_dump's and pg_restore's environment (jingsu.ops.backup). PostgreSQL only."""
+    params = connection.get_connection_params()
+    for django_only in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(django_only, None)
+    return params

@@ -26,6 +26,7 @@ from django.db import connection
 
 from jingsu.clock import Clock
 from jingsu.core import audit, crypto
+from jingsu.core.db import connection_params
 from jingsu.core.files import private_dir, write_private
 from jingsu.korean import josa
 
@@ -52,10 +53,10 @@ def _params(dbname: str | None = None) -> dict[str, Any]:
     if connection.vendor != "postgresql":
         raise BackupError("백업 확인은 PostgreSQL에서만 합니다. SQLite는 아무것도 실행하지 않을 때 파일을 복사해 "
                           "백업하십시오.")
-    s = connection.settings_dict
-    params = {"dbname": dbname or s["NAME"], "user": s["USER"] or "", "host": s["HOST"] or "",
-              "port": str(s["PORT"] or ""), "password": s["PASSWORD"] or ""}
-    return {k: v for k, v in params.items() if v}
+    params = {k: str(v) for k, v in connection_params().items() if v not in (None, "")}
+    if dbname:
+        params["dbname"] = dbname
+    return params
 
 
 def _env(params: dict[str, Any]) -> dict[str, str]:

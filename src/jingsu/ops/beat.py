@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+
+from jingsu.core.db import connection_params
 
 #: The advisory lock's key: a fixed 64-bit number no other part of jingsu uses.
 BEAT_LOCK_KEY = 0x6A696E677375_62
@@ -35,11 +36,7 @@ def beat_lock() -> Iterator[None]:
     if db["ENGINE"].endswith("postgresql"):
         import psycopg
 
-        conn = connections["default"]
-        params = conn.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        with psycopg.connect(**params, autocommit=True) as lock_conn:
+        with psycopg.connect(**connection_params(), autocommit=True) as lock_conn:
             (got,) = lock_conn.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY]).fetchone()  # type: ignore[misc]
             if not got:
                 raise BeatAlreadyRunning

@@ -19,6 +19,7 @@ from django.urls import path
 
 from jingsu.clock import SEOUL
 from jingsu.core.models import Jurisdiction
+from jingsu.reports.common import SENT
 from jingsu.staff.access import StaffRequest, console_today, staff_view
 from jingsu.staff.downloads import Col, Sheet, xlsx_response
 
@@ -42,7 +43,7 @@ def offices_of(j: Jurisdiction) -> list[Jurisdiction]:
 
 
 def city_figures(j: Jurisdiction, year: int) -> tuple[list[OfficeFigures], OfficeFigures]:
-    from jingsu.delivery.models import AttemptStatus, DeliveryAttempt
+    from jingsu.delivery.models import DeliveryAttempt
     from jingsu.levies.models import Levy
     from jingsu.payments.models import Payment
 
@@ -55,10 +56,8 @@ def city_figures(j: Jurisdiction, year: int) -> tuple[list[OfficeFigures], Offic
         f.open_levies, f.open_principal, f.taxpayers_owing = r["n"], r["won"] or 0, r["people"]
     begin = datetime.combine(datetime(year, 1, 1).date(), time(0), SEOUL)
     end = datetime.combine(datetime(year + 1, 1, 1).date(), time(0), SEOUL)
-    sent = (AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED, AttemptStatus.READ, AttemptStatus.EXPIRED,
-            AttemptStatus.FAILED)
     for r in (DeliveryAttempt.objects.filter(notice__jurisdiction__in=codes, sent_at__gte=begin, sent_at__lt=end,
-                                             status__in=sent)
+                                             status__in=SENT)
               .values("notice__jurisdiction").annotate(n=Count("notice", distinct=True)).order_by()):
         rows[r["notice__jurisdiction"]].notices_sent = r["n"]
     for r in (Payment.objects.filter(jurisdiction__in=codes, received_at__gte=begin, received_at__lt=end)
