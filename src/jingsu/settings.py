@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("JINGSU_VAR_DIR", Path.cwd() / "var")).resolve()
@@ -211,6 +212,23 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-payment-uploads": {"task": "jingsu.staff.sweep_payment_uploads", "schedule": 300.0},
     "flush-access-log": {"task": "jingsu.portal.flush_access_log", "schedule": 5.0},
 }
+# JINGSU_BEAT_INTERVALS="read-bank-feed=30,poll-statuses=120": another interval (seconds) for named entries above,
+# e.g. to read the bank feed more often; a name that is not in the schedule stops the process at start-up.
+for _name, _, _seconds in (item.partition("=") for item in os.environ.get("JINGSU_BEAT_INTERVALS", "").split(",")):
+    if not _name.strip():
+        continue
+    try:
+        _interval = float(_seconds)
+    except ValueError:
+        _interval = 0.0
+    if _name.strip() not in CELERY_BEAT_SCHEDULE or not _interval > 0:
+        raise ImproperlyConfigured(
+            f"JINGSU_BEAT_INTERVALS: '{_name.strip()}={_seconds}' — 이름=초 형식으로, 이름은 "
+            f"{', '.join(CELERY_BEAT_SCHEDULE)} 가운데 하나, 초는 0보다 큰 수여야 합니다.")
+    CELERY_BEAT_SCHEDULE[_name.strip()]["schedule"] = _interval
+# An attempt left `sending` this long (seconds) is taken for a dead worker's and queued again with the same key
+# (delivery.services.sweep_stuck, the beat's `sweep-stuck`); the provider de-duplicates on the key.
+JINGSU_STUCK_AFTER = float(os.environ.get("JINGSU_STUCK_AFTER", "600"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # With Redis: one cache for every process (portal rate limits) and sessions kept there instead of in the database
@@ -253,6 +271,10 @@ JINGSU_PORTAL_URL = os.environ.get("JINGSU_PORTAL_URL", "http://127.0.0.1:8000")
 # application does not start (nor with the simulator's published secrets). `jingsu serve` and the demo generate
 # their own and give the same ones to the simulator they start; docs/security.md.
 JINGSU_KT_CALLBACK_SECRET = os.environ.get("JINGSU_KT_CALLBACK_SECRET", "")
+# The address KT posts its result callbacks to (this deployment's POST /callbacks/kt as the internet sees it, e.g.
+# https://jingsu.jungnang.go.kr/callbacks/kt), registered with KT on the first send. Empty: no callbacks are asked
+# for, and results come by polling only (the beat's `poll-statuses`).
+JINGSU_KT_CALLBACK_URL = os.environ.get("JINGSU_KT_CALLBACK_URL", "")
 JINGSU_PG_SECRET = os.environ.get("JINGSU_PG_SECRET", "")
 # Callback record times (read, delivered, approved) may be this many seconds ahead of our clock (clock skew);
 # further ahead, or before the send, the callback is refused.

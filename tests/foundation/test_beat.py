@@ -52,3 +52,85 @@ def test_a_second_beat_refuses_to_start_and_the_lock_dies_with_the_first(tmp_pat
     finally:
         os.killpg(third.pid, signal.SIGTERM)
         third.wait(timeout=20)
+
+
+def _lock_holders(cur) -> list[int]:
+    from jingsu.ops.beat import BEAT_LOCK_KEY
+
+    cur.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND ((classid::bigint << 32) | objid::bigint) = %s", [BEAT_LOCK_KEY])
+    return [pid for (pid,) in cur.fetchall()]
+
+
+def _wait_until(what, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = what()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s")
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_beat_takes_its_lock_again_when_the_database_drops_it(tmp_path):
+    """A PostgreSQL restart ends the lock's connection and so releases the lock: the beat takes it again on a new
+    connection (the restart is played by ending that connection's backend, as the restart does)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's (SQLite's flock cannot be lost)")
+    if not _reachable(BROKER):
+        pytest.skip(f"no broker at {BROKER}")
+    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": _database_url(),
+           "JINGSU_VAR_DIR": str(tmp_path), "JINGSU_LOG_LEVEL": "INFO"}
+    beat = _beat(env, tmp_path / "beat.log")
+    try:
+        _wait_for(tmp_path / "beat.log", "beat: Starting")
+        with connection.cursor() as cur:
+            (first,) = _wait_until(lambda: _lock_holders(cur))
+            cur.execute("SELECT pg_terminate_backend(%s)", [first])
+            again = _wait_until(lambda: [p for p in _lock_holders(cur) if p != first])
+        assert len(again) == 1
+        _wait_for(tmp_path / "beat.log", "잠금을 다시 잡았습니다")
+        assert beat.poll() is None
+    finally:
+        os.killpg(beat.pid, signal.SIGTERM)
+        beat.wait(timeout=20)
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_beat_stops_when_another_took_the_lock_while_it_was_lost(tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's (SQLite's flock cannot be lost)")
+    if not _reachable(BROKER):
+        pytest.skip(f"no broker at {BROKER}")
+    from jingsu.ops.beat import BEAT_LOCK_KEY
+
+    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": _database_url(),
+           "JINGSU_VAR_DIR": str(tmp_path)}
+    beat = _beat(env, tmp_path / "beat.log")
+    try:
+        _wait_for(tmp_path / "beat.log", "beat: Starting")
+        with connection.cursor() as cur:
+            (first,) = _wait_until(lambda: _lock_holders(cur))
+            cur.execute("SELECT pg_terminate_backend(%s)", [first])
+
+            def take() -> bool:
+                cur.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY])
+                return bool(cur.fetchone()[0])
+
+            _wait_until(take, seconds=4)  # before the beat's next check (every 5 s): this session is "another beat"
+            try:
+                assert beat.wait(timeout=30) is not None
+            finally:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [BEAT_LOCK_KEY])
+        assert "다른 정기 작업 시계(beat)가 그사이 잠금을 잡았습니다" in (tmp_path / "beat.log").read_text()
+    finally:
+        if beat.poll() is None:
+            os.killpg(beat.pid, signal.SIGKILL)
+            beat.wait(timeout=20)

@@ -4,6 +4,8 @@ the attempt's key."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from jingsu.core.runtime import runtime
@@ -28,7 +30,9 @@ def fallback_due() -> int:
 
 @shared_task(name="jingsu.delivery.sweep_stuck", acks_late=True)
 def sweep_stuck() -> int:
-    return services.sweep_stuck(clock=runtime().clock)
+    from django.conf import settings
+
+    return services.sweep_stuck(clock=runtime().clock, older_than=timedelta(seconds=settings.JINGSU_STUCK_AFTER))
 
 
 @shared_task(name="jingsu.delivery.start_scheduled", acks_late=True)

@@ -22,7 +22,8 @@ def simulator_providers(url: str, **common: Any) -> ProviderSet:
 @lru_cache(maxsize=1)
 def configured_providers() -> ProviderSet:
     """The providers named in settings (JINGSU_PROVIDER_URL, JINGSU_PROVIDER_TIMEOUT), with the shared Redis rate
-    limit when REDIS_URL is set, and the payment gateway's notice key (JINGSU_PG_SECRET)."""
+    limit when REDIS_URL is set, the payment gateway's notice key (JINGSU_PG_SECRET) and the address KT posts its
+    results to (JINGSU_KT_CALLBACK_URL, registered with KT on the first send)."""
     from django.conf import settings
 
     if not settings.JINGSU_PROVIDER_URL:
@@ -33,6 +34,8 @@ def configured_providers() -> ProviderSet:
     if settings.REDIS_URL:
         common["redis_url"] = settings.REDIS_URL
     common["pg_secret"] = pg_secret()
+    if settings.JINGSU_KT_CALLBACK_URL:
+        common["kt_callback_url"] = settings.JINGSU_KT_CALLBACK_URL
     return simulator_providers(settings.JINGSU_PROVIDER_URL, **common)
 
 
@@ -73,7 +76,7 @@ def pg_notice_verifier(secret: str) -> Any:
 # The adapters are built once per process (connection pools, rate limiters). A test that changes the settings they
 # are built from gets new ones: Django sends `setting_changed` for override_settings and pytest-django's `settings`.
 _PROVIDER_SETTINGS = ("JINGSU_PROVIDER_URL", "JINGSU_PROVIDER_TIMEOUT", "JINGSU_PROVIDER_RATE_LIMITS", "REDIS_URL",
-                      "JINGSU_PG_SECRET")
+                      "JINGSU_PG_SECRET", "JINGSU_KT_CALLBACK_URL")
 
 
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:
