@@ -226,6 +226,10 @@ for _name, _, _seconds in (item.partition("=") for item in os.environ.get("JINGS
             f"JINGSU_BEAT_INTERVALS: '{_name.strip()}={_seconds}' — 이름=초 형식으로, 이름은 "
             f"{', '.join(CELERY_BEAT_SCHEDULE)} 가운데 하나, 초는 0보다 큰 수여야 합니다.")
     CELERY_BEAT_SCHEDULE[_name.strip()]["schedule"] = _interval
+# A tick still waiting in the queue when the next one is due is dropped (the next does the same work): a backlog of
+# identical ticks never builds up behind a long task or a broker outage.
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _entry["options"] = {"expires": _entry["schedule"]}
 # An attempt left `sending` this long (seconds) is taken for a dead worker's and queued again with the same key
 # (delivery.services.sweep_stuck, the beat's `sweep-stuck`); the provider de-duplicates on the key.
 JINGSU_STUCK_AFTER = float(os.environ.get("JINGSU_STUCK_AFTER", "600"))

@@ -207,3 +207,56 @@ def test_dispatch_once_reports_an_unreachable_provider_in_korean(jungnang, setti
     settings.JINGSU_PROVIDER_TIMEOUT = 0.5
     with pytest.raises(CommandError, match="발송 기관 오류"):
         call_command("dispatch", "--once")
+
+
+class _WorkerDied(Exception):
+    pass
+
+
+@pytest.mark.django_db
+def test_a_report_of_a_send_the_dead_worker_never_recorded_is_applied(jungnang, monkeypatch):
+    """A worker hands documents to an intermediary and dies before recording the answer (the fault drill found
+    this): the attempts are swept and sent again with the same keys, the intermediary answers with what it accepted
+    the first time, and `sent_at` records the second try. Its delivery times, from the first handover, come before
+    that `sent_at` and are still applied; a time before the first handover is still refused."""
+    clock = at(10)
+    with SimulatorProcess(start=clock.now(), seed=3) as sim:  # its own: the module's simulator is days ahead
+        _crash_resend_and_report(jungnang, clock, sim, simulator_providers(sim.url), monkeypatch)
+
+
+def _crash_resend_and_report(jungnang, clock, sim, providers, monkeypatch) -> None:
+    from jingsu.providers.base import DeliveryState, StatusReport
+
+    campaign = build_campaign(clock, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    record = delivery.record_sends
+    with monkeypatch.context() as m:
+        def die_on_kt(attempts, *args, **kwargs):
+            if attempts[0].channel == Channel.KT:
+                raise _WorkerDied  # after KT answered, before anything is recorded
+            return record(attempts, *args, **kwargs)
+
+        m.setattr(delivery, "record_sends", die_on_kt)
+        with pytest.raises(_WorkerDied):  # Kakao refuses the two who do not use it; KT is next, and the worker dies
+            delivery.send_queued(providers, clock=clock)
+    handed_over = clock.now()
+    stuck = list(DeliveryAttempt.objects.filter(channel=Channel.KT, status=AttemptStatus.SENDING))
+    assert len(stuck) == 2 and all(a.sent_at is None for a in stuck)
+    clock.advance(timedelta(minutes=11))
+    sim.control.set_clock(clock.now())
+    assert delivery.sweep_stuck(clock=clock, older_than=timedelta(minutes=10)) == 2
+    delivery.send_queued(providers, clock=clock)
+    resent = list(DeliveryAttempt.objects.filter(pk__in=[a.pk for a in stuck]))
+    assert {a.status for a in resent} == {AttemptStatus.ACCEPTED}
+    assert all(a.sent_at == clock.now() for a in resent)
+    clock.advance(timedelta(minutes=5))
+    sim.control.set_clock(clock.now())
+    delivery.poll_statuses(providers, clock=clock)
+    resent = list(DeliveryAttempt.objects.filter(pk__in=[a.pk for a in stuck]))
+    assert AttemptStatus.ACCEPTED not in {a.status for a in resent}, "KT's reports of the first handover refused"
+    delivered = [a for a in resent if a.status in (AttemptStatus.DELIVERED, AttemptStatus.READ)]
+    assert delivered and all(handed_over <= a.delivered_at < a.sent_at - timedelta(minutes=2) for a in delivered)
+    # a report from before the first handover is still impossible
+    early = StatusReport(key=resent[0].key, external_id=resent[0].external_id, state=DeliveryState.READ,
+                         delivered_at=handed_over - timedelta(hours=1), read_at=handed_over - timedelta(hours=1))
+    assert delivery.implausible_report_times([(resent[0], early)], now=clock.now()) == ["delivered_before_send"]

@@ -40,7 +40,7 @@ from jingsu.core.runtime import runtime
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt, ReceiptEvent, ReceiptRejection
 from jingsu.providers.base import CallbackRejected, StatusReport
 from jingsu.providers.registry import kt_callback_verifier
-from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, implausible_time, verify_signature
+from jingsu.providers.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
 log = logging.getLogger("jingsu.delivery.receipts")
 
@@ -111,17 +111,13 @@ def _rejection_reason(body: bytes, headers: Mapping[str, str], now: datetime) ->
 
 def _implausible_times(reports: list[StatusReport], attempts: Mapping[str, DeliveryAttempt],
                        now: datetime) -> dict[str, int]:
-    """Counts of record times that cannot be true: before the attempt was sent (its `sent_at`, else when it was
-    created) or later than our clock, beyond settings.JINGSU_CALLBACK_CLOCK_SKEW."""
+    """Counts of record times that cannot be true (delivery.services.implausible_report_times)."""
+    from jingsu.delivery.services import implausible_report_times
+
     bad: dict[str, int] = {}
-    for r in reports:
-        a = attempts[r.key]
-        for name, t in (("sent", r.sent_at), ("delivered", r.delivered_at), ("read", r.read_at)):
-            why = implausible_time(t, not_before=a.sent_at or a.created_at, now=now,
-                                   skew=settings.JINGSU_CALLBACK_CLOCK_SKEW)
-            if why:
-                key = f"{name}_{why}"
-                bad[key] = bad.get(key, 0) + 1
+    for why in implausible_report_times([(attempts[r.key], r) for r in reports], now=now):
+        if why:
+            bad[why] = bad.get(why, 0) + 1
     return bad
 
 

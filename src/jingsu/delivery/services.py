@@ -38,6 +38,7 @@ from jingsu.delivery.models import (
     AttemptStatus,
     Channel,
     DeliveryAttempt,
+    DeliveryEvent,
 )
 from jingsu.delivery.resend import RESENDABLE
 from jingsu.notices.documents import Alert, render_alert
@@ -579,18 +580,34 @@ def apply_report(a: DeliveryAttempt, state: DeliveryState, *, code: str, deliver
     return bool(apply_reports([(a.pk, report)], now=now))
 
 
-def _implausible_report_time(report: StatusReport, a: DeliveryAttempt, now: datetime) -> str:
-    """"<which>_before_send" / "<which>_future" for a reported time that cannot be true, else ""."""
-    from django.conf import settings
+def implausible_report_times(pairs: Sequence[tuple[DeliveryAttempt, StatusReport]], *, now: datetime) -> list[str]:
+    """For each (attempt, report): "" when the times it reports can be true, else why not — "<which>_before_send"
+    or "<which>_future" for the reported sent, delivered or read time (beyond settings.JINGSU_CALLBACK_CLOCK_SKEW).
 
+    "Before the send" means before the provider can have had the document: the attempt's first move to `sending`
+    (its history), not its `sent_at`. They differ after a crash: a worker that died after the provider accepted a
+    document, but before it recorded the send, leaves the attempt `sending`; it is swept and sent again with the same
+    key, the provider answers with what it accepted the first time, and `sent_at` records the second try — later than
+    the delivery the provider then reports. The history is read only for reports that fail against `sent_at`."""
     from jingsu.providers.signing import implausible_time
 
-    for name, t in (("delivered", report.delivered_at), ("read", report.read_at)):
-        why = implausible_time(t, not_before=a.sent_at or a.created_at, now=now,
-                               skew=settings.JINGSU_CALLBACK_CLOCK_SKEW)
-        if why:
-            return f"{name}_{why}"
-    return ""
+    skew = settings.JINGSU_CALLBACK_CLOCK_SKEW
+
+    def why(a: DeliveryAttempt, r: StatusReport, not_before: datetime) -> str:
+        for name, t in (("sent", r.sent_at), ("delivered", r.delivered_at), ("read", r.read_at)):
+            reason = implausible_time(t, not_before=not_before, now=now, skew=skew)
+            if reason:
+                return f"{name}_{reason}"
+        return ""
+
+    reasons = [why(a, r, a.sent_at or a.created_at) for a, r in pairs]
+    early = {a.pk for (a, _), reason in zip(pairs, reasons, strict=True) if reason.endswith("_before_send")}
+    if early:
+        first = dict(DeliveryEvent.objects.filter(attempt_id__in=early, to_status=S.SENDING)
+                     .values("attempt_id").annotate(first=Min("at")).values_list("attempt_id", "first"))
+        reasons = [why(a, r, first.get(a.pk) or a.created_at) if a.pk in early else reason
+                   for (a, r), reason in zip(pairs, reasons, strict=True)]
+    return reasons
 
 
 def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime,
@@ -618,12 +635,15 @@ def apply_reports(reports: Sequence[tuple[int, StatusReport]], *, now: datetime,
         moved: dict[int, DeliveryAttempt] = {}
         ended: list[tuple[DeliveryAttempt, str]] = []
         applied: set[int] = set()
+        known = [(index, attempts[pk], report) for index, (pk, report) in enumerate(reports) if pk in attempts]
+        bad_times = dict(zip((index for index, _, _ in known),
+                             implausible_report_times([(a, r) for _, a, r in known], now=now), strict=True))
         for index, (pk, report) in enumerate(reports):
             a = attempts.get(pk)
             target = STATE_TO_STATUS.get(report.state)
             if a is None or target is None or target not in REACHABLE[status.get(pk, a.status)]:
                 continue
-            bad_time = _implausible_report_time(report, a, now)
+            bad_time = bad_times[index]
             if bad_time:  # a read before the send, a receipt in the future: refused, never applied (Kakao, KT)
                 log.warning("provider report refused: %s for attempt %s (%s)", bad_time, pk, a.channel)
                 continue
