@@ -18,7 +18,8 @@ The topology, as docs/operations.md and deploy/ describe it, all on this machine
 The campaign is scheduled (발송 예약), so the beat's `start-scheduled` starts it in a worker; nothing is sent by
 `jingsu dispatch`. Kakao is held to `--kakao-rate` requests/s (100 documents each), shared through Redis, as a real
 contract is. The faults come at fractions of the time the sending should take at that rate (T = ¾ of the notices,
-Kakao's share, at 100 × `--kakao-rate` documents/s), each while work is open (the timeline records how much):
+Kakao's share, at 100 × `--kakao-rate` documents/s), counted from the first claim, each while work is open (the
+timeline records how much):
     5 %  the simulator's faults on for `--fault-seconds` (5xx, timeouts, answers lost after acceptance, slow
          answers, KT callbacks posted twice or out of order)
    15 %  one worker's whole process group killed (SIGKILL), started again 2 s later
@@ -432,6 +433,7 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
         deadline = t0 + args.settle_minutes * 60
         last_sample = 0.0
         stable = 0
+        sending_began: float | None = None  # the fault plan's clock starts with the first claim
         while time.monotonic() < deadline:
             for proc in procs:
                 if proc.supervise():
@@ -445,7 +447,13 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
             if c is None:
                 time.sleep(0.5)
                 continue
-            fraction = (time.monotonic() - t0) / expected
+            if sending_began is None:
+                if not (c["sending"] or c["sent"]):
+                    time.sleep(0.2)
+                    continue
+                sending_began = time.monotonic()
+                event("sending began (the first attempts claimed)")
+            fraction = (time.monotonic() - sending_began) / expected
             if time.monotonic() - last_sample >= 5:
                 samples.append({"t": round(time.monotonic() - t0, 1), **{k: c[k] for k in
                                 ("sent", "open", "sending", "awaiting_report")}})

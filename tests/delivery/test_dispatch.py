@@ -260,3 +260,18 @@ def _crash_resend_and_report(jungnang, clock, sim, providers, monkeypatch) -> No
     early = StatusReport(key=resent[0].key, external_id=resent[0].external_id, state=DeliveryState.READ,
                          delivered_at=handed_over - timedelta(hours=1), read_at=handed_over - timedelta(hours=1))
     assert delivery.implausible_report_times([(resent[0], early)], now=clock.now()) == ["delivered_before_send"]
+
+
+def test_one_status_poll_at_a_time(settings):
+    """While a poll runs in another worker (its key held in the shared cache), the beat's next poll does nothing;
+    once it is over, the next poll runs (here it reaches the providers' settings, which this test leaves empty)."""
+    from jingsu.delivery import tasks
+
+    settings.JINGSU_PROVIDER_URL = ""
+    with tasks.one_at_a_time("poll-statuses", ttl=60) as mine:
+        assert mine
+        assert tasks.poll_statuses() == 0
+        with tasks.one_at_a_time("poll-statuses", ttl=60) as second:
+            assert not second
+    with pytest.raises(RuntimeError, match="JINGSU_PROVIDER_URL"):
+        tasks.poll_statuses()

@@ -4,6 +4,9 @@ the attempt's key."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from celery import shared_task
@@ -18,9 +21,28 @@ def send_queued(limit: int = 10_000) -> int:
     return services.send_queued(configured_providers(), limit=limit, clock=runtime().clock)
 
 
+@contextmanager
+def one_at_a_time(name: str, *, ttl: int) -> Iterator[bool]:
+    """True in the one process that may run `name` now, False in any other meanwhile: a key in the shared cache
+    (Redis in production), held for at most `ttl` seconds, so a worker that died holding it frees it by then."""
+    from django.core.cache import cache
+
+    key, token = f"jingsu:running:{name}", uuid.uuid4().hex
+    mine = cache.add(key, token, ttl)
+    try:
+        yield mine
+    finally:
+        if mine and cache.get(key) == token:
+            cache.delete(key)
+
+
 @shared_task(name="jingsu.delivery.poll_statuses", acks_late=True)
 def poll_statuses() -> int:
-    return services.poll_statuses(configured_providers(), clock=runtime().clock)
+    """One poll at a time: a poll asks about every open attempt, so two at once would only ask twice, using the
+    intermediaries' request rate that sending needs and the worker slots the other ticks need (seen in the fault
+    drill, bench/drill.py, where overlapping polls starved sending)."""
+    with one_at_a_time("poll-statuses", ttl=1800) as mine:
+        return services.poll_statuses(configured_providers(), clock=runtime().clock) if mine else 0
 
 
 @shared_task(name="jingsu.delivery.fallback_due", acks_late=True)
