@@ -19,15 +19,15 @@ class AssistanceWorld:
 
 
 def add_assistance_world(world: Any, clock: Any) -> AssistanceWorld:
-    def notice(jurisdiction: Any) -> Notice:
+    def notice(taxpayer: Any) -> Notice:
         return (Notice.objects.select_related("taxpayer", "jurisdiction")
-                .filter(jurisdiction=jurisdiction, taxpayer__name="김민준").order_by("pk").first())
+                .filter(jurisdiction=taxpayer.jurisdiction_id, taxpayer=taxpayer).order_by("pk").first())
 
     if world.money is None:  # the other jurisdiction's campaign comes with the money world
         from _staff_helpers import add_money_world
 
         add_money_world(world, clock)
-    home, other = notice(world.home), notice(world.other)
+    home, other = notice(world.taxpayer), notice(world.other_taxpayer)
     out = AssistanceWorld(
         plan=assistance.request_installments(home, count=3, remote="10.0.0.7", clock=clock),
         other_plan=assistance.request_installments(other, count=2, remote="10.0.0.8", clock=clock),

@@ -36,6 +36,7 @@ class World:
     other_taxpayer: Taxpayer  # in OTHER
     users: dict[str, object] = field(default_factory=dict)  # role code → user (HOME)
     other_clerk: object = None
+    other_users: dict[str, object] = field(default_factory=dict)  # role code → user (OTHER), with add_other_users
     no_profile: object = None
     rewards: Any = None  # RewardsWorld, when a test asks for it (add_rewards_people / add_rewards_world)
     roll_uploads: Any = None  # (own, other jurisdiction's) RollUpload, when a test asks for it (add_roll_uploads)
@@ -44,12 +45,23 @@ class World:
     resends: Any = None  # (own, other jurisdiction's) pending Resend, when a test asks for it (add_resends)
 
 
-def build_world(clock, tmp_path: Path) -> World:
+#: OTHER's people for a world whose two offices must not share a name or an address (build_world's `other_people`):
+#: the same registration numbers and amounts as HOME's roll, other names, and addresses in 노원구.
+OTHER_PEOPLE = {"김민준": "박지훈", "이서연": "최유나", "(주)중랑건설": "(주)노원건설", "NGUYEN VAN AN": "TRAN THI BINH",
+                "중랑구": "노원구"}
+
+
+def build_world(clock, tmp_path: Path, *, other_people: dict[str, str] | None = None) -> World:
+    """HOME's roll (tests/fixtures/roll_small.csv) and the same roll in OTHER — with the same names, unless
+    `other_people` (e.g. OTHER_PEOPLE) replaces them: then OTHER's rows share no name or address with HOME's."""
     home = Jurisdiction.objects.get(code=HOME)
     other = Jurisdiction.objects.get(code=OTHER)
     import_roll(SMALL, jurisdiction=Jurisdiction.by_code(HOME), clock=clock)
     other_roll = tmp_path / "roll-other.csv"
-    other_roll.write_text(SMALL.read_text(encoding="utf-8").replace(HOME, OTHER), encoding="utf-8")
+    other_text = SMALL.read_text(encoding="utf-8").replace(HOME, OTHER)
+    for old, new in (other_people or {}).items():
+        other_text = other_text.replace(old, new)
+    other_roll.write_text(other_text, encoding="utf-8")
     import_roll(other_roll, jurisdiction=Jurisdiction.by_code(OTHER), clock=clock)
 
     campaign = notices.create_campaign(home, name="11월 체납안내", kind="arrears", as_of=date(2026, 11, 23),
@@ -71,7 +83,8 @@ def build_world(clock, tmp_path: Path) -> World:
     Allocation.objects.create(payment=payment, levy=levy, head=Allocation.Head.TAX, amount=50000)
 
     world = World(home=home, other=other, taxpayer=taxpayer,
-                  other_taxpayer=Taxpayer.objects.get(jurisdiction=other, name="김민준"))
+                  other_taxpayer=Taxpayer.objects.get(jurisdiction=other,
+                                                      name=(other_people or {}).get("김민준", "김민준")))
     for role in ROLES:
         world.users[role.code] = services.create_staff_user(
             f"{role.code}-{HOME}", jurisdiction=home, role=role.code, password=PASSWORD, clock=clock).user
@@ -79,6 +92,17 @@ def build_world(clock, tmp_path: Path) -> World:
                                                    password=PASSWORD, clock=clock).user
     world.no_profile = get_user_model().objects.create_user("no-profile", password=PASSWORD)
     return world
+
+
+def add_other_users(world: World, clock) -> dict[str, object]:
+    """OTHER's staff, one user per role like HOME's (`world.other_users`; its 담당자 is `world.other_clerk`). They
+    have no usable password (the tests log them in with force_login): no password hashing for six more accounts."""
+    world.other_users = {"clerk": world.other_clerk}
+    for role in ROLES:
+        if role.code != "clerk":
+            world.other_users[role.code] = services.create_staff_user(
+                f"{role.code}-{OTHER}", jurisdiction=world.other, role=role.code, password=None, clock=clock).user
+    return world.other_users
 
 
 
