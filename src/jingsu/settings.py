@@ -269,6 +269,17 @@ JINGSU_PROVIDER_RATE_LIMITS = {
     for name, _, rate in (item.partition("=") for item in os.environ.get("JINGSU_PROVIDER_RATE_LIMITS", "").split(","))
     if name.strip() and rate
 }
+# The deployment's contracts with the intermediaries: what every office without a contract of its own sends under
+# (an office's own is set with `jingsu office contract`, kept in the database with its secrets encrypted;
+# jingsu.delivery.contracts). Kakao: the contract's UUID (the Contract-Uuid header). KT: the OAuth client, the service
+# code and key BizCenter issued, and the 5-character 문서코드 that KT maps to the 발신번호 — all five or none. Unset:
+# the simulator's values (a trial against `jingsu simulator`).
+JINGSU_KAKAO_CONTRACT_UUID = os.environ.get("JINGSU_KAKAO_CONTRACT_UUID", "")
+JINGSU_KT_CLIENT_ID = os.environ.get("JINGSU_KT_CLIENT_ID", "")
+JINGSU_KT_CLIENT_SECRET = os.environ.get("JINGSU_KT_CLIENT_SECRET", "")
+JINGSU_KT_SERVICE_CD = os.environ.get("JINGSU_KT_SERVICE_CD", "")
+JINGSU_KT_SERVICE_KEY = os.environ.get("JINGSU_KT_SERVICE_KEY", "")
+JINGSU_KT_MSG_CD = os.environ.get("JINGSU_KT_MSG_CD", "")
 JINGSU_PORTAL_URL = os.environ.get("JINGSU_PORTAL_URL", "http://127.0.0.1:8000")
 # HMAC secrets shared with KT for result callbacks (POST /callbacks/kt) and with the payment gateway for 간편결제
 # notices (POST /callbacks/pg). No default: without one every callback is refused, and with DEBUG off the web

@@ -23,6 +23,10 @@ PRODUCTION = {
     "JINGSU_ALLOWED_HOSTS": "jingsu.jungnang.go.kr", "JINGSU_HTTPS": "1", "JINGSU_TRUSTED_PROXY_COUNT": "1",
     "JINGSU_PORTAL_URL": "https://jingsu.jungnang.go.kr", "JINGSU_PROVIDER_URL": "https://gw.example.go.kr",
     "CELERY_BROKER_URL": "amqp://jingsu:x@mq.example.go.kr:5672//", "REDIS_URL": "redis://cache.example.go.kr:6379/0",
+    # the deployment's contracts with the intermediaries (offices without their own send under them)
+    "JINGSU_KAKAO_CONTRACT_UUID": "5d1e0c3a-7f42-4b8e-9a11-000000011000", "JINGSU_KT_CLIENT_ID": "seoul-tax",
+    "JINGSU_KT_CLIENT_SECRET": "c" * 32, "JINGSU_KT_SERVICE_CD": "SEOULTAX", "JINGSU_KT_SERVICE_KEY": "0123456789abcdef",
+    "JINGSU_KT_MSG_CD": "SE001",
 }
 _OURS = {*PRODUCTION, "JINGSU_DEBUG"}
 
@@ -61,6 +65,7 @@ def test_each_unsafe_production_setting_alone_is_refused():
         "jingsu.E012": {"JINGSU_HTTPS": ""},  # plain HTTP for a host outside this machine
         "jingsu.E013": {"JINGSU_PORTAL_URL": "http://jingsu.jungnang.go.kr"},
         "jingsu.E015": {"JINGSU_PROVIDER_URL": "http://gw.example.go.kr"},
+        "jingsu.E018": {"JINGSU_KT_SERVICE_KEY": ""},  # a KT contract in part
     }
     for check_id, change in cases.items():
         result = _check({**PRODUCTION, **change})

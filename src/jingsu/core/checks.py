@@ -121,6 +121,13 @@ def deploy_problems() -> list[tuple[str, str]]:
     elif provider.scheme != "https" and not _is_local(provider.hostname or ""):
         problems.append(("jingsu.E015", f"외부 기관 주소(JINGSU_PROVIDER_URL={settings.JINGSU_PROVIDER_URL})가 "
                                         "https://로 시작하지 않습니다. 개인정보(CI)가 평문으로 오갑니다."))
+    from jingsu.providers.registry import deployment_contracts
+
+    try:
+        deployment_contracts()
+    except RuntimeError as e:
+        problems.append(("jingsu.E018", f"{e} (다섯 가지를 모두 두거나 모두 지우십시오. 지자체별 계약은 "
+                                        "jingsu office contract로 정합니다.)"))
     if not settings.CELERY_BROKER_URL:
         problems.append(("jingsu.E016", "작업 대기열(CELERY_BROKER_URL)이 없습니다. 운영에서는 RabbitMQ(amqp://…)나 "
                                         "Redis를 설정하고 jingsu worker를 띄우십시오."))

@@ -34,6 +34,9 @@ ENCRYPTED_FIELDS: tuple[tuple[str, str, str, str, str, str, Callable[[str], str]
     ("civilian_account", "민간인 신고자 계좌번호", "rewards", "Civilian", "account_encrypted", "", None),
     ("civilian_birth_date", "민간인 신고자 생년월일", "rewards", "Civilian", "birth_date_encrypted", "", None),
     ("claim_account", "지급신청 계좌번호", "rewards", "Claim", "account_encrypted", "", None),
+    ("contract_client_secret", "KT 계약 클라이언트 비밀값", "delivery", "IntermediaryContract", "client_secret_encrypted",
+     "", None),
+    ("contract_service_key", "KT 계약 서비스 키", "delivery", "IntermediaryContract", "service_key_encrypted", "", None),
 )
 #: code → Korean name (the audit screen's detail keys)
 COLUMN_LABELS = {code: label for code, label, *_ in ENCRYPTED_FIELDS}

@@ -49,12 +49,13 @@ class AttemptStatus(models.TextChoices):
 
 #: A provider's or our own result code on an attempt or event (DeliveryAttempt.result_code, DeliveryEvent.code) →
 #: Korean. The codes are the intermediaries', the SMS agency's and the post office's (docs/formats/, the providers'
-#: adapters) plus the few the delivery cycle writes itself (RETRY, SWEPT, PROVIDER_DOWN, CANCELLED).
+#: adapters) plus the few the delivery cycle writes itself (RETRY, SWEPT, PROVIDER_DOWN, REQUEST_REFUSED, CANCELLED).
 RESULT_LABELS: dict[str, str] = {
     "00": "정상", "ACCEPTED": "접수", "SENT": "발송", "RECEIVED": "수신", "DELIVERED": "도달", "READ": "열람",
     "EXPIRED": "열람 기한 경과", "DOCUMENT_EXPIRED": "열람 기한 경과", "IN_TRANSIT": "배송 중", "RETURNED": "반송",
     "FAILED": "실패", "REJECTED": "발송 거부", "RETRY": "다시 보내려고 대기", "NO_ANSWER": "중계자 응답 없음",
-    "PROVIDER_DOWN": "중계자 응답 없음", "SWEPT": "멈춘 발송을 다시 대기로", "CANCELLED": "취소",
+    "PROVIDER_DOWN": "중계자 응답 없음", "REQUEST_REFUSED": "중계자가 요청을 거부함(계약 정보 확인)",
+    "SWEPT": "멈춘 발송을 다시 대기로", "CANCELLED": "취소",
     "NOT_FOUND_USER": "받는 사람을 찾을 수 없음", "NOT_FOUND": "찾을 수 없음", "NOT_FOUND_DOCUMENT": "문서를 찾을 수 없음",
     "RECEIVE_REFUSED": "수신 거부", "INVALID_NUMBER": "잘못된 번호", "BLOCKED_NUMBER": "수신 차단 번호",
     "INVALID_PARAMETER": "요청 값 오류", "INVALID": "잘못된 요청", "TOKEN_EXPIRED": "열람 링크 만료",
@@ -85,6 +86,44 @@ ATTEMPT_MACHINE = Machine("delivery attempt", TRANSITIONS, initial={S.QUEUED})  
 FINAL = ATTEMPT_MACHINE.final
 
 
+class IntermediaryContract(models.Model):
+    """An office's own contract with a certified e-document intermediary (each 구 is its own sending institution):
+    Kakao's contract UUID, or KT's OAuth client, service code and key and 문서코드 (→ the office's 발신번호). An office
+    without one sends under the deployment's (settings; jingsu.providers.registry.deployment_contracts).
+
+    Set by the office's 시스템관리자 (`jingsu office contract`, jingsu.delivery.contracts); the secrets (KT's
+    client_secret and service_key) are encrypted like personal data (jingsu.core.crypto, rotated by `jingsu keys`)
+    and never shown. Changing what identifies the contract (Kakao's UUID; KT's service code or 문서코드) retires the
+    row and starts a new one: documents already sent are asked about under the contract that sent them
+    (DeliveryAttempt.contract). New credentials for the same contract (KT's client or keys) change the row."""
+
+    class Provider(models.TextChoices):
+        KAKAO = Channel.KAKAO.value, Channel.KAKAO.label
+        KT = Channel.KT.value, Channel.KT.label
+
+    jurisdiction = models.ForeignKey("core.Jurisdiction", on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField("중계자", max_length=8, choices=Provider.choices)
+    contract_uuid = models.CharField("카카오 계약 식별자", max_length=64, blank=True)  # Kakao
+    client_id = models.CharField("KT 클라이언트 아이디", max_length=64, blank=True)  # KT, below too
+    client_secret_encrypted = models.TextField(blank=True)
+    service_cd = models.CharField("KT 서비스 코드", max_length=20, blank=True)
+    service_key_encrypted = models.TextField(blank=True)
+    msg_cd = models.CharField("KT 문서코드", max_length=5, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150)
+    retired_at = models.DateTimeField(null=True, blank=True)  # replaced or withdrawn: kept for what it sent
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "provider"], condition=models.Q(retired_at__isnull=True),
+                                    name="contract_one_current_per_office"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id} {self.provider} {self.pk}"
+
+
 class DeliveryAttempt(models.Model):
     MACHINE: ClassVar[Machine] = ATTEMPT_MACHINE
 
@@ -104,6 +143,10 @@ class DeliveryAttempt(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     read_deadline = models.DateTimeField(null=True, blank=True)
     fallback_at = models.DateTimeField(null=True, blank=True)  # when, still unread, the next channel takes over
+    # the office's own contract the attempt was handed over under (Kakao, KT); none: the deployment's. Its status is
+    # asked and its read reported under the same contract (jingsu.delivery.contracts). No index: never searched by.
+    contract = models.ForeignKey(IntermediaryContract, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", db_index=False)
 
     class Meta:
         constraints = [

@@ -32,6 +32,7 @@ from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit, crypto
 from jingsu.core.db import insert_rows, update_rows
 from jingsu.core.models import Holiday
+from jingsu.delivery import contracts
 from jingsu.delivery.costs import UNIT_COST
 from jingsu.delivery.models import (
     ATTEMPT_MACHINE,
@@ -49,6 +50,7 @@ from jingsu.providers.base import (
     DeliveryState,
     OutgoingDocument,
     ProviderError,
+    ProviderRequestError,
     ProviderSet,
     SendOutcome,
     SendResult,
@@ -342,29 +344,45 @@ def _send_batch(channel: str, attempts: list[DeliveryAttempt], providers: Provid
     """Hand one claimed batch to its provider, SEND_BATCH documents per request, and record the answers (all of
     them at once). The read deadline runs from the notice's first send on any channel; `fresh` (a resend a person
     asked for) starts it again from now. A request the provider refuses outright (down, 5xx after the adapter's
-    retries) leaves its attempts to be tried again; the batch's other requests stand."""
+    retries; or a 4xx for the whole request, such as an office's contract it does not know) leaves its attempts
+    to be tried again; the batch's other requests stand.
+
+    Kakao and KT: the batch is split by the campaign's office, and each office's documents go under its own
+    contract with the intermediary, or the deployment's (jingsu.delivery.contracts: one query for the batch's
+    offices); each attempt records the contract it went under."""
     notices = _batch_notices([a.notice_id for a in attempts])
     ci = _ci_of(list(notices.values()))
     now = clock.now()
     first_sent = {} if fresh else _first_sent([a.notice_id for a in attempts])
     alerts = _alerts(notices.values())
+    by_office: dict[str, list[DeliveryAttempt]] = {}
+    for a in attempts:
+        by_office.setdefault(notices[a.notice_id].campaign.jurisdiction_id, []).append(a)
+    senders = (contracts.sending_adapters(providers, channel, by_office) if channel in CI_CHANNELS else {})
     by_key: dict[str, SendResult] = {}
-    for start in range(0, len(attempts), SEND_BATCH):
-        chunk = attempts[start:start + SEND_BATCH]
-        try:
-            if channel in (Channel.KAKAO, Channel.KT):
-                intermediary = providers.kakao if channel == Channel.KAKAO else providers.kt
-                docs = [_document(a, notices[a.notice_id], ci.get(notices[a.notice_id].taxpayer_id, ""),
-                                  first_sent.get(a.notice_id, now), alerts[_alert_key(notices[a.notice_id])])
-                        for a in chunk]
-                results = intermediary.send(docs)
-            else:
-                results = providers.sms.send([_sms(a, notices[a.notice_id],
-                                                   alerts[_alert_key(notices[a.notice_id])]) for a in chunk])
-        except ProviderError as exc:
-            log.warning("provider %s unavailable: %s", channel, exc)
-            results = [SendResult(a.key, SendOutcome.RETRY, code="PROVIDER_DOWN") for a in chunk]
-        by_key.update((r.key, r) for r in results)
+    for office, group in by_office.items():
+        intermediary, contract_id = senders.get(office, (None, None))
+        for start in range(0, len(group), SEND_BATCH):
+            chunk = group[start:start + SEND_BATCH]
+            try:
+                if intermediary is not None:
+                    docs = []
+                    for a in chunk:
+                        n = notices[a.notice_id]
+                        a.contract_id = contract_id
+                        docs.append(_document(a, n, ci.get(n.taxpayer_id, ""), first_sent.get(a.notice_id, now),
+                                              alerts[_alert_key(n)]))
+                    results = intermediary.send(docs)
+                else:
+                    results = providers.sms.send([_sms(a, notices[a.notice_id],
+                                                       alerts[_alert_key(notices[a.notice_id])]) for a in chunk])
+            except ProviderError as exc:
+                log.warning("provider %s unavailable: %s", channel, exc)
+                results = [SendResult(a.key, SendOutcome.RETRY, code="PROVIDER_DOWN") for a in chunk]
+            except ProviderRequestError as exc:  # e.g. one office's contract refused: the other offices go on
+                log.error("provider %s refused a request for office %s: %s", channel, office, exc)
+                results = [SendResult(a.key, SendOutcome.RETRY, code="REQUEST_REFUSED") for a in chunk]
+            by_key.update((r.key, r) for r in results)
     record_sends(attempts, notices, by_key, now, first_sent, ci=ci)
 
 
@@ -422,7 +440,7 @@ def record_sends(attempts: list[DeliveryAttempt], notices: dict[int, Notice], re
         # the history's code is the result code each attempt gets; every instance holds `sending` (as claimed)
         still_ours = DeliveryAttempt.move_returning(
             [(a, to, {"code": a.result_code}) for a, to in moves], at=now,
-            fields=["result_code", "tries", "external_id", "sent_at", "read_deadline", "fallback_at"])
+            fields=["result_code", "tries", "external_id", "sent_at", "read_deadline", "fallback_at", "contract_id"])
         if len(still_ours) != len(attempts):
             log.warning("%d attempts were moved by another process meanwhile", len(attempts) - len(still_ours))
         queue_next_many([(a, notices[a.notice_id]) for a, to in moves if to == S.REJECTED and a.pk in still_ours],
@@ -541,6 +559,9 @@ def poll_statuses(providers: ProviderSet, *, clock: Clock) -> int:
     """Ask the providers about the open attempts (accepted or delivered) of notices not yet read, and apply what
     they say. Once a notice is read, its other open attempts no longer decide anything.
 
+    Kakao and KT are asked under the contract each document was sent under (DeliveryAttempt.contract: an office's
+    own, or the deployment's), one group per contract; a request refused for one contract leaves the others' asked.
+
     Most reports repeat what is already recorded; those are recognised on plain tuples, and only an attempt whose
     state changes is loaded and moved."""
     moved = 0
@@ -548,27 +569,43 @@ def poll_statuses(providers: ProviderSet, *, clock: Clock) -> int:
         status__in=(S.ACCEPTED, S.DELIVERED), notice__read_at__isnull=True
     ).exclude(external_id="")
     for channel in (*ELECTRONIC, Channel.PAPER):
-        pending = list(open_attempts.filter(channel=channel).values_list("id", "external_id", "key", "status"))
-        for start in range(0, len(pending), 500):
-            chunk = pending[start:start + 500]
-            if channel == Channel.KAKAO:
-                reports = providers.kakao.statuses([ext for _, ext, _, _ in chunk])
-            elif channel == Channel.KT:
-                reports = providers.kt.statuses([ext for _, ext, _, _ in chunk])
+        by_contract: dict[int | None, list[tuple[int, str, str, str]]] = {}
+        for pk, ext, key, status, contract_id in open_attempts.filter(channel=channel).values_list(
+                "id", "external_id", "key", "status", "contract_id"):
+            by_contract.setdefault(contract_id, []).append((pk, ext, key, status))
+        askers = contracts.asking_adapters(providers, channel, by_contract) if channel in CI_CHANNELS else {}
+        for contract_id, pending in by_contract.items():
+            moved += _poll_chunks(channel, pending, askers.get(contract_id), providers, clock)
+    return moved
+
+
+def _poll_chunks(channel: str, pending: list[tuple[int, str, str, str]], intermediary: Any,
+                 providers: ProviderSet, clock: Clock) -> int:
+    """Ask about `pending` (id, external id, key, status) in chunks of 500 and apply the reports: Kakao and KT
+    through `intermediary` (under the documents' contract), SMS and paper through the deployment's adapters."""
+    moved = 0
+    for start in range(0, len(pending), 500):
+        chunk = pending[start:start + 500]
+        try:
+            if intermediary is not None:
+                reports = intermediary.statuses([ext for _, ext, _, _ in chunk])
             elif channel == Channel.SMS:
                 reports = providers.sms.statuses([ext for _, ext, _, _ in chunk])
             else:
                 reports = providers.post.statuses([key for _, _, key, _ in chunk])
-            by_id = {ext: (pk, status) for pk, ext, _, status in chunk}
-            by_key = {key: (pk, status) for pk, _, key, status in chunk}
-            changes = []
-            for rep in reports:
-                found = by_id.get(rep.external_id) or by_key.get(rep.key)
-                target = STATE_TO_STATUS.get(rep.state)
-                if found is None or target is None or target not in REACHABLE[found[1]]:
-                    continue  # nothing new
-                changes.append((found[0], rep))
-            moved += len(apply_reports(changes, now=clock.now()))
+        except ProviderRequestError as exc:  # one contract refused: the others are still asked
+            log.error("provider %s refused a status request: %s", channel, exc)
+            continue
+        by_id = {ext: (pk, status) for pk, ext, _, status in chunk}
+        by_key = {key: (pk, status) for pk, _, key, status in chunk}
+        changes = []
+        for rep in reports:
+            found = by_id.get(rep.external_id) or by_key.get(rep.key)
+            target = STATE_TO_STATUS.get(rep.state)
+            if found is None or target is None or target not in REACHABLE[found[1]]:
+                continue  # nothing new
+            changes.append((found[0], rep))
+        moved += len(apply_reports(changes, now=clock.now()))
     return moved
 
 

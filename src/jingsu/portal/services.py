@@ -33,6 +33,7 @@ from django.db import transaction
 
 from jingsu.clock import SEOUL, Clock
 from jingsu.core import audit, auditbuffer, crypto
+from jingsu.delivery.contracts import asking_adapter
 from jingsu.delivery.models import AttemptStatus, Channel, DeliveryAttempt
 from jingsu.delivery.services import apply_reports
 from jingsu.korean import josa
@@ -171,10 +172,10 @@ def verify_intermediary_token(notice: Notice, *, channel: str, external_id: str,
         access = _lock_access(notice, now)  # checked and counted under the lock (see _lock_access)
         attempt = (DeliveryAttempt.objects.filter(notice=notice, channel=channel, external_id=external_id)
                    .exclude(external_id="").first())
-        adapter = providers.kakao if channel == Channel.KAKAO else providers.kt
         if attempt is None:
             error = _fail(notice, "이 안내문의 전자문서 링크가 아닙니다.", remote=remote, clock=clock, access=access)
         else:
+            adapter = asking_adapter(providers, attempt)  # under the contract the document was sent under
             check = adapter.verify_token(external_id, token)
             if not check.valid and check.code in STALE_TOKEN_CODES:
                 # the same link opened again: not counted, never a lock (see the module's docstring)

@@ -10,10 +10,11 @@ No Django here: plain dataclasses in, plain dataclasses out. Datetimes are timez
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class ProviderError(Exception):
@@ -97,6 +98,29 @@ class TokenCheck:
     code: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class KakaoContract:
+    """The identifier of a sending institution's contract with Kakao (sent as the `Contract-Uuid` header)."""
+
+    contract_uuid: str
+
+
+@dataclass(frozen=True, slots=True)
+class KtContract:
+    """A sending institution's contract with KT 공인알림문자: the OAuth client, the service code and its key issued by
+    BizCenter, and the 문서코드 that KT maps to the institution's 발신번호. The secrets never appear in a repr."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    service_cd: str
+    service_key: str = field(repr=False)
+    msg_cd: str
+
+
+#: An office's own contract with one intermediary (None where the deployment's applies).
+Contract = KakaoContract | KtContract
+
+
 class Intermediary(Protocol):
     name: str  # "kakao" | "kt"
 
@@ -107,6 +131,10 @@ class Intermediary(Protocol):
     def verify_token(self, external_id: str, token: str) -> TokenCheck: ...
 
     def mark_read(self, external_id: str) -> None: ...
+
+    def with_contract(self, contract: Any) -> Intermediary:
+        """The same intermediary under another institution's contract (its `KakaoContract` or `KtContract`)."""
+        ...
 
 
 # --- SMS ---------------------------------------------------------------------------------------------------------
@@ -259,6 +287,11 @@ class PaymentNetwork(Protocol):
 # --- the set a deployment uses -----------------------------------------------------------------------------------
 
 
+#: Intermediaries under offices' own contracts that one ProviderSet keeps (a 시 and its 25 구, each with Kakao and
+#: KT, and a few contracts replaced since the process started).
+MAX_CONTRACT_ADAPTERS = 128
+
+
 @dataclass(frozen=True)
 class ProviderSet:
     identity: IdentityAgency
@@ -268,6 +301,28 @@ class ProviderSet:
     post: PostOffice
     bank: PaymentNetwork
     gateway: PaymentGateway | None = None  # 간편결제 (PG); None where no gateway is configured
+    # the intermediaries under offices' own contracts, built once per contract (`intermediary`)
+    _under_contract: dict[tuple[str, Contract], Intermediary] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False, hash=False)
+
+    def intermediary(self, name: str, contract: Contract | None = None) -> Intermediary:
+        """The Kakao (`name` "kakao") or KT ("kt") adapter: under `contract`, an office's own, or the deployment's
+        when None. The adapter under a contract is built once per process and contract, sharing the deployment
+        adapter's connections and rate limit (jingsu.delivery.contracts chooses the contract)."""
+        base = self.kakao if name == "kakao" else self.kt if name == "kt" else None
+        if base is None:
+            raise ValueError(f"not an intermediary: {name!r}")
+        if contract is None:
+            return base
+        key = (name, contract)
+        with self._lock:
+            found = self._under_contract.get(key)
+            if found is None:
+                if len(self._under_contract) >= MAX_CONTRACT_ADAPTERS:  # contracts replaced long ago: built again
+                    self._under_contract.pop(next(iter(self._under_contract)))
+                found = self._under_contract[key] = base.with_contract(contract)
+        return found
 
 
 # --- additions (additive; nothing above changed) -------------------------------------------------------------------

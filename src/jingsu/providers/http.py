@@ -43,6 +43,8 @@ from jingsu.providers.base import (
     GatewayNotice,
     GatewayNoticeRejected,
     GatewayPaymentStatus,
+    KakaoContract,
+    KtContract,
     MailItem,
     MailReceipt,
     OutgoingDocument,
@@ -115,24 +117,27 @@ class HttpConfig:
 
 @dataclass(frozen=True)
 class KakaoConfig(HttpConfig):
+    # the contract (KakaoContract); the default is the simulator's, the deployment's comes from settings
+    # (jingsu.providers.registry) and an office's own from jingsu.delivery.contracts
     contract_uuid: str = "sim-contract"
 
 
 @dataclass(frozen=True)
 class KtConfig(HttpConfig):
+    # the contract (KtContract): defaults are the simulator's, as for KakaoConfig; secrets never in a repr
     client_id: str = "jingsu"
-    client_secret: str = "sim-client-secret"
+    client_secret: str = field(default="sim-client-secret", repr=False)
     service_cd: str = "JINGSU"
-    service_key: str = "0000000000000000"
+    service_key: str = field(default="0000000000000000", repr=False)
     msg_cd: str = "TAX01"  # 5-char 문서코드 (→ 발신번호 mapping at KT)
     callback_url: str | None = None  # registered on first use when set
-    callback_secret: str = ""  # no default: an empty secret verifies nothing (every callback refused)
+    callback_secret: str = field(default="", repr=False)  # no default: an empty secret verifies nothing
     callback_max_age: float = DEFAULT_MAX_AGE
 
 
 @dataclass(frozen=True)
 class GatewayConfig(HttpConfig):
-    notice_secret: str = ""  # HMAC key of the gateway's notices (X-Signature); empty: every notice refused
+    notice_secret: str = field(default="", repr=False)  # the gateway notices' HMAC key; empty: every one refused
     notice_max_age: float = DEFAULT_MAX_AGE  # seconds between X-Timestamp and our clock, either way
 
 
@@ -236,9 +241,13 @@ class _HttpAdapter:
         limiter: RateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        client: httpx.Client | None = None,
     ) -> None:
         self.config = config
-        self._http = httpx.Client(
+        # `client`: another adapter's connections, shared (an adapter under an office's contract: `with_contract`);
+        # only the adapter that made its client closes it
+        self._owns_http = client is None
+        self._http = client if client is not None else httpx.Client(
             base_url=config.base_url.rstrip("/"),
             timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout),
             limits=httpx.Limits(
@@ -257,7 +266,13 @@ class _HttpAdapter:
         self.stats = {"requests": 0, "retries": 0, "gave_up": 0}
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
+
+    def _shared(self) -> dict[str, Any]:
+        """What an adapter under another contract shares with this one: its connections, its rate limit (the
+        deployment's requests/s per provider hold for all its offices together) and its sleep."""
+        return {"limiter": self._limiter, "sleep": self._sleep, "client": self._http}
 
     def __enter__(self: T) -> T:
         return self
@@ -390,6 +405,11 @@ class KakaoAdapter(_HttpAdapter):
 
     def _auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.api_key}", "Contract-Uuid": self.config.contract_uuid}
+
+    def with_contract(self, contract: KakaoContract) -> KakaoAdapter:
+        """This adapter under another institution's contract (its own Contract-Uuid), sharing connections and rate
+        limit."""
+        return KakaoAdapter(replace(self.config, contract_uuid=contract.contract_uuid), **self._shared())
 
     @staticmethod
     def _document(d: OutgoingDocument) -> dict[str, Any]:
@@ -524,6 +544,17 @@ class KtAdapter(_HttpAdapter):
         self._token_lock = threading.Lock()
         self._callback_registered = False
 
+    def with_contract(self, contract: KtContract) -> KtAdapter:
+        """This adapter under another institution's contract: its own OAuth client (and token), service code, key
+        and 문서코드, sharing connections and rate limit; it registers the callback address under its contract."""
+        config = replace(self.config, client_id=contract.client_id, client_secret=contract.client_secret,
+                         service_cd=contract.service_cd, service_key=contract.service_key, msg_cd=contract.msg_cd)
+        return KtAdapter(config, clock=self.clock, **self._shared())
+
+    def _service(self) -> dict[str, str]:
+        """The service code and key every KT call carries (mobile-enotice.md §4.3)."""
+        return {"service_cd": self.config.service_cd, "service_key": self.config.service_key}
+
     # auth
     def _fetch_token(self) -> str:
         c = self.config
@@ -639,7 +670,8 @@ class KtAdapter(_HttpAdapter):
         out: list[StatusReport] = []
         now = self.clock() if self.clock else None
         for chunk in _chunks(external_ids, 1000):
-            data = self._json(self._request("POST", "/v1/results", json_body={"src_keys": list(chunk)}))
+            data = self._json(self._request("POST", "/v1/results",
+                                            json_body={**self._service(), "src_keys": list(chunk)}))
             for item in data.get("results", []):
                 if item.get("rslt_cd") != "00":
                     continue
@@ -690,7 +722,7 @@ class KtAdapter(_HttpAdapter):
     # reading
     def verify_token(self, external_id: str, token: str) -> TokenCheck:
         """BC-AG-SN-008 token 인증 확인."""
-        resp = self._request("POST", "/v1/tokens/verify", json_body={"token": token})
+        resp = self._request("POST", "/v1/tokens/verify", json_body={**self._service(), "token": token})
         if 400 <= resp.status_code < 500:
             code, _ = _error_code(resp)
             return TokenCheck(valid=False, external_id=external_id, code=code)
@@ -705,7 +737,7 @@ class KtAdapter(_HttpAdapter):
 
     def mark_read(self, external_id: str) -> None:
         """BC-AG-SN-009 열람확인결과전송."""
-        body: dict[str, Any] = {"src_key": external_id}
+        body: dict[str, Any] = {**self._service(), "src_key": external_id}
         if self.clock is not None:
             body["mms_rdg_tmst"] = _kt_ts(self.clock())
         self._json(self._request("POST", "/v1/messages/read", json_body=body))
@@ -1050,6 +1082,8 @@ def build_simulator_adapters(
     rate_limits: Mapping[str, float] | None = None,
     pg_secret: str | None = None,
     kt_callback_secret: str | None = None,
+    kakao_contract: KakaoContract | None = None,
+    kt_contract: KtContract | None = None,
     **common: Any,
 ) -> SimulatorAdapters:
     """All adapters pointed at a simulator (or a gateway speaking the same APIs) at `url`, e.g. SimulatorProcess.url.
@@ -1059,6 +1093,8 @@ def build_simulator_adapters(
     when redis_url is given). `kt_clock` (a jingsu Clock or callable) lets KT statuses report EXPIRED.
     `pg_secret`, `kt_callback_secret`: the payment gateway's notice key and KT's callback key (none: every notice or
     callback is refused — there is no default, not even the simulator's published one).
+    `kakao_contract`, `kt_contract`: the deployment's contracts with the intermediaries (none: the simulator's
+    defaults in KakaoConfig and KtConfig); an office's own is `adapter.with_contract(…)` (ProviderSet.intermediary).
     """
     url = url.rstrip("/")
     limits = dict(rate_limits or {})
@@ -1069,10 +1105,14 @@ def build_simulator_adapters(
             kw["rate_limit"] = limits[kind]
         return cls(base_url=f"{url}/{kind}", **kw, **extra)
 
+    kakao = {"contract_uuid": kakao_contract.contract_uuid} if kakao_contract else {}
+    kt = ({"client_id": kt_contract.client_id, "client_secret": kt_contract.client_secret,
+           "service_cd": kt_contract.service_cd, "service_key": kt_contract.service_key, "msg_cd": kt_contract.msg_cd}
+          if kt_contract else {})
     return SimulatorAdapters(
         identity=IdentityAgencyAdapter(cfg("identity")),
-        kakao=KakaoAdapter(cfg("kakao", KakaoConfig)),
-        kt=KtAdapter(cfg("kt", KtConfig, callback_url=kt_callback_url,
+        kakao=KakaoAdapter(cfg("kakao", KakaoConfig, **kakao)),
+        kt=KtAdapter(cfg("kt", KtConfig, callback_url=kt_callback_url, **kt,
                          **({"callback_secret": kt_callback_secret} if kt_callback_secret else {})), clock=kt_clock),
         sms=SmsAdapter(cfg("sms")),
         post=PostOfficeAdapter(cfg("post")),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from jingsu.providers.base import ProviderSet
+from jingsu.providers.base import KakaoContract, KtContract, ProviderSet
 
 
 def simulator_providers(url: str, **common: Any) -> ProviderSet:
@@ -22,8 +22,10 @@ def simulator_providers(url: str, **common: Any) -> ProviderSet:
 @lru_cache(maxsize=1)
 def configured_providers() -> ProviderSet:
     """The providers named in settings (JINGSU_PROVIDER_URL, JINGSU_PROVIDER_TIMEOUT), with the shared Redis rate
-    limit when REDIS_URL is set, the payment gateway's notice key (JINGSU_PG_SECRET) and the address KT posts its
-    results to (JINGSU_KT_CALLBACK_URL, registered with KT on the first send)."""
+    limit when REDIS_URL is set, the payment gateway's notice key (JINGSU_PG_SECRET), the address KT posts its
+    results to (JINGSU_KT_CALLBACK_URL, registered with KT on the first send) and the deployment's contracts with
+    the intermediaries (`deployment_contracts`). An office with a contract of its own sends under it
+    (`ProviderSet.intermediary`, chosen by jingsu.delivery.contracts)."""
     from django.conf import settings
 
     if not settings.JINGSU_PROVIDER_URL:
@@ -36,7 +38,28 @@ def configured_providers() -> ProviderSet:
     common["pg_secret"] = pg_secret()
     if settings.JINGSU_KT_CALLBACK_URL:
         common["kt_callback_url"] = settings.JINGSU_KT_CALLBACK_URL
-    return simulator_providers(settings.JINGSU_PROVIDER_URL, **common)
+    kakao, kt = deployment_contracts()
+    return simulator_providers(settings.JINGSU_PROVIDER_URL, kakao_contract=kakao, kt_contract=kt, **common)
+
+
+#: The deployment's contract settings: KtContract field → setting.
+_KT_SETTINGS = {"client_id": "JINGSU_KT_CLIENT_ID", "client_secret": "JINGSU_KT_CLIENT_SECRET",
+                "service_cd": "JINGSU_KT_SERVICE_CD", "service_key": "JINGSU_KT_SERVICE_KEY",
+                "msg_cd": "JINGSU_KT_MSG_CD"}
+
+
+def deployment_contracts() -> tuple[KakaoContract | None, KtContract | None]:
+    """The deployment's contracts with Kakao (JINGSU_KAKAO_CONTRACT_UUID) and KT (JINGSU_KT_CLIENT_ID,
+    JINGSU_KT_CLIENT_SECRET, JINGSU_KT_SERVICE_CD, JINGSU_KT_SERVICE_KEY, JINGSU_KT_MSG_CD): what every office without
+    a contract of its own sends under. Unset (None): the adapters' defaults, the simulator's. KT's are all or none."""
+    from django.conf import settings
+
+    uuid = getattr(settings, "JINGSU_KAKAO_CONTRACT_UUID", "")
+    values = {f: getattr(settings, name, "") or "" for f, name in _KT_SETTINGS.items()}
+    missing = [name for f, name in _KT_SETTINGS.items() if not values[f]]
+    if missing and len(missing) < len(_KT_SETTINGS):
+        raise RuntimeError(f"KT 계약 설정이 일부만 있습니다. 빠진 설정: {', '.join(missing)}")
+    return (KakaoContract(uuid) if uuid else None), (None if missing else KtContract(**values))
 
 
 def pg_secret() -> str:
@@ -76,7 +99,8 @@ def pg_notice_verifier(secret: str) -> Any:
 # The adapters are built once per process (connection pools, rate limiters). A test that changes the settings they
 # are built from gets new ones: Django sends `setting_changed` for override_settings and pytest-django's `settings`.
 _PROVIDER_SETTINGS = ("JINGSU_PROVIDER_URL", "JINGSU_PROVIDER_TIMEOUT", "JINGSU_PROVIDER_RATE_LIMITS", "REDIS_URL",
-                      "JINGSU_PG_SECRET", "JINGSU_KT_CALLBACK_URL")
+                      "JINGSU_PG_SECRET", "JINGSU_KT_CALLBACK_URL", "JINGSU_KAKAO_CONTRACT_UUID",
+                      *_KT_SETTINGS.values())
 
 
 def _settings_changed(*, setting: str, **kwargs: Any) -> None:

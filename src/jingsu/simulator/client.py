@@ -84,6 +84,13 @@ class SimulatorControl:
         data = self._ok(self._http.get("/sim/v1/inspect", params={"counts": "1"} if counts else None))
         return data[provider] if provider else data
 
+    def contracts(self, provider: str | None = None) -> Any:
+        """Which contract each document was sent under and asked about under: {"kakao": {external_document_uuid:
+        {"binder", "contract", "asked_under"}}, "kt": {"main:<src_key>": {"client_id", "service_cd", "msg_cd",
+        "asked_under": [[client_id, service_cd], …]}}}."""
+        data = self._ok(self._http.get("/sim/v1/contracts"))
+        return data[provider] if provider else data
+
     def healthy(self) -> bool:
         try:
             return self._http.get("/healthz").status_code == 200

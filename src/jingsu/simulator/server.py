@@ -87,6 +87,11 @@ class Request:
         return self._json
 
 
+def _contract(r: Request) -> str:
+    """The Kakao contract a request was made under (its Contract-Uuid header)."""
+    return str(r.headers.get("Contract-Uuid") or "")
+
+
 class RateGate:
     """Server-side token bucket per provider (real time). 0 = unlimited."""
 
@@ -166,6 +171,8 @@ class Simulator:
             ("GET", r"/sim/v1/clock", None, lambda r: self._clock_body()),
             ("POST", r"/sim/v1/clock", None, self._set_clock),
             ("GET", r"/sim/v1/inspect", None, lambda r: self.inspect(bool(r.query.get("counts")))),
+            ("GET", r"/sim/v1/contracts", None, lambda r: {"kakao": self.kakao.contracts(),
+                                                          "kt": self.kt.contracts()}),
             ("GET", r"/sim/v1/sms/(?P<phone>[0-9]+)/inbox", None, lambda r: self.sms.handset(r.match["phone"])),
             ("POST", r"/sim/v1/faults", None, self._set_faults),
             ("POST", r"/sim/v1/rate-limit", None, self._set_rate_limit),
@@ -193,40 +200,45 @@ class Simulator:
                 "POST",
                 r"/kakao/v1/documents/bulk/status",
                 "kakao",
-                lambda r: self.kakao.statuses(_list(r.json(), "document_binder_uuids")),
+                lambda r: self.kakao.statuses(_list(r.json(), "document_binder_uuids"), _contract(r)),
             ),
             (
                 "POST",
                 r"/kakao/v1/documents/bulk",
                 "kakao",
-                lambda r: self.kakao.send_bulk(_list(r.json(), "documents")),
+                lambda r: self.kakao.send_bulk(_list(r.json(), "documents"), _contract(r)),
             ),
             ("POST", r"/kakao/v1/documents", "kakao", self._kakao_single),
             (
                 "GET",
                 r"/kakao/v1/documents/(?P<binder>[^/]+)/status",
                 "kakao",
-                lambda r: self._kakao_one_status(r.match["binder"]),
+                lambda r: self._kakao_one_status(r.match["binder"], _contract(r)),
             ),
             (
                 "POST",
                 r"/kakao/v1/documents/(?P<binder>[^/]+)",
                 "kakao",
-                lambda r: self.kakao.mark_read(r.match["binder"], r.json()),
+                lambda r: self.kakao.mark_read(r.match["binder"], r.json(), _contract(r)),
             ),
             (
                 "GET",
                 r"/kakao/v1/(?P<binder>[^/]+)/tokens/(?P<token>[^/]+)",
                 "kakao",
-                lambda r: self.kakao.verify_token(r.match["binder"], r.match["token"]),
+                lambda r: self.kakao.verify_token(r.match["binder"], r.match["token"], _contract(r)),
             ),
             # KT 공인알림문자 (§4.3)
             ("POST", r"/kt/v1/oauth/token", "kt", self._kt_token),
-            ("POST", r"/kt/v1/messages/pre", "kt", lambda r: self.kt.send("pre", r.json())),
-            ("POST", r"/kt/v1/messages/main", "kt", lambda r: self.kt.send("main", r.json())),
-            ("POST", r"/kt/v1/messages/read", "kt", lambda r: self.kt.mark_read(r.json())),
-            ("POST", r"/kt/v1/tokens/verify", "kt", lambda r: self.kt.verify_token(r.json())),
-            ("POST", r"/kt/v1/results", "kt", lambda r: self.kt.results(_list(r.json(), "src_keys"))),
+            ("POST", r"/kt/v1/messages/pre", "kt", lambda r: self.kt.send("pre", r.json(), self._kt_client(r))),
+            ("POST", r"/kt/v1/messages/main", "kt", lambda r: self.kt.send("main", r.json(), self._kt_client(r))),
+            ("POST", r"/kt/v1/messages/read", "kt", lambda r: self.kt.mark_read(r.json(), self._kt_client(r))),
+            ("POST", r"/kt/v1/tokens/verify", "kt", lambda r: self.kt.verify_token(r.json(), self._kt_client(r))),
+            (
+                "POST",
+                r"/kt/v1/results",
+                "kt",
+                lambda r: self.kt.results(_list(r.json(), "src_keys"), self.kt.asker(r.json(), self._kt_client(r))),
+            ),
             ("POST", r"/kt/v1/callback-url", "kt", self._kt_callback_url),
             # SMS
             ("POST", r"/sms/v1/messages", "sms", lambda r: self.sms.send(_list(r.json(), "messages"))),
@@ -331,6 +343,8 @@ class Simulator:
         out: dict[str, Any] = {p: self.stats[p].snapshot(accepted[p], with_counts) for p in PROVIDERS}
         out["bank"]["payments"] = self.bank.summary()
         out["kt"]["callbacks"] = self.dispatcher.summary()
+        out["kakao"]["contracts"] = self.kakao.contract_counts()  # documents per Contract-Uuid
+        out["kt"]["contracts"] = self.kt.contract_counts()  # messages per "service_cd/msg_cd"
         out["pg"] = self.stats["pg"].snapshot(self.pg.accepted(), with_counts)
         out["pg"]["gateway"] = self.pg.summary()
         out["clock"] = self._clock_body()
@@ -347,7 +361,7 @@ class Simulator:
         doc = body.get("document") if isinstance(body, dict) else None
         if not isinstance(doc, dict):
             raise BadRequest("INVALID_PARAMETER", 'body must be {"document": {...}}')
-        res = self.kakao.send_bulk([doc])["documents"][0]
+        res = self.kakao.send_bulk([doc], _contract(r))["documents"][0]
         if "error_code" in res:
             return Response(400, res)
         return {"document_binder_uuid": res["document_binder_uuid"]}
@@ -358,9 +372,13 @@ class Simulator:
             return Response(404, {"error_code": "NOT_FOUND", "error_message": "no bill for this payment number"})
         return bill
 
-    def _kakao_one_status(self, binder: str) -> Any:
-        res = self.kakao.statuses([binder])["documents"][0]
+    def _kakao_one_status(self, binder: str, contract: str = "") -> Any:
+        res = self.kakao.statuses([binder], contract)["documents"][0]
         return Response(404, res) if "error_code" in res else res
+
+    def _kt_client(self, r: Request) -> str:
+        """The KT client whose access token made the request."""
+        return self.kt.client_of(r.headers.get("Authorization"))
 
     def _kt_token(self, r: Request) -> Any:
         ctype = r.headers.get("Content-Type", "")

@@ -434,6 +434,8 @@ class KakaoDoc:
     manual_read_at: datetime | None = None
     authenticated_at: datetime | None = None
     tokens: dict[str, Token] = field(default_factory=dict)
+    contract: str = ""  # the Contract-Uuid it was sent under
+    asked_under: set[str] = field(default_factory=set)  # the Contract-Uuids its status, token or read came under
 
     def read_at(self, now: datetime) -> datetime | None:
         cands = [t for t in (self.sched_read_at, self.manual_read_at) if t is not None and t <= now]
@@ -456,7 +458,7 @@ class Kakao:
         self.docs: dict[str, KakaoDoc] = {}  # by external_document_uuid
         self.by_binder: dict[str, KakaoDoc] = {}
 
-    def _one(self, d: Any, now: datetime) -> tuple[dict[str, Any], str | None]:
+    def _one(self, d: Any, now: datetime, contract: str = "") -> tuple[dict[str, Any], str | None]:
         ext = None
         try:
             if not isinstance(d, dict):
@@ -523,6 +525,7 @@ class Kakao:
             sent_at=now,
             delivered_at=eng.delivered_at,
             sched_read_at=eng.read_at,
+            contract=contract,
         )
         with self.lock:
             existing = self.docs.get(ext)
@@ -533,11 +536,12 @@ class Kakao:
         self.bank.schedule(payload, eng.pay_at, "kakao")
         return {"external_document_uuid": ext, "document_binder_uuid": doc.binder}, ext
 
-    def send_bulk(self, documents: list[Any]) -> dict[str, Any]:
+    def send_bulk(self, documents: list[Any], contract: str = "") -> dict[str, Any]:
+        """`contract`: the request's Contract-Uuid, recorded on each document it creates (`contracts`)."""
         now = self.clock.now()
         out, keys = [], []
         for d in documents:
-            res, key = self._one(d, now)
+            res, key = self._one(d, now, contract)
             out.append(res)
             if key is not None:
                 keys.append(key)
@@ -562,7 +566,7 @@ class Kakao:
             "payload": doc.payload,
         }
 
-    def statuses(self, binders: list[Any]) -> dict[str, Any]:
+    def statuses(self, binders: list[Any], contract: str = "") -> dict[str, Any]:
         now = self.clock.now()
         out = []
         with self.lock:
@@ -571,8 +575,20 @@ class Kakao:
                 if doc is None:
                     out.append({"document_binder_uuid": b, "error_code": "NOT_FOUND_DOCUMENT"})
                 else:
+                    doc.asked_under.add(contract)
                     out.append(self._status_of(doc, now))
         return {"documents": out}
+
+    def contracts(self) -> dict[str, Any]:
+        """Per document (by external_document_uuid): its binder, the contract it was sent under and the contracts
+        asked about it since (status, token, read) — which sending institution sent what."""
+        with self.lock:
+            return {ext: {"binder": d.binder, "contract": d.contract, "asked_under": sorted(d.asked_under)}
+                    for ext, d in self.docs.items()}
+
+    def contract_counts(self) -> dict[str, int]:
+        with self.lock:
+            return dict(Counter(d.contract for d in self.docs.values()))
 
     def _doc(self, binder: str) -> KakaoDoc:
         doc = self.by_binder.get(binder)
@@ -597,10 +613,11 @@ class Kakao:
                 "url": f"{doc.link}{sep}token={token}&document_binder_uuid={binder}",
             }
 
-    def verify_token(self, binder: str, token: str) -> dict[str, Any]:
+    def verify_token(self, binder: str, token: str, contract: str = "") -> dict[str, Any]:
         now = self.clock.now()
         with self.lock:
             doc = self._doc(binder)
+            doc.asked_under.add(contract)
             t = doc.tokens.get(token)
             if t is None:
                 raise BadRequest("INVALID_TOKEN", "유효하지 않은 토큰입니다")
@@ -621,7 +638,7 @@ class Kakao:
                 "signed_at": None,
             }
 
-    def mark_read(self, binder: str, body: Any) -> dict[str, Any]:
+    def mark_read(self, binder: str, body: Any, contract: str = "") -> dict[str, Any]:
         if not (isinstance(body, dict) and isinstance(body.get("document"), dict)):
             raise BadRequest("INVALID_PARAMETER", 'body must be {"document": {"is_detail_read": true}}')
         if body["document"].get("is_detail_read") is not True:
@@ -629,6 +646,7 @@ class Kakao:
         now = self.clock.now()
         with self.lock:
             doc = self._doc(binder)
+            doc.asked_under.add(contract)
             if doc.read_at(now) is None:
                 if now > doc.deadline:
                     raise BadRequest("DOCUMENT_EXPIRED", "열람기한이 지났습니다")
@@ -657,6 +675,9 @@ class KtMsg:
     text: str = ""  # main: mms_title + mms_dtl_cnts, what the handset shows (its wording may move them to pay)
     records: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, Token] = field(default_factory=dict)
+    client_id: str = ""  # the OAuth client whose token sent it
+    service_cd: str = ""  # the service code it was sent under (with msg_cd: the sending institution)
+    asked_under: set[tuple[str, str]] = field(default_factory=set)  # (client_id, service_cd) of results/token/read
 
 
 PLACEHOLDERS = ("{#INFO_CFRM_STR}", "{#RCVE_RF_STR}")
@@ -797,6 +818,32 @@ class Kt:
             t = self.tokens.get(header[7:])
         return t is not None and t[1] > time.monotonic()
 
+    def client_of(self, header: str | None) -> str:
+        """The client_id an access token was issued to ("" for none)."""
+        if not header or not header.startswith("Bearer "):
+            return ""
+        with self.lock:
+            t = self.tokens.get(header[7:])
+        return t[0] if t is not None else ""
+
+    @staticmethod
+    def asker(body: Any, client_id: str) -> tuple[str, str]:
+        service = body.get("service_cd") if isinstance(body, dict) else None
+        return client_id, service if isinstance(service, str) else ""
+
+    def contracts(self) -> dict[str, Any]:
+        """Per message (`pre:`/`main:` + src_key): the client, service code and 문서코드 it was sent under and the
+        (client, service code) pairs that asked about it since (results, token, read)."""
+        with self.lock:
+            return {f"{kind}:{key}": {"client_id": m.client_id, "service_cd": m.service_cd, "msg_cd": m.msg_cd,
+                                      "asked_under": [list(a) for a in sorted(m.asked_under)]}
+                    for (kind, key), m in self.msgs.items()}
+
+    def contract_counts(self) -> dict[str, int]:
+        """Messages per sending institution, "service_cd/msg_cd"."""
+        with self.lock:
+            return dict(Counter(f"{m.service_cd}/{m.msg_cd}" for m in self.msgs.values()))
+
     def _record(
         self, m: KtMsg, sqno: int, code: str, at: datetime, rcv: datetime | None, rdg: datetime | None
     ) -> dict[str, Any]:
@@ -847,7 +894,8 @@ class Kt:
     def _public(r: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in r.items() if not k.startswith("_")}
 
-    def send(self, kind: str, body: Any) -> dict[str, Any]:
+    def send(self, kind: str, body: Any, client_id: str = "") -> dict[str, Any]:
+        """`client_id`: the client whose token made the request, recorded with the service code (`contracts`)."""
         if not isinstance(body, dict):
             raise BadRequest("E001", "body must be an object")
         if not body.get("service_cd") or not body.get("service_key"):
@@ -903,7 +951,8 @@ class Kt:
                 code, msg = e.args
                 out.append({"src_key": src_key, "rslt_cd": code, "rslt_msg": msg})
                 continue
-            m = KtMsg(kind, src_key, ci, msg_cd, ex_time, payload, str(r.get("url") or ""), now, text)
+            m = KtMsg(kind, src_key, ci, msg_cd, ex_time, payload, str(r.get("url") or ""), now, text,
+                      client_id=client_id, service_cd=str(body["service_cd"]))
             with self.lock:
                 if (kind, src_key) in self.msgs:
                     out.append({"src_key": src_key, "rslt_cd": "00", "rslt_msg": "정상(중복)"})
@@ -914,7 +963,8 @@ class Kt:
         self.stats.keys_received([f"{kind}:{k}" for k in keys])
         return {"rslt_cd": "00", "rslt_msg": "정상", "reqs": out}
 
-    def results(self, src_keys: list[Any]) -> dict[str, Any]:
+    def results(self, src_keys: list[Any], asker: tuple[str, str] = ("", "")) -> dict[str, Any]:
+        """`asker`: (client_id, service_cd) of the request, recorded on each message asked about."""
         now = self.clock.now()
         out = []
         with self.lock:
@@ -923,6 +973,7 @@ class Kt:
                 if m is None:
                     out.append({"src_key": k, "rslt_cd": "E404", "rslt_msg": "no such src_key"})
                     continue
+                m.asked_under.add(asker)
                 recs = sorted((r for r in m.records if r["_at"] <= now), key=lambda r: r["_at"])
                 out.append(
                     {
@@ -952,13 +1003,14 @@ class Kt:
             sep = "&" if "?" in m.url else "?"
             return {"src_key": src_key, "token": token, "url": f"{m.url}{sep}token={token}&src_key={src_key}"}
 
-    def verify_token(self, body: Any) -> dict[str, Any]:
+    def verify_token(self, body: Any, client_id: str = "") -> dict[str, Any]:
         token = body.get("token") if isinstance(body, dict) else None
         now = self.clock.now()
         with self.lock:
             m = self.ott.get(token) if isinstance(token, str) else None
             if m is None:
                 raise BadRequest("E201", "유효하지 않은 토큰입니다")
+            m.asked_under.add(self.asker(body, client_id))
             t = m.tokens[token]
             if t.used_at is not None:
                 raise BadRequest("E202", "이미 사용된 토큰입니다")
@@ -967,7 +1019,7 @@ class Kt:
             t.used_at = now
             return {"rslt_cd": "00", "src_key": m.src_key, "payload": m.payload}
 
-    def mark_read(self, body: Any) -> dict[str, Any]:
+    def mark_read(self, body: Any, client_id: str = "") -> dict[str, Any]:
         if not isinstance(body, dict) or not isinstance(body.get("src_key"), str):
             raise BadRequest("E001", "src_key is required")
         now = self.clock.now()
@@ -975,6 +1027,7 @@ class Kt:
         rdg = min(rdg, now)
         with self.lock:
             m = self._main(body["src_key"])
+            m.asked_under.add(self.asker(body, client_id))
             if any(r["mms_sndg_rslt_dvcd"] == "60" and r["_at"] <= now for r in m.records):
                 return {"rslt_cd": "00", "rslt_msg": "이미 열람"}
             if m.ex_time is not None and rdg > m.ex_time:

@@ -87,6 +87,8 @@ ACTION_LABELS: dict[str, str] = {
     # what citizens ask from the notice page (jingsu.assistance) and the office's settings for it
     "jurisdiction.sender_set": "발신 부서·문의 전화 설정",
     "installment.rule_set": "분할 납부 기준 설정",
+    "contract.set": "중계자 계약 설정",
+    "contract.withdraw": "지자체 중계자 계약 거두기",
     "installment.request": "분할 납부 요청",
     "installment.approve": "분할 납부 승인",
     "installment.reject": "분할 납부 반려",
@@ -195,7 +197,7 @@ AREA_LABELS: dict[str, str] = {
     "campaign": "캠페인", "template": "안내문 서식", "delivery": "발송", "taxpayer": "납세자", "levy": "부과 건",
     "payment": "수납", "virtual_account": "가상계좌", "gateway": "간편결제", "portal": "안내문 열람",
     "roll": "체납 자료", "reward": "포상금", "staff": "직원 콘솔", "installment": "분할 납부", "callback": "상담 요청",
-    "jurisdiction": "지자체", "enforcement": "체납처분",
+    "jurisdiction": "지자체", "enforcement": "체납처분", "contract": "중계자 계약",
 }
 
 
@@ -217,6 +219,7 @@ TARGET_LABELS: dict[str, str] = {
     "delivery.deliveryattempt": "발송 시도", "delivery.deliveryevent": "발송 기록", "delivery.receiptevent": "수신 통지",
     "delivery.receiptrejection": "거부된 수신 통지", "delivery.printbatch": "인쇄 묶음", "delivery.printitem": "인쇄물",
     "delivery.returnedmail": "반송 우편", "delivery.publicnotice": "공시송달", "delivery.resend": "다시 보내기 요청",
+    "delivery.intermediarycontract": "중계자 계약",
     "payments.payment": "수납", "payments.allocation": "충당", "payments.refund": "환급",
     "payments.virtualaccount": "가상계좌", "VirtualAccount": "가상계좌 파일", "payments.paymentfile": "수납 파일",
     "payments.feedcursor": "은행 통지 읽은 위치", "payments.gatewayorder": "간편결제 주문",
@@ -288,6 +291,9 @@ DETAIL_KEYS: dict[str, str] = {
     "was": "이전 상태", "year": "연도",
     "measure": "처분", "on": "단계 일자", "request": "단계 변경 요청", "reward_actions": "포상금 체납처분 기록",
     "reasons": "해제 사유", "changed": "바뀐 사실",
+    "provider": "중계자", "replaced": "바뀌기 전 계약", "contract_uuid": "카카오 계약 식별자",
+    "client_id": "KT 클라이언트 아이디", "service_cd": "KT 서비스 코드", "msg_cd": "KT 문서코드",
+    "client_secret_changed": "KT 클라이언트 비밀값 바꿈", "service_key_changed": "KT 서비스 키 바꿈",
     "columns": "암호화 항목", "values": "값 수", "rotated": "새 키로 다시 암호화", "old_key": "이전 키로 남은 값",
     **keys.COLUMN_LABELS,
     "ok": "이상 없음", "month": "점검한 달", "staff_accounts": "직원 계정 수", "unusual": "평소보다 많은 열람", "late_reveals": "근무시간 외 등록번호 열람",
@@ -307,7 +313,8 @@ AMOUNT_PARENTS = frozenset({"before", "after", "refund"})
 YEAR_KEYS = frozenset({"year", "budget_year", "tax_year"})
 #: Keys whose numbers are record numbers ("3번").
 NUMBER_KEYS = frozenset({"levy", "levies", "meeting", "member", "claim", "decision", "payment", "campaign",
-                         "request_id", "token_id", "seq", "notice", "skipped", "request", "reward_actions"})
+                         "request_id", "token_id", "seq", "notice", "skipped", "request", "reward_actions",
+                         "replaced"})
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
