@@ -106,6 +106,42 @@ def roll_campaign(roll: Path, clock: Any, *, taxpayers: int, seed: int, as_of: d
     return campaign_for(clock, as_of=as_of, **campaign)
 
 
+def duplicates_and_losses(campaign: Any, inspect: dict[str, Any]) -> dict[str, Any]:
+    """What the chaos check and the fault drill promise, counted from the database and the simulator's inspection
+    (`SimulatorControl.inspect(counts=True)`):
+    - duplicates: notices with two attempts on one channel, plus notices a provider received under two document keys
+      (a resend with the same key is not one: the provider de-duplicates on it);
+    - lost: treated notices no provider accepted, plus keys the simulator received that the database records neither
+      as sent nor as refused (`untracked`)."""
+    from collections import defaultdict
+
+    from jingsu.delivery.models import AttemptStatus, DeliveryAttempt
+    from jingsu.notices.models import Notice
+
+    attempts = list(DeliveryAttempt.objects.filter(notice__campaign=campaign)
+                    .values_list("notice_id", "channel", "key", "status", "sent_at"))
+    sent_keys = {key for _, _, key, _, sent in attempts if sent is not None}
+    status_of = {key: status for _, _, key, status, _ in attempts}
+    per_channel: dict[tuple[int, str], int] = defaultdict(int)
+    for notice_id, channel, *_ in attempts:
+        per_channel[(notice_id, channel)] += 1
+    db_duplicates = sum(n - 1 for n in per_channel.values() if n > 1)
+    sim_duplicates = 0
+    untracked: list[str] = []
+    for provider in ("kakao", "kt", "sms", "post"):
+        by_notice: dict[str, set[str]] = defaultdict(set)
+        for raw_key in inspect.get(provider, {}).get("counts", {}):
+            key = raw_key.split(":", 1)[1] if ":" in raw_key else raw_key  # KT: "pre:"/"main:" + src_key
+            by_notice[key.rsplit("-", 1)[0]].add(key)
+            if key not in sent_keys and status_of.get(key) != AttemptStatus.REJECTED:
+                untracked.append(f"{provider}:{key}:{status_of.get(key)}")
+        sim_duplicates += sum(len(keys) - 1 for keys in by_notice.values() if len(keys) > 1)
+    never_sent = (Notice.objects.filter(campaign=campaign, control_group=False)
+                  .exclude(attempts__sent_at__isnull=False).count())
+    return {"duplicates": db_duplicates + sim_duplicates, "lost": never_sent + len(untracked),
+            "untracked_sample": untracked[:5], "attempts": len(attempts)}
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

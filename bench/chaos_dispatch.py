@@ -30,10 +30,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from _support import ROOT, bench_env, fresh_database, roll_campaign, start_django
+from _support import ROOT, bench_env, duplicates_and_losses, fresh_database, roll_campaign, start_django
 
 
 def main() -> int:
@@ -119,38 +118,18 @@ def main() -> int:
         inspect = sim.control.inspect(counts=True)
 
     treated = Notice.objects.filter(campaign=campaign, control_group=False)
-    attempts = list(DeliveryAttempt.objects.filter(notice__campaign=campaign)
-                    .values_list("notice_id", "channel", "key", "status", "sent_at"))
-    sent_keys = {key for _, _, key, _, sent in attempts if sent is not None}
-    per_channel: dict[tuple[int, str], int] = defaultdict(int)
-    for notice_id, channel, *_ in attempts:
-        per_channel[(notice_id, channel)] += 1
-    db_duplicates = sum(n - 1 for n in per_channel.values() if n > 1)
-
-    status_of = {key: status for _, _, key, status, _ in attempts}
-    sim_duplicates = 0
-    untracked: list[str] = []  # keys the simulator received that the database knows neither as sent nor as refused
-    for provider in ("kakao", "kt", "sms", "post"):
-        counts = inspect.get(provider, {}).get("counts", {})
-        by_notice: dict[str, set[str]] = defaultdict(set)
-        for raw_key in counts:
-            key = raw_key.split(":", 1)[1] if ":" in raw_key else raw_key  # KT: "pre:"/"main:" + src_key
-            by_notice[key.rsplit("-", 1)[0]].add(key)
-            if key not in sent_keys and status_of.get(key) != AttemptStatus.REJECTED:
-                untracked.append(f"{provider}:{key}:{status_of.get(key)}")
-        sim_duplicates += sum(len(keys) - 1 for keys in by_notice.values() if len(keys) > 1)
-    never_sent = treated.exclude(attempts__sent_at__isnull=False).count()
+    counted = duplicates_and_losses(campaign, inspect)
     open_left = _open_work(DeliveryAttempt, AttemptStatus)
     result = {
         "trials": kills,
         "kills_while_work_was_open": kills_during_work,
         "notices": treated.count(),
-        "duplicates": db_duplicates + sim_duplicates,
-        "lost": never_sent + len(untracked),
-        "untracked_sample": untracked[:5],
+        "duplicates": counted["duplicates"],
+        "lost": counted["lost"],
+        "untracked_sample": counted["untracked_sample"],
         "workers": args.workers,
         "fault_rate": args.fault_rate,
-        "attempts": len(attempts),
+        "attempts": counted["attempts"],
         "open_after_settle": open_left,
         "faults_injected": {p: inspect.get(p, {}).get("faults", {}) for p in ("kakao", "kt", "sms", "post")},
         "seconds": round(time.monotonic() - started, 1),

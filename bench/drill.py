@@ -62,7 +62,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from _support import ROOT, bench_env, cpu_model, fresh_database, roll_campaign, start_django
+from _support import (
+    ROOT,
+    bench_env,
+    cpu_model,
+    duplicates_and_losses,
+    fresh_database,
+    roll_campaign,
+    start_django,
+)
 
 REDIS_DB = 13
 MAKER, CHECKER = "drill:maker", "drill:checker"
@@ -587,42 +595,24 @@ def _check_payments(bank: Any, upto: int, *, drill_paid: int) -> dict[str, Any]:
 
 
 def _check_delivery(campaign: Any, inspect: dict[str, Any]) -> dict[str, Any]:
+    """Duplicates and losses (bench/_support.py), and what is not settled: attempts queued or sending, and
+    electronic attempts still waiting for the provider's report with nothing after them."""
     from jingsu.delivery.models import AttemptStatus as S
     from jingsu.delivery.models import DeliveryAttempt
-    from jingsu.notices.models import Notice
 
-    treated = Notice.objects.filter(campaign=campaign, control_group=False)
-    attempts = list(DeliveryAttempt.objects.filter(notice__campaign=campaign)
-                    .values_list("notice_id", "channel", "key", "status", "sent_at", "sequence"))
-    sent_keys = {key for _, _, key, _, sent, _ in attempts if sent is not None}
-    status_of = {key: status for _, _, key, status, _, _ in attempts}
-    per_channel: dict[tuple[int, str], int] = defaultdict(int)
     latest: dict[int, tuple[int, str, str]] = {}
-    for notice_id, channel, _, status, _, sequence in attempts:
-        per_channel[(notice_id, channel)] += 1
+    for notice_id, channel, status, sequence in (DeliveryAttempt.objects.filter(notice__campaign=campaign)
+                                                 .values_list("notice_id", "channel", "status", "sequence")):
         if notice_id not in latest or sequence > latest[notice_id][0]:
             latest[notice_id] = (sequence, channel, status)
-    db_duplicates = sum(n - 1 for n in per_channel.values() if n > 1)
-    sim_duplicates = 0
-    untracked: list[str] = []
-    for provider in ("kakao", "kt", "sms", "post"):
-        by_notice: dict[str, set[str]] = defaultdict(set)
-        for raw_key in inspect.get(provider, {}).get("counts", {}):
-            key = raw_key.split(":", 1)[1] if ":" in raw_key else raw_key  # KT: "pre:"/"main:" + src_key
-            by_notice[key.rsplit("-", 1)[0]].add(key)
-            if key not in sent_keys and status_of.get(key) != S.REJECTED:
-                untracked.append(f"{provider}:{key}:{status_of.get(key)}")
-        sim_duplicates += sum(len(keys) - 1 for keys in by_notice.values() if len(keys) > 1)
-    never_sent = treated.exclude(attempts__sent_at__isnull=False).count()
-    open_attempts = sum(1 for *_, status, _, _ in attempts if status in (S.QUEUED, S.SENDING))
-    # an electronic attempt still waiting for the provider's report, with nothing after it
+    open_attempts = (DeliveryAttempt.objects.filter(notice__campaign=campaign, status__in=(S.QUEUED, S.SENDING))
+                     .count())
     awaiting = sum(1 for _, channel, status in latest.values() if status == S.ACCEPTED and channel != "paper")
     final: dict[str, int] = defaultdict(int)
     for _, channel, status in latest.values():
         final[f"{channel}:{status}"] += 1
-    return {"duplicates": db_duplicates + sim_duplicates, "lost": never_sent + len(untracked),
-            "untracked_sample": untracked[:5], "unsettled": open_attempts + awaiting,
-            "open_attempts": open_attempts, "awaiting_report": awaiting, "attempts": len(attempts),
+    return {**duplicates_and_losses(campaign, inspect), "unsettled": open_attempts + awaiting,
+            "open_attempts": open_attempts, "awaiting_report": awaiting,
             "final_state_by_channel": dict(sorted(final.items()))}
 
 

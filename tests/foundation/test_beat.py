@@ -19,6 +19,18 @@ def _beat(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _beat_env(tmp_path: Path, *, lock_on_postgresql: bool = False) -> dict[str, str]:
+    """The environment of a real beat against the test broker and this test's database (skips without them)."""
+    from django.db import connection
+
+    if lock_on_postgresql and connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's (SQLite's flock cannot be lost)")
+    if not _reachable(BROKER):
+        pytest.skip(f"no broker at {BROKER}")
+    return {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": _database_url(),
+            "JINGSU_VAR_DIR": str(tmp_path)}
+
+
 def _wait_for(path: Path, text: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -31,10 +43,7 @@ def _wait_for(path: Path, text: str, seconds: float = 60) -> None:
 @pytest.mark.broker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_second_beat_refuses_to_start_and_the_lock_dies_with_the_first(tmp_path):
-    if not _reachable(BROKER):
-        pytest.skip(f"no broker at {BROKER}")
-    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": _database_url(),
-           "JINGSU_VAR_DIR": str(tmp_path)}
+    env = _beat_env(tmp_path)
     first = _beat(env, tmp_path / "first.log")
     try:
         _wait_for(tmp_path / "first.log", "beat: Starting")
@@ -79,12 +88,7 @@ def test_the_beat_takes_its_lock_again_when_the_database_drops_it(tmp_path):
     connection (the restart is played by ending that connection's backend, as the restart does)."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's (SQLite's flock cannot be lost)")
-    if not _reachable(BROKER):
-        pytest.skip(f"no broker at {BROKER}")
-    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": _database_url(),
-           "JINGSU_VAR_DIR": str(tmp_path), "JINGSU_LOG_LEVEL": "INFO"}
+    env = _beat_env(tmp_path, lock_on_postgresql=True)
     beat = _beat(env, tmp_path / "beat.log")
     try:
         _wait_for(tmp_path / "beat.log", "beat: Starting")
@@ -105,14 +109,9 @@ def test_the_beat_takes_its_lock_again_when_the_database_drops_it(tmp_path):
 def test_the_beat_stops_when_another_took_the_lock_while_it_was_lost(tmp_path):
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's (SQLite's flock cannot be lost)")
-    if not _reachable(BROKER):
-        pytest.skip(f"no broker at {BROKER}")
     from jingsu.ops.beat import BEAT_LOCK_KEY
 
-    env = {**os.environ, "CELERY_BROKER_URL": BROKER, "DATABASE_URL": _database_url(),
-           "JINGSU_VAR_DIR": str(tmp_path)}
+    env = _beat_env(tmp_path, lock_on_postgresql=True)
     beat = _beat(env, tmp_path / "beat.log")
     try:
         _wait_for(tmp_path / "beat.log", "beat: Starting")
