@@ -133,3 +133,25 @@ def test_the_beat_stops_when_another_took_the_lock_while_it_was_lost(tmp_path):
         if beat.poll() is None:
             os.killpg(beat.pid, signal.SIGKILL)
             beat.wait(timeout=20)
+
+
+def _schedule_under(intervals: str) -> subprocess.CompletedProcess[str]:
+    code = ("import django, json; django.setup(); from django.conf import settings; "
+            "print(json.dumps({k: [v['schedule'], v['options']['expires']] "
+            "for k, v in settings.CELERY_BEAT_SCHEDULE.items()}))")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "jingsu.settings",
+                               "JINGSU_BEAT_INTERVALS": intervals})
+
+
+def test_an_office_can_change_an_interval_of_the_beat_and_a_wrong_name_stops_the_start():
+    import json
+
+    ran = _schedule_under("read-bank-feed=30, poll-statuses=120")
+    schedule = json.loads(ran.stdout)
+    assert schedule["read-bank-feed"] == [30.0, 30.0] and schedule["poll-statuses"] == [120.0, 120.0]
+    assert schedule["send-queued"] == [10.0, 10.0]  # the others as they were; a tick expires after its interval
+    for wrong in ("read-bank=30", "read-bank-feed=0", "read-bank-feed=soon", "read-bank-feed"):
+        ran = _schedule_under(wrong)
+        assert ran.returncode != 0
+        assert "JINGSU_BEAT_INTERVALS" in ran.stderr and "이름=초 형식으로" in ran.stderr, wrong
