@@ -30,7 +30,10 @@ def test_the_short_fault_drill_loses_nothing_and_sends_nothing_twice(tmp_path):
     if not shutil.which("rabbitmqctl") or not _reachable("amqp://127.0.0.1:5672"):
         pytest.skip("the drill needs the local RabbitMQ and rabbitmqctl")
     out = tmp_path / "drill.json"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")}
+    # the drill makes the whole environment of its topology (production-like secrets included): none of the suite's
+    # settings — its database, the simulator's published secrets — may leak into it
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JINGSU_", "DJANGO_", "CELERY_")) and k not in ("DATABASE_URL", "REDIS_URL")}
     try:
         run = subprocess.run([sys.executable, str(ROOT / "bench" / "drill.py"), "--short", "--json", str(out)],
                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=1200)
