@@ -275,3 +275,24 @@ def test_one_status_poll_at_a_time(settings):
             assert not second
     with pytest.raises(RuntimeError, match="JINGSU_PROVIDER_URL"):
         tasks.poll_statuses()
+
+
+@pytest.mark.django_db
+def test_each_channel_gets_a_claim_in_turn(jungnang, monkeypatch):
+    """A channel held to its contract's rate never keeps the others waiting: one send takes one claim of each
+    channel in turn (here claims of one attempt, and room for two: Kakao's first, then KT's, not Kakao's second)."""
+    clock = at(10)
+    with SimulatorProcess(start=clock.now(), seed=3) as own:
+        providers = simulator_providers(own.url)
+        campaign = build_campaign(clock, jungnang)
+        delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+        # the three notices' first attempts, made two Kakao and one KT
+        queued = list(DeliveryAttempt.objects.filter(notice__campaign=campaign, status=AttemptStatus.QUEUED)
+                      .order_by("pk"))
+        assert len(queued) == 3
+        for a, channel in zip(queued, [Channel.KAKAO] * (len(queued) - 1) + [Channel.KT], strict=True):
+            DeliveryAttempt.objects.filter(pk=a.pk).update(channel=channel)
+        monkeypatch.setattr(delivery, "CLAIM_BATCH", 1)
+        assert delivery.send_queued(providers, clock=clock, limit=2) == 2
+        handed = DeliveryAttempt.objects.filter(pk__in=[a.pk for a in queued]).exclude(status=AttemptStatus.QUEUED)
+        assert sorted(handed.values_list("channel", flat=True)) == [Channel.KAKAO, Channel.KT]
