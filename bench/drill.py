@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fault-seconds", type=float)
     p.add_argument("--kakao-rate", type=float, help="Kakao requests/s (100 documents each), shared through Redis")
     p.add_argument("--pay-share", type=float, default=0.04, help="share of the notices' lines the drill pays")
-    p.add_argument("--settle-minutes", type=float, default=30)
+    p.add_argument("--settle-minutes", type=float, default=60, help="how long to wait for everything to settle")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--json", type=Path, help="also write the result here")
     args = p.parse_args(argv)

@@ -437,3 +437,24 @@ def test_kt_callbacks_duplicated_and_out_of_order(sim, adapters, receiver):
             final[r.key] = r.state
     polled = {s.key: s.state for s in kt.statuses(sorted(keys))}
     assert final == polled
+
+
+def test_only_sending_waits_for_the_contracts_rate(sim, adapters):
+    """The rate limit is the contract's sending rate (Kakao: 100 documents/s on its send API): a send waits for it,
+    a status poll, a citizen's token check and a read report do not (they hand nothing over)."""
+    from jingsu.providers.ratelimit import TokenBucket
+
+    waits: list[float] = []
+    frozen = time.monotonic()
+    bucket = TokenBucket(1.0, burst=1, clock=lambda: frozen, sleep=waits.append)  # time stands still: no refill
+    kakao = KakaoAdapter(KakaoConfig(base_url=f"{sim.url}/kakao", timeout=3.0, retry=FAST_RETRY), limiter=bucket)
+    docs = documents(ci_list(adapters.identity, 20, offset=9000), "rl", sim.control.now(), days=7)
+    accepted = [r.external_id for r in kakao.send(docs[:10]) if r.outcome == SendOutcome.ACCEPTED]
+    assert accepted and waits == []  # the one token of the burst
+    for _ in range(3):
+        kakao.statuses(accepted)
+    check = kakao.verify_token(accepted[0], "no-such-token")
+    assert not check.valid
+    assert waits == [] and bucket.tokens == 0  # nothing taken by the polls or the token check
+    kakao.send(docs[10:])
+    assert waits == [1.0]  # the next send waits its second
