@@ -72,7 +72,6 @@ from _support import (
     start_django,
 )
 
-REDIS_DB = 13
 MAKER, CHECKER = "drill:maker", "drill:checker"
 
 
@@ -247,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pay-share", type=float, default=0.04, help="share of the notices' lines the drill pays")
     p.add_argument("--settle-minutes", type=float, default=60, help="how long to wait for everything to settle")
     p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--redis-db", type=int, default=13, help="the Redis database number the drill may empty")
     p.add_argument("--json", type=Path, help="also write the result here")
     args = p.parse_args(argv)
     notices = args.notices or (3000 if args.short else 50_000)
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         url = cluster.url("jingsu_drill")
         fresh_database(url)
         broker = vhost.create()
-        redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
+        redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()

@@ -35,7 +35,8 @@ def test_the_short_fault_drill_loses_nothing_and_sends_nothing_twice(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JINGSU_", "DJANGO_", "CELERY_")) and k not in ("DATABASE_URL", "REDIS_URL")}
     try:
-        run = subprocess.run([sys.executable, str(ROOT / "bench" / "drill.py"), "--short", "--json", str(out)],
+        run = subprocess.run([sys.executable, str(ROOT / "bench" / "drill.py"), "--short", "--json", str(out),
+                              "--redis-db", "12"],
                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=1200)
     except subprocess.TimeoutExpired as e:  # subprocess.run sends SIGKILL; the drill's clean-up needs SIGTERM
         raise AssertionError(f"the drill did not finish in 20 minutes: {e.stderr}") from e
