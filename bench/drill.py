@@ -11,7 +11,8 @@ The topology, as docs/operations.md and deploy/ describe it, all on this machine
 - Redis: the local server, one database number (the shared rate limits, sessions and the audit buffer);
 - the simulator of the intermediaries, the SMS agency, the post office and the bank, on real time (scale 1);
 - gunicorn serving jingsu (KT's result callbacks arrive there: JINGSU_KT_CALLBACK_URL);
-- `--workers` × `jingsu worker --concurrency 2` and one `jingsu beat` (its schedule shortened with
+- `--workers` × `jingsu worker -Q delivery,payments,imports --concurrency 2`, one `jingsu worker -Q documents`
+  (print batches) and one `jingsu beat` (its schedule shortened with
   JINGSU_BEAT_INTERVALS so that the drill takes minutes, not hours; a `sending` attempt is swept after
   JINGSU_STUCK_AFTER seconds). The drill restarts any of them that exits, as systemd's Restart=always does.
 
@@ -350,11 +351,17 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
                                   f"127.0.0.1:{web_port}", "--workers", "2", "--timeout", "60",
                                   "--logger-class", "jingsu.core.logredact.RedactingGunicornLogger"],
                           env, var / "web.log"))
+        # workers by queue, as deploy/systemd's jingsu-worker@QUEUE units: `--workers` for sending, polls and the
+        # bank feed (the ones the drill kills), one for documents (print batches render a PDF per notice), so that
+        # rendering never holds up sending
         for i in range(args.workers):
-            procs.append(Proc(f"worker{i + 1}", [py, "-m", "jingsu", "worker", "--concurrency",
-                                                 str(args.concurrency), "--hostname", f"drill{i + 1}@%h",
-                                                 "--without-mingle", "--without-gossip"],
+            procs.append(Proc(f"worker{i + 1}", [py, "-m", "jingsu", "worker", "-Q", "delivery,payments,imports",
+                                                 "--concurrency", str(args.concurrency), "--hostname",
+                                                 f"drill{i + 1}@%h", "--without-mingle", "--without-gossip"],
                               env, var / f"worker{i + 1}.log"))
+        procs.append(Proc("documents", [py, "-m", "jingsu", "worker", "-Q", "documents", "--concurrency", "1",
+                                        "--hostname", "documents@%h", "--without-mingle", "--without-gossip"],
+                          env, var / "documents.log"))
         procs.append(Proc("beat", [py, "-m", "jingsu", "beat"], env, var / "beat.log"))
         for proc in procs:
             proc.start()
