@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         # for a dead worker's only well after the slowest live claim could have finished
         from jingsu.delivery.services import CLAIM_BATCH
 
-        stuck_after = max(60.0, 1.5 * args.workers * args.concurrency * CLAIM_BATCH / (100 * kakao_rate))
+        # (and a print claim of PRINT_CLAIM notices, ≈ 0.2 s each, on a loaded machine)
+        stuck_after = max(180.0, 1.5 * args.workers * args.concurrency * CLAIM_BATCH / (100 * kakao_rate))
         env["JINGSU_STUCK_AFTER"] = str(stuck_after)
         result = drill(args, env, var, cluster, vhost, procs, notices=notices, fault_seconds=fault_seconds,
                        kakao_rate=kakao_rate, web_port=web_port, stuck_after=stuck_after)

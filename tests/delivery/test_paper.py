@@ -175,3 +175,15 @@ def test_post_office_statuses_move_paper_on(printed, sim, clock, providers):
     statuses = set(DeliveryAttempt.objects.filter(notice__campaign=campaign, channel=Channel.PAPER)
                    .values_list("status", flat=True))
     assert statuses <= {AttemptStatus.DELIVERED, AttemptStatus.FAILED} and statuses
+
+
+def test_a_print_run_claims_a_few_hundred_at_a_time(db, clock, jungnang, providers, tmp_path, monkeypatch):
+    """Each claim is rendered and handed over before the next is taken, so no attempt stays `sending` longer than
+    one claim takes (the sweep takes one older than JINGSU_STUCK_AFTER for a dead worker's): here claims of one."""
+    monkeypatch.setattr(paper, "PRINT_CLAIM", 1)
+    campaign = build_campaign(clock, jungnang, kind="demand", mail_class="registered")
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    batches = paper.print_batches(providers, clock=clock, out_dir=tmp_path, pdf=False)
+    assert [b.count for b in batches] == [1, 1]  # 김민준 and NGUYEN VAN AN, one claim each
+    assert set(DeliveryAttempt.objects.filter(notice__campaign=campaign, channel=Channel.PAPER)
+               .values_list("status", flat=True)) == {AttemptStatus.ACCEPTED}

@@ -98,9 +98,29 @@ def _write_manifest(path: Path, rows: Iterable[Sequence[Any]]) -> None:
     write_private(path, buf.getvalue().encode("utf-8-sig"))  # UTF-8 with BOM: opens correctly in Excel; 0600
 
 
+#: Paper attempts claimed at a time. Rendering takes about 0.2 s a notice, so a claim holds its attempts in `sending`
+#: for about 100 s: well inside JINGSU_STUCK_AFTER (600 s), after which the sweep would take a live print batch's
+#: attempts for a dead worker's (the fault drill, bench/drill.py, saw a claim of 5,000 swept while it rendered).
+PRINT_CLAIM = 500
+
+
 def print_batches(providers: ProviderSet, *, clock: Clock, registered: bool | None = None,
                   out_dir: Path | str | None = None, pdf: bool = True) -> list[PrintBatch]:
-    """Claim every queued paper attempt and hand it to the post office, one batch per jurisdiction and mail class.
+    """Hand every queued paper attempt to the post office, PRINT_CLAIM at a time, one batch per jurisdiction and mail
+    class of each claim (`_print_claim`); stops early when a batch fails (its attempts wait for the next run)."""
+    batches: list[PrintBatch] = []
+    while True:
+        claimed = _print_claim(providers, clock=clock, registered=registered, out_dir=out_dir, pdf=pdf)
+        batches += claimed
+        if not claimed or PrintBatch.objects.filter(pk__in=[b.pk for b in claimed],
+                                                    status=PrintBatch.Status.FAILED).exists():
+            return batches
+
+
+def _print_claim(providers: ProviderSet, *, clock: Clock, registered: bool | None, out_dir: Path | str | None,
+                 pdf: bool) -> list[PrintBatch]:
+    """Claim up to PRINT_CLAIM queued paper attempts and hand them to the post office, one batch per jurisdiction
+    and mail class.
 
     `pdf=False` submits the batch and writes the manifest without rendering the PDFs (the manifest's 파일명 and 면수
     are then empty and 문서해시 is the notice's content hash); the demo uses it, since WeasyPrint takes about 0.2 s
@@ -113,9 +133,10 @@ def print_batches(providers: ProviderSet, *, clock: Clock, registered: bool | No
     # person asked for (and a second person approved) goes with the next batch unless its campaign is paused or
     # cancelled (delivery.resend)
     sending = list(Campaign.objects.filter(status=Campaign.Status.SENDING).values_list("pk", flat=True))
-    attempts = claim(Channel.PAPER, 100_000, now=clock.now(), campaigns=sending)
-    attempts += claim(Channel.PAPER, 100_000, now=clock.now(),
-                      where=Q(resend__isnull=False, notice__campaign__status__in=RESENDABLE))
+    attempts = claim(Channel.PAPER, PRINT_CLAIM, now=clock.now(), campaigns=sending)
+    if len(attempts) < PRINT_CLAIM:
+        attempts += claim(Channel.PAPER, PRINT_CLAIM - len(attempts), now=clock.now(),
+                          where=Q(resend__isnull=False, notice__campaign__status__in=RESENDABLE))
     if not attempts:
         return []
     resent = resend_mail_classes([a.pk for a in attempts])
