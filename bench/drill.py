@@ -11,7 +11,7 @@ The topology, as docs/operations.md and deploy/ describe it, all on this machine
 - Redis: the local server, one database number (the shared rate limits, sessions and the audit buffer);
 - the simulator of the intermediaries, the SMS agency, the post office and the bank, on real time (scale 1);
 - gunicorn serving jingsu (KT's result callbacks arrive there: JINGSU_KT_CALLBACK_URL);
-- `--workers` × `jingsu worker -Q delivery,payments,imports --concurrency 2`, one `jingsu worker -Q documents`
+- `--workers` × `jingsu worker -Q delivery,payments,imports --concurrency 2`, one `jingsu worker -Q documents --concurrency 2`
   (print batches) and one `jingsu beat` (its schedule shortened with
   JINGSU_BEAT_INTERVALS so that the drill takes minutes, not hours; a `sending` attempt is swept after
   JINGSU_STUCK_AFTER seconds). The drill restarts any of them that exits, as systemd's Restart=always does.
@@ -360,7 +360,7 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
                                                  "--concurrency", str(args.concurrency), "--hostname",
                                                  f"drill{i + 1}@%h", "--without-mingle", "--without-gossip"],
                               env, var / f"worker{i + 1}.log"))
-        procs.append(Proc("documents", [py, "-m", "jingsu", "worker", "-Q", "documents", "--concurrency", "1",
+        procs.append(Proc("documents", [py, "-m", "jingsu", "worker", "-Q", "documents", "--concurrency", "2",
                                         "--hostname", "documents@%h", "--without-mingle", "--without-gossip"],
                           env, var / "documents.log"))
         procs.append(Proc("beat", [py, "-m", "jingsu", "beat"], env, var / "beat.log"))
