@@ -71,6 +71,13 @@ def _lock_holders(cur) -> list[int]:
     return [pid for (pid,) in cur.fetchall()]
 
 
+def _end_the_locks_connection(cur) -> int:
+    """End the backend holding the beat's lock, as a PostgreSQL restart does; its pid."""
+    (first,) = _wait_until(lambda: _lock_holders(cur))
+    cur.execute("SELECT pg_terminate_backend(%s)", [first])
+    return first
+
+
 def _wait_until(what, seconds: float = 30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -93,8 +100,7 @@ def test_the_beat_takes_its_lock_again_when_the_database_drops_it(tmp_path):
     try:
         _wait_for(tmp_path / "beat.log", "beat: Starting")
         with connection.cursor() as cur:
-            (first,) = _wait_until(lambda: _lock_holders(cur))
-            cur.execute("SELECT pg_terminate_backend(%s)", [first])
+            first = _end_the_locks_connection(cur)
             again = _wait_until(lambda: [p for p in _lock_holders(cur) if p != first])
         assert len(again) == 1
         _wait_for(tmp_path / "beat.log", "잠금을 다시 잡았습니다")
@@ -116,8 +122,7 @@ def test_the_beat_stops_when_another_took_the_lock_while_it_was_lost(tmp_path):
     try:
         _wait_for(tmp_path / "beat.log", "beat: Starting")
         with connection.cursor() as cur:
-            (first,) = _wait_until(lambda: _lock_holders(cur))
-            cur.execute("SELECT pg_terminate_backend(%s)", [first])
+            _end_the_locks_connection(cur)
 
             def take() -> bool:
                 cur.execute("SELECT pg_try_advisory_lock(%s)", [BEAT_LOCK_KEY])
