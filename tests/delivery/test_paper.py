@@ -187,3 +187,25 @@ def test_a_print_run_claims_a_few_hundred_at_a_time(db, clock, jungnang, provide
     assert [b.count for b in batches] == [1, 1]  # 김민준 and NGUYEN VAN AN, one claim each
     assert set(DeliveryAttempt.objects.filter(notice__campaign=campaign, channel=Channel.PAPER)
                .values_list("status", flat=True)) == {AttemptStatus.ACCEPTED}
+
+
+def test_a_print_claim_that_is_still_rendering_is_not_swept(db, clock, jungnang, providers, monkeypatch):
+    """Rendering marks its claim alive every RENEW_EVERY notices: however slowly the machine renders, the sweep of
+    stuck attempts (JINGSU_STUCK_AFTER) never takes a live claim for a dead worker's; a dead one's it does take."""
+    campaign = build_campaign(clock, jungnang, kind="demand", mail_class="registered")
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    group = delivery.claim(Channel.PAPER, 10, now=clock.now())
+    assert len(group) == 2
+    renewals = []
+    monkeypatch.setattr(paper, "RENEW_EVERY", 1)
+    clock.advance(timedelta(minutes=30))  # a slow machine: half an hour into rendering
+
+    def renew():
+        renewals.append(clock.now())
+        paper._renew(group, clock)
+
+    pdfs = paper._render([a.notice for a in group], renew=renew)
+    assert len(pdfs) == 2 and len(renewals) == 2
+    assert delivery.sweep_stuck(clock=clock, older_than=timedelta(minutes=10)) == 0  # alive: not swept
+    clock.advance(timedelta(minutes=11))  # the worker died after rendering: nothing renews any more
+    assert delivery.sweep_stuck(clock=clock, older_than=timedelta(minutes=10)) == 2

@@ -22,7 +22,7 @@ import io
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -80,14 +80,30 @@ def pdf_pages(pdf: bytes) -> int:
     return max(1, len(_PAGE.findall(pdf)))
 
 
-def _render(notices: Sequence[Notice]) -> dict[int, bytes]:
+#: A print claim's attempts are marked alive (`updated_at`) every this many rendered notices, so that the sweep of
+#: stuck attempts (older than JINGSU_STUCK_AFTER) never takes a live claim for a dead worker's, however slowly the
+#: machine renders (the fault drill, bench/drill.py, rendered at a third of the usual speed on a loaded machine).
+RENEW_EVERY = 25
+
+
+def _render(notices: Sequence[Notice], renew: Callable[[], None] | None = None) -> dict[int, bytes]:
     from jingsu.notices import documents
 
     qs = Notice.objects.filter(pk__in=[n.pk for n in notices]).order_by("pk")
     prepare = getattr(documents, "notices_for_rendering", None)
     if prepare is not None:
         qs = prepare(qs)
-    return {n.pk: pdf for n, pdf in documents.render_pdfs(list(qs))}
+    out: dict[int, bytes] = {}
+    for i, (n, pdf) in enumerate(documents.render_pdfs(list(qs)), start=1):
+        out[n.pk] = pdf
+        if renew is not None and i % RENEW_EVERY == 0:
+            renew()
+    return out
+
+
+def _renew(group: Sequence[DeliveryAttempt], clock: Clock) -> None:
+    """This claim is alive: its attempts still `sending` get the present as their last activity."""
+    DeliveryAttempt.objects.filter(pk__in=[a.pk for a in group], status=S.SENDING).update(updated_at=clock.now())
 
 
 def _write_manifest(path: Path, rows: Iterable[Sequence[Any]]) -> None:
@@ -183,7 +199,7 @@ def _one_batch(group: list[DeliveryAttempt], notices: dict[int, Notice], jurisdi
     batch = PrintBatch.objects.create(batch_id=batch_id, created_at=now, jurisdiction_id=jurisdiction,
                                       mail_class=str(mail), count=len(group), directory=str(directory))
     try:
-        pdfs = _render([notices[a.notice_id] for a in group]) if pdf else {}
+        pdfs = _render([notices[a.notice_id] for a in group], renew=lambda: _renew(group, clock)) if pdf else {}
         private_dir(out)
         private_dir(directory)  # 0700: the PDFs and the manifest hold names and addresses
         rows, items = [], []
