@@ -57,6 +57,7 @@ def main() -> int:
     p.add_argument("--skip-self", action="store_true", help="time only the --code checkouts")
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--cpus", default="", help="pin the import to these cores (taskset -c)")
+    p.add_argument("--validators", type=int, help="jingsu import-roll --validators N (a first import's checking processes)")
     args = p.parse_args()
 
     out_dir = ROOT / "var" / "bench"
@@ -112,7 +113,8 @@ def _run(code: Path, roll: Path, rows: int, args: Any) -> dict[str, Any]:
     t = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         child = subprocess.Popen([*pin, *jingsu, "import-roll", str(roll), "--jurisdiction", args.jurisdiction,
-                                  "--json"], env=env, stdout=out, stderr=err, text=True)
+                                  "--json", *(["--validators", str(args.validators)] if args.validators else [])],
+                                 env=env, stdout=out, stderr=err, text=True)
         tree_peak_kib = 0  # the import may read the file in a worker process: sum the RSS of the whole tree
         usage = None
         while usage is None:

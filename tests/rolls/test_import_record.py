@@ -220,6 +220,20 @@ def test_cli_preview_json_and_owner_change_flags(clock, tmp_path, capsys):
 
 
 @pytest.mark.django_db
+def test_cli_validators_takes_one_to_four_and_says_so_in_korean(clock, capsys):
+    from django.core.management.base import CommandError
+
+    for bad in ("0", "5", "둘"):
+        with pytest.raises(CommandError) as info:
+            call_command("import_roll", str(SMALL), "--validators", bad, jurisdiction="11260")
+        assert f"검증 프로세스 수는 1부터 4까지의 정수여야 합니다: '{bad}'" in str(info.value)
+    assert Levy.objects.count() == 0
+    call_command("import_roll", str(SMALL), "--validators", "2", jurisdiction="11260", json=True)
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and Levy.objects.count() == out["levies_created"] > 0
+
+
+@pytest.mark.django_db
 def test_changes_are_applied_set_based_in_batches(clock, tmp_path):
     """The deferred, set-based update (COPY + UPDATE … FROM per batch on PostgreSQL) over several batches, and an
     import in batches of two whose every levy changes."""
