@@ -59,9 +59,10 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from _support import (
     ROOT,
@@ -82,8 +83,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: The drill's log lines carry the wall time in KST (Django's setup sets the process's TZ part-way through the drill,
+#: so the local time of `time.strftime` would jump).
+KST = ZoneInfo("Asia/Seoul")
+
+
 def say(text: str) -> None:
-    print(f"[drill {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+    print(f"[drill {datetime.now(KST):%H:%M:%S}] {text}", file=sys.stderr, flush=True)
 
 
 # --- PostgreSQL: a cluster of the drill's own --------------------------------------------------------------------
