@@ -59,10 +59,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from _support import (
     ROOT,
@@ -74,6 +73,8 @@ from _support import (
     start_django,
 )
 
+from jingsu.clock import SystemClock
+
 MAKER, CHECKER = "drill:maker", "drill:checker"
 
 
@@ -83,13 +84,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-#: The drill's log lines carry the wall time in KST (Django's setup sets the process's TZ part-way through the drill,
-#: so the local time of `time.strftime` would jump).
-KST = ZoneInfo("Asia/Seoul")
-
-
 def say(text: str) -> None:
-    print(f"[drill {datetime.now(KST):%H:%M:%S}] {text}", file=sys.stderr, flush=True)
+    # the wall time in KST, as the system clock gives it (Django's setup sets the process's TZ part-way through the
+    # drill, so the local time of `time.strftime` would jump)
+    print(f"[drill {SystemClock().now():%H:%M:%S}] {text}", file=sys.stderr, flush=True)
 
 
 # --- PostgreSQL: a cluster of the drill's own --------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from datetime import date
@@ -22,8 +23,6 @@ LISTED = 20
 
 def _validators(text: str) -> int:
     """`--validators`: 1–4 processes (more than the cores only adds hand-over)."""
-    import argparse
-
     try:
         n = int(text)
     except ValueError:
