@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fault-seconds", type=float)
     p.add_argument("--kakao-rate", type=float, help="Kakao requests/s (100 documents each), shared through Redis")
     p.add_argument("--pay-share", type=float, default=0.04, help="share of the notices' lines the drill pays")
-    p.add_argument("--settle-minutes", type=float, default=60, help="how long to wait for everything to settle")
+    p.add_argument("--settle-minutes", type=float,
+                   help="how long to wait for everything to settle (60; --short: 10, within the test's 20 minutes)")
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--redis-db", type=int, default=13, help="the Redis database number the drill may empty")
     p.add_argument("--json", type=Path, help="also write the result here")
@@ -257,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     notices = args.notices or (3000 if args.short else 50_000)
     fault_seconds = args.fault_seconds or (40.0 if args.short else 90.0)
     kakao_rate = args.kakao_rate or 1.0
+    if args.settle_minutes is None:
+        args.settle_minutes = 10.0 if args.short else 60.0
 
 
     # SIGTERM (a timeout, a test's clean-up) unwinds like an exception, so the clean-up below always runs: the
@@ -418,11 +421,17 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
             event("citizens pay through the bank feed", transactions=len(burst))
 
         def kill_worker() -> None:
+            from django.core.cache import cache
+
+            from jingsu.delivery.tasks import POLL_LEASE, Lease
+
             c = counts() or {}
             victim = procs[1]
             victim.kill()
+            # a poll the victim was running leaves its lease behind (delivery.tasks.Lease), which runs out by itself
             event("worker killed (SIGKILL to its process group)", worker=victim.name,
-                  sending_at_kill=c.get("sending"), open_at_kill=c.get("open"))
+                  sending_at_kill=c.get("sending"), open_at_kill=c.get("open"),
+                  poll_lease_held=cache.get(Lease.key_of(POLL_LEASE)) is not None)
             time.sleep(2)
             victim.start()
             event("worker started again", worker=victim.name)
@@ -454,7 +463,7 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
         ]
         faults_done: dict[str, dict[str, Any]] = {}
         deadline = t0 + args.settle_minutes * 60
-        last_sample = 0.0
+        last_sample = last_said = 0.0
         stable = 0
         sending_began: float | None = None  # the fault plan's clock starts with the first claim
         while time.monotonic() < deadline:
@@ -481,6 +490,9 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
                 samples.append({"t": round(time.monotonic() - t0, 1), **{k: c[k] for k in
                                 ("sent", "open", "sending", "awaiting_report")}})
                 last_sample = time.monotonic()
+            if not plan and time.monotonic() - last_said >= 60:  # a drill that does not settle says what is open
+                event("waiting", **{k: c[k] for k in ("sent", "open", "sending", "awaiting_report")})
+                last_said = time.monotonic()
             while plan and fraction >= plan[0][0]:
                 at, name, action = plan.pop(0)
                 open_before = c["open"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, time, timedelta
+from time import sleep
 
 import pytest
 from _delivery_helpers import build_campaign
@@ -275,6 +276,46 @@ def test_one_status_poll_at_a_time(settings):
             assert not second
     with pytest.raises(RuntimeError, match="JINGSU_PROVIDER_URL"):
         tasks.poll_statuses()
+
+
+def test_a_dead_workers_poll_lease_runs_out_and_a_live_poll_keeps_its_own():
+    """A worker killed mid-poll never releases its lease; the next poll may run once the lease runs out. A live poll
+    renews its lease before each request, so it keeps it for as long as it runs, however long that is."""
+    from jingsu.delivery import tasks
+
+    dead = tasks.Lease("lease-test", ttl=1)  # taken, then its worker is killed: never released, never renewed
+    assert dead and not tasks.Lease("lease-test", ttl=1)
+    sleep(1.3)
+    alive = tasks.Lease("lease-test", ttl=1)
+    assert alive, "the dead worker's lease ran out"
+    for _ in range(4):  # two seconds, twice the lease: renewed each half second, it is never taken from the poll
+        sleep(0.5)
+        alive.renew()
+        assert not tasks.Lease("lease-test", ttl=1)
+    dead.renew()
+    dead.release()  # the key holds the live poll's token now: the dead one's renewal or release touches nothing
+    assert not tasks.Lease("lease-test", ttl=1)
+    alive.release()
+    after = tasks.Lease("lease-test", ttl=1)
+    assert after
+    after.release()
+
+
+@pytest.mark.django_db
+def test_a_poll_beats_its_heart_before_each_request(jungnang, providers, sim):
+    """poll_statuses calls its heartbeat before every status request: once per channel and contract here (each group
+    fits one request of 500), so the task's lease is renewed while the poll runs."""
+    clock = at(10)
+    sim.control.set_clock(clock.now())
+    campaign = build_campaign(clock, jungnang)
+    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+    delivery.send_queued(providers, clock=clock)
+    asked = set(DeliveryAttempt.objects.filter(status__in=(AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED))
+                .exclude(external_id="").values_list("channel", "contract_id"))
+    assert asked, "the campaign left attempts to ask about"
+    beats: list[int] = []
+    delivery.poll_statuses(providers, clock=clock, heartbeat=lambda: beats.append(1))
+    assert len(beats) == len(asked)
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ Channel policy (per notice, DESIGN glossary "legal nature"):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -561,7 +561,7 @@ STATE_TO_STATUS = {
 }
 
 
-def poll_statuses(providers: ProviderSet, *, clock: Clock) -> int:
+def poll_statuses(providers: ProviderSet, *, clock: Clock, heartbeat: Callable[[], None] | None = None) -> int:
     """Ask the providers about the open attempts (accepted or delivered) of notices not yet read, and apply what
     they say. Once a notice is read, its other open attempts no longer decide anything.
 
@@ -569,7 +569,8 @@ def poll_statuses(providers: ProviderSet, *, clock: Clock) -> int:
     own, or the deployment's), one group per contract; a request refused for one contract leaves the others' asked.
 
     Most reports repeat what is already recorded; those are recognised on plain tuples, and only an attempt whose
-    state changes is loaded and moved."""
+    state changes is loaded and moved. `heartbeat` is called before each request (the beat's task renews its lease,
+    tasks.Lease)."""
     moved = 0
     open_attempts = DeliveryAttempt.objects.filter(
         status__in=(S.ACCEPTED, S.DELIVERED), notice__read_at__isnull=True
@@ -581,17 +582,19 @@ def poll_statuses(providers: ProviderSet, *, clock: Clock) -> int:
             by_contract.setdefault(contract_id, []).append((pk, ext, key, status))
         askers = contracts.asking_adapters(providers, channel, by_contract) if channel in CI_CHANNELS else {}
         for contract_id, pending in by_contract.items():
-            moved += _poll_chunks(channel, pending, askers.get(contract_id), providers, clock)
+            moved += _poll_chunks(channel, pending, askers.get(contract_id), providers, clock, heartbeat)
     return moved
 
 
 def _poll_chunks(channel: str, pending: list[tuple[int, str, str, str]], intermediary: Any,
-                 providers: ProviderSet, clock: Clock) -> int:
+                 providers: ProviderSet, clock: Clock, heartbeat: Callable[[], None] | None) -> int:
     """Ask about `pending` (id, external id, key, status) in chunks of 500 and apply the reports: Kakao and KT
     through `intermediary` (under the documents' contract), SMS and paper through the deployment's adapters."""
     moved = 0
     for start in range(0, len(pending), 500):
         chunk = pending[start:start + 500]
+        if heartbeat is not None:
+            heartbeat()
         try:
             if intermediary is not None:
                 reports = intermediary.statuses([ext for _, ext, _, _ in chunk])

@@ -21,19 +21,53 @@ def send_queued(limit: int = 10_000) -> int:
     return services.send_queued(configured_providers(), limit=limit, clock=runtime().clock)
 
 
-@contextmanager
-def one_at_a_time(name: str, *, ttl: int) -> Iterator[bool]:
-    """True in the one process that may run `name` now, False in any other meanwhile: a key in the shared cache
-    (Redis in production), held for at most `ttl` seconds, so a worker that died holding it frees it by then."""
-    from django.core.cache import cache
+class Lease:
+    """The right to run one job alone for a while: a key in the shared cache (Redis in production) that expires after
+    `ttl` seconds unless renewed. True in the one process that holds it. A worker that dies holding it (SIGKILL, the
+    machine lost) frees it when the lease runs out, so the lease is short and the holder renews it as it goes."""
 
-    key, token = f"jingsu:running:{name}", uuid.uuid4().hex
-    mine = cache.add(key, token, ttl)
+    def __init__(self, name: str, *, ttl: int) -> None:
+        from django.core.cache import cache
+
+        self._cache, self.key, self.token, self.ttl = cache, self.key_of(name), uuid.uuid4().hex, ttl
+        self.held = bool(cache.add(self.key, self.token, ttl))
+
+    @staticmethod
+    def key_of(name: str) -> str:
+        return f"jingsu:running:{name}"
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    def renew(self) -> None:
+        """Extend the lease by `ttl` from now, if this process still holds it. (Between the read and the extension
+        another process may take a lease that ran out; two runs at once then overlap once, which the jobs allow.)"""
+        if self.held and self._cache.get(self.key) == self.token:
+            self._cache.touch(self.key, self.ttl)
+
+    def release(self) -> None:
+        if self.held and self._cache.get(self.key) == self.token:
+            self._cache.delete(self.key)
+        self.held = False
+
+
+@contextmanager
+def one_at_a_time(name: str, *, ttl: int) -> Iterator[Lease]:
+    """A `Lease` on `name` for the block: truthy in the one process that may run `name` now, falsy in any other
+    meanwhile. Released at the end of the block; a holder that never gets there frees it after `ttl` seconds."""
+    lease = Lease(name, ttl=ttl)
     try:
-        yield mine
+        yield lease
     finally:
-        if mine and cache.get(key) == token:
-            cache.delete(key)
+        lease.release()
+
+
+# How long a status poll's lease lasts without renewal. The poll renews it after every request it makes (one chunk of
+# at most 500 documents, each request bounded by JINGSU_PROVIDER_TIMEOUT and the retry policy), so the lease only has
+# to outlast one request; a worker killed mid-poll holds up the next poll by at most this long. (It was 30 minutes, a
+# whole poll's worth: a worker killed in the short fault drill stopped every poll for longer than the drill waits.)
+POLL_LEASE_SECONDS = 120
+POLL_LEASE = "poll-statuses"
 
 
 @shared_task(name="jingsu.delivery.poll_statuses", acks_late=True)
@@ -41,8 +75,10 @@ def poll_statuses() -> int:
     """One poll at a time: a poll asks about every open attempt, so two at once would only ask twice, using the
     intermediaries' request rate that sending needs and the worker slots the other ticks need (seen in the fault
     drill, bench/drill.py, where overlapping polls starved sending)."""
-    with one_at_a_time("poll-statuses", ttl=1800) as mine:
-        return services.poll_statuses(configured_providers(), clock=runtime().clock) if mine else 0
+    with one_at_a_time(POLL_LEASE, ttl=POLL_LEASE_SECONDS) as lease:
+        if not lease:
+            return 0
+        return services.poll_statuses(configured_providers(), clock=runtime().clock, heartbeat=lease.renew)
 
 
 @shared_task(name="jingsu.delivery.fallback_due", acks_late=True)
