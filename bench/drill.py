@@ -431,7 +431,7 @@ def drill(args: argparse.Namespace, env: dict[str, str], var: Path, cluster: Pri
             # a poll the victim was running leaves its lease behind (delivery.tasks.Lease), which runs out by itself
             event("worker killed (SIGKILL to its process group)", worker=victim.name,
                   sending_at_kill=c.get("sending"), open_at_kill=c.get("open"),
-                  poll_lease_held=cache.get(Lease.key_of(POLL_LEASE)) is not None)
+                  poll_lease_held=cache.has_key(Lease.key_of(POLL_LEASE)))
             time.sleep(2)
             victim.start()
             event("worker started again", worker=victim.name)
