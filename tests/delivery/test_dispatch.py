@@ -302,20 +302,21 @@ def test_a_dead_workers_poll_lease_runs_out_and_a_live_poll_keeps_its_own():
 
 
 @pytest.mark.django_db
-def test_a_poll_beats_its_heart_before_each_request(jungnang, providers, sim):
+def test_a_poll_beats_its_heart_before_each_request(jungnang):
     """poll_statuses calls its heartbeat before every status request: once per channel and contract here (each group
     fits one request of 500), so the task's lease is renewed while the poll runs."""
     clock = at(10)
-    sim.control.set_clock(clock.now())
-    campaign = build_campaign(clock, jungnang)
-    delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
-    delivery.send_queued(providers, clock=clock)
-    asked = set(DeliveryAttempt.objects.filter(status__in=(AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED))
-                .exclude(external_id="").values_list("channel", "contract_id"))
-    assert asked, "the campaign left attempts to ask about"
-    beats: list[int] = []
-    delivery.poll_statuses(providers, clock=clock, heartbeat=lambda: beats.append(1))
-    assert len(beats) == len(asked)
+    with SimulatorProcess(start=clock.now(), seed=3) as own:  # its own: the module's simulator is further on
+        providers = simulator_providers(own.url)
+        campaign = build_campaign(clock, jungnang)
+        delivery.start_campaign(campaign, providers, actor="checker", clock=clock)
+        delivery.send_queued(providers, clock=clock)
+        asked = set(DeliveryAttempt.objects.filter(status__in=(AttemptStatus.ACCEPTED, AttemptStatus.DELIVERED))
+                    .exclude(external_id="").values_list("channel", "contract_id"))
+        assert asked, "the campaign left attempts to ask about"
+        beats: list[int] = []
+        delivery.poll_statuses(providers, clock=clock, heartbeat=lambda: beats.append(1))
+        assert len(beats) == len(asked)
 
 
 @pytest.mark.django_db
