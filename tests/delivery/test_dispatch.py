@@ -269,10 +269,10 @@ def test_one_status_poll_at_a_time(settings):
     from jingsu.delivery import tasks
 
     settings.JINGSU_PROVIDER_URL = ""
-    with tasks.one_at_a_time("poll-statuses", ttl=60) as mine:
+    with tasks.Lease("poll-statuses", ttl=60) as mine:
         assert mine
         assert tasks.poll_statuses() == 0
-        with tasks.one_at_a_time("poll-statuses", ttl=60) as second:
+        with tasks.Lease("poll-statuses", ttl=60) as second:
             assert not second
     with pytest.raises(RuntimeError, match="JINGSU_PROVIDER_URL"):
         tasks.poll_statuses()

@@ -5,8 +5,6 @@ the attempt's key."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from celery import shared_task
@@ -23,8 +21,9 @@ def send_queued(limit: int = 10_000) -> int:
 
 class Lease:
     """The right to run one job alone for a while: a key in the shared cache (Redis in production) that expires after
-    `ttl` seconds unless renewed. True in the one process that holds it. A worker that dies holding it (SIGKILL, the
-    machine lost) frees it when the lease runs out, so the lease is short and the holder renews it as it goes."""
+    `ttl` seconds unless renewed. Truthy in the one process that holds it, falsy in any other meanwhile; as a context
+    manager, released at the end of the block. A worker that dies holding it (SIGKILL, the machine lost) frees it when
+    the lease runs out, so the lease is short and the holder renews it as it goes."""
 
     def __init__(self, name: str, *, ttl: int) -> None:
         from django.core.cache import cache
@@ -39,6 +38,12 @@ class Lease:
     def __bool__(self) -> bool:
         return self.held
 
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
     def renew(self) -> None:
         """Extend the lease by `ttl` from now, if this process still holds it. (Between the read and the extension
         another process may take a lease that ran out; two runs at once then overlap once, which the jobs allow.)"""
@@ -51,21 +56,10 @@ class Lease:
         self.held = False
 
 
-@contextmanager
-def one_at_a_time(name: str, *, ttl: int) -> Iterator[Lease]:
-    """A `Lease` on `name` for the block: truthy in the one process that may run `name` now, falsy in any other
-    meanwhile. Released at the end of the block; a holder that never gets there frees it after `ttl` seconds."""
-    lease = Lease(name, ttl=ttl)
-    try:
-        yield lease
-    finally:
-        lease.release()
-
-
-# How long a status poll's lease lasts without renewal. The poll renews it after every request it makes (one chunk of
-# at most 500 documents, each request bounded by JINGSU_PROVIDER_TIMEOUT and the retry policy), so the lease only has
-# to outlast one request; a worker killed mid-poll holds up the next poll by at most this long. (It was 30 minutes, a
-# whole poll's worth: a worker killed in the short fault drill stopped every poll for longer than the drill waits.)
+# How long a status poll's lease lasts without renewal. The poll renews it before every request it makes (one chunk
+# of at most 500 documents, each request bounded by JINGSU_PROVIDER_TIMEOUT and the retry policy), so the lease only
+# has to outlast one request; a worker killed mid-poll holds up the next poll by at most this long. (It was 30 minutes,
+# a whole poll's worth: a worker killed in the short fault drill stopped every poll for longer than the drill waits.)
 POLL_LEASE_SECONDS = 120
 POLL_LEASE = "poll-statuses"
 
@@ -75,7 +69,7 @@ def poll_statuses() -> int:
     """One poll at a time: a poll asks about every open attempt, so two at once would only ask twice, using the
     intermediaries' request rate that sending needs and the worker slots the other ticks need (seen in the fault
     drill, bench/drill.py, where overlapping polls starved sending)."""
-    with one_at_a_time(POLL_LEASE, ttl=POLL_LEASE_SECONDS) as lease:
+    with Lease(POLL_LEASE, ttl=POLL_LEASE_SECONDS) as lease:
         if not lease:
             return 0
         return services.poll_statuses(configured_providers(), clock=runtime().clock, heartbeat=lease.renew)
